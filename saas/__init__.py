@@ -1,0 +1,118 @@
+"""Koers: the app factory."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g
+from flask_login import current_user
+
+from saas.config import ROOT, Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, database=None, testing: bool = False) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(Path(__file__).parent / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(
+        KOERS=settings,
+        SECRET_KEY=settings.secret_key,
+        TESTING=testing,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=2 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.production,
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead, so a long survey form does not expire
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        BABEL_DEFAULT_LOCALE="en",
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_HEADERS_ENABLED=False,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+    )
+
+    from saas.db import Database, close_request_session
+
+    app.extensions["koers.db"] = database or Database(settings.database_url)
+    app.teardown_appcontext(close_request_session)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from saas.errors import register_error_handlers
+    from saas.security import add_hsts, add_security_headers
+
+    register_error_handlers(app)
+    app.after_request(add_security_headers)
+    if settings.production:
+        app.after_request(add_hsts)
+
+    from tenants.guards import check_guards
+
+    check_guards(app)
+    _configure_logging(settings)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from saas.extensions import babel, csrf, limiter, login_manager
+    from saas.i18n import LANGUAGES, select_locale
+    import tenants.scoping  # noqa: F401  (installs the tenant-scoping session events)
+
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.user_loader(_load_user)
+
+    @app.context_processor
+    def template_globals():
+        from flask_babel import get_locale
+
+        return {"languages": LANGUAGES, "current_locale": str(get_locale()), "tenant": g.get("tenant"),
+                "membership": g.get("membership")}
+
+
+def _load_user(user_id: str):
+    """Session cookies carry id and password stamp: a password change logs out other sessions."""
+    from saas.auth.models import User
+    from saas.db import session
+    from tenants.scoping import set_scope
+
+    user_key, _, stamp = user_id.partition(":")
+    if not user_key.isdigit():
+        return None
+    db = session()
+    user = db.get(User, int(user_key))
+    if user is None or str(int(user.password_changed_at.timestamp())) != stamp:
+        return None
+    set_scope(db, user_id=user.id)
+    return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from saas.auth.views import bp as auth_bp
+    from saas.core import bp as core_bp
+    from tenants.views import bp as tenant_bp, setup as tenant_setup_bp
+
+    for blueprint in (core_bp, auth_bp, tenant_setup_bp, tenant_bp):
+        app.register_blueprint(blueprint)
+
+
+def _configure_logging(settings: Settings) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

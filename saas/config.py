@@ -1,0 +1,98 @@
+"""Settings, all read from the environment in one place.
+
+Every variable is listed in the README's configuration table; keep the two in step.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+DEFAULT_SQLITE_URL = f"sqlite:///{INSTANCE / 'koers.sqlite3'}"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the settings cannot run the app (production without its secrets)."""
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Settings:
+    env: str = "development"
+    secret_key: str = ""
+    database_url: str = DEFAULT_SQLITE_URL
+    migration_database_url: str = ""
+    redis_url: str = ""
+    base_url: str = "http://127.0.0.1:5000"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    mail_from: str = "Koers <no-reply@koers.example.org>"
+    dev_outbox: bool = True
+    login_rate_limit: str = "10 per minute"
+    invitation_days: int = 14
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        env = os.environ.get("KOERS_ENV", "development").strip().lower()
+        production = env == "production"
+        database_url = os.environ.get("DATABASE_URL", "")
+        secret_key = os.environ.get("SECRET_KEY", "")
+        if production:
+            missing = [n for n, v in (("SECRET_KEY", secret_key), ("DATABASE_URL", database_url)) if not v]
+            if missing:
+                raise ConfigError(
+                    "Koers refuses to start in production without " + " and ".join(missing)
+                    + ". Set them in the environment (see README, Configuration)."
+                )
+        return cls(
+            env=env,
+            secret_key=secret_key or _development_secret(),
+            database_url=normalise_database_url(database_url or DEFAULT_SQLITE_URL),
+            migration_database_url=normalise_database_url(os.environ.get("MIGRATION_DATABASE_URL", "")),
+            redis_url=os.environ.get("REDIS_URL", ""),
+            base_url=os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            smtp_host=os.environ.get("SMTP_HOST", ""),
+            smtp_port=int(os.environ.get("SMTP_PORT", "587")),
+            smtp_user=os.environ.get("SMTP_USER", ""),
+            smtp_password=os.environ.get("SMTP_PASSWORD", ""),
+            smtp_starttls=_flag("SMTP_STARTTLS", True),
+            mail_from=os.environ.get("MAIL_FROM", "Koers <no-reply@koers.example.org>"),
+            dev_outbox=_flag("KOERS_DEV_OUTBOX", not production),
+            login_rate_limit=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        )
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual postgres:// spellings and use the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _development_secret() -> str:
+    """A stable per-checkout key so development sessions survive a restart."""
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,35 @@
+"""Pages outside any tenant: the start page with the tenant switch, health, development outbox."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select, text
+
+from saas.db import session
+from saas.mail import OutboundMail
+from tenants.service import tenants_of
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    tenants = tenants_of(session(), current_user)
+    return render_template("home.html", tenants=tenants)
+
+
+@bp.route("/healthz")
+def health():
+    session().execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.route("/dev/outbox")
+def outbox():
+    """Development only: the mails that would have gone out. Absent unless KOERS_DEV_OUTBOX is on."""
+    if not current_app.config["KOERS"].dev_outbox:
+        abort(404)
+    mails = session().scalars(select(OutboundMail).order_by(OutboundMail.id.desc()).limit(100)).all()
+    return render_template("dev/outbox.html", mails=mails)

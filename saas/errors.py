@@ -1,0 +1,117 @@
+"""One place that turns errors into a page or a JSON problem (RFC 9457), in the user's language."""
+from __future__ import annotations
+
+import logging
+
+from flask import g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the domain said no. Views catch these to re-show a form; unhandled, they are a 400."""
+
+    status = 400
+
+    def __init__(self, message=None, field: str | None = None):
+        self.message = message or self.default_message
+        self.field = field
+        super().__init__(str(self.message))
+
+    default_message = _l("This could not be done.")
+
+
+class Conflict(DomainError):
+    status = 409
+    default_message = _l("Someone else changed this in the meantime.")
+
+
+TITLES = {
+    400: _l("The request could not be understood"),
+    403: _l("You may not do this"),
+    404: _l("Page not found"),
+    405: _l("This action is not allowed here"),
+    409: _l("Conflict"),
+    413: _l("What you sent is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+}
+
+EXPLANATIONS = {
+    400: _l("Please go back, check what you entered and try again."),
+    403: _l("Your role in this organisation does not allow this page. Ask an administrator if you need it."),
+    404: _l("The page does not exist, or you have no access to it."),
+    405: _l("Please use the buttons and links on the pages."),
+    409: _l("Please reload the page and try again."),
+    413: _l("Please send a smaller file or shorter text."),
+    429: _l("Please wait a minute before you try again."),
+    500: _l("We have been notified. Nothing you saved before this is lost; please try again later."),
+}
+
+
+def register_error_handlers(app) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/") or request.path.endswith(".json"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", "application/problem+json"])
+    return best in ("application/json", "application/problem+json")
+
+
+def problem(status: int, detail=None):
+    title = TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
+    detail = detail or EXPLANATIONS.get(status, "")
+    if wants_json():
+        response = jsonify({"type": "about:blank", "title": str(title), "status": status, "detail": str(detail)})
+        response.status_code = status
+        response.mimetype = "application/problem+json"
+        return response
+    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+
+
+def _rollback():
+    s = g.get("db_session")
+    if s is not None:
+        s.rollback()
+
+
+def _csrf_error(error):
+    _rollback()
+    return problem(400, _l("The form had expired or was sent from elsewhere. Please reload the page and try again."))
+
+
+def _domain_error(error: DomainError):
+    _rollback()
+    return problem(error.status, error.message)
+
+
+def _http_error(error: HTTPException):
+    _rollback()
+    if error.code is None or error.code < 400:
+        return error
+    response = problem(error.code)
+    if error.code == 405 and getattr(error, "valid_methods", None):
+        response = _with_header(response, "Allow", ", ".join(error.valid_methods))
+    return response
+
+
+def _unexpected_error(error: Exception):
+    _rollback()
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return problem(InternalServerError.code)
+
+
+def _with_header(response, name, value):
+    if isinstance(response, tuple):
+        body, status = response
+        return body, status, {name: value}
+    response.headers[name] = value
+    return response

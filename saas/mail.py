@@ -1,0 +1,71 @@
+"""Outgoing e-mail through an outbox table.
+
+A mail is written in the same transaction as whatever caused it, then delivered by a job after
+commit. So a mail is never sent for a change that rolled back, and none is lost when the queue
+is down: pending rows are picked up again by `koers worker` (see workers.jobs.sweep_outbox).
+Development has no SMTP server: mails stay in the outbox, shown on /dev/outbox and printed.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+
+from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.db import Base, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class OutboundMail(Base):
+    """Platform table, not tenant-owned: it is read only by the delivery job and the dev page."""
+
+    __tablename__ = "outbound_mail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, sent, kept, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def queue_mail(session, recipient: str, subject: str, body: str) -> OutboundMail:
+    """Add a mail to the outbox and have it delivered once the transaction commits."""
+    from workers.queue import enqueue_after_commit
+
+    mail = OutboundMail(recipient=recipient, subject=subject, body=body)
+    session.add(mail)
+    session.flush()
+    enqueue_after_commit(session, "workers.jobs.send_mail", mail.id)
+    return mail
+
+
+def deliver(mail: OutboundMail, settings) -> None:
+    """Send by SMTP when configured; otherwise keep it in the development outbox."""
+    mail.attempts += 1
+    if not settings.smtp_host:
+        log.info("mail to %s kept in the development outbox: %s\n%s", mail.recipient, mail.subject, mail.body)
+        mail.status = "kept"
+        return
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = mail.recipient
+    message["Subject"] = mail.subject
+    message.set_content(mail.body)
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+        smtp.send_message(message)
+    mail.status = "sent"
+    mail.sent_at = utcnow()
+    # The body may hold a one-time link; once the mail server has it, we do not keep a copy.
+    mail.body = ""

@@ -1,0 +1,7 @@
+"""Imports every model so that the metadata is complete (for Alembic and the tests)."""
+from saas.auth.models import User  # noqa: F401
+from saas.db import Base
+from saas.mail import OutboundMail  # noqa: F401
+from tenants.models import Invitation, LegacyOrganisation, Membership, MembershipRole, Tenant  # noqa: F401
+
+metadata = Base.metadata

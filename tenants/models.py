@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean, CheckConstraint, DateTime, ForeignKey, ForeignKeyConstraint, Integer, JSON, String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from saas.db import Base, utcnow
+from tenants.scoping import TenantOwned
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGEMENT = "management"
+    SPONSOR = "sponsor"
+    MEMBER = "member"
+    WORKS_COUNCIL = "works_council"
+    CONSULTANT = "consultant"
+
+
+ROLE_VALUES = tuple(r.value for r in Role)
+ROLE_CHECK = "role IN (" + ", ".join(f"'{r}'" for r in ROLE_VALUES) + ")"
+
+
+class Tenant(Base):
+    """A merged organisation: the unit of isolation. The registry itself is not tenant-owned."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    country: Mapped[str] = mapped_column(String(2), default="NL")
+    language: Mapped[str] = mapped_column(String(5), default="nl")
+    # The anonymity threshold k (DESIGN.md §3): a tenant may raise it, never lower it below 5.
+    min_group_size: Mapped[int] = mapped_column(Integer, default=5)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (CheckConstraint("min_group_size >= 5", name="min_group_size_at_least_5"),)
+
+
+class LegacyOrganisation(TenantOwned, Base):
+    """One of the former organisations that merged into the tenant."""
+
+    __tablename__ = "legacy_organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "code"),
+        UniqueConstraint("tenant_id", "name"),
+    )
+
+
+class Membership(TenantOwned, Base):
+    """A user's place in a tenant: roles and, where known, the legacy organisation they came from."""
+
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # None means: not from one of the legacy organisations (joined after the merger) or unknown.
+    legacy_org_id: Mapped[int | None] = mapped_column(Integer)
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user = relationship("User", lazy="joined")
+    legacy_org = relationship(
+        LegacyOrganisation,
+        primaryjoin="and_(Membership.legacy_org_id == LegacyOrganisation.id,"
+        " Membership.tenant_id == LegacyOrganisation.tenant_id)",
+        foreign_keys="[Membership.legacy_org_id]",
+        viewonly=True,
+        lazy="joined",
+    )
+    role_rows: Mapped[list["MembershipRole"]] = relationship(
+        back_populates="membership", cascade="all, delete-orphan", lazy="selectin",
+        order_by="MembershipRole.role",
+    )
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "user_id"),
+        # Composite key: a membership can never point at another tenant's legacy organisation.
+        ForeignKeyConstraint(
+            ["tenant_id", "legacy_org_id"],
+            ["legacy_organisations.tenant_id", "legacy_organisations.id"],
+            name="fk_memberships_legacy_org",
+        ),
+    )
+
+    @property
+    def roles(self) -> set[str]:
+        return {r.role for r in self.role_rows}
+
+    def has_any(self, roles) -> bool:
+        return bool(self.roles & set(roles))
+
+
+class MembershipRole(TenantOwned, Base):
+    __tablename__ = "membership_roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(20))
+
+    membership: Mapped[Membership] = relationship(
+        back_populates="role_rows",
+        primaryjoin="and_(MembershipRole.membership_id == Membership.id,"
+        " MembershipRole.tenant_id == Membership.tenant_id)",
+        foreign_keys="[MembershipRole.tenant_id, MembershipRole.membership_id]",
+    )
+
+    __table_args__ = (
+        UniqueConstraint("membership_id", "role"),
+        CheckConstraint(ROLE_CHECK, name="known_role"),
+        ForeignKeyConstraint(
+            ["tenant_id", "membership_id"], ["memberships.tenant_id", "memberships.id"],
+            ondelete="CASCADE", name="fk_membership_roles_membership",
+        ),
+    )
+
+
+class Invitation(TenantOwned, Base):
+    """An e-mail invitation to join a tenant. Only a hash of its token is stored."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    legacy_org_id: Mapped[int | None] = mapped_column(Integer)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    times_sent: Mapped[int] = mapped_column(Integer, default=1)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    membership_id: Mapped[int | None] = mapped_column(Integer)  # set on acceptance
+    inviter_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    invited_by = relationship("User", lazy="joined")
+    legacy_org = relationship(
+        LegacyOrganisation,
+        primaryjoin="and_(Invitation.legacy_org_id == LegacyOrganisation.id,"
+        " Invitation.tenant_id == LegacyOrganisation.tenant_id)",
+        foreign_keys="[Invitation.legacy_org_id]",
+        viewonly=True,
+        lazy="joined",
+    )
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        ForeignKeyConstraint(
+            ["tenant_id", "legacy_org_id"],
+            ["legacy_organisations.tenant_id", "legacy_organisations.id"],
+            name="fk_invitations_legacy_org",
+        ),
+    )
+
+    def status(self, now: datetime) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if _aware(self.expires_at) <= now:
+            return "expired"
+        return "pending"
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; we store UTC everywhere.
+    from datetime import timezone
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

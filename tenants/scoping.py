@@ -1,0 +1,134 @@
+"""Automatic tenant scoping (DESIGN.md §2).
+
+Every ORM select, update and delete gets `tenant_id == current tenant` for each `TenantOwned`
+entity; with no tenant set, that criterion matches nothing, so a forgotten scope fails closed.
+New rows take the current tenant; a write into another tenant raises. On PostgreSQL the same
+tenant is handed to row-level security with `set_config(..., true)` at the start of every
+transaction, so Core statements and raw SQL meet the second wall.
+
+Crossing tenants is always explicit: `cross_tenant(session)` for platform work (webhooks,
+platform admin), or `.execution_options(own_memberships=True)` for the one query that lists a
+user's own tenants (RLS allows exactly those rows by `app.user_id`).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import ForeignKey, event, inspect, text
+from sqlalchemy.orm import Mapped, ORMExecuteState, declared_attr, mapped_column, with_loader_criteria
+
+from saas.db import KoersSession
+
+
+class TenantScopeError(RuntimeError):
+    """A write that would cross tenants, or a tenant-owned write with no tenant set."""
+
+
+class TenantOwned:
+    """Mixin for every table that belongs to one tenant."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False)
+
+
+_KEEP = object()
+
+
+def set_scope(session: KoersSession, *, tenant_id=_KEEP, user_id=_KEEP) -> None:
+    """Set who and where this session works for; applies at once inside an open transaction."""
+    if tenant_id is not _KEEP:
+        session.info["tenant_id"] = tenant_id
+    if user_id is not _KEEP:
+        session.info["user_id"] = user_id
+    if session.in_transaction():
+        _push_scope_to_database(session, session.connection())
+
+
+def current_tenant_id(session: KoersSession) -> int | None:
+    return session.info.get("tenant_id")
+
+
+@contextmanager
+def cross_tenant(session: KoersSession):
+    """The one visible way to work across tenants (platform admin, billing webhooks)."""
+    previous = session.info.get("all_tenants", False)
+    session.info["all_tenants"] = True
+    if session.in_transaction():
+        _push_scope_to_database(session, session.connection())
+    try:
+        yield session
+    finally:
+        session.info["all_tenants"] = previous
+        if session.in_transaction():
+            _push_scope_to_database(session, session.connection())
+
+
+@event.listens_for(KoersSession, "do_orm_execute")
+def _scope_orm_statements(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_select and (state.is_column_load or state.is_relationship_load):
+        return  # criteria added to the parent statement propagate to these loads
+    if state.session.info.get("all_tenants"):
+        return
+    tenant_id = state.session.info.get("tenant_id")
+    if state.execution_options.get("own_memberships"):
+        from tenants.models import Membership
+
+        user_id = state.session.info.get("user_id")
+        state.statement = state.statement.options(
+            with_loader_criteria(Membership, lambda cls: cls.user_id == user_id, include_aliases=True)
+        )
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+    )
+
+
+@event.listens_for(KoersSession, "before_flush")
+def _check_writes(session: KoersSession, _flush_context, _instances) -> None:
+    if session.info.get("all_tenants"):
+        return
+    tenant_id = session.info.get("tenant_id")
+    for obj in session.new:
+        if not isinstance(obj, TenantOwned):
+            continue
+        if obj.tenant_id is None:
+            if tenant_id is None:
+                raise TenantScopeError(f"new {type(obj).__name__} with no tenant in scope")
+            obj.tenant_id = tenant_id
+        elif obj.tenant_id != tenant_id:
+            raise TenantScopeError(f"new {type(obj).__name__} for another tenant")
+    for obj in list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, TenantOwned):
+            continue
+        history = inspect(obj).attrs.tenant_id.history
+        original = history.deleted[0] if history.deleted else obj.tenant_id
+        if history.has_changes() or original != tenant_id:
+            raise TenantScopeError(f"{type(obj).__name__} of another tenant cannot be changed here")
+
+
+@event.listens_for(KoersSession, "after_begin")
+def _begin_with_scope(session: KoersSession, _transaction, connection) -> None:
+    _push_scope_to_database(session, connection)
+
+
+def _push_scope_to_database(session: KoersSession, connection) -> None:
+    # set_config(..., true) is local to the transaction: a pooled connection never carries one
+    # request's tenant into the next. A plain SET would.
+    if connection.dialect.name != "postgresql":
+        return
+    info = session.info
+    connection.execute(
+        text(
+            "SELECT set_config('app.tenant_id', :tenant, true),"
+            " set_config('app.user_id', :user, true),"
+            " set_config('app.all_tenants', :all, true)"
+        ),
+        {
+            "tenant": str(info.get("tenant_id") or ""),
+            "user": str(info.get("user_id") or ""),
+            "all": "on" if info.get("all_tenants") else "off",
+        },
+    )

@@ -1,0 +1,1 @@
+"""Background jobs: queue setup, job functions and the worker entry point (DESIGN.md §7)."""
