@@ -98,7 +98,7 @@ def _load_user(user_id: str):
         return None
     db = session()
     user = db.get(User, int(user_key))
-    if user is None or str(int(user.password_changed_at.timestamp())) != stamp:
+    if user is None or str(user.password_stamp) != stamp:
         return None
     set_scope(db, user_id=user.id)
     return user

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import calendar
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -24,5 +25,11 @@ class User(UserMixin, Base):
     # Changing the password bumps this; sessions and reset links made before it stop working.
     password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    @property
+    def password_stamp(self) -> int:
+        """Microseconds since the epoch of the last password change (SQLite returns naive UTC)."""
+        moment = self.password_changed_at.replace(tzinfo=None)
+        return calendar.timegm(moment.timetuple()) * 1_000_000 + moment.microsecond
+
     def get_id(self) -> str:
-        return f"{self.id}:{int(self.password_changed_at.timestamp())}"
+        return f"{self.id}:{self.password_stamp}"

@@ -101,4 +101,4 @@ def _reset_serializer(secret_key: str) -> URLSafeTimedSerializer:
 
 
 def _stamp(user: User) -> int:
-    return int(user.password_changed_at.timestamp())
+    return user.password_stamp

@@ -1,0 +1,159 @@
+"""Test fixtures: real PostgreSQL, Redis and an RQ worker, started once per test session.
+
+`KOERS_TEST_DB=sqlite` runs the tests marked `smoke` on SQLite, the embedded default, instead.
+Every test starts from empty tables (truncated before it runs), so tests, the worker process and
+the browser all see the same committed data, exactly as in production.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from saas.config import Settings
+from saas.db import Database, make_engine
+from saas.models import metadata
+from tests.services import PostgresServer, RedisServer, WorkerProcess
+
+SQLITE = os.environ.get("KOERS_TEST_DB") == "sqlite"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def pytest_collection_modifyitems(config, items):
+    if SQLITE:
+        keep = [item for item in items if item.get_closest_marker("smoke")]
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+
+class Stack:
+    """What the session started: database URLs, and Redis when on PostgreSQL."""
+
+    def __init__(self):
+        self.base = Path(tempfile.mkdtemp(prefix="koers-test-"))
+        self.base.chmod(0o711)  # the postgres service user must reach its folder inside
+        self.postgres: PostgresServer | None = None
+        self.redis: RedisServer | None = None
+        self.app_url = self.owner_url = ""
+
+    def start(self) -> "Stack":
+        if SQLITE:
+            self.app_url = self.owner_url = f"sqlite:///{self.base / 'koers.sqlite3'}"
+            return self
+        self.postgres = PostgresServer(self.base / "pg").start()
+        self.postgres.create_database("koers_test")
+        self.app_url = self.postgres.url("koers_test")
+        self.owner_url = self.postgres.url("koers_test", role="koers_owner")
+        self.redis = RedisServer(self.base / "redis").start()
+        return self
+
+    def stop(self) -> None:
+        if self.redis:
+            self.redis.stop()
+        if self.postgres:
+            self.postgres.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    started = Stack().start()
+    try:
+        from saas import migrate
+
+        migrate.upgrade(Settings(database_url=started.app_url, migration_database_url=started.owner_url,
+                                 secret_key="test"))
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture(scope="session")
+def database(stack):
+    db = Database(stack.app_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def owner_engine(stack):
+    """Connects as the schema owner: only for cleaning up between tests and for inspecting."""
+    engine = make_engine(stack.owner_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request):
+    if "stack" not in request.fixturenames and not _uses_database(request):
+        yield
+        return
+    engine = request.getfixturevalue("owner_engine")
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(tables) + " CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+    yield
+
+
+def _uses_database(request) -> bool:
+    return any(name in request.fixturenames for name in ("database", "app", "client", "make", "live_server"))
+
+
+def test_settings(stack, **overrides) -> Settings:
+    values = dict(env="test", secret_key="test-secret-key", database_url=stack.app_url, redis_url="",
+                  base_url="http://localhost", dev_outbox=True)
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(stack):
+    return test_settings(stack)
+
+
+@pytest.fixture
+def app(settings, database):
+    from saas import create_app
+    from saas.extensions import limiter
+
+    from tests.helpers import KoersClient
+
+    application = create_app(settings, database=database, testing=True)
+    application.test_client_class = KoersClient
+    limiter.reset()
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(app, database):
+    from tests.helpers import Factory
+
+    return Factory(app, database)
+
+
+@pytest.fixture(scope="session")
+def worker(stack):
+    """A real `koers worker` process on the session's Redis and PostgreSQL."""
+    if stack.redis is None:
+        pytest.fail("the worker needs Redis; it runs in the PostgreSQL suite")
+    ARTIFACTS.mkdir(exist_ok=True)
+    process = WorkerProcess(
+        {"DATABASE_URL": stack.app_url, "REDIS_URL": stack.redis.url, "SECRET_KEY": "test-secret-key",
+         "KOERS_ENV": "test", "BASE_URL": "http://localhost"},
+        ARTIFACTS / "worker.log",
+    ).start()
+    yield process
+    process.stop()

@@ -1,0 +1,238 @@
+"""Tenant isolation (DESIGN.md §2): automatic ORM scoping, row-level security, 404 for strangers.
+
+The crawler visits every URL rule of the app, GET and POST, as a fully privileged member of
+tenant B, with tenant A's slug and object ids, and with B's slug and A's object ids. A route
+with an argument the crawler does not know makes it fail, so a new route cannot slip past it.
+"""
+import re
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from saas.mail import OutboundMail
+from tenants.models import Invitation, LegacyOrganisation, Membership
+from tenants.scoping import TenantScopeError, cross_tenant, set_scope
+from tests.helpers import CSRF, link_in
+
+ALL_ROLES = ("admin", "management", "sponsor", "member", "works_council", "consultant")
+SECRET_TEXTS = ("Alpha Secret Organisation", "Gemeente Aal (alpha)", "alice@alpha.example", "Alice Alpha",
+                "pending@alpha.example")
+
+
+@pytest.fixture
+def two_tenants(make):
+    alpha = make.tenant("alpha", "alice@alpha.example", name="Alpha Secret Organisation")
+    with make.session() as db:
+        from saas.auth.models import User
+
+        db.execute(User.__table__.update().where(User.email == "alice@alpha.example").values(name="Alice Alpha"))
+    alpha.membership_id = make.member(alpha, "member@alpha.example", legacy_org_id=alpha.legacy_org_ids[0])
+    beta = make.tenant("beta", "mallory@beta.example", name="Beta Organisation")
+    with make.session(beta.id) as db:
+        admin = db.scalar(select(Membership))
+        from tenants.service import change_membership
+
+        change_membership(db, admin, roles=list(ALL_ROLES), legacy_org_id=None)
+    return alpha, beta
+
+
+def _invite(app, client, slug, email):
+    response = client.submit(f"/t/{slug}/admin/invitations", {"email": email, "roles": ["member"],
+                                                                "legacy_org_id": ""})
+    assert response.status_code == 302
+
+
+def _url_values(rule, slug, objects):
+    values = {}
+    for argument in rule.arguments:
+        if argument == "slug":
+            values[argument] = slug
+        elif argument in objects:
+            values[argument] = objects[argument]
+        else:
+            pytest.fail(f"the wrong-tenant crawl does not know argument <{argument}> of {rule.rule} "
+                        f"({rule.endpoint}); add a tenant-A value for it in tests/test_isolation.py")
+    return values
+
+
+def test_every_route_refuses_another_tenants_member(app, client, make, two_tenants):
+    alpha, beta = two_tenants
+    # objects in tenant A: an invitation, a membership, legacy organisations
+    alice = app.test_client()
+    alice.login("alice@alpha.example")
+    _invite(app, alice, "alpha", "pending@alpha.example")
+    client.login("mallory@beta.example")
+    _invite(app, client, "beta", "friend@beta.example")
+    beta_token = link_in(make.mails_to("friend@beta.example")[-1].body).rsplit("/", 1)[1]
+    alpha_token = link_in(make.mails_to("pending@alpha.example")[-1].body).rsplit("/", 1)[1]
+    with make.session(alpha.id) as db:
+        invitation_id = db.scalar(select(Invitation.id))
+        counts_before = _counts(db)
+    alpha_objects = {"legacy_org_id": alpha.legacy_org_ids[0], "membership_id": alpha.membership_id,
+                     "invitation_id": invitation_id}
+    # an invitation token only opens the tenant it was made for
+    tokens = {"alpha": beta_token, "beta": alpha_token, None: alpha_token}
+
+    # the crawl runs with production-like settings: no development outbox
+    app.config["KOERS"].dev_outbox = False
+    token = CSRF.search(client.get("/account").get_data(as_text=True)).group(1)
+    urls = app.url_map.bind("localhost")
+    crawled = 0
+    # log-out last, or the rest of the crawl would run as a stranger
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "auth.logout"):
+        if rule.endpoint == "static":
+            continue
+        in_tenant = rule.rule.startswith("/t/<slug>")
+        object_args = set(rule.arguments) - {"slug"}
+        passes = [("alpha", True)] if in_tenant else [(None, False)]
+        if in_tenant and object_args:
+            passes.append(("beta", True))  # B's own slug, A's object ids: scoping must hide them
+        for slug, must_404 in passes:
+            url = urls.build(rule.endpoint, _url_values(rule, slug, {**alpha_objects, "token": tokens[slug]}))
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                response = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+                crawled += 1
+                body = response.get_data(as_text=True)
+                where = f"{method} {url} ({rule.endpoint})"
+                assert response.status_code != 500, where
+                if must_404:
+                    assert response.status_code == 404, f"{where} answered {response.status_code}"
+                leaked = [s for s in SECRET_TEXTS if s in body]
+                assert not leaked, f"{where} shows tenant A's {leaked}"
+    assert crawled >= 20
+    with make.session(alpha.id) as db:
+        assert _counts(db) == counts_before, "the crawl changed tenant A's data"
+
+
+def test_strangers_are_sent_to_log_in_and_tenants_do_not_leak_their_existence(app, make, two_tenants):
+    anonymous = app.test_client()
+    urls = app.url_map.bind("localhost")
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/t/<slug>") or "token" in rule.arguments:
+            continue
+        url = urls.build(rule.endpoint, {a: ("alpha" if a == "slug" else 1) for a in rule.arguments})
+        response = anonymous.get(url) if "GET" in rule.methods else anonymous.post(url)
+        assert response.status_code in (302, 400, 404), (url, response.status_code)
+        if response.status_code == 302:
+            assert response.headers["Location"].startswith("/login")
+    # an unknown tenant and a tenant you are not in look the same
+    other = app.test_client()
+    other.login("mallory@beta.example")
+    assert other.get("/t/alpha/").status_code == other.get("/t/does-not-exist/").status_code == 404
+    real = other.get("/t/alpha/").get_data(as_text=True).replace("/t/alpha/", "/t/X/")
+    unknown = other.get("/t/does-not-exist/").get_data(as_text=True).replace("/t/does-not-exist/", "/t/X/")
+    assert real == unknown
+
+
+@pytest.mark.smoke
+def test_queries_without_a_tenant_find_no_tenant_rows(make, database, two_tenants):
+    with database.Session() as db:
+        assert db.scalars(select(LegacyOrganisation)).all() == []
+        assert db.scalar(select(func.count()).select_from(Membership)) == 0
+
+
+@pytest.mark.smoke
+def test_queries_in_a_tenant_see_only_its_rows(make, database, two_tenants):
+    alpha, beta = two_tenants
+    with database.Session() as db:
+        set_scope(db, tenant_id=beta.id)
+        codes = {o.tenant_id for o in db.scalars(select(LegacyOrganisation))}
+        assert codes == {beta.id}
+        assert db.get(LegacyOrganisation, alpha.legacy_org_ids[0]) is None
+        joined = db.scalars(select(Membership).join(LegacyOrganisation,
+                                                    LegacyOrganisation.id == Membership.legacy_org_id)).all()
+        assert all(m.tenant_id == beta.id for m in joined)
+
+
+@pytest.mark.smoke
+def test_writes_into_another_tenant_are_refused(make, database, two_tenants):
+    alpha, beta = two_tenants
+    with database.Session() as db:
+        set_scope(db, tenant_id=beta.id)
+        db.add(LegacyOrganisation(tenant_id=alpha.id, code="X", name="Sneaky"))
+        with pytest.raises(TenantScopeError):
+            db.flush()
+        db.rollback()
+        db.add(LegacyOrganisation(code="Y", name="No tenant"))
+        set_scope(db, tenant_id=None)
+        with pytest.raises(TenantScopeError):
+            db.flush()
+
+
+@pytest.mark.smoke
+def test_a_row_cannot_point_at_another_tenants_row(make, database, two_tenants):
+    alpha, beta = two_tenants
+    with database.Session() as db:
+        set_scope(db, tenant_id=beta.id)
+        member = db.scalar(select(Membership))
+        member.legacy_org_id = alpha.legacy_org_ids[0]
+        with pytest.raises(IntegrityError):
+            db.flush()
+
+
+@pytest.mark.smoke
+def test_crossing_tenants_is_explicit(make, database, two_tenants):
+    with database.Session() as db:
+        with cross_tenant(db):
+            assert len(db.scalars(select(LegacyOrganisation)).all()) == 6
+        assert db.scalars(select(LegacyOrganisation)).all() == []
+
+
+def test_row_level_security_hides_rows_from_raw_sql_without_a_tenant(make, database, two_tenants):
+    alpha, beta = two_tenants
+    assert database.is_postgres
+    with database.engine.connect() as conn:
+        role = conn.execute(text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+        assert role == (False, False), "the app's role must not bypass row-level security"
+        owners = conn.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
+                                   "AND tableowner = current_user")).scalar()
+        assert owners == 0, "the app's role must own no table"
+        for table in ("legacy_organisations", "memberships", "membership_roles", "invitations"):
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table
+        forced = conn.execute(text("SELECT count(*) FROM pg_class WHERE relname IN ('legacy_organisations',"
+                                   " 'memberships', 'membership_roles', 'invitations')"
+                                   " AND relrowsecurity AND relforcerowsecurity")).scalar()
+        assert forced == 4
+
+
+def test_row_level_security_sees_one_tenant_and_refuses_writes_into_another(make, database, two_tenants):
+    alpha, beta = two_tenants
+    with database.engine.connect() as conn:
+        conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(beta.id)})
+        tenants_seen = conn.execute(text("SELECT DISTINCT tenant_id FROM legacy_organisations")).scalars().all()
+        assert tenants_seen == [beta.id]
+        with pytest.raises(DBAPIError, match="row-level security"):
+            conn.execute(text("INSERT INTO legacy_organisations (tenant_id, code, name, created_at) "
+                              "VALUES (:t, 'X', 'Sneaky', now())"), {"t": alpha.id})
+        conn.rollback()
+
+
+def test_tenant_set_in_one_transaction_does_not_leak_into_the_next(make, database, two_tenants):
+    alpha, beta = two_tenants
+    with database.Session() as db:
+        set_scope(db, tenant_id=alpha.id)
+        assert db.execute(text("SELECT count(*) FROM legacy_organisations")).scalar() == 3
+        db.commit()
+    # same pool, next transaction: nothing carried over
+    with database.engine.connect() as conn:
+        assert conn.execute(text("SELECT current_setting('app.tenant_id', true)")).scalar() in (None, "")
+        assert conn.execute(text("SELECT count(*) FROM legacy_organisations")).scalar() == 0
+
+
+@pytest.mark.smoke
+def test_a_tenant_job_sets_its_tenant_before_touching_data(app, make, two_tenants):
+    from workers.jobs import notify_invitation_accepted
+
+    alpha, beta = two_tenants
+    # tenant B's job asking for tenant A's membership finds nothing and sends nothing
+    assert notify_invitation_accepted(beta.id, alpha.membership_id) is False
+    with pytest.raises(TypeError):
+        notify_invitation_accepted(None, alpha.membership_id)
+    with make.session() as db:
+        assert db.scalar(select(func.count()).select_from(OutboundMail)) == 0
+
+
+def _counts(db):
+    return tuple(db.scalar(select(func.count()).select_from(model))
+                 for model in (LegacyOrganisation, Membership, Invitation))

@@ -1,0 +1,66 @@
+"""Roles: one guard per tenant view, and a table of (role, endpoint) -> allowed or refused."""
+import pytest
+
+from tenants.guards import Guard
+
+ADMIN_ONLY = {"admin"}
+EVERYONE = {"admin", "management", "sponsor", "member", "works_council", "consultant"}
+
+# Every tenant endpoint and the roles that may use it. A new tenant view must be added here.
+ACCESS = {
+    "tenant.dashboard": EVERYONE,
+    "tenant.settings": ADMIN_ONLY,
+    "tenant.legacy_orgs": ADMIN_ONLY,
+    "tenant.edit_legacy_org": ADMIN_ONLY,
+    "tenant.delete_legacy_org": ADMIN_ONLY,
+    "tenant.members": ADMIN_ONLY,
+    "tenant.edit_member": ADMIN_ONLY,
+    "tenant.remove_member": ADMIN_ONLY,
+    "tenant.invitations": ADMIN_ONLY,
+    "tenant.resend_invitation": ADMIN_ONLY,
+    "tenant.revoke_invitation": ADMIN_ONLY,
+    "tenant.accept_invitation": "public",
+}
+
+
+def _tenant_endpoints(app):
+    return {rule.endpoint: rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/t/<slug>")}
+
+
+@pytest.mark.smoke
+def test_every_tenant_view_has_exactly_one_guard_and_a_row_in_the_table(app):
+    endpoints = _tenant_endpoints(app)
+    assert set(endpoints) == set(ACCESS), "update ACCESS in tests/test_roles.py for new or removed views"
+    for endpoint in endpoints:
+        guard = getattr(app.view_functions[endpoint], "koers_guard", None)
+        assert isinstance(guard, Guard), endpoint
+        expected = ACCESS[endpoint]
+        if expected == "public":
+            assert guard.public, endpoint
+        else:
+            allowed = {role for role in EVERYONE if guard.allows({role})}
+            assert allowed == expected, endpoint
+
+
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+def test_each_role_reaches_exactly_its_pages(app, make, role):
+    tenant = make.tenant("oost")
+    membership_id = make.member(tenant, f"{role}@example.org", roles=[role])
+    objects = {"legacy_org_id": tenant.legacy_org_ids[0], "membership_id": membership_id, "invitation_id": 999999}
+    user = app.test_client()
+    user.login(f"{role}@example.org")
+    token = user.csrf_token("/account")
+    urls = app.url_map.bind("localhost")
+    for endpoint, rule in _tenant_endpoints(app).items():
+        if ACCESS[endpoint] == "public":
+            continue
+        values = {a: ("oost" if a == "slug" else objects[a]) for a in rule.arguments}
+        url = urls.build(endpoint, values)
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = user.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+        if role in ACCESS[endpoint]:
+            assert response.status_code in (200, 302, 404), (role, endpoint, response.status_code)
+            if "invitation_id" not in rule.arguments:
+                assert response.status_code != 404, (role, endpoint)
+        else:
+            assert response.status_code == 403, (role, endpoint, response.status_code)

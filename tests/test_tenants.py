@@ -1,0 +1,201 @@
+"""Tenants: creating one, legacy organisations, invitations, roles, members, switching."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from tenants.models import Invitation, Membership
+from tests.helpers import link_in
+
+pytestmark = pytest.mark.smoke
+
+
+def test_signed_in_user_creates_a_tenant_and_becomes_its_admin(client, make):
+    make.user("ada@example.org")
+    client.login("ada@example.org")
+    response = client.submit("/tenants/new", {"name": "Sociale Dienst Oost", "slug": "oost", "country": "NL",
+                                              "language": "nl"})
+    assert response.headers["Location"] == "/t/oost/admin/legacy-orgs"
+    assert "Sociale Dienst Oost" in client.text("/")
+    assert "Beheerder" in client.text("/t/oost/") or "Administrator" in client.text("/t/oost/")
+
+
+@pytest.mark.parametrize("slug", ["A", "ab", "-oost", "oost-", "oost dienst", "admin", "x" * 41])
+def test_a_bad_web_address_is_refused_with_a_message(client, make, slug):
+    make.user("ada@example.org")
+    client.login("ada@example.org")
+    response = client.submit("/tenants/new", {"name": "Oost", "slug": slug, "country": "NL", "language": "en"})
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    assert "Oost" not in client.text("/").split("My organisations")[-1].split("Create an organisation")[0]
+
+
+def test_a_taken_web_address_is_refused(client, make):
+    make.tenant("oost")
+    make.user("ada@example.org")
+    client.login("ada@example.org")
+    page = client.submit("/tenants/new", {"name": "Other", "slug": "oost", "country": "NL", "language": "en"})
+    assert "already in use" in page.get_data(as_text=True)
+
+
+def test_admin_adds_edits_and_deletes_legacy_organisations(client, make):
+    tenant = make.tenant("oost", legacy_orgs=())
+    client.login(tenant.admin_email)
+    for code, name in [("GRO", "Gemeente Groenlo"), ("HAV", "Gemeente Havelte"), ("IJS", "Gemeente IJsselmuiden")]:
+        assert client.submit("/t/oost/admin/legacy-orgs", {"code": code, "name": name}).status_code == 302
+    page = client.text("/t/oost/admin/legacy-orgs")
+    assert all(n in page for n in ("Gemeente Groenlo", "Gemeente Havelte", "Gemeente IJsselmuiden"))
+    duplicate = client.submit("/t/oost/admin/legacy-orgs", {"code": "gro", "name": "Something else"})
+    assert "already has this code or name" in duplicate.get_data(as_text=True)
+    with make.session(tenant.id) as db:
+        from tenants.models import LegacyOrganisation
+
+        gro = db.scalar(select(LegacyOrganisation).where(LegacyOrganisation.code == "GRO"))
+    client.submit(f"/t/oost/admin/legacy-orgs/{gro.id}", {"code": "GRL", "name": "Gemeente Groenlo-Lichtenvoorde"})
+    assert "Gemeente Groenlo-Lichtenvoorde" in client.text("/t/oost/admin/legacy-orgs")
+    client.submit(f"/t/oost/admin/legacy-orgs/{gro.id}/delete", page="/t/oost/admin/legacy-orgs")
+    assert "Groenlo" not in client.text("/t/oost/admin/legacy-orgs")
+
+
+def test_a_legacy_organisation_in_use_cannot_be_deleted(client, make):
+    tenant = make.tenant("oost")
+    make.member(tenant, "bob@example.org", legacy_org_id=tenant.legacy_org_ids[0])
+    client.login(tenant.admin_email)
+    page = client.submit(f"/t/oost/admin/legacy-orgs/{tenant.legacy_org_ids[0]}/delete",
+                         page="/t/oost/admin/legacy-orgs", follow_redirects=True).get_data(as_text=True)
+    assert "cannot be deleted" in page
+    assert "Gemeente Aal" in page
+
+
+def _invite(client, email="bob@example.org", roles=("member",), legacy_org_id=""):
+    return client.submit("/t/oost/admin/invitations",
+                         {"email": email, "roles": list(roles), "legacy_org_id": legacy_org_id})
+
+
+def test_invitation_accepted_with_a_new_account(app, client, make):
+    tenant = make.tenant("oost")
+    client.login(tenant.admin_email)
+    assert _invite(client, roles=("member", "sponsor"), legacy_org_id=tenant.legacy_org_ids[1]).status_code == 302
+    [mail] = make.mails_to("bob@example.org")
+    assert "Organisation oost" in mail.subject
+    path = link_in(mail.body)
+
+    bob = app.test_client()
+    page = bob.text(path)
+    assert "Create your account to accept" in page
+    response = bob.submit(path, {"new-name": "Bob Smit", "new-password": "bobs long password"})
+    assert response.headers["Location"] == "/t/oost/"
+    dashboard = bob.text("/t/oost/")
+    assert "Organisation oost" in dashboard and "Sponsor" in dashboard
+    with make.session(tenant.id) as db:
+        membership = db.scalar(select(Membership).join(Membership.user).where(Membership.user.has(email="bob@example.org")))
+        assert membership.roles == {"member", "sponsor"}
+        assert membership.legacy_org_id == tenant.legacy_org_ids[1]
+    # the inviter hears about it (a tenant job, run in-process here)
+    assert any("joined" in m.subject for m in make.mails_to(tenant.admin_email))
+    # the link works once
+    assert "already been used" in bob.text(path)
+
+
+def test_invitation_accepted_by_an_existing_account(app, client, make):
+    tenant = make.tenant("oost")
+    make.tenant("west", admin_email="carol@example.org")
+    client.login(tenant.admin_email)
+    _invite(client, email="carol@example.org", roles=("works_council",))
+    path = link_in(make.mails_to("carol@example.org")[-1].body)
+    carol = app.test_client()
+    assert "Log in to accept" in carol.text(path)
+    carol.login("carol@example.org")
+    assert carol.submit(path).headers["Location"] == "/t/oost/"
+    # she now switches between her two tenants
+    home = carol.text("/")
+    assert "Organisation oost" in home and "Organisation west" in home
+
+
+def test_invitation_for_someone_else_cannot_be_taken(app, client, make):
+    tenant = make.tenant("oost")
+    make.user("mallory@example.org")
+    client.login(tenant.admin_email)
+    _invite(client, email="bob@example.org")
+    path = link_in(make.mails_to("bob@example.org")[-1].body)
+    mallory = app.test_client()
+    mallory.login("mallory@example.org")
+    assert "this invitation is for bob@example.org" in mallory.text(path)
+    mallory.submit(path)
+    assert mallory.get("/t/oost/").status_code == 404
+
+
+def test_expired_revoked_and_resent_invitations(app, client, make):
+    tenant = make.tenant("oost")
+    client.login(tenant.admin_email)
+    _invite(client)
+    first_path = link_in(make.mails_to("bob@example.org")[-1].body)
+    with make.session(tenant.id) as db:
+        invitation = db.scalar(select(Invitation))
+        invitation.expires_at = invitation.expires_at - timedelta(days=30)
+    assert "Expired" in client.text("/t/oost/admin/invitations")
+    assert "has expired" in app.test_client().text(first_path)
+
+    client.submit(f"/t/oost/admin/invitations/{invitation.id}/resend", page="/t/oost/admin/invitations")
+    second_path = link_in(make.mails_to("bob@example.org")[-1].body)
+    assert second_path != first_path
+    assert app.test_client().get(first_path).status_code == 404  # the old link is dead
+    assert "Create your account" in app.test_client().text(second_path)
+
+    client.submit(f"/t/oost/admin/invitations/{invitation.id}/revoke", page="/t/oost/admin/invitations")
+    assert "Withdrawn" in client.text("/t/oost/admin/invitations")
+    assert "was withdrawn" in app.test_client().text(second_path)
+
+
+def test_inviting_an_existing_member_is_refused(client, make):
+    tenant = make.tenant("oost")
+    make.member(tenant, "bob@example.org")
+    client.login(tenant.admin_email)
+    assert "already a member" in _invite(client).get_data(as_text=True)
+
+
+def test_admin_changes_roles_and_corrects_the_legacy_organisation(client, make):
+    tenant = make.tenant("oost")
+    membership_id = make.member(tenant, "bob@example.org", legacy_org_id=tenant.legacy_org_ids[0])
+    client.login(tenant.admin_email)
+    client.submit(f"/t/oost/admin/members/{membership_id}",
+                  {"roles": ["management", "member"], "legacy_org_id": str(tenant.legacy_org_ids[2])})
+    page = client.text("/t/oost/admin/members")
+    assert "Central management" in page and "Gemeente Cur (oost)" in page
+    client.submit(f"/t/oost/admin/members/{membership_id}", {"roles": ["member"], "legacy_org_id": ""})
+    with make.session(tenant.id) as db:
+        membership = db.get(Membership, membership_id)
+        assert membership.roles == {"member"} and membership.legacy_org_id is None
+
+
+def test_the_last_admin_cannot_be_removed_or_demoted(client, make):
+    tenant = make.tenant("oost")
+    client.login(tenant.admin_email)
+    with make.session(tenant.id) as db:
+        admin_id = db.scalar(select(Membership.id))
+    page = client.submit(f"/t/oost/admin/members/{admin_id}", {"roles": ["member"], "legacy_org_id": ""})
+    assert "at least one administrator" in page.get_data(as_text=True)
+    page = client.submit(f"/t/oost/admin/members/{admin_id}/remove", page="/t/oost/admin/members",
+                         follow_redirects=True)
+    assert "at least one administrator" in page.get_data(as_text=True)
+
+
+def test_removed_member_loses_access(app, client, make):
+    tenant = make.tenant("oost")
+    membership_id = make.member(tenant, "bob@example.org")
+    bob = app.test_client()
+    bob.login("bob@example.org")
+    assert bob.get("/t/oost/").status_code == 200
+    client.login(tenant.admin_email)
+    client.submit(f"/t/oost/admin/members/{membership_id}/remove", page="/t/oost/admin/members")
+    assert bob.get("/t/oost/").status_code == 404
+
+
+def test_admin_may_raise_but_not_lower_the_minimum_group_size(client, make):
+    tenant = make.tenant("oost")
+    client.login(tenant.admin_email)
+    page = client.submit("/t/oost/settings", {"name": "Oost", "country": "NL", "language": "en",
+                                              "min_group_size": "3"})
+    assert "from 5 to 1000" in page.get_data(as_text=True)
+    client.submit("/t/oost/settings", {"name": "Oost", "country": "NL", "language": "en", "min_group_size": "8"})
+    assert 'value="8"' in client.text("/t/oost/settings")
