@@ -124,13 +124,19 @@ def create_tenant(slug, name, admin_email, country, language, legacy_orgs):
 def seed_demo(if_empty):
     from saas.demo import DEMO_PASSWORD, seed
 
+    from saas.demo import ACCOUNTS, demo_exists
+
     created = seed(only_if_empty=if_empty)
     if created:
-        click.echo("Demo tenant 'regio-noord' created. Accounts (password: %s):" % DEMO_PASSWORD)
-        for email, roles in created:
-            click.echo(f"  {email:34} {', '.join(roles)}")
+        click.echo("Demo tenant 'regio-noord' created.")
+    elif demo_exists():
+        click.echo("Demo tenant 'regio-noord' is already there.")
     else:
         click.echo("The database already has accounts; no demo data added.")
+        return
+    click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
+    for email, _name, roles, _org in ACCOUNTS:
+        click.echo(f"  {email:34} {', '.join(map(str, roles))}")
 
 
 @main.command("worker", help="Run a background worker on the RQ queues (needs REDIS_URL).")

@@ -26,6 +26,14 @@ ACCOUNTS = [
 ]
 
 
+def demo_exists(db=None) -> bool:
+    from saas.db import session
+    from tenants.models import Tenant
+
+    db = db or session()
+    return db.scalar(select(Tenant.id).where(Tenant.slug == DEMO_SLUG)) is not None
+
+
 def seed(*, only_if_empty: bool = True, db=None) -> list[tuple[str, list[str]]]:
     """Create the demo tenant; returns the accounts made, or [] when the database was not empty."""
     from saas.db import session

@@ -45,8 +45,9 @@ def test_every_tenant_view_has_exactly_one_guard_and_a_row_in_the_table(app):
 @pytest.mark.parametrize("role", sorted(EVERYONE))
 def test_each_role_reaches_exactly_its_pages(app, make, role):
     tenant = make.tenant("oost")
-    membership_id = make.member(tenant, f"{role}@example.org", roles=[role])
-    objects = {"legacy_org_id": tenant.legacy_org_ids[0], "membership_id": membership_id, "invitation_id": 999999}
+    make.member(tenant, f"{role}@example.org", roles=[role])
+    other_id = make.member(tenant, "colleague@example.org")  # pages about people act on a colleague
+    objects = {"legacy_org_id": tenant.legacy_org_ids[0], "membership_id": other_id, "invitation_id": 999999}
     user = app.test_client()
     user.login(f"{role}@example.org")
     token = user.csrf_token("/account")

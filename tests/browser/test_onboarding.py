@@ -88,9 +88,10 @@ def test_the_header_switches_the_language(page, make):
     expect(page.page).to_have_url(re.compile(r"/login$"))  # the switch returns to the same page
     expect(page.get_by_role("button", name="Nederlands")).to_have_attribute("aria-current", "true")
 
-    # The choice made before logging in carries over into the session.
-    page.get_by_label("E-mail address").fill("ada@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
+    # The choice made before logging in carries over into the session. (The labels are Dutch now,
+    # so the fields are found by their ids.)
+    page.locator("#email").fill("ada@example.org")
+    page.locator("#password").fill(PASSWORD)
     page.click_and_wait(page.get_by_role("main").get_by_role("button"))
     expect(page.page).to_have_url(re.compile(r"/$"))
     expect(html).to_have_attribute("lang", "nl")

@@ -1,0 +1,62 @@
+# Koers. `make run` serves the demo; `make test` runs the whole suite on real PostgreSQL and Redis.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PO_FILES := $(wildcard saas/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: run test install install-test system-test-deps translations update-translations bench clean
+
+run: install
+	$(VENV)/bin/koers db upgrade
+	$(VENV)/bin/koers seed-demo --if-empty
+	@echo "Koers serves http://127.0.0.1:$(PORT)  (stop with Ctrl-C)"
+	$(VENV)/bin/koers run --host 127.0.0.1 --port $(PORT) --no-reload --no-debugger
+
+test: install-test system-test-deps
+	$(PY) -m pytest
+	KOERS_TEST_DB=sqlite $(PY) -m pytest -m smoke
+
+# Exact versions come from requirements.lock (a constraints file); the stamp skips pip next time.
+install: $(VENV)/.installed translations
+install-test: $(VENV)/.installed-test translations
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml requirements.lock
+	$(PY) -m pip install --quiet -c requirements.lock -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml requirements.lock
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[test]'
+	touch $@
+
+translations: $(MO_FILES)
+
+%.mo: %.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --statistics -i $< -o $@
+
+update-translations: $(VENV)/.installed
+	$(PY) -m saas.translations.update
+
+# PostgreSQL server binaries, Redis and Chromium come from Debian's packages (see README).
+system-test-deps:
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+bench: install-test system-test-deps
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance test-artifacts .pytest_cache
