@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, g
-from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from saas.config import ROOT, Settings
 
@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None, *, database=None, testing: bool
         static_folder=str(Path(__file__).parent / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    app.url_map.converters["int"] = DatabaseIntConverter
     app.config.update(
         KOERS=settings,
         SECRET_KEY=settings.secret_key,
@@ -61,6 +62,14 @@ def create_app(settings: Settings | None = None, *, database=None, testing: bool
     check_guards(app)
     _configure_logging(settings)
     return app
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """Ids in URLs fit the database's integer, so /…/99999999999999 is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -51,7 +51,10 @@ def deliver(mail: OutboundMail, settings) -> None:
     """Send by SMTP when configured; otherwise keep it in the development outbox."""
     mail.attempts += 1
     if not settings.smtp_host:
-        log.info("mail to %s kept in the development outbox: %s\n%s", mail.recipient, mail.subject, mail.body)
+        if settings.dev_outbox:  # development: the console is where the developer reads the mail
+            log.info("mail to %s kept in the development outbox: %s\n%s", mail.recipient, mail.subject, mail.body)
+        else:
+            log.warning("no SMTP_HOST configured: mail %d (%s) is not sent", mail.id, mail.subject)
         mail.status = "kept"
         return
     message = EmailMessage()

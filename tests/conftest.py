@@ -107,7 +107,7 @@ def _uses_database(request) -> bool:
     return any(name in request.fixturenames for name in ("database", "app", "client", "make", "live_server"))
 
 
-def test_settings(stack, **overrides) -> Settings:
+def settings_for(stack, **overrides) -> Settings:
     values = dict(env="test", secret_key="test-secret-key", database_url=stack.app_url, redis_url="",
                   base_url="http://localhost", dev_outbox=True)
     values.update(overrides)
@@ -116,7 +116,7 @@ def test_settings(stack, **overrides) -> Settings:
 
 @pytest.fixture
 def settings(stack):
-    return test_settings(stack)
+    return settings_for(stack)
 
 
 @pytest.fixture

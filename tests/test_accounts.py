@@ -115,9 +115,9 @@ def test_every_page_carries_security_headers_and_a_csp_without_inline_script(cli
 
 def test_production_cookies_are_secure_httponly_and_samesite(stack, database):
     from saas import create_app
-    from tests.conftest import test_settings
+    from tests.conftest import settings_for
 
-    app = create_app(test_settings(stack, env="production"), database=database)
+    app = create_app(settings_for(stack, env="production"), database=database)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     response = app.test_client().get("/login")

@@ -27,11 +27,11 @@ def send_mail(session, settings, mail_id: int) -> str:
 
 
 @platform_job
-def sweep_outbox(session, settings) -> int:
-    """Re-enqueue mails left pending (queue was down, or a worker died) for over a minute."""
+def sweep_outbox(session, settings, older_than_seconds: int = 60) -> int:
+    """Re-enqueue mails left pending (queue was down, or a worker died) for a while."""
     from workers.queue import dispatch
 
-    cutoff = utcnow() - timedelta(minutes=1)
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     ids = session.scalars(
         select(OutboundMail.id).where(OutboundMail.status == "pending", OutboundMail.created_at < cutoff)
     ).all()

@@ -77,13 +77,13 @@ class A11yPage:
         if frame == self.page.main_frame:  # record only: evaluating inside an event handler is unreliable
             self.navigations.append(frame.url)
 
-    def url(self, path: str) -> str:
+    def absolute(self, path: str) -> str:
         """A path on the live server; a full link (e.g. from a mail) is taken to the live server too."""
         parts = urlsplit(path)
         return self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
 
     def goto(self, path: str):
-        response = self.page.goto(self.url(path), wait_until="load")
+        response = self.page.goto(self.absolute(path), wait_until="load")
         assert response is not None and response.ok, (path, response and response.status)
         self.check_a11y()
         return response

@@ -1,0 +1,108 @@
+"""Bad input never gives a 500 and never leaves a partial write (house rule 3).
+
+Every POST route of the app gets an empty form, a form of malformed values and an oversized
+body; afterwards the database must be exactly as before. New routes are covered automatically.
+"""
+import pytest
+from sqlalchemy import text
+
+from saas.models import metadata
+from tests.helpers import link_in
+
+pytestmark = pytest.mark.smoke
+
+MALFORMED = {
+    "name": "x" * 100_000, "email": "not-an-email", "password": "\x00", "confirm": "something else",
+    "slug": "../../etc", "country": "ZZ", "language": "klingon", "locale": "xx", "code": "<script>",
+    "roles": ["superuser"], "legacy_org_id": "abc", "min_group_size": "-5", "new-name": "",
+    "new-password": "x", "next": "//evil.example",
+}
+# POST routes whose empty form is a complete, valid request (a button): they may act on "empty".
+BUTTONS = {"auth.logout", "tenant.delete_legacy_org", "tenant.remove_member", "tenant.resend_invitation",
+           "tenant.revoke_invitation", "tenant.accept_invitation"}
+
+
+def _snapshot(owner_engine):
+    with owner_engine.connect() as conn:
+        return {t.name: conn.execute(text(f"SELECT * FROM {t.name} ORDER BY 1")).all()
+                for t in metadata.sorted_tables}
+
+
+@pytest.fixture
+def world(app, make):
+    tenant = make.tenant("oost")
+    member_id = make.member(tenant, "bob@example.org", legacy_org_id=tenant.legacy_org_ids[0])
+    admin = app.test_client()
+    admin.login(tenant.admin_email)
+    admin.submit("/t/oost/admin/invitations", {"email": "new@example.org", "roles": ["member"], "legacy_org_id": ""})
+    token = link_in(make.mails_to("new@example.org")[-1].body).rsplit("/", 1)[1]
+    from sqlalchemy import select
+    from tenants.models import Invitation
+
+    with make.session(tenant.id) as db:
+        invitation_id = db.scalar(select(Invitation.id))
+    objects = {"slug": "oost", "legacy_org_id": tenant.legacy_org_ids[0], "membership_id": member_id,
+               "invitation_id": invitation_id, "token": token}
+    return admin, objects
+
+
+def _post_routes(app, objects):
+    urls = app.url_map.bind("localhost")
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods and rule.endpoint != "static":
+            yield rule.endpoint, urls.build(rule.endpoint, {a: objects[a] for a in rule.arguments})
+
+
+def test_malformed_forms_are_answered_with_messages_and_change_nothing(app, world, owner_engine):
+    admin, objects = world
+    token = admin.csrf_token("/account")
+    before = _snapshot(owner_engine)
+    for endpoint, url in _post_routes(app, objects):
+        response = admin.post(url, data={**MALFORMED, "csrf_token": token})
+        assert response.status_code < 500, (endpoint, response.status_code)
+        assert _snapshot(owner_engine) == before, f"{endpoint} wrote something for malformed input"
+
+
+def test_empty_forms_change_nothing_except_for_plain_buttons(app, world, owner_engine):
+    admin, objects = world
+    for endpoint, url in _post_routes(app, objects):
+        if endpoint in BUTTONS:
+            continue
+        token = admin.csrf_token("/account")
+        before = _snapshot(owner_engine)
+        response = admin.post(url, data={"csrf_token": token})
+        assert response.status_code < 500, (endpoint, response.status_code)
+        assert _snapshot(owner_engine) == before, f"{endpoint} wrote something for an empty form"
+
+
+def test_oversized_and_non_form_bodies_are_refused_cleanly(app, world, owner_engine):
+    admin, objects = world
+    before = _snapshot(owner_engine)
+    oversized = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    for endpoint, url in _post_routes(app, objects):
+        response = admin.post(url, data=oversized, content_type="application/x-www-form-urlencoded")
+        assert response.status_code in (400, 413), (endpoint, response.status_code)
+        response = admin.post(url, data=b'{"json": "instead of a form"', content_type="application/json")
+        assert response.status_code < 500, (endpoint, response.status_code)
+        response = admin.post(url, data=b"\xff\xfe\x00garbage=%ZZ&&&=", content_type="application/x-www-form-urlencoded")
+        assert response.status_code < 500, (endpoint, response.status_code)
+    assert _snapshot(owner_engine) == before
+
+
+def test_oversized_page_in_the_users_language_and_as_json(app, world):
+    admin, objects = world
+    oversized = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = admin.post("/t/oost/admin/legacy-orgs", data=oversized, content_type="application/x-www-form-urlencoded",
+                          headers={"Accept-Language": "en"})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+    response = admin.post("/t/oost/admin/legacy-orgs", data=oversized, content_type="application/x-www-form-urlencoded",
+                          headers={"Accept": "application/json"})
+    assert response.status_code == 413 and response.get_json()["status"] == 413
+
+
+def test_absurd_ids_in_urls_are_not_found(world):
+    admin, _ = world
+    for url in ("/t/oost/admin/legacy-orgs/99999999999999999999", "/t/oost/admin/members/2147483648",
+                "/t/oost/admin/legacy-orgs/-1", "/t/oost/invitations/" + "x" * 5000):
+        assert admin.get(url).status_code == 404, url

@@ -1,0 +1,67 @@
+"""The `koers` command, run as a user would, against the same database as the app."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tenants.models import LegacyOrganisation, Tenant
+
+ROOT = Path(__file__).resolve().parent.parent
+KOERS = str(Path(sys.executable).with_name("koers"))
+pytestmark = pytest.mark.smoke
+
+
+def koers(stack, *args, expect=0):
+    env = {**os.environ, "DATABASE_URL": stack.app_url, "SECRET_KEY": "test", "KOERS_ENV": "development"}
+    result = subprocess.run([KOERS, *args], env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == expect, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"],
+                                     ["seed-demo"], ["create-user"], ["create-tenant"], ["worker"]])
+def test_every_command_has_help(stack, command):
+    assert "Usage:" in koers(stack, *command, "--help")
+
+
+def test_create_user_and_tenant_with_legacy_organisations(stack, app, make, client):
+    koers(stack, "create-user", "ada@example.org", "--password", "a long password", "--name", "Ada")
+    out = koers(stack, "create-tenant", "oost", "--name", "Sociale Dienst Oost", "--admin", "ada@example.org",
+                "--legacy-org", "GRO=Gemeente Groenlo", "--legacy-org", "HAV=Gemeente Havelte")
+    assert "created tenant oost" in out
+    with make.session() as db:
+        tenant = db.scalar(select(Tenant).where(Tenant.slug == "oost"))
+    with make.session(tenant.id) as db:
+        assert {o.code for o in db.scalars(select(LegacyOrganisation))} == {"GRO", "HAV"}
+    client.login("ada@example.org", "a long password")
+    assert "Gemeente Havelte" in client.text("/t/oost/")
+
+
+def test_cli_errors_are_clear(stack, make):
+    assert "between 10 and 200" in koers(stack, "create-user", "a@example.org", "--password", "short", expect=2)
+    assert "no account for" in koers(stack, "create-tenant", "oost", "--name", "X", "--admin", "nobody@x.org",
+                                     expect=1)
+    koers(stack, "create-user", "ada@example.org", "--password", "a long password")
+    assert "already exists" in koers(stack, "create-user", "ada@example.org", "--password", "a long password",
+                                     expect=1)
+    assert "is not CODE=NAME" in koers(stack, "create-tenant", "oost", "--name", "X", "--admin",
+                                       "ada@example.org", "--legacy-org", "nonsense", expect=2)
+
+
+def test_seed_demo_fills_an_empty_database_once_and_the_accounts_log_in(stack, app, make):
+    out = koers(stack, "seed-demo", "--if-empty")
+    assert "admin@demo.example.org" in out and "koers-demo" in out
+    assert "already there" in koers(stack, "seed-demo", "--if-empty")
+    from saas.demo import ACCOUNTS
+
+    for email, *_ in ACCOUNTS:
+        user = app.test_client()
+        user.login(email, "koers-demo")
+        assert "Sociale Dienst Regio Noord" in user.text("/")
+    with make.session() as db:
+        tenant = db.scalar(select(Tenant).where(Tenant.slug == "regio-noord"))
+    with make.session(tenant.id) as db:
+        assert len(db.scalars(select(LegacyOrganisation)).all()) == 3

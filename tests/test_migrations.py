@@ -1,0 +1,75 @@
+"""Schema migrations: upgrade, downgrade and upgrade again, and the models match the migrations."""
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from saas import migrate
+from saas.config import Settings
+from saas.db import make_engine
+from saas.models import metadata
+from tests.conftest import SQLITE
+
+
+@pytest.fixture
+def empty_database(stack):
+    if SQLITE:
+        url = f"sqlite:///{stack.base / 'migrations.sqlite3'}"
+        yield Settings(database_url=url, secret_key="x")
+        (stack.base / "migrations.sqlite3").unlink(missing_ok=True)
+        return
+    name = "koers_migrations"
+    stack.postgres.superuser_sql(f"DROP DATABASE IF EXISTS {name}")
+    stack.postgres.create_database(name)
+    yield Settings(database_url=stack.postgres.url(name), migration_database_url=stack.postgres.url(name, "koers_owner"),
+                   secret_key="x")
+    stack.postgres.superuser_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _tables(url):
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.smoke
+def test_upgrade_downgrade_and_upgrade_again(empty_database):
+    owner_url = empty_database.migration_database_url or empty_database.database_url
+    migrate.upgrade(empty_database)
+    assert set(metadata.tables) <= _tables(owner_url)
+    migrate.downgrade(empty_database, "base")
+    assert _tables(owner_url) <= {"alembic_version"}
+    migrate.upgrade(empty_database)
+    assert set(metadata.tables) <= _tables(owner_url)
+
+
+@pytest.mark.smoke
+def test_the_models_match_the_migrations(empty_database):
+    migrate.upgrade(empty_database)
+    engine = make_engine(empty_database.migration_database_url or empty_database.database_url)
+    try:
+        with engine.connect() as conn:
+            differences = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+    finally:
+        engine.dispose()
+    assert differences == [], "the models changed without a migration: run alembic revision --autogenerate"
+
+
+def test_every_tenant_owned_table_has_row_level_security(empty_database):
+    from sqlalchemy import text
+    from tenants.rls import tenant_owned_tables
+
+    migrate.upgrade(empty_database)
+    engine = make_engine(empty_database.migration_database_url)
+    try:
+        with engine.connect() as conn:
+            protected = set(conn.execute(text(
+                "SELECT relname FROM pg_class WHERE relrowsecurity AND relforcerowsecurity")).scalars())
+            policies = set(conn.execute(text("SELECT tablename FROM pg_policies WHERE qual IS NOT NULL "
+                                             "AND with_check IS NOT NULL")).scalars())
+    finally:
+        engine.dispose()
+    expected = set(tenant_owned_tables(metadata))
+    assert expected and expected <= protected and expected <= policies
