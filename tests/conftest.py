@@ -62,6 +62,9 @@ class Stack:
 @pytest.fixture(scope="session")
 def stack():
     started = Stack().start()
+    # Anything that builds an app from the environment (a job run outside an app context, a
+    # subprocess) must land on the test database, never on a developer's instance/ database.
+    os.environ.update(DATABASE_URL=started.app_url, SECRET_KEY="test-secret-key", KOERS_ENV="test")
     try:
         from saas import migrate
 

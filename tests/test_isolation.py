@@ -225,10 +225,11 @@ def test_a_tenant_job_sets_its_tenant_before_touching_data(app, make, two_tenant
     from workers.jobs import notify_invitation_accepted
 
     alpha, beta = two_tenants
-    # tenant B's job asking for tenant A's membership finds nothing and sends nothing
-    assert notify_invitation_accepted(beta.id, alpha.membership_id) is False
-    with pytest.raises(TypeError):
-        notify_invitation_accepted(None, alpha.membership_id)
+    with app.app_context():
+        # tenant B's job asking for tenant A's membership finds nothing and sends nothing
+        assert notify_invitation_accepted(beta.id, alpha.membership_id) is False
+        with pytest.raises(TypeError):
+            notify_invitation_accepted(None, alpha.membership_id)
     with make.session() as db:
         assert db.scalar(select(func.count()).select_from(OutboundMail)) == 0
 
