@@ -2,6 +2,9 @@
 from saas.auth.models import User  # noqa: F401
 from saas.db import Base
 from saas.mail import OutboundMail  # noqa: F401
+from saas.programme.models import (  # noqa: F401
+    EmailOptOut, Notification, Programme, ProgrammePhase, Sponsor, Supporter, Team, TeamMember, Theme,
+)
 from tenants.models import Invitation, LegacyOrganisation, Membership, MembershipRole, Tenant  # noqa: F401
 
 metadata = Base.metadata

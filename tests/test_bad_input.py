@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from saas.models import metadata
-from tests.helpers import link_in
+from tests.world import populate
 
 pytestmark = pytest.mark.smoke
 
@@ -31,18 +31,9 @@ def _snapshot(owner_engine):
 @pytest.fixture
 def world(app, make):
     tenant = make.tenant("oost")
-    member_id = make.member(tenant, "bob@example.org", legacy_org_id=tenant.legacy_org_ids[0])
+    objects = populate(app, make, tenant)
     admin = app.test_client()
     admin.login(tenant.admin_email)
-    admin.submit("/t/oost/admin/invitations", {"email": "new@example.org", "roles": ["member"], "legacy_org_id": ""})
-    token = link_in(make.mails_to("new@example.org")[-1].body).rsplit("/", 1)[1]
-    from sqlalchemy import select
-    from tenants.models import Invitation
-
-    with make.session(tenant.id) as db:
-        invitation_id = db.scalar(select(Invitation.id))
-    objects = {"slug": "oost", "legacy_org_id": tenant.legacy_org_ids[0], "membership_id": member_id,
-               "invitation_id": invitation_id, "token": token}
     return admin, objects
 
 

@@ -1,0 +1,1 @@
+"""The culture programme: phases, themes with sponsors and supporters, self-selected teams."""
