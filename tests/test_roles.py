@@ -21,12 +21,30 @@ ACCESS = {
     "tenant.resend_invitation": ADMIN_ONLY,
     "tenant.revoke_invitation": ADMIN_ONLY,
     "tenant.accept_invitation": "public",
+    "programme.programmes": EVERYONE,
+    "programme.create_programme": {"admin", "management"},
+    "programme.overview": EVERYONE,
+    "programme.edit_programme": {"admin", "management"},
+    "programme.advance_phase": ADMIN_ONLY,
+    "programme.board": {"admin", "management", "consultant"},
+    "programme.create_theme": {"admin", "management"},
+    "programme.theme": EVERYONE,
+    "programme.edit_theme": {"admin", "management", "sponsor"},
+    "programme.support": EVERYONE,
+    "programme.withdraw": EVERYONE,
+    "programme.recruit": {"sponsor"},
+    "programme.message_supporters": {"sponsor"},
+    "programme.propose_team": EVERYONE,
+    "programme.team": EVERYONE,
+    "programme.join_team": EVERYONE,
+    "programme.leave_team": EVERYONE,
+    "programme.inbox": EVERYONE,
 }
 
 
 # Endpoints whose guard lets a role in, after which the object decides (a sponsor's own theme, a
 # team's own log): for a user with the role but not that relation, 403 is the right answer.
-OBJECT_LEVEL: set[str] = set()
+OBJECT_LEVEL: set[str] = {"programme.edit_theme", "programme.recruit", "programme.message_supporters"}
 
 
 def _tenant_endpoints(app):

@@ -44,3 +44,27 @@ def foundation(app, make, tenant, admin, objects):
         invitation_id = db.scalar(select(Invitation.id).where(Invitation.email == f"invited@{slug}.example"))
     return {"legacy_org_id": tenant.legacy_org_ids[0], "membership_id": member_id,
             "invitation_id": invitation_id, "token": token}
+
+
+@builder
+def programme(app, make, tenant, admin, objects):
+    """A programme with a theme (sponsored by the colleague), a supporter and a team."""
+    from datetime import date
+
+    from saas.programme import service
+    from tenants.models import Membership, MembershipRole
+
+    slug = tenant.slug
+    with make.session(tenant.id) as db:
+        colleague = db.get(Membership, objects["membership_id"])
+        colleague.role_rows.append(MembershipRole(role="sponsor"))
+        admin_membership = db.scalar(select(Membership).join(Membership.user)
+                                     .where(Membership.user.has(email=tenant.admin_email)))
+        prog = service.create_programme(db, name=f"Programme ({slug})", goal=f"Grow together ({slug})",
+                                        starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
+        theme = service.save_theme(db, prog, None, title=f"Client first ({slug})", problem=f"Waiting times ({slug})",
+                                   why_it_matters="", desired_outcome="", pillar="")
+        service.set_sponsors(db, theme, [colleague.id])
+        service.support(db, theme, colleague, f"Because ({slug})")
+        team = service.propose_team(db, prog, theme, admin_membership, name=f"Team ({slug})", goal=f"Goal ({slug})")
+        return {"programme_id": prog.id, "theme_id": theme.id, "team_id": team.id}

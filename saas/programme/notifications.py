@@ -1,0 +1,69 @@
+"""In-app notifications, with an e-mail copy (sent by a job through the outbox) unless turned off."""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask_babel import force_locale, lazy_gettext as _l
+from sqlalchemy import func, select
+
+from saas.mail import queue_mail
+from saas.programme.models import EmailOptOut, Notification
+from tenants.models import Membership, Tenant
+
+KINDS = {
+    "new_supporter": _l("Someone supports a theme you sponsor"),
+    "team_joined": _l("Someone joined your team"),
+    "sponsor_message": _l("A message from the sponsor of a theme you support"),
+    "recruitment": _l("A sponsor invites you to support a theme"),
+}
+
+
+def notify(db, tenant: Tenant, recipients: list[Membership], kind: str,
+           render: Callable[[], tuple[str, str]], link_path: str, settings) -> int:
+    """Tell each recipient in their own language; returns how many were notified."""
+    recipients = list({m.id: m for m in recipients}.values())
+    if not recipients:
+        return 0
+    opted_out = set(db.scalars(select(EmailOptOut.membership_id).where(
+        EmailOptOut.kind == kind, EmailOptOut.membership_id.in_([m.id for m in recipients]))))
+    for member in recipients:
+        with force_locale(member.user.locale or tenant.language):
+            subject, body = render()
+        db.add(Notification(membership_id=member.id, kind=kind, subject=str(subject), body=str(body),
+                            link=link_path))
+        if member.id not in opted_out:
+            queue_mail(db, member.user.email, str(subject), f"{body}\n\n{settings.base_url}{link_path}")
+    db.flush()
+    return len(recipients)
+
+
+def notifications_for(db, membership: Membership, limit: int = 50) -> list[Notification]:
+    return list(db.scalars(select(Notification).where(Notification.membership_id == membership.id)
+                           .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def unread_count(db, membership: Membership) -> int:
+    return db.scalar(select(func.count()).select_from(Notification).where(
+        Notification.membership_id == membership.id, Notification.read_at.is_(None))) or 0
+
+
+def mark_all_read(db, membership: Membership, now) -> None:
+    for notification in db.scalars(select(Notification).where(Notification.membership_id == membership.id,
+                                                              Notification.read_at.is_(None))):
+        notification.read_at = now
+
+
+def email_opt_outs(db, membership: Membership) -> set[str]:
+    return set(db.scalars(select(EmailOptOut.kind).where(EmailOptOut.membership_id == membership.id)))
+
+
+def set_email_kinds(db, membership: Membership, wanted: set[str]) -> None:
+    """E-mail exactly the kinds in `wanted`; the others stay in-app only."""
+    for row in db.scalars(select(EmailOptOut).where(EmailOptOut.membership_id == membership.id)):
+        if row.kind in wanted or row.kind not in KINDS:
+            db.delete(row)
+    current = email_opt_outs(db, membership)
+    for kind in KINDS:
+        if kind not in wanted and kind not in current:
+            db.add(EmailOptOut(membership_id=membership.id, kind=kind))
+    db.flush()
