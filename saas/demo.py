@@ -128,3 +128,97 @@ def _seed_programme(db, memberships: dict, orgs: list) -> None:
     for theme, supporters in zip(themes, (staff[3:12], staff[12:18], staff[18:24], staff[24:28], staff[28:33])):
         for member in supporters:
             programme.support(db, theme, member, "")
+    _seed_work_logs(db, prog)
+    _seed_pitches(db, prog, memberships, staff)
+
+
+def _seed_work_logs(db, prog) -> None:
+    """Every team has met, visited a peer organisation and spoken with a client."""
+    from datetime import date, timedelta
+
+    from saas.programme import service as programme
+    from saas.worklog import service as worklog
+
+    start = date(2026, 10, 13)
+    for number, (team, theme) in enumerate(programme.teams_of_programme(db, prog)):
+        lead = next(m.membership for m in team.members if m.is_lead)
+        people = [m.membership_id for m in team.members]
+        for week in range(3):
+            worklog.log_session(
+                db, team, lead, held_on=start + timedelta(weeks=week, days=number % 3),
+                notes=f"Week {week + 1}: we brachten in kaart hoe de drie gemeenten '{theme.title}' nu aanpakken.",
+                decisions="We werken één werkwijze uit en toetsen die bij klanten." if week else "We verdelen het uitzoekwerk.",
+                attendee_ids=people[: 3 + week % 2],
+                actions=[{"description": "Werkwijze van elke gemeente op één A4", "owner_id": people[week % len(people)],
+                          "due_on": start + timedelta(weeks=week + 1), "done": week == 0}],
+            )
+        worklog.log_visit(db, team, lead, visited_on=start + timedelta(weeks=2),
+                          organisation="Sociale Dienst Drechtsteden",
+                          learned="Eén intaketeam voor alle regelingen scheelt klanten een tweede gesprek.")
+        worklog.log_interview(db, team, lead, held_on=start + timedelta(weeks=3),
+                              client_profile="Alleenstaande ouder, eind dertig, sinds een jaar in de bijstand.",
+                              findings="Moest haar verhaal drie keer vertellen; wil één vast contactpersoon.")
+
+
+# Business cases of the nine teams, in every state a pitch can be in.
+PITCH_STATES = ["decided:approved", "decided:approved_with_conditions", "decided:parked", "decided:rejected", "in_review",
+                "submitted", "submitted", "draft", "draft"]
+CRITERIA = [("Impact op klanten", 3), ("Haalbaarheid", 2), ("Kosten en baten", 2), ("Past bij onze waarden", 1)]
+
+
+def _seed_pitches(db, prog, memberships: dict, staff: list) -> None:
+    """The programme is in its pitching phase: drafts, submitted pitches, pitches in review, decisions."""
+    from datetime import date, timedelta
+
+    from flask import current_app, g
+
+    from saas.pitches import review, service as pitches
+    from saas.pitches.models import SECTIONS
+    from saas.programme import service as programme
+    from tenants.models import MembershipRole, Tenant
+
+    manager = memberships["management@demo.example.org"]
+    second_manager = staff[0]  # a second reviewer (in no team), so that the pitch day shows a spread
+    second_manager.role_rows.append(MembershipRole(role=Role.MANAGEMENT))
+    prog.phase = "pitching"
+    prog.phase_row("pitching").ends_on = date.today() + timedelta(days=21)
+    card = [review.save_criterion(db, prog, None, name=name, weight=weight) for name, weight in CRITERIA]
+    tenant = db.get(Tenant, prog.tenant_id)
+    # Decisions notify the team, which builds links: give the job a request context like a page has.
+    with current_app.test_request_context(base_url=current_app.config["KOERS"].base_url):
+        g.tenant = tenant
+        for number, ((team, theme), state) in enumerate(zip(programme.teams_of_programme(db, prog), PITCH_STATES)):
+            lead = next(m.membership for m in team.members if m.is_lead)
+            pitch = pitches.start_pitch(db, team, lead, f"{team.name}: ons voorstel")
+            for key in SECTIONS if state != "draft" or number % 2 else SECTIONS[:3]:
+                pitches.save_section(db, pitch, key, _pitch_text(key, team.name, theme.title), 0, lead)
+            if state == "draft":
+                continue
+            pitches.submit(db, pitch, prog, team, lead, date.today())
+            if state == "submitted":
+                continue
+            for reviewer, offset in ((manager, 0), (second_manager, 1)):
+                scores = {c.id: (min(5, 2 + (number + i + offset) % 4), "") for i, c in enumerate(card)}
+                review.save_review(db, pitch, prog, team, reviewer, scores, submit=True)
+            if state.startswith("decided:"):
+                decision = state.split(":", 1)[1]
+                feedback = "" if decision == "approved" else {
+                    "approved_with_conditions": "Akkoord, mits jullie de kosten per kwartaal rapporteren.",
+                    "parked": "Goed idee, maar eerst na de nieuwe ICT-omgeving. We komen erop terug in juni.",
+                    "rejected": "De baten wegen niet op tegen de kosten; neem de klantinzichten mee naar team Loket Noord.",
+                }[decision]
+                review.decide(db, pitch, team, manager, decision, feedback)
+
+
+def _pitch_text(key: str, team: str, theme: str) -> str:
+    texts = {
+        "problem": f"Bij het thema '{theme}' zien we dat klanten nu per voormalige gemeente anders geholpen worden.",
+        "proposal": f"Team {team} stelt voor om de beste werkwijze van de drie gemeenten samen te voegen.",
+        "client_impact": "Klanten krijgen binnen een week antwoord en vertellen hun verhaal één keer.",
+        "benefits": "Doorlooptijd van 6 naar 1 week; 20% minder herhaalde contacten; 1,5 fte vrij voor begeleiding.",
+        "costs": "Eenmalig € 45.000 voor scholing en inrichting; daarna kostenneutraal.",
+        "risks": "Weerstand tegen een nieuwe werkwijze; tijdelijk dubbel werk tijdens de overgang.",
+        "implementation": "Pilot van drie maanden in één regio, daarna gefaseerd uitrollen.",
+        "values": "Klantgericht, samen en vakmanschap: de waarden die we in de peiling het vaakst kozen.",
+    }
+    return texts[key]

@@ -2,9 +2,13 @@
 from saas.auth.models import User  # noqa: F401
 from saas.db import Base
 from saas.mail import OutboundMail  # noqa: F401
+from saas.pitches.models import (  # noqa: F401
+    Pitch, PitchAttachment, PitchEvent, PitchRevision, PitchSection, Review, ReviewScore, ScorecardCriterion,
+)
 from saas.programme.models import (  # noqa: F401
     EmailOptOut, Notification, Programme, ProgrammePhase, Sponsor, Supporter, Team, TeamMember, Theme,
 )
+from saas.worklog.models import Action, BenchmarkVisit, ClientInterview, SessionAttendee, WorkSession  # noqa: F401
 from tenants.models import Invitation, LegacyOrganisation, Membership, MembershipRole, Tenant  # noqa: F401
 
 metadata = Base.metadata

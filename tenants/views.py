@@ -72,7 +72,7 @@ def dashboard():
 @bp.route("/settings", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def settings():
-    form = TenantSettingsForm(obj=g.tenant)
+    form = TenantSettingsForm(obj=g.tenant if request.method == "GET" else None)
     if form.validate_on_submit():
         service.update_tenant(g.tenant, name=form.name.data, country=form.country.data,
                               language=form.language.data, min_group_size=form.min_group_size.data)
@@ -106,7 +106,7 @@ def legacy_orgs():
 def edit_legacy_org(legacy_org_id: int):
     db = session()
     org = service.get_legacy_org(db, legacy_org_id) or abort(404)
-    form = LegacyOrgForm(obj=org)
+    form = LegacyOrgForm(obj=org if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
             service.update_legacy_org(db, org, code=form.code.data, name=form.name.data)

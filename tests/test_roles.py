@@ -6,6 +6,7 @@ from tests.world import populate
 
 ADMIN_ONLY = {"admin"}
 EVERYONE = {"admin", "management", "sponsor", "member", "works_council", "consultant"}
+TEAM_ROLES = {"admin", "management", "sponsor", "member"}  # who can have a relation to a team
 
 # Every tenant endpoint and the roles that may use it. A new tenant view must be added here.
 ACCESS = {
@@ -39,12 +40,43 @@ ACCESS = {
     "programme.join_team": EVERYONE,
     "programme.leave_team": EVERYONE,
     "programme.inbox": EVERYONE,
+    "pitches.pitch": EVERYONE,
+    "pitches.edit_section": EVERYONE,
+    "pitches.history": EVERYONE,
+    "pitches.upload": EVERYONE,
+    "pitches.download": EVERYONE,
+    "pitches.delete_attachment": EVERYONE,
+    "pitches.submit": EVERYONE,
+    "pitches.withdraw": EVERYONE,
+    "worklog.log": TEAM_ROLES,
+    "worklog.new_session": TEAM_ROLES,
+    "worklog.edit_session": TEAM_ROLES,
+    "worklog.set_action_done": TEAM_ROLES,
+    "worklog.new_visit": TEAM_ROLES,
+    "worklog.new_interview": TEAM_ROLES,
+    "worklog.export_csv": TEAM_ROLES,
+    "worklog.export_pdf": TEAM_ROLES,
+    "reviews.scorecard": {"admin", "management"},
+    "reviews.save_criterion": ADMIN_ONLY,
+    "reviews.delete_criterion": ADMIN_ONLY,
+    "reviews.review": {"management"},
+    "reviews.decide": {"management"},
+    "reviews.pitch_day": {"admin", "management", "consultant"},
+    "reviews.pitches": EVERYONE,
 }
 
 
 # Endpoints whose guard lets a role in, after which the object decides (a sponsor's own theme, a
 # team's own log): for a user with the role but not that relation, 403 is the right answer.
-OBJECT_LEVEL: set[str] = {"programme.edit_theme", "programme.recruit", "programme.message_supporters"}
+OBJECT_LEVEL: set[str] = {
+    "programme.edit_theme", "programme.recruit", "programme.message_supporters",
+    # a pitch is written by its team and read by management, admin, consultants and the theme's sponsors
+    "pitches.pitch", "pitches.edit_section", "pitches.history", "pitches.upload", "pitches.download",
+    "pitches.delete_attachment", "pitches.submit", "pitches.withdraw",
+    # a team's work log is written by its members and read by management, admin and the theme's sponsors
+    "worklog.log", "worklog.new_session", "worklog.edit_session", "worklog.set_action_done", "worklog.new_visit",
+    "worklog.new_interview", "worklog.export_csv", "worklog.export_pdf",
+}
 
 
 def _tenant_endpoints(app):

@@ -110,7 +110,7 @@ def reset_password(token: str):
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    form = AccountForm(obj=current_user)
+    form = AccountForm(obj=current_user if request.method == "GET" else None)
     if form.validate_on_submit():
         current_user.name = form.name.data.strip()
         current_user.locale = form.locale.data

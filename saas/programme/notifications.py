@@ -15,6 +15,8 @@ KINDS = {
     "team_joined": _l("Someone joined your team"),
     "sponsor_message": _l("A message from the sponsor of a theme you support"),
     "recruitment": _l("A sponsor invites you to support a theme"),
+    "pitch_submitted": _l("A team submitted its pitch"),
+    "pitch_decided": _l("Central management decided on your team's pitch"),
 }
 
 

@@ -246,8 +246,8 @@ def join_team(db, programme: Programme, team: Team, membership: Membership) -> T
     _check_room_for_another_team(db, programme, membership)
     theme = db.get(Theme, team.theme_id)
     support(db, theme, membership)
-    member = TeamMember(team_id=team.id, membership_id=membership.id, is_lead=not team.members)
-    db.add(member)
+    member = TeamMember(membership_id=membership.id, is_lead=not team.members)
+    team.members.append(member)  # through the collection, so the team object stays up to date
     db.flush()
     return member
 

@@ -205,7 +205,7 @@ def edit_theme(theme_id: int):
     manager = _is_manager()
     if not manager and not service.is_sponsor(db, theme, g.membership):
         raise Forbidden()  # a sponsor edits only their own themes
-    form = ThemeForm(obj=theme)
+    form = ThemeForm(obj=theme if request.method == "GET" else None)  # a POST must carry every field
     sponsors_form = _sponsors_form(db, theme) if manager else None
     if form.validate_on_submit() and (sponsors_form is None or sponsors_form.validate()):
         try:

@@ -1,0 +1,256 @@
+"""Review and decision pages: the scorecard (admin), reviewing and deciding (management), the
+pitch-day ranking, and the pitch statuses everyone in the organisation may see."""
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
+
+from saas.db import session
+from saas.errors import DomainError
+from saas.pitches import review as service
+from saas.pitches import service as pitch_service
+from saas.programme import service as programme_service
+from tenants.forms import ActionForm
+from tenants.guards import requires, tenant_blueprint
+from tenants.models import Role
+
+bp = tenant_blueprint("reviews", __name__)
+
+SCORE_LABELS = {1: _l("1 – weak"), 2: "2", 3: "3", 4: "4", 5: _l("5 – excellent")}
+
+
+def _clean(value):
+    if not isinstance(value, str):
+        return value
+    return value.replace("\x00", "").replace("\r\n", "\n").strip()
+
+
+def _at_most(n):
+    return Length(max=n, message=_l("At most %(max)d characters.", max=n))
+
+
+class CriterionForm(FlaskForm):
+    criterion_id = IntegerField(widget=HiddenInput(), validators=[Optional()])  # empty: a new criterion
+    name = StringField(_l("Name"), filters=[_clean], validators=[
+        DataRequired(message=_l("Please enter a name.")), _at_most(service.NAME_MAX)])
+    description = TextAreaField(_l("What reviewers look for (optional)"), filters=[_clean],
+                                validators=[Optional(), _at_most(service.DESCRIPTION_MAX)], render_kw={"rows": 3})
+    weight = IntegerField(_l("Weight"), default=1, validators=[
+        InputRequired(message=_l("Choose a weight from 1 to 100.")),
+        NumberRange(min=1, max=100, message=_l("Choose a weight from 1 to 100."))],
+        description=_l("From 1 to 100. A criterion with weight 2 counts twice as much as one with weight 1."))
+    position = IntegerField(_l("Position (optional)"), validators=[
+        Optional(), NumberRange(min=0, max=1000, message=_l("Choose a position from 0 to 1000."))],
+        description=_l("Criteria are shown from the lowest position up. Leave empty to put a new criterion last."))
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(_l("Decision"), choices=list(service.DECISION_LABELS.items()), validate_choice=False,
+                          validators=[Optional()])
+    feedback = TextAreaField(_l("Feedback for the team"), filters=[_clean],
+                             validators=[Optional(), _at_most(service.FEEDBACK_MAX)], render_kw={"rows": 6},
+                             description=_l("The team reads this on its pitch page. Needed unless you approve."))
+
+
+def review_form(criteria, review=None):
+    """A form with a 1–5 score and a comment per criterion of the scorecard."""
+
+    class ReviewForm(FlaskForm):
+        pass
+
+    for criterion in criteria:
+        setattr(ReviewForm, f"score_{criterion.id}", RadioField(
+            criterion.name, choices=list(SCORE_LABELS.items()), coerce=str, validate_choice=False,
+            validators=[Optional()]))
+        setattr(ReviewForm, f"comment_{criterion.id}", TextAreaField(
+            _l("Comment on %(criterion)s (optional)", criterion=criterion.name), filters=[_clean],
+            validators=[Optional(), _at_most(service.COMMENT_MAX)], render_kw={"rows": 3}))
+    data = None
+    if review is not None and request.method == "GET":
+        data = {}
+        for score in review.scores:
+            data[f"score_{score.criterion_id}"] = str(score.score)
+            data[f"comment_{score.criterion_id}"] = score.comment
+    return ReviewForm(data=data)
+
+
+def _form_error(form, error: DomainError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    (field.errors if field is not None and isinstance(field.errors, list) else form.form_errors).append(error.message)
+
+
+def _programme(programme_id: int):
+    return programme_service.get_programme(session(), programme_id) or abort(404)
+
+
+def _pitch_context(pitch_id: int):
+    db = session()
+    pitch = pitch_service.get_pitch(db, pitch_id) or abort(404)
+    team = programme_service.get_team(db, pitch.team_id) or abort(404)
+    theme = programme_service.get_theme(db, team.theme_id)
+    programme = programme_service.get_programme(db, theme.programme_id)
+    return db, pitch, team, theme, programme
+
+
+# ---- scorecard -----------------------------------------------------------------------------
+
+@bp.get("/programmes/<int:programme_id>/scorecard")
+@requires(Role.ADMIN, Role.MANAGEMENT)
+def scorecard(programme_id: int):
+    programme = _programme(programme_id)
+    form = CriterionForm()
+    editing = None
+    if Role.ADMIN in g.membership.roles:
+        edit_id = request.args.get("edit", type=int)
+        if edit_id is not None:
+            editing = service.get_criterion(session(), programme, edit_id) or abort(404)
+            form = CriterionForm(data={"criterion_id": editing.id, "name": editing.name,
+                                       "description": editing.description, "weight": editing.weight,
+                                       "position": editing.position})
+    return _scorecard_page(programme, form, editing)
+
+
+@bp.post("/programmes/<int:programme_id>/scorecard")
+@requires(Role.ADMIN)
+def save_criterion(programme_id: int):
+    db = session()
+    programme = _programme(programme_id)
+    form = CriterionForm()
+    editing = None
+    if form.criterion_id.data is not None:
+        editing = service.get_criterion(db, programme, form.criterion_id.data) or abort(404)
+    if form.validate_on_submit():
+        try:
+            service.save_criterion(db, programme, editing, name=form.name.data, description=form.description.data,
+                                   weight=form.weight.data, position=form.position.data)
+        except DomainError as error:
+            db.rollback()
+            _form_error(form, error)
+        else:
+            db.commit()
+            flash(_("The scorecard has been saved."), "success")
+            return redirect(url_for("reviews.scorecard", programme_id=programme.id))
+    return _scorecard_page(programme, form, editing)
+
+
+@bp.post("/programmes/<int:programme_id>/scorecard/<int:criterion_id>/delete")
+@requires(Role.ADMIN)
+def delete_criterion(programme_id: int, criterion_id: int):
+    db = session()
+    programme = _programme(programme_id)
+    criterion = service.get_criterion(db, programme, criterion_id) or abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            service.remove_criterion(db, criterion)
+        except DomainError as error:
+            db.rollback()
+            flash(error.message, "error")
+        else:
+            db.commit()
+            flash(_("The criterion has been removed from the scorecard."), "success")
+    return redirect(url_for("reviews.scorecard", programme_id=programme.id))
+
+
+def _scorecard_page(programme, form, editing):
+    criteria = service.criteria(session(), programme)
+    total = sum(c.weight for c in criteria)
+    return render_template("reviews/scorecard.html", programme=programme, criteria=criteria, total_weight=total,
+                           form=form, editing=editing, can_edit=Role.ADMIN in g.membership.roles)
+
+
+# ---- reviewing and deciding ----------------------------------------------------------------
+
+@bp.route("/pitches/<int:pitch_id>/review", methods=["GET", "POST"])
+@requires(Role.MANAGEMENT)
+def review(pitch_id: int):
+    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    criteria = service.criteria(db, programme)
+    own = service.review_of(db, pitch, g.membership)
+    form = review_form(criteria, own)
+    if request.method == "POST" and form.validate_on_submit():
+        submit = request.form.get("action") == "submit"
+        entries = {c.id: (form[f"score_{c.id}"].data, form[f"comment_{c.id}"].data or "") for c in criteria}
+        try:
+            service.save_review(db, pitch, programme, team, g.membership, entries, submit=submit)
+        except (service.NotReviewable, service.ReviewFinal, service.OwnTeam) as error:
+            db.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("reviews.review", pitch_id=pitch.id))
+        except DomainError as error:
+            db.rollback()
+            _form_error(form, error)
+        else:
+            db.commit()
+            flash(_("Your review has been submitted. You now see the other reviewers' scores.") if submit
+                  else _("Your draft review has been saved. Submit it when you are done."), "success")
+            return redirect(url_for("reviews.review", pitch_id=pitch.id))
+    return _review_page(db, pitch, team, theme, programme, criteria, form, DecisionForm(formdata=None))
+
+
+@bp.post("/pitches/<int:pitch_id>/decide")
+@requires(Role.MANAGEMENT)
+def decide(pitch_id: int):
+    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            service.decide(db, pitch, team, g.membership, form.decision.data or "", form.feedback.data or "")
+        except (service.AlreadyDecided, service.NotDecidable, service.OwnTeam) as error:
+            db.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("reviews.review", pitch_id=pitch.id))
+        except DomainError as error:
+            db.rollback()
+            _form_error(form, error)
+        else:
+            db.commit()
+            flash(_("The decision has been recorded and the team has been told."), "success")
+            return redirect(url_for("reviews.review", pitch_id=pitch.id))
+    criteria = service.criteria(db, programme)
+    own = service.review_of(db, pitch, g.membership)
+    return _review_page(db, pitch, team, theme, programme, criteria, review_form(criteria, own), form)
+
+
+def _review_page(db, pitch, team, theme, programme, criteria, form, decision_form):
+    own = service.review_of(db, pitch, g.membership)
+    others = service.others_reviews(db, pitch, g.membership)
+    weights = {c.id: c.weight for c in criteria}
+
+    def summary(review):
+        return service.weighted_score([(weights[s.criterion_id], s.score) for s in review.scores
+                                       if s.criterion_id in weights])
+
+    submitted_own = own is not None and own.submitted_at is not None
+    return render_template(
+        "reviews/review.html", pitch=pitch, team=team, theme=theme, programme=programme, criteria=criteria,
+        form=form, decision_form=decision_form, own=own, submitted_own=submitted_own, others=others,
+        names=service.reviewer_names(db, others), summary=summary,
+        own_team=programme_service.is_team_member(team, g.membership),
+        reviewable=pitch.status in service.REVIEWABLE, submitted_count=service.submitted_review_count(db, pitch),
+        score_labels=SCORE_LABELS, decision_labels=service.DECISION_LABELS, status_labels=service.STATUS_LABELS,
+    )
+
+
+# ---- overviews -----------------------------------------------------------------------------
+
+@bp.get("/programmes/<int:programme_id>/pitch-day")
+@requires(Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT)
+def pitch_day(programme_id: int):
+    programme = _programme(programme_id)
+    rows = service.pitch_day(session(), programme, g.membership)
+    return render_template("reviews/pitch_day.html", programme=programme, rows=rows,
+                           reviewer=service.can_review(g.membership), decision_labels=service.DECISION_LABELS,
+                           status_labels=service.STATUS_LABELS)
+
+
+@bp.get("/programmes/<int:programme_id>/pitches")
+@requires()
+def pitches(programme_id: int):
+    programme = _programme(programme_id)
+    return render_template("reviews/pitches.html", programme=programme, rows=service.statuses(session(), programme),
+                           decision_labels=service.DECISION_LABELS, status_labels=service.STATUS_LABELS,
+                           can_open=g.membership.has_any((Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT)))

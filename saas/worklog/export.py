@@ -1,0 +1,70 @@
+"""A team's work log as a CSV file (for Excel) and as a PDF (WeasyPrint)."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime
+
+from flask import render_template
+
+from saas.worklog.service import WorkLog
+
+COLUMNS = ("kind", "date", "attendees", "notes", "decisions", "action", "owner", "due_on", "done", "organisation",
+           "learned", "client_profile", "findings")
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def log_csv(work_log: WorkLog) -> bytes:
+    """One row per entry, its kind in the first column; each action gets a row after its session."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in _rows(work_log):
+        writer.writerow({key: _cell(value) for key, value in row.items()})
+    # The byte-order mark tells Excel the file is UTF-8, so ë and é survive a double-click.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def log_pdf(team, theme, work_log: WorkLog, *, generated_at: datetime) -> bytes:
+    from weasyprint import CSS, HTML  # imported when needed: it takes a moment to load
+
+    html = render_template("worklog/log_pdf.html", team=team, theme=theme, log=work_log, generated_at=generated_at)
+    stylesheet = render_template("worklog/log_pdf.css")
+    fetcher = _no_fetching()
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[CSS(string=stylesheet, url_fetcher=fetcher)])
+
+
+def filename(team, extension: str, now: datetime) -> str:
+    name = re.sub(r"[^a-z0-9]+", "-", team.name.lower()).strip("-")[:60] or "team"
+    return f"worklog-{name}-{now:%Y-%m-%d}.{extension}"
+
+
+def _rows(work_log: WorkLog):
+    for work_session in work_log.sessions:
+        yield {"kind": "session", "date": work_session.held_on.isoformat(),
+               "attendees": "; ".join(a.membership.user.name for a in work_session.attendees),
+               "notes": work_session.notes, "decisions": work_session.decisions}
+        for action in work_session.actions:
+            yield {"kind": "action", "date": work_session.held_on.isoformat(), "action": action.description,
+                   "owner": action.owner.user.name if action.owner else "", "due_on": action.due_on.isoformat(),
+                   "done": "yes" if action.done else "no"}
+    for visit in work_log.visits:
+        yield {"kind": "visit", "date": visit.visited_on.isoformat(), "organisation": visit.organisation,
+               "learned": visit.learned}
+    for interview in work_log.interviews:
+        yield {"kind": "interview", "date": interview.held_on.isoformat(), "client_profile": interview.client_profile,
+               "findings": interview.findings}
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _no_fetching():
+    """The PDF is built from our template and the team's text only: it never fetches a URL or a file."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols=())

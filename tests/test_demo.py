@@ -1,0 +1,58 @@
+"""The demo: every demo account has something real to see (issue 4, point 9)."""
+import pytest
+from sqlalchemy import func, select
+
+from saas.demo import DEMO_PASSWORD, TEAMS, seed
+from saas.pitches.models import Pitch
+from saas.programme.models import Programme, Team
+
+
+@pytest.fixture
+def demo(app, database, make):
+    with app.app_context(), database.Session() as db:
+        seed(only_if_empty=False, db=db)
+    with make.session() as db:
+        from tenants.models import Tenant
+
+        tenant = db.scalar(select(Tenant).where(Tenant.slug == "regio-noord"))
+    with make.session(tenant.id) as db:
+        programme = db.scalar(select(Programme))
+        member_team = db.scalar(select(Team).where(Team.name == TEAMS[-1][1]))
+        return {"tenant": tenant, "programme": programme.id, "member_team": member_team.id}
+
+
+def _as(app, email):
+    client = app.test_client()
+    client.login(email, DEMO_PASSWORD)
+    return client
+
+
+def test_the_demo_programme_has_five_themes_nine_teams_and_pitches_in_every_state(make, demo):
+    with make.session(demo["tenant"].id) as db:
+        assert db.scalar(select(func.count()).select_from(Team)) == 9
+        states = set(db.execute(select(Pitch.status, Pitch.decision)).all())
+    assert {s for s, _ in states} == {"draft", "submitted", "in_review", "decided"}
+    assert {d for _, d in states if d} == {"approved", "approved_with_conditions", "parked", "rejected"}
+
+
+def test_every_demo_account_has_something_to_see(app, demo):
+    p, team = demo["programme"], demo["member_team"]
+    member = _as(app, "member@demo.example.org")
+    assert "Samen Koers" in member.text(f"/t/regio-noord/programmes/{p}")
+    assert "Slim plannen" in member.text(f"/t/regio-noord/teams/{team}/pitch")
+    assert "Sociale Dienst Drechtsteden" in member.text(f"/t/regio-noord/teams/{team}/log/")
+
+    sponsor = _as(app, "sponsor@demo.example.org")
+    assert "Eén loket voor de klant" in sponsor.text(f"/t/regio-noord/programmes/{p}")
+
+    manager = _as(app, "management@demo.example.org")
+    board = manager.text(f"/t/regio-noord/programmes/{p}/board")
+    assert all(name in board for _, name in TEAMS)
+    assert "Loket Noord" in manager.text(f"/t/regio-noord/programmes/{p}/pitch-day")
+
+    council = _as(app, "works-council@demo.example.org")
+    assert "Loket Noord" in council.text(f"/t/regio-noord/programmes/{p}/pitches")
+    assert council.get(f"/t/regio-noord/programmes/{p}/pitch-day").status_code == 403
+
+    assert "Loket Noord" in _as(app, "consultant@demo.example.org").text(f"/t/regio-noord/programmes/{p}/board")
+    assert "Mo El Amrani" in _as(app, "admin@demo.example.org").text("/t/regio-noord/admin/members")
