@@ -57,6 +57,15 @@ class AttachmentRefused(DomainError):
 
 # ---- reading -------------------------------------------------------------------------------
 
+def may_read(db, team: Team, theme, membership) -> bool:
+    """The team writes its pitch; management, admin, consultants and the theme's sponsors read it."""
+    from tenants.models import Role
+
+    return (programme_service.is_team_member(team, membership)
+            or membership.has_any((Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT))
+            or programme_service.is_sponsor(db, theme, membership))
+
+
 def pitch_of_team(db, team: Team) -> Pitch | None:
     return db.scalar(select(Pitch).where(Pitch.team_id == team.id))
 

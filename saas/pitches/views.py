@@ -15,11 +15,8 @@ from saas.pitches.models import SECTIONS
 from saas.programme import service as programme_service
 from tenants.forms import ActionForm
 from tenants.guards import requires, tenant_blueprint
-from tenants.models import Role
 
 bp = tenant_blueprint("pitches", __name__)
-READERS = (Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT)
-STATUS_LABELS = None  # filled lazily in templates via service labels
 
 
 def _context(team_id: int):
@@ -42,9 +39,8 @@ def _is_writer(team) -> bool:
 
 
 def _ensure_reader(db, team, theme) -> None:
-    if _is_writer(team) or g.membership.has_any(READERS) or programme_service.is_sponsor(db, theme, g.membership):
-        return
-    raise Forbidden()
+    if not service.may_read(db, team, theme, g.membership):
+        raise Forbidden()
 
 
 def _ensure_writer(team) -> None:

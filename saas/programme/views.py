@@ -369,8 +369,14 @@ def propose_team(theme_id: int):
 @bp.route("/teams/<int:team_id>")
 @requires()
 def team(team_id: int):
+    from saas.pitches.service import may_read as may_read_pitch
+    from saas.worklog.service import may_read as may_read_log
+
+    db = session()
     team, theme, programme = _team(team_id)
     return render_template("programme/team.html", team=team, theme=theme, programme=programme,
+                           can_read_pitch=may_read_pitch(db, team, theme, g.membership),
+                           can_read_log=may_read_log(db, team, g.membership),
                            mix=service.legacy_mix(team), mix_ok=service.mix_ok(programme, team),
                            is_member=service.is_team_member(team, g.membership),
                            full=len(team.members) >= programme.max_team_size, action_form=ActionForm())

@@ -11,6 +11,7 @@ from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from saas.pitches import review
 from saas.pitches.models import SECTIONS
 from saas.pitches.service import SECTION_LABELS
 from saas.programme import service as programme_service
@@ -116,3 +117,34 @@ def test_from_recruiting_to_a_submitted_pitch(app, make, new_page, story, langua
     member.click_and_wait(member.get_by_role("button", name=words("Submit the pitch")))
     expect(member.get_by_role("status")).to_contain_text(words("Your pitch has been submitted to central management."))
     expect(member.get_by_role("main")).to_contain_text(words("Submitted"))
+
+    # Two managers score it on the scorecard, each without seeing the other's scores first.
+    with make.session(story.id) as db:
+        programme = db.get(Programme, story.programme_id)
+        review.save_criterion(db, programme, None, name="Impact", weight=2)
+        review.save_criterion(db, programme, None, name="Feasibility", weight=1)
+    for email, scores in (("mia@oost.example", ("5", "3")), ("max@oost.example", ("4", "4"))):
+        manager = new_page()
+        _log_in(manager, email, language, words)
+        manager.goto(f"/t/oost/teams/{story.team_id}/pitch")
+        manager.click_and_wait(manager.get_by_role("link", name=words("Review this pitch")))
+        expect(manager.get_by_role("main")).to_contain_text(
+            words("The other reviewers' scores are shown once you have submitted your own review."))
+        for criterion, score in zip(("Impact", "Feasibility"), scores):
+            group = manager.get_by_role("group", name=re.compile(criterion))
+            group.get_by_label(re.compile(f"^{score}")).check()
+        manager.click_and_wait(manager.get_by_role("button", name=words("Submit my review")))
+    # Max, the second, now sees Mia's scores, and decides.
+    expect(manager.get_by_role("region", name=words("Other reviewers"))).to_contain_text("Mia Manager")
+    decisions = manager.get_by_role("group", name=words("Decision"))
+    decisions.get_by_label(words.label(review.DECISION_LABELS["approved_with_conditions"])).check()
+    manager.get_by_label(words("Feedback for the team")).fill("Go ahead, and report the costs every quarter.")
+    manager.click_and_wait(manager.get_by_role("button", name=words("Record the decision and tell the team")))
+
+    # The team reads the decision and the feedback.
+    member.goto(f"/t/oost/teams/{story.team_id}/pitch")
+    decision = member.get_by_role("region", name=re.compile(words("Decision")))
+    expect(decision).to_contain_text(words.label(review.DECISION_LABELS["approved_with_conditions"]))
+    expect(decision).to_contain_text("Go ahead, and report the costs every quarter.")
+    member.click_and_wait(member.get_by_role("link", name=words("Notifications")))
+    expect(member.get_by_role("main")).to_contain_text("Eén week antwoord")
