@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user
 from saas.auth import service as accounts
 from saas.db import session, utcnow
 from saas.errors import DomainError
+from saas.forms import show_domain_error
 from tenants import service
 from tenants.forms import (
     ROLE_LABELS, AcceptWithNewAccountForm, ActionForm, InviteForm, LegacyOrgForm, MembershipForm, TenantForm,
@@ -25,14 +26,6 @@ def _settings():
     return current_app.config["KOERS"]
 
 
-def _form_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
 # ---- creating a tenant ---------------------------------------------------------------------
 
 @setup.route("/tenants/new", methods=["GET", "POST"])
@@ -46,7 +39,7 @@ def create():
                                            country=form.country.data, language=form.language.data)
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("%(name)s has been created. Start by adding the legacy organisations.", name=tenant.name),
@@ -92,7 +85,7 @@ def legacy_orgs():
             org = service.add_legacy_org(db, code=form.code.data, name=form.name.data)
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("%(name)s has been added.", name=org.name), "success")
@@ -112,7 +105,7 @@ def edit_legacy_org(legacy_org_id: int):
             service.update_legacy_org(db, org, code=form.code.data, name=form.name.data)
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("The changes have been saved."), "success")
@@ -158,7 +151,7 @@ def edit_member(membership_id: int):
             service.change_membership(db, membership, roles=form.roles.data, legacy_org_id=form.legacy_org_id.data)
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("The changes have been saved."), "success")
@@ -195,7 +188,7 @@ def invitations():
                                         legacy_org_id=form.legacy_org_id.data, settings=_settings())
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("An invitation has been sent to %(email)s.", email=invitation.email), "success")

@@ -14,6 +14,7 @@ from saas.errors import DomainError
 from saas.pitches import review as service
 from saas.pitches import service as pitch_service
 from saas.programme import service as programme_service
+from saas.forms import show_domain_error
 from tenants.forms import ActionForm
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
@@ -78,11 +79,6 @@ def review_form(criteria, review=None):
     return ReviewForm(data=data)
 
 
-def _form_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    (field.errors if field is not None and isinstance(field.errors, list) else form.form_errors).append(error.message)
-
-
 def _programme(programme_id: int):
     return programme_service.get_programme(session(), programme_id) or abort(404)
 
@@ -129,7 +125,7 @@ def save_criterion(programme_id: int):
                                    weight=form.weight.data, position=form.position.data)
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("The scorecard has been saved."), "success")
@@ -182,7 +178,7 @@ def review(pitch_id: int):
             return redirect(url_for("reviews.review", pitch_id=pitch.id))
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("Your review has been submitted. You now see the other reviewers' scores.") if submit
@@ -205,7 +201,7 @@ def decide(pitch_id: int):
             return redirect(url_for("reviews.review", pitch_id=pitch.id))
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("The decision has been recorded and the team has been told."), "success")

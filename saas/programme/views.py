@@ -13,6 +13,7 @@ from saas.programme.forms import (
     ThemeForm,
 )
 from saas.programme.models import PHASES
+from saas.forms import show_domain_error
 from tenants import service as tenant_service
 from tenants.forms import ActionForm
 from tenants.guards import requires, tenant_blueprint
@@ -24,11 +25,6 @@ MANAGERS = (Role.ADMIN, Role.MANAGEMENT)
 
 def _settings():
     return current_app.config["KOERS"]
-
-
-def _form_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    (field.errors if field is not None and isinstance(field.errors, list) else form.form_errors).append(error.message)
 
 
 def _programme(programme_id: int):
@@ -71,7 +67,7 @@ def create_programme():
             programme = service.create_programme(db, **_programme_fields(form))
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("The programme has been created. Now add its themes."), "success")
@@ -113,7 +109,7 @@ def edit_programme(programme_id: int):
             service.update_programme(db, programme, phase_dates=phase_dates, **_programme_fields(form))
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("The changes have been saved."), "success")
@@ -171,7 +167,7 @@ def create_theme(programme_id: int):
             service.set_sponsors(db, theme, sponsors_form.sponsor_ids.data or [])
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("The theme has been created."), "success")
@@ -214,7 +210,7 @@ def edit_theme(theme_id: int):
                 service.set_sponsors(db, theme, sponsors_form.sponsor_ids.data or [])
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("The changes have been saved."), "success")

@@ -14,17 +14,13 @@ from saas.errors import DomainError
 from saas.programme import service as programme
 from saas.worklog import export, service
 from saas.worklog.forms import SEARCH_MAX, ActionDoneForm, BenchmarkVisitForm, ClientInterviewForm, WorkSessionForm
+from saas.forms import show_domain_error
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
 
 bp = tenant_blueprint("worklog", __name__, "/teams/<int:team_id>/log")
 # Who can have a relation to a team; the service checks the relation itself.
 TEAM_ROLES = (Role.ADMIN, Role.MANAGEMENT, Role.SPONSOR, Role.MEMBER)
-
-
-def _form_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    (field.errors if field is not None and isinstance(field.errors, list) else form.form_errors).append(error.message)
 
 
 def _team(team_id: int):
@@ -65,7 +61,7 @@ def new_session(team_id: int):
             work_session = service.log_session(db, team, g.membership, **form.session_data())
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("The work session has been added to the log."), "success")
@@ -96,7 +92,7 @@ def edit_session(team_id: int, work_session_id: int):
             service.update_session(db, team, g.membership, work_session, **form.session_data())
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("The changes have been saved."), "success")
@@ -134,7 +130,7 @@ def new_visit(team_id: int):
                                       organisation=form.organisation.data, learned=form.learned.data)
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("The benchmark visit has been added to the log."), "success")
@@ -155,7 +151,7 @@ def new_interview(team_id: int):
                                               client_profile=form.client_profile.data, findings=form.findings.data)
         except DomainError as error:
             db.rollback()
-            _form_error(form, error)
+            show_domain_error(form, error)
         else:
             db.commit()
             flash(_("The client interview has been added to the log."), "success")
