@@ -8,6 +8,7 @@ from saas.pitches.models import (  # noqa: F401
 from saas.programme.models import (  # noqa: F401
     EmailOptOut, Notification, Programme, ProgrammePhase, Sponsor, Supporter, Team, TeamMember, Theme,
 )
+from saas.surveys.models import PooledAnswer, Response, SurveyInvitation, Wave, WorksCouncilConsent  # noqa: F401
 from saas.worklog.models import Action, BenchmarkVisit, ClientInterview, SessionAttendee, WorkSession  # noqa: F401
 from tenants.models import Invitation, LegacyOrganisation, Membership, MembershipRole, Tenant  # noqa: F401
 

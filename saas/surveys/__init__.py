@@ -1,0 +1,1 @@
+"""Values-alignment surveys: instruments, waves, anonymous invitations and answers."""

@@ -1,0 +1,123 @@
+"""Survey waves and anonymous answers (DESIGN.md §3).
+
+Invitations and responses are separate tables with no link between them. A respondent holds a
+random token; only its hash is stored on the invitation. A submitted answer first goes into a mixing
+pool together with others; a job moves the pool into `survey_responses` in random order, with
+random ids and only the day, once at least k answers wait or the wave closes. So neither ids, nor
+times, nor insertion order, nor the moment a response appears tie it to an invitation.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKeyConstraint, Integer, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.db import Base, utcnow
+from saas.programme.models import _fk
+from tenants.scoping import TenantOwned
+
+WAVE_STATUSES = ("draft", "open", "closed")
+INSTRUMENTS = ("values", "culture", "contract")
+GROUPINGS = ("legacy_org", "team", "tenure")
+TENURE_BANDS = ("lt_2", "2_to_10", "gt_10")
+
+
+class Wave(TenantOwned, Base):
+    __tablename__ = "survey_waves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int | None] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(160))
+    series_label: Mapped[str] = mapped_column(String(40), default="")
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    opens_on: Mapped[date | None] = mapped_column(Date)
+    closes_on: Mapped[date | None] = mapped_column(Date)
+    instruments: Mapped[list[str]] = mapped_column(JSON)
+    groupings: Mapped[list[str]] = mapped_column(JSON)  # which grouping attributes the wave asks
+    audience_legacy_org_ids: Mapped[list[int]] = mapped_column(JSON)  # empty: everyone
+    value_keys: Mapped[list[str]] = mapped_column(JSON)  # the catalogue as it was when the wave was made
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        CheckConstraint("status IN ('draft', 'open', 'closed')", name="known_status"),
+        ForeignKeyConstraint(["tenant_id", "programme_id"], ["programmes.tenant_id", "programmes.id"],
+                             name="fk_survey_waves_programme"),
+    )
+
+
+class WorksCouncilConsent(TenantOwned, Base):
+    """The works council's decision on a wave (WOR art. 27), recorded before it may open."""
+
+    __tablename__ = "survey_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(Integer, unique=True)
+    decided_on: Mapped[date] = mapped_column(Date)
+    decision: Mapped[str] = mapped_column(Text)
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    min_group_size: Mapped[int | None] = mapped_column(Integer)  # a condition may raise k, never lower it
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("min_group_size IS NULL OR min_group_size >= 5", name="k_at_least_5"),
+        _fk(["wave_id"], "survey_waves", "fk_survey_consents_wave"),
+    )
+
+
+class SurveyInvitation(TenantOwned, Base):
+    """Who was asked, and whether they answered — never what. A draft is kept here until submitted."""
+
+    __tablename__ = "survey_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(Integer, index=True)
+    membership_id: Mapped[int] = mapped_column(Integer)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    answered: Mapped[bool] = mapped_column(Boolean, default=False)
+    draft: Mapped[dict | None] = mapped_column(JSON)
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("wave_id", "membership_id"),
+        _fk(["wave_id"], "survey_waves", "fk_survey_invitations_wave"),
+        _fk(["membership_id"], "memberships", "fk_survey_invitations_membership"),
+    )
+
+
+class PooledAnswer(TenantOwned, Base):
+    """A submitted answer waiting to be mixed with others; moved out in random order, then deleted."""
+
+    __tablename__ = "survey_answer_pool"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, not a sequence
+    wave_id: Mapped[int] = mapped_column(Integer, index=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+
+    __table_args__ = (_fk(["wave_id"], "survey_waves", "fk_survey_answer_pool_wave"),)
+
+
+class Response(TenantOwned, Base):
+    """One anonymous answer: the grouping attributes the wave asks, the day, and the answers."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, not a sequence
+    wave_id: Mapped[int] = mapped_column(Integer, index=True)
+    legacy_org_id: Mapped[int | None] = mapped_column(Integer)
+    team_id: Mapped[int | None] = mapped_column(Integer)
+    tenure_band: Mapped[str | None] = mapped_column(String(10))
+    submitted_on: Mapped[date] = mapped_column(Date)  # no finer than the day
+    answers: Mapped[dict] = mapped_column(JSON)
+
+    __table_args__ = (
+        _fk(["wave_id"], "survey_waves", "fk_survey_responses_wave"),
+        ForeignKeyConstraint(["tenant_id", "legacy_org_id"], ["legacy_organisations.tenant_id",
+                                                              "legacy_organisations.id"],
+                             name="fk_survey_responses_legacy_org"),
+        ForeignKeyConstraint(["tenant_id", "team_id"], ["teams.tenant_id", "teams.id"],
+                             name="fk_survey_responses_team"),
+    )

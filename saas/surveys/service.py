@@ -1,0 +1,178 @@
+"""Waves, invitations and anonymous answers. See saas/surveys/models.py for the anonymity design."""
+from __future__ import annotations
+
+import hashlib
+import random
+import secrets
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from saas.errors import DomainError
+from saas.surveys.models import (
+    GROUPINGS, INSTRUMENTS, TENURE_BANDS, PooledAnswer, Response, SurveyInvitation, Wave, WorksCouncilConsent,
+)
+
+_shuffle = random.SystemRandom().shuffle
+
+
+class ConsentMissing(DomainError):
+    default_message = _l("Record the works council's consent before the wave opens.")
+
+
+class WaveNotOpen(DomainError):
+    status = 409
+    default_message = _l("This survey is not open.")
+
+
+class AlreadyAnswered(DomainError):
+    status = 409
+    default_message = _l("This survey has already been answered with this link. Thank you!")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def consent_required(tenant) -> bool:
+    """Dutch staff surveys need the works council's consent (WOR art. 27 lid 1 sub k and l)."""
+    return tenant.country == "NL"
+
+
+def min_group_size(db, tenant, wave: Wave) -> int:
+    consent = db.scalar(select(WorksCouncilConsent).where(WorksCouncilConsent.wave_id == wave.id))
+    return max(5, tenant.min_group_size, (consent.min_group_size or 0) if consent else 0)
+
+
+def create_wave(db, *, name: str, value_keys: list[str], instruments=INSTRUMENTS, groupings=("legacy_org",),
+                programme_id: int | None = None, series_label: str = "", opens_on: date | None = None,
+                closes_on: date | None = None, audience_legacy_org_ids=()) -> Wave:
+    if not name.strip():
+        raise DomainError(_l("Please enter a name."), field="name")
+    unknown = set(instruments) - set(INSTRUMENTS) or set(groupings) - set(GROUPINGS)
+    if unknown or not instruments:
+        raise DomainError(_l("Choose from the listed instruments and groupings."))
+    if opens_on and closes_on and closes_on < opens_on:
+        raise DomainError(_l("A wave cannot close before it opens."), field="closes_on")
+    wave = Wave(name=name.strip(), programme_id=programme_id, series_label=series_label, opens_on=opens_on,
+                closes_on=closes_on, instruments=list(instruments), groupings=list(groupings),
+                audience_legacy_org_ids=list(audience_legacy_org_ids), value_keys=list(value_keys))
+    db.add(wave)
+    db.flush()
+    return wave
+
+
+def record_consent(db, wave: Wave, *, decided_on: date, decision: str, conditions: str = "",
+                   min_group_size: int | None = None) -> WorksCouncilConsent:
+    if not decision.strip():
+        raise DomainError(_l("Record the text of the works council's decision."), field="decision")
+    if min_group_size is not None and min_group_size < 5:
+        raise DomainError(_l("A condition may raise the minimum group size, never lower it below 5."),
+                          field="min_group_size")
+    consent = db.scalar(select(WorksCouncilConsent).where(WorksCouncilConsent.wave_id == wave.id))
+    if consent is None:
+        consent = WorksCouncilConsent(wave_id=wave.id)
+        db.add(consent)
+    consent.decided_on, consent.decision = decided_on, decision.strip()
+    consent.conditions, consent.min_group_size = conditions.strip(), min_group_size
+    db.flush()
+    return consent
+
+
+def open_wave(db, tenant, wave: Wave) -> None:
+    if wave.status != "draft":
+        raise DomainError(_l("Only a wave in preparation can be opened."))
+    if consent_required(tenant) and db.scalar(
+            select(WorksCouncilConsent.id).where(WorksCouncilConsent.wave_id == wave.id)) is None:
+        raise ConsentMissing()
+    wave.status = "open"
+
+
+def close_wave(db, wave: Wave) -> None:
+    if wave.status != "open":
+        raise DomainError(_l("Only an open wave can be closed."))
+    wave.status = "closed"
+    release_answers(db, wave, batch_size=1)  # whatever waits in the pool is mixed in now
+
+
+def invite(db, wave: Wave, memberships) -> list[tuple[object, str]]:
+    """One personal token per person; returns (membership, token) for the mails. Only hashes are kept."""
+    invited = set(db.scalars(select(SurveyInvitation.membership_id).where(SurveyInvitation.wave_id == wave.id)))
+    sent = []
+    for membership in memberships:
+        if membership.id in invited:
+            continue
+        token = secrets.token_urlsafe(32)
+        db.add(SurveyInvitation(wave_id=wave.id, membership_id=membership.id, token_hash=hash_token(token)))
+        sent.append((membership, token))
+    db.flush()
+    return sent
+
+
+def invitation_for_token(db, token: str) -> SurveyInvitation | None:
+    if not token or len(token) > 200:
+        return None
+    return db.scalar(select(SurveyInvitation).where(SurveyInvitation.token_hash == hash_token(token)))
+
+
+def save_draft(invitation: SurveyInvitation, answers: dict) -> None:
+    """A half-finished survey, kept under the token until it is submitted."""
+    if invitation.answered:
+        raise AlreadyAnswered()
+    invitation.draft = answers
+
+
+def submit(db, wave: Wave, invitation: SurveyInvitation, answers: dict, attributes: dict, today: date) -> None:
+    """Mark the invitation answered and put the answer in the mixing pool, detached from everything."""
+    if wave.status != "open":
+        raise WaveNotOpen()
+    if invitation.answered:
+        raise AlreadyAnswered()
+    attributes = _clean_attributes(db, wave, attributes)
+    invitation.answered, invitation.draft = True, None
+    db.add(PooledAnswer(id=secrets.token_hex(16), wave_id=wave.id,
+                        payload={"answers": answers, "day": today.isoformat(), **attributes}))
+    db.flush()
+
+
+def release_answers(db, wave: Wave, batch_size: int) -> int:
+    """Move the pool into the responses in random order once `batch_size` answers wait."""
+    pooled = list(db.scalars(select(PooledAnswer).where(PooledAnswer.wave_id == wave.id).with_for_update()))
+    if not pooled or len(pooled) < batch_size:
+        return 0
+    _shuffle(pooled)
+    for item in pooled:
+        payload = item.payload
+        db.add(Response(id=secrets.token_hex(16), wave_id=wave.id, legacy_org_id=payload.get("legacy_org_id"),
+                        team_id=payload.get("team_id"), tenure_band=payload.get("tenure_band"),
+                        submitted_on=date.fromisoformat(payload["day"]), answers=payload["answers"]))
+        db.flush()  # one insert at a time, in the shuffled order
+    db.execute(delete(PooledAnswer).where(PooledAnswer.id.in_([p.id for p in pooled]))
+               .execution_options(synchronize_session=False))
+    return len(pooled)
+
+
+def response_count(db, wave: Wave) -> int:
+    return db.scalar(select(func.count()).select_from(Response).where(Response.wave_id == wave.id)) or 0
+
+
+def _clean_attributes(db, wave: Wave, attributes: dict) -> dict:
+    """Keep only the grouping attributes this wave asks, each checked against the tenant's data."""
+    from saas.programme.models import Team
+    from tenants.models import LegacyOrganisation
+
+    clean = {}
+    if "legacy_org" in wave.groupings and attributes.get("legacy_org_id") is not None:
+        if db.get(LegacyOrganisation, attributes["legacy_org_id"]) is None:
+            raise DomainError(_l("Choose one of the listed organisations."), field="legacy_org_id")
+        clean["legacy_org_id"] = attributes["legacy_org_id"]
+    if "team" in wave.groupings and attributes.get("team_id") is not None:
+        if db.get(Team, attributes["team_id"]) is None:
+            raise DomainError(_l("Choose one of the listed teams."), field="team_id")
+        clean["team_id"] = attributes["team_id"]
+    if "tenure" in wave.groupings and attributes.get("tenure_band") is not None:
+        if attributes["tenure_band"] not in TENURE_BANDS:
+            raise DomainError(_l("Choose one of the listed periods."), field="tenure_band")
+        clean["tenure_band"] = attributes["tenure_band"]
+    return clean

@@ -1,0 +1,127 @@
+"""Anonymity of survey answers (DESIGN.md §3), proven on what is stored.
+
+Three known people answer in a known order (among others). Afterwards nothing stored — rows,
+columns, ids, dates, physical order, the moment a response appears, or the log — ties an answer
+to one of them.
+"""
+import logging
+from datetime import date
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from saas.surveys import service
+from saas.surveys.models import PooledAnswer, Response, SurveyInvitation, Wave
+from tenants.models import Membership
+
+KNOWN = ["anna", "bram", "carmen"]  # they answer first, in this order
+
+
+@pytest.fixture
+def wave(app, make):
+    tenant = make.tenant("oost")
+    for i, name in enumerate(KNOWN + [f"other{n}" for n in range(17)]):
+        make.member(tenant, f"{name}@oost.example", legacy_org_id=tenant.legacy_org_ids[i % 3])
+    with make.session(tenant.id) as db:
+        wave = service.create_wave(db, name="Nulmeting", value_keys=["trust", "cooperation", "bureaucracy"])
+        service.record_consent(db, wave, decided_on=date(2026, 11, 2), decision="De OR stemt in.")
+        from tenants.models import Tenant
+
+        service.open_wave(db, db.get(Tenant, tenant.id), wave)
+        members = db.scalars(select(Membership).join(Membership.user).order_by(Membership.id)).all()
+        tokens = {m.user.email.split("@")[0]: token for m, token in service.invite(db, wave, members)}
+        tenant.wave_id = wave.id
+    tenant.tokens = tokens
+    return tenant
+
+
+def _answer(make, tenant, who, today=date(2026, 11, 23)):
+    with make.session(tenant.id) as db:
+        wave = db.get(Wave, tenant.wave_id)
+        invitation = service.invitation_for_token(db, tenant.tokens[who])
+        service.submit(db, wave, invitation, {"marker": who}, {"legacy_org_id": None}, today)
+        service.release_answers(db, wave, batch_size=5)
+
+
+def test_a_single_answer_never_appears_on_its_own(make, wave):
+    for who in KNOWN + ["other0"]:
+        _answer(make, wave, who)
+    with make.session(wave.id) as db:
+        assert db.scalars(select(Response)).all() == []  # four wait in the pool: fewer than k
+    _answer(make, wave, "other1")
+    with make.session(wave.id) as db:
+        assert len(db.scalars(select(Response)).all()) == 5
+        assert db.scalars(select(PooledAnswer)).all() == []
+
+
+def test_nothing_stored_ties_an_answer_to_its_respondent(make, wave, owner_engine, caplog):
+    caplog.set_level(logging.DEBUG)
+    order = KNOWN + [f"other{n}" for n in range(17)]
+    for who in order:
+        _answer(make, wave, who)
+    with make.session(wave.id) as db:
+        wave_row = db.get(Wave, wave.wave_id)
+        service.close_wave(db, wave_row)
+
+    # columns: a response holds no person, token, invitation or time finer than the day
+    columns = {c["name"] for c in inspect(owner_engine).get_columns("survey_responses")}
+    assert columns == {"id", "tenant_id", "wave_id", "legacy_org_id", "team_id", "tenure_band", "submitted_on",
+                       "answers"}
+    invitation_columns = {c["name"] for c in inspect(owner_engine).get_columns("survey_invitations")}
+    assert not invitation_columns & {"response_id", "answered_at", "submitted_at", "answers"}
+
+    with owner_engine.connect() as conn:
+        conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+        physical = [r.answers["marker"] for r in conn.execute(text("SELECT answers FROM survey_responses"))]
+        by_id = [r.answers["marker"] for r in conn.execute(text("SELECT answers FROM survey_responses ORDER BY id"))]
+        days = set(conn.execute(text("SELECT DISTINCT submitted_on FROM survey_responses")).scalars())
+        invitations = conn.execute(text("SELECT token_hash, membership_id, answered, draft FROM survey_invitations"))
+        invitations = invitations.all()
+        pool = conn.execute(text("SELECT count(*) FROM survey_answer_pool")).scalar()
+    assert sorted(physical) == sorted(order)
+    # neither the physical order nor the id order follows the order of answering (20! orders)
+    assert physical != order and by_id != order
+    assert days == {date(2026, 11, 23)}
+    assert pool == 0
+    assert sum(row.answered for row in invitations) == len(order)  # (the admin was invited too, and did not answer)
+    assert all(row.draft is None for row in invitations)
+    # the ids are random, not a sequence that counts answers
+    with make.session(wave.id) as db:
+        ids = [r.id for r in db.scalars(select(Response))]
+    assert all(len(i) == 32 and not i.isdigit() for i in ids)
+    # the log says nothing about who answered what
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for who in KNOWN:
+        assert who not in logged and wave.tokens[who] not in logged
+
+
+def test_a_link_answers_once_and_a_draft_is_kept_until_submitted(make, wave):
+    with make.session(wave.id) as db:
+        invitation = service.invitation_for_token(db, wave.tokens["anna"])
+        service.save_draft(invitation, {"values": ["trust"]})
+    with make.session(wave.id) as db:
+        invitation = service.invitation_for_token(db, wave.tokens["anna"])
+        assert invitation.draft == {"values": ["trust"]}
+    _answer(make, wave, "anna")
+    with make.session(wave.id) as db:
+        invitation = service.invitation_for_token(db, wave.tokens["anna"])
+        assert invitation.draft is None  # detached: the answer is no longer under the token
+        with pytest.raises(service.AlreadyAnswered):
+            service.submit(db, db.get(Wave, wave.wave_id), invitation, {}, {}, date(2026, 11, 23))
+
+
+@pytest.mark.smoke
+def test_a_dutch_wave_opens_only_after_the_works_councils_consent(make, app):
+    tenant = make.tenant("oost")
+    with make.session(tenant.id) as db:
+        from tenants.models import Tenant
+
+        wave = service.create_wave(db, name="Nulmeting", value_keys=["trust"])
+        with pytest.raises(service.ConsentMissing):
+            service.open_wave(db, db.get(Tenant, tenant.id), wave)
+        with pytest.raises(Exception):
+            service.record_consent(db, wave, decided_on=date(2026, 11, 2), decision="Ja", min_group_size=3)
+        service.record_consent(db, wave, decided_on=date(2026, 11, 2), decision="Ja", min_group_size=8)
+        service.open_wave(db, db.get(Tenant, tenant.id), wave)
+        assert wave.status == "open"
+        assert service.min_group_size(db, db.get(Tenant, tenant.id), wave) == 8
