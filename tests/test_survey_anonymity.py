@@ -15,6 +15,7 @@ from saas.surveys.models import PooledAnswer, Response, SurveyInvitation, Wave
 from tenants.models import Membership
 
 KNOWN = ["anna", "bram", "carmen"]  # they answer first, in this order
+PEOPLE = KNOWN + [f"other{n}" for n in range(17)]
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def wave(app, make):
     for i, name in enumerate(KNOWN + [f"other{n}" for n in range(17)]):
         make.member(tenant, f"{name}@oost.example", legacy_org_id=tenant.legacy_org_ids[i % 3])
     with make.session(tenant.id) as db:
-        wave = service.create_wave(db, name="Nulmeting", value_keys=["trust", "cooperation", "bureaucracy"])
+        wave = service.create_wave(db, name="Nulmeting", instruments=("values",))
         service.record_consent(db, wave, decided_on=date(2026, 11, 2), decision="De OR stemt in.")
         from tenants.models import Tenant
 
@@ -39,8 +40,18 @@ def _answer(make, tenant, who, today=date(2026, 11, 23)):
     with make.session(tenant.id) as db:
         wave = db.get(Wave, tenant.wave_id)
         invitation = service.invitation_for_token(db, tenant.tokens[who])
-        service.submit(db, wave, invitation, {"marker": who}, {"legacy_org_id": None}, today)
+        service.submit(db, wave, invitation, _values_of(who, wave), {"legacy_org_id": None}, today)
         service.release_answers(db, wave, batch_size=5)
+
+
+def _values_of(who, wave):
+    """Each respondent's own value, so that the test can recognise the answer as theirs."""
+    key = wave.value_keys[PEOPLE.index(who)]
+    return {"values": {"personal": [key], "team_current": [], "org_current": [], "org_desired": []}}
+
+
+def _who(answers, keys):
+    return PEOPLE[keys.index(answers["values"]["personal"][0])]
 
 
 def test_a_single_answer_never_appears_on_its_own(make, wave):
@@ -61,6 +72,7 @@ def test_nothing_stored_ties_an_answer_to_its_respondent(make, wave, owner_engin
         _answer(make, wave, who)
     with make.session(wave.id) as db:
         wave_row = db.get(Wave, wave.wave_id)
+        keys = list(wave_row.value_keys)
         service.close_wave(db, wave_row)
 
     # columns: a response holds no person, token, invitation or time finer than the day
@@ -72,8 +84,8 @@ def test_nothing_stored_ties_an_answer_to_its_respondent(make, wave, owner_engin
 
     with owner_engine.connect() as conn:
         conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
-        physical = [r.answers["marker"] for r in conn.execute(text("SELECT answers FROM survey_responses"))]
-        by_id = [r.answers["marker"] for r in conn.execute(text("SELECT answers FROM survey_responses ORDER BY id"))]
+        physical = [_who(r.answers, keys) for r in conn.execute(text("SELECT answers FROM survey_responses"))]
+        by_id = [_who(r.answers, keys) for r in conn.execute(text("SELECT answers FROM survey_responses ORDER BY id"))]
         days = set(conn.execute(text("SELECT DISTINCT submitted_on FROM survey_responses")).scalars())
         invitations = conn.execute(text("SELECT token_hash, membership_id, answered, draft FROM survey_invitations"))
         invitations = invitations.all()
@@ -98,10 +110,10 @@ def test_nothing_stored_ties_an_answer_to_its_respondent(make, wave, owner_engin
 def test_a_link_answers_once_and_a_draft_is_kept_until_submitted(make, wave):
     with make.session(wave.id) as db:
         invitation = service.invitation_for_token(db, wave.tokens["anna"])
-        service.save_draft(invitation, {"values": ["trust"]})
+        service.save_draft(invitation, {"values": {"personal": ["trust"]}})
     with make.session(wave.id) as db:
         invitation = service.invitation_for_token(db, wave.tokens["anna"])
-        assert invitation.draft == {"values": ["trust"]}
+        assert invitation.draft == {"values": {"personal": ["trust"]}}
     _answer(make, wave, "anna")
     with make.session(wave.id) as db:
         invitation = service.invitation_for_token(db, wave.tokens["anna"])
@@ -116,7 +128,7 @@ def test_a_dutch_wave_opens_only_after_the_works_councils_consent(make, app):
     with make.session(tenant.id) as db:
         from tenants.models import Tenant
 
-        wave = service.create_wave(db, name="Nulmeting", value_keys=["trust"])
+        wave = service.create_wave(db, name="Nulmeting")
         with pytest.raises(service.ConsentMissing):
             service.open_wave(db, db.get(Tenant, tenant.id), wave)
         with pytest.raises(Exception):
@@ -125,3 +137,27 @@ def test_a_dutch_wave_opens_only_after_the_works_councils_consent(make, app):
         service.open_wave(db, db.get(Tenant, tenant.id), wave)
         assert wave.status == "open"
         assert service.min_group_size(db, db.get(Tenant, tenant.id), wave) == 8
+
+
+@pytest.mark.smoke
+def test_invalid_answers_are_refused_and_nothing_is_pooled(make, app):
+    from tenants.models import Tenant
+
+    tenant = make.tenant("oost")
+    with make.session(tenant.id) as db:
+        wave = service.create_wave(db, name="Nulmeting")
+        service.record_consent(db, wave, decided_on=date(2026, 11, 2), decision="Ja")
+        service.open_wave(db, db.get(Tenant, tenant.id), wave)
+        admin = db.scalar(select(Membership))
+        [(_m, token)] = service.invite(db, wave, [admin])
+        invitation = service.invitation_for_token(db, token)
+        bad_culture = {"values": {"personal": [], "team_current": [], "org_current": [], "org_desired": []},
+                       "culture": {f"d{d}_{t}_{p}": 25 for d in range(1, 7) for t in
+                                   ("clan", "adhocracy", "market", "hierarchy") for p in ("now", "preferred")},
+                       "contract": {}}
+        bad_culture["culture"]["d3_clan_now"] = 24  # dimension 3 now sums to 99
+        with pytest.raises(service.InvalidAnswer) as refused:
+            service.submit(db, wave, invitation, bad_culture, {}, date(2026, 11, 23))
+        assert refused.value.field == "d3_now"
+        assert not invitation.answered
+        assert db.scalars(select(PooledAnswer)).all() == []

@@ -45,7 +45,7 @@ def min_group_size(db, tenant, wave: Wave) -> int:
     return max(5, tenant.min_group_size, (consent.min_group_size or 0) if consent else 0)
 
 
-def create_wave(db, *, name: str, value_keys: list[str], instruments=INSTRUMENTS, groupings=("legacy_org",),
+def create_wave(db, *, name: str, value_keys: list[str] | None = None, instruments=INSTRUMENTS, groupings=("legacy_org",),
                 programme_id: int | None = None, series_label: str = "", opens_on: date | None = None,
                 closes_on: date | None = None, audience_legacy_org_ids=()) -> Wave:
     if not name.strip():
@@ -55,6 +55,10 @@ def create_wave(db, *, name: str, value_keys: list[str], instruments=INSTRUMENTS
         raise DomainError(_l("Choose from the listed instruments and groupings."))
     if opens_on and closes_on and closes_on < opens_on:
         raise DomainError(_l("A wave cannot close before it opens."), field="closes_on")
+    if value_keys is None:  # the catalogue as it stands now; later catalogue changes leave this wave alone
+        from saas.surveys.instruments import VALUES
+
+        value_keys = [v.key for v in VALUES]
     wave = Wave(name=name.strip(), programme_id=programme_id, series_label=series_label, opens_on=opens_on,
                 closes_on=closes_on, instruments=list(instruments), groupings=list(groupings),
                 audience_legacy_org_ids=list(audience_legacy_org_ids), value_keys=list(value_keys))
@@ -123,12 +127,41 @@ def save_draft(invitation: SurveyInvitation, answers: dict) -> None:
     invitation.draft = answers
 
 
+def clean_answers(wave: Wave, answers: dict) -> dict:
+    """Check the answers to the wave's instruments (saas.surveys.instruments); anything else is refused."""
+    from saas.surveys import instruments
+
+    unknown = set(answers) - set(wave.instruments)
+    if unknown:
+        raise DomainError(_l("These answers do not belong to this survey."))
+    try:
+        clean = {}
+        if "values" in wave.instruments:
+            clean["values"] = instruments.validate_value_picks(answers.get("values") or {}, set(wave.value_keys))
+        if "culture" in wave.instruments:
+            clean["culture"] = instruments.validate_culture(answers.get("culture") or {})
+        if "contract" in wave.instruments:
+            clean["contract"] = instruments.validate_contract(answers.get("contract") or {})
+    except instruments.InstrumentError as error:
+        raise InvalidAnswer(error.part, error.code)
+    return clean
+
+
+class InvalidAnswer(DomainError):
+    default_message = _l("Some answers are missing or not valid. Check the marked questions.")
+
+    def __init__(self, part: str, code: str):
+        super().__init__(field=part)
+        self.code = code
+
+
 def submit(db, wave: Wave, invitation: SurveyInvitation, answers: dict, attributes: dict, today: date) -> None:
     """Mark the invitation answered and put the answer in the mixing pool, detached from everything."""
     if wave.status != "open":
         raise WaveNotOpen()
     if invitation.answered:
         raise AlreadyAnswered()
+    answers = clean_answers(wave, answers)
     attributes = _clean_attributes(db, wave, attributes)
     invitation.answered, invitation.draft = True, None
     db.add(PooledAnswer(id=secrets.token_hex(16), wave_id=wave.id,
