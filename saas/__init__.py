@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, *, database=None, testing: bool
     from saas.security import add_hsts, add_security_headers
 
     register_error_handlers(app)
+    app.before_request(_refuse_nul_bytes)
     app.after_request(add_security_headers)
     if settings.production:
         app.after_request(add_hsts)
@@ -70,6 +71,17 @@ class DatabaseIntConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+def _refuse_nul_bytes():
+    """PostgreSQL text cannot hold NUL; no honest form sends one. Answer 400 before any view runs."""
+    from flask import abort, request
+
+    values = list(request.args.values())
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += list(request.form.values())
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -74,7 +74,7 @@ class Settings:
             smtp_password=os.environ.get("SMTP_PASSWORD", ""),
             smtp_starttls=_flag("SMTP_STARTTLS", True),
             mail_from=os.environ.get("MAIL_FROM", "Koers <no-reply@koers.example.org>"),
-            dev_outbox=_flag("KOERS_DEV_OUTBOX", not production),
+            dev_outbox=_flag("KOERS_DEV_OUTBOX", env == "development"),
             login_rate_limit=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         )
 

@@ -40,6 +40,7 @@ def queue_mail(session, recipient: str, subject: str, body: str) -> OutboundMail
     """Add a mail to the outbox and have it delivered once the transaction commits."""
     from workers.queue import enqueue_after_commit
 
+    subject = " ".join(str(subject).split())[:255]  # a header is one line, whatever a name contains
     mail = OutboundMail(recipient=recipient, subject=subject, body=body)
     session.add(mail)
     session.flush()

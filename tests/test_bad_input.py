@@ -102,3 +102,24 @@ def test_absurd_ids_in_urls_are_not_found(world):
     for url in ("/t/oost/admin/legacy-orgs/99999999999999999999", "/t/oost/admin/members/2147483648",
                 "/t/oost/admin/legacy-orgs/-1", "/t/oost/invitations/" + "x" * 5000):
         assert admin.get(url).status_code == 404, url
+
+
+def test_nul_bytes_and_huge_numbers_are_a_clear_400_and_change_nothing(app, world, owner_engine):
+    admin, objects = world
+    token = admin.csrf_token("/account")
+    before = _snapshot(owner_engine)
+    poisoned = {key: ("a\x00b" if isinstance(value, str) else value) for key, value in MALFORMED.items()}
+    for endpoint, url in _post_routes(app, objects):
+        response = admin.post(url, data={**poisoned, "csrf_token": token})
+        assert response.status_code == 400, (endpoint, response.status_code)
+    huge = {"base_version": "99999999999", "criterion_id": "99999999999", "min_group_size": "99999999999",
+            "max_team_size": "99999999999", "weight": "99999999999"}
+    for endpoint, url in _post_routes(app, objects):
+        response = admin.post(url, data={**huge, "csrf_token": token})
+        assert response.status_code < 500, (endpoint, response.status_code)
+    assert _snapshot(owner_engine) == before
+    assert admin.get("/t/oost/?q=a%00b").status_code == 400
+    for query in ("to=99999999999&from=1", "to=1&from=-5", "to=x"):
+        url = f"/t/oost/pitches/{objects['pitch_id']}/sections/problem/history?{query}"
+        assert admin.get(url).status_code < 500, url
+    assert admin.get(f"/t/oost/programmes/{objects['programme_id']}/scorecard?edit=99999999999").status_code < 500

@@ -120,3 +120,32 @@ def test_sending_the_same_mail_twice_sends_it_once(stack, database, make):
         assert len(smtp.messages) == 1
     finally:
         smtp.close()
+
+
+@pytest.mark.smoke
+def test_a_name_with_a_line_break_cannot_break_a_mail_header(stack, database, make):
+    smtp = FakeSMTP()
+    try:
+        app = _app(stack, database, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_starttls=False)
+        from saas.mail import queue_mail
+
+        with app.app_context(), database.Session() as db:
+            mail = queue_mail(db, "x@example.org", "Eve\r\nBcc: victim@example.org joined", "body")
+            db.commit()
+        [message] = smtp.messages
+        assert message["Subject"] == "Eve Bcc: victim@example.org joined" and message["Bcc"] is None
+        assert mail.subject == "Eve Bcc: victim@example.org joined"
+    finally:
+        smtp.close()
+
+
+@pytest.mark.smoke
+def test_the_development_outbox_is_on_only_in_development(monkeypatch):
+    from saas.config import Settings
+
+    monkeypatch.setenv("SECRET_KEY", "s")
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.delenv("KOERS_DEV_OUTBOX", raising=False)
+    for env, expected in (("development", True), ("staging", False), ("production", False)):
+        monkeypatch.setenv("KOERS_ENV", env)
+        assert Settings.from_env().dev_outbox is expected

@@ -209,3 +209,71 @@ def test_oversized_section_text_is_refused_and_nothing_saved(app, make, team):
     assert response.status_code == 400 and "At most 20000 characters" in response.get_data(as_text=True)
     with make.session(team.id) as db:
         assert db.scalar(select(PitchSection).where(PitchSection.key == "costs")).version == 0
+
+
+@pytest.mark.smoke
+def test_a_crafted_archive_is_refused_not_a_crash(app, make, team):
+    crafted = io.BytesIO()
+    with zipfile.ZipFile(crafted, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("ppt/x.xml", "<p/>")
+    data = bytearray(crafted.getvalue())
+    # flag the central directory's names as UTF-8 and break that UTF-8
+    at = data.find(b"PK\x01\x02")
+    while at != -1:
+        data[at + 8] |= 0x08
+        name_at = at + 46
+        data[name_at] = 0xFF
+        at = data.find(b"PK\x01\x02", at + 4)
+    anna = _client(app, "m0@oost.example")
+    page = anna.submit(f"/t/oost/pitches/{team.pitch_id}/attachments",
+                       {"file": (io.BytesIO(bytes(data)), "slides.pptx")}, page=f"/t/oost/teams/{team.team_id}/pitch",
+                       content_type="multipart/form-data", follow_redirects=True)
+    assert page.status_code == 200 and "Attach a PDF" in page.get_data(as_text=True)
+
+
+@pytest.mark.smoke
+def test_members_stay_in_the_team_once_its_pitch_is_submitted(app, make, team):
+    _fill_all_sections(make, team)
+    anna = _client(app, "m0@oost.example")
+    anna.submit(f"/t/oost/pitches/{team.pitch_id}/submit", page=f"/t/oost/teams/{team.team_id}/pitch")
+    page = anna.submit(f"/t/oost/teams/{team.team_id}/leave", page=f"/t/oost/teams/{team.team_id}",
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Teams are formed in the recruitment and team-work phases only" in page
+    with make.session(team.id) as db:
+        assert len(db.get(Pitch, team.pitch_id) and programme_service.get_team(db, team.team_id).members) == 4
+
+
+def test_a_section_cannot_change_once_submission_has_locked_the_pitch(app, make, team, database):
+    """The submit takes the pitch's row lock; a save that started earlier re-checks under the lock."""
+    from tenants.scoping import set_scope
+
+    _fill_all_sections(make, team)
+    other = database.Session()  # a writer that loaded the pitch while it was still a draft
+    set_scope(other, tenant_id=team.id)
+    stale = other.get(Pitch, team.pitch_id)
+    stale_status, version = stale.status, stale.section("risks").version
+    author_id = _member(other, "m0@oost.example").id
+    outcome = []
+
+    def save():
+        try:
+            service.save_section(other, stale, "risks", "late", version, other.get(Membership, author_id))
+            outcome.append("saved")
+        except service.PitchLocked:
+            outcome.append("locked")
+
+    with make.session(team.id) as db:
+        pitch = db.get(Pitch, team.pitch_id)
+        service.submit(db, pitch, db.get(Programme, team.programme_id),
+                       programme_service.get_team(db, team.team_id), _member(db, "m0@oost.example"), date.today())
+        worker = threading.Thread(target=save)
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive()  # it waits for the submitting transaction's lock
+    worker.join(10)  # the submission committed; the save sees a submitted pitch
+    other.rollback()
+    other.close()
+    assert stale_status == "draft" and outcome == ["locked"]
+    with make.session(team.id) as db:
+        assert db.get(Pitch, team.pitch_id).section("risks").text == "Text for risks"

@@ -282,3 +282,27 @@ def test_notifications_are_in_the_recipients_language(app, make, org):
     with make.session(org.id) as db:
         [notice] = db.scalars(select(Notification).where(Notification.kind == "new_supporter")).all()
     assert "steunt" in notice.subject, notice.subject
+
+
+@pytest.mark.smoke
+def test_the_works_council_and_consultants_do_not_take_part_in_teams(app, make, org):
+    _programme_id, theme_id = _programme_with_theme(make, org)
+    make.member(org, "consultant@oost.example", roles=["consultant"])
+    for email in ("wc@oost.example", "consultant@oost.example"):
+        outsider = _client(app, email)
+        assert outsider.submit(f"/t/oost/themes/{theme_id}/teams", {"name": "Mine", "goal": ""},
+                               page=f"/t/oost/themes/{theme_id}").status_code == 403
+        assert outsider.submit(f"/t/oost/themes/{theme_id}/support", {"motivation": ""},
+                               page=f"/t/oost/themes/{theme_id}").status_code == 403
+
+
+@pytest.mark.smoke
+def test_joining_twice_tells_the_team_once(app, make, org):
+    _programme_id, theme_id = _programme_with_theme(make, org)
+    lead = _client(app, "m0@oost.example")
+    team_path = lead.submit(f"/t/oost/themes/{theme_id}/teams", {"name": "Snel", "goal": ""},
+                            page=f"/t/oost/themes/{theme_id}").headers["Location"]
+    m1 = _client(app, "m1@oost.example")
+    m1.submit(team_path + "/join", page=team_path)
+    m1.submit(team_path + "/join", page=team_path)
+    assert [m.subject for m in make.mails_to("m0@oost.example")].count("Member 1 joined Snel") == 1

@@ -6,6 +6,7 @@ from tests.world import populate
 
 ADMIN_ONLY = {"admin"}
 EVERYONE = {"admin", "management", "sponsor", "member", "works_council", "consultant"}
+PARTICIPANTS = {"member", "sponsor"}  # who supports themes and forms teams
 TEAM_ROLES = {"admin", "management", "sponsor", "member"}  # who can have a relation to a team
 
 # Every tenant endpoint and the roles that may use it. A new tenant view must be added here.
@@ -31,14 +32,14 @@ ACCESS = {
     "programme.create_theme": {"admin", "management"},
     "programme.theme": EVERYONE,
     "programme.edit_theme": {"admin", "management", "sponsor"},
-    "programme.support": EVERYONE,
-    "programme.withdraw": EVERYONE,
+    "programme.support": PARTICIPANTS,
+    "programme.withdraw": PARTICIPANTS,
     "programme.recruit": {"sponsor"},
     "programme.message_supporters": {"sponsor"},
-    "programme.propose_team": EVERYONE,
+    "programme.propose_team": PARTICIPANTS,
     "programme.team": EVERYONE,
-    "programme.join_team": EVERYONE,
-    "programme.leave_team": EVERYONE,
+    "programme.join_team": PARTICIPANTS,
+    "programme.leave_team": PARTICIPANTS,
     "programme.inbox": EVERYONE,
     "pitches.pitch": EVERYONE,
     "pitches.edit_section": EVERYONE,

@@ -18,6 +18,9 @@ def send_mail(session, settings, mail_id: int) -> str:
         return "nothing to do"  # a second run of the same job changes nothing
     try:
         deliver(mail, settings)
+    except ValueError as error:  # a message that cannot be built will not get better by retrying
+        mail.last_error, mail.status = str(error)[:2000], "failed"
+        return mail.status
     except OSError as error:  # smtplib errors are OSErrors too
         mail.last_error = str(error)[:2000]
         mail.status = "failed" if mail.attempts >= 4 else "pending"

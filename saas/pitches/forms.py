@@ -20,7 +20,7 @@ class SectionForm(FlaskForm):
         Optional(), Length(max=SECTION_MAX, message=_l("At most %(max)d characters.", max=SECTION_MAX))],
         render_kw={"rows": 14})
     base_version = IntegerField(validators=[InputRequired(message=_l("Please reload the page and try again.")),
-                                            NumberRange(min=0)], widget=HiddenInput())
+                                            NumberRange(min=0, max=2**31 - 1)], widget=HiddenInput())
 
 
 class AttachmentForm(FlaskForm):

@@ -35,7 +35,7 @@ def _at_most(n):
 
 
 class CriterionForm(FlaskForm):
-    criterion_id = IntegerField(widget=HiddenInput(), validators=[Optional()])  # empty: a new criterion
+    criterion_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])  # empty: new
     name = StringField(_l("Name"), filters=[_clean], validators=[
         DataRequired(message=_l("Please enter a name.")), _at_most(service.NAME_MAX)])
     description = TextAreaField(_l("What reviewers look for (optional)"), filters=[_clean],
@@ -102,6 +102,7 @@ def scorecard(programme_id: int):
     editing = None
     if Role.ADMIN in g.membership.roles:
         edit_id = request.args.get("edit", type=int)
+        edit_id = edit_id if edit_id is not None and 0 < edit_id < 2**31 else None
         if edit_id is not None:
             editing = service.get_criterion(session(), programme, edit_id) or abort(404)
             form = CriterionForm(data={"criterion_id": editing.id, "name": editing.name,

@@ -130,7 +130,7 @@ def start_pitch(db, team: Team, membership, title: str) -> Pitch:
 
 def save_section(db, pitch: Pitch, key: str, text: str, base_version: int, membership) -> PitchSection:
     """Save a section written from `base_version`; a newer version in between is a conflict."""
-    _ensure_editable(pitch)
+    _ensure_editable(db, pitch)
     if key not in SECTIONS:
         raise DomainError(_l("Unknown section."))
     section = pitch.section(key)
@@ -155,7 +155,7 @@ def save_section(db, pitch: Pitch, key: str, text: str, base_version: int, membe
 
 
 def add_attachment(db, pitch: Pitch, filename: str, data: bytes, membership) -> PitchAttachment:
-    _ensure_editable(pitch)
+    _ensure_editable(db, pitch)
     if not data or len(data) > MAX_ATTACHMENT_BYTES:
         raise AttachmentRefused(field="file")
     content_type = sniff_content_type(data)
@@ -171,7 +171,7 @@ def add_attachment(db, pitch: Pitch, filename: str, data: bytes, membership) -> 
 
 
 def remove_attachment(db, pitch: Pitch, attachment: PitchAttachment) -> None:
-    _ensure_editable(pitch)
+    _ensure_editable(db, pitch)
     db.delete(attachment)
 
 
@@ -186,8 +186,8 @@ def sniff_content_type(data: bytes) -> str | None:
     if data.startswith(b"PK\x03\x04"):
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except zipfile.BadZipFile:
-            return None
+        except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError):
+            return None  # a damaged or crafted archive is simply not a presentation
         if "[Content_Types].xml" in names and any(n.startswith("ppt/") for n in names):
             return "application/vnd.openxmlformats-officedocument.presentationml.presentation"
     return None
@@ -215,6 +215,7 @@ def submission_problems(pitch: Pitch, programme: Programme, team: Team, today: d
 
 
 def submit(db, pitch: Pitch, programme: Programme, team: Team, membership, today: date) -> None:
+    lock(db, pitch)
     if pitch.status != "draft":
         raise PitchLocked()
     problems = submission_problems(pitch, programme, team, today)
@@ -232,6 +233,7 @@ def submit(db, pitch: Pitch, programme: Programme, team: Team, membership, today
 
 def withdraw(db, pitch: Pitch, membership) -> None:
     """Back to draft, as long as no reviewer has submitted scores."""
+    lock(db, pitch)  # the first review takes the same lock, so it cannot slip in between
     started = db.scalar(select(func.count()).select_from(Review).where(Review.pitch_id == pitch.id,
                                                                       Review.submitted_at.is_not(None)))
     if pitch.status != "submitted" or started:
@@ -240,7 +242,14 @@ def withdraw(db, pitch: Pitch, membership) -> None:
     _event(db, pitch, "withdrawn", membership)
 
 
-def _ensure_editable(pitch: Pitch) -> None:
+def lock(db, pitch: Pitch) -> None:
+    """Changes to one pitch queue up behind each other (SELECT ... FOR UPDATE), then see its state."""
+    db.execute(select(Pitch.id).where(Pitch.id == pitch.id).with_for_update())
+    db.refresh(pitch)
+
+
+def _ensure_editable(db, pitch: Pitch) -> None:
+    lock(db, pitch)
     if pitch.status != "draft":
         raise PitchLocked()
 

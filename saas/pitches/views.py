@@ -117,7 +117,7 @@ def history(pitch_id: int, key: str):
     _ensure_reader(db, team, theme)
     versions = service.revisions(db, pitch, key)
     diff = None
-    new_v, old_v = request.args.get("to", type=int), request.args.get("from", type=int)
+    new_v, old_v = _version_arg("to"), _version_arg("from")
     if new_v is not None and old_v is not None:
         new, old = service.revision(db, pitch, key, new_v), service.revision(db, pitch, key, old_v)
         if new is None or (old is None and old_v != 0):
@@ -215,6 +215,11 @@ def withdraw(pitch_id: int):
             db.commit()
             flash(_("Your pitch has been withdrawn and can be changed again."), "success")
     return redirect(url_for("pitches.pitch", team_id=team.id))
+
+
+def _version_arg(name: str) -> int | None:
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 <= value < 2**31 else None
 
 
 def _attachment_disposition(filename: str) -> str:

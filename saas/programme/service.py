@@ -231,8 +231,10 @@ def propose_team(db, programme: Programme, theme: Theme, membership: Membership,
     return team
 
 
-def join_team(db, programme: Programme, team: Team, membership: Membership) -> TeamMember:
-    """Join a team; safe when several people join the same team at the same moment."""
+def join_team(db, programme: Programme, team: Team, membership: Membership) -> tuple[TeamMember, bool]:
+    """Join a team; safe when several people join the same team at the same moment.
+
+    Returns the team membership and whether it is new (joining twice changes nothing)."""
     _check_phase_allows_teams(programme)
     # Lock the team row, then the person's membership: concurrent joins queue up here, so the size
     # and teams-per-person checks below see every earlier join (PostgreSQL SELECT ... FOR UPDATE).
@@ -240,7 +242,7 @@ def join_team(db, programme: Programme, team: Team, membership: Membership) -> T
     _lock_membership(db, membership)
     db.refresh(team, attribute_names=["members"])
     if any(m.membership_id == membership.id for m in team.members):
-        return next(m for m in team.members if m.membership_id == membership.id)
+        return next(m for m in team.members if m.membership_id == membership.id), False
     if len(team.members) >= programme.max_team_size:
         raise TeamFull()
     _check_room_for_another_team(db, programme, membership)
@@ -249,10 +251,18 @@ def join_team(db, programme: Programme, team: Team, membership: Membership) -> T
     member = TeamMember(membership_id=membership.id, is_lead=not team.members)
     team.members.append(member)  # through the collection, so the team object stays up to date
     db.flush()
-    return member
+    return member, True
 
 
-def leave_team(db, team: Team, membership: Membership) -> None:
+def leave_team(db, programme: Programme, team: Team, membership: Membership) -> None:
+    """Leave a team while teams form; not once its pitch is submitted (it was judged with you in it)."""
+    _check_phase_allows_teams(programme)
+    db.execute(select(Team.id).where(Team.id == team.id).with_for_update())
+    db.refresh(team, attribute_names=["members"])
+    from saas.pitches.models import Pitch
+
+    if db.scalar(select(Pitch.status).where(Pitch.team_id == team.id)) not in (None, "draft"):
+        raise ProgrammeRuleError(_l("The team's pitch has been submitted: its members stay until the decision."))
     member = next((m for m in team.members if m.membership_id == membership.id), None)
     if member is None:
         return

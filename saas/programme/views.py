@@ -21,6 +21,9 @@ from tenants.models import Role
 
 bp = tenant_blueprint("programme", __name__)
 MANAGERS = (Role.ADMIN, Role.MANAGEMENT)
+# Who takes part in themes and teams. Not the works council (it sees numbers, not people) nor
+# consultants; management reviews the pitches, so it does not write them.
+PARTICIPANTS = (Role.MEMBER, Role.SPONSOR)
 
 
 def _settings():
@@ -234,7 +237,7 @@ def _theme_fields(form) -> dict:
 
 
 @bp.route("/themes/<int:theme_id>/support", methods=["POST"])
-@requires()
+@requires(*PARTICIPANTS)
 def support(theme_id: int):
     db = session()
     theme, programme = _theme(theme_id)
@@ -252,7 +255,7 @@ def support(theme_id: int):
 
 
 @bp.route("/themes/<int:theme_id>/withdraw", methods=["POST"])
-@requires()
+@requires(*PARTICIPANTS)
 def withdraw(theme_id: int):
     db = session()
     theme, _programme_ = _theme(theme_id)
@@ -340,7 +343,7 @@ def _tell_sponsors_about(db, theme) -> None:
 # ---- teams ---------------------------------------------------------------------------------
 
 @bp.route("/themes/<int:theme_id>/teams", methods=["POST"])
-@requires()
+@requires(*PARTICIPANTS)
 def propose_team(theme_id: int):
     db = session()
     theme, programme = _theme(theme_id)
@@ -379,32 +382,38 @@ def team(team_id: int):
 
 
 @bp.route("/teams/<int:team_id>/join", methods=["POST"])
-@requires()
+@requires(*PARTICIPANTS)
 def join_team(team_id: int):
     db = session()
     team, theme, programme = _team(team_id)
     if ActionForm().validate_on_submit():
         try:
-            service.join_team(db, programme, team, g.membership)
+            _member, joined = service.join_team(db, programme, team, g.membership)
         except DomainError as error:
             db.rollback()
             flash(error.message, "error")
         else:
-            _tell_team_about(db, team, theme)
+            if joined:
+                _tell_team_about(db, team, theme)
             db.commit()
             flash(_("You have joined %(team)s.", team=team.name), "success")
     return redirect(url_for("programme.team", team_id=team.id))
 
 
 @bp.route("/teams/<int:team_id>/leave", methods=["POST"])
-@requires()
+@requires(*PARTICIPANTS)
 def leave_team(team_id: int):
     db = session()
-    team, _theme_, _programme_ = _team(team_id)
+    team, _theme_, programme = _team(team_id)
     if ActionForm().validate_on_submit():
-        service.leave_team(db, team, g.membership)
-        db.commit()
-        flash(_("You have left %(team)s.", team=team.name), "success")
+        try:
+            service.leave_team(db, programme, team, g.membership)
+        except DomainError as error:
+            db.rollback()
+            flash(error.message, "error")
+        else:
+            db.commit()
+            flash(_("You have left %(team)s.", team=team.name), "success")
     return redirect(url_for("programme.team", team_id=team.id))
 
 

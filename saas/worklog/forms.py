@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -101,7 +103,7 @@ class ActionRowForm(Form):
             if not field.data and not field.errors:
                 field.errors = list(field.errors) + [message]
                 valid = False
-        if self.id.data and not self.id.data.isdigit():
+        if self.id.data and not re.fullmatch(r"[0-9]{1,9}", self.id.data):
             self.description.errors = list(self.description.errors) + [_l("This action is not part of the session.")]
             valid = False
         return valid
