@@ -53,6 +53,9 @@ EXPLANATIONS = {
 
 
 def register_error_handlers(app) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -86,6 +89,14 @@ def _rollback():
 def _csrf_error(error):
     _rollback()
     return problem(400, _l("The form had expired or was sent from elsewhere. Please reload the page and try again."))
+
+
+def _integrity_error(error):
+    # Two requests racing to create the same thing (a pitch for a team, a team name): the database's
+    # unique key let one win; the other is told, and its transaction is rolled back whole.
+    _rollback()
+    log.info("integrity conflict on %s %s: %s", request.method, request.path, type(error.orig).__name__)
+    return problem(409, _l("Someone did the same at the same moment. Please reload the page and try again."))
 
 
 def _domain_error(error: DomainError):

@@ -49,3 +49,20 @@ def test_an_unexpected_error_shows_a_500_page_in_the_users_language_and_rolls_ba
 def test_a_bad_request_is_a_400_page(client):
     response = client.post("/language", data={"language": "nl"})  # no CSRF token
     assert response.status_code == 400
+
+
+def test_a_unique_key_race_is_a_409_not_a_500(stack, database, make):
+    from sqlalchemy.exc import IntegrityError
+
+    from saas import create_app
+    from tests.conftest import settings_for
+
+    app = create_app(settings_for(stack), database=database)
+
+    def race():
+        raise IntegrityError("INSERT ...", {}, Exception("duplicate key"))
+
+    app.add_url_rule("/race", view_func=race)
+    response = app.test_client().get("/race")
+    assert response.status_code == 409
+    assert "Someone did the same at the same moment" in response.get_data(as_text=True)
