@@ -139,6 +139,69 @@ def seed_demo(if_empty):
         click.echo(f"  {email:34} {', '.join(map(str, roles))}")
 
 
+def _tenant_scope(slug: str):
+    """The session of this command, scoped to one tenant (as a request under /t/<slug>/ is)."""
+    from sqlalchemy import select
+
+    from saas.db import session
+    from tenants.models import Tenant
+    from tenants.scoping import set_scope
+
+    db = session()
+    tenant = db.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        raise click.ClickException(f"no tenant {slug!r}")
+    set_scope(db, tenant_id=tenant.id)
+    return db, tenant
+
+
+@main.command("create-wave", help="Create a survey wave and print its id.")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+@click.option("--name", required=True, help="Name of the wave, e.g. 'Nulmeting 2026'.")
+@click.option("--closed", is_flag=True, help="Create it closed, to import earlier results into it.")
+@with_appcontext
+def create_wave(slug, name, closed):
+    from saas.errors import DomainError
+    from saas.surveys import service
+
+    db, _tenant = _tenant_scope(slug)
+    try:
+        wave = service.create_wave(db, name=name)
+    except DomainError as error:
+        raise click.ClickException(str(error.message))
+    if closed:
+        wave.status = "closed"
+    db.commit()
+    click.echo(wave.id)
+
+
+@main.command("waves", help="List the survey waves of a tenant.")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+@with_appcontext
+def list_waves(slug):
+    from sqlalchemy import select
+
+    from saas.surveys.models import Wave
+    from saas.surveys.service import response_count
+
+    db, _tenant = _tenant_scope(slug)
+    for wave in db.scalars(select(Wave).order_by(Wave.id)):
+        click.echo(f"{wave.id}\t{wave.status}\t{response_count(db, wave)} responses\t{wave.name}")
+
+
+@main.command("values", help="List the value keys of the catalogue, as used in imports.")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+@click.option("--language", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@with_appcontext
+def list_values(slug, language):
+    from saas.surveys.instruments import VALUES
+
+    _tenant_scope(slug)  # the catalogue is the same for every tenant until tenants can change it
+    for value in VALUES:
+        label = value.nl if language == "nl" else value.en
+        click.echo(f"{value.key}\t{'limiting' if value.limiting else 'positive'}\t{label}")
+
+
 @main.command("worker", help="Run a background worker on the RQ queues (needs REDIS_URL).")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--with-scheduler/--without-scheduler", default=True, show_default=True,

@@ -22,7 +22,8 @@ def koers(stack, *args, expect=0):
 
 
 @pytest.mark.parametrize("command", [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"],
-                                     ["seed-demo"], ["create-user"], ["create-tenant"], ["worker"]])
+                                     ["seed-demo"], ["create-user"], ["create-tenant"], ["worker"],
+                                     ["create-wave"], ["waves"], ["values"]])
 def test_every_command_has_help(stack, command):
     assert "Usage:" in koers(stack, *command, "--help")
 
@@ -65,3 +66,14 @@ def test_seed_demo_fills_an_empty_database_once_and_the_accounts_log_in(stack, a
         tenant = db.scalar(select(Tenant).where(Tenant.slug == "regio-noord"))
     with make.session(tenant.id) as db:
         assert len(db.scalars(select(LegacyOrganisation)).all()) == 3
+
+
+def test_waves_and_values_from_the_command_line(stack, make):
+    make.tenant("oost")
+    wave_id = koers(stack, "create-wave", "--tenant", "oost", "--name", "Nulmeting 2025", "--closed").strip()
+    assert wave_id.isdigit()
+    listing = koers(stack, "waves", "--tenant", "oost")
+    assert f"{wave_id}\tclosed\t0 responses\tNulmeting 2025" in listing
+    values = koers(stack, "values", "--tenant", "oost").splitlines()
+    assert len(values) >= 75 and any("\tlimiting\t" in line for line in values)
+    assert "no tenant 'nowhere'" in koers(stack, "waves", "--tenant", "nowhere", expect=1)
