@@ -202,6 +202,37 @@ def list_values(slug, language):
         click.echo(f"{value.key}\t{'limiting' if value.limiting else 'positive'}\t{label}")
 
 
+@main.command("import-responses", help="Import earlier survey results from a CSV file into a wave "
+                                        "(format: README, 'Importing earlier survey results').")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+@click.option("--wave", "wave_id", required=True, type=int, help="The wave's id (see `koers waves`).")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_responses(slug, wave_id, file):
+    from sqlalchemy import select
+
+    from saas.surveys import importer
+    from saas.surveys.models import Wave
+
+    db, _tenant = _tenant_scope(slug)
+    wave = db.scalar(select(Wave).where(Wave.id == wave_id))
+    if wave is None:
+        raise click.ClickException(f"no wave {wave_id} in tenant {slug!r}")
+    try:
+        with open(file, newline="", encoding="utf-8-sig") as handle:
+            rows = importer.read_rows(handle)
+        count = importer.import_responses(db, wave, rows)
+    except (importer.ImportErrors, UnicodeDecodeError) as error:
+        db.rollback()
+        messages = error.errors if isinstance(error, importer.ImportErrors) else [f"not UTF-8 text: {error}"]
+        for message in messages:
+            click.echo(message, err=True)
+        click.echo("nothing imported", err=True)
+        sys.exit(1)
+    db.commit()
+    click.echo(f"imported {count} responses into wave {wave_id}")
+
+
 @main.command("worker", help="Run a background worker on the RQ queues (needs REDIS_URL).")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--with-scheduler/--without-scheduler", default=True, show_default=True,
