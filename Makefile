@@ -57,7 +57,8 @@ system-test-deps:
 	fi
 
 bench: install-test system-test-deps
-	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@shopt -s nullglob; benches=(bench/*.py); [ $${#benches[@]} -gt 0 ] || echo "no benchmarks yet (see bench/README.md)"; \
+	for b in "$${benches[@]}"; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) instance test-artifacts .pytest_cache
