@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, DateTime, Integer, LargeBinary, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, utcnow
-from saas.programme.models import _fk
+from saas.programme.models import _fk, _person
 from tenants.scoping import TenantOwned
 
 # Who wrote, uploaded or reviewed is kept as a plain membership id, without a foreign key: the
@@ -82,11 +82,7 @@ class PitchRevision(TenantOwned, Base):
     author_membership_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    author = relationship(
-        "Membership", primaryjoin="and_(PitchRevision.author_membership_id == Membership.id,"
-                                  " PitchRevision.tenant_id == Membership.tenant_id)",
-        foreign_keys="[PitchRevision.author_membership_id]", viewonly=True, lazy="joined",
-    )
+    author = _person("PitchRevision", "author_membership_id")
 
     __table_args__ = (
         UniqueConstraint("pitch_id", "key", "version"),

@@ -15,6 +15,15 @@ PHASES = ("recruitment", "team_work", "pitching", "decisions")
 CLOSED = "closed"
 
 
+def _person(cls_name: str, column: str):
+    """The Membership a row's `column` names, joined within the row's own tenant."""
+    return relationship(
+        "Membership", primaryjoin=f"and_({cls_name}.{column} == Membership.id,"
+                                  f" {cls_name}.tenant_id == Membership.tenant_id)",
+        foreign_keys=f"[{cls_name}.{column}]", viewonly=True, lazy="joined",
+    )
+
+
 def _fk(columns, target, name, ondelete="CASCADE"):
     """A composite (tenant_id, id) foreign key: a row can never point into another tenant."""
     return ForeignKeyConstraint(["tenant_id", *columns], [f"{target}.tenant_id", f"{target}.id"], name=name,
@@ -102,11 +111,7 @@ class Sponsor(TenantOwned, Base):
     theme_id: Mapped[int] = mapped_column(Integer, index=True)
     membership_id: Mapped[int] = mapped_column(Integer, index=True)
 
-    membership = relationship(
-        "Membership", primaryjoin="and_(Sponsor.membership_id == Membership.id,"
-                                  " Sponsor.tenant_id == Membership.tenant_id)",
-        foreign_keys="[Sponsor.membership_id]", viewonly=True, lazy="joined",
-    )
+    membership = _person("Sponsor", "membership_id")
 
     __table_args__ = (
         UniqueConstraint("theme_id", "membership_id"),
@@ -124,11 +129,7 @@ class Supporter(TenantOwned, Base):
     motivation: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    membership = relationship(
-        "Membership", primaryjoin="and_(Supporter.membership_id == Membership.id,"
-                                  " Supporter.tenant_id == Membership.tenant_id)",
-        foreign_keys="[Supporter.membership_id]", viewonly=True, lazy="joined",
-    )
+    membership = _person("Supporter", "membership_id")
 
     __table_args__ = (
         UniqueConstraint("theme_id", "membership_id"),
@@ -174,11 +175,7 @@ class TeamMember(TenantOwned, Base):
     is_lead: Mapped[bool] = mapped_column(Boolean, default=False)
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    membership = relationship(
-        "Membership", primaryjoin="and_(TeamMember.membership_id == Membership.id,"
-                                  " TeamMember.tenant_id == Membership.tenant_id)",
-        foreign_keys="[TeamMember.membership_id]", viewonly=True, lazy="joined",
-    )
+    membership = _person("TeamMember", "membership_id")
 
     __table_args__ = (
         UniqueConstraint("team_id", "membership_id"),

@@ -1,7 +1,6 @@
 """Waves, invitations and anonymous answers. See saas/surveys/models.py for the anonymity design."""
 from __future__ import annotations
 
-import hashlib
 import random
 import secrets
 from datetime import date
@@ -10,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from saas.errors import DomainError
+from tenants.service import hash_token
 from saas.surveys.models import (
     GROUPINGS, INSTRUMENTS, TENURE_BANDS, PooledAnswer, Response, SurveyInvitation, Wave, WorksCouncilConsent,
 )
@@ -29,10 +29,6 @@ class WaveNotOpen(DomainError):
 class AlreadyAnswered(DomainError):
     status = 409
     default_message = _l("This survey has already been answered with this link. Thank you!")
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def consent_required(tenant) -> bool:

@@ -6,17 +6,9 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, utcnow
-from saas.programme.models import _fk
+from saas.programme.models import _fk, _person
 from tenants.models import Membership
 from tenants.scoping import TenantOwned
-
-
-def _person(cls_name: str, column: str):
-    return relationship(
-        "Membership", primaryjoin=f"and_({cls_name}.{column} == Membership.id,"
-                                  f" {cls_name}.tenant_id == Membership.tenant_id)",
-        foreign_keys=f"[{cls_name}.{column}]", viewonly=True, lazy="joined",
-    )
 
 
 class WorkSession(TenantOwned, Base):
