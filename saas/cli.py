@@ -189,15 +189,15 @@ def list_waves(slug):
         click.echo(f"{wave.id}\t{wave.status}\t{response_count(db, wave)} responses\t{wave.name}")
 
 
-@main.command("values", help="List the value keys of the catalogue, as used in imports.")
+@main.command("values", help="List the value keys of the tenant's catalogue, as used in imports.")
 @click.option("--tenant", "slug", required=True, help="The tenant's slug.")
 @click.option("--language", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
 @with_appcontext
 def list_values(slug, language):
-    from saas.surveys.instruments import VALUES
+    from saas.surveys.catalogue import catalogue
 
-    _tenant_scope(slug)  # the catalogue is the same for every tenant until tenants can change it
-    for value in VALUES:
+    db, _tenant = _tenant_scope(slug)
+    for value in catalogue(db):
         label = value.nl if language == "nl" else value.en
         click.echo(f"{value.key}\t{'limiting' if value.limiting else 'positive'}\t{label}")
 

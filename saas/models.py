@@ -8,8 +8,11 @@ from saas.pitches.models import (  # noqa: F401
 from saas.programme.models import (  # noqa: F401
     EmailOptOut, Notification, Programme, ProgrammePhase, Sponsor, Supporter, Team, TeamMember, Theme,
 )
-from saas.surveys.models import PooledAnswer, Response, SurveyInvitation, Wave, WorksCouncilConsent  # noqa: F401
+from saas.surveys.models import (  # noqa: F401
+    CatalogueValue, PooledAnswer, Response, SurveyInvitation, Wave, WorksCouncilConsent,
+)
 from saas.worklog.models import Action, BenchmarkVisit, ClientInterview, SessionAttendee, WorkSession  # noqa: F401
+from workers.models import JobRun  # noqa: F401
 from tenants.models import Invitation, LegacyOrganisation, Membership, MembershipRole, Tenant  # noqa: F401
 
 metadata = Base.metadata

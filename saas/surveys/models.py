@@ -37,8 +37,13 @@ class Wave(TenantOwned, Base):
     closes_on: Mapped[date | None] = mapped_column(Date)
     instruments: Mapped[list[str]] = mapped_column(JSON)
     groupings: Mapped[list[str]] = mapped_column(JSON)  # which grouping attributes the wave asks
-    audience_legacy_org_ids: Mapped[list[int]] = mapped_column(JSON)  # empty: everyone
+    audience_legacy_org_ids: Mapped[list[int]] = mapped_column(JSON)  # empty (and no teams): everyone
+    audience_team_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     value_keys: Mapped[list[str]] = mapped_column(JSON)  # the catalogue as it was when the wave was made
+    # Custom questions of this wave: [{"key": "q1", "kind": "likert" | "open", "nl": …, "en": …}]
+    questions: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    # Hash of the optional open link (for tenants that do not send personal invitations); None: off
+    open_link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (
@@ -47,6 +52,26 @@ class Wave(TenantOwned, Base):
         ForeignKeyConstraint(["tenant_id", "programme_id"], ["programmes.tenant_id", "programmes.id"],
                              name="fk_survey_waves_programme"),
     )
+
+
+class CatalogueValue(TenantOwned, Base):
+    """A tenant's change to the values catalogue: a value of its own, or a built-in one hidden.
+
+    Rows are never deleted, so a wave made earlier (which keeps its own list of keys) still shows
+    every value it asked about, with its label.
+    """
+
+    __tablename__ = "survey_catalogue_values"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60))
+    nl: Mapped[str | None] = mapped_column(String(80))  # None for a built-in value
+    en: Mapped[str | None] = mapped_column(String(80))
+    limiting: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("tenant_id", "key"),)
 
 
 class WorksCouncilConsent(TenantOwned, Base):

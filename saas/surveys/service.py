@@ -43,7 +43,8 @@ def min_group_size(db, tenant, wave: Wave) -> int:
 
 def create_wave(db, *, name: str, value_keys: list[str] | None = None, instruments=INSTRUMENTS, groupings=("legacy_org",),
                 programme_id: int | None = None, series_label: str = "", opens_on: date | None = None,
-                closes_on: date | None = None, audience_legacy_org_ids=()) -> Wave:
+                closes_on: date | None = None, audience_legacy_org_ids=(), audience_team_ids=(),
+                questions=()) -> Wave:
     if not name.strip():
         raise DomainError(_l("Please enter a name."), field="name")
     unknown = set(instruments) - set(INSTRUMENTS) or set(groupings) - set(GROUPINGS)
@@ -52,15 +53,41 @@ def create_wave(db, *, name: str, value_keys: list[str] | None = None, instrumen
     if opens_on and closes_on and closes_on < opens_on:
         raise DomainError(_l("A wave cannot close before it opens."), field="closes_on")
     if value_keys is None:  # the catalogue as it stands now; later catalogue changes leave this wave alone
-        from saas.surveys.instruments import VALUES
+        from saas.surveys.catalogue import catalogue
 
-        value_keys = [v.key for v in VALUES]
+        value_keys = [v.key for v in catalogue(db)]
     wave = Wave(name=name.strip(), programme_id=programme_id, series_label=series_label, opens_on=opens_on,
                 closes_on=closes_on, instruments=list(instruments), groupings=list(groupings),
-                audience_legacy_org_ids=list(audience_legacy_org_ids), value_keys=list(value_keys))
+                audience_legacy_org_ids=list(audience_legacy_org_ids), audience_team_ids=list(audience_team_ids),
+                questions=check_questions(questions), value_keys=list(value_keys))
     db.add(wave)
     db.flush()
     return wave
+
+
+QUESTION_KINDS = ("likert", "open")
+QUESTION_MAX = 300
+OPEN_ANSWER_MAX = 2000
+MAX_QUESTIONS = 20
+
+
+def check_questions(questions) -> list[dict]:
+    """A wave's custom questions, each in Dutch and English; keys q1, q2, … in the given order."""
+    checked = []
+    for number, question in enumerate(questions, start=1):
+        nl, en = " ".join(str(question.get("nl", "")).split()), " ".join(str(question.get("en", "")).split())
+        if question.get("kind") not in QUESTION_KINDS:
+            raise DomainError(_l("A question is either a scale or an open question."), field="questions")
+        if not nl or not en:
+            raise DomainError(_l("Write each question in Dutch and in English."), field="questions")
+        if len(nl) > QUESTION_MAX or len(en) > QUESTION_MAX:
+            raise DomainError(_l("A question can be at most %(count)d characters.", count=QUESTION_MAX),
+                              field="questions")
+        checked.append({"key": f"q{number}", "kind": question["kind"], "nl": nl, "en": en})
+    if len(checked) > MAX_QUESTIONS:
+        raise DomainError(_l("A wave can have at most %(count)d questions of its own.", count=MAX_QUESTIONS),
+                          field="questions")
+    return checked
 
 
 def record_consent(db, wave: Wave, *, decided_on: date, decision: str, conditions: str = "",
@@ -127,7 +154,7 @@ def clean_answers(wave: Wave, answers: dict) -> dict:
     """Check the answers to the wave's instruments (saas.surveys.instruments); anything else is refused."""
     from saas.surveys import instruments
 
-    unknown = set(answers) - set(wave.instruments)
+    unknown = set(answers) - set(wave.instruments) - ({"questions"} if wave.questions else set())
     if unknown:
         raise DomainError(_l("These answers do not belong to this survey."))
     try:
@@ -140,6 +167,29 @@ def clean_answers(wave: Wave, answers: dict) -> dict:
             clean["contract"] = instruments.validate_contract(answers.get("contract") or {})
     except instruments.InstrumentError as error:
         raise InvalidAnswer(error.part, error.code)
+    if wave.questions:
+        clean["questions"] = _clean_question_answers(wave, answers.get("questions") or {})
+    return clean
+
+
+def _clean_question_answers(wave: Wave, given: dict) -> dict:
+    """Scale questions need a whole number 1–5; open questions may stay empty (then left out)."""
+    from saas.surveys.instruments import LIKERT_MAX, LIKERT_MIN
+
+    if not isinstance(given, dict) or set(given) - {q["key"] for q in wave.questions}:
+        raise InvalidAnswer("questions", "unknown_key")
+    clean = {}
+    for question in wave.questions:
+        value = given.get(question["key"])
+        if question["kind"] == "likert":
+            if isinstance(value, bool) or not isinstance(value, int) or not LIKERT_MIN <= value <= LIKERT_MAX:
+                raise InvalidAnswer(question["key"], "missing" if value is None else "out_of_range")
+            clean[question["key"]] = value
+        elif value is not None:
+            if not isinstance(value, str) or len(value) > OPEN_ANSWER_MAX:
+                raise InvalidAnswer(question["key"], "too_long")
+            if value.strip():
+                clean[question["key"]] = value.strip()
     return clean
 
 
@@ -151,15 +201,20 @@ class InvalidAnswer(DomainError):
         self.code = code
 
 
-def submit(db, wave: Wave, invitation: SurveyInvitation, answers: dict, attributes: dict, today: date) -> None:
-    """Mark the invitation answered and put the answer in the mixing pool, detached from everything."""
+def submit(db, wave: Wave, invitation: SurveyInvitation | None, answers: dict, attributes: dict,
+           today: date) -> None:
+    """Mark the invitation answered and put the answer in the mixing pool, detached from everything.
+
+    `invitation` is None for an answer through the wave's open link (see `open_link_wave`).
+    """
     if wave.status != "open":
         raise WaveNotOpen()
-    if invitation.answered:
+    if invitation is not None and invitation.answered:
         raise AlreadyAnswered()
     answers = clean_answers(wave, answers)
     attributes = _clean_attributes(db, wave, attributes)
-    invitation.answered, invitation.draft = True, None
+    if invitation is not None:
+        invitation.answered, invitation.draft = True, None
     db.add(PooledAnswer(id=secrets.token_hex(16), wave_id=wave.id,
                         payload={"answers": answers, "day": today.isoformat(), **attributes}))
     db.flush()
@@ -180,6 +235,24 @@ def release_answers(db, wave: Wave, batch_size: int) -> int:
     db.execute(delete(PooledAnswer).where(PooledAnswer.id.in_([p.id for p in pooled]))
                .execution_options(synchronize_session=False))
     return len(pooled)
+
+
+def enable_open_link(db, wave: Wave) -> str:
+    """Turn on (or renew) the wave's open link and return its token; only the hash is kept."""
+    token = secrets.token_urlsafe(24)
+    wave.open_link_hash = hash_token(token)
+    db.flush()
+    return token
+
+
+def disable_open_link(wave: Wave) -> None:
+    wave.open_link_hash = None
+
+
+def open_link_wave(db, token: str) -> Wave | None:
+    if not token or len(token) > 200:
+        return None
+    return db.scalar(select(Wave).where(Wave.open_link_hash == hash_token(token)))
 
 
 def response_count(db, wave: Wave) -> int:
