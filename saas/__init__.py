@@ -131,13 +131,14 @@ def _register_blueprints(app: Flask) -> None:
     from saas.pitches.review_views import bp as reviews_bp
     from saas.pitches.views import bp as pitches_bp
     from saas.programme.views import bp as programme_bp
+    from saas.comparison.views import bp as comparison_bp
     from saas.surveys.respond import bp as respond_bp
     from saas.surveys.views import bp as surveys_bp
     from saas.worklog.views import bp as worklog_bp
     from tenants.views import bp as tenant_bp, setup as tenant_setup_bp
 
     for blueprint in (core_bp, auth_bp, tenant_setup_bp, tenant_bp, programme_bp, pitches_bp, worklog_bp,
-                      reviews_bp, surveys_bp, respond_bp):
+                      reviews_bp, surveys_bp, respond_bp, comparison_bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,1 @@
+"""Cross-culture comparison between the legacy organisations (DESIGN.md §5)."""
