@@ -118,7 +118,12 @@ def test_member_supports_in_one_click_and_the_sponsor_hears_of_it(app, make, org
     # the sponsor sees who, with the motivation, in the app and by e-mail
     sponsor = _client(app, "sponsor@oost.example")
     assert "I answer the phone every day" in sponsor.text(f"/t/oost/themes/{theme_id}")
-    assert "Member 1 supports Client first" in sponsor.text("/t/oost/notifications")
+    inbox = sponsor.text("/t/oost/notifications")
+    new = '<span class="tag">New</span>'
+    assert "Member 1 supports Client first" in inbox and new in inbox
+    assert new in sponsor.text("/t/oost/notifications")  # looking marks nothing as read
+    sponsor.submit("/t/oost/notifications/read", page="/t/oost/notifications")
+    assert new not in sponsor.text("/t/oost/notifications")
     assert any("Member 1 supports Client first" == m.subject for m in make.mails_to("sponsor@oost.example"))
     # other members see counts, not names
     assert "I answer the phone every day" not in _client(app, "m2@oost.example").text(f"/t/oost/themes/{theme_id}")

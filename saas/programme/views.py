@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from flask_babel import gettext as _, ngettext
 from werkzeug.exceptions import Forbidden
 
 from saas.db import session, utcnow
@@ -297,7 +298,8 @@ def recruit(theme_id: int):
         notifications.notify(db, g.tenant, chosen, "recruitment", render,
                              url_for("programme.theme", theme_id=theme.id), _settings())
         db.commit()
-        flash(_("Your invitation has been sent to %(count)d people.", count=len(chosen)), "success")
+        flash(ngettext("Your invitation has been sent to %(num)d person.",
+                       "Your invitation has been sent to %(num)d people.", len(chosen)), "success")
         return redirect(url_for("programme.recruit", theme_id=theme.id))
     return render_template("programme/recruit.html", theme=theme, programme=programme, form=form,
                            message_form=message_form, supporter_count=len(supporting),
@@ -318,7 +320,8 @@ def message_supporters(theme_id: int):
         count = notifications.notify(db, g.tenant, people, "sponsor_message", lambda: (subject, body),
                                      url_for("programme.theme", theme_id=theme.id), _settings())
         db.commit()
-        flash(_("Your message has been sent to %(count)d supporters.", count=count), "success")
+        flash(ngettext("Your message has been sent to %(num)d supporter.",
+                       "Your message has been sent to %(num)d supporters.", count), "success")
         return redirect(url_for("programme.recruit", theme_id=theme.id))
     supporting = {s.membership_id for s in service.supporters(db, theme)}
     recruit_form = RecruitForm()
@@ -447,6 +450,17 @@ def inbox():
         return redirect(url_for("programme.inbox"))
     items = notifications.notifications_for(db, g.membership)
     unread = {n.id for n in items if n.read_at is None}
+    return render_template("programme/notifications.html", items=items, unread=unread, form=form,
+                           read_form=FlaskForm())
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@requires()
+def mark_read():
+    # A button, not a side effect of looking: reading the page (or a prefetch) marks nothing.
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    db = session()
     notifications.mark_all_read(db, g.membership, utcnow())
     db.commit()
-    return render_template("programme/notifications.html", items=items, unread=unread, form=form)
+    return redirect(url_for("programme.inbox"))

@@ -120,7 +120,7 @@ class WorkSessionForm(FlaskForm):
         _l("Who attended"), coerce=int, validate_choice=True, invalid_value_message=NOT_IN_TEAM,
         invalid_choice_message=NOT_IN_TEAM, validators=[_someone_attended])
     notes = _text(_l("Notes"))
-    decisions = _text(_l("Decisions"), required=False,
+    decisions = _text(_l("Decisions made"), required=False,
                       description=_l("What the team decided. Leave empty if nothing was decided."))
     actions = FieldList(FormField(ActionRowForm), min_entries=BLANK_ACTION_ROWS, max_entries=MAX_ACTION_ROWS)
 
