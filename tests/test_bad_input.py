@@ -22,7 +22,8 @@ MALFORMED = {
 BUTTONS = {"auth.logout", "tenant.delete_legacy_org", "tenant.remove_member", "tenant.resend_invitation",
            "tenant.revoke_invitation", "tenant.accept_invitation", "programme.advance_phase", "programme.support",
            "programme.withdraw", "programme.join_team", "programme.leave_team", "pitches.submit", "pitches.withdraw",
-           "pitches.delete_attachment", "reviews.delete_criterion", "programme.inbox"}
+           "pitches.delete_attachment", "reviews.delete_criterion", "programme.inbox",
+           "programme.mark_read"}
 
 
 def _snapshot(owner_engine):

@@ -41,6 +41,7 @@ ACCESS = {
     "programme.join_team": PARTICIPANTS,
     "programme.leave_team": PARTICIPANTS,
     "programme.inbox": EVERYONE,
+    "programme.mark_read": EVERYONE,
     "pitches.pitch": EVERYONE,
     "pitches.edit_section": EVERYONE,
     "pitches.history": EVERYONE,
