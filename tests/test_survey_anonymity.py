@@ -161,3 +161,64 @@ def test_invalid_answers_are_refused_and_nothing_is_pooled(make, app):
         assert refused.value.field == "d3_now"
         assert not invitation.answered
         assert db.scalars(select(PooledAnswer)).all() == []
+
+
+def test_answers_given_through_the_pages_cannot_be_traced_to_who_gave_them(app, make, wave, owner_engine, caplog):
+    """The same proof, with the three known people answering in the browser's way: link, steps, send."""
+    from saas.models import metadata
+
+    caplog.set_level(logging.DEBUG)
+    order = KNOWN + [f"other{n}" for n in range(7)]  # ten answers: two batches of k = 5
+    with make.session(wave.id) as db:
+        keys = list(db.get(Wave, wave.wave_id).value_keys)
+        people = {m.user.email.split("@")[0]: (m.id, m.user_id, m.user.email, m.user.name)
+                  for m in db.scalars(select(Membership))}
+    untouched = [t.name for t in metadata.sorted_tables
+                 if t.name not in ("survey_invitations", "survey_answer_pool", "survey_responses")]
+    before = _rows(owner_engine, untouched)
+
+    for who in order:
+        browser = app.test_client()
+        here = browser.get(f"/t/oost/survey/{wave.tokens[who]}").headers["Location"]
+        assert wave.tokens[who] not in here
+        for data in ({}, {"legacy_org_id": "none"}, {"values": [keys[PEOPLE.index(who)]]}, {"values": []},
+                     {"values": []}, {"values": []}, {"action": "submit"}):
+            response = browser.submit(here, {"action": "next", **data})
+            assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+            here = response.headers["Location"]
+        assert here.endswith("/thanks")
+
+    # nothing but the survey's own tables was written while people answered (no log table, no outbox)
+    assert _rows(owner_engine, untouched) == before
+    with owner_engine.connect() as conn:
+        conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+        responses = conn.execute(text("SELECT * FROM survey_responses")).mappings().all()
+        physical = [_who(r["answers"], keys) for r in responses]
+        by_id = [_who(r["answers"], keys) for r in
+                 conn.execute(text("SELECT answers FROM survey_responses ORDER BY id")).mappings()]
+        invitations = conn.execute(text("SELECT * FROM survey_invitations")).mappings().all()
+        pool = conn.execute(text("SELECT count(*) FROM survey_answer_pool")).scalar()
+    assert sorted(physical) == sorted(order) and pool == 0
+    assert physical != order and by_id != order  # within each batch of k the order is shuffled
+    assert {r["submitted_on"] for r in responses} == {date.today()}
+    assert {r["legacy_org_id"] for r in responses} == {None}  # "prefer not to say"
+    assert all(len(r["id"]) == 32 for r in responses)
+    # no value in a response names a person, their membership, their account or their link
+    traces = {wave.tokens[who] for who in order} | {str(v) for who in order for v in people[who]}
+    for response in responses:
+        stored = " ".join(str(value) for value in response.values() if not isinstance(value, int))
+        assert not any(trace in stored for trace in traces if not trace.isdigit()), response
+        assert response["wave_id"] == wave.wave_id and response["tenant_id"] == wave.id
+    # the invitations know only that they were used; their drafts are gone
+    assert sum(i["answered"] for i in invitations) == len(order)
+    assert all(i["draft"] is None for i in invitations)
+    # and the log says nothing of who answered, nor of their links
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for who in order:
+        assert wave.tokens[who] not in logged and f"{who}@oost.example" not in logged
+
+
+def _rows(owner_engine, tables):
+    with owner_engine.connect() as conn:
+        conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+        return {name: conn.execute(text(f"SELECT * FROM {name} ORDER BY 1")).all() for name in tables}

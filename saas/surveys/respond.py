@@ -1,17 +1,499 @@
-"""The respondent's pages: a survey answered through a personal link or the wave's open link."""
+"""The respondent's pages: a survey answered step by step through a personal link or the wave's open
+link, previewed by an admin or consultant, or sent in one JSON request by an API client.
+
+Three kinds of respondent share the same steps and templates (see `_Respondent`); they differ only
+in where the draft lives and what submitting does:
+- personal link: the draft is kept on the invitation (`service.save_draft`) until submitted;
+- open link: the draft is kept in the browser's signed session, and a signed cookie per wave marks
+  the browser as having answered (one answer per browser, best effort);
+- preview: the draft is kept in the session, nothing is written to the database, nothing submitted.
+
+Why the token leaves the URL: the personal link is a capability (whoever has it can answer, and
+before submitting can see the draft). URLs end up in access logs, proxy logs and browser history,
+so the link's first GET puts the token in the signed session cookie and redirects to URLs that
+carry only the wave's id. After that no request line carries the token: the link's own GET is the
+only one, and what follows it in a log cannot be tied to a token by its URL. (The cookie is
+HttpOnly and, in production, Secure; it holds nothing the invitation mail does not already hold.)
+"""
 from __future__ import annotations
 
-from tenants.guards import tenant_blueprint
+from datetime import date
+
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import session as http_session
+from flask_babel import format_date, get_locale, gettext as _, lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from saas.db import session
+from saas.errors import DomainError, TITLES, problem
+from saas.extensions import csrf
+from saas.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from saas.surveys import answering, service
+from saas.surveys.catalogue import values_for_wave
+from saas.surveys.instruments import (
+    CONTRACT_GROUP_TITLES, DIMENSIONS, LIKERT_LABELS, MAX_PICKS, POINTS_PER_DIMENSION, TYPES, VALUE_LIST_PROMPTS,
+)
+from saas.surveys.models import Wave, WorksCouncilConsent
+from tenants.guards import public_in_tenant, requires, tenant_blueprint
+from tenants.models import Role
 
 bp = tenant_blueprint("respond", __name__, "/survey")
 
-from flask import abort  # noqa: E402
+SESSION_KEY = "surveys"  # {"p<wave>": token, "o<wave>": {"token", "draft"}, "v<wave>": {"draft"}}
+ANSWERED_COOKIE = "koers_answered_{wave_id}"
+ANSWERED_MAX_AGE = 365 * 24 * 3600
+COOKIE_BUDGET = 3800  # browsers drop a cookie above 4096 bytes; a draft must never be lost that way
+FREE_TEXT_MIN_GROUP = 10  # DESIGN.md §3: free text needs a larger group, never below k
 
-from tenants.guards import requires  # noqa: E402
-from tenants.models import Role  # noqa: E402
 
+class LinkUnknown(Exception):
+    """No survey behind this link (never existed, renewed, or another tenant's): a 404 page."""
+
+
+class DraftTooLarge(DomainError):
+    default_message = _l("Your answers are too long to keep in this browser. Please shorten your written answers.")
+
+
+@bp.errorhandler(LinkUnknown)
+def _link_unknown(_error):
+    session().rollback()
+    return render_template("surveys/respond/unknown.html"), 404
+
+
+# ---- personal link -------------------------------------------------------------------------
+
+@bp.route("/<survey_token>")
+@public_in_tenant
+def personal_link(survey_token: str):
+    """The link from the invitation mail: remember the token in the session, continue where left off."""
+    invitation = service.invitation_for_token(session(), survey_token)
+    if invitation is None:
+        raise LinkUnknown()
+    _set_slot(f"p{invitation.wave_id}", survey_token)
+    wave = _wave(invitation.wave_id)
+    if invitation.answered:
+        return redirect(url_for("respond.personal_thanks", wave_id=wave.id))
+    step = answering.resume(wave, answering.load(invitation.draft))
+    return redirect(url_for("respond.personal_step", wave_id=wave.id, step=step.key))
+
+
+@bp.route("/personal/<int:wave_id>/step/<step>", methods=["GET", "POST"])
+@public_in_tenant
+def personal_step(wave_id: int, step: str):
+    return _step(_personal(wave_id), step)
+
+
+@bp.route("/personal/<int:wave_id>/privacy")
+@public_in_tenant
+def personal_privacy(wave_id: int):
+    return _privacy(_personal(wave_id))
+
+
+@bp.route("/personal/<int:wave_id>/saved")
+@public_in_tenant
+def personal_saved(wave_id: int):
+    return _saved(_personal(wave_id))
+
+
+@bp.route("/personal/<int:wave_id>/thanks")
+@public_in_tenant
+def personal_thanks(wave_id: int):
+    return _thanks(_personal(wave_id))
+
+
+@bp.route("/<survey_token>/answers.json", methods=["POST"])
+@public_in_tenant
+@csrf.exempt  # the token in the URL authenticates this request, not a cookie: there is nothing to forge
+def submit_json(survey_token: str):
+    """For API clients: the whole survey in one request; 201, or a JSON problem (400, 404, 409)."""
+    db = session()
+    invitation = service.invitation_for_token(db, survey_token)
+    if invitation is None:
+        return problem(404, _("This survey link is not known."))
+    answers, attributes = answering.parse_json_submission(request.get_json(silent=True))
+    wave = _wave(invitation.wave_id)
+    try:
+        service.submit(db, wave, invitation, answers, attributes, date.today())
+    except service.InvalidAnswer as error:
+        db.rollback()
+        return _problem_json(400, error.message, part=error.field, code=error.code)
+    _release(db, wave)
+    db.commit()
+    return jsonify(status="received"), 201
+
+
+# ---- open link -----------------------------------------------------------------------------
+
+@bp.route("/open/<open_token>")
+@public_in_tenant
+def open_link(open_token: str):
+    wave = service.open_link_wave(session(), open_token)
+    if wave is None:
+        raise LinkUnknown()
+    slot = _slots().get(f"o{wave.id}")
+    draft = slot.get("draft") if isinstance(slot, dict) and slot.get("token") == open_token else None
+    _set_slot(f"o{wave.id}", {"token": open_token, "draft": draft})
+    if _answered_here(wave):
+        return redirect(url_for("respond.open_thanks", wave_id=wave.id))
+    step = answering.resume(wave, answering.load(draft))
+    return redirect(url_for("respond.open_step", wave_id=wave.id, step=step.key))
+
+
+@bp.route("/shared/<int:wave_id>/step/<step>", methods=["GET", "POST"])
+@public_in_tenant
+def open_step(wave_id: int, step: str):
+    return _step(_open(wave_id), step)
+
+
+@bp.route("/shared/<int:wave_id>/privacy")
+@public_in_tenant
+def open_privacy(wave_id: int):
+    return _privacy(_open(wave_id))
+
+
+@bp.route("/shared/<int:wave_id>/saved")
+@public_in_tenant
+def open_saved(wave_id: int):
+    return _saved(_open(wave_id))
+
+
+@bp.route("/shared/<int:wave_id>/thanks")
+@public_in_tenant
+def open_thanks(wave_id: int):
+    return _thanks(_open(wave_id))
+
+
+# ---- preview -------------------------------------------------------------------------------
 
 @bp.route("/preview/<int:wave_id>")
-@requires(Role.ADMIN)
-def preview(wave_id: int):  # being built: the respondent pages (issue 5)
-    abort(404)
+@requires(Role.ADMIN, Role.CONSULTANT)
+def preview(wave_id: int):
+    """The survey exactly as a respondent sees it, for a wave in any state; nothing is stored."""
+    return _step(_preview(wave_id), answering.WELCOME.key)
+
+
+@bp.route("/preview/<int:wave_id>/step/<step>", methods=["GET", "POST"])
+@requires(Role.ADMIN, Role.CONSULTANT)
+def preview_step(wave_id: int, step: str):
+    return _step(_preview(wave_id), step)
+
+
+@bp.route("/preview/<int:wave_id>/privacy")
+@requires(Role.ADMIN, Role.CONSULTANT)
+def preview_privacy(wave_id: int):
+    return _privacy(_preview(wave_id))
+
+
+@bp.route("/preview/<int:wave_id>/saved")
+@requires(Role.ADMIN, Role.CONSULTANT)
+def preview_saved(wave_id: int):
+    return _saved(_preview(wave_id))
+
+
+@bp.route("/preview/<int:wave_id>/thanks")
+@requires(Role.ADMIN, Role.CONSULTANT)
+def preview_thanks(wave_id: int):
+    return _thanks(_preview(wave_id))
+
+
+# ---- who is answering ----------------------------------------------------------------------
+
+class _Respondent:
+    """The person answering a wave, and where their draft lives."""
+
+    mode = ""
+    prefix = ""  # of the session slot that keeps the draft: "o<wave id>" (open link), "v<wave id>" (preview)
+
+    def __init__(self, wave: Wave):
+        self.wave = wave
+
+    def url(self, page: str, **values) -> str:
+        return url_for(f"respond.{self.mode}_{page}", wave_id=self.wave.id, **values)
+
+    def draft(self) -> dict:
+        return answering.load((_slots().get(self.slot) or {}).get("draft"))
+
+    def keep(self, draft: dict) -> None:
+        slot = dict(_slots().get(self.slot) or {})
+        slot["draft"] = draft
+        _set_slot(self.slot, slot, budget=True)
+
+    def has_answered(self) -> bool:
+        return False
+
+    def submit(self, answers: dict, attributes: dict) -> None:
+        raise NotImplementedError
+
+    def finish(self, response):
+        return response
+
+    @property
+    def slot(self) -> str:
+        return f"{self.prefix}{self.wave.id}"
+
+
+class _Personal(_Respondent):
+    """The draft lives on the invitation; the session holds only the token (slot "p<wave id>")."""
+
+    mode = "personal"
+
+    def __init__(self, wave: Wave, invitation):
+        super().__init__(wave)
+        self.invitation = invitation
+
+    def draft(self) -> dict:
+        return answering.load(self.invitation.draft)
+
+    def keep(self, draft: dict) -> None:
+        service.save_draft(self.invitation, draft)
+        session().commit()
+
+    def has_answered(self) -> bool:
+        return self.invitation.answered
+
+    def submit(self, answers: dict, attributes: dict) -> None:
+        db = session()
+        service.submit(db, self.wave, self.invitation, answers, attributes, date.today())
+        _release(db, self.wave)
+        db.commit()
+
+
+class _Open(_Respondent):
+    mode, prefix = "open", "o"
+
+    def has_answered(self) -> bool:
+        return _answered_here(self.wave)
+
+    def submit(self, answers: dict, attributes: dict) -> None:
+        db = session()
+        service.submit(db, self.wave, None, answers, attributes, date.today())
+        _release(db, self.wave)
+        db.commit()
+        slot = dict(_slots().get(self.slot) or {})
+        slot["draft"] = None
+        _set_slot(self.slot, slot)
+
+    def finish(self, response):
+        # Best effort: this browser remembers that it answered this wave; the cookie holds no answer.
+        response.set_cookie(ANSWERED_COOKIE.format(wave_id=self.wave.id), _answered_mark(self.wave),
+                            max_age=ANSWERED_MAX_AGE, path=f"/t/{g.tenant.slug}/survey/",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax")
+        return response
+
+
+class _Preview(_Respondent):
+    mode, prefix = "preview", "v"
+
+    def submit(self, answers: dict, attributes: dict) -> None:
+        _set_slot(self.slot, None)  # the preview ends here: nothing is sent, nothing is stored
+
+
+def _personal(wave_id: int) -> _Personal:
+    token = _slots().get(f"p{wave_id}")
+    invitation = service.invitation_for_token(session(), token) if isinstance(token, str) else None
+    if invitation is None or invitation.wave_id != wave_id:
+        raise LinkUnknown()
+    return _Personal(_wave(wave_id), invitation)
+
+
+def _open(wave_id: int) -> _Open:
+    slot = _slots().get(f"o{wave_id}")
+    token = slot.get("token") if isinstance(slot, dict) else None
+    wave = service.open_link_wave(session(), token) if isinstance(token, str) else None
+    if wave is None or wave.id != wave_id:  # never opened here, or the link was renewed or switched off
+        raise LinkUnknown()
+    return _Open(wave)
+
+
+def _preview(wave_id: int) -> _Preview:
+    return _Preview(_wave(wave_id))
+
+
+# ---- the pages, the same for every kind of respondent ---------------------------------------
+
+def _step(r: _Respondent, key: str):
+    wave = r.wave
+    step = answering.find_step(wave, key) or abort(404)
+    if r.mode != "preview":
+        if r.has_answered():
+            return redirect(r.url("thanks"))
+        if wave.status != "open":
+            return _not_open(r)
+    lang = _lang()
+    options = answering.about_options(session(), wave) if step.kind in ("about", "review") else None
+    draft = r.draft()
+    found: list[answering.Problem] = []
+    if request.method == "POST":
+        action = request.form.get("action", "next")
+        draft = answering.take(wave, step, request.form, draft, options)
+        moving_on = action not in ("back", "save")
+        if moving_on:
+            found = answering.problems(wave, step, draft, lang, options)
+            if not found:
+                draft = answering.mark_passed(draft, step)
+        if moving_on and step == answering.REVIEW:
+            return _submit(r, draft, lang, options)
+        previous, following = answering.neighbours(wave, step)
+        target = step if found or action == "save" else (previous if action == "back" else following) or step
+        draft["step"] = target.key
+        try:
+            r.keep(draft)
+        except DraftTooLarge as error:
+            found = [answering.Problem("", error.message)]
+        if not found:
+            return redirect(r.url("saved") if action == "save" else r.url("step", step=target.key))
+    return _render_step(r, step, draft, found, lang, options)
+
+
+def _submit(r: _Respondent, draft: dict, lang: str, options):
+    waiting = answering.unfinished(r.wave, draft, lang, options)
+    if waiting:
+        draft["step"] = answering.REVIEW.key
+        r.keep(draft)
+        problems = [answering.Problem(s.key, _("“%(step)s” is not finished yet.", step=answering.step_title(s, lang)),
+                                      f"change-{s.key}") for s, _found in waiting]
+        return _render_step(r, answering.REVIEW, draft, problems, lang, options)
+    answers, attributes = answering.submission(r.wave, draft)
+    db = session()
+    try:
+        r.submit(answers, attributes)
+    except service.AlreadyAnswered:
+        db.rollback()
+        return redirect(r.url("thanks"))
+    except service.WaveNotOpen:
+        db.rollback()
+        return _not_open(r)
+    except DomainError as error:  # e.g. an organisation removed while the survey was open
+        db.rollback()
+        draft["step"] = answering.REVIEW.key
+        r.keep(draft)
+        return _render_step(r, answering.REVIEW, draft, [answering.Problem("", error.message)], lang, options)
+    if r.mode != "preview":
+        flash(_("Your answers have been sent."), "success")
+    return r.finish(redirect(r.url("thanks")))
+
+
+def _render_step(r: _Respondent, step, draft: dict, problems: list, lang: str, options):
+    wave = r.wave
+    order = answering.steps(wave)
+    previous, _following = answering.neighbours(wave, step)
+    context = dict(
+        r=r, wave=wave, step=step, draft=draft, answers=draft["answers"], problems=problems,
+        problem_for={p.part: p.message for p in problems}, lang=lang, options=options,
+        number=order.index(step) + 1, total=len(order), previous=previous,
+        heading=wave.name if step.kind == "welcome" else answering.step_title(step, lang),
+        attributes=answering.asked_attributes(wave), tenure_labels=answering.TENURE_LABELS,
+        not_saying=answering.NOT_SAYING, max_picks=MAX_PICKS, points=POINTS_PER_DIMENSION,
+        dimensions=DIMENSIONS, types=TYPES, letters=answering.TYPE_LETTERS,
+        contract_sections=answering.CONTRACT_SECTIONS, contract_titles=CONTRACT_GROUP_TITLES,
+        likert_points=answering.LIKERT_POINTS, likert_labels=LIKERT_LABELS, open_max=service.OPEN_ANSWER_MAX,
+        culture_total=answering.culture_total,
+    )
+    if step.kind == "values":
+        context.update(values=sorted(values_for_wave(session(), wave), key=lambda v: v.label(lang).casefold()),
+                       prompt=VALUE_LIST_PROMPTS[step.part].get(lang),
+                       chosen=(draft["answers"].get("values") or {}).get(step.part) or [])
+    if step.kind == "review":
+        context.update(order=order, waiting={s.key for s, _found in answering.unfinished(wave, draft, lang, options)},
+                       value_labels={v.key: v.label(lang) for v in values_for_wave(session(), wave)},
+                       step_title=answering.step_title)
+    return render_template(f"surveys/respond/{step.kind}.html", **context)
+
+
+def _privacy(r: _Respondent):
+    db = session()
+    wave = r.wave
+    k = service.min_group_size(db, g.tenant, wave)
+    consent = db.scalar(select(WorksCouncilConsent).where(WorksCouncilConsent.wave_id == wave.id))
+    return render_template(
+        "surveys/respond/privacy.html", r=r, wave=wave, k=k, text_k=max(FREE_TEXT_MIN_GROUP, k), consent=consent,
+        consent_date=format_date(consent.decided_on, "long") if consent else None,
+        attributes=answering.asked_attributes(wave), back=r.url("step", step=answering.resume(wave, r.draft()).key))
+
+
+def _saved(r: _Respondent):
+    if r.mode != "preview" and r.has_answered():
+        return redirect(r.url("thanks"))
+    step = answering.resume(r.wave, r.draft())
+    return render_template("surveys/respond/saved.html", r=r, wave=r.wave, back=r.url("step", step=step.key))
+
+
+def _thanks(r: _Respondent):
+    if r.mode != "preview" and not r.has_answered():
+        return redirect(r.url("step", step=answering.resume(r.wave, r.draft()).key))
+    k = service.min_group_size(session(), g.tenant, r.wave)
+    return render_template("surveys/respond/thanks.html", r=r, wave=r.wave, k=k)
+
+
+def _not_open(r: _Respondent):
+    status = 409 if request.method == "POST" else 200
+    return render_template("surveys/respond/not_open.html", r=r, wave=r.wave), status
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+def _wave(wave_id: int) -> Wave:
+    wave = session().scalar(select(Wave).where(Wave.id == wave_id))
+    if wave is None:
+        abort(404)
+    return wave
+
+
+def _release(db, wave: Wave) -> None:
+    """Answers wait in the pool until k of them can be mixed into the responses together."""
+    service.release_answers(db, wave, batch_size=service.min_group_size(db, g.tenant, wave))
+
+
+def _lang() -> str:
+    lang = str(get_locale() or DEFAULT_LANGUAGE)
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _slots() -> dict:
+    slots = http_session.get(SESSION_KEY)
+    return slots if isinstance(slots, dict) else {}
+
+
+def _set_slot(name: str, value, budget: bool = False) -> None:
+    previous = _slots()
+    slots = dict(previous)
+    if value is None:
+        slots.pop(name, None)
+    else:
+        slots[name] = value
+    http_session[SESSION_KEY] = slots
+    if budget and _session_cookie_size() > COOKIE_BUDGET:
+        http_session[SESSION_KEY] = previous
+        raise DraftTooLarge()
+
+
+def _session_cookie_size() -> int:
+    serializer = current_app.session_interface.get_signing_serializer(current_app)
+    return len(serializer.dumps(dict(http_session))) if serializer else 0
+
+
+def _answered_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="koers.open-survey-answered")
+
+
+def _answered_mark(wave: Wave) -> str:
+    return _answered_serializer().dumps({"wave": wave.id, "tenant": wave.tenant_id})
+
+
+def _answered_here(wave: Wave) -> bool:
+    mark = request.cookies.get(ANSWERED_COOKIE.format(wave_id=wave.id))
+    if not mark:
+        return False
+    try:
+        return _answered_serializer().loads(mark) == {"wave": wave.id, "tenant": wave.tenant_id}
+    except BadSignature:
+        return False
+
+
+def _problem_json(status: int, detail, **extra):
+    response = jsonify({"type": "about:blank", "title": str(TITLES[status]), "status": status, "detail": str(detail),
+                        **extra})
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response

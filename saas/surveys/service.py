@@ -65,6 +65,31 @@ def create_wave(db, *, name: str, value_keys: list[str] | None = None, instrumen
     return wave
 
 
+class WaveLocked(DomainError):
+    status = 409
+    default_message = _l("A wave can only be changed while it is in preparation.")
+
+
+def update_wave(db, wave: Wave, *, name: str, instruments, groupings, programme_id: int | None = None,
+                series_label: str = "", opens_on: date | None = None, closes_on: date | None = None,
+                audience_legacy_org_ids=(), audience_team_ids=(), questions=()) -> None:
+    """Change a wave in preparation (the admin's edit page). The catalogue keys it copied stay as they were."""
+    if wave.status != "draft":
+        raise WaveLocked()
+    if not name.strip():
+        raise DomainError(_l("Please enter a name."), field="name")
+    if set(instruments) - set(INSTRUMENTS) or set(groupings) - set(GROUPINGS) or not instruments:
+        raise DomainError(_l("Choose from the listed instruments and groupings."))
+    if opens_on and closes_on and closes_on < opens_on:
+        raise DomainError(_l("A wave cannot close before it opens."), field="closes_on")
+    wave.questions = check_questions(questions)
+    wave.name, wave.programme_id, wave.series_label = name.strip(), programme_id, series_label
+    wave.opens_on, wave.closes_on = opens_on, closes_on
+    wave.instruments, wave.groupings = list(instruments), list(groupings)
+    wave.audience_legacy_org_ids, wave.audience_team_ids = list(audience_legacy_org_ids), list(audience_team_ids)
+    db.flush()
+
+
 QUESTION_KINDS = ("likert", "open")
 QUESTION_MAX = 300
 OPEN_ANSWER_MAX = 2000

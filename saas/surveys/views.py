@@ -1,6 +1,391 @@
-"""The admin's survey pages: waves, consent, launch, invitations, response rates, catalogue, import."""
+"""The admin's survey pages: waves, consent, launch, invitations, response rates, catalogue, import.
+
+Who may: administrators and consultants manage waves (create, edit, consent, launch, remind, close,
+open link, catalogue, import); central management reads the list of waves, a wave's page and its
+response rates. Nobody here ever sees who answered: only counts of groups of at least k people.
+Views validate a form, call one function of saas.surveys (service, invitations, catalogue), commit,
+flash and redirect; a rule that says no is flashed on the wave's page.
+"""
 from __future__ import annotations
 
-from tenants.guards import tenant_blueprint
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
+from sqlalchemy import select
+
+from saas.db import session
+from saas.errors import DomainError
+from saas.forms import show_domain_error
+from saas.surveys import catalogue as values_catalogue
+from saas.surveys import importer, invitations, service
+from saas.surveys.forms import (
+    GROUPING_LABELS, INSTRUMENT_LABELS, QUESTION_KIND_LABELS, STATUS_LABELS, CloseForm, ConsentForm,
+    DisableOpenLinkForm, ImportForm, LaunchForm, OpenLinkForm, RemindForm, ValueForm, ValueVisibilityForm, WaveForm,
+    series_text,
+)
+from saas.surveys.models import Wave, WorksCouncilConsent
+from tenants.guards import requires, tenant_blueprint
+from tenants.models import Role
 
 bp = tenant_blueprint("surveys", __name__, "/waves")
+
+MANAGE = (Role.ADMIN, Role.CONSULTANT)
+READ = (Role.ADMIN, Role.CONSULTANT, Role.MANAGEMENT)
+
+
+@bp.context_processor
+def _labels():
+    return {"status_labels": STATUS_LABELS, "instrument_labels": INSTRUMENT_LABELS,
+            "grouping_labels": GROUPING_LABELS, "kind_labels": QUESTION_KIND_LABELS, "series_text": series_text,
+            "may_manage": g.get("membership") is not None and g.membership.has_any(MANAGE)}
+
+
+# ---- the list and a wave's page -------------------------------------------------------------
+
+@bp.route("/")
+@requires(*READ)
+def waves():
+    db = session()
+    from saas.programme import service as programme
+
+    programmes = {p.id: p for p in programme.programmes(db)}
+    series: dict[int | None, list[Wave]] = {}
+    for wave in db.scalars(select(Wave).order_by(Wave.opens_on.is_(None), Wave.opens_on, Wave.id)):
+        series.setdefault(wave.programme_id, []).append(wave)
+    groups = [(programmes[pid], series[pid]) for pid in programmes if pid in series]
+    if None in series:
+        groups.append((None, series[None]))
+    return render_template("surveys/admin/waves.html", groups=groups)
+
+
+@bp.route("/<int:wave_id>")
+@requires(*READ)
+def wave(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    invited, answered = invitations.invitation_counts(db, wave)
+    k = service.min_group_size(db, g.tenant, wave)
+    consent = _consent(db, wave)
+    return render_template(
+        "surveys/admin/wave.html", wave=wave, consent=consent, invited=invited, answered=answered, k=k,
+        consent_required=service.consent_required(g.tenant), audience=_audience_text(db, wave),
+        programme=_programme_of(db, wave), next_round=invitations.next_reminder_round(db, wave),
+        launch_form=LaunchForm(), remind_form=RemindForm(), close_form=CloseForm(), open_link_form=OpenLinkForm(),
+        disable_form=DisableOpenLinkForm(), open_link_url=None,
+    )
+
+
+# ---- creating and editing -------------------------------------------------------------------
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(*MANAGE)
+def create_wave():
+    db = session()
+    form = WaveForm()
+    _set_choices(db, form)
+    if form.validate_on_submit():
+        try:
+            wave = service.create_wave(db, **form.wave_data())
+        except DomainError as error:
+            db.rollback()
+            _show_error(form, error)
+        else:
+            db.commit()
+            flash(_("The wave has been created. It stays in preparation until you launch it."), "success")
+            return redirect(url_for("surveys.wave", wave_id=wave.id))
+    return _form_page(form, None)
+
+
+@bp.route("/<int:wave_id>/edit", methods=["GET", "POST"])
+@requires(*MANAGE)
+def edit_wave(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    if wave.status != "draft":
+        flash(_("A wave can only be changed while it is in preparation."), "error")
+        return redirect(url_for("surveys.wave", wave_id=wave.id))
+    if request.method == "POST":
+        form = WaveForm()
+    else:
+        form = WaveForm(data=WaveForm.data_of(wave))
+        form.add_blank_rows(len(wave.questions or []))
+    _set_choices(db, form)
+    if form.validate_on_submit():
+        try:
+            service.update_wave(db, wave, **form.wave_data())
+        except DomainError as error:
+            db.rollback()
+            _show_error(form, error)
+        else:
+            db.commit()
+            flash(_("The changes have been saved."), "success")
+            return redirect(url_for("surveys.wave", wave_id=wave.id))
+    return _form_page(form, wave)
+
+
+# ---- consent, launch, reminders, closing ----------------------------------------------------
+
+@bp.route("/<int:wave_id>/consent", methods=["GET", "POST"])
+@requires(*MANAGE)
+def consent(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    if wave.status != "draft":
+        flash(_("The works council's consent is recorded before the wave opens."), "error")
+        return redirect(url_for("surveys.wave", wave_id=wave.id))
+    recorded = _consent(db, wave)
+    form = ConsentForm(obj=recorded if request.method == "GET" else None)
+    form.set_tenant_k(g.tenant.min_group_size)
+    if form.validate_on_submit():
+        try:
+            service.record_consent(db, wave, decided_on=form.decided_on.data, decision=form.decision.data,
+                                   conditions=form.conditions.data or "", min_group_size=form.min_group_size.data)
+        except DomainError as error:
+            db.rollback()
+            show_domain_error(form, error)
+        else:
+            db.commit()
+            flash(_("The works council's consent has been recorded."), "success")
+            return redirect(url_for("surveys.wave", wave_id=wave.id))
+    return render_template("surveys/admin/consent.html", wave=wave, form=form, recorded=recorded)
+
+
+@bp.route("/<int:wave_id>/launch", methods=["POST"])
+@requires(*MANAGE)
+def launch(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    form = LaunchForm()
+    if not form.validate_on_submit():
+        return _refused(wave, form)
+    send = form.invitations.data == "mail"
+    try:
+        invitations.launch(db, g.tenant, wave, send_invitations=send)
+    except DomainError as error:
+        return _refused(wave, error=error)
+    db.commit()
+    if send:
+        flash(_("The wave is open. The invitations are being sent; each person gets their own link."), "success")
+    else:
+        flash(_("The wave is open. No e-mails are sent: create the open link and share it."), "success")
+    return _to_wave(wave)
+
+
+@bp.route("/<int:wave_id>/remind", methods=["POST"])
+@requires(*MANAGE)
+def remind(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    form = RemindForm()
+    if not form.validate_on_submit():
+        return _refused(wave, form)
+    try:
+        invitations.request_reminders(db, g.tenant, wave, form.round.data)
+    except DomainError as error:
+        return _refused(wave, error=error)
+    db.commit()
+    flash(_("The reminders are being sent to everyone who has not answered, each with a new link."), "success")
+    return _to_wave(wave)
+
+
+@bp.route("/<int:wave_id>/close", methods=["POST"])
+@requires(*MANAGE)
+def close(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        return _refused(wave, form)
+    try:
+        service.close_wave(db, wave)
+    except DomainError as error:
+        return _refused(wave, error=error)
+    db.commit()
+    flash(_("The wave is closed. Nobody can answer any more."), "success")
+    return _to_wave(wave)
+
+
+# ---- the open link --------------------------------------------------------------------------
+
+@bp.route("/<int:wave_id>/open-link", methods=["POST"])
+@requires(*MANAGE)
+def enable_open_link(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    form = OpenLinkForm()
+    if not form.validate_on_submit():
+        return _refused(wave, form)
+    if wave.status == "closed":
+        return _refused(wave, error=service.WaveNotOpen())
+    token = service.enable_open_link(db, wave)
+    db.commit()
+    # Only the hash is kept: this answer is the one time the link can be shown.
+    response = current_app.make_response(render_template(
+        "surveys/admin/open_link.html", wave=wave,
+        open_link_url=invitations.open_link(current_app.config["KOERS"], g.tenant, token)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<int:wave_id>/open-link/disable", methods=["POST"])
+@requires(*MANAGE)
+def disable_open_link(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    form = DisableOpenLinkForm()
+    if not form.validate_on_submit():
+        return _refused(wave, form)
+    if wave.open_link_hash is not None:
+        service.disable_open_link(wave)
+        db.commit()
+    flash(_("The open link is switched off; it no longer opens the survey."), "success")
+    return _to_wave(wave)
+
+
+# ---- response rates -------------------------------------------------------------------------
+
+@bp.route("/<int:wave_id>/rates")
+@requires(*READ)
+def response_rates(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    return render_template("surveys/admin/rates.html", wave=wave,
+                          rates=invitations.response_rates(db, g.tenant, wave))
+
+
+# ---- importing earlier results --------------------------------------------------------------
+
+@bp.route("/<int:wave_id>/import", methods=["GET", "POST"])
+@requires(*MANAGE)
+def import_responses(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    form = ImportForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            count = invitations.import_earlier_results(db, wave, form.file.data.stream)
+        except importer.ImportErrors as failure:
+            db.rollback()
+            errors = failure.errors
+        except DomainError as error:
+            db.rollback()
+            show_domain_error(form, error)
+        else:
+            db.commit()
+            flash(ngettext("%(num)d answer has been imported.", "%(num)d answers have been imported.", count),
+                  "success")
+            return redirect(url_for("surveys.wave", wave_id=wave.id))
+    return render_template("surveys/admin/import.html", wave=wave, form=form, errors=errors,
+                           columns=importer.COLUMNS)
+
+
+# ---- the values catalogue -------------------------------------------------------------------
+
+@bp.route("/catalogue", methods=["GET", "POST"])
+@requires(*MANAGE)
+def catalogue():
+    db = session()
+    form = ValueForm()
+    if form.validate_on_submit():
+        try:
+            value = values_catalogue.add_value(db, nl=form.nl.data, en=form.en.data, limiting=form.limiting.data)
+        except DomainError as error:
+            db.rollback()
+            show_domain_error(form, error)
+        else:
+            db.commit()
+            flash(_("The value %(name)s has been added. New waves ask about it.", name=value.label(_lang())),
+                  "success")
+            return redirect(url_for("surveys.catalogue"))
+    hidden = values_catalogue.hidden_keys(db)
+    values = list(values_catalogue.all_values(db).values())
+    return render_template("surveys/admin/catalogue.html", form=form, values=values, hidden=hidden,
+                           visibility_form=ValueVisibilityForm(), lang=_lang())
+
+
+@bp.route("/catalogue/visibility", methods=["POST"])
+@requires(*MANAGE)
+def set_value_visibility():
+    db = session()
+    form = ValueVisibilityForm()
+    if not form.validate_on_submit():
+        flash(_("Nothing was changed. Please use the buttons on the page."), "error")
+        return redirect(url_for("surveys.catalogue"))
+    hide = form.hidden.data == "1"
+    try:
+        values_catalogue.set_hidden(db, form.key.data, hide)
+    except DomainError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("surveys.catalogue"))
+    db.commit()
+    label = values_catalogue.all_values(db)[form.key.data].label(_lang())
+    flash(_("%(name)s is hidden from new waves.", name=label) if hide
+          else _("%(name)s is asked again in new waves.", name=label), "success")
+    return redirect(url_for("surveys.catalogue", _anchor=f"value-{form.key.data}"))
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+def _wave(wave_id: int) -> Wave:
+    return session().scalar(select(Wave).where(Wave.id == wave_id)) or abort(404)
+
+
+def _consent(db, wave: Wave) -> WorksCouncilConsent | None:
+    return db.scalar(select(WorksCouncilConsent).where(WorksCouncilConsent.wave_id == wave.id))
+
+
+def _to_wave(wave: Wave):
+    return redirect(url_for("surveys.wave", wave_id=wave.id))
+
+
+def _refused(wave: Wave, form=None, error: DomainError | None = None):
+    """A button that could not do its work: say why on the wave's page, change nothing."""
+    session().rollback()
+    messages = [error.message] if error is not None else [e for errors in form.errors.values() for e in errors]
+    for message in messages or [_("Nothing was changed. Please use the buttons on the page.")]:
+        flash(message, "error")
+    return _to_wave(wave)
+
+
+def _lang() -> str:
+    from flask_babel import get_locale
+
+    return "nl" if str(get_locale()).startswith("nl") else "en"
+
+
+def _set_choices(db, form: WaveForm) -> None:
+    from saas.programme import service as programme
+    from tenants import service as tenants
+
+    programmes = programme.programmes(db)
+    teams = []
+    for prog in programmes:
+        teams += [(team, f"{team.name} ({theme.title})") for team, theme in programme.teams_of_programme(db, prog)]
+    form.set_choices(programmes, tenants.legacy_organisations(db), teams)
+
+
+def _show_error(form: WaveForm, error: DomainError) -> None:
+    if error.field == "questions":  # about the questions as a whole: shown above the form
+        form.form_errors.append(error.message)
+    else:
+        show_domain_error(form, error)
+
+
+def _form_page(form: WaveForm, wave: Wave | None):
+    return render_template("surveys/admin/wave_form.html", form=form, wave=wave)
+
+
+def _programme_of(db, wave: Wave):
+    from saas.programme import service as programme
+
+    return programme.get_programme(db, wave.programme_id) if wave.programme_id else None
+
+
+def _audience_text(db, wave: Wave) -> dict:
+    from saas.programme.models import Team
+    from tenants.models import LegacyOrganisation
+
+    orgs = db.scalars(select(LegacyOrganisation).where(LegacyOrganisation.id.in_(wave.audience_legacy_org_ids or [])))
+    teams = db.scalars(select(Team).where(Team.id.in_(wave.audience_team_ids or [])))
+    return {"legacy_orgs": [o.name for o in orgs], "teams": [t.name for t in teams]}

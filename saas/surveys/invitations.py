@@ -1,0 +1,253 @@
+"""What the admin's survey pages set in motion: who a wave asks, launching it, reminders, the
+response rates (under the k rule of DESIGN.md §3) and importing earlier results.
+
+Plain functions on a tenant-scoped session. The mails themselves go out from jobs
+(workers.survey_jobs), so a page never waits for them; the jobs use the functions here too.
+Nothing here ever tells who answered: an invitation only knows *whether* it was answered, and the
+response rates show counts of groups of at least k invited people.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Hashable, Mapping
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from saas.errors import DomainError
+from saas.surveys import service
+from saas.surveys.models import SurveyInvitation, Wave
+from tenants.models import Membership, Role
+from tenants.service import hash_token
+
+SHOWN, TOO_SMALL, PROTECTS = "shown", "too_small", "protects"
+
+
+# ---- who is asked ---------------------------------------------------------------------------
+
+def audience(db, wave: Wave) -> list[Membership]:
+    """Everyone the wave asks, in a stable order.
+
+    No legacy organisation and no team chosen: every member. Otherwise the members of the chosen
+    legacy organisations together with the members of the chosen teams. Consultants who hold no
+    other role come from outside the organisation and are never asked.
+    """
+    from saas.programme.models import TeamMember
+
+    people = [m for m in db.scalars(select(Membership).order_by(Membership.id)) if m.roles - {Role.CONSULTANT}]
+    orgs, teams = set(wave.audience_legacy_org_ids or ()), set(wave.audience_team_ids or ())
+    if not orgs and not teams:
+        return people
+    in_teams = set(db.scalars(select(TeamMember.membership_id).where(TeamMember.team_id.in_(teams)))) \
+        if teams else set()
+    return [m for m in people if m.legacy_org_id in orgs or m.id in in_teams]
+
+
+# ---- launching and reminding ----------------------------------------------------------------
+
+class CloseDatePassed(DomainError):
+    default_message = _l("The close date has passed. Change the close date before you launch the wave.")
+
+
+class NobodyToRemind(DomainError):
+    status = 409
+    default_message = _l("Everyone who was invited has answered: there is nobody to remind.")
+
+
+class ReminderAlreadySent(DomainError):
+    status = 409
+    default_message = _l("This reminder has already been sent.")
+
+
+def launch(db, tenant, wave: Wave, *, send_invitations: bool, today: date | None = None) -> None:
+    """Open the wave; with `send_invitations`, a job then mails everyone in the audience their own link."""
+    from workers.queue import enqueue_after_commit
+
+    today = today or date.today()
+    if wave.status == "draft" and wave.closes_on is not None and wave.closes_on < today:
+        raise CloseDatePassed(field="closes_on")
+    service.open_wave(db, tenant, wave)
+    if send_invitations:
+        enqueue_after_commit(db, "workers.survey_jobs.send_wave_invitations", tenant.id, wave.id)
+
+
+def next_reminder_round(db, wave: Wave) -> int:
+    sent = db.scalar(select(func.max(SurveyInvitation.reminders_sent)).where(SurveyInvitation.wave_id == wave.id))
+    return (sent or 0) + 1
+
+
+def request_reminders(db, tenant, wave: Wave, round_: int) -> None:
+    """Have a job remind everyone who has not answered. The page names the round it means, so a second
+    click on the same button asks for the same round, which the job sends only once."""
+    from workers.queue import enqueue_after_commit
+
+    if wave.status != "open":
+        raise service.WaveNotOpen()
+    if round_ < next_reminder_round(db, wave):
+        raise ReminderAlreadySent()
+    if round_ > next_reminder_round(db, wave):
+        raise DomainError(_l("Please reload the page and try again."))
+    if not unanswered(db, wave):
+        raise NobodyToRemind()
+    enqueue_after_commit(db, "workers.survey_jobs.send_survey_reminders", tenant.id, wave.id, round_)
+
+
+def unanswered(db, wave: Wave, *, below_round: int | None = None, lock: bool = False) -> list[SurveyInvitation]:
+    """Invitations not answered (yet). With `lock`, someone answering right now is waited for and left out."""
+    query = select(SurveyInvitation).where(SurveyInvitation.wave_id == wave.id,
+                                           SurveyInvitation.answered.is_(False))
+    if below_round is not None:
+        query = query.where(SurveyInvitation.reminders_sent < below_round)
+    query = query.order_by(SurveyInvitation.id)
+    return list(db.scalars(query.with_for_update() if lock else query))
+
+
+def renew_token(invitation: SurveyInvitation) -> str:
+    """A new personal link; the old one stops working. Only the new token's hash is kept, and a
+    half-finished draft stays with the invitation."""
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = hash_token(token)
+    return token
+
+
+def answer_link(settings, tenant, token: str) -> str:
+    return f"{settings.base_url}/t/{tenant.slug}/survey/{token}"
+
+
+def open_link(settings, tenant, token: str) -> str:
+    return f"{settings.base_url}/t/{tenant.slug}/survey/open/{token}"
+
+
+def invitation_counts(db, wave: Wave) -> tuple[int, int]:
+    """(invited, answered) for the whole wave."""
+    invited, answered = db.execute(
+        select(func.count(), func.count().filter(SurveyInvitation.answered.is_(True)))
+        .where(SurveyInvitation.wave_id == wave.id)).one()
+    return invited or 0, answered or 0
+
+
+# ---- response rates -------------------------------------------------------------------------
+
+def k_rule(sizes: Mapping[Hashable, int], k: int) -> dict[Hashable, str]:
+    """Which groups of one breakdown may be shown next to a shown total (DESIGN.md §3).
+
+    A group of fewer than k is hidden (TOO_SMALL). When that leaves exactly one group hidden, or
+    hidden groups that together hold fewer than k, the total minus the shown groups would give
+    them away: the smallest shown group is hidden too (PROTECTS), until that no longer holds.
+    """
+    status = {group: (TOO_SMALL if size < k else SHOWN) for group, size in sizes.items()}
+    shown = sorted((g for g, s in status.items() if s == SHOWN), key=lambda g: (sizes[g], str(g)))
+    while shown:
+        hidden = [g for g, s in status.items() if s != SHOWN]
+        if not hidden or (len(hidden) > 1 and sum(sizes[g] for g in hidden) >= k):
+            break
+        status[shown.pop(0)] = PROTECTS
+    return status
+
+
+@dataclass(frozen=True)
+class RateRow:
+    label: str
+    invited: int
+    answered: int
+    status: str = SHOWN
+
+    @property
+    def shown(self) -> bool:
+        return self.status == SHOWN
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.answered / self.invited + 0.5) if self.invited else 0  # half up, not to even
+
+
+@dataclass(frozen=True)
+class ResponseRates:
+    k: int
+    total: RateRow
+    by_legacy_org: list[RateRow]
+    by_team: list[RateRow]
+
+
+def response_rates(db, tenant, wave: Wave) -> ResponseRates:
+    """Invited and answered per legacy organisation and per team, with the k rule applied.
+
+    The legacy organisation is the member's as recorded now; a person in several teams counts in
+    each. People without a legacy organisation, or in no team, form a group of their own, so the
+    groups always add up to the total and the rule can protect them.
+    """
+    from saas.programme.models import Team, TeamMember
+    from tenants.models import LegacyOrganisation
+
+    k = service.min_group_size(db, tenant, wave)
+    rows = db.execute(select(SurveyInvitation.membership_id, SurveyInvitation.answered, Membership.legacy_org_id)
+                      .join(Membership, Membership.id == SurveyInvitation.membership_id)
+                      .where(SurveyInvitation.wave_id == wave.id)).all()
+    answered = {membership_id: done for membership_id, done, _org in rows}
+    total = RateRow(str(_l("All invited people")), len(rows), sum(answered.values()))
+    if total.invited < k:
+        return ResponseRates(k, RateRow(total.label, total.invited, 0, TOO_SMALL), [], [])
+
+    org_names = {o.id: o.name for o in db.scalars(select(LegacyOrganisation))}
+    by_org: dict[object, list[int]] = {}
+    for membership_id, _done, org_id in rows:
+        by_org.setdefault(org_id, []).append(membership_id)
+    teams_of: dict[int, list[int]] = {}
+    for team_id, membership_id in db.execute(select(TeamMember.team_id, TeamMember.membership_id)):
+        if membership_id in answered:
+            teams_of.setdefault(membership_id, []).append(team_id)
+    by_team: dict[object, list[int]] = {}
+    for membership_id in answered:
+        for team_id in teams_of.get(membership_id) or [None]:
+            by_team.setdefault(team_id, []).append(membership_id)
+    team_names = {t.id: t.name for t in db.scalars(select(Team))}
+
+    def breakdown(groups, names, nobody_label):
+        status = k_rule({g: len(people) for g, people in groups.items()}, k)
+        named = [(names.get(g, "") if g is not None else str(nobody_label), g) for g in groups]
+        ordered = sorted(named, key=lambda item: (item[1] is None, item[0].casefold()))
+        return [RateRow(label, len(groups[g]), sum(answered[m] for m in groups[g]) if status[g] == SHOWN else 0,
+                        status[g]) for label, g in ordered]
+
+    return ResponseRates(
+        k, total,
+        breakdown(by_org, org_names, _l("No legacy organisation, or not known")),
+        breakdown(by_team, team_names, _l("In no team")),
+    )
+
+
+# ---- importing earlier results --------------------------------------------------------------
+
+class ImportNotAllowed(DomainError):
+    status = 409
+    default_message = _l("Earlier results cannot be imported into an open wave. Import them into a wave in "
+                         "preparation or a closed wave.")
+
+
+def import_earlier_results(db, wave: Wave, stream) -> int:
+    """Import a CSV file (the format of `koers import-responses`) into the wave, all or nothing.
+
+    Raises importer.ImportErrors naming line and column. A wave in preparation that receives earlier
+    results is closed: it records a survey that has already taken place, so it can no longer be launched.
+    """
+    from saas.surveys import importer
+
+    if wave.status == "open":
+        raise ImportNotAllowed()
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        rows = importer.read_rows(text)
+    except UnicodeDecodeError:
+        raise importer.ImportErrors(["the file is not UTF-8 text; save it as CSV UTF-8"]) from None
+    except csv.Error as error:
+        raise importer.ImportErrors([f"the file is not a readable CSV file: {error}"]) from None
+    if not rows:
+        raise importer.ImportErrors(["line 2: the file holds no answers, only the header"])
+    count = importer.import_responses(db, wave, rows)
+    if wave.status == "draft":
+        wave.status = "closed"
+    return count

@@ -1,0 +1,540 @@
+"""The admin's survey pages (issue 5, points 1–3 and 6): create and change a wave, record the works
+council's consent, launch it (personal invitations by mail), remind, close, read the response rates
+under the k rule, keep the values catalogue, and import earlier results. Management may read, not act."""
+from __future__ import annotations
+
+import io
+import time
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from saas.surveys import service
+from saas.surveys.importer import COLUMNS
+from saas.surveys.invitations import PROTECTS, SHOWN, TOO_SMALL, k_rule
+from saas.surveys.models import Response, SurveyInvitation, Wave
+from tests.helpers import link_in
+from workers.survey_jobs import send_survey_reminders, send_wave_invitations
+
+CLOSES = (date.today() + timedelta(days=21)).isoformat()
+OPENS = date.today().isoformat()
+
+
+# ---- the k rule, as a pure function ---------------------------------------------------------
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("sizes, expected", [
+    ({"a": 20, "b": 10}, {"a": SHOWN, "b": SHOWN}),
+    # one small group next to a shown total: the next-smallest is hidden too
+    ({"a": 20, "b": 10, "c": 3}, {"a": SHOWN, "b": PROTECTS, "c": TOO_SMALL}),
+    ({"a": 20, "b": 3}, {"a": PROTECTS, "b": TOO_SMALL}),
+    # two small groups that together hold fewer than k: total minus "a" would give them away
+    ({"a": 20, "b": 2, "c": 2}, {"a": PROTECTS, "b": TOO_SMALL, "c": TOO_SMALL}),
+    # two small groups that together hold k or more protect each other
+    ({"a": 20, "b": 3, "c": 4}, {"a": SHOWN, "b": TOO_SMALL, "c": TOO_SMALL}),
+    ({"a": 5}, {"a": SHOWN}),
+    ({"a": 4}, {"a": TOO_SMALL}),
+    ({}, {}),
+])
+def test_the_k_rule_hides_small_groups_and_the_next_smallest(sizes, expected):
+    assert k_rule(sizes, 5) == expected
+
+
+@pytest.mark.smoke
+def test_the_k_rule_hides_the_smallest_shown_group_first_and_depends_on_k():
+    assert k_rule({"big": 30, "mid": 12, "small": 8}, 10) == {"big": SHOWN, "mid": PROTECTS, "small": TOO_SMALL}
+    assert k_rule({"big": 30, "mid": 12, "small": 8}, 5) == {"big": SHOWN, "mid": SHOWN, "small": SHOWN}
+
+
+# ---- a tenant with people in three legacy organisations and two teams -----------------------
+
+@pytest.fixture
+def world(app, make):
+    """Organisation oost (Dutch, so the works council must consent). AAL: 8 people, BEE: 6, CUR: 2.
+    Team Wijkteam: 4 from AAL and 2 from BEE; team Balie: 2 from CUR. A consultant from outside and
+    a manager with no legacy organisation."""
+    from saas.programme import service as programme
+    from tenants.models import Membership
+
+    tenant = make.tenant("oost")
+    aal, bee, cur = tenant.legacy_org_ids
+    people = {}
+    for code, org_id, count in (("aal", aal, 8), ("bee", bee, 6), ("cur", cur, 2)):
+        for n in range(count):
+            email = f"{code}{n}@oost.example"
+            people[email] = make.member(tenant, email, legacy_org_id=org_id, name=f"{code.upper()} Person {n}")
+    make.member(tenant, "carla@consult.example", roles=["consultant"], name="Carla Consultant")
+    make.member(tenant, "mia@oost.example", roles=["management"], name="Mia Manager")
+    with make.session(tenant.id) as db:
+        prog = programme.create_programme(db, name="Samen verder", goal="", starts_on=date(2026, 1, 1),
+                                          ends_on=date(2027, 12, 31), min_team_size=2, max_team_size=10,
+                                          min_legacy_orgs_per_team=1)
+        theme = programme.save_theme(db, prog, None, title="Klant centraal", problem="Wachttijden",
+                                     why_it_matters="", desired_outcome="", pillar="")
+        wijkteam = programme.propose_team(db, prog, theme, db.get(Membership, people["aal0@oost.example"]),
+                                          name="Wijkteam", goal="")
+        for email in ("aal1", "aal2", "aal3", "bee0", "bee1"):
+            programme.join_team(db, prog, wijkteam, db.get(Membership, people[f"{email}@oost.example"]))
+        balie = programme.propose_team(db, prog, theme, db.get(Membership, people["cur0@oost.example"]),
+                                       name="Balie", goal="")
+        programme.join_team(db, prog, balie, db.get(Membership, people["cur1@oost.example"]))
+        ids = SimpleNamespace(programme=prog.id, wijkteam=wijkteam.id, balie=balie.id)
+    return SimpleNamespace(tenant=tenant, people=people, ids=ids, aal=aal, bee=bee, cur=cur)
+
+
+def _as(app, email):
+    client = app.test_client()
+    client.login(email)
+    return client
+
+
+def _wave_form(world, **changes):
+    form = {"name": "Nulmeting 2026", "programme_id": str(world.ids.programme), "series_label": "baseline",
+            "series_other": "", "instruments": ["values", "culture"], "groupings": ["legacy_org", "team"],
+            "opens_on": OPENS, "closes_on": CLOSES,
+            "questions-0-kind": "likert", "questions-0-nl": "Ik voel me thuis in de nieuwe organisatie.",
+            "questions-0-en": "I feel at home in the new organisation.",
+            "questions-1-kind": "open", "questions-1-nl": "Wat moet blijven?", "questions-1-en": "What should stay?",
+            "questions-2-kind": "likert", "questions-2-nl": "", "questions-2-en": ""}
+    form.update(changes)
+    return {key: value for key, value in form.items() if value is not None}
+
+
+def _create(client, world, **changes) -> int:
+    response = client.submit("/t/oost/waves/new", _wave_form(world, **changes))
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+
+
+def _wave(make, world, wave_id) -> Wave:
+    with make.session(world.tenant.id) as db:
+        wave = db.get(Wave, wave_id)
+        db.expunge(wave)
+        return wave
+
+
+def _invitations(make, world, wave_id) -> list[SurveyInvitation]:
+    with make.session(world.tenant.id) as db:
+        rows = list(db.scalars(select(SurveyInvitation).where(SurveyInvitation.wave_id == wave_id)))
+        for row in rows:
+            db.expunge(row)
+        return rows
+
+
+def _survey_mails(make, email):
+    return [m for m in make.mails_to(email) if "Survey" in m.subject or "survey" in m.subject]
+
+
+def _token(mail) -> str:
+    return link_in(mail.body).rsplit("/", 1)[1]
+
+
+def _invitation_for(make, world, token):
+    with make.session(world.tenant.id) as db:
+        return service.invitation_for_token(db, token)
+
+
+def _consent(client, wave_id, **changes):
+    form = {"decided_on": "2026-03-02", "decision": "De ondernemingsraad stemt in met de nulmeting.",
+            "conditions": "Groepen kleiner dan 7 worden niet getoond.", "min_group_size": ""}
+    form.update(changes)
+    return client.submit(f"/t/oost/waves/{wave_id}/consent", form)
+
+
+def _launch(client, wave_id, invitations="mail"):
+    return client.submit(f"/t/oost/waves/{wave_id}/launch", {"invitations": invitations},
+                         page=f"/t/oost/waves/{wave_id}")
+
+
+def _follow(client, response) -> str:
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return client.text(response.headers["Location"])
+
+
+# ---- the admin's story ----------------------------------------------------------------------
+
+def test_admin_creates_changes_consents_launches_reminds_and_closes_a_team_wave(app, make, world):
+    admin = _as(app, world.tenant.admin_email)
+    wijkteam = [f"{e}@oost.example" for e in ("aal0", "aal1", "aal2", "aal3", "bee0", "bee1")]
+
+    # The overview leads to the survey pages.
+    assert "/t/oost/waves/" in admin.text("/t/oost/")
+    wave_id = _create(admin, world, audience_team_ids=[str(world.ids.wijkteam)])
+    page = admin.text(f"/t/oost/waves/{wave_id}")
+    assert "Nulmeting 2026" in page and "In preparation" in page and "Baseline" in page
+    assert "I feel at home in the new organisation." in page and "What should stay?" in page
+    assert "Team: Wijkteam" in page and f"/t/oost/survey/preview/{wave_id}" in page
+    wave = _wave(make, world, wave_id)
+    assert [q["key"] for q in wave.questions] == ["q1", "q2"]  # the empty third row was ignored
+    assert wave.audience_team_ids == [world.ids.wijkteam] and wave.audience_legacy_org_ids == []
+
+    # Changing it: the two questions come back with room for three more.
+    form = admin.text(f"/t/oost/waves/{wave_id}/edit")
+    assert "I feel at home in the new organisation." in form and 'name="questions-4-nl"' in form
+    response = admin.submit(f"/t/oost/waves/{wave_id}/edit", _wave_form(
+        world, name="Nulmeting voorjaar 2026", audience_team_ids=[str(world.ids.wijkteam)],
+        **{"questions-2-kind": "likert", "questions-2-nl": "Ik weet waar we heen gaan.",
+           "questions-2-en": "I know where we are going."}))
+    assert "The changes have been saved." in _follow(admin, response)
+    wave = _wave(make, world, wave_id)
+    assert wave.name == "Nulmeting voorjaar 2026" and len(wave.questions) == 3
+
+    # Launching before the works council consented is refused, and the page says why.
+    page = admin.text(f"/t/oost/waves/{wave_id}")
+    assert "works council must consent" in page and "disabled" in page
+    refused = _follow(admin, _launch(admin, wave_id))
+    assert "consent before the wave opens." in refused
+    assert _wave(make, world, wave_id).status == "draft" and _invitations(make, world, wave_id) == []
+
+    # The consent is recorded; then the wave is launched.
+    assert "has been recorded" in _follow(admin, _consent(admin, wave_id, min_group_size="7"))
+    page = admin.text(f"/t/oost/waves/{wave_id}")
+    assert "De ondernemingsraad stemt in met de nulmeting." in page and "works council must consent" not in page
+    launched = _follow(admin, _launch(admin, wave_id))
+    assert "The wave is open." in launched and "6 people invited." in launched
+
+    # Everyone in the team gets exactly one mail with a working personal link; nobody else gets one.
+    tokens = {}
+    for email in wijkteam:
+        [mail] = _survey_mails(make, email)
+        assert "/t/oost/survey/" in mail.body and CLOSES in mail.body and "anonymous" in mail.body
+        assert "at least 7 people" in mail.body  # the works council's higher k
+        tokens[email] = _token(mail)
+        assert _invitation_for(make, world, tokens[email]) is not None
+    for email in set(world.people) - set(wijkteam) | {"carla@consult.example", "mia@oost.example"}:
+        assert _survey_mails(make, email) == [], email
+    assert len({i.token_hash for i in _invitations(make, world, wave_id)}) == 6
+
+    # Running the job again sends nothing twice.
+    with app.app_context():
+        assert send_wave_invitations(world.tenant.id, wave_id) == 0
+    assert all(len(_survey_mails(make, email)) == 1 for email in wijkteam)
+
+    # aal0 answers; bee0 saves half an answer.
+    with make.session(world.tenant.id) as db:
+        wave = db.get(Wave, wave_id)
+        service.submit(db, wave, service.invitation_for_token(db, tokens["aal0@oost.example"]),
+                       _answers(wave), {}, date.today())
+        service.save_draft(service.invitation_for_token(db, tokens["bee0@oost.example"]), {"values": {}})
+
+    # Reminders go to the five who did not answer, each with a new link; the old link dies.
+    page = admin.text(f"/t/oost/waves/{wave_id}")
+    assert "Send reminder 1" in page
+    reminded = _follow(admin, admin.submit(f"/t/oost/waves/{wave_id}/remind", {"round": "1"},
+                                           page=f"/t/oost/waves/{wave_id}"))
+    assert "The reminders are being sent" in reminded
+    assert len(_survey_mails(make, "aal0@oost.example")) == 1
+    for email in wijkteam[1:]:
+        first, reminder = _survey_mails(make, email)
+        assert reminder.subject.startswith("Reminder")
+        assert _invitation_for(make, world, _token(first)) is None
+        assert _invitation_for(make, world, _token(reminder)) is not None
+    draft_kept = _invitation_for(make, world, _token(_survey_mails(make, "bee0@oost.example")[-1]))
+    assert draft_kept.draft == {"values": {}}
+    # The same round again (a second click, or the job run twice) sends nothing more.
+    again = _follow(admin, admin.submit(f"/t/oost/waves/{wave_id}/remind", {"round": "1"},
+                                        page=f"/t/oost/waves/{wave_id}"))
+    assert "This reminder has already been sent." in again
+    with app.app_context():
+        assert send_survey_reminders(world.tenant.id, wave_id, 1) == 0
+    assert all(len(_survey_mails(make, email)) == 2 for email in wijkteam[1:])
+    assert "Send reminder 2" in admin.text(f"/t/oost/waves/{wave_id}")
+
+    # Closing needs a tick in the confirmation box.
+    refused = _follow(admin, admin.submit(f"/t/oost/waves/{wave_id}/close", {}, page=f"/t/oost/waves/{wave_id}"))
+    assert "Tick the box to confirm" in refused and _wave(make, world, wave_id).status == "open"
+    closed = _follow(admin, admin.submit(f"/t/oost/waves/{wave_id}/close", {"confirm": "y"},
+                                         page=f"/t/oost/waves/{wave_id}"))
+    assert "The wave is closed." in closed and _wave(make, world, wave_id).status == "closed"
+    with make.session(world.tenant.id) as db:  # the answer left the mixing pool when the wave closed
+        assert db.scalar(select(func.count()).select_from(Response)) == 1
+    # A closed wave cannot be changed or reminded.
+    assert "only be changed while it is in preparation" in _follow(admin, admin.get(f"/t/oost/waves/{wave_id}/edit"))
+    assert "not open" in _follow(admin, admin.submit(f"/t/oost/waves/{wave_id}/remind", {"round": "2"},
+                                                      page=f"/t/oost/waves/{wave_id}"))
+
+
+def _answers(wave):
+    return {"values": {"personal": [wave.value_keys[0]], "team_current": [], "org_current": [], "org_desired": []},
+            "culture": {f"d{d}_{t}_{p}": 25 for d in range(1, 7) for t in ("clan", "adhocracy", "market", "hierarchy")
+                        for p in ("now", "preferred")},
+            "questions": {"q1": 4, "q3": 2}}
+
+
+def test_wave_listed_under_its_programme_series(app, make, world):
+    admin = _as(app, world.tenant.admin_email)
+    _create(admin, world)
+    _create(admin, world, name="Tussenmeting", series_label="midway")
+    _create(admin, world, name="Losse peiling", programme_id="", series_label="other",
+            series_other="Een jaar na de fusie")
+    page = admin.text("/t/oost/waves/")
+    series, outside = page.split("Waves outside a programme", 1)
+    assert "Series of Samen verder" in series and "Nulmeting 2026" in series and "Tussenmeting" in series
+    assert series.index("Baseline") < series.index("Midway")
+    assert "Losse peiling" in outside and "Een jaar na de fusie" in outside
+
+
+def test_wrong_input_comes_back_with_messages_and_saves_nothing(app, make, world):
+    admin = _as(app, world.tenant.admin_email)
+    cases = [
+        ({"name": ""}, "Please enter a name."),
+        ({"instruments": None}, "Choose at least one part of the survey."),
+        ({"closes_on": "2026-01-01", "opens_on": "2026-02-01"}, "A wave cannot close before it opens."),
+        ({"opens_on": "next week"}, "Please enter a date (yyyy-mm-dd)."),
+        ({"questions-1-en": ""}, "Write the question in English too."),
+        ({"series_label": "other", "series_other": ""}, "Describe the place in the series"),
+        ({"audience_team_ids": ["99999"]}, "Choose from the listed teams."),
+        ({"questions-0-kind": "slider"}, "Choose a scale or an open question."),
+    ]
+    for changes, message in cases:
+        response = admin.submit("/t/oost/waves/new", _wave_form(world, **changes))
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and message in body, (changes, body[:3000])
+        assert 'class="error"' in body or "form-errors" in body
+    with make.session(world.tenant.id) as db:
+        assert db.scalar(select(func.count()).select_from(Wave)) == 0
+    # The consent form: k can only be raised.
+    wave_id = _create(admin, world)
+    body = _consent(admin, wave_id, min_group_size="3").get_data(as_text=True)
+    assert "it can only raise the organisation" in body
+    body = _consent(admin, wave_id, decision="").get_data(as_text=True)
+    assert "Record the text of the works council" in body
+
+
+def test_a_wave_whose_close_date_has_passed_is_not_launched(app, make, world):
+    admin = _as(app, world.tenant.admin_email)
+    wave_id = _create(admin, world, opens_on="2026-01-01", closes_on="2026-01-02")
+    _consent(admin, wave_id)
+    if date.today() > date(2026, 1, 2):
+        assert "The close date has passed." in _follow(admin, _launch(admin, wave_id))
+        assert _wave(make, world, wave_id).status == "draft"
+
+
+def test_open_link_is_shown_once_and_labelled_weaker(app, make, world):
+    admin = _as(app, world.tenant.admin_email)
+    wave_id = _create(admin, world)
+    _consent(admin, wave_id)
+    launched = _follow(admin, _launch(admin, wave_id, invitations="none"))
+    assert "No e-mails are sent" in launched
+    assert _invitations(make, world, wave_id) == [] and _survey_mails(make, "aal0@oost.example") == []
+    refused = _follow(admin, admin.submit(f"/t/oost/waves/{wave_id}/open-link", {}, page=f"/t/oost/waves/{wave_id}"))
+    assert "Tick the box" in refused and _wave(make, world, wave_id).open_link_hash is None
+
+    response = admin.submit(f"/t/oost/waves/{wave_id}/open-link", {"understood": "y"}, page=f"/t/oost/waves/{wave_id}")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert "shown only this once" in body and "Anyone who has the link can answer" in body
+    url = body.split('id="open-link" value="', 1)[1].split('"', 1)[0]
+    assert url.startswith("http://localhost/t/oost/survey/open/")
+    with make.session(world.tenant.id) as db:
+        assert service.open_link_wave(db, url.rsplit("/", 1)[1]).id == wave_id
+    page = admin.text(f"/t/oost/waves/{wave_id}")
+    assert "The open link is on." in page and url not in page  # only its hash is kept
+
+    # Renewing makes the old link stop working; switching off ends it.
+    body = admin.submit(f"/t/oost/waves/{wave_id}/open-link", {"understood": "y"},
+                        page=f"/t/oost/waves/{wave_id}").get_data(as_text=True)
+    renewed = body.split('id="open-link" value="', 1)[1].split('"', 1)[0]
+    with make.session(world.tenant.id) as db:
+        assert service.open_link_wave(db, url.rsplit("/", 1)[1]) is None
+        assert service.open_link_wave(db, renewed.rsplit("/", 1)[1]).id == wave_id
+    off = _follow(admin, admin.submit(f"/t/oost/waves/{wave_id}/open-link/disable", {"open_link": "off"},
+                                      page=f"/t/oost/waves/{wave_id}"))
+    assert "The open link is off." in off and _wave(make, world, wave_id).open_link_hash is None
+
+
+def test_response_rates_hide_small_groups_and_the_next_smallest(app, make, world):
+    admin = _as(app, world.tenant.admin_email)
+    wave_id = _create(admin, world, audience_legacy_org_ids=[str(o) for o in (world.aal, world.bee, world.cur)])
+    _consent(admin, wave_id)
+    _follow(admin, _launch(admin, wave_id))
+    # 5 of the 8 in AAL and 1 in CUR answered.
+    answered = [world.people[f"aal{n}@oost.example"] for n in range(5)] + [world.people["cur0@oost.example"]]
+    with make.session(world.tenant.id) as db:
+        for invitation in db.scalars(select(SurveyInvitation).where(SurveyInvitation.membership_id.in_(answered))):
+            invitation.answered = True
+
+    page = admin.text(f"/t/oost/waves/{wave_id}/rates")
+    org_table = page.split('id="rates-legacy-org"', 1)[1].split("</table>", 1)[0]
+    team_table = page.split('id="rates-team"', 1)[1].split("</table>", 1)[0]
+    total = page.split('id="rates-total"', 1)[1].split("</table>", 1)[0]
+    assert "<td>16</td><td>6</td><td>38%</td>" in total
+    # AAL (8 invited) is shown; CUR (2) is too small; BEE (6) is hidden too, or 16 − 8 − 6 would give CUR away.
+    aal, bee, cur = (org_table.split(f"Gemeente {code} (oost)", 1)[1].split("</tr>", 1)[0]
+                     for code in ("Aal", "Bee", "Cur"))
+    assert "<td>8</td><td>5</td><td>63%</td>" in aal
+    assert "fewer than 5 invited" in cur and "<td>" not in cur.replace('<td colspan="3">', "")
+    assert "to protect a smaller group" in bee
+    # Teams: Balie (2) too small, so Wijkteam (6) hidden too; the 8 in no team are shown.
+    wijk, balie, none = (team_table.split(name, 1)[1].split("</tr>", 1)[0]
+                         for name in ("Wijkteam", "Balie", "In no team"))
+    assert "fewer than 5 invited" in balie and "to protect a smaller group" in wijk
+    assert "<td>8</td><td>1</td><td>13%</td>" in none  # aal4 to aal7 and bee2 to bee5; aal4 answered
+    # Never a person's name.
+    assert "Person" not in page
+
+    # Management reads the rates too.
+    assert "to protect a smaller group" in _as(app, "mia@oost.example").text(f"/t/oost/waves/{wave_id}/rates")
+
+
+def test_catalogue_changes_reach_new_waves_only(app, make, world):
+    admin = _as(app, world.tenant.admin_email)
+    before_id = _create(admin, world, name="Voor de wijziging")
+    before = _wave(make, world, before_id).value_keys
+    assert "bureaucracy" in before
+
+    page = admin.text("/t/oost/waves/catalogue")
+    assert "Earlier waves keep the values they were made with" in page and "bureaucracy" in page
+    added = _follow(admin, admin.submit("/t/oost/waves/catalogue",
+                                        {"nl": "Wijkgerichtheid", "en": "Neighbourhood focus"}))
+    assert "Neighbourhood focus has been added" in added
+    hidden = _follow(admin, admin.submit("/t/oost/waves/catalogue/visibility", {"key": "bureaucracy", "hidden": "1"},
+                                         page="/t/oost/waves/catalogue"))
+    assert "is hidden from new waves" in hidden
+    # The same button twice changes nothing more; a key that does not exist is refused.
+    admin.submit("/t/oost/waves/catalogue/visibility", {"key": "bureaucracy", "hidden": "1"},
+                 page="/t/oost/waves/catalogue")
+    refused = _follow(admin, admin.submit("/t/oost/waves/catalogue/visibility", {"key": "nonsense", "hidden": "1"},
+                                          page="/t/oost/waves/catalogue"))
+    assert "not in the catalogue" in refused
+    duplicate = admin.submit("/t/oost/waves/catalogue", {"nl": "Wijkgerichtheid", "en": "Other words"})
+    assert "already has a value with this name" in duplicate.get_data(as_text=True)
+
+    assert _wave(make, world, before_id).value_keys == before
+    after = _wave(make, world, _create(admin, world, name="Na de wijziging")).value_keys
+    assert "bureaucracy" not in after and "own_neighbourhood_focus" in after
+    assert set(after) - set(before) == {"own_neighbourhood_focus"}
+
+    # Showing the value again brings it back for the next wave.
+    admin.submit("/t/oost/waves/catalogue/visibility", {"key": "bureaucracy", "hidden": "0"},
+                 page="/t/oost/waves/catalogue")
+    assert "bureaucracy" in _wave(make, world, _create(admin, world, name="Daarna")).value_keys
+
+
+# ---- importing earlier results --------------------------------------------------------------
+
+def _csv_line(org="AAL", team="", **cells):
+    values = {"legacy_org": org, "team": team, "personal_values": "trust;openness", "team_values": "cooperation",
+              "current_values": "bureaucracy", "desired_values": "trust;innovation"}
+    for d in range(1, 7):
+        for phase in ("now", "preferred"):
+            for t, points in zip(("clan", "adhocracy", "market", "hierarchy"), (40, 30, 20, 10)):
+                values[f"d{d}_{t}_{phase}"] = points
+    values.update(cells)
+    return ",".join(str(values[c]) for c in COLUMNS)
+
+
+def _upload(client, wave_id, *lines, name="earlier.csv"):
+    body = "\n".join([",".join(COLUMNS), *lines]) + "\n"
+    return client.submit(f"/t/oost/waves/{wave_id}/import",
+                         {"file": (io.BytesIO(body.encode("utf-8")), name)},
+                         content_type="multipart/form-data")
+
+
+def _responses(make, world):
+    with make.session(world.tenant.id) as db:
+        return db.scalar(select(func.count()).select_from(Response))
+
+
+def test_import_lists_errors_by_line_and_column_and_imports_all_or_nothing(app, make, world):
+    admin = _as(app, world.tenant.admin_email)
+    wave_id = _create(admin, world, name="Nulmeting 2024 (bureau)")
+    page = admin.text(f"/t/oost/waves/{wave_id}/import")
+    assert "legacy_org" in page and "d1_clan_now" in page
+
+    body = _upload(admin, wave_id, _csv_line(), _csv_line(org="BEE", d3_market_now=19)).get_data(as_text=True)
+    assert "Nothing was imported" in body and "line 3, column d3_hierarchy_now: the four" in body
+    body = _upload(admin, wave_id, _csv_line(), _csv_line(), _csv_line(org="XYZ")).get_data(as_text=True)
+    assert "Nothing was imported" in body and "line 4, column legacy_org: no legacy organisation" in body
+    assert _responses(make, world) == 0 and _wave(make, world, wave_id).status == "draft"
+
+    body = _upload(admin, wave_id, name="empty.csv").get_data(as_text=True)
+    assert "only the header" in body and _responses(make, world) == 0
+    response = admin.submit(f"/t/oost/waves/{wave_id}/import", {"file": (io.BytesIO(b"\xff\xfe\x00\x01"), "x.csv")},
+                            content_type="multipart/form-data")
+    assert "not UTF-8" in response.get_data(as_text=True) and _responses(make, world) == 0
+    assert "Choose a file." in admin.submit(f"/t/oost/waves/{wave_id}/import", {}).get_data(as_text=True)
+
+    done = _follow(admin, _upload(admin, wave_id, _csv_line(), _csv_line(org="BEE", team="Wijkteam"),
+                                  _csv_line(org="CUR")))
+    assert "3 answers have been imported." in done
+    assert _responses(make, world) == 3
+    assert _wave(make, world, wave_id).status == "closed"  # it records a survey that took place
+
+    # An open wave takes no imported results.
+    open_id = _create(admin, world, name="Lopend")
+    _consent(admin, open_id)
+    _launch(admin, open_id, invitations="none")
+    body = _upload(admin, open_id, _csv_line()).get_data(as_text=True)
+    assert "cannot be imported into an open wave" in body and _responses(make, world) == 3
+
+
+# ---- who may do what ------------------------------------------------------------------------
+
+def test_management_reads_but_cannot_act_and_a_consultant_manages(app, make, world):
+    admin = _as(app, world.tenant.admin_email)
+    wave_id = _create(admin, world)
+    mia = _as(app, "mia@oost.example")
+    assert "Nulmeting 2026" in mia.text("/t/oost/waves/")
+    page = mia.text(f"/t/oost/waves/{wave_id}")
+    assert "Nulmeting 2026" in page and "Launch the wave" not in page and "Change the wave" not in page
+    assert "Surveys" in mia.text("/t/oost/")
+    token = mia.csrf_token("/account")
+    for url, data in ((f"/t/oost/waves/{wave_id}/launch", {"invitations": "mail"}),
+                      (f"/t/oost/waves/{wave_id}/consent", {"decided_on": "2026-03-02", "decision": "Ja"}),
+                      (f"/t/oost/waves/{wave_id}/close", {"confirm": "y"}),
+                      ("/t/oost/waves/new", _wave_form(world))):
+        assert mia.post(url, data={**data, "csrf_token": token}).status_code == 403, url
+    assert mia.get("/t/oost/waves/catalogue").status_code == 403
+    assert _wave(make, world, wave_id).status == "draft"
+
+    # A member sees no survey pages at all.
+    member = _as(app, "aal0@oost.example")
+    assert member.get("/t/oost/waves/").status_code == 403
+    assert "/t/oost/waves/" not in member.text("/t/oost/")
+
+    # The consultant runs the wave for the organisation.
+    carla = _as(app, "carla@consult.example")
+    assert "has been recorded" in _follow(carla, _consent(carla, wave_id))
+    assert "The wave is open." in _follow(carla, _launch(carla, wave_id))
+    assert len(_survey_mails(make, "aal0@oost.example")) == 1
+
+
+def test_another_tenants_wave_is_not_found(app, make, world):
+    admin = _as(app, world.tenant.admin_email)
+    wave_id = _create(admin, world)
+    other = make.tenant("west")
+    west = _as(app, other.admin_email)
+    assert west.get(f"/t/west/waves/{wave_id}").status_code == 404
+    assert west.get(f"/t/oost/waves/{wave_id}").status_code == 404
+
+
+# ---- through the real worker ----------------------------------------------------------------
+
+@pytest.mark.worker
+def test_launch_sends_the_invitations_through_the_worker(stack, database, make, world, worker):
+    from saas import create_app
+    from tests.conftest import settings_for
+    from tests.helpers import KoersClient
+
+    app = create_app(settings_for(stack, redis_url=stack.redis.url), database=database, testing=True)
+    app.test_client_class = KoersClient
+    admin = _as(app, world.tenant.admin_email)
+    wave_id = _create(admin, world, audience_legacy_org_ids=[str(world.cur)])
+    _consent(admin, wave_id)
+    response = _launch(admin, wave_id)
+    assert response.status_code == 302  # the page did not wait for the mails
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        mails = [m for email in ("cur0@oost.example", "cur1@oost.example") for m in _survey_mails(make, email)]
+        if len(mails) == 2 and all(m.status == "kept" for m in mails):
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the worker did not send the invitations (see test-artifacts/worker.log)")
+    for mail in mails:
+        assert _invitation_for(make, world, _token(mail)) is not None
+    assert _survey_mails(make, "aal0@oost.example") == []

@@ -1,0 +1,93 @@
+"""Survey mail jobs: the personal invitations of a wave and the reminders.
+
+Each job takes ids, sets its tenant first (workers.runtime.tenant_job) and is safe to run twice:
+invitations go only to people not yet invited, a reminder round only to invitations that have not
+had it. The wave row is locked while a job works on it, so two runs of the same job do not mail
+the same person twice. Every mail goes through the outbox (saas.mail.queue_mail) in the person's
+own language, and holds the only copy of their token.
+"""
+from __future__ import annotations
+
+from flask_babel import force_locale, gettext as _
+from sqlalchemy import select
+
+from saas.mail import queue_mail
+from workers.runtime import tenant_job
+
+
+@tenant_job
+def send_wave_invitations(session, settings, wave_id: int) -> int:
+    """Invite everyone in the wave's audience who has no invitation yet; returns how many were mailed."""
+    from saas.surveys import service
+    from saas.surveys.invitations import answer_link, audience
+
+    wave, tenant = _open_wave(session, wave_id)
+    if wave is None:
+        return 0
+    k = service.min_group_size(session, tenant, wave)
+    sent = service.invite(session, wave, audience(session, wave))
+    for membership, token in sent:
+        user = membership.user
+        with force_locale(user.locale or tenant.language):
+            subject = _("Survey: %(wave)s", wave=wave.name)
+            body = _("Dear %(name)s,\n\n%(tenant)s asks you to take part in the survey \"%(wave)s\". "
+                     "Answering takes about ten minutes; you can stop halfway and carry on later with the same "
+                     "link.\n\nYour personal link:\n%(link)s\n\n", name=user.name, tenant=tenant.name,
+                     wave=wave.name, link=answer_link(settings, tenant, token)) + _closing(wave, k)
+        queue_mail(session, user.email, subject, body)
+    return len(sent)
+
+
+@tenant_job
+def send_survey_reminders(session, settings, wave_id: int, round_: int) -> int:
+    """Remind everyone who has not answered and has not had reminder `round_` yet, with a new link.
+
+    Only the hash of a token is kept, so the first link cannot be sent again: each reminder carries a
+    new one and the old one stops working. A half-finished survey stays, it belongs to the invitation.
+    """
+    from saas.surveys import service
+    from saas.surveys.invitations import answer_link, renew_token, unanswered
+    from tenants.models import Membership
+
+    wave, tenant = _open_wave(session, wave_id)
+    if wave is None:
+        return 0
+    k = service.min_group_size(session, tenant, wave)
+    invitations = unanswered(session, wave, below_round=round_, lock=True)
+    people = {m.id: m for m in session.scalars(
+        select(Membership).where(Membership.id.in_([i.membership_id for i in invitations])))}
+    for invitation in invitations:
+        token = renew_token(invitation)
+        invitation.reminders_sent = round_
+        user = people[invitation.membership_id].user
+        with force_locale(user.locale or tenant.language):
+            subject = _("Reminder: survey %(wave)s", wave=wave.name)
+            body = _("Dear %(name)s,\n\nYou have not yet answered the survey \"%(wave)s\" of %(tenant)s. Your "
+                     "answers help, whatever they are.\n\nYour personal link (it replaces the link in earlier "
+                     "mails; anything you already filled in is kept):\n%(link)s\n\n", name=user.name,
+                     tenant=tenant.name, wave=wave.name, link=answer_link(settings, tenant, token)) + _closing(wave, k)
+        queue_mail(session, user.email, subject, body)
+    return len(invitations)
+
+
+def _open_wave(session, wave_id: int):
+    """The wave, locked for this job, and its tenant; (None, None) when it is not open (any more)."""
+    from saas.surveys.models import Wave
+    from tenants.models import Tenant
+
+    wave = session.scalar(select(Wave).where(Wave.id == wave_id).with_for_update())
+    if wave is None or wave.status != "open":
+        return None, None  # closed in the meantime, or not in this job's tenant: nothing to send
+    return wave, session.get(Tenant, wave.tenant_id)
+
+
+def _closing(wave, k: int) -> str:
+    """The close date and the promise of anonymity, in the language already forced by the caller."""
+    parts = []
+    if wave.closes_on is not None:
+        parts.append(_("The survey closes on %(date)s.", date=wave.closes_on.isoformat()))
+    parts.append(_("Your answers are anonymous: they are stored without your name, your e-mail address or this "
+                   "link, and reports only show groups of at least %(k)d people. Nobody can see which answers "
+                   "are yours.", k=k))
+    parts.append(_("This link is meant for you only; please do not forward this mail."))
+    return "\n\n".join(parts) + "\n"
