@@ -140,6 +140,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, auth_bp, tenant_setup_bp, tenant_bp, programme_bp, pitches_bp, worklog_bp,
                       reviews_bp, surveys_bp, respond_bp, comparison_bp):
         app.register_blueprint(blueprint)
+    from saas.platform.views import bp as platform_bp  # the platform admin's pages (failed jobs)
+    app.register_blueprint(platform_bp)
 
 
 def _configure_logging(settings: Settings) -> None:

@@ -10,8 +10,11 @@ from saas.db import utcnow
 from saas.mail import OutboundMail, deliver, queue_mail
 from workers.runtime import platform_job, tenant_job
 
+SEND_MAIL = "workers.jobs.send_mail"
+MAIL_RETRY = (10, 60, 300)  # seconds between attempts: a mail server that is down may be back soon
 
-@platform_job
+
+@platform_job(queue="mail", retry=MAIL_RETRY)
 def send_mail(session, settings, mail_id: int) -> str:
     mail = session.get(OutboundMail, mail_id, with_for_update=True)
     if mail is None or mail.status in ("sent", "kept"):
@@ -23,7 +26,7 @@ def send_mail(session, settings, mail_id: int) -> str:
         return mail.status
     except OSError as error:  # smtplib errors are OSErrors too
         mail.last_error = str(error)[:2000]
-        mail.status = "failed" if mail.attempts >= 4 else "pending"
+        mail.status = "failed" if mail.attempts > len(MAIL_RETRY) else "pending"
         session.commit()
         raise  # RQ retries with back-off
     return mail.status
@@ -31,16 +34,37 @@ def send_mail(session, settings, mail_id: int) -> str:
 
 @platform_job
 def sweep_outbox(session, settings, older_than_seconds: int = 60) -> int:
-    """Re-enqueue mails left pending (queue was down, or a worker died) for a while."""
-    from workers.queue import dispatch
+    """Safety net for mails left pending with no job on its way: e.g. sent in-process while the
+    mail server was down, before a worker ran. A failed delivery run is retried (it leaves the
+    platform admin's failed list); a mail whose run is still pending, queued or running is left to
+    it (the generic sweeper in `workers.queue.sweep` enqueues pending runs)."""
+    from tenants.scoping import cross_tenant
+    from workers.models import JobRun, args_key
+    from workers.queue import enqueue_after_commit, retry_run
 
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     ids = session.scalars(
         select(OutboundMail.id).where(OutboundMail.status == "pending", OutboundMail.created_at < cutoff)
+        .order_by(OutboundMail.id).limit(500)
     ).all()
+    if not ids:
+        return 0
+    with cross_tenant(session):  # delivery runs are platform runs: they have no tenant
+        runs = session.scalars(select(JobRun).where(JobRun.function == SEND_MAIL,
+                                                    JobRun.args_key.in_([args_key([i]) for i in ids]))).all()
+    busy = {run.args_key for run in runs if run.active}
+    failed = {run.args_key: run for run in runs if run.status == "failed" and not run.retried_as}
+    swept = 0
     for mail_id in ids:
-        dispatch("workers.jobs.send_mail", mail_id, settings=settings)
-    return len(ids)
+        key = args_key([mail_id])
+        if key in busy:
+            continue
+        if key in failed:
+            retry_run(session, failed[key])
+        else:
+            enqueue_after_commit(session, SEND_MAIL, mail_id)
+        swept += 1
+    return swept
 
 
 @tenant_job

@@ -1,21 +1,95 @@
-"""`koers worker`: an RQ worker on our queues, after a sweep for work left pending."""
+"""`koers worker`: an RQ worker on our queues, with the sweeper running beside it.
+
+The sweeper runs in a thread of the worker process (see `Sweeper`), every `sweep_every` seconds:
+it enqueues job runs left `pending` (Redis was down when they were asked for) or lost from Redis,
+finds `running` runs whose heartbeat stopped (their worker was killed) and retries or fails them,
+and re-sends mails left pending with no job on the way.
+
+Why a thread and not RQ's scheduler or a cron job: it needs no extra process or service to deploy,
+it runs exactly as long as the worker (a killed worker takes its sweeper along, a restarted one
+brings it back), and it works while the worker's single work horse is busy with a long job. It
+has its own app, database engine and Redis client, so the work horses RQ forks never share a
+connection with it. Several workers may sweep at once: rows are claimed with row locks.
+"""
 from __future__ import annotations
 
 import logging
+import os
+import threading
 
+from redis import Redis
 from rq import Worker
 
-from workers.queue import QUEUES, redis_connection
+from workers.queue import QUEUES, redis_connection, sweep
 
 log = logging.getLogger(__name__)
 
+SWEEP_EVERY = 15  # seconds between sweeps
+LOST_AFTER = 60  # seconds without a heartbeat (beaten every 5 s) before a running job counts as lost
+PENDING_AFTER = 10  # seconds a pending run is left to the request that committed it
 
-def run_worker(settings, *, burst: bool = False, with_scheduler: bool = True) -> bool:
+
+def sweep_once(app, *, lost_after: float = LOST_AFTER, pending_after: float = PENDING_AFTER):
+    """One sweep, inside `app` (its engine, its settings)."""
     from workers.jobs import sweep_outbox
 
-    swept = sweep_outbox()
-    if swept:
-        log.info("re-enqueued %d pending mail(s)", swept)
-    connection = redis_connection(settings.redis_url)
-    worker = Worker(list(QUEUES), connection=connection)
-    return worker.work(burst=burst, with_scheduler=with_scheduler)
+    settings = app.config["KOERS"]
+    with app.app_context():
+        report = sweep(app.extensions["koers.db"].engine, redis_connection(settings.redis_url),
+                       pending_after=pending_after, lost_after=lost_after)
+        mails = sweep_outbox()
+    if report or mails:
+        log.info("sweeper: %d job(s) enqueued, %d lost job(s) to run again, %d lost job(s) failed, "
+                 "%d pending mail(s) re-sent", report.enqueued, report.lost_retried, report.lost_failed, mails)
+    return report
+
+
+class Sweeper(threading.Thread):
+    def __init__(self, settings, *, every: float = SWEEP_EVERY, lost_after: float = LOST_AFTER,
+                 pending_after: float = PENDING_AFTER):
+        super().__init__(name="koers-sweeper", daemon=True)
+        self.settings, self.every, self.lost_after, self.pending_after = settings, every, lost_after, pending_after
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        from saas import create_app
+
+        app = create_app(self.settings)  # its own engine: never shared with a forked work horse
+        try:
+            while not self.stopping.wait(self.every):
+                try:
+                    sweep_once(app, lost_after=self.lost_after, pending_after=self.pending_after)
+                except Exception:  # the database or Redis may be away for a while: try again next round
+                    log.warning("sweeper: this round failed; trying again in %ss", self.every, exc_info=True)
+        finally:
+            app.extensions["koers.db"].dispose()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(10)
+
+
+def run_worker(settings, *, burst: bool = False, with_scheduler: bool = True, sweep_every: float = SWEEP_EVERY,
+               lost_after: float = LOST_AFTER) -> bool:
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    # A work horse is a fork of this process: it must open its own database connections.
+    engine = app.extensions["koers.db"].engine
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    try:
+        sweep_once(app, lost_after=lost_after, pending_after=0)
+    except Exception:
+        log.warning("sweeper: the first round failed; the worker starts anyway", exc_info=True)
+    sweeper = None
+    if not burst:
+        sweeper = Sweeper(settings, every=sweep_every, lost_after=lost_after)
+        sweeper.start()
+    try:
+        # Its own client: RQ raises the socket timeout for its long blocking pops, which the short
+        # commands of the enqueue path and the sweeper should not inherit.
+        worker = Worker(list(QUEUES), connection=Redis.from_url(settings.redis_url, socket_connect_timeout=2))
+        return worker.work(burst=burst, with_scheduler=with_scheduler)
+    finally:
+        if sweeper is not None:
+            sweeper.stop()

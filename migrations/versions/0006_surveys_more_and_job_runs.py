@@ -25,20 +25,25 @@ def upgrade() -> None:
     sa.Column('tenant_id', sa.Integer(), nullable=True),
     sa.Column('function', sa.String(length=120), nullable=False),
     sa.Column('args', sa.JSON(), nullable=False),
+    sa.Column('args_key', sa.String(length=255), nullable=False),
     sa.Column('queue', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('progress', sa.Integer(), nullable=False),
+    sa.Column('progress_note', sa.String(length=200), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('retried_as', sa.String(length=36), nullable=True),
     sa.CheckConstraint("status IN ('pending', 'queued', 'running', 'done', 'failed')", name=op.f('ck_job_runs_known_status')),
     sa.CheckConstraint('progress BETWEEN 0 AND 100', name=op.f('ck_job_runs_progress_percent')),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_job_runs_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_job_runs'))
     )
     with op.batch_alter_table('job_runs', schema=None) as batch_op:
+        batch_op.create_index('ix_job_runs_function_args_key', ['function', 'args_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_job_runs_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_job_runs_tenant_id'), ['tenant_id'], unique=False)
 
@@ -86,6 +91,7 @@ def downgrade() -> None:
     with op.batch_alter_table('job_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_job_runs_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_job_runs_status'))
+        batch_op.drop_index('ix_job_runs_function_args_key')
 
     op.drop_table('job_runs')
     # ### end Alembic commands ###
