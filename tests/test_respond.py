@@ -601,3 +601,29 @@ def test_form_fields_become_a_draft_and_the_draft_becomes_answers():
     assert answers["values"] == {"personal": ["humour"], "team_current": [], "org_current": [], "org_desired": []}
     assert answers["culture"]["d1_clan_preferred"] == 0  # never filled in: counts as 0, and the check refuses it
     assert answering.load({"values": {"personal": ["trust"]}}) == answering.new_draft()  # an older shape starts afresh
+
+
+# ---- signed in: from "your surveys" instead of the mailed link --------------------------------
+
+def test_a_signed_in_member_starts_from_your_surveys_and_the_mailed_link_then_stops(app, make, survey):
+    bram = app.test_client()
+    bram.login("bram@oost.example")
+    mine = bram.text("/t/oost/survey/mine")
+    assert "Nulmeting 2026" in mine and "Answer the survey" in mine
+    response = bram.submit(f"/t/oost/survey/mine/{survey.wave_id}/start", page="/t/oost/survey/mine")
+    assert response.headers["Location"] == f"/t/oost/survey/personal/{survey.wave_id}/step/welcome"
+    # only the hash of the mailed token was kept, so a new one replaced it: the old link is dead
+    assert app.test_client().get(f"/t/oost/survey/{survey.tokens['bram']}").status_code == 404
+
+    person = Respondent(app)
+    person.client = bram
+    person.here = response.headers["Location"]
+    answer_everything(person, survey)
+    assert "You have answered this survey. Thank you!" in bram.text("/t/oost/survey/mine")
+    # someone not invited has nothing to start
+    outsider = make.member(survey, "late@oost.example")  # noqa: F841
+    late = app.test_client()
+    late.login("late@oost.example")
+    assert "There is no open survey for you at the moment." in late.text("/t/oost/survey/mine")
+    assert late.submit(f"/t/oost/survey/mine/{survey.wave_id}/start",
+                       page="/t/oost/survey/mine").status_code == 404

@@ -106,6 +106,21 @@ def unanswered(db, wave: Wave, *, below_round: int | None = None, lock: bool = F
     return list(db.scalars(query.with_for_update() if lock else query))
 
 
+def open_invitations(db, membership) -> list[tuple[Wave, SurveyInvitation]]:
+    """The open waves a member is invited to, newest first, with their invitation (answered or not)."""
+    rows = db.execute(select(Wave, SurveyInvitation).join(SurveyInvitation, SurveyInvitation.wave_id == Wave.id)
+                      .where(SurveyInvitation.membership_id == membership.id, Wave.status == "open")
+                      .order_by(Wave.id.desc()))
+    return [(wave, invitation) for wave, invitation in rows]
+
+
+def invitation_of(db, wave_id: int, membership) -> SurveyInvitation | None:
+    """A member's own invitation to an open wave."""
+    return db.scalar(select(SurveyInvitation).join(Wave, Wave.id == SurveyInvitation.wave_id)
+                     .where(SurveyInvitation.wave_id == wave_id, SurveyInvitation.membership_id == membership.id,
+                            Wave.status == "open"))
+
+
 def renew_token(invitation: SurveyInvitation) -> str:
     """A new personal link; the old one stops working. Only the new token's hash is kept, and a
     half-finished draft stays with the invitation."""

@@ -22,6 +22,7 @@ from datetime import date
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask import session as http_session
 from flask_babel import format_date, get_locale, gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
@@ -29,7 +30,7 @@ from saas.db import session
 from saas.errors import DomainError, TITLES, problem
 from saas.extensions import csrf
 from saas.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from saas.surveys import answering, service
+from saas.surveys import answering, invitations, service
 from saas.surveys.catalogue import values_for_wave
 from saas.surveys.instruments import (
     CONTRACT_GROUP_TITLES, DIMENSIONS, LIKERT_LABELS, MAX_PICKS, POINTS_PER_DIMENSION, TYPES, VALUE_LIST_PROMPTS,
@@ -121,6 +122,42 @@ def submit_json(survey_token: str):
     _release(db, wave)
     db.commit()
     return jsonify(status="received"), 201
+
+
+# ---- signed in: the surveys a member is invited to ----------------------------------------
+
+@bp.route("/mine")
+@requires()
+def mine():
+    """The open waves this member is invited to, answered or not (never what they answered)."""
+    return render_template("surveys/respond/mine.html",
+                           invitations=invitations.open_invitations(session(), g.membership),
+                           form=FlaskForm())
+
+
+@bp.route("/mine/<int:wave_id>/start", methods=["POST"])
+@requires()
+def start(wave_id: int):
+    """Start or continue a survey while signed in, without the mailed link.
+
+    Only a hash of the mailed token is stored, so it cannot be handed out again: a new token is
+    issued (the mailed link stops working; the draft lives on the invitation and stays), kept in the
+    session as if the link had been followed.
+    """
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    db = session()
+    invitation = invitations.invitation_of(db, wave_id, g.membership)
+    if invitation is None:
+        abort(404)
+    if invitation.answered:
+        return redirect(url_for("respond.mine"))
+    token = invitations.renew_token(invitation)
+    db.commit()
+    _set_slot(f"p{wave_id}", token)
+    wave = _wave(wave_id)
+    step = answering.resume(wave, answering.load(invitation.draft))
+    return redirect(url_for("respond.personal_step", wave_id=wave.id, step=step.key))
 
 
 # ---- open link -----------------------------------------------------------------------------
