@@ -111,6 +111,12 @@ def _check_writes(session: KoersSession, _flush_context, _instances) -> None:
 
 @event.listens_for(KoersSession, "after_begin")
 def _begin_with_scope(session: KoersSession, _transaction, connection) -> None:
+    info = session.info
+    if not (info.get("tenant_id") or info.get("user_id") or info.get("all_tenants")):
+        # Nothing to set: values set with set_config(..., true) end with their transaction, so a new
+        # one starts with none (NULLIF in the policies reads that as "no tenant"). Saves a round trip
+        # at the start of every request.
+        return
     _push_scope_to_database(session, connection)
 
 
