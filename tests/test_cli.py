@@ -41,6 +41,17 @@ def test_create_user_and_tenant_with_legacy_organisations(stack, app, make, clie
     assert "Gemeente Havelte" in client.text("/t/oost/")
 
 
+def test_a_platform_admin_made_on_the_command_line_sees_the_failed_jobs_page(stack, app):
+    assert "created platform admin" in koers(stack, "create-user", "ops@example.org", "--password",
+                                             "a long password", "--platform-admin")
+    koers(stack, "create-user", "ada@example.org", "--password", "a long password")
+    ops, ada = app.test_client(), app.test_client()
+    ops.login("ops@example.org", "a long password")
+    ada.login("ada@example.org", "a long password")
+    assert ops.get("/platform/jobs").status_code == 200
+    assert ada.get("/platform/jobs").status_code == 404
+
+
 def test_cli_errors_are_clear(stack, make):
     assert "between 10 and 200" in koers(stack, "create-user", "a@example.org", "--password", "short", expect=2)
     assert "no account for" in koers(stack, "create-tenant", "oost", "--name", "X", "--admin", "nobody@x.org",
