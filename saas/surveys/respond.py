@@ -109,11 +109,11 @@ def personal_thanks(wave_id: int):
 def submit_json(survey_token: str):
     """For API clients: the whole survey in one request; 201, or a JSON problem (400, 404, 409)."""
     db = session()
-    invitation = service.invitation_for_token(db, survey_token)
-    if invitation is None:
+    found = service.invitation_and_wave(db, survey_token)
+    if found is None:
         return problem(404, _("This survey link is not known."))
+    invitation, wave = found
     answers, attributes = answering.parse_json_submission(request.get_json(silent=True))
-    wave = _wave(invitation.wave_id)
     try:
         service.submit(db, wave, invitation, answers, attributes, date.today())
     except service.InvalidAnswer as error:
@@ -479,7 +479,7 @@ def _wave(wave_id: int) -> Wave:
 
 def _release(db, wave: Wave) -> None:
     """Answers wait in the pool until k of them can be mixed into the responses together."""
-    service.release_answers(db, wave, batch_size=service.min_group_size(db, g.tenant, wave))
+    service.release_when_k_wait(db, g.tenant, wave)
 
 
 def _lang() -> str:

@@ -168,6 +168,15 @@ def invitation_for_token(db, token: str) -> SurveyInvitation | None:
     return db.scalar(select(SurveyInvitation).where(SurveyInvitation.token_hash == hash_token(token)))
 
 
+def invitation_and_wave(db, token: str) -> tuple[SurveyInvitation, Wave] | None:
+    """The invitation behind a token with its wave, in one query (the submission's hot path)."""
+    if not token or len(token) > 200:
+        return None
+    row = db.execute(select(SurveyInvitation, Wave).join(Wave, Wave.id == SurveyInvitation.wave_id)
+                     .where(SurveyInvitation.token_hash == hash_token(token))).first()
+    return (row[0], row[1]) if row else None
+
+
 def save_draft(invitation: SurveyInvitation, answers: dict) -> None:
     """A half-finished survey, kept under the token until it is submitted."""
     if invitation.answered:
@@ -245,9 +254,22 @@ def submit(db, wave: Wave, invitation: SurveyInvitation | None, answers: dict, a
     db.flush()
 
 
-def release_answers(db, wave: Wave, batch_size: int) -> int:
-    """Move the pool into the responses in random order once `batch_size` answers wait."""
+def release_when_k_wait(db, tenant, wave: Wave) -> int:
+    """After a submission: mix the pool into the responses once k answers wait in it."""
+    return release_answers(db, wave, batch_size=lambda: min_group_size(db, tenant, wave))
+
+
+def release_answers(db, wave: Wave, batch_size) -> int:
+    """Move the pool into the responses in random order once `batch_size` answers wait.
+
+    `batch_size` may be a function, asked only when at least 5 (the smallest k) answers wait: most
+    submissions then cost no look-up of the wave's k.
+    """
     pooled = list(db.scalars(select(PooledAnswer).where(PooledAnswer.wave_id == wave.id).with_for_update()))
+    if callable(batch_size):
+        if len(pooled) < 5:
+            return 0
+        batch_size = batch_size()
     if not pooled or len(pooled) < batch_size:
         return 0
     _shuffle(pooled)
