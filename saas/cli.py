@@ -65,8 +65,9 @@ def db_current():
 @click.argument("email")
 @click.option("--password", required=True, help="At least 10 characters.")
 @click.option("--name", default=None, help="Display name (default: the part before the @).")
+@click.option("--platform-admin", is_flag=True, help="May see and retry failed jobs of every tenant (/platform/jobs).")
 @with_appcontext
-def create_user(email, password, name):
+def create_user(email, password, name, platform_admin):
     from saas.auth import service
     from saas.errors import DomainError
     from saas.db import session
@@ -78,8 +79,9 @@ def create_user(email, password, name):
         user = service.register(db, email=email, name=name or email.split("@")[0], password=password)
     except DomainError as error:
         raise click.ClickException(str(error.message))
+    user.is_platform_admin = platform_admin
     db.commit()
-    click.echo(f"created user {user.email} (id {user.id})")
+    click.echo(f"created {'platform admin' if platform_admin else 'user'} {user.email} (id {user.id})")
 
 
 @main.command("create-tenant", help="Create a tenant with an existing user as its administrator.")
@@ -237,15 +239,98 @@ def import_responses(slug, wave_id, file):
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--with-scheduler/--without-scheduler", default=True, show_default=True,
               help="Also run RQ's scheduler, which retries with back-off need.")
+@click.option("--sweep-every", type=click.FloatRange(min=0.1), default=15, show_default=True,
+              help="Seconds between sweeps for pending jobs (Redis was down) and jobs whose worker died.")
+@click.option("--lost-after", type=click.FloatRange(min=10), default=60, show_default=True,
+              help="Seconds without a heartbeat (one every 5 s) after which a running job counts as lost.")
 @with_appcontext
-def worker(burst, with_scheduler):
+def worker(burst, with_scheduler, sweep_every, lost_after):
     from workers.worker import run_worker
 
     settings = _settings()
     if not settings.redis_url:
         raise click.ClickException("REDIS_URL is not set; without it jobs run inside the web process")
-    sys.exit(0 if run_worker(settings, burst=burst, with_scheduler=with_scheduler) else 1)
+    worked = run_worker(settings, burst=burst, with_scheduler=with_scheduler, sweep_every=sweep_every,
+                        lost_after=lost_after)
+    sys.exit(0 if worked else 1)
 
+
+
+# --- cross-culture comparison (issue 6) ---------------------------------------------------------
+
+@main.command("synth", help="Fill a tenant (created if needed) with synthetic survey answers: one programme "
+                            "with WAVES closed waves whose legacy organisations differ in known ways and "
+                            "grow closer from wave to wave. Prints the new waves' ids.")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug; created when it does not exist.")
+@click.option("--respondents", type=click.IntRange(0, 1_000_000), required=True, help="Answers per wave.")
+@click.option("--legacy-orgs", "legacy_orgs", type=click.IntRange(1, 12), required=True,
+              help="How many legacy organisations (codes AAL, BEE, …; missing ones are created).")
+@click.option("--waves", type=click.IntRange(1, 20), default=1, show_default=True)
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Same seed, same answers.")
+@click.option("--admin", "admin_email", default=None,
+              help="An existing account to make admin of the tenant (to look at the pages).")
+@with_appcontext
+def synth(slug, respondents, legacy_orgs, waves, seed, admin_email):
+    from saas.comparison import synth as synthetic
+    from saas.db import session
+    from saas.errors import DomainError
+
+    db = session()
+    try:
+        synthetic.ensure_tenant(db, slug, admin_email)
+        wave_ids = synthetic.synthesise(db, respondents=respondents, legacy_orgs=legacy_orgs, waves=waves, seed=seed)
+    except (DomainError, LookupError) as error:
+        db.rollback()
+        raise click.ClickException(str(getattr(error, "message", error)))
+    db.commit()
+    for wave_id in wave_ids:
+        click.echo(wave_id)
+
+
+@main.command("compare", help="Run the cross-culture comparison of a wave now, store it (replacing the "
+                              "previous one) and print it (format: README, 'Cross-culture comparison').")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+@click.option("--wave", "wave_id", required=True, type=int, help="The wave's id (see `koers waves`).")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored result as JSON.")
+@click.option("--bootstrap", type=click.IntRange(100, 20_000), default=1000, show_default=True,
+              help="Bootstrap resamples for the intervals.")
+@click.option("--permutations", type=click.IntRange(100, 20_000), default=1000, show_default=True,
+              help="Permutations for the p-values.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
+              help="Seed of the random numbers: the same seed gives the same result.")
+@with_appcontext
+def compare(slug, wave_id, as_json, bootstrap, permutations, seed):
+    import json
+
+    from sqlalchemy import select
+
+    from saas.comparison import service
+    from saas.surveys.models import Wave
+
+    db, tenant = _tenant_scope(slug)
+    wave = db.scalar(select(Wave).where(Wave.id == wave_id))
+    if wave is None:
+        raise click.ClickException(f"no wave {wave_id} in tenant {slug!r}")
+    params = service.parameters(bootstrap, permutations, seed)
+    service.compare_wave(db, tenant, wave, params=params, force=True)
+    db.commit()
+    stored = service.get_comparison(db, wave)
+    if as_json:
+        click.echo(json.dumps(stored.result, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"wave {wave.id} ({wave.name}), k = {stored.k}, method version {stored.method_version}")
+    for org in stored.result["orgs"]:
+        if org["suppressed"]:
+            click.echo(f"  {org['code']}: fewer than k answers, not shown")
+            continue
+        now = org["profile_now"] or {}
+        click.echo(f"  {org['code']}: n = {org['n']}, now " + ", ".join(f"{t} {v:.1f}" for t, v in now.items()))
+    for pair in stored.result["pairs"]:
+        if pair["distance_now"] is None:
+            continue
+        low, high = pair["ci_now"]
+        click.echo(f"  {pair['a']}–{pair['b']}: distance now {pair['distance_now']:.1f} ({low:.1f}–{high:.1f}), "
+                   f"p = {pair['p_now']:.3f}")
 
 if __name__ == "__main__":
     main()

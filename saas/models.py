@@ -1,5 +1,6 @@
 """Imports every model so that the metadata is complete (for Alembic and the tests)."""
 from saas.auth.models import User  # noqa: F401
+from saas.comparison.models import Comparison  # noqa: F401
 from saas.db import Base
 from saas.mail import OutboundMail  # noqa: F401
 from saas.pitches.models import (  # noqa: F401

@@ -250,6 +250,11 @@ def test_admin_creates_changes_consents_launches_reminds_and_closes_a_team_wave(
     assert "The wave is closed." in closed and _wave(make, world, wave_id).status == "closed"
     with make.session(world.tenant.id) as db:  # the answer left the mixing pool when the wave closed
         assert db.scalar(select(func.count()).select_from(Response)) == 1
+        # and the cross-culture comparison ran on the final answers (in-process here; a job on RQ)
+        from saas.comparison.models import Comparison
+
+        stored = db.scalar(select(Comparison).where(Comparison.wave_id == wave_id))
+        assert stored is not None and stored.result["k"] >= 5
     # A closed wave cannot be changed or reminded.
     assert "only be changed while it is in preparation" in _follow(admin, admin.get(f"/t/oost/waves/{wave_id}/edit"))
     assert "not open" in _follow(admin, admin.submit(f"/t/oost/waves/{wave_id}/remind", {"round": "2"},

@@ -3,11 +3,11 @@
 Takes ids, sets its tenant first (workers.runtime.tenant_job) and is idempotent: it recomputes only
 when the wave's answers, k, the legacy organisations or the method changed since the stored result,
 and then replaces that result in the job's one transaction, so a job killed halfway leaves the
-previous result as it was.
+previous result as it was. It reports its progress on its job record while it resamples.
 """
 from __future__ import annotations
 
-from workers.runtime import tenant_job
+from workers.runtime import report_progress, tenant_job
 
 
 @tenant_job
@@ -20,15 +20,19 @@ def run_comparison(session, settings, wave_id: int) -> str:
     if wave is None:
         return "no such wave"  # not in this job's tenant: the scope hides it
     tenant = session.get(Tenant, wave.tenant_id)
-    outcome = service.compare_wave(session, tenant, wave, progress=_progress_hook())
+    report_progress(5)
+    outcome = service.compare_wave(session, tenant, wave, progress=_Progress())
     return "computed" if outcome.computed else "up to date"
 
 
-def _progress_hook():
-    """The job-record progress reporter, when the runtime offers one (percent, 0–100)."""
-    from workers import runtime
+class _Progress:
+    """Resampling progress (0–1) onto the job record as 10–99 %, at most every 5 points."""
 
-    report = getattr(runtime, "report_progress", None)
-    if report is None:
-        return None
-    return lambda fraction: report(int(round(100 * fraction)))
+    def __init__(self):
+        self.last = -100
+
+    def __call__(self, fraction: float) -> None:
+        percent = 10 + int(89 * fraction)
+        if percent - self.last >= 5 or fraction >= 1:
+            self.last = percent
+            report_progress(percent)

@@ -1,6 +1,231 @@
-"""Comparison pages: run a wave's comparison on demand and follow the job's progress."""
+"""Comparison pages: a wave's comparison with its charts, running it on demand, following the job.
+
+Admins, management and consultants see them. Everything shown comes from the stored result, which
+already obeys the k rule; the page only lays it out.
+"""
 from __future__ import annotations
 
-from tenants.guards import tenant_blueprint
+from flask import abort, flash, g, jsonify, redirect, render_template, url_for
+from flask_babel import format_decimal, format_percent, get_locale, gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from saas.comparison import charts, service
+from saas.db import session
+from saas.surveys.models import Wave
+from tenants.guards import requires, tenant_blueprint
+from tenants.models import Role
 
 bp = tenant_blueprint("comparison", __name__, "/comparisons")
+READERS = (Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT)
+ENTROPY_BANDS = (  # DESIGN.md §5: the customary bands, upper bound in %
+    (10, _l("healthy"), "#e3f1e6"),
+    (20, _l("minor issues"), "#fbf3d0"),
+    (30, _l("significant"), "#fde3c8"),
+    (40, _l("serious"), "#f9d0cc"),
+    (100, _l("critical"), "#f2b8b5"),
+)
+LEVEL = "95 %"  # the confidence level of the intervals, put into sentences as a placeholder
+TRENDS = {"shrinking": _l("shrinking"), "growing": _l("growing"), "unclear": _l("no clear change")}
+
+
+class RunForm(FlaskForm):
+    """The "run the comparison" button: nothing to fill in, only the CSRF token."""
+
+
+@bp.route("/")
+@requires(*READERS)
+def index():
+    db = session()
+    waves = list(db.scalars(select(Wave).where(Wave.status != "draft").order_by(Wave.opens_on.desc(), Wave.id.desc())))
+    stored = service.stored_for(db, waves)
+    return render_template("comparison/index.html", waves=waves, stored=stored)
+
+
+@bp.route("/waves/<int:wave_id>")
+@requires(*READERS)
+def wave(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    comparison = service.get_comparison(db, wave)
+    run = service.latest_run(db, wave)
+    context = {"wave": wave, "comparison": comparison, "run": run, "form": RunForm(),
+               "responses": service.response_total(db, wave), "k": service.current_k(db, g.tenant, wave),
+               "level": LEVEL, "bands": ENTROPY_BANDS, "points": _points, "signed": _signed, "share": _share,
+               "percent": _percent, "pvalue": _pvalue}
+    if comparison is not None:
+        context.update(_figures(db, wave, comparison))
+    return render_template("comparison/wave.html", **context)
+
+
+@bp.route("/waves/<int:wave_id>/run", methods=["POST"])
+@requires(*READERS)
+def run(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    if not RunForm().validate_on_submit():
+        flash(_("Nothing was started. Please use the button on the page."), "error")
+        return redirect(url_for("comparison.wave", wave_id=wave.id))
+    outcome = service.request_comparison(db, g.tenant, wave)
+    db.commit()
+    flash({"queued": _("The comparison has been started. This page shows when it is ready."),
+           "running": _("The comparison is already running."),
+           "up_to_date": _("The comparison is up to date: no answers have been added since it was made.")}[outcome],
+          "success")
+    return redirect(url_for("comparison.wave", wave_id=wave.id))
+
+
+@bp.route("/waves/<int:wave_id>/status")
+@requires(*READERS)
+def status(wave_id: int):
+    """The job's state as JSON, for the page's script that follows the progress."""
+    db = session()
+    wave = _wave(wave_id)
+    run = service.latest_run(db, wave)
+    comparison = service.get_comparison(db, wave)
+    return jsonify({
+        "run": None if run is None else {"status": run.status, "status_label": run.status_label,
+                                         "progress": run.progress, "finished": not run.active},
+        "computed_at": comparison.computed_at.isoformat() if comparison else None,
+    })
+
+
+def _wave(wave_id: int) -> Wave:
+    return session().scalar(select(Wave).where(Wave.id == wave_id)) or abort(404)
+
+
+# --- what the page shows, from the stored result --------------------------------------------------
+
+def _figures(db, wave: Wave, comparison) -> dict:
+    from saas.surveys.catalogue import all_values
+    from saas.surveys.instruments import TYPE_NAMES, TYPES
+
+    lang = str(get_locale() or "en")[:2]
+    values = all_values(db)
+    result, details = comparison.result, comparison.details.get("orgs", {})
+    visible = [org for org in result["orgs"] if not org["suppressed"]]
+    reasons = comparison.details.get("suppressed", {})
+    suppressed = [org["code"] for org in result["orgs"]
+                  if org["suppressed"] and reasons.get(org["code"], "fewer_than_k") == "fewer_than_k"]
+    also_hidden = [org["code"] for org in result["orgs"] if org["suppressed"] and reasons.get(org["code"]) == "complementary"]
+    type_names = {t: TYPE_NAMES[t].get(lang) for t in TYPES}
+
+    def label(key):
+        return values[key].label(lang) if key in values else key
+
+    def limiting(key):
+        return key in values and values[key].limiting
+
+    profiles = []
+    for org in visible:
+        if org["profile_now"] is None:
+            continue
+        rows = [(type_names[t], org["profile_now"][t], org["profile_preferred"][t]) for t in TYPES]
+        profiles.append({
+            "org": org, "rows": rows,
+            "gaps": [(type_names[t], org["profile_preferred"][t] - org["profile_now"][t]) for t in TYPES],
+            "chart": charts.profile_chart(
+                f"profile-{org['code']}", _("Culture profile of %(org)s, now and preferred", org=org["code"]),
+                _("Bars per culture type: the average points now and preferred, on a scale of 0 to 100."),
+                rows, (_("now"), _("preferred")), _points),
+        })
+
+    pairs = [p for p in result["pairs"]]
+    codes = [org["code"] for org in visible if org["profile_now"] is not None]
+    heatmaps = []
+    for phase, caption in (("now", _("Distance between the culture profiles now")),
+                           ("preferred", _("Distance between the preferred culture profiles"))):
+        cells = {(p["a"], p["b"]): (p[f"distance_{phase}"], *p[f"ci_{phase}"]) for p in pairs
+                 if p[f"distance_{phase}"] is not None}
+        if cells:
+            heatmaps.append({"phase": phase, "caption": caption, "chart": charts.heatmap(
+                f"distance-{phase}", caption,
+                _("A grid of the legacy organisations; each cell shows the distance in points (0 to 100) and "
+                  "below it the %(level)s interval. Darker cells: larger distances.", level=LEVEL),
+                codes, cells, _points)})
+
+    top_values = []
+    for org in visible:
+        rows = (details.get(org["code"]) or {}).get("top_values", {}).get("org_current")
+        if not rows:
+            continue
+        top_values.append({"org": org, "rows": [(label(key), count, share, limiting(key)) for key, count, share in rows],
+                           "chart": charts.bar_chart(
+                               f"values-{org['code']}", _("Top values of %(org)s today", org=org["code"]),
+                               _("Bars per value: the share of respondents who chose it for the organisation "
+                                 "today. Values that can hold an organisation back are marked."),
+                               [(label(key), 100 * share, limiting(key)) for key, _c, share in rows],
+                               _percent_of_100, marked=_("(limiting)"))})
+
+    entropy_rows = [(org["code"], None if org["entropy"] is None else 100 * org["entropy"]) for org in visible]
+    entropy = {
+        "rows": [(code, value, _band(value)) for code, value in entropy_rows],
+        "chart": charts.entropy_chart(
+            "entropy", _("Cultural entropy per legacy organisation"),
+            _("Bars per legacy organisation: the share of votes for the organisation today that went to values that "
+              "can hold it back, against the customary bands from healthy to critical."),
+            entropy_rows, [(upper, str(name), fill) for upper, name, fill in ENTROPY_BANDS], _percent_of_100,
+            _("not enough answers")),
+    } if visible else None
+
+    alignment = []
+    for org in visible:
+        info = details.get(org["code"]) or {}
+        matches = info.get("alignment") or {}
+        alignment.append({"code": org["code"],
+                          "personal_current": [label(k) for k in matches.get("personal_current") or []]
+                          if matches.get("personal_current") is not None else None,
+                          "current_desired": [label(k) for k in matches.get("current_desired") or []]
+                          if matches.get("current_desired") is not None else None,
+                          "contract_index": info.get("contract_index")})
+
+    trend = service.series_trend(db, wave)
+    series = [(f"{p['a']}–{p['b']}", [None if point is None else
+                                      (point["distance_now"], *point["ci_now"]) for point in p["points"]])
+              for p in trend["pairs"]]
+    over_waves = None
+    if len(trend["waves"]) > 1 and any(point for _name, points in series for point in points):
+        over_waves = {
+            "waves": trend["waves"], "pairs": [{**p, "trend_label": TRENDS.get(p["trend"])} for p in trend["pairs"]],
+            "chart": charts.line_chart(
+                "over-waves", _("Distance now over the waves"),
+                _("One line per pair of legacy organisations: the distance between their culture profiles now in "
+                  "each wave of the series, with its %(level)s interval as a vertical line.", level=LEVEL),
+                [w["label"] or w["name"] for w in trend["waves"]], series, _points, _("distance (points)")),
+        }
+    return {"visible": visible, "suppressed": suppressed, "also_hidden": also_hidden, "profiles": profiles, "pairs": pairs,
+            "heatmaps": heatmaps, "top_values": top_values, "entropy": entropy, "alignment": alignment,
+            "over_waves": over_waves, "visible_total": comparison.details.get("responses", 0)}
+
+
+def _points(value: float) -> str:
+    return format_decimal(value, format="0.0")
+
+
+def _percent_of_100(value: float) -> str:
+    return format_percent(value / 100, format="0%")
+
+
+def _percent(fraction: float) -> str:
+    return format_percent(fraction, format="0%")
+
+
+def _share(fraction: float) -> str:
+    return format_decimal(fraction, format="0.00")
+
+
+def _signed(value: float, pattern: str = "0.0") -> str:
+    return format_decimal(value, format=f"+{pattern};-{pattern}")
+
+
+def _pvalue(p: float) -> str:
+    return format_decimal(p, format="0.000")
+
+
+def _band(percent: float | None):
+    if percent is None:
+        return None
+    for upper, name, _fill in ENTROPY_BANDS:
+        if percent <= upper:
+            return name
+    return ENTROPY_BANDS[-1][1]

@@ -12,6 +12,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
 
+from saas.comparison import service as comparison
 from saas.db import session
 from saas.errors import DomainError
 from saas.forms import show_domain_error
@@ -199,6 +200,8 @@ def close(wave_id: int):
         service.close_wave(db, wave)
     except DomainError as error:
         return _refused(wave, error=error)
+    # The cross-culture comparison runs as soon as the answers are final (a job; the page never waits).
+    comparison.request_comparison(db, g.tenant, wave)
     db.commit()
     flash(_("The wave is closed. Nobody can answer any more."), "success")
     return _to_wave(wave)

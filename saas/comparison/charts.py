@@ -1,0 +1,217 @@
+"""Charts drawn on the server as SVG: no JavaScript, nothing inline that the CSP forbids.
+
+Every chart is an `<svg role="img">` named by its `<title>` and described by its `<desc>`
+(aria-labelledby), and the page puts a table with the same figures beside it. Colours are never
+the only cue: bars carry their values as text, series differ in dash pattern and marker too, and
+text meets WCAG AA contrast against what it stands on. Labels arrive translated; everything put
+into the SVG is escaped here.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from markupsafe import Markup, escape
+
+INK = "#1b1f24"
+MUTED = "#4a5560"
+GRID = "#c9d1d9"
+NOW = "#0b5a7a"  # 7.4:1 on white
+PREFERRED = "#9a4a00"  # 6.1:1 on white
+LIMITING = "#a4161a"
+FONT = 'font-family="system-ui, sans-serif"'
+# Heat map steps: (upper bound of distance, fill, text colour); every pair has ≥ 4.5:1 contrast.
+HEAT = ((5, "#eef5f8", INK), (10, "#cfe3ec", INK), (20, "#8fbfd3", INK), (30, "#1f6f8f", "#ffffff"),
+        (101, "#0b3a50", "#ffffff"))
+SERIES = (("#0b5a7a", ""), ("#9a4a00", "6 3"), ("#1e6b34", "2 3"), ("#6a3d9a", "8 3 2 3"), ("#a4161a", "4 4"),
+          ("#4a5560", "10 4"))
+MARKERS = ("circle", "square", "diamond", "triangle")
+
+
+TITLE_HEIGHT = 28  # the chart's title is also drawn on top of it, for those who see it
+
+
+def _svg(chart_id: str, title: str, desc: str, width: int, height: int, body: str) -> Markup:
+    height += TITLE_HEIGHT
+    return Markup(
+        f'<svg class="chart" id="{escape(chart_id)}" role="img" aria-labelledby="{escape(chart_id)}-title '
+        f'{escape(chart_id)}-desc" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'xmlns="http://www.w3.org/2000/svg" {FONT} font-size="13">'
+        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>'
+        f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>'
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>'
+        f'{_text(10, 19, title, size=14, weight="bold")}'
+        f'<g transform="translate(0 {TITLE_HEIGHT})">{body}</g></svg>'
+    )
+
+
+def _text(x, y, label, *, anchor="start", size=13, fill=INK, weight="normal") -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{fill}" '
+            f'font-weight="{weight}">{escape(label)}</text>')
+
+
+def profile_chart(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str, float, float]],
+                  legend: tuple[str, str], fmt: Callable[[float], str]) -> Markup:
+    """Four types as pairs of horizontal bars (now, preferred) on a 0–100 point scale."""
+    label_w, bar_w, left = 190, 300, 10
+    top, group_h, bar_h = 40, 46, 16
+    width, height = left + label_w + bar_w + 60, top + group_h * len(rows) + 10
+    scale = bar_w / 100
+    body = [_legend(left, 18, [(legend[0], NOW, ""), (legend[1], PREFERRED, "")])]
+    x0 = left + label_w
+    for i, (label, now, preferred) in enumerate(rows):
+        y = top + i * group_h
+        body.append(_text(left, y + bar_h + 2, label))
+        for j, (value, colour) in enumerate(((now, NOW), (preferred, PREFERRED))):
+            yy = y + j * (bar_h + 2)
+            body.append(f'<rect x="{x0}" y="{yy}" width="{max(0.0, value) * scale:.1f}" height="{bar_h}" '
+                        f'fill="{colour}"/>')
+            body.append(_text(x0 + max(0.0, value) * scale + 4, yy + bar_h - 3, fmt(value), size=12))
+    body.append(f'<line x1="{x0}" y1="{top - 4}" x2="{x0}" y2="{height - 8}" stroke="{MUTED}"/>')
+    return _svg(chart_id, title, desc, width, height, "".join(body))
+
+
+def heatmap(chart_id: str, title: str, desc: str, codes: Sequence[str],
+            cells: dict[tuple[str, str], tuple[float, float, float]], fmt: Callable[[float], str]) -> Markup:
+    """A symmetric grid of distances; each cell shows the distance and, below it, its interval."""
+    cell_w, cell_h, left, top = 104, 46, 64, 34
+    width, height = left + cell_w * len(codes) + 10, top + cell_h * len(codes) + 10
+    body = []
+    for j, code in enumerate(codes):
+        body.append(_text(left + j * cell_w + cell_w / 2, top - 10, code, anchor="middle", weight="bold"))
+    for i, row in enumerate(codes):
+        y = top + i * cell_h
+        body.append(_text(left - 8, y + cell_h / 2 + 4, row, anchor="end", weight="bold"))
+        for j, column in enumerate(codes):
+            x = left + j * cell_w
+            value = cells.get((row, column)) or cells.get((column, row))
+            if row == column or value is None:
+                body.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="#f7f8fa" '
+                            f'stroke="{GRID}"/>')
+                body.append(_text(x + cell_w / 2, y + cell_h / 2 + 4, "–", anchor="middle", fill=MUTED))
+                continue
+            distance, low, high = value
+            fill, ink = next((f, t) for bound, f, t in HEAT if distance < bound)
+            body.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{fill}"/>')
+            body.append(_text(x + cell_w / 2, y + 19, fmt(distance), anchor="middle", fill=ink, weight="bold"))
+            body.append(_text(x + cell_w / 2, y + 36, f"{fmt(low)}–{fmt(high)}", anchor="middle", fill=ink,
+                              size=11))
+    return _svg(chart_id, title, desc, width, height, "".join(body))
+
+
+def bar_chart(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str, float, bool]],
+              fmt: Callable[[float], str], marked: str = "", maximum: float = 100.0) -> Markup:
+    """Horizontal bars with their values; rows whose flag is set are drawn in LIMITING and their
+    label gets `marked` after it (so the mark is not colour alone)."""
+    label_w, bar_w, left, top, row_h = 250, 260, 10, 12, 24
+    width, height = left + label_w + bar_w + 70, top + row_h * len(rows) + 8
+    scale = bar_w / maximum if maximum else 0
+    x0 = left + label_w
+    body = []
+    for i, (label, value, flagged) in enumerate(rows):
+        y = top + i * row_h
+        body.append(_text(left, y + 15, f"{label} {marked}" if flagged and marked else label))
+        body.append(f'<rect x="{x0}" y="{y + 3}" width="{max(0.0, value) * scale:.1f}" height="16" '
+                    f'fill="{LIMITING if flagged else NOW}"/>')
+        body.append(_text(x0 + max(0.0, value) * scale + 4, y + 16, fmt(value), size=12))
+    body.append(f'<line x1="{x0}" y1="{top}" x2="{x0}" y2="{height - 6}" stroke="{MUTED}"/>')
+    return _svg(chart_id, title, desc, width, height, "".join(body))
+
+
+def entropy_chart(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str, float | None]],
+                  bands: Sequence[tuple[float, str, str]], fmt: Callable[[float], str], missing: str) -> Markup:
+    """Cultural entropy (in %) per organisation over the customary bands, 0–60 %.
+
+    `bands`: (upper bound in %, label, fill), in order; the last one runs to the right edge.
+    """
+    label_w, bar_w, left, top, row_h, top_axis = 70, 480, 10, 44, 28, 60.0
+    width, height = left + label_w + bar_w + 70, top + row_h * len(rows) + 30
+    scale = bar_w / top_axis
+    x0 = left + label_w
+    body, lower = [], 0.0
+    for upper, label, fill in bands:
+        upper = min(upper, top_axis)
+        body.append(f'<rect x="{x0 + lower * scale:.1f}" y="{top - 6}" width="{(upper - lower) * scale:.1f}" '
+                    f'height="{row_h * len(rows) + 8}" fill="{fill}"/>')
+        body.append(_text(x0 + (lower + upper) / 2 * scale, top - 12, label, anchor="middle", size=11))
+        lower = upper
+    for tick in range(0, int(top_axis) + 1, 10):
+        body.append(_text(x0 + tick * scale, height - 8, f"{tick} %", anchor="middle", size=11, fill=INK))
+    for i, (code, value) in enumerate(rows):
+        y = top + i * row_h
+        body.append(_text(left, y + 15, code, weight="bold"))
+        if value is None:
+            body.append(_text(x0 + 4, y + 15, missing, size=12))
+            continue
+        shown = min(value, top_axis)
+        body.append(f'<rect x="{x0}" y="{y + 2}" width="{shown * scale:.1f}" height="16" fill="{INK}"/>')
+        body.append(_text(x0 + shown * scale + 4, y + 15, fmt(value), size=12, weight="bold"))
+    return _svg(chart_id, title, desc, width, height, "".join(body))
+
+
+def line_chart(chart_id: str, title: str, desc: str, x_labels: Sequence[str],
+               series: Sequence[tuple[str, Sequence[tuple[float, float, float] | None]]],
+               fmt: Callable[[float], str], y_label: str) -> Markup:
+    """Distance per wave: one line per pair, with its interval as a whisker at every wave."""
+    left, right, top, bottom = 56, 150, 20, 40
+    plot_w, plot_h = max(300, 150 * max(1, len(x_labels) - 1)), 220
+    width, height = left + plot_w + right, top + plot_h + bottom
+    highest = max([high for _n, points in series for p in points if p for high in (p[2],)] + [10.0])
+    y_max = 10 * ((int(highest) // 10) + 1)
+
+    def x(i):
+        return left + (plot_w * i / (len(x_labels) - 1) if len(x_labels) > 1 else plot_w / 2)
+
+    def y(v):
+        return top + plot_h * (1 - v / y_max)
+
+    body = [_text(14, top + plot_h / 2, y_label, anchor="middle", size=11).replace(
+        "<text ", f'<text transform="rotate(-90 14 {top + plot_h / 2:.1f})" ', 1)]
+    for tick in range(0, y_max + 1, max(5, y_max // 5)):
+        body.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{left + plot_w}" y2="{y(tick):.1f}" stroke="{GRID}"/>')
+        body.append(_text(left - 6, y(tick) + 4, str(tick), anchor="end", size=11))
+    for i, label in enumerate(x_labels):
+        body.append(_text(x(i), top + plot_h + 18, label, anchor="middle", size=11))
+    labels = []
+    for s, (name, points) in enumerate(series):
+        colour, dash = SERIES[s % len(SERIES)]
+        shown = [(i, p) for i, p in enumerate(points) if p is not None]
+        if len(shown) > 1:
+            path = " ".join(f"{x(i):.1f},{y(p[0]):.1f}" for i, p in shown)
+            dashing = f' stroke-dasharray="{dash}"' if dash else ""
+            body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dashing}/>')
+        for i, (value, low, high) in shown:
+            body.append(f'<line x1="{x(i):.1f}" y1="{y(low):.1f}" x2="{x(i):.1f}" y2="{y(high):.1f}" '
+                        f'stroke="{colour}" stroke-width="1.5"/>')
+            body.append(_marker(MARKERS[s % len(MARKERS)], x(i), y(value), colour))
+        if shown:
+            i, (value, _l, _h) = shown[-1]
+            labels.append([y(value) + 4, x(i) + 10, f"{name} {fmt(value)}", colour])
+    # the labels at the ends of the lines, moved apart where they would overlap
+    labels.sort()
+    for previous, label in zip(labels, labels[1:]):
+        label[0] = max(label[0], previous[0] + 14)
+    for label_y, label_x, label, colour in labels:
+        body.append(_text(label_x, label_y, label, size=11, fill=colour))
+    height = max(height, int(labels[-1][0]) + 10) if labels else height
+    return _svg(chart_id, title, desc, width, height, "".join(body))
+
+
+def _legend(x, y, items) -> str:
+    out = []
+    for label, colour, _dash in items:
+        out.append(f'<rect x="{x}" y="{y - 10}" width="14" height="12" fill="{colour}"/>')
+        out.append(_text(x + 20, y, label))
+        x += 30 + 8 * len(label)
+    return "".join(out)
+
+
+def _marker(kind: str, cx: float, cy: float, colour: str) -> str:
+    if kind == "square":
+        return f'<rect x="{cx - 4:.1f}" y="{cy - 4:.1f}" width="8" height="8" fill="{colour}"/>'
+    if kind == "diamond":
+        return (f'<polygon points="{cx:.1f},{cy - 5:.1f} {cx + 5:.1f},{cy:.1f} {cx:.1f},{cy + 5:.1f} '
+                f'{cx - 5:.1f},{cy:.1f}" fill="{colour}"/>')
+    if kind == "triangle":
+        return (f'<polygon points="{cx:.1f},{cy - 5:.1f} {cx + 5:.1f},{cy + 4:.1f} {cx - 5:.1f},{cy + 4:.1f}" '
+                f'fill="{colour}"/>')
+    return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="{colour}"/>'
