@@ -130,6 +130,7 @@ def _seed_programme(db, memberships: dict, orgs: list) -> None:
             programme.support(db, theme, member, "")
     _seed_work_logs(db, prog)
     _seed_pitches(db, prog, memberships, staff)
+    _seed_waves(db, prog, memberships, staff, orgs)
 
 
 def _seed_work_logs(db, prog) -> None:
@@ -222,3 +223,59 @@ def _pitch_text(key: str, team: str, theme: str) -> str:
         "values": "Klantgericht, samen en vakmanschap: de waarden die we in de peiling het vaakst kozen.",
     }
     return texts[key]
+
+
+# The whole organisation has about 300 staff; the demo accounts are a few of them. The baseline's
+# answers stand for everyone who took part (imported, as a consultancy would bring them).
+BASELINE_ANSWERS = {"AAL": 64, "BEE": 52, "CUR": 41}
+MIDWAY_ANSWERED = 24  # demo staff who already answered the open midway wave
+
+
+def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list) -> None:
+    """A closed baseline with answers from all three municipalities, and an open midway wave that
+    the demo member has not answered yet (they start it from "Your surveys")."""
+    from datetime import date
+
+    from saas.comparison.service import compare_wave
+    from saas.comparison.synth import fill_wave
+    from saas.surveys import service as surveys
+    from saas.surveys.models import SurveyInvitation
+    from tenants.models import Tenant
+
+    tenant = db.get(Tenant, prog.tenant_id)
+    by_code = {org.code: org.id for org in orgs}
+    baseline = surveys.create_wave(
+        db, name="Nulmeting cultuur", series_label="baseline", programme_id=prog.id,
+        opens_on=date(2026, 9, 14), closes_on=date(2026, 10, 2), groupings=("legacy_org", "tenure"))
+    surveys.record_consent(
+        db, baseline, decided_on=date(2026, 9, 7),
+        decision="De ondernemingsraad stemt in met de nulmeting onder alle medewerkers (WOR art. 27 lid 1 sub k).",
+        conditions="Resultaten alleen voor groepen van minstens vijf deelnemers; geen uitsplitsing naar functie.")
+    surveys.open_wave(db, tenant, baseline)
+    fill_wave(db, baseline, {by_code[code]: n for code, n in BASELINE_ANSWERS.items()}, seed=2026,
+              progress=0.0, day=date(2026, 10, 2))
+    surveys.close_wave(db, baseline)
+    compare_wave(db, tenant, baseline)  # the comparison a closed wave gets from its job, computed here
+
+    midway = surveys.create_wave(
+        db, name="Tussenmeting cultuur", series_label="midway", programme_id=prog.id,
+        opens_on=date(2026, 11, 16), closes_on=date(2026, 12, 11), groupings=("legacy_org", "team"),
+        questions=[{"kind": "likert", "nl": "Ik merk in mijn werk al iets van de nieuwe organisatie.",
+                    "en": "I already notice something of the new organisation in my work."},
+                   {"kind": "open", "nl": "Wat zou jij de programmaleiding willen meegeven?",
+                    "en": "What would you like to tell the programme's leaders?"}])
+    surveys.record_consent(
+        db, midway, decided_on=date(2026, 11, 9),
+        decision="De ondernemingsraad stemt in met de tussenmeting, onder dezelfde voorwaarden als de nulmeting.",
+        conditions="Open antwoorden alleen voor groepen van minstens tien deelnemers.")
+    surveys.open_wave(db, tenant, midway)
+    everyone = [m for m in list(memberships.values()) + staff if "consultant" not in m.roles]
+    surveys.invite(db, midway, everyone)  # the demo shows no mails: members start from "Your surveys"
+    answered = staff[:MIDWAY_ANSWERED]
+    for invitation in db.scalars(select(SurveyInvitation).where(
+            SurveyInvitation.wave_id == midway.id, SurveyInvitation.membership_id.in_([m.id for m in answered]))):
+        invitation.answered = True
+    sizes: dict[int, int] = {}
+    for member in answered:
+        sizes[member.legacy_org_id] = sizes.get(member.legacy_org_id, 0) + 1
+    fill_wave(db, midway, sizes, seed=2027, progress=0.4, day=date(2026, 11, 18))

@@ -56,3 +56,21 @@ def test_every_demo_account_has_something_to_see(app, demo):
 
     assert "Loket Noord" in _as(app, "consultant@demo.example.org").text(f"/t/regio-noord/programmes/{p}/board")
     assert "Mo El Amrani" in _as(app, "admin@demo.example.org").text("/t/regio-noord/admin/members")
+
+
+def test_the_demo_has_a_closed_baseline_with_a_comparison_and_an_open_midway_wave(app, make, demo):
+    from saas.comparison.models import Comparison
+    from saas.surveys.models import Response, Wave
+
+    with make.session(demo["tenant"].id) as db:
+        baseline, midway = db.scalars(select(Wave).order_by(Wave.id)).all()
+        assert (baseline.status, baseline.series_label, midway.status, midway.series_label) == (
+            "closed", "baseline", "open", "midway")
+        per_org = dict(db.execute(select(Response.legacy_org_id, func.count()).where(Response.wave_id == baseline.id)
+                                  .group_by(Response.legacy_org_id)).all())
+        assert len(per_org) == 3 and min(per_org.values()) >= 5  # all three municipalities, each shown
+        result = db.scalar(select(Comparison).where(Comparison.wave_id == baseline.id)).result
+    assert {org["code"] for org in result["orgs"] if not org["suppressed"]} == {"AAL", "BEE", "CUR"}
+    assert len(result["pairs"]) == 3
+    # the demo member is invited to the midway wave and has not answered it yet
+    assert "Vragenlijst invullen" in _as(app, "member@demo.example.org").text("/t/regio-noord/survey/mine")  # in Dutch

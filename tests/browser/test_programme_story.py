@@ -7,7 +7,6 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -18,26 +17,13 @@ from saas.programme import service as programme_service
 from saas.programme.models import Programme
 from tenants.models import Membership
 
+from tests.browser.words import Words
+
 pytestmark = pytest.mark.browser
 
 
 def _member(db, email):
     return db.scalar(select(Membership).join(Membership.user).where(Membership.user.has(email=email)))
-
-
-class Words:
-    """The interface's words in one language, straight from the catalogues the app uses."""
-
-    def __init__(self, app, language):
-        self.app, self.language = app, language
-
-    def __call__(self, message, **values):
-        with self.app.test_request_context(), force_locale(self.language):
-            return gettext(message, **values)
-
-    def label(self, lazy):
-        with self.app.test_request_context(), force_locale(self.language):
-            return str(lazy)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
@@ -15,20 +14,11 @@ from saas.surveys.instruments import CONTRACT_ITEMS, DIMENSIONS, TYPES, VALUES_B
 from saas.surveys.models import PooledAnswer
 from tenants.models import Membership, Tenant
 
+from tests.browser.words import Words
+
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 375, "height": 740}
-
-
-class Words:
-    """The interface's words in one language, from the catalogues the app uses."""
-
-    def __init__(self, app, language):
-        self.app, self.language = app, language
-
-    def __call__(self, message, **values):
-        with self.app.test_request_context(), force_locale(self.language):
-            return gettext(message, **values)
 
 
 @pytest.fixture
