@@ -24,6 +24,8 @@ BUTTONS = {"auth.logout", "tenant.delete_legacy_org", "tenant.remove_member", "t
            "programme.withdraw", "programme.join_team", "programme.leave_team", "pitches.submit", "pitches.withdraw",
            "pitches.delete_attachment", "reviews.delete_criterion", "programme.inbox",
            "programme.mark_read"}
+BUTTONS |= {"platform.retry_job"}  # the platform admin's Retry button (404 for everyone else)
+BUTTONS |= {"comparison.run"}  # "run the comparison": nothing to fill in
 
 
 def _snapshot(owner_engine):

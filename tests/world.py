@@ -12,7 +12,7 @@ from tests.helpers import link_in
 
 BUILDERS = []
 # URL arguments that are capabilities (knowing them grants access), not ids to be scoped.
-CAPABILITIES = {"token"}
+CAPABILITIES = {"token", "survey_token", "open_token"}
 
 
 def builder(fn):
@@ -166,3 +166,93 @@ def reviews(app, make, tenant, admin, objects):
     with make.session(tenant.id) as db:
         criterion_id = review.criteria(db, service.get_programme(db, programme_id))[0].id
     return {**created, "criterion_id": criterion_id}
+
+
+@builder
+def survey_respondent(app, make, tenant, admin, objects):
+    """An open wave asking everything, with the colleague's personal survey link and the open link."""
+    from datetime import date
+
+    from saas.surveys import service
+    from tenants.models import Membership, Tenant
+
+    slug = tenant.slug
+    with make.session(tenant.id) as db:
+        wave = service.create_wave(
+            db, name=f"Survey ({slug})", groupings=("legacy_org", "team", "tenure"),
+            questions=[{"kind": "likert", "nl": f"Vraag ({slug})", "en": f"Question ({slug})"},
+                       {"kind": "open", "nl": f"Open vraag ({slug})", "en": f"Open question ({slug})"}])
+        service.record_consent(db, wave, decided_on=date(2026, 11, 2), decision=f"Agreed ({slug})")
+        service.open_wave(db, db.get(Tenant, tenant.id), wave)
+        [(_member, survey_token)] = service.invite(db, wave, [db.get(Membership, objects["membership_id"])])
+        open_token = service.enable_open_link(db, wave)
+        return {"wave_id": wave.id, "survey_token": survey_token, "open_token": open_token, "step": "about"}
+
+
+@builder
+def survey_waves(app, make, tenant, admin, objects):
+    """A wave made, consented and launched through the admin's pages, asking the team by mail, and a
+    value of the tenant's own in the catalogue. Another builder's wave stays `wave_id` when there is
+    one: any wave serves the admin's pages."""
+    from datetime import date, timedelta
+
+    from saas.surveys.models import Wave
+
+    slug = tenant.slug
+    waves = f"/t/{slug}/waves"
+    response = admin.submit(f"{waves}/new", {
+        "name": f"Baseline ({slug})", "series_label": "other", "series_other": f"Start ({slug})",
+        "programme_id": str(objects.get("programme_id", "")), "instruments": ["values", "culture"],
+        "groupings": ["legacy_org"], "opens_on": date.today().isoformat(),
+        "closes_on": (date.today() + timedelta(days=14)).isoformat(),
+        "audience_team_ids": [str(objects["team_id"])] if "team_id" in objects else [],
+        "questions-0-kind": "open", "questions-0-nl": f"Wat valt op? ({slug})",
+        "questions-0-en": f"What stands out? ({slug})"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with make.session(tenant.id) as db:
+        wave_id = db.scalar(select(Wave.id).where(Wave.name == f"Baseline ({slug})"))
+    for path, data in ((f"{waves}/{wave_id}/consent", {"decided_on": "2026-03-02", "decision": f"Agreed ({slug})"}),
+                       (f"{waves}/{wave_id}/launch", {"invitations": "mail"}),
+                       (f"{waves}/catalogue", {"nl": f"Wijkgericht ({slug})", "en": f"Neighbourhood focus ({slug})"})):
+        response = admin.submit(path, data, page=f"{waves}/{wave_id}")
+        assert response.status_code == 302, (path, response.get_data(as_text=True)[:2000])
+    return {} if "wave_id" in objects else {"wave_id": wave_id}
+
+
+@builder
+def job_run(app, make, tenant, admin, objects):
+    """A background job of the tenant that failed, as the platform admin's job page lists it (made
+    directly: making a job fail on purpose would need a broken worker)."""
+    import uuid
+
+    from saas.db import utcnow
+    from workers.models import JobRun, args_key
+
+    args = [tenant.id, objects["membership_id"]]
+    with make.session(tenant.id) as db:
+        run = JobRun(id=uuid.uuid4().hex, function="workers.jobs.notify_invitation_accepted", args=args,
+                     args_key=args_key(args), status="failed", attempts=1, finished_at=utcnow(),
+                     error=f"The worker stopped while running this job ({tenant.slug}).")
+        db.add(run)
+    return {"job_id": run.id}
+
+
+@builder
+def comparison(app, make, tenant, admin, objects):
+    """The stored cross-culture comparison of the world's wave (another builder's, or a closed wave of
+    synthetic answers made here), so that the "run the comparison" button finds it up to date."""
+    from saas.comparison import service, synth
+    from saas.surveys.models import Wave
+    from tenants.models import Tenant
+
+    slug = tenant.slug
+    created = {}
+    with make.session(tenant.id) as db:
+        if "wave_id" in objects:
+            wave = db.get(Wave, objects["wave_id"])
+        else:
+            wave = db.get(Wave, synth.synthesise(db, respondents=40, legacy_orgs=3, seed=1)[0])
+            wave.name = f"Synthetic wave ({slug})"
+            created["wave_id"] = wave.id
+        service.compare_wave(db, db.get(Tenant, tenant.id), wave)
+    return created
