@@ -1,0 +1,237 @@
+"""Survey submission under load, side by side with a bare Flask hello-world (issue 5, house rule 7).
+
+One run:
+1. a throwaway PostgreSQL (as in the tests: the app connects as a role that RLS binds), migrated;
+2. a tenant with an open wave and enough personal invitations that every request submits a new answer;
+3. the app under gunicorn with 2 workers, and a bare Flask hello-world under the same gunicorn settings;
+4. wrk on loopback with 16 connections against both, one after the other, for the same duration.
+
+It prints both rates, the ratio (target: at least 40 % of hello-world) and the p99 latency of
+submission (target: under 200 ms), and checks that every accepted answer was stored.
+
+    .venv/bin/python bench/submit.py [--seconds 10] [--connections 16]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.services import PostgresServer, _wait_for_port, free_port  # noqa: E402
+
+WARM_UP = 2_000  # tokens kept apart for the warm-up, so the measured run never meets an answered one
+
+HELLO = '''
+from flask import Flask
+app = Flask(__name__)
+
+@app.post("/t/<slug>/survey/<token>/answers.json")
+def hello(slug, token):
+    return {"status": "received"}, 201
+'''
+
+# Each wrk thread walks its own slice of the tokens, so no token is submitted twice.
+WRK_SCRIPT = '''
+local tokens = {}
+for line in io.lines("%(tokens)s") do tokens[#tokens + 1] = line end
+local body = io.open("%(body)s"):read("*a")
+local threads, counter = %(threads)d, 0
+
+function setup(thread)
+  thread:set("offset", counter)
+  counter = counter + 1
+end
+
+local i = 0
+function request()
+  local index = (offset or 0) + i * threads + 1  -- `offset` is this thread's global, set in setup()
+  i = i + 1
+  local token = tokens[((index - 1) %% #tokens) + 1]
+  return wrk.format("POST", "/t/%(slug)s/survey/" .. token .. "/answers.json",
+                    {["Content-Type"] = "application/json"}, body)
+end
+'''
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--invitations", type=int, default=40_000)
+    args = parser.parse_args()
+    wrk = _wrk()
+    base = Path(tempfile.mkdtemp(prefix="koers-bench-"))
+    base.chmod(0o711)  # the postgres service user must reach its folder inside
+    postgres = PostgresServer(base / "pg").start()
+    servers: list[subprocess.Popen] = []
+    try:
+        postgres.create_database("koers_bench")
+        app_url, owner_url = postgres.url("koers_bench"), postgres.url("koers_bench", "koers_owner")
+        slug, tokens = _prepare(app_url, owner_url, args.invitations)
+        body = json.dumps({"answers": _answers(), "attributes": {}})
+        warm_up, tokens = tokens[:WARM_UP], tokens[WARM_UP:]
+        (base / "warmup.txt").write_text("\n".join(warm_up) + "\n")
+        (base / "tokens.txt").write_text("\n".join(tokens) + "\n")
+        (base / "body.json").write_text(body)
+        (base / "hello.py").write_text(HELLO)
+        threads = 2
+        for name, token_file in (("submit.lua", "tokens.txt"), ("warmup.lua", "warmup.txt")):
+            (base / name).write_text(WRK_SCRIPT % {"tokens": base / token_file, "body": base / "body.json",
+                                                    "threads": threads, "slug": slug})
+        env = {**os.environ, "KOERS_ENV": "production", "SECRET_KEY": secrets.token_hex(16),
+               "DATABASE_URL": app_url, "BASE_URL": "http://127.0.0.1"}
+        env.pop("REDIS_URL", None)
+        koers_port, hello_port = free_port(), free_port()
+        servers.append(_gunicorn("wsgi:app", koers_port, env, ROOT, base / "koers.log"))
+        servers.append(_gunicorn("hello:app", hello_port, os.environ.copy(), base, base / "hello.log"))
+        for port in (koers_port, hello_port):
+            _wait_for_port(port, timeout=30)
+
+        hello = _load(wrk, hello_port, base, args, threads)
+        koers = _load(wrk, koers_port, base, args, threads)
+        stored = _count_responses(owner_url)
+        ratio = koers["rate"] / hello["rate"] if hello["rate"] else 0.0
+        print(f"hello-world      {hello['rate']:9.0f} req/s   p99 {hello['p99_ms']:7.1f} ms")
+        print(f"survey submit    {koers['rate']:9.0f} req/s   p99 {koers['p99_ms']:7.1f} ms   "
+              f"non-2xx {koers['errors']}")
+        print(f"ratio            {ratio:9.1%}   (target >= 40 %)")
+        print(f"p99 submission   {koers['p99_ms']:7.1f} ms   (target < 200 ms)")
+        print(f"answers stored   {stored} of {koers['requests'] - koers['errors']} accepted submissions")
+        if koers["requests"] > len(tokens):
+            print("note: more requests than invitations; raise --invitations for a longer run")
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        postgres.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _prepare(app_url: str, owner_url: str, invitations: int) -> tuple[str, list[str]]:
+    """A tenant, an open wave asking every instrument, and `invitations` people each with a token."""
+    from sqlalchemy import insert
+
+    from saas import create_app
+    from saas import migrate
+    from saas.auth.models import User
+    from saas.config import Settings
+    from saas.surveys import service
+    from saas.surveys.models import SurveyInvitation
+    from tenants.models import Membership, Tenant
+    from tenants.scoping import set_scope
+
+    settings = Settings(database_url=app_url, migration_database_url=owner_url, secret_key="bench")
+    migrate.upgrade(settings)
+    app = create_app(settings)
+    db_handle = app.extensions["koers.db"]
+    with app.app_context(), db_handle.Session() as db:
+        from tenants.scoping import cross_tenant
+
+        with cross_tenant(db):
+            tenant = Tenant(slug="bench", name="Bench", country="GB", language="en")
+            db.add(tenant)
+            db.flush()
+        set_scope(db, tenant_id=tenant.id)
+        wave = service.create_wave(db, name="Bench wave", instruments=("values", "culture", "contract"),
+                                   groupings=())
+        service.open_wave(db, tenant, wave)
+        db.commit()
+        set_scope(db, tenant_id=tenant.id)
+        users = [{"email": f"p{n}@bench.example", "name": f"P{n}", "password_hash": "!"} for n in range(invitations)]
+        user_ids = db.scalars(insert(User).returning(User.id), users).all()
+        member_ids = db.scalars(insert(Membership).returning(Membership.id),
+                                [{"tenant_id": tenant.id, "user_id": uid} for uid in user_ids]).all()
+        tokens = [secrets.token_urlsafe(32) for _ in member_ids]
+        db.execute(insert(SurveyInvitation), [
+            {"tenant_id": tenant.id, "wave_id": wave.id, "membership_id": mid,
+             "token_hash": hashlib.sha256(token.encode()).hexdigest(), "answered": False, "reminders_sent": 0}
+            for mid, token in zip(member_ids, tokens)])
+        db.commit()
+        return tenant.slug, tokens
+
+
+def _answers() -> dict:
+    from saas.surveys.instruments import CONTRACT_ITEMS, DIMENSIONS, VALUES, culture_key
+
+    keys = [v.key for v in VALUES]
+    culture = {}
+    for dimension in DIMENSIONS:
+        for phase, points in (("now", (40, 30, 20, 10)), ("preferred", (25, 25, 25, 25))):
+            for type_, value in zip(("clan", "adhocracy", "market", "hierarchy"), points):
+                culture[culture_key(dimension.number, type_, phase)] = value
+    return {"values": {"personal": keys[:10], "team_current": keys[10:20], "org_current": keys[20:30],
+                       "org_desired": keys[30:40]},
+            "culture": culture, "contract": {item.key: 4 for item in CONTRACT_ITEMS}}
+
+
+def _gunicorn(app: str, port: int, env: dict, cwd: Path, log: Path) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    # The same settings for both: 2 sync workers, as `make run`'s production notes suggest per core.
+    return subprocess.Popen([str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                             "--log-level", "warning", app], cwd=cwd, env=env,
+                            stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+
+
+def _load(wrk: str, port: int, base: Path, args, threads: int) -> dict:
+    # A short warm-up first (with tokens of its own), so both servers have connections and imports ready.
+    subprocess.run([wrk, "-t1", "-c2", "-d1s", "-s", str(base / "warmup.lua"), f"http://127.0.0.1:{port}"],
+                   capture_output=True, check=True)
+    script = base / "submit.lua"
+    out = subprocess.run([wrk, f"-t{threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
+                          "-s", str(script), f"http://127.0.0.1:{port}"],
+                         capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors_match = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rate": rate, "requests": requests, "errors": int(errors_match.group(1)) if errors_match else 0,
+            "p99_ms": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1))}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
+
+
+def _count_responses(owner_url: str) -> int:
+    import psycopg
+
+    url = owner_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url) as conn:
+        # The owner is bound by RLS too (FORCE); count across tenants explicitly, as the platform would.
+        conn.execute("SELECT set_config('app.all_tenants', 'on', false)")
+        pooled = conn.execute("SELECT count(*) FROM survey_answer_pool").fetchone()[0]
+        stored = conn.execute("SELECT count(*) FROM survey_responses").fetchone()[0]
+    return pooled + stored
+
+
+def _wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("wrk is missing; installing Debian's wrk …", flush=True)
+    subprocess.run(["apt-get", "install", "-y", "wrk"], check=False, stdout=subprocess.DEVNULL)
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "update"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, stdout=subprocess.DEVNULL)
+    return shutil.which("wrk")
+
+
+if __name__ == "__main__":
+    main()
