@@ -109,7 +109,8 @@ def main() -> None:
               f"non-2xx {koers['errors']}")
         print(f"ratio            {ratio:9.1%}   (target >= 40 %)")
         print(f"p99 submission   {koers['p99_ms']:7.1f} ms   (target < 200 ms)")
-        print(f"answers stored   {stored} of {koers['requests'] - koers['errors']} accepted submissions")
+        print(f"answers stored   {stored} (the {koers['requests'] - koers['errors']} accepted in the measured run "
+              "plus the warm-up's)")
         if koers["requests"] > len(tokens):
             print("note: more requests than invitations; raise --invitations for a longer run")
     finally:
