@@ -255,23 +255,29 @@ def submit(db, wave: Wave, invitation: SurveyInvitation | None, answers: dict, a
 
 
 def release_when_k_wait(db, tenant, wave: Wave) -> int:
-    """After a submission: mix the pool into the responses once k answers wait in it."""
-    return release_answers(db, wave, batch_size=lambda: min_group_size(db, tenant, wave))
+    """After a submission: mix the pool into the responses once k answers wait in it.
 
-
-def release_answers(db, wave: Wave, batch_size) -> int:
-    """Move the pool into the responses in random order once `batch_size` answers wait.
-
-    `batch_size` may be a function, asked only when at least 5 (the smallest k) answers wait: most
-    submissions then cost no look-up of the wave's k.
+    The wave's k is looked up only once at least 5 (the smallest k) wait: most submissions skip it.
     """
-    pooled = list(db.scalars(select(PooledAnswer).where(PooledAnswer.wave_id == wave.id).with_for_update()))
-    if callable(batch_size):
-        if len(pooled) < 5:
-            return 0
-        batch_size = batch_size()
+    pooled = _locked_pool(db, wave)
+    if len(pooled) < 5 or len(pooled) < min_group_size(db, tenant, wave):
+        return 0
+    return _mix_into_responses(db, wave, pooled)
+
+
+def release_answers(db, wave: Wave, batch_size: int) -> int:
+    """Move the pool into the responses in random order once `batch_size` answers wait."""
+    pooled = _locked_pool(db, wave)
     if not pooled or len(pooled) < batch_size:
         return 0
+    return _mix_into_responses(db, wave, pooled)
+
+
+def _locked_pool(db, wave: Wave) -> list[PooledAnswer]:
+    return list(db.scalars(select(PooledAnswer).where(PooledAnswer.wave_id == wave.id).with_for_update()))
+
+
+def _mix_into_responses(db, wave: Wave, pooled: list[PooledAnswer]) -> int:
     _shuffle(pooled)
     for item in pooled:
         payload = item.payload
