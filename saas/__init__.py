@@ -135,10 +135,15 @@ def _register_blueprints(app: Flask) -> None:
     from saas.surveys.respond import bp as respond_bp
     from saas.surveys.views import bp as surveys_bp
     from saas.worklog.views import bp as worklog_bp
+    from saas.reports.views import bp as reports_bp
+    from saas.strategy.views import bp as strategy_bp
+    from saas.leadership.views import bp as leadership_bp
+    from billing.views import bp as billing_bp, public as billing_public_bp
     from tenants.views import bp as tenant_bp, setup as tenant_setup_bp
 
     for blueprint in (core_bp, auth_bp, tenant_setup_bp, tenant_bp, programme_bp, pitches_bp, worklog_bp,
-                      reviews_bp, surveys_bp, respond_bp, comparison_bp):
+                      reviews_bp, surveys_bp, respond_bp, comparison_bp, reports_bp, strategy_bp,
+                      leadership_bp, billing_bp, billing_public_bp):
         app.register_blueprint(blueprint)
     from saas.platform.views import bp as platform_bp  # the platform admin's pages (failed jobs)
     app.register_blueprint(platform_bp)

@@ -1,0 +1,28 @@
+"""leadership: promises, pulse checks, 360-degree feedback, consistency
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-11-23 09:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from tenants import rls
+
+TENANT_OWNED: list[str] = []
+
+
+revision = '0011'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    for table in TENANT_OWNED:
+        rls.enable(op, table)
+
+
+def downgrade() -> None:
+    for table in TENANT_OWNED:
+        rls.disable(op, table)

@@ -1,0 +1,1 @@
+"""Anonymised culture reports for the works council (issue 7)"""

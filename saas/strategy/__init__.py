@@ -1,0 +1,1 @@
+"""Strategy into behaviour: pillars, mutual expectations, action plans, knowledge day (issue 9)"""
