@@ -1,6 +1,170 @@
-"""Anonymised culture reports for the works council (issue 7) — pages."""
+"""Culture reports for the works council (and admin and management): page, JSON, CSV, PDF, access log.
+
+All four formats lay out the one dict of `service.wave_report`, so the same rules hold in each,
+and each view or download is written to the access log in the same transaction.
+"""
 from __future__ import annotations
 
-from tenants.guards import tenant_blueprint
+from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from saas.db import session
+from saas.errors import TITLES
+from saas.reports import export, service
+from saas.reports.models import ReportFile
+from saas.surveys.models import Wave
+from tenants.guards import requires, tenant_blueprint
+from tenants.models import Role
 
 bp = tenant_blueprint("reports", __name__, "/reports")
+READERS = (Role.WORKS_COUNCIL, Role.ADMIN, Role.MANAGEMENT)
+LOG_READERS = (Role.WORKS_COUNCIL, Role.ADMIN)
+PDF_JOB = "workers.report_jobs.render_report_pdf"
+
+
+@bp.route("/")
+@requires(*READERS)
+def index():
+    db = session()
+    files = list(db.scalars(select(ReportFile).where(ReportFile.requested_by == current_user.id)
+                            .order_by(ReportFile.requested_at.desc()).limit(20)))
+    return render_template("reports/index.html", waves=service.readable_waves(db), files=files,
+                           waves_by_id={w.id: w for w in service.readable_waves(db)})
+
+
+@bp.route("/waves/<int:wave_id>")
+@requires(*READERS)
+def wave(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    try:
+        filters = _filters(wave)
+    except service.UnknownFilter as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("reports.wave", wave_id=wave.id))
+    report = service.wave_report(db, g.tenant, wave, filters)
+    service.log_access(db, current_user, wave, "page", filters)
+    db.commit()
+    return render_template("reports/wave.html", wave=wave, report=report, view=export.ReportView(db, report),
+                           form=FlaskForm(), query={key: v for key, v in filters.as_dict().items() if v})
+
+
+@bp.route("/waves/<int:wave_id>.json")
+@requires(*READERS)
+def wave_json(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    try:
+        filters = _filters(wave)
+    except service.UnknownFilter as error:
+        return _problem(400, error.message, field=error.field)
+    report = service.wave_report(db, g.tenant, wave, filters)
+    service.log_access(db, current_user, wave, "json", filters)
+    db.commit()
+    return jsonify(report)
+
+
+@bp.route("/waves/<int:wave_id>.csv")
+@requires(*READERS)
+def wave_csv(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    try:
+        filters = _filters(wave)
+    except service.UnknownFilter as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("reports.wave", wave_id=wave.id))
+    report = service.wave_report(db, g.tenant, wave, filters)
+    service.log_access(db, current_user, wave, "csv", filters)
+    db.commit()
+    return _download(export.report_csv(export.ReportView(db, report)), "text/csv; charset=utf-8",
+                     export.filename(wave, "csv"))
+
+
+@bp.route("/waves/<int:wave_id>/pdf", methods=["POST"])
+@requires(*READERS)
+def request_pdf(wave_id: int):
+    """Ask for a printable report with the current filters; a job makes it (it takes a few seconds)."""
+    from workers.queue import enqueue_after_commit
+
+    db = session()
+    wave = _wave(wave_id)
+    if not FlaskForm().validate_on_submit():
+        flash(_("Nothing was started. Please use the button on the page."), "error")
+        return redirect(url_for("reports.wave", wave_id=wave.id))
+    try:
+        filters = _filters(wave, request.form)
+    except service.UnknownFilter as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("reports.wave", wave_id=wave.id))
+    file = ReportFile(wave_id=wave.id, filters=filters.as_dict(), language=str(get_locale() or "en")[:2],
+                      requested_by=current_user.id)
+    db.add(file)
+    db.flush()
+    enqueue_after_commit(db, PDF_JOB, g.tenant.id, file.id)
+    db.commit()
+    return redirect(url_for("reports.file", file_id=file.id))
+
+
+@bp.route("/files/<int:file_id>")
+@requires(*READERS)
+def file(file_id: int):
+    """The PDF's state; the page reloads itself every few seconds (no script) until it is ready."""
+    report_file = _file(file_id)
+    return render_template("reports/file.html", file=report_file, wave=_wave(report_file.wave_id))
+
+
+@bp.route("/files/<int:file_id>/download")
+@requires(*READERS)
+def download(file_id: int):
+    db = session()
+    report_file = _file(file_id)
+    if report_file.status != "done":
+        return redirect(url_for("reports.file", file_id=report_file.id))
+    wave = _wave(report_file.wave_id)
+    filters = service.parse_filters(db, wave, report_file.filters.get("legacy_org"),
+                                    str(report_file.filters.get("team") or ""))
+    service.log_access(db, current_user, wave, "pdf", filters)
+    db.commit()
+    return _download(report_file.content, "application/pdf", export.filename(wave, "pdf"))
+
+
+@bp.route("/access-log")
+@requires(*LOG_READERS)
+def access_log():
+    db = session()
+    entries = service.access_log(db)
+    waves = {w.id: w for w in db.scalars(select(Wave))}
+    return render_template("reports/access_log.html", entries=entries, waves=waves)
+
+
+def _filters(wave: Wave, source=None) -> service.Filters:
+    source = source if source is not None else request.args
+    return service.parse_filters(session(), wave, source.get("legacy_org") or None, source.get("team") or None)
+
+
+def _wave(wave_id: int) -> Wave:
+    wave = session().scalar(select(Wave).where(Wave.id == wave_id, Wave.status.in_(("open", "closed"))))
+    return wave or abort(404)
+
+
+def _file(file_id: int) -> ReportFile:
+    return session().scalar(select(ReportFile).where(ReportFile.id == file_id)) or abort(404)
+
+
+def _problem(status: int, detail, **extra):
+    response = jsonify({"type": "about:blank", "title": str(TITLES[status]), "status": status, "detail": str(detail),
+                        **extra})
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _download(body: bytes, content_type: str, filename: str) -> Response:
+    response = Response(body, content_type=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

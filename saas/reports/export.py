@@ -1,0 +1,227 @@
+"""Laying out a report (the dict of `service.wave_report`) for people: labels, charts, CSV and PDF.
+
+Nothing here computes a figure: it only names and draws what the report holds, so the page, the
+CSV and the PDF can never show more than the JSON.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+
+from flask import render_template
+from flask_babel import get_locale, gettext as _
+
+from saas.comparison import charts
+from saas.comparison.views import ENTROPY_BANDS, LEVEL, _band, _percent_of_100, _points
+from saas.reports.suppression import COMPLEMENTARY, FEWER_THAN_K
+from saas.surveys.instruments import TYPE_NAMES, TYPES
+from saas.worklog.export import _cell, _no_fetching
+
+
+class ReportView:
+    """Names and charts for the report's figures, in the reader's language."""
+
+    def __init__(self, db, report: dict):
+        from saas.surveys.catalogue import all_values
+
+        self.report = report
+        self.lang = str(get_locale() or "en")[:2]
+        self.values = all_values(db)
+        self.org_names = {o["code"]: o["name"] for o in report["filter_options"]["legacy_orgs"]}
+        self.team_names = {t["id"]: t["name"] for t in report["filter_options"]["teams"]}
+        self.types = [(t, TYPE_NAMES[t].get(self.lang)) for t in TYPES]
+        self.level, self.bands = LEVEL, ENTROPY_BANDS
+        self.points, self.percent, self.band = _points, _percent_of_100, _band
+
+    # -- words --------------------------------------------------------------------------------
+    def group_label(self, group: dict | None = None) -> str:
+        group = group if group is not None else self.report["filters"]
+        org, team = group.get("legacy_org"), group.get("team")
+        org_label = f"{self.org_names.get(org, org)} ({org})" if org else None
+        team_label = self.team_names.get(team) if team else None
+        if org_label and team_label:
+            return _("%(team)s in %(org)s", team=team_label, org=org_label)
+        return org_label or team_label or _("Everyone who answered")
+
+    def hidden_text(self, reason: str | None) -> str:
+        k = self.report["k"]
+        if reason == COMPLEMENTARY:
+            return _("Not shown, so that no one can work out a group of fewer than %(k)d by subtracting figures.",
+                     k=k)
+        if reason == "fewer_than_free_text_k":
+            return _("Fewer than %(n)d answers: not shown.", n=self.report["free_text_k"])
+        if reason == "not_asked":
+            return _("This wave did not ask for teams.")
+        if reason == FEWER_THAN_K or reason:
+            return _("Fewer than %(k)d answers", k=k)
+        return ""
+
+    def value_label(self, key: str) -> str:
+        return self.values[key].label(self.lang) if key in self.values else key
+
+    def labels(self, keys) -> str:
+        return ", ".join(self.value_label(key) for key in keys)
+
+    def limiting(self, key: str) -> bool:
+        return key in self.values and self.values[key].limiting
+
+    def question_text(self, question: dict) -> str:
+        text = question.get("text") or {}
+        return text.get(self.lang) or text.get("en") or text.get("nl") or question["key"]
+
+    # -- charts -------------------------------------------------------------------------------
+    def profile_chart(self, figures: dict, chart_id: str):
+        culture = figures.get("culture")
+        if not culture or culture.get("hidden"):
+            return None
+        rows = [(name, culture["now"][t], culture["preferred"][t]) for t, name in self.types]
+        return charts.profile_chart(
+            chart_id, _("Culture profile of %(group)s, now and preferred", group=self.group_label(figures["group"])),
+            _("Bars per culture type: the average points now and preferred, on a scale of 0 to 100."),
+            rows, (_("now"), _("preferred")), _points)
+
+    def values_chart(self, figures: dict, chart_id: str):
+        values = figures.get("values")
+        if not values or values.get("hidden") or not values["top"]["org_current"]:
+            return None
+        rows = [(self.value_label(v["key"]), 100 * v["share"], self.limiting(v["key"]))
+                for v in values["top"]["org_current"]]
+        return charts.bar_chart(
+            chart_id, _("Top values of %(group)s today", group=self.group_label(figures["group"])),
+            _("Bars per value: the share of respondents who chose it for the organisation today. Values that "
+              "can hold an organisation back are marked."), rows, _percent_of_100, marked=_("(limiting)"))
+
+    def entropy_chart(self):
+        rows = [(self.group_label(item["group"]),
+                 100 * item["values"]["entropy"] if _shown(item, "values") and item["values"]["entropy"] is not None
+                 else None) for item in self.report.get("breakdown", [])]
+        if not any(value is not None for _label, value in rows):
+            return None
+        return charts.entropy_chart(
+            "entropy", _("Cultural entropy per group"),
+            _("Bars per group: the share of votes for the organisation today that went to values that can hold it "
+              "back, against the customary bands from healthy to critical."),
+            rows, [(upper, str(name), fill) for upper, name, fill in ENTROPY_BANDS], _percent_of_100,
+            _("not shown"))
+
+    def trend_chart(self):
+        trend = self.report.get("trend") or []
+        if len(trend) < 2:
+            return None
+        pairs = sorted({(d["a"], d["b"]) for point in trend for d in point.get("distances", [])})
+        series = []
+        for a, b in pairs:
+            points = []
+            for point in trend:
+                found = next((d for d in point.get("distances", []) if (d["a"], d["b"]) == (a, b)), None)
+                points.append((found["distance_now"], *found["ci_now"])
+                              if found and found["distance_now"] is not None else None)
+            series.append((f"{a}–{b}", points))
+        if not any(p for _name, points in series for p in points):
+            return None
+        return charts.line_chart(
+            "trend", _("Distance now over the waves"),
+            _("One line per pair of legacy organisations: the distance between their culture profiles now in each "
+              "wave of the series, with its %(level)s interval as a vertical line.", level=LEVEL),
+            [p["wave"]["series_label"] or p["wave"]["name"] for p in trend], series, _points,
+            _("distance (points)"))
+
+
+def _shown(figures: dict, measure: str) -> bool:
+    return not figures.get("hidden") and measure in figures and not figures[measure].get("hidden")
+
+
+# ---- CSV -------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ("group", "legacy_org", "team", "measure", "item", "value", "answers", "note")
+
+
+def report_csv(view: ReportView) -> bytes:
+    """One row per figure of the focus group and the breakdown, with the group it belongs to;
+    a hidden figure is a row that says so, with no number."""
+    report = view.report
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in _csv_rows(view, report):
+        writer.writerow({key: _cell(value) for key, value in row.items()})
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _csv_rows(view: ReportView, report: dict):
+    participation = report["participation"]
+    for row in [participation["total"], *participation["by_legacy_org"]]:
+        yield {"group": row["label"], "measure": "participation", "value": row["percent"],
+               "answers": row["answered"], "note": view.hidden_text(row["hidden"]) if row["hidden"] else ""}
+    if not report["figures_ready"]:
+        return
+    for figures in [report["focus"], *report["breakdown"]]:
+        yield from _figure_rows(view, figures)
+    for pair in report["comparisons"]["pairs"]:
+        for phase in ("now", "preferred"):
+            if pair[f"distance_{phase}"] is not None:
+                low, high = pair[f"ci_{phase}"]
+                yield {"group": f"{pair['a']}–{pair['b']}", "measure": f"distance_{phase}",
+                       "value": round(pair[f"distance_{phase}"], 1),
+                       "note": f"{LEVEL}: {low:.1f}–{high:.1f}; p = {pair[f'p_{phase}']:.3f}"}
+
+
+def _figure_rows(view: ReportView, figures: dict):
+    group = figures["group"]
+    base = {"group": view.group_label(group), "legacy_org": group.get("legacy_org") or "",
+            "team": group.get("team") or ""}
+    if figures.get("hidden"):
+        yield {**base, "measure": "answers", "note": view.hidden_text(figures["hidden"])}
+        return
+    yield {**base, "measure": "answers", "value": figures["n"]}
+    culture = figures.get("culture")
+    if culture is not None:
+        if culture.get("hidden"):
+            yield {**base, "measure": "culture", "note": view.hidden_text(culture["hidden"])}
+        else:
+            for phase in ("now", "preferred"):
+                for t, name in view.types:
+                    yield {**base, "measure": f"culture_{phase}", "item": name, "value": culture[phase][t],
+                           "answers": culture["n"]}
+    values = figures.get("values")
+    if values is not None:
+        if values.get("hidden"):
+            yield {**base, "measure": "values", "note": view.hidden_text(values["hidden"])}
+        else:
+            for name, items in values["top"].items():
+                for item in items:
+                    yield {**base, "measure": f"top_values_{name}", "item": view.value_label(item["key"]),
+                           "value": item["share"], "answers": values["n"]}
+            yield {**base, "measure": "entropy", "value": values["entropy"], "answers": values["n"]}
+    contract = figures.get("contract")
+    if contract is not None:
+        if contract.get("hidden"):
+            yield {**base, "measure": "contract_index", "note": view.hidden_text(contract["hidden"])}
+        else:
+            yield {**base, "measure": "contract_index", "value": contract["index"], "answers": contract["n"]}
+    for question in figures.get("questions", []):
+        if question.get("hidden"):
+            yield {**base, "measure": "question", "item": view.question_text(question),
+                   "note": view.hidden_text(question["hidden"])}
+        else:
+            yield {**base, "measure": "question", "item": view.question_text(question), "value": question["mean"],
+                   "answers": question["n"]}
+
+
+# ---- PDF -------------------------------------------------------------------------------------
+
+def report_pdf(view: ReportView, wave, tenant, made_on: date) -> bytes:
+    from weasyprint import CSS, HTML  # imported when needed: it takes a moment to load
+
+    html = render_template("reports/report_pdf.html", report=view.report, view=view, wave=wave, tenant=tenant,
+                           made_on=made_on)
+    stylesheet = render_template("reports/report_pdf.css")
+    fetcher = _no_fetching()
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[CSS(string=stylesheet, url_fetcher=fetcher)])
+
+
+def filename(wave, extension: str) -> str:
+    name = re.sub(r"[^a-z0-9]+", "-", wave.name.lower()).strip("-")[:60] or "wave"
+    return f"culture-report-{name}.{extension}"
