@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select, update
 
 from saas.comparison import service as comparison, synth
+from saas.comparison.models import Comparison
 from saas.programme.models import Programme, Team, Theme
 from saas.reports import suppression
 from saas.surveys import service as surveys
@@ -168,6 +169,12 @@ def test_the_tempting_groups_say_fewer_than_k_or_stay_hidden(app, make, tempting
     hidden = [item["group"]["legacy_org"] for item in whole["breakdown"] if item["hidden"]]
     assert "CUR" in hidden and len(hidden) >= 2
     assert all(pair["a"] not in hidden and pair["b"] not in hidden for pair in whole["comparisons"]["pairs"])
+    # the comparison pages (management sees them too) show exactly the organisations the report shows,
+    # so a profile there minus a figure here cannot give a small group away either
+    with make.session(tempting.tenant.id) as db:
+        stored = db.scalar(select(Comparison.result).where(Comparison.wave_id == wave_id))
+    assert {o["code"] for o in stored["orgs"] if not o["suppressed"]} == \
+        {item["group"]["legacy_org"] for item in whole["breakdown"] if not item["hidden"]}
 
 
 def test_the_figures_shown_are_the_figures_of_the_answers(app, make, tempting):

@@ -43,7 +43,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -97,8 +97,15 @@ class Result:
 
 
 def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations: int = 1000, seed: int = 0,
-            progress: Callable[[float], None] | None = None, threads: int | None = None) -> Result:
-    """Everything about one wave: per organisation, per pair, under the k rule. See the module doc."""
+            progress: Callable[[float], None] | None = None, threads: int | None = None,
+            shown: Sequence[str] | None = None) -> Result:
+    """Everything about one wave: per organisation, per pair, under the k rule. See the module doc.
+
+    `shown`: the codes of the organisations that may be shown, as the works council's report decides
+    (saas.reports.suppression, which also weighs teams), so that both show the same groups and no
+    figure of one minus a figure of the other gives a small group away. The rest is suppressed
+    ("complementary" when it has k or more answers). None: the rule of the module doc on its own.
+    """
     if k < 1 or bootstrap < 1 or permutations < 1:
         raise ValueError("k, bootstrap and permutations must be at least 1")
     codes = list(answers.org_codes)
@@ -119,7 +126,11 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
     limiting = np.asarray(answers.limiting, dtype=bool)
     keys = list(answers.value_keys)
 
-    visible, hidden = _k_rule(n, codes, len(org), k)
+    if shown is None:
+        visible, hidden = _k_rule(n, codes, len(org), k)
+    else:
+        visible = [g for g in range(n_orgs) if codes[g] in set(shown) and n[g] >= k]
+        hidden = {g: "fewer_than_k" if n[g] < k else "complementary" for g in range(n_orgs) if g not in visible}
     groups = {g: np.flatnonzero((org == g) & has_culture) for g in visible}
     profiled = [g for g in visible if len(groups[g]) >= k]
     data = _Data.build(now, preferred, [groups[g] for g in profiled])

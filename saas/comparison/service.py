@@ -84,8 +84,27 @@ def compare_wave(db, tenant, wave: Wave, *, params: dict | None = None, force: b
         return Outcome(stored, False)
     answers = wave_answers(extract.read_wave(db, wave), orgs, wave, _limiting_keys(db, wave))
     result = maths.compare(answers, k, bootstrap=params["bootstrap"], permutations=params["permutations"],
-                           seed=params["seed"], progress=progress)
+                           seed=params["seed"], progress=progress, shown=shown_orgs(db, wave, k))
     return Outcome(_store(db, wave, k, params, digest, result, len(answers.org)), True)
+
+
+def shown_orgs(db, wave: Wave, k: int) -> list[str]:
+    """The legacy organisations the works council's report shows (saas.reports.suppression, over
+    organisations and teams): the comparison shows exactly these, so that no figure here minus a
+    figure there gives a small group away."""
+    from sqlalchemy import func
+
+    from saas.reports.suppression import audit
+    from tenants.models import LegacyOrganisation
+
+    team = Response.team_id if "team" in wave.groupings else None
+    columns = [Response.legacy_org_id, team] if team is not None else [Response.legacy_org_id]
+    rows = db.execute(select(*columns, func.count()).where(Response.wave_id == wave.id).group_by(*columns)).all()
+    atoms = {(row[0], row[1] if team is not None else None): row[-1] for row in rows}
+    cells = "team" in wave.groupings and "legacy_org" in wave.groupings
+    audited = audit(atoms, k, cells=cells)
+    codes = dict(db.execute(select(LegacyOrganisation.id, LegacyOrganisation.code)).all())
+    return sorted(code for org_id, code in codes.items() if audited.reason("org", org_id) is None)
 
 
 def load_answers(db, wave: Wave, batch: int = extract.BATCH):
