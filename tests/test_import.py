@@ -77,6 +77,16 @@ def test_a_valid_file_is_imported_and_counted(stack, make, setup, tmp_path):
     assert cur.team_id is None and cur.answers["values"]["personal"] == []
 
 
+def test_a_wave_that_holds_answers_takes_no_second_import(stack, make, setup, tmp_path):
+    """Its reports may have been read; answers added later would let a reader subtract two readings."""
+    koers(stack, "import-responses", "--tenant", "oost", "--wave", setup.wave_id, write(tmp_path, line()))
+    out = koers(stack, "import-responses", "--tenant", "oost", "--wave", setup.wave_id,
+                write(tmp_path, line(org="BEE")), expect=1)
+    assert "the wave already holds answers; import the file into a new wave" in out
+    assert "nothing imported" in out
+    assert len(responses(make, setup)) == 1
+
+
 def _fails(stack, make, setup, path):
     out = koers(stack, "import-responses", "--tenant", "oost", "--wave", setup.wave_id, path, expect=1)
     assert responses(make, setup) == []

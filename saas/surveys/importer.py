@@ -156,6 +156,10 @@ def import_responses(db, wave: Wave, rows: list[dict], *, today: date | None = N
     tenant_id = current_tenant_id(db)
     if tenant_id is None or tenant_id != wave.tenant_id:
         raise ValueError("the session must be scoped to the wave's tenant")
+    if db.scalar(select(Response.id).where(Response.wave_id == wave.id).limit(1)) is not None:
+        # reports of the wave may have been read: answers added now would let a reader subtract the
+        # two readings and see the new ones (the k rule holds per reading, not between readings)
+        raise ImportErrors(["the wave already holds answers; import the file into a new wave"])
     orgs = {code: org_id for code, org_id in db.execute(select(LegacyOrganisation.code, LegacyOrganisation.id))}
     audience = set(wave.audience_legacy_org_ids or ())
     teams: dict[str, int | None] = {}

@@ -249,10 +249,16 @@ def disable_open_link(wave_id: int):
 @bp.route("/<int:wave_id>/rates")
 @requires(*READ)
 def response_rates(wave_id: int):
+    from flask_login import current_user
+
+    from saas.reports.service import Filters, log_access
+
     db = session()
     wave = _wave(wave_id)
-    return render_template("surveys/admin/rates.html", wave=wave,
-                          rates=invitations.response_rates(db, g.tenant, wave))
+    rates = invitations.response_rates(db, g.tenant, wave)
+    log_access(db, current_user, wave, "rates", Filters())  # a report on people too: the access log shows it
+    db.commit()
+    return render_template("surveys/admin/rates.html", wave=wave, rates=rates)
 
 
 # ---- importing earlier results --------------------------------------------------------------
