@@ -111,6 +111,15 @@ def test_a_bad_filter_is_a_clear_4xx_and_a_page_that_says_why(app, make, council
     assert wim.get("/t/ors/reports/waves/999999.json").status_code == 404
 
 
+def test_the_filter_form_switches_waves_and_keeps_the_filters(app, make, council):
+    wim = _as(app, WC)
+    response = wim.get(f"/t/ors/reports/?wave={council.open_wave}&legacy_org=AAL&team=")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/t/ors/reports/waves/{council.open_wave}?legacy_org=AAL")
+    assert '<option value="%d" selected>Tussenmeting (T1)</option>' % council.open_wave in \
+        wim.text(response.headers["Location"])
+
+
 def test_an_open_wave_shows_participation_but_no_figures(app, make, council):
     wim = _as(app, WC)
     report = wim.get(f"/t/ors/reports/waves/{council.open_wave}.json").get_json()

@@ -28,7 +28,12 @@ PDF_JOB = "workers.report_jobs.render_report_pdf"
 @bp.route("/")
 @requires(*READERS)
 def index():
+    """The waves with a report. The report page's filter form comes here to switch waves (GET, no script)."""
     db = session()
+    chosen = request.args.get("wave", "")
+    if chosen.isdigit():
+        query = {key: request.args[key] for key in ("legacy_org", "team") if request.args.get(key)}
+        return redirect(url_for("reports.wave", wave_id=int(chosen), **query))
     files = list(db.scalars(select(ReportFile).where(ReportFile.requested_by == current_user.id)
                             .order_by(ReportFile.requested_at.desc()).limit(20)))
     return render_template("reports/index.html", waves=service.readable_waves(db), files=files,
@@ -49,7 +54,8 @@ def wave(wave_id: int):
     service.log_access(db, current_user, wave, "page", filters)
     db.commit()
     return render_template("reports/wave.html", wave=wave, report=report, view=export.ReportView(db, report),
-                           form=FlaskForm(), query={key: v for key, v in filters.as_dict().items() if v})
+                           form=FlaskForm(), query={key: v for key, v in filters.as_dict().items() if v},
+                           waves=service.readable_waves(db))
 
 
 @bp.route("/waves/<int:wave_id>.json")
