@@ -7,7 +7,12 @@ One run:
 4. wrk on loopback with 16 connections against both, one after the other, for the same duration.
 
 It prints both rates, the ratio (target: at least 40 % of hello-world) and the p99 latency of
-submission (target: under 200 ms), and checks that every accepted answer was stored.
+submission (target: under 200 ms), and checks that every accepted answer was stored. It also prints
+the CPU time each request cost, summed over the server's processes (gunicorn master and workers;
+for submission also every PostgreSQL process) and wrk. Other processes on the machine do not count
+in it (contention still inflates it somewhat), so it shows where the ratio comes from even when a
+shared machine makes the rates noisy: on a machine where both runs are CPU-bound, the ratio is close
+to hello-world's CPU per request divided by submission's.
 
     .venv/bin/python bench/submit.py [--seconds 10] [--connections 16]
 """
@@ -18,6 +23,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import secrets
 import shutil
 import subprocess
@@ -100,8 +106,9 @@ def main() -> None:
         for port in (koers_port, hello_port):
             _wait_for_port(port, timeout=30)
 
-        hello = _load(wrk, hello_port, base, args, threads)
-        koers = _load(wrk, koers_port, base, args, threads)
+        postmaster = int((postgres.data / "postmaster.pid").read_text().split()[0])
+        hello = _load(wrk, hello_port, base, args, threads, {"server": servers[1].pid})
+        koers = _load(wrk, koers_port, base, args, threads, {"server": servers[0].pid, "database": postmaster})
         stored = _count_responses(owner_url)
         ratio = koers["rate"] / hello["rate"] if hello["rate"] else 0.0
         print(f"hello-world      {hello['rate']:9.0f} req/s   p99 {hello['p99_ms']:7.1f} ms")
@@ -111,6 +118,9 @@ def main() -> None:
         print(f"p99 submission   {koers['p99_ms']:7.1f} ms   (target < 200 ms)")
         print(f"answers stored   {stored} (the {koers['requests'] - koers['errors']} accepted in the measured run "
               "plus the warm-up's)")
+        print(f"CPU per request  hello-world: server {hello['cpu']['server']:.2f} ms + wrk {hello['cpu']['wrk']:.2f} ms; "
+              f"submit: server {koers['cpu']['server']:.2f} ms + database {koers['cpu']['database']:.2f} ms "
+              f"+ wrk {koers['cpu']['wrk']:.2f} ms")
         if koers["requests"] > len(tokens):
             print("note: more requests than invitations; raise --invitations for a longer run")
     finally:
@@ -190,19 +200,45 @@ def _gunicorn(app: str, port: int, env: dict, cwd: Path, log: Path) -> subproces
                             stdout=open(log, "ab"), stderr=subprocess.STDOUT)
 
 
-def _load(wrk: str, port: int, base: Path, args, threads: int) -> dict:
+def _load(wrk: str, port: int, base: Path, args, threads: int, processes: dict[str, int]) -> dict:
     # A short warm-up first (with tokens of its own), so both servers have connections and imports ready.
     subprocess.run([wrk, "-t1", "-c2", "-d1s", "-s", str(base / "warmup.lua"), f"http://127.0.0.1:{port}"],
                    capture_output=True, check=True)
     script = base / "submit.lua"
+    before = {name: _cpu_seconds(pid) for name, pid in processes.items()}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([wrk, f"-t{threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
                           "-s", str(script), f"http://127.0.0.1:{port}"],
                          capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = {name: _cpu_seconds(pid) - before[name] for name, pid in processes.items()}
+    used["wrk"] = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     errors_match = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rate": rate, "requests": requests, "errors": int(errors_match.group(1)) if errors_match else 0,
-            "p99_ms": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1))}
+            "p99_ms": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),
+            "cpu": {name: seconds * 1000 / max(requests, 1) for name, seconds in used.items()}}
+
+
+def _cpu_seconds(root: int) -> float:
+    """User and system CPU time of a process and all its descendants (Linux /proc)."""
+    parents, times = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # ended meanwhile
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = int(fields[11]) + int(fields[12])
+    tree, grew = {root}, True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        grew = bool(found)
+        tree |= found
+    return sum(times.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
 
 
 def _ms(text: str) -> float:

@@ -16,8 +16,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from saas.db import session
-from tenants.models import Membership, Tenant
-from tenants.scoping import set_scope
+from tenants.models import Membership
+from tenants.scoping import enter_tenant
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,9 @@ def _enter_tenant():
     if guard is None:
         abort(404)
     db = session()
-    tenant = db.scalar(select(Tenant).where(Tenant.slug == g.tenant_slug))
+    tenant = enter_tenant(db, g.tenant_slug)  # looked up and scoped in one statement
     if tenant is None:
         abort(404)
-    set_scope(db, tenant_id=tenant.id)
     if guard.public:
         g.tenant = tenant
         return None

@@ -12,9 +12,10 @@ user's own tenants (RLS allows exactly those rows by `app.user_id`).
 """
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
 
-from sqlalchemy import ForeignKey, event, inspect, text
+from sqlalchemy import ForeignKey, String, bindparam, cast, event, func, inspect, select, text
 from sqlalchemy.orm import Mapped, ORMExecuteState, declared_attr, mapped_column, with_loader_criteria
 
 from saas.db import KoersSession
@@ -49,6 +50,43 @@ def current_tenant_id(session: KoersSession) -> int | None:
     return session.info.get("tenant_id")
 
 
+def enter_tenant(session: KoersSession, slug: str | None):
+    """The tenant with this slug, with the session scoped to it; None (and no scope) if there is none.
+
+    The same as looking the tenant up and calling `set_scope(session, tenant_id=tenant.id)`. On
+    PostgreSQL the transaction's settings for row-level security are set by the lookup itself
+    (`set_config` in the select list runs for the one row found), which saves a round trip on every
+    tenant page; the session's own scope, for the ORM criteria and the write checks, is set after.
+    """
+    from tenants.models import Tenant
+
+    if session.get_bind().dialect.name != "postgresql":
+        tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+        if tenant is not None:
+            set_scope(session, tenant_id=tenant.id)
+        return tenant
+    info = session.info
+    tenant = session.execute(_tenant_with_scope(), {
+        "slug": slug, "scope_user": str(info.get("user_id") or ""), "scope_all": "on" if info.get("all_tenants") else "off",
+    }).scalar()
+    if tenant is not None:
+        info["tenant_id"] = tenant.id  # the database has it already, for this transaction
+    return tenant
+
+
+@functools.cache
+def _tenant_with_scope():
+    """The tenant by slug, setting the transaction's scope as it is read (built once, on first use)."""
+    from tenants.models import Tenant  # (tenants.models imports this module)
+
+    settings = func.concat(
+        func.set_config("app.tenant_id", cast(Tenant.id, String), True),
+        func.set_config("app.user_id", bindparam("scope_user", type_=String), True),
+        func.set_config("app.all_tenants", bindparam("scope_all", type_=String), True),
+    )
+    return select(Tenant, settings).where(Tenant.slug == bindparam("slug", type_=String))
+
+
 @contextmanager
 def cross_tenant(session: KoersSession):
     """The one visible way to work across tenants (platform admin, billing webhooks)."""
@@ -72,6 +110,8 @@ def _scope_orm_statements(state: ORMExecuteState) -> None:
         return  # criteria added to the parent statement propagate to these loads
     if state.session.info.get("all_tenants"):
         return
+    if state.statement is _tenant_with_scope():
+        return  # reads the tenant registry only (see enter_tenant); saves the criteria's cost on every page
     tenant_id = state.session.info.get("tenant_id")
     if state.execution_options.get("own_memberships"):
         from tenants.models import Membership
@@ -81,9 +121,14 @@ def _scope_orm_statements(state: ORMExecuteState) -> None:
             with_loader_criteria(Membership, lambda cls: cls.user_id == user_id, include_aliases=True)
         )
         return
-    state.statement = state.statement.options(
-        with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
-    )
+    state.statement = state.statement.options(_tenant_criteria(tenant_id))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tenant_criteria(tenant_id):
+    """The criteria option for one tenant, built once: building it (inspecting the lambda) costs more
+    than the rest of a small query's ORM work. The option is immutable; each tenant id has its own."""
+    return with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
 
 
 @event.listens_for(KoersSession, "before_flush")

@@ -15,6 +15,7 @@ from saas.surveys import answering, service
 from saas.surveys.instruments import CONTRACT_ITEMS, DIMENSIONS, TYPES, culture_key
 from saas.surveys.models import PooledAnswer, Response, SurveyInvitation, Wave
 from tenants.models import Membership, Tenant
+from tenants.service import hash_token
 
 PEOPLE = ["anna", "bram", "carmen", "dirk", "eva", "femke", "gijs"]
 
@@ -537,6 +538,147 @@ def test_json_submission_201_400_404_409(app, make, survey):
     assert response.status_code == 409 and "already been answered" in response.get_json()["detail"]
     assert api.post("/t/oost/survey/unknown-token/answers.json", json={}).status_code == 404
     assert _count(make, survey, PooledAnswer) == 1
+
+
+def test_json_submission_refuses_other_tenants_data_and_a_closed_wave(app, make, survey):
+    api = app.test_client()
+    other = make.tenant("west", legacy_orgs=("WES",))
+    body = {"answers": _json_answers(survey)}
+
+    # another tenant's organisation, a team that does not exist: 400, nothing stored
+    for attributes, detail in (({"legacy_org_id": other.legacy_org_ids[0]}, "organisations"),
+                               ({"team_id": survey.team_id + 1000}, "teams")):
+        response = api.post(f"/t/oost/survey/{survey.tokens['gijs']}/answers.json", json={**body, "attributes": attributes})
+        assert response.status_code == 400 and detail in response.get_json()["detail"], response.get_json()
+    # the link under another tenant's address is simply unknown there
+    response = api.post(f"/t/west/survey/{survey.tokens['gijs']}/answers.json", json=body)
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+    assert _count(make, survey, PooledAnswer) == 0 and not _invitation(make, survey, "gijs")["answered"]
+
+    # an organisation removed while an answer naming it waits in the pool: the answer is kept, without it
+    from tenants import service as tenants_service
+
+    with make.session(survey.id) as db:
+        short_lived = tenants_service.add_legacy_org(db, code="TMP", name="Gemeente Tijdelijk")
+    response = api.post(f"/t/oost/survey/{survey.tokens['eva']}/answers.json",
+                        json={**body, "attributes": {"legacy_org_id": short_lived.id, "tenure_band": "lt_2"}})
+    assert response.status_code == 201
+    with make.session(survey.id) as db:
+        tenants_service.delete_legacy_org(db, tenants_service.get_legacy_org(db, short_lived.id))
+
+    with make.session(survey.id) as db:
+        service.close_wave(db, db.get(Wave, survey.wave_id))
+    with make.session(survey.id) as db:
+        [kept] = db.scalars(select(Response)).all()
+        assert kept.legacy_org_id is None and kept.tenure_band == "lt_2"
+        db.delete(kept)  # (so that the checks below start from an empty wave)
+    response = api.post(f"/t/oost/survey/{survey.tokens['gijs']}/answers.json", json=body)
+    assert response.status_code == 409 and "not open" in response.get_json()["detail"]
+    assert _count(make, survey, PooledAnswer) + _count(make, survey, Response) == 0
+    assert not _invitation(make, survey, "gijs")["answered"]
+
+
+# ---- many at once --------------------------------------------------------------------------
+
+def _post_in_thread(app, url: str, body: dict, results: list):
+    import threading
+
+    def post():
+        results.append(app.test_client().post(url, json=body).status_code)
+
+    thread = threading.Thread(target=post)
+    thread.start()
+    return thread
+
+
+def _wait_until_blocked(database, count: int, timeout: float = 15):
+    """Until `count` of the app's connections wait for a lock held elsewhere."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    with database.engine.connect() as conn:
+        while time.monotonic() < deadline:
+            waiting = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                        " AND wait_event_type = 'Lock'")).scalar()
+            conn.rollback()
+            if waiting >= count:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} requests came to wait")
+
+
+def test_one_link_sent_twice_at_the_same_moment_is_taken_once(app, make, survey, database):
+    url = f"/t/oost/survey/{survey.tokens['femke']}/answers.json"
+    body = {"answers": _json_answers(survey)}
+    results: list[int] = []
+    with database.engine.connect() as blocker:
+        # hold the invitation's row, so that both requests are surely under way at the same time
+        blocker.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(survey.id)})
+        blocker.execute(text("SELECT id FROM survey_invitations WHERE token_hash = :h FOR UPDATE"),
+                        {"h": hash_token(survey.tokens["femke"])})
+        threads = [_post_in_thread(app, url, body, results) for _ in range(2)]
+        _wait_until_blocked(database, 2)
+        blocker.rollback()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results) == [201, 409]
+    assert _count(make, survey, PooledAnswer) == 1 and _invitation(make, survey, "femke")["answered"]
+
+
+def test_many_people_answering_at_once_lose_nothing_and_are_mixed_only_k_at_a_time(app, make, survey):
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = {"answers": _json_answers(survey)}
+
+    def post(who):
+        return app.test_client().post(f"/t/oost/survey/{survey.tokens[who]}/answers.json", json=body).status_code
+
+    with ThreadPoolExecutor(len(PEOPLE)) as pool:
+        assert list(pool.map(post, PEOPLE)) == [201] * len(PEOPLE)
+    mixed, waiting = _count(make, survey, Response), _count(make, survey, PooledAnswer)
+    assert mixed + waiting == len(PEOPLE)
+    assert mixed in (0, 6, 7)  # k is 6 for this wave: never fewer than k leave the pool at once
+    with make.session(survey.id) as db:
+        assert sum(i.answered for i in db.scalars(select(SurveyInvitation))) == len(PEOPLE)
+        service.close_wave(db, db.get(Wave, survey.wave_id))
+    assert _count(make, survey, Response) == len(PEOPLE) and _count(make, survey, PooledAnswer) == 0
+
+
+def test_an_answer_sent_while_the_wave_closes_is_refused_cleanly(app, make, survey, database):
+    results: list[int] = []
+    with make.session(survey.id) as db:
+        service.close_wave(db, db.get(Wave, survey.wave_id))  # not yet committed: holds the wave's row
+        thread = _post_in_thread(app, f"/t/oost/survey/{survey.tokens['anna']}/answers.json",
+                                 {"answers": _json_answers(survey)}, results)
+        _wait_until_blocked(database, 1)
+    thread.join(30)
+    assert results == [409]
+    assert not _invitation(make, survey, "anna")["answered"]
+    assert _count(make, survey, PooledAnswer) + _count(make, survey, Response) == 0
+
+
+def test_a_wave_closed_while_an_answer_is_being_taken_in_still_mixes_that_answer(app, make, survey, database):
+    import threading
+
+    from saas.surveys import intake
+
+    with app.app_context(), database.Session() as db:
+        from tenants.scoping import set_scope
+
+        set_scope(db, tenant_id=survey.id)
+        intake.submit_by_token(db, db.get(Tenant, survey.id), survey.tokens["bram"], _json_answers(survey), {},
+                               date.today())  # taken in, not yet committed
+
+        def close():
+            with make.session(survey.id) as other:
+                service.close_wave(other, other.get(Wave, survey.wave_id))
+
+        closing = threading.Thread(target=close)
+        closing.start()
+        _wait_until_blocked(database, 1)  # the close waits for the answer being taken in
+        db.commit()
+    closing.join(30)
+    assert _count(make, survey, PooledAnswer) == 0 and _count(make, survey, Response) == 1
 
 
 # ---- language ------------------------------------------------------------------------------

@@ -222,3 +222,56 @@ def _rows(owner_engine, tables):
     with owner_engine.connect() as conn:
         conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
         return {name: conn.execute(text(f"SELECT * FROM {name} ORDER BY 1")).all() for name in tables}
+
+
+def test_answers_sent_as_json_cannot_be_traced_to_who_sent_them(app, make, wave, owner_engine, caplog):
+    """The same proof for the API's one-request submission (saas.surveys.intake), its fast path."""
+    from saas.models import metadata
+
+    caplog.set_level(logging.DEBUG)
+    order = KNOWN + [f"other{n}" for n in range(17)]  # twenty answers: four groups of k = 5
+    with make.session(wave.id) as db:
+        keys = list(db.get(Wave, wave.wave_id).value_keys)
+        people = {m.user.email.split("@")[0]: (m.id, m.user_id, m.user.email, m.user.name)
+                  for m in db.scalars(select(Membership))}
+    untouched = [t.name for t in metadata.sorted_tables
+                 if t.name not in ("survey_invitations", "survey_answer_pool", "survey_responses")]
+    before = _rows(owner_engine, untouched)
+
+    api = app.test_client()
+    for who in order:
+        response = api.post(f"/t/oost/survey/{wave.tokens[who]}/answers.json",
+                            json={"answers": _values_of(who, _Keys(keys)), "attributes": {}})
+        assert response.status_code == 201, response.get_json()
+        assert "Set-Cookie" not in response.headers
+
+    assert _rows(owner_engine, untouched) == before
+    with owner_engine.connect() as conn:
+        conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+        responses = conn.execute(text("SELECT * FROM survey_responses")).mappings().all()
+        by_id = [_who(r["answers"], keys) for r in
+                 conn.execute(text("SELECT answers FROM survey_responses ORDER BY id")).mappings()]
+        invitations = conn.execute(text("SELECT * FROM survey_invitations")).mappings().all()
+        pool = conn.execute(text("SELECT count(*) FROM survey_answer_pool")).scalar()
+    physical = [_who(r["answers"], keys) for r in responses]
+    assert sorted(physical) == sorted(order) and pool == 0  # every answer is in, mixed k at a time
+    assert physical != order and by_id != order
+    assert {r["submitted_on"] for r in responses} == {date.today()}
+    assert all(len(r["id"]) == 32 and int(r["id"], 16) >= 0 and not r["id"].isdigit() for r in responses)
+    assert len({r["id"] for r in responses}) == len(order)
+    traces = {wave.tokens[who] for who in order} | {str(v) for who in order for v in people[who]}
+    for response in responses:
+        stored = " ".join(str(value) for value in response.values() if not isinstance(value, int))
+        assert not any(trace in stored for trace in traces if not trace.isdigit()), response
+    assert sum(i["answered"] for i in invitations) == len(order)
+    assert all(i["draft"] is None for i in invitations)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for who in order:
+        assert wave.tokens[who] not in logged and f"{who}@oost.example" not in logged
+
+
+class _Keys:
+    """Stands in for a wave where `_values_of` only needs its value keys."""
+
+    def __init__(self, keys):
+        self.value_keys = keys

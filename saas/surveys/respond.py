@@ -25,12 +25,13 @@ from flask_babel import format_date, get_locale, gettext as _, lazy_gettext as _
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from saas.db import session
 from saas.errors import DomainError, TITLES, problem
 from saas.extensions import csrf
 from saas.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from saas.surveys import answering, invitations, service
+from saas.surveys import answering, intake, invitations, service
 from saas.surveys.catalogue import values_for_wave
 from saas.surveys.instruments import (
     CONTRACT_GROUP_TITLES, DIMENSIONS, LIKERT_LABELS, MAX_PICKS, POINTS_PER_DIMENSION, TYPES, VALUE_LIST_PROMPTS,
@@ -107,21 +108,31 @@ def personal_thanks(wave_id: int):
 @public_in_tenant
 @csrf.exempt  # the token in the URL authenticates this request, not a cookie: there is nothing to forge
 def submit_json(survey_token: str):
-    """For API clients: the whole survey in one request; 201, or a JSON problem (400, 404, 409)."""
+    """For API clients: the whole survey in one request; 201, or a JSON problem (400, 404, 409).
+
+    The hot path of submission (issue 5 §9): see saas.surveys.intake for how it keeps to two
+    statements in most requests.
+    """
     db = session()
-    found = service.invitation_and_wave(db, survey_token)
-    if found is None:
-        return problem(404, _("This survey link is not known."))
-    invitation, wave = found
-    answers, attributes = answering.parse_json_submission(request.get_json(silent=True))
     try:
-        service.submit(db, wave, invitation, answers, attributes, date.today())
+        answers, attributes = answering.parse_json_submission(request.get_json(silent=True))
+    except answering.BadSubmission:
+        if service.invitation_for_token(db, survey_token) is None:  # an unknown link is a 404 whatever was sent
+            return problem(404, _("This survey link is not known."))
+        raise
+    try:
+        intake.submit_by_token(db, g.tenant, survey_token, answers, attributes, date.today())
+    except intake.UnknownLink:
+        db.rollback()
+        return problem(404, _("This survey link is not known."))
     except service.InvalidAnswer as error:
         db.rollback()
         return _problem_json(400, error.message, part=error.field, code=error.code)
-    _release(db, wave)
+    except IntegrityError:  # as the app's handler answers, but without logging the path: it holds the token
+        db.rollback()
+        return problem(409, _("Someone did the same at the same moment. Please reload the page and try again."))
     db.commit()
-    return jsonify(status="received"), 201
+    return current_app.response_class(b'{"status":"received"}\n', status=201, mimetype="application/json")
 
 
 # ---- signed in: the surveys a member is invited to ----------------------------------------

@@ -6,9 +6,12 @@ import secrets
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 
+from billing.entitlements import require_writable
 from saas.errors import DomainError
+from tenants.scoping import current_tenant_id
 from tenants.service import hash_token
 from saas.surveys.models import (
     GROUPINGS, INSTRUMENTS, TENURE_BANDS, PooledAnswer, Response, SurveyInvitation, Wave, WorksCouncilConsent,
@@ -45,6 +48,7 @@ def create_wave(db, *, name: str, value_keys: list[str] | None = None, instrumen
                 programme_id: int | None = None, series_label: str = "", opens_on: date | None = None,
                 closes_on: date | None = None, audience_legacy_org_ids=(), audience_team_ids=(),
                 questions=()) -> Wave:
+    require_writable(db)  # billing: a read-only tenant creates no new waves
     if not name.strip():
         raise DomainError(_l("Please enter a name."), field="name")
     unknown = set(instruments) - set(INSTRUMENTS) or set(groupings) - set(GROUPINGS)
@@ -145,6 +149,10 @@ def close_wave(db, wave: Wave) -> None:
     if wave.status != "open":
         raise DomainError(_l("Only an open wave can be closed."))
     wave.status = "closed"
+    # Flushed before the release: the update waits for submissions that are taking in an answer
+    # (they hold the wave row FOR SHARE, see intake), so the release below sees their answers, and
+    # later submissions find the wave closed. Nothing is left in the pool of a closed wave.
+    db.flush()
     release_answers(db, wave, batch_size=1)  # whatever waits in the pool is mixed in now
 
 
@@ -247,8 +255,18 @@ def submit(db, wave: Wave, invitation: SurveyInvitation | None, answers: dict, a
         raise AlreadyAnswered()
     answers = clean_answers(wave, answers)
     attributes = _clean_attributes(db, wave, attributes)
+    # The wave row FOR SHARE: a close waits for this answer, or this answer for the close (see close_wave).
+    if db.scalar(select(Wave.id).where(Wave.id == wave.id, Wave.status == "open").with_for_update(read=True)) is None:
+        raise WaveNotOpen()
     if invitation is not None:
-        invitation.answered, invitation.draft = True, None
+        # Only if not answered yet, in the database: of two requests with one token, one wins.
+        claimed = db.execute(update(SurveyInvitation)
+                             .where(SurveyInvitation.id == invitation.id, SurveyInvitation.answered.is_(False))
+                             .values(answered=True, draft=None).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            raise AlreadyAnswered()
+        set_committed_value(invitation, "answered", True)
+        set_committed_value(invitation, "draft", None)
     db.add(PooledAnswer(id=secrets.token_hex(16), wave_id=wave.id,
                         payload={"answers": answers, "day": today.isoformat(), **attributes}))
     db.flush()
@@ -257,37 +275,97 @@ def submit(db, wave: Wave, invitation: SurveyInvitation | None, answers: dict, a
 def release_when_k_wait(db, tenant, wave: Wave) -> int:
     """After a submission: mix the pool into the responses once k answers wait in it.
 
-    The wave's k is looked up only once at least 5 (the smallest k) wait: most submissions skip it.
+    The pool is counted first, without a lock, and the wave's k looked up only once at least 5 (the
+    smallest k) wait: most submissions stop there.
     """
-    pooled = _locked_pool(db, wave)
-    if len(pooled) < 5 or len(pooled) < min_group_size(db, tenant, wave):
+    waiting = db.scalar(select(func.count()).select_from(PooledAnswer).where(PooledAnswer.wave_id == wave.id)) or 0
+    if waiting < SMALLEST_K:
         return 0
-    return _mix_into_responses(db, wave, pooled)
+    k = min_group_size(db, tenant, wave)
+    if waiting < k:
+        return 0
+    return release_pool(db, wave.id, k, wait=False)
 
 
 def release_answers(db, wave: Wave, batch_size: int) -> int:
     """Move the pool into the responses in random order once `batch_size` answers wait."""
-    pooled = _locked_pool(db, wave)
-    if not pooled or len(pooled) < batch_size:
+    return release_pool(db, wave.id, max(1, batch_size), wait=True)
+
+
+POOL_LOCK_SPACE = 0x4B50  # first key of the advisory lock per wave pool ("KP"); the second is the wave id
+SMALLEST_K = 5
+
+
+def release_pool(db, wave_id: int, at_least: int, *, wait: bool) -> int:
+    """Move the wave's whole pool into the responses in random order, if at least `at_least` wait.
+
+    Every release takes the wave's pool lock first, so two releases never split one pool into
+    groups smaller than k. With wait=False a release that finds the lock taken is skipped: the
+    holder is mixing, and what arrives later is mixed by a later submission or when the wave
+    closes. Returns how many answers were moved.
+    """
+    if not lock_pool(db, wave_id, wait=wait):
         return 0
-    return _mix_into_responses(db, wave, pooled)
+    if db.get_bind().dialect.name == "postgresql":
+        # One statement; under the lock every pooled row it sees is still there to delete.
+        return db.execute(_MIX_POOL, {"tenant": current_tenant_id(db), "wave": wave_id, "at_least": at_least}).rowcount
+    pooled = list(db.scalars(select(PooledAnswer).where(PooledAnswer.wave_id == wave_id).with_for_update()))
+    if not pooled or len(pooled) < at_least:
+        return 0
+    return _mix_into_responses(db, wave_id, pooled)
 
 
-def _locked_pool(db, wave: Wave) -> list[PooledAnswer]:
-    return list(db.scalars(select(PooledAnswer).where(PooledAnswer.wave_id == wave.id).with_for_update()))
+def lock_pool(db, wave_id: int, *, wait: bool = True) -> bool:
+    """Take the wave's pool lock until the transaction ends (PostgreSQL; SQLite writes one at a time)."""
+    if db.get_bind().dialect.name != "postgresql":
+        return True
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    got = db.execute(text(f"SELECT {function}(:space, :wave)"), {"space": POOL_LOCK_SPACE, "wave": wave_id}).scalar()
+    return wait or bool(got)
 
 
-def _mix_into_responses(db, wave: Wave, pooled: list[PooledAnswer]) -> int:
+def _mix_into_responses(db, wave_id: int, pooled: list[PooledAnswer]) -> int:
+    """The same as _MIX_POOL, for SQLite."""
+    from saas.programme.models import Team
+    from tenants.models import LegacyOrganisation
+
+    def still_there(model, key):  # removed while the answer waited: left out, the answer kept
+        return key if key is not None and db.get(model, key) is not None else None
+
     _shuffle(pooled)
     for item in pooled:
         payload = item.payload
-        db.add(Response(id=secrets.token_hex(16), wave_id=wave.id, legacy_org_id=payload.get("legacy_org_id"),
-                        team_id=payload.get("team_id"), tenure_band=payload.get("tenure_band"),
+        db.add(Response(id=secrets.token_hex(16), wave_id=wave_id,
+                        legacy_org_id=still_there(LegacyOrganisation, payload.get("legacy_org_id")),
+                        team_id=still_there(Team, payload.get("team_id")), tenure_band=payload.get("tenure_band"),
                         submitted_on=date.fromisoformat(payload["day"]), answers=payload["answers"]))
         db.flush()  # one insert at a time, in the shuffled order
     db.execute(delete(PooledAnswer).where(PooledAnswer.id.in_([p.id for p in pooled]))
                .execution_options(synchronize_session=False))
     return len(pooled)
+
+
+# The pool of one wave, moved into the responses in one statement, only if at least :at_least wait
+# (the count and the delete read the same snapshot). Inserted in the order of a random UUID
+# (gen_random_uuid draws from pg_strong_random), each with a random id of 32 hex digits like
+# secrets.token_hex(16), and only the day. An organisation or team removed while the answer waited
+# is left out rather than blocking every later release (the answer itself is kept). The tenant is
+# the session's scope (set from the URL by the guard); row-level security checks the same.
+_MIX_POOL = text("""
+WITH moved AS (
+    DELETE FROM survey_answer_pool
+    WHERE tenant_id = :tenant AND wave_id = :wave
+      AND (SELECT count(*) FROM survey_answer_pool WHERE tenant_id = :tenant AND wave_id = :wave) >= :at_least
+    RETURNING payload
+)
+INSERT INTO survey_responses (id, tenant_id, wave_id, legacy_org_id, team_id, tenure_band, submitted_on, answers)
+SELECT replace(CAST(gen_random_uuid() AS text), '-', ''), :tenant, :wave, o.id, t.id,
+       payload ->> 'tenure_band', CAST(payload ->> 'day' AS date), payload -> 'answers'
+FROM moved
+LEFT JOIN legacy_organisations o ON o.tenant_id = :tenant AND o.id = CAST(payload ->> 'legacy_org_id' AS integer)
+LEFT JOIN teams t ON t.tenant_id = :tenant AND t.id = CAST(payload ->> 'team_id' AS integer)
+ORDER BY gen_random_uuid()
+""")
 
 
 def enable_open_link(db, wave: Wave) -> str:
@@ -317,13 +395,23 @@ def _clean_attributes(db, wave: Wave, attributes: dict) -> dict:
     from saas.programme.models import Team
     from tenants.models import LegacyOrganisation
 
+    def exists(model, grouping: str, key: str) -> bool:
+        asked = grouping in wave.groupings and attributes.get(key) is not None
+        return asked and db.get(model, attributes[key]) is not None
+
+    return check_attributes(wave, attributes, org_exists=exists(LegacyOrganisation, "legacy_org", "legacy_org_id"),
+                            team_exists=exists(Team, "team", "team_id"))
+
+
+def check_attributes(wave, attributes: dict, *, org_exists: bool, team_exists: bool) -> dict:
+    """The grouping attributes this wave asks, given whether the organisation and team exist."""
     clean = {}
     if "legacy_org" in wave.groupings and attributes.get("legacy_org_id") is not None:
-        if db.get(LegacyOrganisation, attributes["legacy_org_id"]) is None:
+        if not org_exists:
             raise DomainError(_l("Choose one of the listed organisations."), field="legacy_org_id")
         clean["legacy_org_id"] = attributes["legacy_org_id"]
     if "team" in wave.groupings and attributes.get("team_id") is not None:
-        if db.get(Team, attributes["team_id"]) is None:
+        if not team_exists:
             raise DomainError(_l("Choose one of the listed teams."), field="team_id")
         clean["team_id"] = attributes["team_id"]
     if "tenure" in wave.groupings and attributes.get("tenure_band") is not None:
