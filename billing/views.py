@@ -1,10 +1,383 @@
 """Billing pages (issue 8): the tenant's billing page, and the platform-level pages (Stripe webhook,
-consultancy sign-up, consultant dashboard)."""
+consultancy sign-up, the consultancy's account and clients, the consultant dashboard).
+
+Views validate a form, call one service function, commit, flash, redirect. The consultancy pages
+are outside any tenant: they find the signed-in user's own consultancy and answer 404 to anyone
+else, so they never show another account's data.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime
 
-from tenants.guards import tenant_blueprint
+import stripe
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date, gettext as _, ngettext
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from billing import consultancy, entitlements, service, stripe_api
+from billing.forms import ArchiveForm, ClientForm, ConsultancyForm, ConsultantForm
+from billing.models import ORGANISATION, OWNER, BillingEvent
+from billing.plans import plan_for
+from saas.db import session, utcnow
+from saas.programme.service import PHASE_LABELS
+from saas.errors import DomainError, problem
+from saas.extensions import csrf
+from saas.forms import show_domain_error
+from tenants.forms import ActionForm
+from tenants.guards import requires, tenant_blueprint
+from tenants.models import Role
+
+log = logging.getLogger(__name__)
 
 bp = tenant_blueprint("billing", __name__, "/billing")
 public = Blueprint("billing_public", __name__, url_prefix="/billing")
+
+
+def _settings():
+    return current_app.config["KOERS"]
+
+
+# ---- the tenant's billing page --------------------------------------------------------------
+
+@bp.route("/")
+@requires(Role.ADMIN)
+def page():
+    db, settings = session(), _settings()
+    account = service.account_of_tenant(db, g.tenant)
+    invoice, invoice_unavailable = _next_invoice(account, settings)
+    return render_template(
+        "billing/tenant.html", settings=settings, account=account,
+        plan=plan_for(account.kind if account else ORGANISATION, settings),
+        entitlement=entitlements.tenant_entitlement(db, g.tenant, settings=settings),
+        invoice=invoice, invoice_unavailable=invoice_unavailable, action_form=ActionForm(),
+        subscribed=account is not None and service.has_ongoing_subscription(account),
+        returned=request.args.get("checkout") == "done",
+    )
+
+
+@bp.route("/checkout", methods=["POST"])
+@requires(Role.ADMIN)
+def checkout():
+    db, settings = session(), _settings()
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("billing.page"))
+    try:
+        account = service.organisation_account(db, g.tenant, current_user, settings)
+        url = service.start_checkout(
+            db, account, settings=settings, email=current_user.email,
+            success_url=settings.base_url + url_for("billing.page", checkout="done"),
+            cancel_url=settings.base_url + url_for("billing.page"),
+        )
+    except DomainError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("billing.page"))
+    db.commit()
+    return redirect(url, 303)
+
+
+@bp.route("/portal", methods=["POST"])
+@requires(Role.ADMIN)
+def portal():
+    db, settings = session(), _settings()
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("billing.page"))
+    account = service.account_of_tenant(db, g.tenant)
+    try:
+        if account is None:
+            raise service.NoCustomer()
+        if account.is_consultancy:
+            raise service.ManagedByConsultancy()
+        url = service.open_portal(db, account, settings=settings,
+                                  return_url=settings.base_url + url_for("billing.page"))
+    except DomainError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("billing.page"))
+    return redirect(url, 303)
+
+
+# ---- the Stripe webhook ---------------------------------------------------------------------
+
+@public.route("/webhook", methods=["POST"])
+@csrf.exempt
+def webhook():
+    """Stripe's events: signature checked on the raw body, recorded by id and applied in one transaction."""
+    settings = _settings()
+    if not settings.billing_enabled or not settings.stripe_webhook_secret:
+        abort(404)
+    payload = request.get_data(cache=False)
+    try:
+        event = stripe_api.construct_event(settings, payload, request.headers.get("Stripe-Signature", ""))
+    except (ValueError, stripe.SignatureVerificationError):
+        return problem(400, _("The signature of this event could not be verified."))
+    if not isinstance(event.get("id"), str) or len(event["id"]) > 255:
+        return problem(400)
+    db = session()
+    try:
+        outcome = service.handle_event(db, event, settings=settings)
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        if db.get(BillingEvent, event["id"]) is None:
+            raise  # not a second delivery of the event: a real error, and Stripe delivers it again
+        outcome = "duplicate"  # the same event, delivered twice at the same moment: the other one applied it
+    except stripe_api.StripeUnavailable:
+        db.rollback()  # nothing recorded: Stripe delivers the event again later
+        log.warning("stripe event %s not applied: Stripe could not be reached; it will be delivered again",
+                    event["id"])
+        return jsonify({"received": False, "retry": True}), 503
+    return jsonify({"received": True, "outcome": outcome})
+
+
+# ---- the consultancy ------------------------------------------------------------------------
+
+@public.route("/consultancy")
+@login_required
+def dashboard():
+    """The consultant's clients on one page: phase, participation, comparison; a link into each."""
+    db, settings = session(), _settings()
+    person = consultancy.membership_of(db, current_user)
+    if person is None:
+        return redirect(url_for("billing_public.sign_up"))
+    database = current_app.extensions["koers.db"]
+    summaries = [consultancy.client_summary(database, tenant, link, settings=settings)
+                 for tenant, link in consultancy.consultant_clients(db, current_user)]
+    return render_template(
+        "billing/dashboard.html", account=person.account, is_owner=person.role == OWNER,
+        active=[s for s in summaries if not s.archived], archived=[s for s in summaries if s.archived],
+        phase_labels=PHASE_LABELS,
+    )
+
+
+@public.route("/consultancy/new", methods=["GET", "POST"])
+@login_required
+def sign_up():
+    db, settings = session(), _settings()
+    if consultancy.membership_of(db, current_user) is not None:
+        return redirect(url_for("billing_public.dashboard"))
+    form = ConsultancyForm()
+    if form.validate_on_submit():
+        try:
+            account = consultancy.sign_up(db, current_user, name=form.name.data, settings=settings)
+        except DomainError as error:
+            db.rollback()
+            show_domain_error(form, error)
+        else:
+            db.commit()
+            flash(_("%(name)s is ready. Create your first client.", name=account.name), "success")
+            return redirect(url_for("billing_public.new_client"))
+    return render_template("billing/sign_up.html", form=form, settings=settings)
+
+
+@public.route("/consultancy/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The owner's page: plan, state, next invoice, clients (archive, restore) and consultants."""
+    db, settings = session(), _settings()
+    account = _owned_account()
+    form = ConsultantForm()
+    if form.validate_on_submit():
+        try:
+            person = consultancy.add_consultant(db, account, email=form.email.data)
+        except DomainError as error:
+            db.rollback()
+            show_domain_error(form, error)
+            account = _owned_account()
+        else:
+            db.commit()
+            flash(_("%(name)s is now one of your consultants, in every client.", name=person.user.name), "success")
+            return redirect(url_for("billing_public.account"))
+    invoice, invoice_unavailable = _next_invoice(account, settings)
+    return render_template(
+        "billing/account.html", account=account, settings=settings, form=form, action_form=ActionForm(),
+        archive_form=ArchiveForm(), plan=plan_for(account.kind, settings),
+        entitlement=entitlements.account_entitlement(account, settings=settings),
+        clients=consultancy.clients(db, account), people=consultancy.people(db, account),
+        active_count=service.active_client_count(db, account), invoice=invoice,
+        invoice_unavailable=invoice_unavailable, subscribed=service.has_ongoing_subscription(account),
+        returned=request.args.get("checkout") == "done",
+    )
+
+
+@public.route("/consultancy/clients/new", methods=["GET", "POST"])
+@login_required
+def new_client():
+    db, settings = session(), _settings()
+    account = _owned_account()
+    form = ClientForm()
+    if form.validate_on_submit():
+        try:
+            tenant = consultancy.create_client(
+                db, account, current_user, name=form.name.data, slug=form.slug.data, country=form.country.data,
+                language=form.language.data, admin_email=form.admin_email.data, settings=settings)
+        except DomainError as error:
+            db.rollback()
+            show_domain_error(form, error)
+        else:
+            db.commit()
+            flash(_("%(name)s has been created; its administrator has been invited.", name=tenant.name), "success")
+            return redirect(url_for("billing_public.account"))
+    return render_template("billing/new_client.html", form=form, account=account)
+
+
+@public.route("/consultancy/clients/<int:tenant_id>/archive", methods=["POST"])
+@login_required
+def archive_client(tenant_id: int):
+    db = session()
+    account = _owned_account()
+    form = ArchiveForm()
+    if not form.validate_on_submit():
+        flash(_("Tick the box to confirm that you want to archive the client."), "error")
+        return redirect(url_for("billing_public.account"))
+    link = consultancy.archive_client(db, account, tenant_id) or abort(404)
+    db.commit()
+    flash(_("The client has been archived. It stays readable, and no longer counts for the subscription."),
+          "success")
+    return redirect(url_for("billing_public.account"))
+
+
+@public.route("/consultancy/clients/<int:tenant_id>/restore", methods=["POST"])
+@login_required
+def restore_client(tenant_id: int):
+    db = session()
+    account = _owned_account()
+    if ActionForm().validate_on_submit():
+        try:
+            link = consultancy.restore_client(db, account, tenant_id, settings=_settings()) or abort(404)
+        except DomainError as error:
+            db.rollback()
+            flash(error.message, "error")
+        else:
+            db.commit()
+            if link.archived_at is None:
+                flash(_("The client has been restored and counts for the subscription again."), "success")
+    return redirect(url_for("billing_public.account"))
+
+
+@public.route("/consultancy/checkout", methods=["POST"])
+@login_required
+def consultancy_checkout():
+    db, settings = session(), _settings()
+    account = _owned_account()
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("billing_public.account"))
+    try:
+        url = service.start_checkout(
+            db, account, settings=settings, email=current_user.email,
+            success_url=settings.base_url + url_for("billing_public.account", checkout="done"),
+            cancel_url=settings.base_url + url_for("billing_public.account"),
+        )
+    except DomainError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("billing_public.account"))
+    db.commit()
+    return redirect(url, 303)
+
+
+@public.route("/consultancy/portal", methods=["POST"])
+@login_required
+def consultancy_portal():
+    db, settings = session(), _settings()
+    account = _owned_account()
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("billing_public.account"))
+    try:
+        url = service.open_portal(db, account, settings=settings,
+                                  return_url=settings.base_url + url_for("billing_public.account"))
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("billing_public.account"))
+    return redirect(url, 303)
+
+
+def _owned_account():
+    person = consultancy.membership_of(session(), current_user)
+    if person is None or person.role != OWNER:
+        abort(404)
+    return person.account
+
+
+def _next_invoice(account, settings):
+    """(next invoice or None, whether Stripe could not be asked)."""
+    if account is None:
+        return None, False
+    try:
+        return service.next_invoice(account, settings), False
+    except stripe_api.StripeUnavailable:
+        return None, True
+
+
+# ---- the banner on every tenant page ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Notice:
+    tone: str  # "warning" or "blocked"
+    title: str
+    message: str
+    advice: str
+    action_url: str | None = None
+    action_label: str | None = None
+
+
+@public.app_context_processor
+def _billing_template_globals():
+    return {"billing_notice": billing_notice}
+
+
+def billing_notice() -> Notice | None:
+    """What the banner says on a tenant page: the account's state and what to do; None when all is well."""
+    tenant, membership = g.get("tenant"), g.get("membership")
+    if tenant is None or membership is None:
+        return None
+    if "billing_notice" not in g:
+        try:
+            g.billing_notice = _notice(session(), tenant, membership)
+        except SQLAlchemyError:  # a page must still render when the database has just failed it
+            log.warning("billing banner left out", exc_info=True)
+            g.billing_notice = None
+    return g.billing_notice
+
+
+def _notice(db, tenant, membership) -> Notice | None:
+    entitlement = entitlements.tenant_entitlement(db, tenant)
+    state, until = entitlement.state, entitlement.until
+    if state == entitlements.ACTIVE:
+        return None
+    account = entitlement.account
+    person = consultancy.membership_of(db, current_user) if account is not None and account.is_consultancy else None
+    owner = person is not None and person.account_id == account.id and person.role == OWNER
+    if state == entitlements.ARCHIVED:
+        advice = _("Ask your consultancy to restore it if you need to add new things.")
+    elif account is not None and account.is_consultancy:
+        advice = _("The consultancy %(name)s manages the subscription.", name=account.name)
+    else:
+        advice = _("Ask an administrator of %(name)s to see to the subscription.", name=tenant.name)
+    url = label = None
+    if owner:
+        url, label = url_for("billing_public.account"), _("Go to the consultancy's billing page")
+    elif "admin" in membership.roles and not (account is not None and account.is_consultancy):
+        url, label = url_for("billing.page"), _("Go to the billing page")
+    if state == entitlements.TRIALING:
+        days = max(0, math.ceil((until - utcnow()).total_seconds() / 86400)) if until else 0
+        message = ngettext("The free trial ends in %(num)d day, on %(date)s.",
+                           "The free trial ends in %(num)d days, on %(date)s.", days, date=_day(until)) \
+            if until else _("This organisation is on a free trial.")
+        return Notice("warning", _("Free trial"), message, advice, url, label)
+    if state == entitlements.PAST_DUE and entitlement.writable:
+        message = _("The last payment did not go through. Everything keeps working until %(date)s; after that "
+                    "this organisation becomes read-only until it is paid.", date=_day(until))
+        return Notice("warning", _("Payment overdue"), message, advice, url, label)
+    titles = {entitlements.PAST_DUE: _("Payment overdue: read-only"), entitlements.CANCELED: _("Subscription ended"),
+              entitlements.TRIAL_ENDED: _("Trial ended"), entitlements.ARCHIVED: _("Archived")}
+    return Notice("blocked", titles.get(state, _("Read-only")), str(entitlements.MESSAGES.get(state, "")),
+                  advice, url, label)
+
+
+def _day(moment: datetime | None) -> str:
+    return format_date(moment, "long") if moment else ""

@@ -42,7 +42,21 @@ class Settings:
     dev_outbox: bool = True
     login_rate_limit: str = "10 per minute"
     invitation_days: int = 14
+    # Billing (billing/): off when no Stripe secret key is set; then every tenant is active.
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_price_organisation: str = ""
+    stripe_price_consultancy_client: str = ""
+    stripe_portal_configuration: str = ""
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_webhook_tolerance: int = 300
+    billing_trial_days: int = 14
+    billing_grace_days: int = 7
     extra: dict = field(default_factory=dict)
+
+    @property
+    def billing_enabled(self) -> bool:
+        return bool(self.stripe_secret_key)
 
     @property
     def production(self) -> bool:
@@ -76,6 +90,15 @@ class Settings:
             mail_from=os.environ.get("MAIL_FROM", "Koers <no-reply@koers.example.org>"),
             dev_outbox=_flag("KOERS_DEV_OUTBOX", env == "development"),
             login_rate_limit=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+            stripe_secret_key=os.environ.get("STRIPE_SECRET_KEY", ""),
+            stripe_webhook_secret=os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+            stripe_price_organisation=os.environ.get("STRIPE_PRICE_ORGANISATION", ""),
+            stripe_price_consultancy_client=os.environ.get("STRIPE_PRICE_CONSULTANCY_CLIENT", ""),
+            stripe_portal_configuration=os.environ.get("STRIPE_PORTAL_CONFIGURATION", ""),
+            stripe_api_base=os.environ.get("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/"),
+            stripe_webhook_tolerance=int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE", "300")),
+            billing_trial_days=int(os.environ.get("BILLING_TRIAL_DAYS", "14")),
+            billing_grace_days=int(os.environ.get("BILLING_GRACE_DAYS", "7")),
         )
 
 

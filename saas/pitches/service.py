@@ -10,6 +10,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
+from billing.entitlements import require_writable
 from saas.db import utcnow
 from saas.errors import Conflict, DomainError
 from saas.pitches.models import SECTIONS, Pitch, PitchAttachment, PitchEvent, PitchRevision, PitchSection, Review
@@ -120,6 +121,7 @@ def start_pitch(db, team: Team, membership, title: str) -> Pitch:
     existing = pitch_of_team(db, team)
     if existing is not None:
         return existing
+    require_writable(db)  # billing: a read-only tenant starts no new pitches
     pitch = Pitch(team_id=team.id, title=title.strip())
     pitch.sections = [PitchSection(key=key, text="", version=0) for key in SECTIONS]
     db.add(pitch)

@@ -10,6 +10,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from billing.entitlements import require_writable
 from saas.errors import DomainError
 from saas.programme.models import (
     CLOSED, PHASES, Programme, ProgrammePhase, Sponsor, Supporter, Team, TeamMember, Theme,
@@ -129,6 +130,7 @@ def save_theme(db, programme: Programme, theme: Theme | None, *, title: str, pro
     if db.scalar(clash):
         raise NameTaken(field="title")
     if theme is None:
+        require_writable(db)  # billing: a read-only tenant adds no new themes
         theme = Theme(programme_id=programme.id)
         db.add(theme)
     theme.title, theme.problem, theme.why_it_matters = title, problem.strip(), why_it_matters.strip()
@@ -217,6 +219,7 @@ def get_team(db, team_id: int) -> Team | None:
 def propose_team(db, programme: Programme, theme: Theme, membership: Membership, *, name: str,
                  goal: str) -> Team:
     """A supporter proposes a team under the theme and becomes its first member and lead."""
+    require_writable(db)  # billing: a read-only tenant adds no new teams
     _check_phase_allows_teams(programme)
     name = name.strip()
     if db.scalar(select(Team.id).where(Team.theme_id == theme.id, func.lower(Team.name) == name.lower())):

@@ -1,0 +1,163 @@
+"""What a tenant may do, given what its billing account pays for (DESIGN.md §6).
+
+    trialing (14 days) → active → past_due (7 days' grace with full use, then read-only) → canceled
+
+Read-only means: no new themes, teams, pitches, waves or clients; everything already there stays,
+readable and exportable, and nothing is ever deleted. The services that create those things call
+`require_writable` (enforcement lives in the services, not only in the pages); the banner on every
+tenant page shows the same `Entitlement`.
+
+Each function takes `now`, so tests move time by passing it, with nothing patched. With billing off
+(no Stripe key) every tenant is active. An archived client is read-only whatever the billing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from billing.models import BillingAccount, TenantBilling
+from saas.db import utcnow
+from saas.errors import DomainError
+
+TRIALING = "trialing"
+ACTIVE = "active"
+PAST_DUE = "past_due"
+CANCELED = "canceled"
+TRIAL_ENDED = "trial_ended"  # our own trial ran out before anyone subscribed
+ARCHIVED = "archived"  # a consultancy's client that it archived
+
+# Stripe statuses that are a subscription at all; `incomplete` ones never started (the first
+# payment did not go through), so for those our own trial clock still decides.
+LIVE_STATUSES = {"trialing", "active", "past_due", "unpaid", "paused", "canceled"}
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    state: str
+    writable: bool
+    until: datetime | None = None  # when the trial or the grace period ends
+    account: BillingAccount | None = None
+    billing_enabled: bool = True
+
+    @property
+    def export_allowed(self) -> bool:
+        return True  # in every state: reading and exporting are never taken away
+
+    @property
+    def in_grace(self) -> bool:
+        return self.state == PAST_DUE and self.writable
+
+
+class ReadOnly(DomainError):
+    status = 403
+    default_message = _l("This organisation is read-only just now, so nothing new can be added. Everything "
+                         "already here stays readable and can be exported.")
+
+
+MESSAGES = {
+    ARCHIVED: _l("This organisation has been archived by its consultancy and is read-only: nothing new can be "
+                 "added. Everything already here stays readable and can be exported."),
+    TRIAL_ENDED: _l("The free trial has ended, so this organisation is read-only until it subscribes: nothing "
+                    "new can be added. Everything already here stays readable and can be exported."),
+    PAST_DUE: _l("The payment is overdue and the grace period has ended, so this organisation is read-only "
+                 "until it is paid: nothing new can be added. Everything already here stays readable and can "
+                 "be exported."),
+    CANCELED: _l("The subscription has ended, so this organisation is read-only: nothing new can be added. "
+                 "Everything already here stays readable and can be exported."),
+}
+
+
+def require_writable(db, tenant=None, *, now: datetime | None = None, settings=None) -> None:
+    """Raise ReadOnly unless the tenant (default: the session's tenant) may add new things."""
+    if tenant is None:
+        from tenants.models import Tenant
+        from tenants.scoping import current_tenant_id
+
+        tenant_id = current_tenant_id(db)
+        tenant = db.get(Tenant, tenant_id) if tenant_id is not None else None
+        if tenant is None:
+            return  # not inside a tenant: nothing a tenant pays for
+    entitlement = tenant_entitlement(db, tenant, now=now, settings=settings)
+    if not entitlement.writable:
+        raise ReadOnly(MESSAGES.get(entitlement.state))
+
+
+def require_account_writable(account: BillingAccount, *, now: datetime | None = None, settings=None) -> None:
+    entitlement = account_entitlement(account, now=now, settings=settings)
+    if not entitlement.writable:
+        raise ReadOnly(CONSULTANCY_MESSAGES.get(entitlement.state))
+
+
+def tenant_entitlement(db, tenant, *, now: datetime | None = None, settings=None) -> Entitlement:
+    settings = _settings(settings)
+    now = now or utcnow()
+    link = tenant_billing(db, tenant.id)
+    account = link.account if link is not None else None
+    if link is not None and link.archived_at is not None:
+        return Entitlement(ARCHIVED, False, account=account, billing_enabled=settings.billing_enabled)
+    if not settings.billing_enabled:
+        return Entitlement(ACTIVE, True, account=account, billing_enabled=False)
+    if account is None:  # no account yet: the tenant's own trial, from the day it was made
+        return _trial(aware(tenant.created_at) + timedelta(days=settings.billing_trial_days), now, None)
+    return account_entitlement(account, now=now, settings=settings)
+
+
+def account_entitlement(account: BillingAccount, *, now: datetime | None = None, settings=None) -> Entitlement:
+    settings = _settings(settings)
+    now = now or utcnow()
+    if not settings.billing_enabled:
+        return Entitlement(ACTIVE, True, account=account, billing_enabled=False)
+    status = account.subscription_status if account.stripe_subscription_id else None
+    if status not in LIVE_STATUSES:
+        return _trial(aware(account.trial_ends_at), now, account)
+    if status == "trialing":
+        until = aware(account.subscription_trial_end) if account.subscription_trial_end else None
+        return Entitlement(TRIALING, True, until=until, account=account)
+    if status == "active":
+        return Entitlement(ACTIVE, True, account=account)
+    if status in ("past_due", "unpaid"):
+        since = aware(account.past_due_since) if account.past_due_since else now
+        until = since + timedelta(days=settings.billing_grace_days)
+        return Entitlement(PAST_DUE, now < until, until=until, account=account)
+    return Entitlement(CANCELED, False, account=account)  # canceled, paused
+
+
+def tenant_billing(db, tenant_id: int) -> TenantBilling | None:
+    """The tenant's own billing row (visible in its own scope, or across tenants when explicit)."""
+    return db.scalar(select(TenantBilling).where(TenantBilling.tenant_id == tenant_id))
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; we store UTC everywhere.
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+CONSULTANCY_MESSAGES = {
+    TRIAL_ENDED: _l("The consultancy's free trial has ended: subscribe on the billing page before adding or "
+                    "restoring clients."),
+    PAST_DUE: _l("The consultancy's payment is overdue and the grace period has ended: pay the open invoice "
+                 "before adding or restoring clients."),
+    CANCELED: _l("The consultancy's subscription has ended: subscribe again before adding or restoring clients."),
+}
+
+
+def _trial(ends_at: datetime, now: datetime, account) -> Entitlement:
+    if now < ends_at:
+        return Entitlement(TRIALING, True, until=ends_at, account=account)
+    return Entitlement(TRIAL_ENDED, False, until=ends_at, account=account)
+
+
+def _settings(settings):
+    if settings is not None:
+        return settings
+    if has_app_context():
+        return current_app.config["KOERS"]
+    from saas.config import Settings
+
+    return Settings()  # outside any app: billing off

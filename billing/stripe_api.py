@@ -1,0 +1,101 @@
+"""The only module that talks to Stripe, through the official `stripe` library.
+
+Each call goes to `settings.stripe_api_base` (Stripe itself in production, a fake on loopback in
+tests) with a client of its own settings, not the library's global state, so two apps with
+different settings in one process never mix. Network retries are left to us: a web request fails
+fast and says so, a job retries with back-off (workers.billing_jobs). Outgoing writes carry
+idempotency keys derived from our own ids (see `idempotency_key`).
+
+Every function returns plain dicts, as Stripe's JSON has them.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import stripe
+from flask_babel import lazy_gettext as _l
+
+from saas.errors import DomainError
+
+TIMEOUT_SECONDS = 15
+
+
+class StripeUnavailable(DomainError):
+    """Stripe could not be reached or answered with an error; nothing was changed on our side."""
+
+    status = 503
+    default_message = _l("The payment provider cannot be reached just now. Nothing has been changed; "
+                         "please try again in a few minutes.")
+
+
+def idempotency_key(*parts) -> str:
+    """`koers-account-12-checkout-3`: the same operation of ours always sends the same key."""
+    return "koers-" + "-".join(str(p) for p in parts)
+
+
+def create_customer(settings, *, account_id: int, name: str, email: str | None) -> dict:
+    params = {"name": name, "metadata": {"account_id": str(account_id)}}
+    if email:
+        params["email"] = email
+    return _call(settings, lambda c: c.v1.customers.create(
+        params, {"idempotency_key": idempotency_key("account", account_id, "customer")}))
+
+
+def create_checkout_session(settings, *, account_id: int, attempt: int, customer: str, price: str, quantity: int,
+                            success_url: str, cancel_url: str, trial_end: int | None) -> dict:
+    subscription_data = {"metadata": {"account_id": str(account_id)}}
+    if trial_end:
+        subscription_data["trial_end"] = trial_end
+    params = {
+        "mode": "subscription", "customer": customer, "client_reference_id": str(account_id),
+        "line_items": [{"price": price, "quantity": quantity}], "metadata": {"account_id": str(account_id)},
+        "subscription_data": subscription_data, "success_url": success_url, "cancel_url": cancel_url,
+    }
+    return _call(settings, lambda c: c.v1.checkout.sessions.create(
+        params, {"idempotency_key": idempotency_key("account", account_id, "checkout", attempt)}))
+
+
+def create_portal_session(settings, *, customer: str, return_url: str) -> dict:
+    params = {"customer": customer, "return_url": return_url}
+    if settings.stripe_portal_configuration:
+        params["configuration"] = settings.stripe_portal_configuration
+    return _call(settings, lambda c: c.v1.billing_portal.sessions.create(params))
+
+
+def retrieve_subscription(settings, subscription_id: str) -> dict:
+    return _call(settings, lambda c: c.v1.subscriptions.retrieve(subscription_id))
+
+
+def set_subscription_quantity(settings, subscription: dict, quantity: int, key: str) -> dict:
+    """Change the (single) item's quantity; Stripe prorates."""
+    item = subscription["items"]["data"][0]
+    params = {"items": [{"id": item["id"], "quantity": quantity}], "proration_behavior": "create_prorations"}
+    return _call(settings, lambda c: c.v1.subscriptions.update(subscription["id"], params,
+                                                               {"idempotency_key": key}))
+
+
+def preview_next_invoice(settings, *, customer: str, subscription: str) -> dict:
+    return _call(settings, lambda c: c.v1.invoices.create_preview(
+        {"customer": customer, "subscription": subscription}))
+
+
+def construct_event(settings, payload: bytes, signature: str) -> dict:
+    """The verified event, or ValueError (bad JSON) / stripe.SignatureVerificationError."""
+    event = stripe.Webhook.construct_event(payload, signature, settings.stripe_webhook_secret,
+                                           tolerance=settings.stripe_webhook_tolerance)
+    return event.to_dict()
+
+
+def _call(settings, request):
+    try:
+        return request(_client(settings.stripe_secret_key, settings.stripe_api_base)).to_dict()
+    except stripe.StripeError as error:
+        raise StripeUnavailable() from error
+
+
+@lru_cache(maxsize=8)
+def _client(secret_key: str, api_base: str) -> stripe.StripeClient:
+    return stripe.StripeClient(
+        secret_key, base_addresses={"api": api_base}, max_network_retries=0,
+        http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
+    )
