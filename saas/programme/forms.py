@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from saas.programme.models import PHASES
@@ -60,6 +60,11 @@ class ThemeForm(FlaskForm):
     desired_outcome = _text(_l("Desired outcome"))
     pillar = StringField(_l("Strategy pillar it serves"), validators=[
         Optional(), Length(max=160, message=_l("At most %(max)d characters.", max=160))])
+    # one of the programme's strategy pillars (saas/strategy); the choices are set by the view
+    pillar_id = SelectField(_l("Strategy pillar it serves"), coerce=lambda v: int(v) if v not in (None, "") else None,
+                            validate_choice=True, choices=[("", "")],
+                            invalid_value_message=_l("Choose one of the programme's pillars."),
+                            invalid_choice_message=_l("Choose one of the programme's pillars."))
 
 
 class SponsorsForm(FlaskForm):

@@ -93,12 +93,15 @@ class Theme(TenantOwned, Base):
     why_it_matters: Mapped[str] = mapped_column(Text, default="")
     desired_outcome: Mapped[str] = mapped_column(Text, default="")
     pillar: Mapped[str] = mapped_column(String(160), default="")
+    # the programme's strategy pillar this theme serves (saas/strategy); None: not linked
+    pillar_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         UniqueConstraint("programme_id", "title"),
         _fk(["programme_id"], "programmes", "fk_themes_programme"),
+        _fk(["pillar_id"], "strategy_pillars", "fk_themes_pillar", ondelete=None),
     )
 
 

@@ -17,6 +17,7 @@ KINDS = {
     "recruitment": _l("A sponsor invites you to support a theme"),
     "pitch_submitted": _l("A team submitted its pitch"),
     "pitch_decided": _l("Central management decided on your team's pitch"),
+    "workshop_place": _l("A place for you in a knowledge-day workshop"),
 }
 
 

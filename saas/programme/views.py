@@ -14,6 +14,7 @@ from saas.programme.forms import (
     ThemeForm,
 )
 from saas.programme.models import PHASES
+from saas.strategy import pillars as strategy_pillars
 from saas.forms import show_domain_error
 from tenants import service as tenant_service
 from tenants.forms import ActionForm
@@ -164,10 +165,12 @@ def create_theme(programme_id: int):
     db = session()
     programme = _programme(programme_id)
     form = ThemeForm()
+    _pillar_choices(db, form, programme)
     sponsors_form = _sponsors_form(db)
     if form.validate_on_submit() and sponsors_form.validate():
         try:
             theme = service.save_theme(db, programme, None, **_theme_fields(form))
+            strategy_pillars.link_theme(db, programme, theme, form.pillar_id.data)
             service.set_sponsors(db, theme, sponsors_form.sponsor_ids.data or [])
         except DomainError as error:
             db.rollback()
@@ -206,10 +209,12 @@ def edit_theme(theme_id: int):
     if not manager and not service.is_sponsor(db, theme, g.membership):
         raise Forbidden()  # a sponsor edits only their own themes
     form = ThemeForm(obj=theme if request.method == "GET" else None)  # a POST must carry every field
+    _pillar_choices(db, form, programme)
     sponsors_form = _sponsors_form(db, theme) if manager else None
     if form.validate_on_submit() and (sponsors_form is None or sponsors_form.validate()):
         try:
             service.save_theme(db, programme, theme, **_theme_fields(form))
+            strategy_pillars.link_theme(db, programme, theme, form.pillar_id.data)
             if sponsors_form is not None:
                 service.set_sponsors(db, theme, sponsors_form.sponsor_ids.data or [])
         except DomainError as error:
@@ -231,6 +236,12 @@ def _sponsors_form(db, theme=None) -> SponsorsForm:
     candidates = [m for m in tenant_service.members(db) if Role.SPONSOR in m.roles]
     form.sponsor_ids.choices = [(m.id, m.user.name) for m in candidates]
     return form
+
+
+def _pillar_choices(db, form, programme) -> None:
+    """The programme's strategy pillars to link the theme to (the free-text field serves when it has none)."""
+    form.pillar_id.choices = [("", _("Not linked to a pillar"))] + [
+        (p.id, p.title) for p in strategy_pillars.pillars(db, programme)]
 
 
 def _theme_fields(form) -> dict:

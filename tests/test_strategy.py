@@ -1,0 +1,404 @@
+"""Strategy into behaviour (issue 9, points 1–3): pillars that themes and actions serve, mutual
+expectations between staff and management (anonymous under the k rule, clustered, published), action
+plans rolled up into the annual plan, and private personal development goals."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from saas.strategy.anonymity import group_counts, group_labels, visible_groups
+from saas.strategy.expectations import placement_key
+from saas.strategy.models import Contribution, DevelopmentGoal, ExpectationCluster, Pillar, PlanAction
+
+pytestmark = pytest.mark.smoke  # runs on SQLite too
+
+
+@pytest.fixture
+def world(app, make):
+    from saas.programme import service
+    from tenants.models import Membership
+
+    tenant = make.tenant("noord")
+    aal, bee, cur = tenant.legacy_org_ids
+    ids = SimpleNamespace(
+        manager=make.member(tenant, "mia@noord.example", roles=["management"], name="Mia Manager", legacy_org_id=aal),
+        consultant=make.member(tenant, "carla@noord.example", roles=["consultant"], name="Carla Consultant"),
+        lotte=make.member(tenant, "lotte@noord.example", name="Lotte Lid", legacy_org_id=aal),
+        mo=make.member(tenant, "mo@noord.example", name="Mo Medewerker", legacy_org_id=bee),
+        sanne=make.member(tenant, "sanne@noord.example", roles=["sponsor"], name="Sanne Sponsor", legacy_org_id=cur),
+    )
+    with make.session(tenant.id) as db:
+        programme = service.create_programme(db, name="Samen verder", goal="", starts_on=date(2026, 1, 1),
+                                             ends_on=date(2027, 12, 31))
+        theme = service.save_theme(db, programme, None, title="Klant centraal", problem="Lange wachttijden",
+                                   why_it_matters="", desired_outcome="", pillar="")
+        service.set_sponsors(db, theme, [ids.sanne])
+        programme_id, theme_id = programme.id, theme.id
+        db.get(Membership, ids.lotte)  # (loaded to check the fixture's ids exist)
+    return SimpleNamespace(tenant=tenant, ids=ids, programme_id=programme_id, theme_id=theme_id,
+                           base="/t/noord/strategy", orgs=(aal, bee, cur))
+
+
+def _as(app, email):
+    client = app.test_client()
+    client.login(email)
+    return client
+
+
+def _rows(make, world, model, *where):
+    with make.session(world.tenant.id) as db:
+        return db.scalars(select(model).where(*where).order_by(model.id)).all()
+
+
+def _add_pillar(client, world, title="Ondernemend", meaning="Kansen zien en verzilveren.",
+                examples="Zelf een werkgever bellen."):
+    response = client.submit(f"{world.base}/programmes/{world.programme_id}/pillars/new",
+                             {"title": title, "meaning": meaning, "examples": examples})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+# ---- 1. pillars ------------------------------------------------------------------------------
+
+def test_management_sets_three_pillars_and_links_a_theme_and_everyone_reads_them(app, make, world):
+    mia = _as(app, "mia@noord.example")
+    client_first = _add_pillar(mia, world, "Klant eerst", "We beginnen bij de vraag van de klant.")
+    _add_pillar(mia, world, "Eén organisatie", "Eén werkwijze in alle vestigingen.")
+    _add_pillar(mia, world, "Ondernemend")
+
+    response = mia.submit(f"{world.base}/programmes/{world.programme_id}/pillars/new",
+                          {"title": "ondernemend", "meaning": "Nog een keer."})
+    assert response.status_code == 200
+    assert "This programme already has a pillar with that title." in response.get_data(as_text=True)
+
+    # the theme form now offers the pillars to choose from
+    form = mia.text(f"/t/noord/themes/{world.theme_id}/edit")
+    assert "Klant eerst" in form and 'name="pillar_id"' in form
+    response = mia.submit(f"/t/noord/themes/{world.theme_id}/edit", {
+        "title": "Klant centraal", "problem": "Lange wachttijden", "pillar_id": str(client_first),
+        "sponsor_ids": [str(world.ids.sanne)]})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+    lotte = _as(app, "lotte@noord.example")
+    overview = lotte.text(f"{world.base}/programmes/{world.programme_id}")
+    assert overview.index("Klant eerst") < overview.index("Eén organisatie") < overview.index("Ondernemend")
+    page = lotte.text(f"{world.base}/pillars/{client_first}")
+    assert "We beginnen bij de vraag van de klant." in page and "Klant centraal" in page
+    assert "Klant eerst" in lotte.text(f"/t/noord/themes/{world.theme_id}")
+    # a member reads but does not shape the strategy
+    assert lotte.get(f"{world.base}/programmes/{world.programme_id}/pillars/new").status_code == 403
+    assert lotte.get(f"{world.base}/pillars/{client_first}/edit").status_code == 403
+
+
+def test_a_theme_cannot_be_linked_to_another_programmes_pillar(app, make, world):
+    from saas.programme import service
+
+    mia = _as(app, "mia@noord.example")
+    with make.session(world.tenant.id) as db:
+        other = service.create_programme(db, name="Ander programma", goal="", starts_on=date(2026, 1, 1),
+                                         ends_on=date(2026, 12, 31))
+        other_id = other.id
+    foreign = _add_pillar(mia, SimpleNamespace(**{**world.__dict__, "programme_id": other_id}), "Elders")
+    _add_pillar(mia, world, "Hier")
+    response = mia.submit(f"/t/noord/themes/{world.theme_id}/edit", {
+        "title": "Klant centraal", "problem": "Lange wachttijden", "pillar_id": str(foreign)})
+    assert response.status_code == 200 and "Choose one of the programme" in response.get_data(as_text=True)
+
+
+def test_a_pillar_in_use_is_not_removed_and_an_unused_one_is(app, make, world):
+    mia = _as(app, "mia@noord.example")
+    used, unused = _add_pillar(mia, world, "Klant eerst"), _add_pillar(mia, world, "Tijdelijk")
+    lotte = _as(app, "lotte@noord.example")
+    assert lotte.submit(f"{world.base}/programmes/{world.programme_id}/my-goals",
+                        {"pillar_id": str(used), "description": "Beter luisteren"}).status_code == 302
+
+    response = mia.submit(f"{world.base}/pillars/{used}/delete", {"confirm": "yes"},
+                          page=f"{world.base}/pillars/{used}")
+    assert response.status_code == 302
+    assert "linked to this pillar" in mia.text(response.headers["Location"])
+    assert mia.submit(f"{world.base}/pillars/{unused}/delete", {"confirm": "yes"},
+                      page=f"{world.base}/pillars/{unused}").status_code == 302
+    assert [p.title for p in _rows(make, world, Pillar)] == ["Klant eerst"]
+
+
+# ---- 2. mutual expectations: the k rule, as plain functions -----------------------------------
+
+def test_a_group_below_k_is_hidden_and_so_is_the_next_smallest_when_the_total_would_give_it_away():
+    assert visible_groups({"AAL": 6, "BEE": 5, "CUR": 7}, 5) == {"AAL", "BEE", "CUR"}
+    assert visible_groups({"AAL": 6, "BEE": 5, "CUR": 2}, 5) == {"AAL"}  # CUR hidden, then BEE too (2 < 5)
+    assert visible_groups({"AAL": 9, "BEE": 3, "CUR": 3}, 5) == {"AAL"}  # BEE + CUR = 6: no need to hide more
+    assert visible_groups({"AAL": 9, "BEE": 1}, 5) == set()  # the total minus AAL would be BEE
+    assert visible_groups({}, 5) == set()
+
+
+def test_anonymous_contributions_are_labelled_with_the_finest_group_the_k_rule_allows():
+    staff_aal, staff_bee, staff_cur = [("staff", "AAL")] * 6, [("staff", "BEE")] * 5, [("staff", "CUR")] * 2
+    labels = group_labels(staff_aal + staff_bee + staff_cur, 5)
+    assert set(labels[:6]) == {("staff", "AAL")}
+    assert set(labels[6:]) == {("staff",)}  # BEE and CUR together (7) say only "staff"
+    assert group_counts(staff_aal + staff_bee + staff_cur, 5) == {("staff",): 13, ("staff", "AAL"): 6}
+    # two anonymous managers: too few to be a group, and then "staff" would point at them too
+    labels = group_labels(staff_aal + [("management", "AAL")] * 2, 5)
+    assert set(labels) == {()}
+    assert group_counts(staff_aal + [("management", "AAL")] * 2, 5) == {}
+
+
+# ---- 2. mutual expectations through the pages -------------------------------------------------
+
+@pytest.fixture
+def expectation_round(app, make, world):
+    mia = _as(app, "mia@noord.example")
+    pillar_id = _add_pillar(mia, world)
+    carla = _as(app, "carla@noord.example")
+    response = carla.submit(f"{world.base}/pillars/{pillar_id}/rounds/new", {
+        "title": "Regiobijeenkomst Beekhoven", "held_on": "2026-11-05", "invitation": "Wat betekent ondernemend?"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    round_id = int(re.search(r"/rounds/(\d+)/", response.headers["Location"]).group(1))
+    return SimpleNamespace(id=round_id, url=f"{world.base}/rounds/{round_id}", pillar_id=pillar_id)
+
+
+def _contribute(client, expectation_round, text, kind="expectation", identity="anonymous"):
+    response = client.submit(f"{expectation_round.url}/contribute", {"kind": kind, "text": text, "identity": identity},
+                             page=expectation_round.url)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+
+def test_staff_and_management_write_what_they_expect_and_anonymous_ones_carry_no_name(app, make, world,
+                                                                                      expectation_round):
+    lotte, mia = _as(app, "lotte@noord.example"), _as(app, "mia@noord.example")
+    page = lotte.text(expectation_round.url)
+    assert "Wat betekent ondernemend?" in page and "What I expect of management" in page
+    _contribute(lotte, expectation_round, "Ruimte om te proberen, ook als het mislukt.")
+    _contribute(lotte, expectation_round, "Kansen zien voor een klant.", kind="meaning", identity="named")
+    assert "What I expect of staff" in mia.text(expectation_round.url)
+    _contribute(mia, expectation_round, "Dat medewerkers zelf met ideeën komen.", identity="named")
+
+    anonymous, named, management = _rows(make, world, Contribution)
+    assert (anonymous.anonymous, anonymous.author_id, anonymous.side, anonymous.kind) == (
+        True, None, "staff", "expectation")
+    assert anonymous.written_on == date.today()  # the day, no time
+    assert (named.author_id, named.kind) == (world.ids.lotte, "meaning")
+    assert (management.side, management.author_id) == ("management", world.ids.manager)
+
+    board = _as(app, "carla@noord.example").text(f"{expectation_round.url}/facilitate")
+    assert "Ruimte om te proberen, ook als het mislukt." in board
+    assert "Lotte Lid (Staff)" in board and "Mia Manager (Management)" in board
+    # the anonymous one is shown without a name or group: one anonymous contribution is no group
+    text = re.sub(r"\s+", " ", board)
+    assert re.search(r"Ruimte om te proberen, ook als het mislukt\.</p> <p class=\"meta\">"
+                     r"Expectation of the other side · Anonymous</p>", text)
+    # and the clustering form names it without its id, which would tell the order of writing
+    assert f"contribution-{anonymous.id}\"" not in board
+    # the writer sees their named contribution, never their anonymous one; other members see neither yet
+    mine = lotte.text(expectation_round.url)
+    assert "Kansen zien voor een klant." in mine and "Ruimte om te proberen" not in mine
+    assert "Kansen zien voor een klant." not in _as(app, "mo@noord.example").text(expectation_round.url)
+
+
+def test_groups_of_anonymous_writers_are_named_only_under_the_k_rule(app, make, world, expectation_round):
+    from saas.strategy import expectations
+    from saas.strategy.models import ExpectationRound
+    from tenants.models import Membership
+
+    aal, bee, cur = world.orgs
+    people = {aal: [], bee: [], cur: []}
+    for org, count in ((aal, 5), (bee, 5), (cur, 2)):
+        for i in range(count):
+            people[org].append(make.member(world.tenant, f"p{org}-{i}@noord.example", legacy_org_id=org))
+    # six from Aal (with Lotte, through the page), five from Bee, two from Cur: all anonymous
+    _contribute(_as(app, "lotte@noord.example"), expectation_round, "Vertrouwen van het MT.")
+    with make.session(world.tenant.id) as db:
+        expectation_round_row = db.get(ExpectationRound, expectation_round.id)
+        for org, ids in people.items():
+            for membership_id in ids:
+                expectations.contribute(db, expectation_round_row, db.get(Membership, membership_id),
+                                        kind="expectation", text=f"Verwachting {membership_id}", anonymous=True,
+                                        today=date.today())
+
+    board = _as(app, "mia@noord.example").text(f"{expectation_round.url}/facilitate")
+    gemeente = "Gemeente {} (noord)".format
+    assert f"Anonymous, Staff from {gemeente('Aal')}: 6" in board
+    assert f"Anonymous, Staff from {gemeente('Aal')}</p>" in board  # next to each of Aal's six
+    # Cur has 2 (< 5); Bee (5) is hidden too, or the total minus Aal would give Cur away
+    assert gemeente("Bee") not in board and gemeente("Cur") not in board
+    assert "Anonymous, Staff: 13" in board and "To protect anonymity" in board
+
+    # the tenant raises k to 7: no legacy organisation is named any more
+    with make.session() as db:
+        from tenants.models import Tenant
+
+        db.get(Tenant, world.tenant.id).min_group_size = 7
+    board = _as(app, "mia@noord.example").text(f"{expectation_round.url}/facilitate")
+    assert gemeente("Aal") not in board and "Anonymous, Staff: 13" in board
+
+
+def test_the_facilitator_clusters_and_publishes_a_summary_that_everyone_reads(app, make, world, expectation_round):
+    lotte, mo = _as(app, "lotte@noord.example"), _as(app, "mo@noord.example")
+    _contribute(lotte, expectation_round, "Ruimte om te proberen.")
+    _contribute(mo, expectation_round, "Fouten maken mag.")
+    _contribute(mo, expectation_round, "Duidelijke kaders.", identity="named")
+    carla = _as(app, "carla@noord.example")
+    facilitate = f"{expectation_round.url}/facilitate"
+    for name in ("Ruimte", "Kaders"):
+        assert carla.submit(f"{expectation_round.url}/clusters", {"name": name}, page=facilitate).status_code == 302
+    response = carla.submit(f"{expectation_round.url}/clusters", {"name": "ruimte"}, page=facilitate)
+    assert "already has a cluster with that name" in carla.text(response.headers["Location"])
+    room, frames = _rows(make, world, ExpectationCluster)
+    try_it, mistakes, frames_text = _rows(make, world, Contribution)
+
+    # one form moves the contributions into their clusters
+    field = {c.id: f"contribution-{placement_key(app.config['SECRET_KEY'], c.id)}"
+             for c in (try_it, mistakes, frames_text)}
+    assert all(name in carla.text(facilitate) for name in field.values())
+    response = carla.submit(facilitate, {field[try_it.id]: str(room.id), field[mistakes.id]: str(frames.id),
+                                         field[frames_text.id]: str(frames.id)})
+    assert response.status_code == 302
+    assert carla.submit(facilitate, {field[mistakes.id]: str(room.id)}).status_code == 302  # moved again
+    assert carla.submit(f"{expectation_round.url}/clusters/{frames.id}",
+                        {f"cluster-{frames.id}-name": "Kaders en uitleg"}, page=facilitate).status_code == 302
+    assert {c.text: c.cluster_id for c in _rows(make, world, Contribution)} == {
+        "Ruimte om te proberen.": room.id, "Fouten maken mag.": room.id, "Duidelijke kaders.": frames.id}
+    # a cluster of another round, or a made-up one, is refused and nothing moves
+    response = carla.submit(facilitate, {field[try_it.id]: "999999"})
+    assert "Choose one of the round" in response.get_data(as_text=True)
+
+    # the round closes; a late contribution is refused
+    assert carla.submit(f"{expectation_round.url}/status", {"status": "closed"}, page=facilitate).status_code == 302
+    response = lotte.submit(f"{expectation_round.url}/contribute", {"kind": "meaning", "text": "Te laat",
+                                                                      "identity": "anonymous"},
+                            page=expectation_round.url)
+    assert "This round no longer takes contributions." in response.get_data(as_text=True)
+
+    summary = f"{expectation_round.url}/summary"
+    response = carla.submit(summary, {"summary": "", "publish": "Save and publish"})
+    assert "Write the summary before you publish it." in response.get_data(as_text=True)
+    assert "Ruimte om te proberen." not in mo.text(expectation_round.url)  # not published yet
+    response = carla.submit(summary, {"summary": "Medewerkers vragen ruimte; het MT vraagt initiatief.",
+                                      "publish": "Save and publish"})
+    assert response.status_code == 302
+
+    for reader in ("mo@noord.example", "sanne@noord.example"):
+        page = _as(app, reader).text(expectation_round.url)
+        assert "Medewerkers vragen ruimte; het MT vraagt initiatief." in page
+        assert page.index("Kaders en uitleg") < page.index("Duidelijke kaders.")
+        assert page.index("Ruimte") < page.index("Fouten maken mag.")
+        assert "Mo Medewerker (Staff)" in page  # named, as Mo chose
+    # a published round's clusters stay as they are
+    response = carla.submit(facilitate, {field[try_it.id]: ""})
+    assert "closed for good" in response.get_data(as_text=True)
+    assert _rows(make, world, Contribution)[0].cluster_id == room.id
+
+
+def test_only_facilitators_run_a_round_and_consultants_do_not_write_in_it(app, world, expectation_round):
+    lotte = _as(app, "lotte@noord.example")
+    assert lotte.get(f"{expectation_round.url}/facilitate").status_code == 403
+    assert lotte.get(f"{expectation_round.url}/summary").status_code == 403
+    carla = _as(app, "carla@noord.example")
+    assert "Add my contribution" not in carla.text(expectation_round.url)
+    assert carla.submit(f"{expectation_round.url}/contribute", {"kind": "meaning", "text": "x", "identity": "named"},
+                        page=expectation_round.url).status_code == 403
+
+
+# ---- 3. action plans, the annual plan and personal goals --------------------------------------
+
+def test_a_region_plans_actions_per_pillar_and_the_annual_plan_shows_progress(app, make, world):
+    mia = _as(app, "mia@noord.example")
+    client_first, entrepreneurial = _add_pillar(mia, world, "Klant eerst"), _add_pillar(mia, world, "Ondernemend")
+    response = mia.submit(f"{world.base}/programmes/{world.programme_id}/plans/new", {
+        "year": "2027", "unit_kind": "region", "unit_name": "Regio Noord", "coordinator_id": str(world.ids.lotte)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    plan_url = response.headers["Location"]
+    plan_id = int(plan_url.rsplit("/", 1)[1])
+
+    # Lotte coordinates the plan and adds its actions
+    lotte = _as(app, "lotte@noord.example")
+    for description, pillar, owner, status in (("Eén vast contactpersoon", client_first, world.ids.mo, "planned"),
+                                               ("Intake in één gesprek", client_first, world.ids.lotte, "done"),
+                                               ("Werkgevers zelf benaderen", entrepreneurial, world.ids.mo,
+                                                "in_progress")):
+        response = lotte.submit(f"{world.base}/plans/{plan_id}/actions/new", {
+            "description": description, "pillar_id": str(pillar), "owner_id": str(owner), "due_on": "2027-03-01",
+            "status": status})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    response = lotte.submit(f"{world.base}/plans/{plan_id}/actions/new", {
+        "description": "Zonder pijler", "pillar_id": "", "owner_id": str(world.ids.mo), "due_on": "2027-03-01",
+        "status": "planned"})
+    assert "Choose one of the programme" in response.get_data(as_text=True)
+
+    # Mo owns an action and reports it done; someone else's action he cannot change
+    first, _second, third = _rows(make, world, PlanAction)
+    mo = _as(app, "mo@noord.example")
+    assert mo.submit(f"{world.base}/plan-actions/{first.id}/status", {"status": "done"},
+                     page=plan_url).status_code == 302
+    assert mo.submit(f"{world.base}/plan-actions/{_second.id}/status", {"status": "planned"},
+                     page=plan_url).status_code == 403
+    assert mo.get(f"{world.base}/plans/{plan_id}/actions/new").status_code == 403
+    assert [a.status for a in _rows(make, world, PlanAction)] == ["done", "done", "in_progress"]
+
+    annual = _as(app, "sanne@noord.example").text(f"{world.base}/programmes/{world.programme_id}/annual-plan?year=2027")
+    assert "Annual plan 2027" in annual
+    assert "2 of 2 actions done" in annual and "0 of 1 action done" in annual
+    assert "2 of 3 actions done this year" in annual
+    assert annual.index("Klant eerst") < annual.index("Eén vast contactpersoon") < annual.index("Ondernemend") \
+        < annual.index("Werkgevers zelf benaderen")
+    assert "Regio Noord" in annual
+    # another year has its own plan
+    other_year = mia.text(f"{world.base}/programmes/{world.programme_id}/annual-plan?year=2026")
+    assert "0 of 0 actions done this year" in other_year
+    pillar_page = mia.text(f"{world.base}/pillars/{client_first}")
+    assert "2 of 2 actions done" in pillar_page and "Intake in één gesprek" in pillar_page
+
+
+def test_personal_goals_are_private_and_only_their_number_is_shown(app, make, world):
+    mia = _as(app, "mia@noord.example")
+    pillar = _add_pillar(mia, world, "Ondernemend")
+    lotte = _as(app, "lotte@noord.example")
+    goals = f"{world.base}/programmes/{world.programme_id}/my-goals"
+    response = lotte.submit(goals, {"pillar_id": str(pillar), "description": "Leren pitchen bij werkgevers"})
+    assert response.status_code == 302
+    page = lotte.text(goals)
+    assert "Leren pitchen bij werkgevers" in page and "1 goal" in page
+    [goal] = _rows(make, world, DevelopmentGoal)
+
+    for other in ("mo@noord.example", "mia@noord.example"):
+        client = _as(app, other)
+        assert "Leren pitchen" not in client.text(goals)
+        assert "1 goal" in client.text(goals)
+        assert "1 personal development goal" in client.text(f"{world.base}/programmes/{world.programme_id}")
+        assert client.get(f"{world.base}/goals/{goal.id}").status_code == 404
+        assert client.submit(f"{world.base}/goals/{goal.id}/delete", {"confirm": "yes"}, page=goals).status_code == 404
+
+    response = lotte.submit(f"{world.base}/goals/{goal.id}", {"pillar_id": str(pillar),
+                                                              "description": "Leren pitchen, en luisteren"})
+    assert response.status_code == 302
+    assert _rows(make, world, DevelopmentGoal)[0].description == "Leren pitchen, en luisteren"
+    assert lotte.submit(f"{world.base}/goals/{goal.id}/delete", {"confirm": "yes"}, page=goals).status_code == 302
+    assert _rows(make, world, DevelopmentGoal) == []
+
+
+def test_someone_who_leaves_keeps_the_plan_whole(app, make, world):
+    mia = _as(app, "mia@noord.example")
+    pillar = _add_pillar(mia, world, "Klant eerst")
+    response = mia.submit(f"{world.base}/programmes/{world.programme_id}/plans/new", {
+        "year": "2027", "unit_kind": "team", "unit_name": "Wijkteam Oost", "coordinator_id": str(world.ids.mo)})
+    plan_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert mia.submit(f"{world.base}/plans/{plan_id}/actions/new", {
+        "description": "Spreekuur in de wijk", "pillar_id": str(pillar), "owner_id": str(world.ids.mo),
+        "due_on": "2027-02-01", "status": "planned"}).status_code == 302
+    admin = _as(app, world.tenant.admin_email)
+    assert admin.submit(f"/t/noord/admin/members/{world.ids.mo}/remove", {},
+                        page="/t/noord/admin/members").status_code == 302
+    [action] = _rows(make, world, PlanAction)
+    assert action.owner_id is None
+    assert "someone who has left the organisation" in mia.text(f"{world.base}/plans/{plan_id}")
+
+
+def test_what_people_type_is_shown_as_text(app, world, expectation_round):
+    _contribute(_as(app, "lotte@noord.example"), expectation_round, "<script>alert(1)</script>", identity="named")
+    board = _as(app, "mia@noord.example").text(f"{expectation_round.url}/facilitate")
+    assert "<script>alert(1)" not in board and "&lt;script&gt;alert(1)&lt;/script&gt;" in board
+

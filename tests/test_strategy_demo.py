@@ -1,0 +1,52 @@
+"""The demo's strategy (issue 9, point 8 for pillars, expectations, plans and the knowledge day): three
+pillars that the themes serve, a session with a published summary and an open online round, action plans
+for 2027, and a knowledge day whose workshops are filling up."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from saas.demo import DEMO_PASSWORD, seed
+from saas.programme.models import Theme
+from saas.strategy.models import ExpectationRound, KnowledgeDay, Pillar, PlanAction, Signup, Workshop
+from tenants.models import Tenant
+from tests.browser.words import Words
+
+
+@pytest.fixture
+def demo(app, database, make):
+    with app.app_context(), database.Session() as db:
+        seed(only_if_empty=False, db=db)
+    with make.session() as db:
+        return db.scalar(select(Tenant.id).where(Tenant.slug == "regio-noord"))
+
+
+def _as(app, email):
+    client = app.test_client()
+    client.login(email, DEMO_PASSWORD)
+    return client
+
+
+def test_the_demo_programme_rests_on_three_pillars_with_expectations_plans_and_a_knowledge_day(app, make, demo):
+    with make.session(demo) as db:
+        pillars = db.scalars(select(Pillar).order_by(Pillar.position)).all()
+        assert [p.title for p in pillars] == ["Klant eerst", "Eén organisatie", "Ondernemend"]
+        assert db.scalar(select(func.count()).select_from(Theme).where(Theme.pillar_id.is_(None))) == 0
+        rounds = {r.status: r for r in db.scalars(select(ExpectationRound))}
+        assert set(rounds) == {"published", "open"} and rounds["published"].summary
+        assert db.scalar(select(func.count()).select_from(PlanAction)) >= 4
+        [day] = db.scalars(select(KnowledgeDay)).all()
+        places = {w.title: (w.capacity, db.scalar(select(func.count()).select_from(Signup).where(
+            Signup.workshop_id == w.id, Signup.status == "confirmed"))) for w in db.scalars(select(Workshop))}
+    assert places["In gesprek met de klant"] == (12, 11)  # nearly full
+    assert places["Feedback geven en ontvangen"] == (8, 8)  # full, with a waiting list
+
+    member = _as(app, "member@demo.example.org")
+    published = member.text(f"/t/regio-noord/strategy/rounds/{rounds['published'].id}")
+    assert "Ruimte om te proberen" in published and "Ondernemend betekent voor ons" in published
+    dutch = Words(app, "nl")  # the demo tenant's language
+    assert dutch("Add my contribution") in member.text(f"/t/regio-noord/strategy/rounds/{rounds['open'].id}")
+    assert "Kennisdag Samen Koers" in member.text(f"/t/regio-noord/strategy/knowledge-days/{day.id}")
+    annual = _as(app, "management@demo.example.org").text(
+        f"/t/regio-noord/strategy/programmes/{day.programme_id}/annual-plan")
+    assert "Regio Noord" in annual and "Werk en Inkomen" in annual
