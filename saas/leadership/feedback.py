@@ -1,0 +1,238 @@
+"""360-degree feedback for managers, on the programme's promises.
+
+A manager starts a round and names raters: their own manager, peers and reports; they rate
+themselves too. Each rater gets a personal token (only its hash is kept) and answers anonymously:
+the invitation is only marked "answered", the answer waits in a pool with no link to it. Closing
+the round mixes the pool into `feedback_answers` in random order, each answer kept only under the
+group it may be shown in (saas.leadership.rules.feedback_groups), so that the own manager's answer
+is never stored, nor shown, as theirs. The report is for the manager and the coach they chose;
+nobody else sees it, not even an administrator.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from saas.errors import DomainError
+from saas.leadership import rules
+from saas.leadership.models import FeedbackAnswer, FeedbackInvitation, FeedbackPooledAnswer, FeedbackRound
+from saas.leadership.service import promises
+from tenants.models import Membership, Role
+from tenants.service import hash_token
+
+QUESTIONS = ("keep", "change")  # the two open questions, asked after the scores
+COMMENT_MAX = 2000
+CANT_JUDGE = "na"
+
+
+class RoundClosed(DomainError):
+    status = 409
+    default_message = _l("This feedback round is closed.")
+
+
+class AlreadyAnswered(DomainError):
+    status = 409
+    default_message = _l("You have already given this feedback. Thank you!")
+
+
+class InvalidFeedback(DomainError):
+    default_message = _l("Some answers are missing or not valid. Check the marked questions.")
+
+    def __init__(self, problems: dict):
+        super().__init__()
+        self.problems = problems
+
+
+# ---- starting and closing -------------------------------------------------------------------
+
+def start_round(db, tenant, programme, subject: Membership, *, coach_id: int | None, manager_id: int | None,
+                peer_ids: list[int], report_ids: list[int], closes_on: date, today: date,
+                send_mail: bool = True) -> FeedbackRound:
+    """Start a round on the programme's promises; a job mails every rater their own link (unless not
+    `send_mail`, as in the demo: raters who are signed in answer from their leadership page)."""
+    from workers.queue import enqueue_after_commit
+
+    asked = [p.id for p in promises(db, programme, include_retired=False)]
+    if not asked:
+        raise DomainError(_l("The management team has not recorded any promises in this programme yet."))
+    if closes_on < today:
+        raise DomainError(_l("The close date cannot be in the past."), field="closes_on")
+    raters = [("manager", manager_id)] if manager_id else []
+    raters += [("peer", i) for i in peer_ids] + [("report", i) for i in report_ids]
+    chosen = [i for _relation, i in raters]
+    if subject.id in chosen:
+        raise DomainError(_l("You rate yourself anyway; choose other people as raters."), field="peer_ids")
+    if len(set(chosen)) != len(chosen):
+        raise DomainError(_l("Each person can be in one group of raters only."), field="peer_ids")
+    if not raters:
+        raise DomainError(_l("Choose the people you want feedback from."), field="peer_ids")
+    known = set(db.scalars(select(Membership.id).where(Membership.id.in_(chosen + [coach_id or 0]))))
+    if set(chosen) - known or (coach_id and coach_id not in known):
+        raise DomainError(_l("Choose people from the list."), field="peer_ids")
+    if coach_id == subject.id:
+        raise DomainError(_l("Your coach is someone else."), field="coach_id")
+    feedback_round = FeedbackRound(programme_id=programme.id, subject_id=subject.id, coach_id=coach_id or None,
+                                   closes_on=closes_on, promise_ids=asked)
+    db.add(feedback_round)
+    db.flush()
+    for relation, membership_id in [("self", subject.id)] + raters:
+        # A token nobody holds, until the job mails a fresh one; a rater who is signed in needs none.
+        db.add(FeedbackInvitation(round_id=feedback_round.id, membership_id=membership_id, relation=relation,
+                                  token_hash=hash_token(secrets.token_urlsafe(32))))
+    db.flush()
+    if send_mail:
+        enqueue_after_commit(db, "workers.leadership_jobs.send_feedback_invitations", tenant.id, feedback_round.id)
+    return feedback_round
+
+
+def close_round(db, feedback_round: FeedbackRound) -> None:
+    """Close the round and mix its answers in, each under the group it may be shown in."""
+    if feedback_round.status != "open":
+        raise RoundClosed()
+    feedback_round.status = "closed"
+    pooled = list(db.scalars(select(FeedbackPooledAnswer).where(FeedbackPooledAnswer.round_id == feedback_round.id)
+                             .with_for_update()))
+    answered = {"manager": 0, "peer": 0, "report": 0}
+    for item in pooled:
+        if item.payload["relation"] != "self":
+            answered[item.payload["relation"]] += 1
+    separate = rules.feedback_groups(answered)
+    keep_others = rules.others_shown(answered)
+    rules.secure_shuffle(pooled)
+    for item in pooled:
+        relation = item.payload["relation"]
+        if relation != "self" and not keep_others:
+            continue  # fewer than three others: never shown, so not kept
+        db.add(FeedbackAnswer(id=secrets.token_hex(16), round_id=feedback_round.id,
+                              rater_group=rules.stored_group(relation, separate), scores=item.payload["scores"],
+                              comments=item.payload["comments"]))
+        db.flush()  # one insert at a time, in the shuffled order
+    db.execute(delete(FeedbackPooledAnswer).where(FeedbackPooledAnswer.round_id == feedback_round.id)
+               .execution_options(synchronize_session=False))
+
+
+# ---- who sees what --------------------------------------------------------------------------
+
+def get_round(db, round_id: int) -> FeedbackRound | None:
+    return db.scalar(select(FeedbackRound).where(FeedbackRound.id == round_id))
+
+
+def may_see(feedback_round: FeedbackRound, membership) -> bool:
+    """The manager and the coach they chose; nobody else, whatever their role."""
+    return membership is not None and membership.id in (feedback_round.subject_id, feedback_round.coach_id)
+
+
+def rounds_about(db, membership) -> list[FeedbackRound]:
+    return list(db.scalars(select(FeedbackRound).where(FeedbackRound.subject_id == membership.id)
+                           .order_by(FeedbackRound.id.desc())))
+
+
+def rounds_coached(db, membership) -> list[FeedbackRound]:
+    return list(db.scalars(select(FeedbackRound).where(FeedbackRound.coach_id == membership.id)
+                           .order_by(FeedbackRound.id.desc())))
+
+
+def may_start(membership) -> bool:
+    return Role.MANAGEMENT in membership.roles
+
+
+def rater_choices(db, subject: Membership) -> list[Membership]:
+    """Everyone in the organisation but the manager themselves, by name."""
+    people = [m for m in db.scalars(select(Membership)) if m.id != subject.id]
+    return sorted(people, key=lambda m: (m.user.name.casefold(), m.id))
+
+
+def counts(db, feedback_round: FeedbackRound) -> tuple[int, int]:
+    """(invited, answered) among the raters other than the manager themselves: no group is told apart."""
+    invited, answered = db.execute(
+        select(func.count(), func.count().filter(FeedbackInvitation.answered.is_(True)))
+        .where(FeedbackInvitation.round_id == feedback_round.id, FeedbackInvitation.relation != "self")).one()
+    return invited or 0, answered or 0
+
+
+def report(db, feedback_round: FeedbackRound) -> rules.FeedbackReport | None:
+    if feedback_round.status != "closed":
+        return None
+    answers = [(a.rater_group, a.scores, a.comments) for a in db.scalars(
+        select(FeedbackAnswer).where(FeedbackAnswer.round_id == feedback_round.id).order_by(FeedbackAnswer.id))]
+    return rules.feedback_report(answers, feedback_round.promise_ids, QUESTIONS)
+
+
+def line_for(db, feedback_round: FeedbackRound, promise_id: int) -> rules.FeedbackLine | None:
+    found = report(db, feedback_round)
+    return next((line for line in found.lines if line.promise_id == promise_id), None) if found else None
+
+
+# ---- answering ------------------------------------------------------------------------------
+
+def requests(db, membership) -> list[tuple[FeedbackRound, FeedbackInvitation]]:
+    """The open rounds a member is asked to give feedback in (their own self-assessment too)."""
+    rows = db.execute(select(FeedbackRound, FeedbackInvitation)
+                      .join(FeedbackInvitation, FeedbackInvitation.round_id == FeedbackRound.id)
+                      .where(FeedbackInvitation.membership_id == membership.id, FeedbackRound.status == "open")
+                      .order_by(FeedbackRound.id.desc()))
+    return [(feedback_round, invitation) for feedback_round, invitation in rows]
+
+
+def invitation_for_token(db, token: str) -> FeedbackInvitation | None:
+    if not token or len(token) > 200:
+        return None
+    return db.scalar(select(FeedbackInvitation).where(FeedbackInvitation.token_hash == hash_token(token)))
+
+
+def invitation_of(db, round_id: int, membership) -> FeedbackInvitation | None:
+    return db.scalar(select(FeedbackInvitation).where(FeedbackInvitation.round_id == round_id,
+                                                      FeedbackInvitation.membership_id == membership.id))
+
+
+def to_mail(db, feedback_round: FeedbackRound) -> list[tuple[FeedbackInvitation, str]]:
+    """Fresh tokens for the raters not mailed yet (for the job; the round row is locked by the caller)."""
+    sent = []
+    for invitation in db.scalars(select(FeedbackInvitation).where(
+            FeedbackInvitation.round_id == feedback_round.id, FeedbackInvitation.mailed.is_(False))
+            .order_by(FeedbackInvitation.id)):
+        token = secrets.token_urlsafe(32)
+        invitation.token_hash, invitation.mailed = hash_token(token), True
+        sent.append((invitation, token))
+    db.flush()
+    return sent
+
+
+def read_answer(feedback_round: FeedbackRound, form) -> tuple[dict, dict]:
+    """Scores `score-<id>` (1-5 or "na": I can't judge this) and the open questions `keep`, `change`."""
+    scores, comments, problems = {}, {}, {}
+    for promise_id in feedback_round.promise_ids:
+        raw = str(form.get(f"score-{promise_id}", "")).strip()
+        if raw in {str(point) for point in rules.SCALE}:
+            scores[str(promise_id)] = int(raw)
+        elif raw != CANT_JUDGE:
+            problems[f"score-{promise_id}"] = _l("Choose how often this is shown, or “I can't judge this”.")
+    for question in QUESTIONS:
+        text = str(form.get(question, "")).replace("\r\n", "\n").strip()
+        if len(text) > COMMENT_MAX:
+            problems[question] = _l("At most %(max)d characters.", max=COMMENT_MAX)
+        elif text:
+            comments[question] = text
+    if problems:
+        raise InvalidFeedback(problems)
+    return scores, comments
+
+
+def submit(db, feedback_round: FeedbackRound, invitation: FeedbackInvitation, scores: dict, comments: dict,
+           today: date) -> None:
+    """Mark the invitation answered; the answer waits in the pool, with only the rater's relation."""
+    if feedback_round.status != "open" or today > feedback_round.closes_on:
+        raise RoundClosed()
+    if invitation.answered:
+        raise AlreadyAnswered()
+    asked = {str(promise_id) for promise_id in feedback_round.promise_ids}
+    if set(scores) - asked or set(comments) - set(QUESTIONS) \
+            or any(isinstance(s, bool) or s not in rules.SCALE for s in scores.values()):
+        raise InvalidFeedback({})
+    invitation.answered = True
+    db.add(FeedbackPooledAnswer(id=secrets.token_hex(16), round_id=feedback_round.id,
+                                payload={"relation": invitation.relation, "scores": scores, "comments": comments}))
+    db.flush()

@@ -1,0 +1,284 @@
+"""Pulse checks: short rounds that ask staff, for each promise, whether they notice it.
+
+Answering works like a survey (DESIGN.md §3, saas/leadership/models.py): a personal token, of which
+only the hash is kept, is marked "answered"; the answer goes into a pool detached from everything
+and is mixed into `pulse_answers` in random order once k wait or the round closes. Results are
+shown only for closed rounds (so nobody watches a figure move as single answers arrive) and under
+the rules of saas.leadership.rules.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from saas.errors import DomainError
+from saas.leadership import rules
+from saas.leadership.models import PulseAnswer, PulseInvitation, PulsePooledAnswer, PulseRound
+from saas.leadership.service import promises
+from tenants.models import Membership, Role
+from tenants.service import hash_token
+
+NAME_MAX = 160
+EXAMPLE_MAX = 1000
+CONSENT_MAX = 5000
+CANT_SAY = "na"
+ROUND_LENGTH = timedelta(days=14)  # the default for a new round
+ROUND_INTERVAL = timedelta(weeks=6)  # the default gap between the starts of two rounds
+
+
+class RoundNotOpen(DomainError):
+    status = 409
+    default_message = _l("This pulse check is not open for answers.")
+
+
+class AlreadyAnswered(DomainError):
+    status = 409
+    default_message = _l("This pulse check has already been answered with this link. Thank you!")
+
+
+class ConsentMissing(DomainError):
+    default_message = _l("Record the works council's consent before the pulse check opens.")
+
+
+class NoPromises(DomainError):
+    default_message = _l("Record at least one promise before you plan a pulse check.")
+
+
+class InvalidPulseAnswer(DomainError):
+    default_message = _l("Some answers are missing or not valid. Check the marked questions.")
+
+    def __init__(self, problems: dict):
+        super().__init__()
+        self.problems = problems  # {promise id: message}
+
+
+def consent_required(tenant) -> bool:
+    """A pulse check is a staff survey: in the Netherlands the works council's consent comes first."""
+    return tenant.country == "NL"
+
+
+# ---- planning, opening, closing -------------------------------------------------------------
+
+def rounds(db, programme) -> list[PulseRound]:
+    """The programme's rounds, newest first."""
+    return list(db.scalars(select(PulseRound).where(PulseRound.programme_id == programme.id)
+                           .order_by(PulseRound.opens_on.desc(), PulseRound.id.desc())))
+
+
+def get_round(db, round_id: int) -> PulseRound | None:
+    return db.scalar(select(PulseRound).where(PulseRound.id == round_id))
+
+
+def next_round_defaults(db, programme, today: date) -> dict:
+    """A recurring rhythm: the next round starts six weeks after the last one and lasts as long."""
+    last = next(iter(rounds(db, programme)), None)
+    number = len(rounds(db, programme)) + 1
+    opens_on = max(today, last.opens_on + ROUND_INTERVAL) if last else today
+    length = (last.closes_on - last.opens_on) if last else ROUND_LENGTH
+    defaults = {"name": str(_l("Pulse check %(number)d", number=number)), "opens_on": opens_on,
+                "closes_on": opens_on + length}
+    if last is not None and last.consent_on:
+        defaults.update(consent_on=last.consent_on, consent_text=last.consent_text)
+    return defaults
+
+
+def plan_round(db, tenant, programme, *, name: str, opens_on: date, closes_on: date,
+               consent_on: date | None = None, consent_text: str = "") -> PulseRound:
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError(_l("Please enter a name."), field="name")
+    if len(name) > NAME_MAX:
+        raise DomainError(_l("At most %(max)d characters.", max=NAME_MAX), field="name")
+    if closes_on < opens_on:
+        raise DomainError(_l("A pulse check cannot close before it opens."), field="closes_on")
+    consent_text = (consent_text or "").strip()
+    if len(consent_text) > CONSENT_MAX:
+        raise DomainError(_l("At most %(max)d characters.", max=CONSENT_MAX), field="consent_text")
+    if bool(consent_on) != bool(consent_text):
+        raise DomainError(_l("Record both the date and the text of the works council's decision."),
+                          field="consent_text" if consent_on else "consent_on")
+    if consent_required(tenant) and not consent_on:
+        raise ConsentMissing(field="consent_on")
+    asked = [p.id for p in promises(db, programme, include_retired=False)]
+    if not asked:
+        raise NoPromises()
+    pulse = PulseRound(programme_id=programme.id, name=name, opens_on=opens_on, closes_on=closes_on,
+                       promise_ids=asked, consent_on=consent_on, consent_text=consent_text)
+    db.add(pulse)
+    db.flush()
+    return pulse
+
+
+def open_round(db, tenant, pulse: PulseRound, today: date, *, send_mail: bool = True) -> None:
+    """Open the round with the promises as they are now; a job then mails everyone their own link
+    (without `send_mail`, nobody is invited: the caller invites, as the demo does)."""
+    from workers.queue import enqueue_after_commit
+
+    if pulse.status != "draft":
+        raise DomainError(_l("Only a pulse check in preparation can be opened."))
+    if pulse.closes_on < today:
+        raise DomainError(_l("The close date has passed. Plan a new pulse check instead."))
+    if consent_required(tenant) and not pulse.consent_on:
+        raise ConsentMissing()
+    asked = [p.id for p in promises(db, _programme(db, pulse), include_retired=False)]
+    if not asked:
+        raise NoPromises()
+    pulse.promise_ids, pulse.status = asked, "open"
+    db.flush()
+    if send_mail:
+        enqueue_after_commit(db, "workers.leadership_jobs.send_pulse_invitations", tenant.id, pulse.id)
+
+
+def close_round(db, pulse: PulseRound) -> None:
+    if pulse.status != "open":
+        raise DomainError(_l("Only an open pulse check can be closed."))
+    pulse.status = "closed"
+    _release(db, pulse, at_least=1)
+
+
+# ---- who is asked ---------------------------------------------------------------------------
+
+def audience(db) -> list[Membership]:
+    """Staff: everyone but the management team (whose promises are asked about) and consultants."""
+    return [m for m in db.scalars(select(Membership).order_by(Membership.id))
+            if Role.MANAGEMENT not in m.roles and m.roles - {Role.CONSULTANT}]
+
+
+def invite(db, pulse: PulseRound, memberships) -> list[tuple[Membership, str]]:
+    """One personal token per person not yet invited; only its hash is kept."""
+    invited = set(db.scalars(select(PulseInvitation.membership_id).where(PulseInvitation.round_id == pulse.id)))
+    sent = []
+    for membership in memberships:
+        if membership.id in invited:
+            continue
+        token = secrets.token_urlsafe(32)
+        db.add(PulseInvitation(round_id=pulse.id, membership_id=membership.id, token_hash=hash_token(token)))
+        sent.append((membership, token))
+    db.flush()
+    return sent
+
+
+def invitation_for_token(db, token: str) -> PulseInvitation | None:
+    if not token or len(token) > 200:
+        return None
+    return db.scalar(select(PulseInvitation).where(PulseInvitation.token_hash == hash_token(token)))
+
+
+def invitation_of(db, round_id: int, membership) -> PulseInvitation | None:
+    return db.scalar(select(PulseInvitation).where(PulseInvitation.round_id == round_id,
+                                                   PulseInvitation.membership_id == membership.id))
+
+
+def open_invitations(db, membership) -> list[tuple[PulseRound, PulseInvitation]]:
+    """The open rounds a member is asked to answer, newest first, answered or not."""
+    rows = db.execute(select(PulseRound, PulseInvitation).join(PulseInvitation, PulseInvitation.round_id == PulseRound.id)
+                      .where(PulseInvitation.membership_id == membership.id, PulseRound.status == "open")
+                      .order_by(PulseRound.id.desc()))
+    return [(pulse, invitation) for pulse, invitation in rows]
+
+
+def invitation_counts(db, pulse: PulseRound) -> tuple[int, int]:
+    """(invited, answered) for the whole round."""
+    invited, answered = db.execute(
+        select(func.count(), func.count().filter(PulseInvitation.answered.is_(True)))
+        .where(PulseInvitation.round_id == pulse.id)).one()
+    return invited or 0, answered or 0
+
+
+def accepts_answers(pulse: PulseRound, today: date) -> bool:
+    return pulse.status == "open" and today <= pulse.closes_on
+
+
+# ---- answering ------------------------------------------------------------------------------
+
+def read_answer(pulse: PulseRound, form) -> tuple[dict, dict]:
+    """Scores and examples from the answer page's fields `score-<id>` (1-5 or "na") and `example-<id>`.
+
+    Every promise needs a choice ("I can't say" is one), so that nothing is skipped by accident.
+    """
+    scores, examples, problems = {}, {}, {}
+    for promise_id in pulse.promise_ids:
+        raw = str(form.get(f"score-{promise_id}", "")).strip()
+        if raw in {str(point) for point in rules.SCALE}:
+            scores[str(promise_id)] = int(raw)
+        elif raw != CANT_SAY:
+            problems[promise_id] = _l("Choose how often you notice this, or “I can't say”.")
+        example = " ".join(str(form.get(f"example-{promise_id}", "")).split())
+        if len(example) > EXAMPLE_MAX:
+            problems[promise_id] = _l("An example can be at most %(count)d characters.", count=EXAMPLE_MAX)
+        elif example:
+            examples[str(promise_id)] = example
+    if problems:
+        raise InvalidPulseAnswer(problems)
+    return scores, examples
+
+
+def submit(db, tenant, pulse: PulseRound, invitation: PulseInvitation, scores: dict, examples: dict,
+           today: date) -> None:
+    """Mark the invitation answered and put the answer in the pool, detached from it."""
+    if not accepts_answers(pulse, today):
+        raise RoundNotOpen()
+    if invitation.answered:
+        raise AlreadyAnswered()
+    asked = {str(promise_id) for promise_id in pulse.promise_ids}
+    if set(scores) - asked or set(examples) - asked \
+            or any(isinstance(s, bool) or s not in rules.SCALE for s in scores.values()):
+        raise InvalidPulseAnswer({})
+    invitation.answered = True
+    db.add(PulsePooledAnswer(id=secrets.token_hex(16), round_id=pulse.id,
+                             payload={"scores": scores, "examples": examples}))
+    db.flush()
+    _release(db, pulse, at_least=rules.k_of(tenant))
+
+
+def _release(db, pulse: PulseRound, at_least: int) -> int:
+    """Move the pool into the answers in random order, with new random ids, once `at_least` wait."""
+    pooled = list(db.scalars(select(PulsePooledAnswer).where(PulsePooledAnswer.round_id == pulse.id)
+                             .with_for_update()))
+    if not pooled or len(pooled) < at_least:
+        return 0
+    rules.secure_shuffle(pooled)
+    for item in pooled:
+        db.add(PulseAnswer(id=secrets.token_hex(16), round_id=pulse.id, scores=item.payload["scores"],
+                           examples=item.payload["examples"]))
+        db.flush()  # one insert at a time, in the shuffled order
+    db.execute(delete(PulsePooledAnswer).where(PulsePooledAnswer.id.in_([p.id for p in pooled]))
+               .execution_options(synchronize_session=False))
+    return len(pooled)
+
+
+# ---- results --------------------------------------------------------------------------------
+
+def round_result(db, tenant, pulse: PulseRound) -> rules.RoundResult | None:
+    """The results of a closed round under the k rule; None while it is not closed."""
+    if pulse.status != "closed":
+        return None
+    answers = [(a.scores, a.examples) for a in db.scalars(
+        select(PulseAnswer).where(PulseAnswer.round_id == pulse.id).order_by(PulseAnswer.id))]
+    return rules.pulse_round_result(answers, pulse.promise_ids, rules.k_of(tenant))
+
+
+def results_over_time(db, tenant, programme) -> tuple[list[PulseRound], dict[int, rules.RoundResult]]:
+    """The programme's closed rounds, oldest first, each with its results."""
+    closed = [r for r in reversed(rounds(db, programme)) if r.status == "closed"]
+    return closed, {r.id: round_result(db, tenant, r) for r in closed}
+
+
+def latest_results(db, tenant, programme) -> dict[int, tuple[PulseRound, rules.PromiseResult]]:
+    """Per promise: the latest closed round that shows a figure for it."""
+    closed, results = results_over_time(db, tenant, programme)
+    latest = {}
+    for pulse in closed:
+        for promise_id, result in results[pulse.id].promises.items():
+            if result.shown:
+                latest[promise_id] = (pulse, result)
+    return latest
+
+
+def _programme(db, pulse: PulseRound):
+    from saas.programme.service import get_programme
+
+    return get_programme(db, pulse.programme_id)

@@ -1,0 +1,219 @@
+"""Leadership promises and the consistency check: what the management team promised, and the
+evidence (documents, interview notes, pulse results, a manager's own 360 results) of whether its
+deeds match. Plain functions on a tenant-scoped session; pulse checks live in `pulses`, 360-degree
+feedback in `feedback`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from saas.db import utcnow
+from saas.errors import DomainError
+from saas.leadership import rules
+from saas.leadership.models import RATINGS, Evidence, FeedbackRound, Promise, PulseRound
+from saas.pitches.service import sniff_content_type
+
+PROMISE_MAX = 1000
+TITLE_MAX = 200
+NOTES_MAX = 10_000
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class PromiseAlreadyAsked(DomainError):
+    status = 409
+    default_message = _l("This promise has already been asked about, so its words can no longer change. "
+                         "Retire it and make a new one instead.")
+
+
+class DocumentRefused(DomainError):
+    default_message = _l("Attach a PDF, a Word document (.docx), a PowerPoint presentation or a PNG or JPEG "
+                         "image of at most 10 MB.")
+
+
+# ---- promises -------------------------------------------------------------------------------
+
+def promises(db, programme, *, include_retired: bool = True) -> list[Promise]:
+    query = select(Promise).where(Promise.programme_id == programme.id)
+    if not include_retired:
+        query = query.where(Promise.retired_at.is_(None))
+    return list(db.scalars(query.order_by(Promise.id)))
+
+
+def get_promise(db, promise_id: int) -> Promise | None:
+    return db.scalar(select(Promise).where(Promise.id == promise_id))
+
+
+def add_promise(db, programme, membership, text: str) -> Promise:
+    promise = Promise(programme_id=programme.id, text=_promise_text(text), made_by_id=membership.id)
+    db.add(promise)
+    db.flush()
+    return promise
+
+
+def change_promise(db, promise: Promise, text: str) -> None:
+    """New words for a promise nobody has been asked about yet (answers would otherwise change meaning)."""
+    if is_asked(db, promise):
+        raise PromiseAlreadyAsked()
+    promise.text = _promise_text(text)
+
+
+def retire_promise(promise: Promise) -> None:
+    """No longer asked in new pulse checks and 360 rounds; its results stay."""
+    if promise.retired_at is None:
+        promise.retired_at = utcnow()
+
+
+def is_asked(db, promise: Promise) -> bool:
+    asked = [r.promise_ids for r in db.scalars(select(PulseRound).where(PulseRound.programme_id == promise.programme_id,
+                                                                      PulseRound.status != "draft"))]
+    asked += [r.promise_ids for r in db.scalars(select(FeedbackRound)
+                                                .where(FeedbackRound.programme_id == promise.programme_id))]
+    return any(promise.id in ids for ids in asked)
+
+
+def _promise_text(text: str) -> str:
+    text = " ".join((text or "").split())
+    if not text:
+        raise DomainError(_l("Write down the promise."), field="text")
+    if len(text) > PROMISE_MAX:
+        raise DomainError(_l("A promise can be at most %(count)d characters.", count=PROMISE_MAX), field="text")
+    return text
+
+
+# ---- evidence -------------------------------------------------------------------------------
+
+def evidence_of(db, promise: Promise) -> list[Evidence]:
+    return list(db.scalars(select(Evidence).where(Evidence.promise_id == promise.id).order_by(Evidence.id)))
+
+
+def get_evidence(db, evidence_id: int) -> Evidence | None:
+    return db.scalar(select(Evidence).where(Evidence.id == evidence_id))
+
+
+def add_document(db, promise: Promise, membership, *, title: str, notes: str, rating: str, filename: str,
+                 data: bytes) -> Evidence:
+    """A document checked by its content, not its name (as pitch attachments are)."""
+    if not data or len(data) > MAX_DOCUMENT_BYTES:
+        raise DocumentRefused(field="file")
+    content_type = document_type(data)
+    if content_type is None:
+        raise DocumentRefused(field="file")
+    safe_name = "".join(c for c in (filename or "document").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+                        if c.isprintable() and c not in '"<>:|?*')[:TITLE_MAX] or "document"
+    return _add(db, promise, membership, "document", rating, title=_title(title), notes=notes, filename=safe_name,
+                content_type=content_type, size=len(data), data=data)
+
+
+def add_interview(db, promise: Promise, membership, *, title: str, held_on: date, notes: str,
+                  rating: str) -> Evidence:
+    if not (notes or "").strip():
+        raise DomainError(_l("Write down what the interview showed."), field="notes")
+    return _add(db, promise, membership, "interview", rating, title=_title(title), held_on=held_on, notes=notes)
+
+
+def link_pulse(db, promise: Promise, membership, *, pulse_round_id: int, notes: str, rating: str) -> Evidence:
+    """The results of a closed pulse check that asked about the promise."""
+    found = db.scalar(select(PulseRound).where(PulseRound.id == pulse_round_id))
+    if found is None or found.status != "closed" or promise.id not in found.promise_ids:
+        raise DomainError(_l("Choose a closed pulse check that asked about this promise."), field="pulse_round_id")
+    return _add(db, promise, membership, "pulse", rating, title=found.name, notes=notes, pulse_round_id=found.id)
+
+
+def link_feedback(db, promise: Promise, membership, *, feedback_round_id: int, notes: str,
+                  rating: str) -> Evidence:
+    """A manager shares the figures of their own closed 360 round on this promise. Only they can: the
+    report is theirs (and their coach's) alone, so sharing a figure from it is their decision."""
+    found = db.scalar(select(FeedbackRound).where(FeedbackRound.id == feedback_round_id))
+    if found is None or found.subject_id != membership.id or found.status != "closed" \
+            or promise.id not in found.promise_ids:
+        raise DomainError(_l("Choose one of your own closed 360-degree feedback rounds that asked about this "
+                             "promise."), field="feedback_round_id")
+    return _add(db, promise, membership, "feedback", rating, title=str(_l("360-degree feedback")), notes=notes,
+                feedback_round_id=found.id)
+
+
+def rate(evidence: Evidence, rating: str) -> None:
+    evidence.rating = _rating(rating)
+
+
+def remove_evidence(db, evidence: Evidence) -> None:
+    db.delete(evidence)
+
+
+def document_type(data: bytes) -> str | None:
+    """What pitch attachments accept (PDF, PowerPoint, PNG, JPEG), and Word documents."""
+    import io
+    import zipfile
+
+    known = sniff_content_type(data)
+    if known is not None:
+        return known
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError):
+            return None
+        if "[Content_Types].xml" in names and "word/document.xml" in names:
+            return DOCX
+    return None
+
+
+def _add(db, promise: Promise, membership, kind: str, rating: str, **values) -> Evidence:
+    notes = (values.pop("notes", "") or "").strip()
+    if len(notes) > NOTES_MAX:
+        raise DomainError(_l("At most %(max)d characters.", max=NOTES_MAX), field="notes")
+    evidence = Evidence(promise_id=promise.id, kind=kind, rating=_rating(rating), notes=notes,
+                        added_by_id=membership.id, **values)
+    db.add(evidence)
+    db.flush()
+    return evidence
+
+
+def _title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise DomainError(_l("Give the evidence a title."), field="title")
+    if len(title) > TITLE_MAX:
+        raise DomainError(_l("At most %(max)d characters.", max=TITLE_MAX), field="title")
+    return title
+
+
+def _rating(rating: str) -> str:
+    if rating not in RATINGS:
+        raise DomainError(_l("Say whether this is consistent with the promise or not."), field="rating")
+    return rating
+
+
+# ---- the consistency overview ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConsistencyRow:
+    promise: Promise
+    consistent: int
+    inconsistent: int
+    pulse_mean: float | None  # the latest closed pulse check that shows a figure for the promise
+    pulse_round: PulseRound | None
+    verdict: str
+
+
+def consistency(db, tenant, programme) -> list[ConsistencyRow]:
+    """Per promise: the evidence for and against, the latest pulse result, and where words and deeds part."""
+    from saas.leadership import pulses
+
+    counts = {(promise_id, rating): n for promise_id, rating, n in db.execute(
+        select(Evidence.promise_id, Evidence.rating, func.count()).join(Promise, Promise.id == Evidence.promise_id)
+        .where(Promise.programme_id == programme.id).group_by(Evidence.promise_id, Evidence.rating))}
+    latest = pulses.latest_results(db, tenant, programme)
+    rows = []
+    for promise in promises(db, programme):
+        found = latest.get(promise.id)
+        mean = found[1].mean if found else None
+        consistent, inconsistent = counts.get((promise.id, "consistent"), 0), counts.get((promise.id, "inconsistent"), 0)
+        rows.append(ConsistencyRow(promise, consistent, inconsistent, mean, found[0] if found else None,
+                                   rules.verdict(consistent, inconsistent, mean)))
+    return rows

@@ -1,0 +1,79 @@
+"""Leadership mail jobs: the personal links of a pulse check and of a 360-degree feedback round.
+
+Each job takes ids, sets its tenant first (workers.runtime.tenant_job) and is safe to run twice: a
+pulse check invites only people not yet invited, a feedback round mails only raters not yet mailed.
+The round row is locked while the job works on it. Every mail goes through the outbox in the
+person's own language and holds the only copy of their token.
+"""
+from __future__ import annotations
+
+from flask_babel import force_locale, gettext as _
+from sqlalchemy import select
+
+from saas.mail import queue_mail
+from workers.runtime import tenant_job
+
+
+@tenant_job
+def send_pulse_invitations(session, settings, round_id: int) -> int:
+    """Ask all staff who have no invitation yet; returns how many were mailed."""
+    from saas.leadership import pulses, rules
+    from saas.leadership.models import PulseRound
+    from tenants.models import Tenant
+
+    pulse = session.scalar(select(PulseRound).where(PulseRound.id == round_id).with_for_update())
+    if pulse is None or pulse.status != "open":
+        return 0  # closed in the meantime, or not in this job's tenant
+    tenant = session.get(Tenant, pulse.tenant_id)
+    sent = pulses.invite(session, pulse, pulses.audience(session))
+    for membership, token in sent:
+        user = membership.user
+        with force_locale(user.locale or tenant.language):
+            subject = _("Pulse check: do you notice our promises?")
+            body = _("Dear %(name)s,\n\nThe management team of %(tenant)s has made a few promises about how it "
+                     "works. In this short pulse check you say, for each promise, whether you notice it in "
+                     "practice. It takes about three minutes.\n\nYour personal link:\n%(link)s\n\nThe pulse "
+                     "check closes on %(date)s. Your answer is anonymous: it is stored without your name or this "
+                     "link, and results are only shown when at least %(k)d people answered. This link is meant "
+                     "for you only; please do not forward this mail.\n", name=user.name, tenant=tenant.name,
+                     link=f"{settings.base_url}/t/{tenant.slug}/leadership/p/{token}",
+                     date=pulse.closes_on.isoformat(), k=rules.k_of(tenant))
+        queue_mail(session, user.email, subject, body)
+    return len(sent)
+
+
+@tenant_job
+def send_feedback_invitations(session, settings, round_id: int) -> int:
+    """Mail each rater of a 360 round not mailed yet a fresh personal link; returns how many."""
+    from saas.leadership import feedback
+    from saas.leadership.models import FeedbackRound
+    from tenants.models import Membership, Tenant
+
+    feedback_round = session.scalar(select(FeedbackRound).where(FeedbackRound.id == round_id)
+                                    .with_for_update(of=FeedbackRound))
+    if feedback_round is None or feedback_round.status != "open":
+        return 0
+    tenant = session.get(Tenant, feedback_round.tenant_id)
+    manager = session.get(Membership, feedback_round.subject_id).user
+    sent = feedback.to_mail(session, feedback_round)
+    for invitation, token in sent:
+        user = session.get(Membership, invitation.membership_id).user
+        link = f"{settings.base_url}/t/{tenant.slug}/leadership/f/{token}"
+        with force_locale(user.locale or tenant.language):
+            if invitation.relation == "self":
+                subject = _("Your 360-degree feedback: rate yourself")
+                body = _("Dear %(name)s,\n\nYour 360-degree feedback round has started. Rate yourself on the "
+                         "promises of the management team, so that your report can set your view beside "
+                         "others'.\n\nYour link:\n%(link)s\n\nThe round closes on %(date)s.\n", name=user.name,
+                         link=link, date=feedback_round.closes_on.isoformat())
+            else:
+                subject = _("%(manager)s asks for your feedback", manager=manager.name)
+                body = _("Dear %(name)s,\n\n%(manager)s asks for your feedback: how often do you see them keep "
+                         "the promises of the management team? It takes about five minutes.\n\nYour personal "
+                         "link:\n%(link)s\n\nThe round closes on %(date)s. Your answer is anonymous: it is stored "
+                         "without your name, and the report shows a group of raters only when at least three of "
+                         "them answered. The answers of %(manager)s's own manager are never shown on their own. "
+                         "This link is meant for you only; please do not forward this mail.\n", name=user.name,
+                         manager=manager.name, link=link, date=feedback_round.closes_on.isoformat())
+        queue_mail(session, user.email, subject, body)
+    return len(sent)
