@@ -131,6 +131,9 @@ def _seed_programme(db, memberships: dict, orgs: list) -> None:
     _seed_work_logs(db, prog)
     _seed_pitches(db, prog, memberships, staff)
     _seed_waves(db, prog, memberships, staff, orgs)
+    _seed_strategy(db, prog, memberships, staff)
+    _seed_leadership(db, prog, memberships, staff)
+    _seed_billing(db, memberships)
 
 
 def _seed_work_logs(db, prog) -> None:
@@ -279,3 +282,146 @@ def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list) -> None:
     for member in answered:
         sizes[member.legacy_org_id] = sizes.get(member.legacy_org_id, 0) + 1
     fill_wave(db, midway, sizes, seed=2027, progress=0.4, day=date(2026, 11, 18))
+
+
+
+def _seed_leadership(db, prog, memberships: dict, staff: list) -> None:
+    """Five promises of the management team, two closed pulse checks, Mark Jansen's closed 360 round
+    (coached by the consultant) and evidence for the consistency check: see saas/leadership/demo.py."""
+    from saas.leadership import demo
+
+    demo.seed(db, prog, memberships, staff)
+
+# Strategy (issue 9): three pillars, mutual expectations with a published summary, action plans, a knowledge day.
+PILLARS = [
+    ("Klant eerst", "Client first", "We beginnen bij de vraag van de klant, niet bij onze regels of onze oude gemeente.",
+     "Eén vast contactpersoon; binnen een week antwoord; de klant vertelt zijn verhaal één keer."),
+    ("Eén organisatie", "One organisation", "We werken als één sociale dienst: één werkwijze, één taal, elkaars collega's.",
+     "Dezelfde aanvraag wordt in Aaldersum, Beekhoven en Curwolde op dezelfde manier behandeld."),
+    ("Ondernemend", "Entrepreneurial", "We zien kansen om meer voor mensen te doen, en we verzilveren ze: proberen, "
+     "leren, bijsturen.", "Een werkgever zelf benaderen voor een werkervaringsplek. Niet: winst maken op klanten."),
+]
+
+
+def _seed_strategy(db, prog, memberships: dict, staff: list) -> None:
+    """Pillars linked to the themes, a regional session about "Ondernemend" with a published summary and an
+    open online round, two action plans, personal goals (counts only) and a knowledge day whose workshops
+    are filling up: one nearly full, one full with a waiting list; the demo member has not signed up yet."""
+    from datetime import date, time
+
+    from saas.programme import service as programme
+    from saas.strategy import expectations, knowledge_day, pillars, plans
+
+    made = {english: pillars.save_pillar(db, prog, None, title=title, meaning=meaning, examples=examples)
+            for title, english, meaning, examples in PILLARS}
+    for theme in programme.themes(db, prog):
+        if theme.pillar in made:
+            pillars.link_theme(db, prog, theme, made[theme.pillar].id)
+    manager, consultant = memberships["management@demo.example.org"], memberships["consultant@demo.example.org"]
+    people = [m for m in staff if "management" not in m.roles]
+
+    session = expectations.save_round(db, made["Entrepreneurial"], None, title="Regiobijeenkomst Beekhoven",
+                                      held_on=date(2026, 11, 5), invitation="Wat betekent ondernemend zijn voor jou, "
+                                      "en wat verwachten medewerkers en MT van elkaar?")
+    written = [
+        ("meaning", "Kansen zien voor een klant, ook als het net buiten de regels valt.", "Ruimte om te proberen"),
+        ("meaning", "Zelf een werkgever bellen in plaats van wachten op een vacature.", "Ruimte om te proberen"),
+        ("expectation", "Dat het MT ons de ruimte geeft om iets te proberen, ook als het mislukt.", "Ruimte om te proberen"),
+        ("expectation", "Dat fouten maken mag, zolang we ervan leren.", "Ruimte om te proberen"),
+        ("expectation", "Duidelijke kaders: wat mag ik zelf beslissen en wat niet?", "Duidelijke kaders"),
+        ("expectation", "Dat het MT uitlegt waarom we ondernemend moeten zijn.", "Duidelijke kaders"),
+        ("meaning", "Niet: winst maken op kwetsbare mensen.", "Duidelijke kaders"),
+        ("meaning", "Samen met de klant zoeken naar wat wél kan.", "Samen met de klant"),
+        ("meaning", "Netwerken in de wijk, met werkgevers en zorgpartners.", "Samen met de klant"),
+        ("expectation", "Tijd om klanten op te zoeken in plaats van alleen dossiers te vullen.", "Samen met de klant"),
+        ("meaning", "Een idee uit Curwolde durven overnemen in Aaldersum.", None),
+        ("expectation", "Dat goede ideeën uit de teams ook echt worden opgepakt.", None),
+        ("meaning", "Minder vergaderen, meer doen.", None),
+        ("expectation", "Dat we resultaten vieren, ook kleine.", None),
+    ]
+    clusters = {}
+    for number, (kind, text, cluster) in enumerate(written):
+        person = people[number % len(people)]
+        contribution = expectations.contribute(db, session, person, kind=kind, text=text, anonymous=number % 4 != 0,
+                                               today=date(2026, 11, 5))
+        if cluster:
+            if cluster not in clusters:
+                clusters[cluster] = expectations.save_cluster(db, session, None, cluster)
+            contribution.cluster_id = clusters[cluster].id
+    for text in ("Dat medewerkers zelf met ideeën komen en die ook uitproberen.",
+                 "Dat jullie laten zien wat een idee de klant oplevert."):
+        contribution = expectations.contribute(db, session, manager, kind="expectation", text=text, anonymous=False,
+                                               today=date(2026, 11, 5))
+        contribution.cluster_id = clusters["Duidelijke kaders"].id
+    expectations.save_summary(db, session, "Ondernemend betekent voor ons: kansen zien om meer voor klanten te doen "
+                              "en die verzilveren, niet winst maken op kwetsbare mensen.\n\nMedewerkers vragen het MT "
+                              "om ruimte om te proberen en om duidelijke kaders; het MT vraagt medewerkers om zelf met "
+                              "ideeën te komen en te laten zien wat die de klant opleveren. In de regionale sessies "
+                              "maken we dit concreet in de jaarplannen.", publish=True, today=date(2026, 11, 12))
+    expectations.save_round(db, made["Client first"], None, title="Online ronde Klant eerst", held_on=None,
+                            invitation="Wat betekent 'klant eerst' voor jou in je dagelijkse werk?")
+
+    north = plans.save_plan(db, prog, None, year=2027, unit_kind="region", unit_name="Regio Noord",
+                            coordinator_id=manager.id)
+    income = plans.save_plan(db, prog, None, year=2027, unit_kind="department", unit_name="Werk en Inkomen",
+                             coordinator_id=people[1].id)
+    for plan, description, pillar, owner, due, status in (
+            (north, "Eén vast contactpersoon voor elke nieuwe klant", "Client first", people[2], date(2027, 3, 1), "done"),
+            (north, "Intake in één gesprek voor alle regelingen", "Client first", people[3], date(2027, 5, 1),
+             "in_progress"),
+            (north, "Gezamenlijk werkoverleg van de drie vestigingen", "One organisation", manager, date(2027, 2, 1),
+             "done"),
+            (income, "Tien werkgevers zelf benaderen voor werkervaringsplekken", "Entrepreneurial", people[4],
+             date(2027, 4, 15), "in_progress"),
+            (income, "Pilot: budget voor maatwerk per klant", "Entrepreneurial", people[1], date(2027, 6, 1), "planned"),
+            (income, "Eén werkinstructie voor de bijstandsaanvraag", "One organisation", people[5], date(2027, 3, 15),
+             "planned")):
+        plans.save_action(db, prog, plan, manager, None, description=description, pillar_id=made[pillar].id,
+                          owner_id=owner.id, due_on=due, status=status)
+    for number, person in enumerate(people[6:18]):
+        pillar = ("Client first", "One organisation", "Entrepreneurial")[number % 3]
+        plans.save_goal(db, prog, person, None, pillar_id=made[pillar].id,
+                        description="Oefenen met gesprekstechnieken in lastige klantgesprekken.")
+
+    day = knowledge_day.save_day(db, prog, None, title="Kennisdag Samen Koers", held_on=date(2027, 3, 18),
+                                 location="Cultuurhuis Beekhoven",
+                                 description="Workshops om te oefenen met de vaardigheden die jullie zelf noemden in "
+                                             "de regionale bijeenkomsten. Kies per tijdvak één workshop.")
+    morning, late_morning = (time(9, 30), time(11, 0)), (time(11, 15), time(12, 45))
+    workshops = {}
+    for title, description, host, pillar, capacity, (start, end) in (
+            ("Effectief samenwerken", "Afspraken maken die werken, over de grenzen van je oude gemeente heen.",
+             consultant, "One organisation", 20, morning),
+            ("In gesprek met de klant", "Gesprekstechnieken om samen met de klant te zoeken naar wat wél kan.",
+             consultant, "Client first", 12, morning),
+            ("Ondernemend werken", "Van idee naar proefje: kansen zien en verzilveren, in kleine stappen.",
+             manager, "Entrepreneurial", 15, late_morning),
+            ("Feedback geven en ontvangen", "Elkaar aanspreken zonder te beschuldigen.", consultant,
+             "One organisation", 8, late_morning)):
+        workshops[title], _promoted = knowledge_day.save_workshop(
+            db, prog, day, None, title=title, description=description, host_id=host.id, pillar_id=made[pillar].id,
+            capacity=capacity, starts_at=start, ends_at=end)
+    # "In gesprek met de klant" nearly full (one place left), "Feedback geven en ontvangen" full with a waiting list
+    for title, first, count in (("In gesprek met de klant", 0, 11), ("Effectief samenwerken", 11, 6),
+                                ("Feedback geven en ontvangen", 0, 10), ("Ondernemend werken", 10, 4)):
+        for person in people[first:first + count]:
+            knowledge_day.sign_up(db, workshops[title], person)
+
+
+def _seed_billing(db, memberships: dict) -> None:
+    """The demo consultant runs a consultancy with Regio Noord as its client: her dashboard shows it.
+    With billing off (the default without a Stripe key) the tenant stays active."""
+    from datetime import timedelta
+
+    from billing.models import CONSULTANCY, OWNER, BillingAccount, BillingAccountMember, TenantBilling
+    from saas.db import utcnow
+    from tenants.scoping import current_tenant_id
+
+    consultant = memberships["consultant@demo.example.org"]
+    account = BillingAccount(kind=CONSULTANCY, name="Smit Cultuuradvies", owner_id=consultant.user_id,
+                             trial_ends_at=utcnow() + timedelta(days=14))
+    db.add(account)
+    db.flush()
+    db.add(BillingAccountMember(account_id=account.id, user_id=consultant.user_id, role=OWNER))
+    db.add(TenantBilling(tenant_id=current_tenant_id(db), account_id=account.id))
+    db.flush()

@@ -1,7 +1,12 @@
 """Imports every model so that the metadata is complete (for Alembic and the tests)."""
+from billing.models import BillingAccount, BillingAccountMember, BillingEvent, TenantBilling  # noqa: F401
 from saas.auth.models import User  # noqa: F401
 from saas.comparison.models import Comparison  # noqa: F401
 from saas.db import Base
+from saas.leadership.models import (  # noqa: F401
+    Evidence, FeedbackAnswer, FeedbackInvitation, FeedbackPooledAnswer, FeedbackRound, Promise, PulseAnswer,
+    PulseInvitation, PulsePooledAnswer, PulseRound,
+)
 from saas.mail import OutboundMail  # noqa: F401
 from saas.pitches.models import (  # noqa: F401
     Pitch, PitchAttachment, PitchEvent, PitchRevision, PitchSection, Review, ReviewScore, ScorecardCriterion,
@@ -9,6 +14,11 @@ from saas.pitches.models import (  # noqa: F401
 from saas.programme.models import (  # noqa: F401
     EmailOptOut, Notification, Programme, ProgrammePhase, Sponsor, Supporter, Team, TeamMember, Theme,
 )
+from saas.strategy.models import (  # noqa: F401
+    ActionPlan, Contribution, DevelopmentGoal, Evaluation, ExpectationCluster, ExpectationRound, KnowledgeDay, Pillar,
+    PlanAction, Signup, Workshop,
+)
+from saas.reports.models import ReportAccess, ReportFile  # noqa: F401
 from saas.surveys.models import (  # noqa: F401
     CatalogueValue, PooledAnswer, Response, SurveyInvitation, Wave, WorksCouncilConsent,
 )

@@ -26,6 +26,10 @@ BUTTONS = {"auth.logout", "tenant.delete_legacy_org", "tenant.remove_member", "t
            "programme.mark_read"}
 BUTTONS |= {"platform.retry_job"}  # the platform admin's Retry button (404 for everyone else)
 BUTTONS |= {"comparison.run"}  # "run the comparison": nothing to fill in
+BUTTONS |= {"reports.request_pdf"}  # "make a PDF of this report": the filters are optional
+# billing: subscribe, open the customer portal, restore an archived client
+BUTTONS |= {"billing.checkout", "billing.portal", "billing_public.consultancy_checkout",
+            "billing_public.consultancy_portal", "billing_public.restore_client"}
 
 
 def _snapshot(owner_engine):

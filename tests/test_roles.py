@@ -23,6 +23,9 @@ ACCESS = {
     "tenant.resend_invitation": ADMIN_ONLY,
     "tenant.revoke_invitation": ADMIN_ONLY,
     "tenant.accept_invitation": "public",
+    "billing.page": ADMIN_ONLY,
+    "billing.checkout": ADMIN_ONLY,
+    "billing.portal": ADMIN_ONLY,
     "programme.programmes": EVERYONE,
     "programme.create_programme": {"admin", "management"},
     "programme.overview": EVERYONE,
@@ -65,11 +68,59 @@ ACCESS = {
     "reviews.decide": {"management"},
     "reviews.pitch_day": {"admin", "management", "consultant"},
     "reviews.pitches": EVERYONE,
+    # the works council's culture reports (issue 7): read by the works council, admins and management;
+    # the access log by the works council and admins
+    "reports.index": {"works_council", "admin", "management"},
+    "reports.wave": {"works_council", "admin", "management"},
+    "reports.wave_json": {"works_council", "admin", "management"},
+    "reports.wave_csv": {"works_council", "admin", "management"},
+    "reports.request_pdf": {"works_council", "admin", "management"},
+    "reports.file": {"works_council", "admin", "management"},
+    "reports.download": {"works_council", "admin", "management"},
+    "reports.access_log": {"works_council", "admin"},
     # the cross-culture comparison: admins, management and consultants
     "comparison.index": {"admin", "management", "consultant"},
     "comparison.wave": {"admin", "management", "consultant"},
     "comparison.run": {"admin", "management", "consultant"},
     "comparison.status": {"admin", "management", "consultant"},
+    # strategy (issue 9): pillars and plans by admins and management, read by everyone; expectation rounds
+    # facilitated and knowledge days organised by admins, management and consultants; everyone who works
+    # here contributes, signs up, keeps personal goals
+    "strategy.home": EVERYONE,
+    "strategy.index": EVERYONE,
+    "strategy.new_pillar": {"admin", "management"},
+    "strategy.pillar": EVERYONE,
+    "strategy.edit_pillar": {"admin", "management"},
+    "strategy.delete_pillar": {"admin", "management"},
+    "strategy.annual_plan": EVERYONE,
+    "strategy.new_plan": {"admin", "management"},
+    "strategy.plan": EVERYONE,
+    "strategy.edit_plan": {"admin", "management"},
+    "strategy.new_action": EVERYONE,
+    "strategy.edit_action": EVERYONE,
+    "strategy.set_action_status": EVERYONE,
+    "strategy.my_goals": EVERYONE,
+    "strategy.edit_goal": EVERYONE,
+    "strategy.delete_goal": EVERYONE,
+    "strategy.new_round": {"admin", "management", "consultant"},
+    "strategy.edit_round": {"admin", "management", "consultant"},
+    "strategy.round": EVERYONE,
+    "strategy.contribute": {"admin", "management", "sponsor", "member", "works_council"},
+    "strategy.facilitate": {"admin", "management", "consultant"},
+    "strategy.round_status": {"admin", "management", "consultant"},
+    "strategy.add_cluster": {"admin", "management", "consultant"},
+    "strategy.rename_cluster": {"admin", "management", "consultant"},
+    "strategy.delete_cluster": {"admin", "management", "consultant"},
+    "strategy.summary": {"admin", "management", "consultant"},
+    "strategy.new_day": {"admin", "management", "consultant"},
+    "strategy.day": EVERYONE,
+    "strategy.edit_day": {"admin", "management", "consultant"},
+    "strategy.new_workshop": {"admin", "management", "consultant"},
+    "strategy.workshop": EVERYONE,
+    "strategy.edit_workshop": {"admin", "management", "consultant"},
+    "strategy.place": EVERYONE,
+    "strategy.attendance": EVERYONE,
+    "strategy.evaluate": EVERYONE,
     # the admin's survey pages: admins and consultants run waves, management reads them
     "surveys.waves": {"admin", "consultant", "management"},
     "surveys.wave": {"admin", "consultant", "management"},
@@ -104,6 +155,33 @@ ACCESS = {
     "respond.preview_privacy": {"admin", "consultant"},
     "respond.preview_saved": {"admin", "consultant"},
     "respond.preview_thanks": {"admin", "consultant"},
+    # leadership (issue 9): promises by the management team; pulse checks run by management, admins and
+    # consultants, read with the works council; 360 reports for their manager and coach only; the
+    # consistency check for the management team and its consultants
+    "leadership.index": EVERYONE,
+    "leadership.promises": EVERYONE,
+    "leadership.add_promise": {"management"},
+    "leadership.edit_promise": {"management"},
+    "leadership.retire_promise": {"management"},
+    "leadership.pulse_rounds": {"admin", "management", "consultant"},
+    "leadership.plan_pulse_round": {"admin", "management", "consultant"},
+    "leadership.pulse_round": {"admin", "management", "consultant", "works_council"},
+    "leadership.open_pulse_round": {"admin", "management", "consultant"},
+    "leadership.close_pulse_round": {"admin", "management", "consultant"},
+    "leadership.pulse_results": {"admin", "management", "consultant", "works_council"},
+    "leadership.pulse_link": "public",
+    "leadership.answer_pulse": "public",
+    "leadership.start_feedback": {"management"},
+    "leadership.feedback_round": EVERYONE,
+    "leadership.close_feedback": EVERYONE,
+    "leadership.feedback_link": "public",
+    "leadership.answer_feedback": "public",
+    "leadership.consistency": {"management", "consultant"},
+    "leadership.evidence": {"management", "consultant"},
+    "leadership.add_evidence": {"management", "consultant"},
+    "leadership.rate_evidence": {"management", "consultant"},
+    "leadership.remove_evidence": {"management", "consultant"},
+    "leadership.download_evidence": {"management", "consultant"},
 }
 
 
@@ -120,6 +198,13 @@ OBJECT_LEVEL: set[str] = {
 }
 # Pages about the member's own row: someone without one (here: not invited to the wave) finds nothing.
 OWN_ROW: set[str] = {"respond.start"}
+# strategy: a plan's actions are changed by its coordinator (and admins, management), an action's status
+# also by its owner; attendance is recorded by the workshop's host (and the organisers)
+OBJECT_LEVEL |= {"strategy.new_action", "strategy.edit_action", "strategy.set_action_status", "strategy.attendance"}
+# a personal development goal is private: someone else's is not found
+OWN_ROW |= {"strategy.edit_goal", "strategy.delete_goal"}
+# A 360 report exists only for its manager and their coach: for everyone else, whatever their role, 404.
+OWN_ROW |= {"leadership.feedback_round", "leadership.close_feedback"}
 
 
 def _tenant_endpoints(app):

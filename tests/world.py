@@ -13,6 +13,7 @@ from tests.helpers import link_in
 BUILDERS = []
 # URL arguments that are capabilities (knowing them grants access), not ids to be scoped.
 CAPABILITIES = {"token", "survey_token", "open_token"}
+CAPABILITIES |= {"pulse_token", "feedback_token"}  # personal links of pulse checks and 360 rounds
 
 
 def builder(fn):
@@ -256,3 +257,145 @@ def comparison(app, make, tenant, admin, objects):
             created["wave_id"] = wave.id
         service.compare_wave(db, db.get(Tenant, tenant.id), wave)
     return created
+
+
+@builder
+def reports(app, make, tenant, admin, objects):
+    """A PDF of the world's wave's culture report, asked for by the admin on the report page (the job
+    runs in-process in these tests)."""
+    from saas.reports.models import ReportFile
+
+    slug, wave_id = tenant.slug, objects["wave_id"]
+    response = admin.submit(f"/t/{slug}/reports/waves/{wave_id}/pdf", {}, page=f"/t/{slug}/reports/waves/{wave_id}")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with make.session(tenant.id) as db:
+        return {"file_id": db.scalar(select(ReportFile.id).where(ReportFile.wave_id == wave_id))}
+
+
+@builder
+def leadership(app, make, tenant, admin, objects):
+    """A manager's promise, an open pulse check with the colleague's personal link, a 360 round of the
+    manager (the admin as their own manager, the colleague as a peer) with the colleague's link, and
+    a document as evidence for the promise."""
+    from datetime import date, timedelta
+
+    from saas.leadership import feedback, pulses, service
+    from saas.programme.service import create_programme, get_programme
+    from tenants.models import Membership, Tenant
+
+    slug = tenant.slug
+    boss_id = make.member(tenant, f"boss@{slug}.example", roles=["management"], name=f"Boss ({slug})")
+    created = {}
+    with make.session(tenant.id) as db:
+        tenant_row = db.get(Tenant, tenant.id)
+        boss, colleague = db.get(Membership, boss_id), db.get(Membership, objects["membership_id"])
+        admin_membership = db.scalar(select(Membership).where(Membership.user.has(email=tenant.admin_email)))
+        if "programme_id" in objects:
+            prog = get_programme(db, objects["programme_id"])
+        else:
+            prog = create_programme(db, name=f"Leadership programme ({slug})", goal="", starts_on=date(2026, 1, 1),
+                                    ends_on=date(2026, 12, 31))
+            created["programme_id"] = prog.id
+        promise = service.add_promise(db, prog, boss, f"We join a team for a morning every month ({slug})")
+        pulse = pulses.plan_round(db, tenant_row, prog, name=f"Pulse check ({slug})", opens_on=date.today(),
+                                  closes_on=date.today() + timedelta(days=14), consent_on=date(2026, 3, 2),
+                                  consent_text=f"Agreed ({slug})")
+        pulses.open_round(db, tenant_row, pulse, date.today())
+        [(_member, pulse_token)] = pulses.invite(db, pulse, [colleague])
+        feedback_round = feedback.start_round(db, tenant_row, prog, boss, coach_id=None, manager_id=admin_membership.id,
+                                              peer_ids=[colleague.id], report_ids=[],
+                                              closes_on=date.today() + timedelta(days=14), today=date.today())
+        feedback_token = next(token for invitation, token in feedback.to_mail(db, feedback_round)
+                              if invitation.membership_id == colleague.id)
+        evidence = service.add_document(db, promise, boss, title=f"Decisions of March ({slug})",
+                                        notes=f"Two decisions without a team's proposal ({slug})",
+                                        rating="inconsistent", filename=f"decisions-{slug}.pdf", data=PDF_BYTES)
+        return {**created, "promise_id": promise.id, "pulse_round_id": pulse.id, "pulse_token": pulse_token,
+                "feedback_round_id": feedback_round.id, "feedback_token": feedback_token,
+                "evidence_id": evidence.id, "evidence_kind": "interview"}
+
+
+@builder
+def strategy(app, make, tenant, admin, objects):
+    """The programme's strategy, made through the admin's pages: a pillar with a theme linked to it, an
+    expectation round with a named contribution in a cluster, an action plan with an action owned by the
+    colleague, the admin's own development goal, and a knowledge day whose workshop (hosted by the
+    colleague) the admin attended and evaluated."""
+    from saas.strategy.expectations import placement_key
+    from saas.strategy.models import (
+        ActionPlan, Contribution, DevelopmentGoal, ExpectationCluster, ExpectationRound, KnowledgeDay, Pillar,
+        PlanAction, Workshop,
+    )
+
+    slug = tenant.slug
+    base = f"/t/{slug}/strategy"
+    programme_id, colleague = objects["programme_id"], objects["membership_id"]
+
+    def post(url, data, page=None):
+        response = admin.submit(url, data, page=page)
+        assert response.status_code in (200, 302), (url, response.status_code)
+        assert response.status_code == 302, (url, response.get_data(as_text=True)[:2000])
+
+    def newest(model):
+        with make.session(tenant.id) as db:
+            return db.scalar(select(model.id).order_by(model.id.desc()).limit(1))
+
+    post(f"{base}/programmes/{programme_id}/pillars/new",
+         {"title": f"Entrepreneurial ({slug})", "meaning": f"Seeing chances ({slug})", "examples": f"A pilot ({slug})"})
+    pillar_id = newest(Pillar)
+    post(f"/t/{slug}/themes/{objects['theme_id']}/edit",
+         {"title": f"Client first ({slug})", "problem": f"Waiting times ({slug})", "pillar_id": str(pillar_id),
+          "sponsor_ids": [str(colleague)]})
+    post(f"{base}/pillars/{pillar_id}/rounds/new", {"title": f"Session ({slug})", "held_on": "2026-03-02",
+                                                     "invitation": f"What does it mean ({slug})?"})
+    round_id = newest(ExpectationRound)
+    post(f"{base}/rounds/{round_id}/contribute", {"kind": "meaning", "text": f"Daring to try ({slug})",
+                                                  "identity": "named"}, page=f"{base}/rounds/{round_id}")
+    post(f"{base}/rounds/{round_id}/clusters", {"name": f"Courage ({slug})"}, page=f"{base}/rounds/{round_id}/facilitate")
+    cluster_id = newest(ExpectationCluster)
+    key = placement_key(app.config["SECRET_KEY"], newest(Contribution))
+    post(f"{base}/rounds/{round_id}/facilitate", {f"contribution-{key}": str(cluster_id)})
+    post(f"{base}/programmes/{programme_id}/plans/new", {"year": "2026", "unit_kind": "region",
+                                                          "unit_name": f"Region North ({slug})", "coordinator_id": ""})
+    plan_id = newest(ActionPlan)
+    post(f"{base}/plans/{plan_id}/actions/new", {"description": f"Pilot a client fund ({slug})",
+                                                  "pillar_id": str(pillar_id), "owner_id": str(colleague),
+                                                  "due_on": "2026-06-30", "status": "in_progress"})
+    post(f"{base}/programmes/{programme_id}/my-goals", {"pillar_id": str(pillar_id),
+                                                        "description": f"Learn to pitch ({slug})"})
+    post(f"{base}/programmes/{programme_id}/knowledge-days/new",
+         {"title": f"Knowledge day ({slug})", "held_on": "2026-05-12", "location": f"Town hall ({slug})",
+          "description": f"Skills ({slug})"})
+    day_id = newest(KnowledgeDay)
+    post(f"{base}/knowledge-days/{day_id}/workshops/new",
+         {"title": f"Client conversations ({slug})", "description": f"Practise ({slug})", "host_id": str(colleague),
+          "pillar_id": str(pillar_id), "capacity": "12", "starts_at": "09:30", "ends_at": "11:00"})
+    workshop_id = newest(Workshop)
+    workshop = f"{base}/workshops/{workshop_id}"
+    post(f"{workshop}/place", {"choice": "sign_up"}, page=workshop)
+    with make.session(tenant.id) as db:
+        from tenants.models import Membership
+
+        admin_id = db.scalar(select(Membership.id).where(Membership.user.has(email=tenant.admin_email)))
+    post(f"{workshop}/attendance", {"recorded": "yes", "attended_ids": [str(admin_id)]}, page=workshop)
+    post(f"{workshop}/evaluate", {"score": "4", "comment": f"Useful ({slug})"}, page=workshop)
+    return {"pillar_id": pillar_id, "expectation_round_id": round_id, "expectation_cluster_id": cluster_id,
+            "action_plan_id": plan_id, "plan_action_id": newest(PlanAction),
+            "development_goal_id": newest(DevelopmentGoal), "knowledge_day_id": day_id, "workshop_id": workshop_id}
+
+
+@builder
+def billing(app, make, tenant, admin, objects):
+    """A consultancy, signed up by the tenant's admin, with this tenant as its client (billing is off in
+    these tests, so nothing changes for the tenant): the consultancy's pages hold data to hide."""
+    from billing.models import BillingAccountMember, TenantBilling
+    from saas.auth.service import find_user
+
+    response = admin.submit("/billing/consultancy/new", {"name": f"Consultancy ({tenant.slug})"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with make.session() as db:
+        user = find_user(db, tenant.admin_email)
+        account_id = db.scalar(select(BillingAccountMember.account_id).where(BillingAccountMember.user_id == user.id))
+    with make.session(tenant.id) as db:
+        db.add(TenantBilling(account_id=account_id))
+    return {"tenant_id": tenant.id}
