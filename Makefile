@@ -16,9 +16,17 @@ run: install
 	@echo "Koers serves http://127.0.0.1:$(PORT)  (stop with Ctrl-C)"
 	$(VENV)/bin/koers run --host 127.0.0.1 --port $(PORT) --no-reload --no-debugger
 
+# The suite waits on browsers, subprocesses and timeouts more than it computes, so it runs in three
+# processes (pytest-xdist; each with its own PostgreSQL, Redis and worker, a file's tests together),
+# with the SQLite smoke run beside it; its output follows. Fails when either fails or runs nothing.
+TEST_PROCESSES ?= 3
 test: install-test system-test-deps
-	$(PY) -m pytest
-	KOERS_TEST_DB=sqlite $(PY) -m pytest -m smoke
+	@mkdir -p test-artifacts; \
+	KOERS_TEST_DB=sqlite $(PY) -m pytest -m smoke > test-artifacts/sqlite-smoke.log 2>&1 & smoke=$$!; \
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --durations=15; postgres=$$?; \
+	wait $$smoke; sqlite=$$?; \
+	echo "---- the smoke subset on SQLite, the embedded default ----"; cat test-artifacts/sqlite-smoke.log; \
+	[ $$postgres -eq 0 ] && [ $$sqlite -eq 0 ]
 
 # Exact versions come from requirements.lock (a constraints file); the stamp skips pip next time.
 install: $(VENV)/.installed translations

@@ -21,6 +21,8 @@ from tests.services import PostgresServer, RedisServer, WorkerProcess
 
 SQLITE = os.environ.get("KOERS_TEST_DB") == "sqlite"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+# Under pytest-xdist each process has its own stack; its log files get the process's name.
+LOG_SUFFIX = f"-{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else ""
 
 
 def pytest_collection_modifyitems(config, items):
@@ -160,7 +162,7 @@ def worker(stack):
     process = WorkerProcess(
         {"DATABASE_URL": stack.app_url, "REDIS_URL": stack.redis.url, "SECRET_KEY": "test-secret-key",
          "KOERS_ENV": "test", "BASE_URL": "http://localhost"},
-        ARTIFACTS / "worker.log",
+        ARTIFACTS / f"worker{LOG_SUFFIX}.log",
     ).start()
     yield process
     process.stop()

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from saas.mail import OutboundMail
-from tests.conftest import ARTIFACTS, settings_for
+from tests.conftest import ARTIFACTS, LOG_SUFFIX, settings_for
 from tests.fake_smtp import FakeSMTP
 from tests.helpers import link_in
 from tests.services import WorkerProcess
@@ -31,7 +31,7 @@ class FaultWorker(WorkerProcess):
     """`koers worker` with options, its output in test-artifacts/fault-worker.log."""
 
     def __init__(self, env, *options):
-        super().__init__(env, ARTIFACTS / "fault-worker.log")
+        super().__init__(env, ARTIFACTS / f"fault-worker{LOG_SUFFIX}.log")
         self.options = options
 
     def start(self) -> "FaultWorker":
