@@ -183,7 +183,7 @@ def test_the_pdf_job_runs_on_the_real_worker(stack, database, make, council, wor
     wim = _as(app, WC)
     response = wim.submit(f"/t/ors/reports/waves/{council.wave}/pdf", {}, page=f"/t/ors/reports/waves/{council.wave}")
     status_page = response.headers["Location"]
-    assert "The PDF is being made." in wim.text(status_page)
+    assert "The PDF is being made" in wim.text(status_page)
     deadline = time.monotonic() + 60
     while "The PDF is ready." not in wim.text(status_page):
         assert time.monotonic() < deadline, "the worker did not make the PDF (see test-artifacts/worker.log)"

@@ -118,7 +118,7 @@ def request_pdf(wave_id: int):
 @bp.route("/files/<int:file_id>")
 @requires(*READERS)
 def file(file_id: int):
-    """The PDF's state; the page reloads itself every few seconds (no script) until it is ready."""
+    """The PDF's state, with a link to look again (no automatic reload: WCAG 2.2.1 lets people choose when)."""
     report_file = _file(file_id)
     return render_template("reports/file.html", file=report_file, wave=_wave(report_file.wave_id))
 
