@@ -70,14 +70,23 @@ def wants_json() -> bool:
 
 
 def problem(status: int, detail=None):
-    title = TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
     detail = detail or EXPLANATIONS.get(status, "")
     if wants_json():
-        response = jsonify({"type": "about:blank", "title": str(title), "status": status, "detail": str(detail)})
-        response.status_code = status
-        response.mimetype = "application/problem+json"
-        return response
-    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+        return json_problem(status, detail)
+    return render_template("errors/error.html", status=status, title=_title(status), detail=detail), status
+
+
+def json_problem(status: int, detail, **extra):
+    """An RFC 9457 problem document; `extra` adds members (e.g. which part of the input is wrong)."""
+    response = jsonify({"type": "about:blank", "title": str(_title(status)), "status": status, "detail": str(detail),
+                        **extra})
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _title(status: int):
+    return TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
 
 
 def _rollback():

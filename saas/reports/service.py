@@ -67,6 +67,13 @@ def readable_waves(db) -> list[Wave]:
                            .order_by(Wave.opens_on.desc().nulls_last(), Wave.id.desc())))
 
 
+def read_report(db, tenant, user, wave: Wave, filters: Filters, kind: str) -> dict:
+    """The report as someone reads it (page, json, csv): built, and the reading logged, in one go."""
+    report = wave_report(db, tenant, wave, filters)
+    log_access(db, user, wave, kind, filters)
+    return report
+
+
 def log_access(db, user, wave: Wave, kind: str, filters: Filters) -> None:
     db.add(ReportAccess(user_id=user.id, user_name=user.name, user_email=user.email, wave_id=wave.id, kind=kind,
                         filters=filters.as_dict()))
@@ -108,7 +115,7 @@ def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:
     report["focus"] = group_figures(data, audits, wave, focus_org, focus_team, orgs, teams)
     report["breakdown"] = _breakdown(data, audits, wave, focus_org, focus_team, orgs, teams)
     report["comparisons"] = _comparisons(db, wave, audits, orgs, focus_org, focus_team)
-    report["trend"] = _trend(db, tenant, wave, filters)
+    report["trend"] = _trend(db, tenant, wave, filters, known={wave.id: (data, audits)})
     report["free_text"] = _free_text(data, wave, k) if filters.legacy_org is None and filters.team is None else []
     return report
 
@@ -204,7 +211,7 @@ def _comparisons(db, wave, audits, orgs, org, team) -> dict:
     return {"computed": True, "computed_at": stored.computed_at.isoformat(), "pairs": pairs}
 
 
-def _trend(db, tenant, wave: Wave, filters: Filters) -> list[dict]:
+def _trend(db, tenant, wave: Wave, filters: Filters, known: dict) -> list[dict]:
     """The same group in each closed wave of the programme: its size and culture profile, and the
     distances between legacy organisations. Each wave under its own audit."""
     from saas.surveys.service import min_group_size
@@ -220,8 +227,11 @@ def _trend(db, tenant, wave: Wave, filters: Filters) -> list[dict]:
         if filters.team is not None and "team" not in each.groupings:
             points.append({"wave": _wave_ref(each), "n": None, "hidden": "not_asked"})
             continue
-        data = load(db, each)
-        audits = audits_of(data, each, min_group_size(db, tenant, each))
+        if each.id in known:  # the report's own wave, already read and audited
+            data, audits = known[each.id]
+        else:
+            data = load(db, each)
+            audits = audits_of(data, each, min_group_size(db, tenant, each))
         org = filters.legacy_org.id if filters.legacy_org else None
         team = filters.team.id if filters.team else None
         figures = group_figures(data, {m: a for m, a in audits.items() if m in (None, "culture")}, each,

@@ -5,14 +5,15 @@ and each view or download is written to the access log in the same transaction.
 """
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from saas.db import session
-from saas.errors import TITLES
+from saas.downloads import attachment
+from saas.errors import json_problem
 from saas.reports import export, service
 from saas.reports.models import ReportFile
 from saas.surveys.models import Wave
@@ -36,8 +37,8 @@ def index():
         return redirect(url_for("reports.wave", wave_id=int(chosen), **query))
     files = list(db.scalars(select(ReportFile).where(ReportFile.requested_by == current_user.id)
                             .order_by(ReportFile.requested_at.desc()).limit(20)))
-    return render_template("reports/index.html", waves=service.readable_waves(db), files=files,
-                           waves_by_id={w.id: w for w in service.readable_waves(db)})
+    waves = service.readable_waves(db)
+    return render_template("reports/index.html", waves=waves, files=files, waves_by_id={w.id: w for w in waves})
 
 
 @bp.route("/waves/<int:wave_id>")
@@ -48,10 +49,8 @@ def wave(wave_id: int):
     try:
         filters = _filters(wave)
     except service.UnknownFilter as error:
-        flash(str(error.message), "error")
-        return redirect(url_for("reports.wave", wave_id=wave.id))
-    report = service.wave_report(db, g.tenant, wave, filters)
-    service.log_access(db, current_user, wave, "page", filters)
+        return _unfiltered(wave, error)
+    report = service.read_report(db, g.tenant, current_user, wave, filters, "page")
     db.commit()
     return render_template("reports/wave.html", wave=wave, report=report, view=export.ReportView(db, report),
                            form=FlaskForm(), query={key: v for key, v in filters.as_dict().items() if v},
@@ -66,9 +65,8 @@ def wave_json(wave_id: int):
     try:
         filters = _filters(wave)
     except service.UnknownFilter as error:
-        return _problem(400, error.message, field=error.field)
-    report = service.wave_report(db, g.tenant, wave, filters)
-    service.log_access(db, current_user, wave, "json", filters)
+        return json_problem(400, error.message, field=error.field)
+    report = service.read_report(db, g.tenant, current_user, wave, filters, "json")
     db.commit()
     return jsonify(report)
 
@@ -81,13 +79,11 @@ def wave_csv(wave_id: int):
     try:
         filters = _filters(wave)
     except service.UnknownFilter as error:
-        flash(str(error.message), "error")
-        return redirect(url_for("reports.wave", wave_id=wave.id))
-    report = service.wave_report(db, g.tenant, wave, filters)
-    service.log_access(db, current_user, wave, "csv", filters)
+        return _unfiltered(wave, error)
+    report = service.read_report(db, g.tenant, current_user, wave, filters, "csv")
     db.commit()
-    return _download(export.report_csv(export.ReportView(db, report)), "text/csv; charset=utf-8",
-                     export.filename(wave, "csv"))
+    return attachment(export.report_csv(export.ReportView(db, report)), "text/csv; charset=utf-8",
+                      export.filename(wave, "csv"))
 
 
 @bp.route("/waves/<int:wave_id>/pdf", methods=["POST"])
@@ -104,8 +100,7 @@ def request_pdf(wave_id: int):
     try:
         filters = _filters(wave, request.form)
     except service.UnknownFilter as error:
-        flash(str(error.message), "error")
-        return redirect(url_for("reports.wave", wave_id=wave.id))
+        return _unfiltered(wave, error)
     file = ReportFile(wave_id=wave.id, filters=filters.as_dict(), language=str(get_locale() or "en")[:2],
                       requested_by=current_user.id)
     db.add(file)
@@ -135,7 +130,7 @@ def download(file_id: int):
                                     str(report_file.filters.get("team") or ""))
     service.log_access(db, current_user, wave, "pdf", filters)
     db.commit()
-    return _download(report_file.content, "application/pdf", export.filename(wave, "pdf"))
+    return attachment(report_file.content, "application/pdf", export.filename(wave, "pdf"))
 
 
 @bp.route("/access-log")
@@ -161,16 +156,7 @@ def _file(file_id: int) -> ReportFile:
     return session().scalar(select(ReportFile).where(ReportFile.id == file_id)) or abort(404)
 
 
-def _problem(status: int, detail, **extra):
-    response = jsonify({"type": "about:blank", "title": str(TITLES[status]), "status": status, "detail": str(detail),
-                        **extra})
-    response.status_code = status
-    response.mimetype = "application/problem+json"
-    return response
-
-
-def _download(body: bytes, content_type: str, filename: str) -> Response:
-    response = Response(body, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+def _unfiltered(wave: Wave, error: service.UnknownFilter):
+    """A filter that does not fit the wave: the report without filters, saying why."""
+    flash(str(error.message), "error")
+    return redirect(url_for("reports.wave", wave_id=wave.id))

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from saas.db import session
-from saas.errors import DomainError, TITLES, problem
+from saas.errors import DomainError, json_problem, problem
 from saas.extensions import csrf
 from saas.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from saas.surveys import answering, intake, invitations, service
@@ -127,7 +127,7 @@ def submit_json(survey_token: str):
         return problem(404, _("This survey link is not known."))
     except service.InvalidAnswer as error:
         db.rollback()
-        return _problem_json(400, error.message, part=error.field, code=error.code)
+        return json_problem(400, error.message, part=error.field, code=error.code)
     except IntegrityError:  # as the app's handler answers, but without logging the path: it holds the token
         db.rollback()
         return problem(409, _("Someone did the same at the same moment. Please reload the page and try again."))
@@ -539,9 +539,3 @@ def _answered_here(wave: Wave) -> bool:
         return False
 
 
-def _problem_json(status: int, detail, **extra):
-    response = jsonify({"type": "about:blank", "title": str(TITLES[status]), "status": status, "detail": str(detail),
-                        **extra})
-    response.status_code = status
-    response.mimetype = "application/problem+json"
-    return response

@@ -6,10 +6,11 @@ answers 403 to everyone else. Another tenant's team is simply not found (404).
 """
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from saas.db import session, utcnow
+from saas.downloads import attachment
 from saas.errors import DomainError
 from saas.programme import service as programme
 from saas.worklog import export, service
@@ -164,7 +165,7 @@ def new_interview(team_id: int):
 def export_csv(team_id: int):
     team = _team(team_id)
     work_log = service.read_log(session(), team, g.membership, _query())
-    return _download(export.log_csv(work_log), "text/csv; charset=utf-8", export.filename(team, "csv", utcnow()))
+    return attachment(export.log_csv(work_log), "text/csv; charset=utf-8", export.filename(team, "csv", utcnow()))
 
 
 @bp.route("/export.pdf")
@@ -174,11 +175,4 @@ def export_pdf(team_id: int):
     team = _team(team_id)
     work_log = service.read_log(db, team, g.membership, _query())
     pdf = export.log_pdf(team, programme.get_theme(db, team.theme_id), work_log, generated_at=utcnow())
-    return _download(pdf, "application/pdf", export.filename(team, "pdf", utcnow()))
-
-
-def _download(body: bytes, content_type: str, filename: str) -> Response:
-    response = Response(body, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"  # a team's notes do not belong in shared caches
-    return response
+    return attachment(pdf, "application/pdf", export.filename(team, "pdf", utcnow()))
