@@ -177,6 +177,14 @@ def test_the_tempting_groups_say_fewer_than_k_or_stay_hidden(app, make, tempting
         {item["group"]["legacy_org"] for item in whole["breakdown"] if not item["hidden"]}
 
 
+@pytest.mark.parametrize("team", ["99999999999999999999", "-1", "abc", "1.5", " ", "0"])
+def test_a_team_filter_that_is_no_team_is_a_clear_400(app, make, tempting, team):
+    attacker = app.test_client()
+    attacker.login(ATTACKER)
+    response = attacker.get(f"/t/rood/reports/waves/{tempting.waves[0]}.json", query_string={"team": team})
+    assert response.status_code == 400 and response.get_json()["detail"] == "There is no such team."
+
+
 def test_the_figures_shown_are_the_figures_of_the_answers(app, make, tempting):
     """What the works council reads is right: BEE's culture profile recomputed from its answers."""
     attacker = app.test_client()

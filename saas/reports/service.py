@@ -24,6 +24,7 @@ from saas.reports.suppression import FEWER_THAN_K, Shown, audit
 from saas.surveys.models import Response, Wave, WorksCouncilConsent
 
 FREE_TEXT_MIN = 10  # answers to an open question before any are shown (never below k)
+MAX_ID = 2**31 - 1  # as saas.DatabaseIntConverter for ids in paths
 
 
 class UnknownFilter(DomainError):
@@ -55,7 +56,9 @@ def parse_filters(db, wave: Wave, legacy_org: str | None, team: str | None) -> F
         if "team" not in wave.groupings:
             raise UnknownFilter(_l("This wave did not ask for teams, so it cannot be filtered by team."),
                                 field="team")
-        chosen_team = db.get(Team, int(team)) if str(team).isdigit() else None
+        text = str(team).strip()
+        # ids fit the database's integer: a longer number is simply no team, not a database error
+        chosen_team = db.get(Team, int(text)) if text.isdigit() and int(text) <= MAX_ID else None
         if chosen_team is None:
             raise UnknownFilter(_l("There is no such team."), field="team")
     return Filters(org, chosen_team)
