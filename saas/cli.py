@@ -191,6 +191,21 @@ def list_waves(slug):
         click.echo(f"{wave.id}\t{wave.status}\t{response_count(db, wave)} responses\t{wave.name}")
 
 
+@main.command("close-due", help="Close the survey waves, pulse checks and 360 rounds whose close date has passed.")
+@with_appcontext
+def close_due():
+    """What the worker's sweeper does on every sweep; without a worker, run it daily (cron)."""
+    from datetime import date
+
+    from flask import current_app
+
+    from saas.deadlines import close_due as close
+
+    closed = close(current_app.extensions["koers.db"].Session, date.today())
+    click.echo(f"closed: {closed.waves} wave(s), {closed.pulse_checks} pulse check(s), "
+               f"{closed.feedback_rounds} 360 round(s)")
+
+
 @main.command("values", help="List the value keys of the tenant's catalogue, as used in imports.")
 @click.option("--tenant", "slug", required=True, help="The tenant's slug.")
 @click.option("--language", type=click.Choice(["nl", "en"]), default="nl", show_default=True)

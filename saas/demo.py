@@ -237,7 +237,7 @@ MIDWAY_ANSWERED = 24  # demo staff who already answered the open midway wave
 def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list) -> None:
     """A closed baseline with answers from all three municipalities, and an open midway wave that
     the demo member has not answered yet (they start it from "Your surveys")."""
-    from datetime import date
+    from datetime import date, timedelta
 
     from saas.comparison.service import compare_wave
     from saas.comparison.synth import fill_wave
@@ -262,7 +262,10 @@ def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list) -> None:
 
     midway = surveys.create_wave(
         db, name="Tussenmeting cultuur", series_label="midway", programme_id=prog.id,
-        opens_on=date(2026, 11, 16), closes_on=date(2026, 12, 11), groupings=("legacy_org", "team"),
+        # Open for at least three more weeks from the day the demo is made: a wave past its close
+        # date takes no answers (and the worker closes it), and the demo member must be able to answer.
+        opens_on=date(2026, 11, 16), closes_on=max(date(2026, 12, 11), date.today() + timedelta(weeks=3)),
+        groupings=("legacy_org", "team"),
         questions=[{"kind": "likert", "nl": "Ik merk in mijn werk al iets van de nieuwe organisatie.",
                     "en": "I already notice something of the new organisation in my work."},
                    {"kind": "open", "nl": "Wat zou jij de programmaleiding willen meegeven?",

@@ -21,7 +21,7 @@ def koers(stack, *args, expect=0):
     return result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"],
+@pytest.mark.parametrize("command", [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["close-due"],
                                      ["seed-demo"], ["create-user"], ["create-tenant"], ["worker"],
                                      ["create-wave"], ["waves"], ["values"]])
 def test_every_command_has_help(stack, command):

@@ -8,6 +8,8 @@ own language, and holds the only copy of their token.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
@@ -76,8 +78,8 @@ def _open_wave(session, wave_id: int):
     from tenants.models import Tenant
 
     wave = session.scalar(select(Wave).where(Wave.id == wave_id).with_for_update())
-    if wave is None or wave.status != "open":
-        return None, None  # closed in the meantime, or not in this job's tenant: nothing to send
+    if wave is None or not wave.takes_answers_on(date.today()):
+        return None, None  # closed or past its close date meanwhile, or not this job's tenant: nothing to send
     return wave, session.get(Tenant, wave.tenant_id)
 
 

@@ -3,7 +3,8 @@
 The sweeper runs in a thread of the worker process (see `Sweeper`), every `sweep_every` seconds:
 it enqueues job runs left `pending` (Redis was down when they were asked for) or lost from Redis,
 finds `running` runs whose heartbeat stopped (their worker was killed) and retries or fails them,
-and re-sends mails left pending with no job on the way.
+re-sends mails left pending with no job on the way, and closes the survey waves and rounds whose
+close date has passed (saas.deadlines).
 
 Why a thread and not RQ's scheduler or a cron job: it needs no extra process or service to deploy,
 it runs exactly as long as the worker (a killed worker takes its sweeper along, a restarted one
@@ -16,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from datetime import date
 
 from redis import Redis
 from rq import Worker
@@ -31,6 +33,7 @@ PENDING_AFTER = 10  # seconds a pending run is left to the request that committe
 
 def sweep_once(app, *, lost_after: float = LOST_AFTER, pending_after: float = PENDING_AFTER):
     """One sweep, inside `app` (its engine, its settings)."""
+    from saas.deadlines import close_due
     from workers.jobs import sweep_outbox
 
     settings = app.config["KOERS"]
@@ -38,9 +41,12 @@ def sweep_once(app, *, lost_after: float = LOST_AFTER, pending_after: float = PE
         report = sweep(app.extensions["koers.db"].engine, redis_connection(settings.redis_url),
                        pending_after=pending_after, lost_after=lost_after)
         mails = sweep_outbox()
-    if report or mails:
+        closed = close_due(app.extensions["koers.db"].Session, date.today())
+    if report or mails or closed:
         log.info("sweeper: %d job(s) enqueued, %d lost job(s) to run again, %d lost job(s) failed, "
-                 "%d pending mail(s) re-sent", report.enqueued, report.lost_retried, report.lost_failed, mails)
+                 "%d pending mail(s) re-sent; past their close date, %d wave(s), %d pulse check(s) and "
+                 "%d 360 round(s) closed", report.enqueued, report.lost_retried, report.lost_failed, mails,
+                 closed.waves, closed.pulse_checks, closed.feedback_rounds)
     return report
 
 

@@ -6,8 +6,8 @@ trips to the database:
 1. one read: the invitation behind the token hash, its wave's status, and whether the chosen
    legacy organisation and team exist (only when given);
 2. the answers are checked in Python against the wave's definition, kept per process (see
-   `definition`): a wave's instruments, groupings, values and questions can change only while it
-   is in preparation, and a wave never goes back to preparation;
+   `definition`): a wave's instruments, groupings, values, questions and close date can change
+   only while it is in preparation, and a wave never goes back to preparation;
 3. one write, a single statement: mark the invitation answered (only if it is not yet, and only
    while its wave is open) and put the answer in the mixing pool, detached (a random id, the day,
    the grouping attributes; no token, invitation or person). It returns how many answers wait in
@@ -54,6 +54,7 @@ class WaveDefinition:
     groupings: tuple[str, ...]
     value_keys: tuple[str, ...]
     questions: tuple[dict, ...]
+    closes_on: date | None  # the last day answers are taken
 
 
 def submit_by_token(db, tenant, token: str, answers: dict, attributes: dict, today: date) -> None:
@@ -78,6 +79,8 @@ def submit_by_token(db, tenant, token: str, answers: dict, attributes: dict, tod
     if found.answered:
         raise service.AlreadyAnswered()
     wave = definition(db, tenant_id, found.wave_id)
+    if wave.closes_on is not None and today > wave.closes_on:
+        raise service.WaveNotOpen()  # past its close date, not closed yet (see saas.deadlines)
     clean = service.clean_answers(wave, answers)
     payload = {"answers": clean, "day": today.isoformat(),
                **service.check_attributes(wave, attributes, org_exists=found.org_exists, team_exists=found.team_exists)}
@@ -104,7 +107,7 @@ def definition(db, tenant_id: int, wave_id: int) -> WaveDefinition:
     wave = db.scalar(select(Wave).where(Wave.id == wave_id))
     found = WaveDefinition(id=wave.id, tenant_id=wave.tenant_id, instruments=tuple(wave.instruments or ()),
                            groupings=tuple(wave.groupings or ()), value_keys=tuple(wave.value_keys or ()),
-                           questions=tuple(wave.questions or ()))
+                           questions=tuple(wave.questions or ()), closes_on=wave.closes_on)
     if wave.status != "draft" and wave.tenant_id == tenant_id:
         with _definitions_lock:
             if len(_definitions) >= _DEFINITIONS_MAX:

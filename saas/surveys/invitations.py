@@ -16,7 +16,7 @@ from datetime import date
 from typing import Hashable, Mapping
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from saas.errors import DomainError
 from saas.surveys import service
@@ -87,6 +87,8 @@ def request_reminders(db, tenant, wave: Wave, round_: int) -> None:
 
     if wave.status != "open":
         raise service.WaveNotOpen()
+    if not wave.takes_answers_on(date.today()):
+        raise DomainError(_l("The close date has passed: nobody can answer any more, so no reminder is sent."))
     if round_ < next_reminder_round(db, wave):
         raise ReminderAlreadySent()
     if round_ > next_reminder_round(db, wave):
@@ -106,10 +108,12 @@ def unanswered(db, wave: Wave, *, below_round: int | None = None, lock: bool = F
     return list(db.scalars(query.with_for_update() if lock else query))
 
 
-def open_invitations(db, membership) -> list[tuple[Wave, SurveyInvitation]]:
-    """The open waves a member is invited to, newest first, with their invitation (answered or not)."""
+def open_invitations(db, membership, today: date) -> list[tuple[Wave, SurveyInvitation]]:
+    """The waves a member is invited to that take answers today, newest first, with their invitation
+    (answered or not)."""
     rows = db.execute(select(Wave, SurveyInvitation).join(SurveyInvitation, SurveyInvitation.wave_id == Wave.id)
-                      .where(SurveyInvitation.membership_id == membership.id, Wave.status == "open")
+                      .where(SurveyInvitation.membership_id == membership.id, Wave.status == "open",
+                             or_(Wave.closes_on.is_(None), Wave.closes_on >= today))
                       .order_by(Wave.id.desc()))
     return [(wave, invitation) for wave, invitation in rows]
 

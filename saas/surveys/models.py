@@ -53,6 +53,14 @@ class Wave(TenantOwned, Base):
                              name="fk_survey_waves_programme"),
     )
 
+    def takes_answers_on(self, day: date) -> bool:
+        """Open, and its close date (the last day answers are taken) not yet past.
+
+        After the close date the wave still shows as open until it is closed (saas.deadlines does
+        that the next day, as the close button does); answers are refused from the day after.
+        """
+        return self.status == "open" and (self.closes_on is None or day <= self.closes_on)
+
 
 class CatalogueValue(TenantOwned, Base):
     """A tenant's change to the values catalogue: a value of its own, or a built-in one hidden.

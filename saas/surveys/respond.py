@@ -142,7 +142,7 @@ def submit_json(survey_token: str):
 def mine():
     """The open waves this member is invited to, answered or not (never what they answered)."""
     return render_template("surveys/respond/mine.html",
-                           invitations=invitations.open_invitations(session(), g.membership),
+                           invitations=invitations.open_invitations(session(), g.membership, date.today()),
                            form=FlaskForm())
 
 
@@ -366,7 +366,7 @@ def _step(r: _Respondent, key: str):
     if r.mode != "preview":
         if r.has_answered():
             return redirect(r.url("thanks"))
-        if wave.status != "open":
+        if not wave.takes_answers_on(date.today()):
             return _not_open(r)
     lang = _lang()
     options = answering.about_options(session(), wave) if step.kind in ("about", "review") else None

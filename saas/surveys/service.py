@@ -156,6 +156,15 @@ def close_wave(db, wave: Wave) -> None:
     release_answers(db, wave, batch_size=1)  # whatever waits in the pool is mixed in now
 
 
+def close_and_compare(db, tenant, wave: Wave) -> None:
+    """Close the wave (the button, or saas.deadlines after its close date) and queue the
+    cross-culture comparison, which runs as soon as the answers are final."""
+    from saas.comparison import service as comparison
+
+    close_wave(db, wave)
+    comparison.request_comparison(db, tenant, wave)
+
+
 def invite(db, wave: Wave, memberships) -> list[tuple[object, str]]:
     """One personal token per person; returns (membership, token) for the mails. Only hashes are kept."""
     invited = set(db.scalars(select(SurveyInvitation.membership_id).where(SurveyInvitation.wave_id == wave.id)))
@@ -249,7 +258,7 @@ def submit(db, wave: Wave, invitation: SurveyInvitation | None, answers: dict, a
 
     `invitation` is None for an answer through the wave's open link (see `open_link_wave`).
     """
-    if wave.status != "open":
+    if not wave.takes_answers_on(today):
         raise WaveNotOpen()
     if invitation is not None and invitation.answered:
         raise AlreadyAnswered()

@@ -8,11 +8,12 @@ flash and redirect; a rule that says no is flashed on the wave's page.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
 
-from saas.comparison import service as comparison
 from saas.db import session
 from saas.errors import DomainError
 from saas.forms import show_domain_error
@@ -72,6 +73,7 @@ def wave(wave_id: int):
         programme=_programme_of(db, wave), next_round=invitations.next_reminder_round(db, wave),
         launch_form=LaunchForm(), remind_form=RemindForm(), close_form=CloseForm(), open_link_form=OpenLinkForm(),
         disable_form=DisableOpenLinkForm(), open_link_url=None,
+        past_close=wave.status == "open" and not wave.takes_answers_on(date.today()),
     )
 
 
@@ -197,11 +199,9 @@ def close(wave_id: int):
     if not form.validate_on_submit():
         return _refused(wave, form)
     try:
-        service.close_wave(db, wave)
+        service.close_and_compare(db, g.tenant, wave)
     except DomainError as error:
         return _refused(wave, error=error)
-    # The cross-culture comparison runs as soon as the answers are final (a job; the page never waits).
-    comparison.request_comparison(db, g.tenant, wave)
     db.commit()
     flash(_("The wave is closed. Nobody can answer any more."), "success")
     return _to_wave(wave)

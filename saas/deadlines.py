@@ -1,0 +1,90 @@
+"""Closing what has reached its close date: survey waves, pulse checks and 360-degree rounds.
+
+A close date is the last day answers are taken; from the next day on the respondent's pages and
+the intake refuse them. What is still open after its close date is closed here, exactly as its
+close button does it: the pool of waiting answers is mixed in, the results appear, and a survey
+wave gets its cross-culture comparison queued.
+
+Who runs it: the worker's sweeper, on every sweep (workers.worker); a deployment without a worker
+(the embedded default) runs `koers close-due` once a day, from cron or a systemd timer. Each wave
+or round is closed in its own transaction, scoped to its own tenant, with its row locked: two
+sweepers at once close each thing once, and one that fails does not keep the others open.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from saas.errors import DomainError
+from tenants.scoping import cross_tenant, set_scope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Closed:
+    waves: int = 0
+    pulse_checks: int = 0
+    feedback_rounds: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.waves or self.pulse_checks or self.feedback_rounds)
+
+
+def close_due(Session, today: date) -> Closed:
+    """Close every wave and round, in every tenant, whose close date is before `today`."""
+    from saas.leadership.models import FeedbackRound, PulseRound
+    from saas.surveys.models import Wave
+
+    closed = {}
+    for kind, model in (("waves", Wave), ("pulse_checks", PulseRound), ("feedback_rounds", FeedbackRound)):
+        with Session() as db, cross_tenant(db):
+            due = db.execute(select(model.tenant_id, model.id)
+                             .where(model.status == "open", model.closes_on < today)
+                             .order_by(model.tenant_id, model.id)).all()
+        closed[kind] = sum(_close_one(Session, model, kind, tenant_id, thing_id, today)
+                           for tenant_id, thing_id in due)
+    return Closed(**closed)
+
+
+def _close_one(Session, model, kind: str, tenant_id: int, thing_id: int, today: date) -> bool:
+    with Session() as db:
+        set_scope(db, tenant_id=tenant_id)
+        # Locked, and read again under the lock: another sweeper or the close button may have been first.
+        thing = db.scalar(select(model).where(model.id == thing_id, model.status == "open", model.closes_on < today)
+                          .with_for_update(of=model))
+        if thing is None:
+            return False
+        try:
+            _CLOSERS[kind](db, thing)
+        except DomainError:  # closed meanwhile after all
+            db.rollback()
+            return False
+        db.commit()
+    log.info("closed %s %d of tenant %d: its close date has passed", kind, thing_id, tenant_id)
+    return True
+
+
+def _close_wave(db, wave) -> None:
+    from saas.surveys import service as surveys
+    from tenants.models import Tenant
+
+    surveys.close_and_compare(db, db.get(Tenant, wave.tenant_id), wave)
+
+
+def _close_pulse_check(db, pulse) -> None:
+    from saas.leadership import pulses
+
+    pulses.close_round(db, pulse)
+
+
+def _close_feedback_round(db, feedback_round) -> None:
+    from saas.leadership import feedback
+
+    feedback.close_round(db, feedback_round)
+
+
+_CLOSERS = {"waves": _close_wave, "pulse_checks": _close_pulse_check, "feedback_rounds": _close_feedback_round}
