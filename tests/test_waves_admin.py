@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from saas.surveys import service
 from saas.surveys.importer import COLUMNS
-from saas.surveys.invitations import PROTECTS, SHOWN, TOO_SMALL, k_rule
+from saas.surveys.invitations import PROTECTS, SHOWN, TOO_SMALL, k_rule, overlap_rule
 from saas.surveys.models import Response, SurveyInvitation, Wave
 from tests.helpers import link_in
 from workers.survey_jobs import send_survey_reminders, send_wave_invitations
@@ -46,6 +46,30 @@ def test_the_k_rule_hides_small_groups_and_the_next_smallest(sizes, expected):
 def test_the_k_rule_hides_the_smallest_shown_group_first_and_depends_on_k():
     assert k_rule({"big": 30, "mid": 12, "small": 8}, 10) == {"big": SHOWN, "mid": PROTECTS, "small": TOO_SMALL}
     assert k_rule({"big": 30, "mid": 12, "small": 8}, 5) == {"big": SHOWN, "mid": SHOWN, "small": SHOWN}
+
+
+@pytest.mark.smoke
+def test_a_team_that_is_its_organisation_but_a_few_is_hidden_too():
+    people = iter(range(100))
+    org_a, org_b, org_c = ([next(people) for _ in range(n)] for n in (7, 6, 5))
+    # team X is AAL minus one person: AAL's figure minus X's would be that one person
+    by_org = {"A": org_a, "B": org_b, "C": org_c}
+    by_team = {"X": org_a[:6], None: org_a[6:] + org_b + org_c}
+    orgs, teams = overlap_rule(by_org, by_team, 5)
+    assert orgs == {"A": SHOWN, "B": SHOWN, "C": SHOWN}
+    # X is hidden to protect that person, and "in no team" then too: the total minus it would be X
+    assert teams == {"X": PROTECTS, None: PROTECTS}
+
+    # the same team with two more people from elsewhere no longer lies inside AAL: both are shown
+    by_team = {"X": org_a[:6] + org_b[:2], None: org_a[6:] + org_b[2:] + org_c}
+    assert overlap_rule(by_org, by_team, 5) == (orgs, {"X": SHOWN, None: SHOWN})
+    # organisations inside a team, k or more apart (or the same people): nothing to protect
+    by_team = {"X": org_a + org_b, None: org_c}
+    assert overlap_rule(by_org, by_team, 5) == (orgs, {"X": SHOWN, None: SHOWN})
+    # …fewer than k apart: the organisation, the smaller one, is hidden, and the next-smallest with it
+    by_team = {"X": org_a + org_b[:2], None: org_b[2:] + org_c}
+    orgs, teams = overlap_rule(by_org, by_team, 5)
+    assert orgs == {"A": PROTECTS, "B": SHOWN, "C": PROTECTS} and teams == {"X": SHOWN, None: SHOWN}
 
 
 # ---- a tenant with people in three legacy organisations and two teams -----------------------

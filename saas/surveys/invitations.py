@@ -151,14 +151,16 @@ def invitation_counts(db, wave: Wave) -> tuple[int, int]:
 
 # ---- response rates -------------------------------------------------------------------------
 
-def k_rule(sizes: Mapping[Hashable, int], k: int) -> dict[Hashable, str]:
+def k_rule(sizes: Mapping[Hashable, int], k: int, protect=()) -> dict[Hashable, str]:
     """Which groups of one breakdown may be shown next to a shown total (DESIGN.md §3).
 
-    A group of fewer than k is hidden (TOO_SMALL). When that leaves exactly one group hidden, or
-    hidden groups that together hold fewer than k, the total minus the shown groups would give
-    them away: the smallest shown group is hidden too (PROTECTS), until that no longer holds.
+    A group of fewer than k is hidden (TOO_SMALL); the groups in `protect` are hidden to protect
+    another (PROTECTS). When that leaves exactly one group hidden, or hidden groups that together
+    hold fewer than k, the total minus the shown groups would give them away: the smallest shown
+    group is hidden too (PROTECTS), until that no longer holds.
     """
-    status = {group: (TOO_SMALL if size < k else SHOWN) for group, size in sizes.items()}
+    status = {group: (TOO_SMALL if size < k else PROTECTS if group in protect else SHOWN)
+              for group, size in sizes.items()}
     shown = sorted((g for g, s in status.items() if s == SHOWN), key=lambda g: (sizes[g], str(g)))
     while shown:
         hidden = [g for g, s in status.items() if s != SHOWN]
@@ -166,6 +168,30 @@ def k_rule(sizes: Mapping[Hashable, int], k: int) -> dict[Hashable, str]:
             break
         status[shown.pop(0)] = PROTECTS
     return status
+
+
+def overlap_rule(by_org: Mapping[Hashable, list], by_team: Mapping[Hashable, list], k: int):
+    """The k rule for two breakdowns of the same people shown side by side (DESIGN.md §3).
+
+    Each breakdown follows `k_rule`. Across them: when a shown team lies wholly inside a shown
+    organisation (or the other way round) and the two differ by fewer than k people, the one minus
+    the other would single those people out, so the smaller of the two is hidden too; then both
+    breakdowns are checked again, until nothing changes. Returns the status of each group of each.
+    """
+    people = {("org", g): set(members) for g, members in by_org.items()}
+    people |= {("team", g): set(members) for g, members in by_team.items()}
+    protect: set = set()
+    while True:
+        org_status = k_rule({g: len(m) for g, m in by_org.items()}, k, {g for kind, g in protect if kind == "org"})
+        team_status = k_rule({g: len(m) for g, m in by_team.items()}, k, {g for kind, g in protect if kind == "team"})
+        shown_orgs = [("org", g) for g, s in org_status.items() if s == SHOWN]
+        shown_teams = [("team", g) for g, s in team_status.items() if s == SHOWN]
+        nested = [(small, large) for a in shown_orgs for b in shown_teams
+                  for small, large in ((a, b), (b, a))
+                  if people[small] <= people[large] and 0 < len(people[large]) - len(people[small]) < k]
+        if not nested:
+            return org_status, team_status
+        protect.add(min(nested, key=lambda pair: (len(people[pair[0]]), str(pair[0])))[0])
 
 
 @dataclass(frozen=True)
@@ -225,8 +251,9 @@ def response_rates(db, tenant, wave: Wave) -> ResponseRates:
             by_team.setdefault(team_id, []).append(membership_id)
     team_names = {t.id: t.name for t in db.scalars(select(Team))}
 
-    def breakdown(groups, names, nobody_label):
-        status = k_rule({g: len(people) for g, people in groups.items()}, k)
+    org_status, team_status = overlap_rule(by_org, by_team, k)
+
+    def breakdown(groups, status, names, nobody_label):
         named = [(names.get(g, "") if g is not None else str(nobody_label), g) for g in groups]
         ordered = sorted(named, key=lambda item: (item[1] is None, item[0].casefold()))
         return [RateRow(label, len(groups[g]), sum(answered[m] for m in groups[g]) if status[g] == SHOWN else 0,
@@ -234,8 +261,8 @@ def response_rates(db, tenant, wave: Wave) -> ResponseRates:
 
     return ResponseRates(
         k, total,
-        breakdown(by_org, org_names, _l("No legacy organisation, or not known")),
-        breakdown(by_team, team_names, _l("In no team")),
+        breakdown(by_org, org_status, org_names, _l("No legacy organisation, or not known")),
+        breakdown(by_team, team_status, team_names, _l("In no team")),
     )
 
 
