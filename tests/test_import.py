@@ -1,5 +1,4 @@
 """`koers import-responses`: earlier survey results from a CSV file into a wave (issue 5 point 6)."""
-import time
 from collections import Counter
 from datetime import date
 
@@ -147,19 +146,20 @@ def test_a_wave_of_another_tenant_is_not_found(stack, make, setup, tmp_path):
     assert responses(make, setup) == []
 
 
-def test_100000_rows_import_in_under_a_minute(stack, make, setup, tmp_path):
-    orgs, n = ("AAL", "BEE", "CUR"), 100_000
+def test_a_large_file_is_imported_whole_across_its_chunks(stack, make, setup, tmp_path):
+    # How fast 100,000 rows go is measured by bench/import_responses.py (under a minute; house rule 7);
+    # here: a file of several chunks (importer.CHUNK rows each) arrives whole, with its groups.
+    from saas.surveys.importer import CHUNK
+
+    orgs, n = ("AAL", "BEE", "CUR"), 4 * CHUNK + 7
     teams = ("", "Samen sterk")
     path = tmp_path / "big.csv"
     path.write_text(HEADER + "\n" + "\n".join(line(org=orgs[i % 3], team=teams[i % 2]) for i in range(n)) + "\n")
-    started = time.monotonic()
     out = koers(stack, "import-responses", "--tenant", "oost", "--wave", setup.wave_id, str(path))
-    elapsed = time.monotonic() - started
-    print(f"imported {n} rows in {elapsed:.1f} s")
     assert f"imported {n} responses" in out
-    assert elapsed < 60, elapsed
     with make.session(setup.id) as db:
         assert db.scalar(select(func.count()).select_from(Response)) == n
+        assert db.scalar(select(func.count()).select_from(Response).where(Response.team_id == setup.team_id)) == n // 2
 
 
 @pytest.mark.smoke
