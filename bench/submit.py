@@ -4,10 +4,12 @@ One run:
 1. a throwaway PostgreSQL (as in the tests: the app connects as a role that RLS binds), migrated;
 2. a tenant with an open wave and enough personal invitations that every request submits a new answer;
 3. the app under gunicorn with 2 workers, and a bare Flask hello-world under the same gunicorn settings;
-4. wrk on loopback with 16 connections against both, one after the other, for the same duration.
+   and a third server, the floor (see FLOOR): the same checks and statements with no framework;
+4. wrk on loopback with 16 connections against each, one after the other, for the same duration.
 
 It prints both rates, the ratio (target: at least 40 % of hello-world) and the p99 latency of
-submission (target: under 200 ms), and checks that every accepted answer was stored. It also prints
+submission (target: under 200 ms), the floor's rate and ratio (what no change to the framework's
+share could go beyond), and how many answers were stored. It also prints
 the CPU time each request cost, summed over the server's processes (gunicorn master and workers;
 for submission also every PostgreSQL process) and wrk. Other processes on the machine do not count
 in it (contention still inflates it somewhat), so it shows where the ratio comes from even when a
@@ -49,6 +51,80 @@ def hello(slug, token):
     return {"status": "received"}, 201
 '''
 
+# The floor: what submission costs at the least with this design, whatever the framework. The same
+# checks (saas.surveys.service.clean_answers) and the same statements as saas/surveys/intake.py
+# (tenant scope for row-level security, the invitation by its token's hash, claim it and pool the
+# answer, mix the pool once k wait), but as a bare WSGI function on one psycopg connection per
+# worker, in two pipelined round trips, with no Flask, no SQLAlchemy, no hooks, no languages and no
+# error pages. Not a way to serve: a measuring stick for how far the framework's share can go.
+FLOOR = '''
+import hashlib, json, os, secrets
+from datetime import date
+
+import psycopg
+
+from saas.surveys import intake, service
+
+_conn, _definitions = None, {}
+SCOPE = "SELECT set_config('app.tenant_id', id::text, true), id, min_group_size FROM tenants WHERE slug = %s"
+FIND = ("SELECT i.id, i.wave_id, i.answered, w.status FROM survey_invitations i JOIN survey_waves w "
+        "ON w.tenant_id = i.tenant_id AND w.id = i.wave_id "
+        "WHERE i.tenant_id = (SELECT id FROM tenants WHERE slug = %s) AND i.token_hash = %s")
+WAVE = "SELECT instruments, groupings, value_keys, questions, closes_on FROM survey_waves WHERE tenant_id = %s AND id = %s"
+TAKE_IN = intake._TAKE_IN.text.replace(":tenant", "%(tenant)s").replace(":invitation", "%(invitation)s") \\
+    .replace(":wave", "%(wave)s").replace(":id", "%(id)s").replace(":payload", "%(payload)s")
+MIX = service._MIX_POOL.text.replace(":tenant", "%(tenant)s").replace(":wave", "%(wave)s") \\
+    .replace(":at_least", "%(at_least)s")
+
+
+def app(environ, start_response):
+    global _conn
+    if _conn is None:  # one connection per gunicorn worker, opened after the fork
+        _conn = psycopg.connect(os.environ["FLOOR_DATABASE_URL"], autocommit=True)
+    conn = _conn
+    _t, slug, _s, token, _a = environ["PATH_INFO"].strip("/").split("/")
+    body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
+    with conn.pipeline() as pipeline:
+        conn.execute("BEGIN")
+        tenant = conn.execute(SCOPE, (slug,))
+        found = conn.execute(FIND, (slug, hashlib.sha256(token.encode()).hexdigest()))
+        pipeline.sync()
+        tenant, found = tenant.fetchone(), found.fetchone()
+    if tenant is None or found is None or found[2] or found[3] != "open":
+        conn.execute("ROLLBACK")
+        start_response("409 Conflict", [("Content-Type", "application/json")])
+        return [b'{"status":"refused"}']
+    tenant_id, wave_id = tenant[1], found[1]
+    wave = _definitions.get(wave_id)
+    if wave is None:
+        row = conn.execute(WAVE, (tenant_id, wave_id)).fetchone()
+        wave = _definitions[wave_id] = intake.WaveDefinition(wave_id, tenant_id, tuple(row[0]), tuple(row[1]),
+                                                             tuple(row[2]), tuple(row[3]), row[4])
+    try:
+        clean = service.clean_answers(wave, body["answers"])
+    except service.InvalidAnswer:
+        conn.execute("ROLLBACK")
+        start_response("400 Bad Request", [("Content-Type", "application/json")])
+        return [b'{"status":"invalid"}']
+    payload = json.dumps({"answers": clean, "day": date.today().isoformat()})
+    with conn.pipeline() as pipeline:
+        taken = conn.execute(TAKE_IN, {"tenant": tenant_id, "invitation": found[0], "wave": wave_id,
+                                       "id": secrets.token_hex(16), "payload": payload})
+        pipeline.sync()
+        accepted, waiting, consent_k = taken.fetchone()
+        k = max(service.SMALLEST_K, tenant[2] or 0, consent_k or 0)
+        if accepted and waiting + 1 >= k:  # as service.release_pool: mix only if the pool's lock is free
+            lock = conn.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (service.POOL_LOCK_SPACE, wave_id))
+            if lock.fetchone()[0]:
+                conn.execute(MIX, {"tenant": tenant_id, "wave": wave_id, "at_least": k})
+        conn.execute("COMMIT")
+    if not accepted:
+        start_response("409 Conflict", [("Content-Type", "application/json")])
+        return [b'{"status":"refused"}']
+    start_response("201 Created", [("Content-Type", "application/json")])
+    return [b'{"status":"received"}\\n']
+'''
+
 # Each wrk thread walks its own slice of the tokens, so no token is submitted twice.
 WRK_SCRIPT = '''
 local tokens = {}
@@ -88,40 +164,58 @@ def main() -> None:
         app_url, owner_url = postgres.url("koers_bench"), postgres.url("koers_bench", "koers_owner")
         slug, tokens = _prepare(app_url, owner_url, args.invitations)
         body = json.dumps({"answers": _answers(), "attributes": {}})
-        warm_up, tokens = tokens[:WARM_UP], tokens[WARM_UP:]
-        (base / "warmup.txt").write_text("\n".join(warm_up) + "\n")
-        (base / "tokens.txt").write_text("\n".join(tokens) + "\n")
         (base / "body.json").write_text(body)
         (base / "hello.py").write_text(HELLO)
+        (base / "floor.py").write_text(FLOOR)
         threads = 2
-        for name, token_file in (("submit.lua", "tokens.txt"), ("warmup.lua", "warmup.txt")):
-            (base / name).write_text(WRK_SCRIPT % {"tokens": base / token_file, "body": base / "body.json",
-                                                    "threads": threads, "slug": slug})
+        # Each side that stores answers has its own tokens (the first WARM_UP for its warm-up), so no
+        # token is sent twice; hello-world takes the app's tokens and stores nothing.
+        half = len(tokens) // 2
+        measured = {}
+        for side, side_tokens in (("koers", tokens[:half]), ("floor", tokens[half:])):
+            for name, part in (("warmup", side_tokens[:WARM_UP]), ("run", side_tokens[WARM_UP:])):
+                (base / f"{side}-{name}.txt").write_text("\n".join(part) + "\n")
+                (base / f"{side}-{name}.lua").write_text(WRK_SCRIPT % {
+                    "tokens": base / f"{side}-{name}.txt", "body": base / "body.json", "threads": threads,
+                    "slug": slug})
+            measured[side] = len(side_tokens) - WARM_UP
         env = {**os.environ, "KOERS_ENV": "production", "SECRET_KEY": secrets.token_hex(16),
                "DATABASE_URL": app_url, "BASE_URL": "http://127.0.0.1"}
         env.pop("REDIS_URL", None)
-        koers_port, hello_port = free_port(), free_port()
-        servers.append(_gunicorn("wsgi:app", koers_port, env, ROOT, base / "koers.log"))
-        servers.append(_gunicorn("hello:app", hello_port, os.environ.copy(), base, base / "hello.log"))
-        for port in (koers_port, hello_port):
+        floor_env = {**os.environ, "PYTHONPATH": str(ROOT),
+                     "FLOOR_DATABASE_URL": app_url.replace("postgresql+psycopg://", "postgresql://")}
+        ports = {"koers": free_port(), "hello": free_port(), "floor": free_port()}
+        servers.append(_gunicorn("wsgi:app", ports["koers"], env, ROOT, base / "koers.log"))
+        servers.append(_gunicorn("hello:app", ports["hello"], os.environ.copy(), base, base / "hello.log"))
+        servers.append(_gunicorn("floor:app", ports["floor"], floor_env, base, base / "floor.log"))
+        for port in ports.values():
             _wait_for_port(port, timeout=30)
 
         postmaster = int((postgres.data / "postmaster.pid").read_text().split()[0])
-        hello = _load(wrk, hello_port, base, args, threads, {"server": servers[1].pid})
-        koers = _load(wrk, koers_port, base, args, threads, {"server": servers[0].pid, "database": postmaster})
+        hello = _load(wrk, ports["hello"], base, "koers", args, threads, {"server": servers[1].pid})
+        koers = _load(wrk, ports["koers"], base, "koers", args, threads,
+                      {"server": servers[0].pid, "database": postmaster})
+        floor = _load(wrk, ports["floor"], base, "floor", args, threads,
+                      {"server": servers[2].pid, "database": postmaster})
         stored = _count_responses(owner_url)
         ratio = koers["rate"] / hello["rate"] if hello["rate"] else 0.0
+        floor_ratio = floor["rate"] / hello["rate"] if hello["rate"] else 0.0
         print(f"hello-world      {hello['rate']:9.0f} req/s   p99 {hello['p99_ms']:7.1f} ms")
         print(f"survey submit    {koers['rate']:9.0f} req/s   p99 {koers['p99_ms']:7.1f} ms   "
               f"non-2xx {koers['errors']}")
         print(f"ratio            {ratio:9.1%}   (target >= 40 %)")
         print(f"p99 submission   {koers['p99_ms']:7.1f} ms   (target < 200 ms)")
-        print(f"answers stored   {stored} (the {koers['requests'] - koers['errors']} accepted in the measured run "
-              "plus the warm-up's)")
-        print(f"CPU per request  hello-world: server {hello['cpu']['server']:.2f} ms + wrk {hello['cpu']['wrk']:.2f} ms; "
-              f"submit: server {koers['cpu']['server']:.2f} ms + database {koers['cpu']['database']:.2f} ms "
-              f"+ wrk {koers['cpu']['wrk']:.2f} ms")
-        if koers["requests"] > len(tokens):
+        print(f"floor            {floor['rate']:9.0f} req/s   p99 {floor['p99_ms']:7.1f} ms   non-2xx {floor['errors']}   "
+              f"ratio {floor_ratio:.1%}   (the same checks and statements, no framework: see FLOOR)")
+        print(f"answers stored   {stored} (accepted in the measured runs: submit "
+              f"{koers['requests'] - koers['errors']}, floor {floor['requests'] - floor['errors']}; "
+              "plus both warm-ups')")
+        for name, side in (("hello-world", hello), ("submit", koers), ("floor", floor)):
+            cpu = side["cpu"]
+            database = f" + database {cpu['database']:.2f} ms" if "database" in cpu else ""
+            print(f"CPU per request  {name + ':':12s} server {cpu['server']:.2f} ms{database} + wrk {cpu['wrk']:.2f} ms"
+                  f" = {sum(cpu.values()):.2f} ms")
+        if koers["requests"] > measured["koers"] or floor["requests"] > measured["floor"]:
             print("note: more requests than invitations; raise --invitations for a longer run")
     finally:
         for server in servers:
@@ -200,11 +294,11 @@ def _gunicorn(app: str, port: int, env: dict, cwd: Path, log: Path) -> subproces
                             stdout=open(log, "ab"), stderr=subprocess.STDOUT)
 
 
-def _load(wrk: str, port: int, base: Path, args, threads: int, processes: dict[str, int]) -> dict:
-    # A short warm-up first (with tokens of its own), so both servers have connections and imports ready.
-    subprocess.run([wrk, "-t1", "-c2", "-d1s", "-s", str(base / "warmup.lua"), f"http://127.0.0.1:{port}"],
+def _load(wrk: str, port: int, base: Path, side: str, args, threads: int, processes: dict[str, int]) -> dict:
+    # A short warm-up first (with tokens of its own), so every server has connections and imports ready.
+    subprocess.run([wrk, "-t1", "-c2", "-d1s", "-s", str(base / f"{side}-warmup.lua"), f"http://127.0.0.1:{port}"],
                    capture_output=True, check=True)
-    script = base / "submit.lua"
+    script = base / f"{side}-run.lua"
     before = {name: _cpu_seconds(pid) for name, pid in processes.items()}
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([wrk, f"-t{threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
