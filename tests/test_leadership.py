@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import delete, func, inspect, select, text
 
 from saas.leadership.models import Promise, PulseAnswer, PulseInvitation, PulsePooledAnswer, PulseRound
 from tests.helpers import link_in
@@ -197,7 +197,22 @@ def test_staff_answer_and_the_manager_sees_results_per_promise_over_time(app, ma
     row = _row(results, PROMISES[0])
     assert "2.3" in row and "4.0" in row and ">up<" in row
     assert "too few answers to show" in _row(results, PROMISES[2])
-    assert "Average per promise" in _as(app, "wim@noord.example").text(world.results)  # the works council reads
+    wim = _as(app, "wim@noord.example")
+    assert "Average per promise" in wim.text(world.results)  # the works council reads
+
+    # Every reading of results is in the works council's access log: who, which programme, which round.
+    log = wim.text("/t/noord/reports/access-log")
+    rows = [row for row in log.split("<tbody>", 1)[1].split("<tr>") if "pulse-check results" in row]
+    assert len(rows) == 4  # Mia: the March round once closed, the May round once closed, the results; Wim
+    assert all("Pulse checks of Samen verder" in row for row in rows)
+    assert sum("Pulse check March" in row for row in rows) == 1 and sum("Pulse check May" in row for row in rows) == 1
+    assert sum("wim@noord.example" in row for row in rows) == 1
+    # nobody changes that record, not even with the app's database role
+    from saas.reports.models import ReportAccess
+
+    with pytest.raises(Exception, match="cannot be changed"), make.session(world.tenant.id) as db:
+        db.execute(delete(ReportAccess).where(ReportAccess.programme_id == world.programme_id))
+        db.commit()
 
 
 def test_results_need_k_answers_and_examples_need_ten(app, make, world):

@@ -73,3 +73,61 @@ def test_every_tenant_owned_table_has_row_level_security(empty_database):
         engine.dispose()
     expected = set(tenant_owned_tables(metadata))
     assert expected and expected <= protected and expected <= policies
+
+
+@pytest.mark.smoke
+def test_the_access_log_keeps_its_wave_rows_through_a_downgrade_of_0012(empty_database):
+    """0012 lets the access log hold readings of pulse-check results; going back to 0011 removes those
+    (the older schema cannot hold them) and keeps every reading of a wave's report, still guarded."""
+    from datetime import date
+
+    from sqlalchemy import text
+
+    from saas import create_app
+    from saas.auth.models import User
+    from saas.programme.service import create_programme
+    from saas.reports.service import Filters, log_access, log_pulse_access
+    from saas.surveys.service import create_wave
+    from tenants.models import Tenant
+    from tenants.scoping import cross_tenant, set_scope
+
+    migrate.upgrade(empty_database)
+    app = create_app(empty_database)
+    database = app.extensions["koers.db"]
+    with app.app_context(), database.Session() as db:
+        with cross_tenant(db):
+            tenant = Tenant(slug="oost", name="Oost", country="NL", language="nl")
+            reader = User(email="or@oost.example", name="Ondernemingsraad", password_hash="!")
+            db.add_all([tenant, reader])
+            db.flush()
+        set_scope(db, tenant_id=tenant.id)
+        programme = create_programme(db, name="Samen", goal="", starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
+        wave = create_wave(db, name="Nulmeting")
+        log_access(db, reader, wave, "page", Filters())
+        log_pulse_access(db, reader, programme)
+        db.commit()
+    database.dispose()
+
+    def rows():
+        engine = make_engine(empty_database.migration_database_url or empty_database.database_url)
+        try:
+            with engine.begin() as conn:
+                if engine.dialect.name == "postgresql":
+                    conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+                return sorted(conn.execute(text("SELECT kind FROM report_access_log")).scalars())
+        finally:
+            engine.dispose()
+
+    assert rows() == ["page", "pulse"]
+    migrate.downgrade(empty_database, "0011")
+    assert rows() == ["page"]
+    engine = make_engine(empty_database.migration_database_url or empty_database.database_url)
+    try:
+        with pytest.raises(Exception, match="cannot be changed"), engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+            conn.execute(text("DELETE FROM report_access_log"))
+    finally:
+        engine.dispose()
+    migrate.upgrade(empty_database)
+    assert rows() == ["page"]

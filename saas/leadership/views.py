@@ -29,6 +29,7 @@ from saas.leadership.forms import (
 )
 from saas.leadership.models import RATINGS
 from saas.programme import service as programmes
+from saas.reports.service import log_pulse_access
 from tenants.guards import public_in_tenant, requires, tenant_blueprint
 from tenants.models import Membership, Role
 
@@ -200,8 +201,12 @@ def pulse_round(pulse_round_id: int):
     db = session()
     pulse, programme = _pulse(pulse_round_id)
     invited, answered = pulses.invitation_counts(db, pulse)
+    result = pulses.round_result(db, g.tenant, pulse)
+    if result is not None:  # results of staff answers are a report: the access log shows who read them
+        log_pulse_access(db, current_user, programme, pulse)
+        db.commit()
     return render_template("leadership/pulse_round.html", pulse=pulse, programme=programme, invited=invited,
-                           answered=answered, result=pulses.round_result(db, g.tenant, pulse),
+                           answered=answered, result=result,
                            promises=_promise_texts(db, programme), k=rules.k_of(g.tenant),
                            examples_min=max(rules.EXAMPLES_MIN, rules.k_of(g.tenant)))
 
@@ -246,6 +251,8 @@ def pulse_results(programme_id: int):
     db = session()
     programme = _programme(programme_id)
     closed, results = pulses.results_over_time(db, g.tenant, programme)
+    log_pulse_access(db, current_user, programme)  # a report on staff answers: the access log shows who read it
+    db.commit()
     return render_template("leadership/pulse_results.html", programme=programme, rounds=closed, results=results,
                            promises=service.promises(db, programme), k=rules.k_of(g.tenant))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, DateTime, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
@@ -24,14 +24,18 @@ class ReportAccess(TenantOwned, Base):
     user_id: Mapped[int | None] = mapped_column(Integer)
     user_name: Mapped[str] = mapped_column(String(200))
     user_email: Mapped[str] = mapped_column(String(320))
-    wave_id: Mapped[int] = mapped_column(Integer, index=True)
-    kind: Mapped[str] = mapped_column(String(10))  # page | json | csv | pdf
-    filters: Mapped[dict] = mapped_column(JSON)  # {"legacy_org": code, "team": id} as asked
+    # Which report: a survey wave's, or the pulse-check results of a programme (exactly one of them).
+    wave_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    programme_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # page | json | csv | pdf | rates | pulse
+    filters: Mapped[dict] = mapped_column(JSON)  # {"legacy_org": code, "team": id} or {"round": id}, as asked
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
+        CheckConstraint("(wave_id IS NULL) <> (programme_id IS NULL)", name="one_report"),
         _fk(["wave_id"], "survey_waves", "fk_report_access_log_wave"),
+        _fk(["programme_id"], "programmes", "fk_report_access_log_programme"),
     )
 
 

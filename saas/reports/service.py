@@ -83,6 +83,13 @@ def log_access(db, user, wave: Wave, kind: str, filters: Filters) -> None:
     db.flush()
 
 
+def log_pulse_access(db, user, programme, pulse_round=None) -> None:
+    """A reading of pulse-check results: a programme's over time, or one round's."""
+    db.add(ReportAccess(user_id=user.id, user_name=user.name, user_email=user.email, programme_id=programme.id,
+                        kind="pulse", filters={"round": pulse_round.id} if pulse_round is not None else {}))
+    db.flush()
+
+
 def access_log(db, limit: int = 500) -> list[ReportAccess]:
     return list(db.scalars(select(ReportAccess).order_by(ReportAccess.at.desc(), ReportAccess.id.desc())
                            .limit(limit)))

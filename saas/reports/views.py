@@ -137,9 +137,15 @@ def download(file_id: int):
 @requires(*LOG_READERS)
 def access_log():
     db = session()
+    from saas.leadership.models import PulseRound
+    from saas.programme.models import Programme
+
     entries = service.access_log(db)
     waves = {w.id: w for w in db.scalars(select(Wave))}
-    return render_template("reports/access_log.html", entries=entries, waves=waves)
+    programmes = {p.id: p for p in db.scalars(select(Programme))}
+    pulse_rounds = {r.id: r for r in db.scalars(select(PulseRound))}
+    return render_template("reports/access_log.html", entries=entries, waves=waves, programmes=programmes,
+                           pulse_rounds=pulse_rounds)
 
 
 def _filters(wave: Wave, source=None) -> service.Filters:
