@@ -14,6 +14,8 @@ from sqlalchemy import select
 from saas.db import session
 from saas.downloads import attachment
 from saas.errors import json_problem
+from saas.leadership.models import PulseRound
+from saas.programme.models import Programme
 from saas.reports import export, service
 from saas.reports.models import ReportFile
 from saas.surveys.models import Wave
@@ -137,9 +139,6 @@ def download(file_id: int):
 @requires(*LOG_READERS)
 def access_log():
     db = session()
-    from saas.leadership.models import PulseRound
-    from saas.programme.models import Programme
-
     entries = service.access_log(db)
     waves = {w.id: w for w in db.scalars(select(Wave))}
     programmes = {p.id: p for p in db.scalars(select(Programme))}
