@@ -27,6 +27,7 @@ BUTTONS = {"auth.logout", "tenant.delete_legacy_org", "tenant.remove_member", "t
 BUTTONS |= {"platform.retry_job"}  # the platform admin's Retry button (404 for everyone else)
 BUTTONS |= {"comparison.run"}  # "run the comparison": nothing to fill in
 BUTTONS |= {"reports.request_pdf"}  # "make a PDF of this report": the filters are optional
+BUTTONS |= {"surveys.invite_newcomers"}  # "invite the people who joined after the launch": nothing to fill in
 # billing: subscribe, open the customer portal, restore an archived client
 BUTTONS |= {"billing.checkout", "billing.portal", "billing_public.consultancy_checkout",
             "billing_public.consultancy_portal", "billing_public.restore_client"}

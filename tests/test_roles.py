@@ -130,6 +130,7 @@ ACCESS = {
     "surveys.consent": {"admin", "consultant"},
     "surveys.launch": {"admin", "consultant"},
     "surveys.remind": {"admin", "consultant"},
+    "surveys.invite_newcomers": {"admin", "consultant"},
     "surveys.close": {"admin", "consultant"},
     "surveys.enable_open_link": {"admin", "consultant"},
     "surveys.disable_open_link": {"admin", "consultant"},

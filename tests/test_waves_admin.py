@@ -285,6 +285,40 @@ def test_admin_creates_changes_consents_launches_reminds_and_closes_a_team_wave(
                                                       page=f"/t/oost/waves/{wave_id}"))
 
 
+def test_people_who_join_after_the_launch_are_invited_with_one_click(app, make, world):
+    from saas.programme import service as programme
+    from tenants.models import Membership
+
+    admin = _as(app, world.tenant.admin_email)
+    wave_id = _create(admin, world, audience_team_ids=[str(world.ids.wijkteam)])
+    _consent(admin, wave_id)
+    assert "6 people invited." in _follow(admin, _launch(admin, wave_id))
+    assert "no invitation yet" not in admin.text(f"/t/oost/waves/{wave_id}")
+
+    # bee2 joins the Wijkteam after the launch; aal4 joins no team (not in this wave's audience)
+    with make.session(world.tenant.id) as db:
+        from saas.programme.models import Team
+
+        wijkteam = db.get(Team, world.ids.wijkteam)
+        programme.join_team(db, programme.get_programme(db, world.ids.programme), wijkteam,
+                            db.get(Membership, world.people["bee2@oost.example"]))
+    page = admin.text(f"/t/oost/waves/{wave_id}")
+    assert "1 person joined the audience after the launch and has no invitation yet." in page
+    done = _follow(admin, admin.submit(f"/t/oost/waves/{wave_id}/invite-newcomers", {},
+                                       page=f"/t/oost/waves/{wave_id}"))
+    assert "The invitation is being sent to the 1 person who joined after the launch." in done
+    [mail] = _survey_mails(make, "bee2@oost.example")
+    assert mail.subject.startswith("Survey") and _invitation_for(make, world, _token(mail)) is not None
+    assert "7 people invited." in done and "no invitation yet" not in done
+    assert all(len(_survey_mails(make, f"{e}@oost.example")) == 1 for e in ("aal0", "aal1", "bee0"))
+    assert _survey_mails(make, "aal4@oost.example") == []
+    # a second click (an old page): nothing more to send, and it says so
+    again = _follow(admin, admin.submit(f"/t/oost/waves/{wave_id}/invite-newcomers", {},
+                                        page=f"/t/oost/waves/{wave_id}"))
+    assert "Everyone in the audience has been invited already." in again
+    assert len(_survey_mails(make, "bee2@oost.example")) == 1
+
+
 def _answers(wave):
     return {"values": {"personal": [wave.value_keys[0]], "team_current": [], "org_current": [], "org_desired": []},
             "culture": {f"d{d}_{t}_{p}": 25 for d in range(1, 7) for t in ("clan", "adhocracy", "market", "hierarchy")

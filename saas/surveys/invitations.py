@@ -75,6 +75,34 @@ def launch(db, tenant, wave: Wave, *, send_invitations: bool, today: date | None
         enqueue_after_commit(db, "workers.survey_jobs.send_wave_invitations", tenant.id, wave.id)
 
 
+class NobodyNew(DomainError):
+    status = 409
+    default_message = _l("Everyone in the audience has been invited already.")
+
+
+def newcomers(db, wave: Wave) -> list[Membership]:
+    """People in the wave's audience without an invitation: they joined after the launch. None for a
+    wave launched without personal invitations (it is answered through its open link)."""
+    invited = set(db.scalars(select(SurveyInvitation.membership_id).where(SurveyInvitation.wave_id == wave.id)))
+    if not invited:
+        return []
+    return [m for m in audience(db, wave) if m.id not in invited]
+
+
+def request_newcomer_invitations(db, tenant, wave: Wave) -> int:
+    """Have the invitation job mail everyone who joined the audience after the launch; returns how many."""
+    from workers.queue import enqueue_after_commit
+
+    if not wave.takes_answers_on(date.today()):
+        raise service.WaveNotOpen()
+    count = len(newcomers(db, wave))
+    if not count:
+        raise NobodyNew()
+    # The same job as at launch: it invites exactly those without an invitation, once.
+    enqueue_after_commit(db, "workers.survey_jobs.send_wave_invitations", tenant.id, wave.id, unique=True)
+    return count
+
+
 def next_reminder_round(db, wave: Wave) -> int:
     sent = db.scalar(select(func.max(SurveyInvitation.reminders_sent)).where(SurveyInvitation.wave_id == wave.id))
     return (sent or 0) + 1

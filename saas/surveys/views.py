@@ -12,6 +12,7 @@ from datetime import date
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from saas.db import session
@@ -74,6 +75,8 @@ def wave(wave_id: int):
         launch_form=LaunchForm(), remind_form=RemindForm(), close_form=CloseForm(), open_link_form=OpenLinkForm(),
         disable_form=DisableOpenLinkForm(), open_link_url=None,
         past_close=wave.status == "open" and not wave.takes_answers_on(date.today()),
+        newcomers=len(invitations.newcomers(db, wave)) if wave.takes_answers_on(date.today()) else 0,
+        newcomers_form=FlaskForm(),
     )
 
 
@@ -187,6 +190,25 @@ def remind(wave_id: int):
         return _refused(wave, error=error)
     db.commit()
     flash(_("The reminders are being sent to everyone who has not answered, each with a new link."), "success")
+    return _to_wave(wave)
+
+
+@bp.route("/<int:wave_id>/invite-newcomers", methods=["POST"])
+@requires(*MANAGE)
+def invite_newcomers(wave_id: int):
+    db = session()
+    wave = _wave(wave_id)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        return _refused(wave, form)
+    try:
+        count = invitations.request_newcomer_invitations(db, g.tenant, wave)
+    except DomainError as error:
+        return _refused(wave, error=error)
+    db.commit()
+    flash(ngettext("The invitation is being sent to the %(num)d person who joined after the launch.",
+                   "The invitations are being sent to the %(num)d people who joined after the launch.", count),
+          "success")
     return _to_wave(wave)
 
 
