@@ -84,6 +84,25 @@ def add_consultant(db, account: BillingAccount, *, email: str) -> BillingAccount
     return person
 
 
+def remove_consultant(db, account: BillingAccount, person_id: int) -> BillingAccountMember | None:
+    """Take a colleague out of the consultancy and out of every client where they were its consultant
+    (someone who leaves keeps no way in). None when the account has no such person.
+
+    The owner stays. Roles a client gave them besides consultant stay: the client decided those.
+    """
+    person = db.scalar(select(BillingAccountMember).where(BillingAccountMember.id == person_id,
+                                                         BillingAccountMember.account_id == account.id))
+    if person is None:
+        return None
+    if person.role == OWNER:
+        raise DomainError(_l("The owner of the consultancy cannot be removed."))
+    for tenant, _link in clients(db, account):
+        _drop_consultant(db, tenant.id, person.user_id)
+    db.delete(person)
+    db.flush()
+    return person
+
+
 # ---- clients -------------------------------------------------------------------------------
 
 def clients(db, account: BillingAccount) -> list[tuple[Tenant, TenantBilling]]:
@@ -234,6 +253,20 @@ def _make_consultant(db, tenant_id: int, user_id: int, *, also_admin: bool = Fal
             db.add(membership)
         for role in sorted(wanted - membership.roles):
             membership.role_rows.append(MembershipRole(tenant_id=tenant_id, role=role))
+        db.flush()
+
+
+def _drop_consultant(db, tenant_id: int, user_id: int) -> None:
+    """The consultant role out of the client; the membership too when it held nothing else."""
+    with cross_tenant(db):
+        membership = db.scalar(select(Membership).where(Membership.tenant_id == tenant_id,
+                                                        Membership.user_id == user_id))
+        if membership is None or Role.CONSULTANT not in membership.roles:
+            return
+        if membership.roles == {Role.CONSULTANT}:
+            tenants.remove_member(db, membership)
+        else:
+            membership.role_rows = [row for row in membership.role_rows if row.role != Role.CONSULTANT.value]
         db.flush()
 
 

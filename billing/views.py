@@ -204,6 +204,25 @@ def account():
     )
 
 
+@public.route("/consultancy/people/<int:person_id>/remove", methods=["POST"])
+@login_required
+def remove_consultant(person_id: int):
+    db = session()
+    account = _owned_account()
+    if ActionForm().validate_on_submit():
+        try:
+            person = consultancy.remove_consultant(db, account, person_id) or abort(404)
+        except DomainError as error:
+            db.rollback()
+            flash(error.message, "error")
+        else:
+            name = person.user.name
+            db.commit()
+            flash(_("%(name)s is no longer one of your consultants, and no longer a consultant in your clients.",
+                    name=name), "success")
+    return redirect(url_for("billing_public.account"))
+
+
 @public.route("/consultancy/clients/new", methods=["GET", "POST"])
 @login_required
 def new_client():

@@ -99,6 +99,47 @@ def test_a_consultants_colleague_joins_every_client_as_consultant(make):
     assert "Ask them to sign up first" in response.get_data(as_text=True)
 
 
+def test_a_consultant_who_leaves_is_removed_from_the_consultancy_and_every_client(make):
+    from billing.models import BillingAccountMember
+
+    owner = sign_up(make, "olga@advies.example", "Olga Advies")
+    create_client(owner, "zuid", "hanna@zuid.example")
+    create_client(owner, "noord", "noor@noord.example")
+    make.user("piet@advies.example", name="Piet")
+    owner.submit("/billing/consultancy/account", {"email": "piet@advies.example"})
+    # the client Noord also made Piet a sponsor there: that role is Noord's decision and stays
+    with make.session(tenant_id(make, "noord")) as db:
+        from tenants.models import MembershipRole
+
+        piet_there = db.scalar(select(Membership).where(Membership.user.has(email="piet@advies.example")))
+        piet_there.role_rows.append(MembershipRole(role="sponsor"))
+    piet = make.app.test_client()
+    piet.login("piet@advies.example")
+    assert "Gemeente Zuid" in piet.text("/billing/consultancy")
+
+    with make.session() as db:
+        people = {p.user.email: p.id for p in db.scalars(select(BillingAccountMember))}
+    page = owner.text("/billing/consultancy/account")
+    assert "Remove Piet" in page and "Remove Olga" not in page
+    response = owner.submit(f"/billing/consultancy/people/{people['piet@advies.example']}/remove",
+                            page="/billing/consultancy/account")
+    assert response.status_code == 302
+    assert "is no longer one of your consultants" in owner.text("/billing/consultancy/account")
+    assert roles_in(make, "zuid", "piet@advies.example") == set()  # gone from the client
+    assert roles_in(make, "noord", "piet@advies.example") == {"sponsor"}
+    response = piet.get("/billing/consultancy")  # no consultancy any more: offered to start one
+    assert response.status_code == 302 and response.headers["Location"].endswith("/billing/consultancy/new")
+    assert piet.get("/t/zuid/").status_code in (403, 404)
+    # the owner stays, and a person of another consultancy is not found
+    response = owner.submit(f"/billing/consultancy/people/{people['olga@advies.example']}/remove",
+                            page="/billing/consultancy/account")
+    assert "The owner of the consultancy cannot be removed." in owner.text("/billing/consultancy/account")
+    other = sign_up(make, "bert@elders.example", "Bert Elders")
+    response = other.submit(f"/billing/consultancy/people/{people['olga@advies.example']}/remove",
+                            page="/billing/consultancy/account")
+    assert response.status_code == 404
+
+
 def test_a_consultant_of_one_consultancy_never_sees_a_client_of_another(make):
     anna = sign_up(make, "anna@a-advies.example", "A Advies")
     create_client(anna, "klant-a", "admin@klant-a.example", name="Klant van A")

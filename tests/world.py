@@ -395,7 +395,8 @@ def billing(app, make, tenant, admin, objects):
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     with make.session() as db:
         user = find_user(db, tenant.admin_email)
-        account_id = db.scalar(select(BillingAccountMember.account_id).where(BillingAccountMember.user_id == user.id))
+        owner = db.scalar(select(BillingAccountMember).where(BillingAccountMember.user_id == user.id))
+        account_id, person_id = owner.account_id, owner.id
     with make.session(tenant.id) as db:
         db.add(TenantBilling(account_id=account_id))
-    return {"tenant_id": tenant.id}
+    return {"tenant_id": tenant.id, "person_id": person_id}
