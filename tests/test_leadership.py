@@ -260,6 +260,33 @@ def test_an_answer_needs_a_choice_for_every_promise_and_nothing_half_is_stored(a
         assert not any(db.scalars(select(PulseInvitation.answered)))
 
 
+def test_one_reminder_goes_to_those_who_have_not_answered_with_a_new_link(app, make, world):
+    _record_promises(app, world)
+    promise_ids = _promise_ids(make, world)
+    page = _plan_and_open(app, world)
+    _answer(app, make, "staff0", [(p, 3) for p in promise_ids])
+    first_link = link_in(make.mails_to("staff1@noord.example")[-1].body)
+
+    mia = _as(app, "mia@noord.example")
+    assert "Send the reminder" in mia.text(page)
+    response = mia.submit(f"{page}/remind", {"action": "remind"}, page=page)
+    assert response.status_code == 302
+    done = mia.text(page)
+    assert "The reminder is being sent to the 13 people who have not answered." in done  # 12 staff - 1 + Wim
+    assert "The reminder was sent on" in done and "Send the reminder" not in done
+    # staff0 answered: no reminder; staff1 gets one, whose new link works while the first is dead
+    assert [m.subject for m in make.mails_to("staff0@noord.example")] == ["Pulse check: do you notice our promises?"]
+    reminder = make.mails_to("staff1@noord.example")[-1]
+    assert reminder.subject.startswith("Reminder: pulse check") and "only reminder" in reminder.body
+    assert app.test_client().get(first_link).status_code == 404
+    assert "Thank you" in _answer(app, make, "staff1", [(p, 4) for p in promise_ids])
+    assert make.mails_to("mia@noord.example") == []  # the management team is not asked
+    # a second click (an old page) sends nothing more, and says so
+    mia.submit(f"{page}/remind", {"action": "remind"}, page=page)
+    assert "The reminder of this pulse check has been sent already." in mia.text(page)
+    assert len(make.mails_to("staff2@noord.example")) == 2
+
+
 def test_a_link_answers_once_and_strangers_find_nothing(app, make, world):
     _record_promises(app, world)
     promise_ids = _promise_ids(make, world)

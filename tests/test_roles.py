@@ -169,6 +169,7 @@ ACCESS = {
     "leadership.pulse_round": {"admin", "management", "consultant", "works_council"},
     "leadership.open_pulse_round": {"admin", "management", "consultant"},
     "leadership.close_pulse_round": {"admin", "management", "consultant"},
+    "leadership.remind_pulse_round": {"admin", "management", "consultant"},
     "leadership.pulse_results": {"admin", "management", "consultant", "works_council"},
     "leadership.pulse_link": "public",
     "leadership.answer_pulse": "public",

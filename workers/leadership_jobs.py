@@ -43,6 +43,38 @@ def send_pulse_invitations(session, settings, round_id: int) -> int:
 
 
 @tenant_job
+def send_pulse_reminders(session, settings, round_id: int) -> int:
+    """The round's one reminder: a new link to each staff member who has not answered. Run twice, it
+    sends nothing more (the round records the day it was sent, in the same transaction as the mails)."""
+    from datetime import date
+
+    from saas.leadership import pulses, rules
+    from saas.leadership.models import PulseRound
+    from tenants.models import Membership, Tenant
+
+    pulse = session.scalar(select(PulseRound).where(PulseRound.id == round_id).with_for_update())
+    if pulse is None or not pulses.accepts_answers(pulse, date.today()) or pulse.reminded_on is not None:
+        return 0  # closed, past its date or reminded meanwhile, or not in this job's tenant
+    tenant = session.get(Tenant, pulse.tenant_id)
+    waiting = pulses.unanswered(session, pulse)
+    for invitation in waiting:
+        token = pulses.renew_token(invitation)
+        user = session.get(Membership, invitation.membership_id).user
+        with force_locale(user.locale or tenant.language):
+            subject = _("Reminder: pulse check of %(tenant)s", tenant=tenant.name)
+            body = _("Dear %(name)s,\n\nYou have not yet answered the pulse check of %(tenant)s about the "
+                     "management team's promises. It takes about three minutes.\n\nYour personal link (it "
+                     "replaces the link in the earlier mail):\n%(link)s\n\nThe pulse check closes on %(date)s. "
+                     "Your answer is anonymous, and results are only shown when at least %(k)d people answered. "
+                     "This is the only reminder.\n", name=user.name, tenant=tenant.name,
+                     link=f"{settings.base_url}/t/{tenant.slug}/leadership/p/{token}",
+                     date=pulse.closes_on.isoformat(), k=rules.k_of(tenant))
+        queue_mail(session, user.email, subject, body)
+    pulse.reminded_on = date.today()
+    return len(waiting)
+
+
+@tenant_job
 def send_feedback_invitations(session, settings, round_id: int) -> int:
     """Mail each rater of a 360 round not mailed yet a fresh personal link; returns how many."""
     from saas.leadership import feedback

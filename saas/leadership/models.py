@@ -66,6 +66,7 @@ class PulseRound(TenantOwned, Base):
     # The works council's consent (WOR art. 27), recorded before a Dutch tenant's round opens.
     consent_on: Mapped[date | None] = mapped_column(Date)
     consent_text: Mapped[str] = mapped_column(Text, default="")
+    reminded_on: Mapped[date | None] = mapped_column(Date)  # the one reminder of the round, once sent
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (

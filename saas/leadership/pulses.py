@@ -132,6 +132,35 @@ def open_round(db, tenant, pulse: PulseRound, today: date, *, send_mail: bool = 
         enqueue_after_commit(db, "workers.leadership_jobs.send_pulse_invitations", tenant.id, pulse.id)
 
 
+def request_reminder(db, tenant, pulse: PulseRound, today: date) -> int:
+    """Have a job remind the staff who have not answered, each with a new link; once per round, so that
+    a three-minute check does not turn into nagging. Returns how many are reminded."""
+    from workers.queue import enqueue_after_commit
+
+    if not accepts_answers(pulse, today):
+        raise DomainError(_l("A reminder can only be sent while the pulse check is open, up to its close date."))
+    if pulse.reminded_on is not None:
+        raise DomainError(_l("The reminder of this pulse check has been sent already."))
+    waiting = len(unanswered(db, pulse))
+    if not waiting:
+        raise DomainError(_l("Everyone has answered: there is nobody to remind."))
+    enqueue_after_commit(db, "workers.leadership_jobs.send_pulse_reminders", tenant.id, pulse.id, unique=True)
+    return waiting
+
+
+def unanswered(db, pulse: PulseRound) -> list[PulseInvitation]:
+    return list(db.scalars(select(PulseInvitation).where(PulseInvitation.round_id == pulse.id,
+                                                         PulseInvitation.answered.is_(False))
+                           .order_by(PulseInvitation.id)))
+
+
+def renew_token(invitation: PulseInvitation) -> str:
+    """A new personal link; the old one stops working (only hashes are kept, so it cannot be re-sent)."""
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = hash_token(token)
+    return token
+
+
 def close_round(db, pulse: PulseRound) -> None:
     if pulse.status != "open":
         raise DomainError(_l("Only an open pulse check can be closed."))

@@ -15,7 +15,7 @@ from datetime import date
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask import session as http_session
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -207,6 +207,7 @@ def pulse_round(pulse_round_id: int):
         db.commit()
     return render_template("leadership/pulse_round.html", pulse=pulse, programme=programme, invited=invited,
                            answered=answered, result=result,
+                           past_close=pulse.status == "open" and not pulses.accepts_answers(pulse, date.today()),
                            promises=_promise_texts(db, programme), k=rules.k_of(g.tenant),
                            examples_min=max(rules.EXAMPLES_MIN, rules.k_of(g.tenant)))
 
@@ -225,6 +226,25 @@ def open_pulse_round(pulse_round_id: int):
         else:
             db.commit()
             flash(_("The pulse check is open. Staff receive their personal link by e-mail."), "success")
+    return redirect(url_for("leadership.pulse_round", pulse_round_id=pulse.id))
+
+
+@bp.route("/pulse-checks/<int:pulse_round_id>/remind", methods=["POST"])
+@requires(*PULSE_RUNNERS)
+def remind_pulse_round(pulse_round_id: int):
+    db = session()
+    pulse, _programme_ = _pulse(pulse_round_id)
+    if ButtonForm().says("remind"):
+        try:
+            count = pulses.request_reminder(db, g.tenant, pulse, date.today())
+        except DomainError as error:
+            db.rollback()
+            flash(error.message, "error")
+        else:
+            db.commit()
+            flash(ngettext("The reminder is being sent to the %(num)d person who has not answered.",
+                           "The reminder is being sent to the %(num)d people who have not answered.", count),
+                  "success")
     return redirect(url_for("leadership.pulse_round", pulse_round_id=pulse.id))
 
 
