@@ -158,6 +158,41 @@ def test_a_group_under_three_is_hidden_and_fewer_than_three_others_show_nothing(
                                .where(FeedbackAnswer.round_id == second_round.id))) == ["self"]
 
 
+def test_more_raters_can_be_asked_while_the_round_is_open(app, make, world):
+    mia, page = _start(app, world, peers=("peer1", "peer2"))
+    form_page = mia.text(page)
+    assert "Ask more people" in form_page
+    assert f'value="{world.ids["peer1"]}"' not in form_page.split("Ask more people", 1)[1]  # asked already
+    response = mia.submit(f"{page}/raters", {"peer_ids": [str(world.ids["peer3"])],
+                                             "report_ids": [str(world.ids["rep1"])]})
+    assert response.status_code == 302
+    assert "2 more people are asked" in mia.text(page)
+    assert "0 of 5 people you asked have answered." in mia.text(page)  # boss, peer1-3, rep1 (not Mia herself)
+    for who in ("peer3", "rep1"):
+        [mail] = make.mails_to(f"{who}@noord.example")
+        assert "asks for your feedback" in mail.subject
+    assert len(make.mails_to("peer1@noord.example")) == 1  # the first raters are not mailed again
+    _answer(app, make, "peer3", [(world.promise_ids[0], 4)])
+
+    # someone asked already, or in both groups, or nobody: the form comes back with the message
+    response = mia.submit(f"{page}/raters", {"peer_ids": [str(world.ids["peer4"])],
+                                             "report_ids": [str(world.ids["peer4"])]})
+    assert response.status_code == 400 and "one group of raters only" in response.get_data(as_text=True)
+    response = mia.submit(f"{page}/raters", {})
+    assert response.status_code == 400 and "Choose the people you want feedback from." in response.get_data(as_text=True)
+    response = mia.submit(f"{page}/raters", {"peer_ids": [str(world.ids["peer1"])]})
+    assert response.status_code == 400  # not a choice any more: asked already
+    # only the manager chooses: the coach reads the report but asks nobody
+    coach = _as(app, "coach@noord.example")
+    assert coach.submit(f"{page}/raters", {"peer_ids": [str(world.ids["peer4"])]}).status_code == 403
+    # once closed, nobody more can be asked
+    _close(mia, page)
+    assert "Ask more people" not in mia.text(page)
+    response = mia.submit(f"{page}/raters", {"peer_ids": [str(world.ids["peer4"])]})
+    assert response.status_code == 302 and "This feedback round is closed." in mia.text(page)
+    assert make.mails_to("peer4@noord.example") == []
+
+
 def test_the_report_is_for_the_manager_and_the_coach_only(app, make, world):
     first, _second = world.promise_ids
     mia, page = _start(app, world, peers=["peer1", "peer2", "peer3"])

@@ -88,6 +88,43 @@ def start_round(db, tenant, programme, subject: Membership, *, coach_id: int | N
     return feedback_round
 
 
+def add_raters(db, tenant, feedback_round: FeedbackRound, *, peer_ids: list[int], report_ids: list[int],
+               today: date) -> int:
+    """Ask more people while the round is open (someone forgotten, a new colleague); the job mails only
+    them. The groups are counted when the round closes, so the anonymity rules hold as before."""
+    from workers.queue import enqueue_after_commit
+
+    if feedback_round.status != "open" or today > feedback_round.closes_on:
+        raise RoundClosed()
+    raters = [("peer", i) for i in peer_ids] + [("report", i) for i in report_ids]
+    chosen = [i for _relation, i in raters]
+    if not raters:
+        raise DomainError(_l("Choose the people you want feedback from."), field="peer_ids")
+    if len(set(chosen)) != len(chosen):
+        raise DomainError(_l("Each person can be in one group of raters only."), field="peer_ids")
+    asked = set(db.scalars(select(FeedbackInvitation.membership_id)
+                           .where(FeedbackInvitation.round_id == feedback_round.id)))
+    if set(chosen) & asked:
+        raise DomainError(_l("Some of the people you chose are asked already."), field="peer_ids")
+    known = set(db.scalars(select(Membership.id).where(Membership.id.in_(chosen))))
+    if set(chosen) - known:
+        raise DomainError(_l("Choose people from the list."), field="peer_ids")
+    for relation, membership_id in raters:
+        db.add(FeedbackInvitation(round_id=feedback_round.id, membership_id=membership_id, relation=relation,
+                                  token_hash=hash_token(secrets.token_urlsafe(32))))
+    db.flush()
+    enqueue_after_commit(db, "workers.leadership_jobs.send_feedback_invitations", tenant.id, feedback_round.id,
+                         unique=True)
+    return len(raters)
+
+
+def not_yet_asked(db, feedback_round: FeedbackRound) -> list[Membership]:
+    """Who could still be asked: everyone but the manager and the people asked already, by name."""
+    asked = set(db.scalars(select(FeedbackInvitation.membership_id)
+                           .where(FeedbackInvitation.round_id == feedback_round.id)))
+    return [m for m in rater_choices(db, feedback_round.subject) if m.id not in asked]
+
+
 def close_round(db, feedback_round: FeedbackRound) -> None:
     """Close the round and mix its answers in, each under the group it may be shown in."""
     if feedback_round.status != "open":

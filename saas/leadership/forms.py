@@ -84,6 +84,18 @@ class StartFeedbackForm(FlaskForm):
         self.peer_ids.choices = self.report_ids.choices = choices
 
 
+class AddRatersForm(FlaskForm):
+    """More peers or reports for a round that is open (the own manager is chosen at the start)."""
+
+    peer_ids = MultiCheckboxField(_l("Peers"), coerce=int, validate_choice=True,
+                                  invalid_choice_message=PICK, invalid_value_message=PICK)
+    report_ids = MultiCheckboxField(_l("People who report to you"), coerce=int, validate_choice=True,
+                                    invalid_choice_message=PICK, invalid_value_message=PICK)
+
+    def set_people(self, people) -> None:
+        self.peer_ids.choices = self.report_ids.choices = [(m.id, m.user.name) for m in people]
+
+
 def _rating():
     message = _l("Say whether this is consistent with the promise or not.")
     return RadioField(_l("Is this consistent with the promise?"), choices=list(RATING_LABELS.items()),

@@ -25,7 +25,8 @@ from saas.errors import DomainError
 from saas.forms import show_domain_error
 from saas.leadership import feedback, pulses, rules, service
 from saas.leadership.forms import (
-    EVIDENCE_FORMS, RATING_LABELS, ButtonForm, PromiseForm, PulseRoundForm, RateForm, StartFeedbackForm,
+    EVIDENCE_FORMS, RATING_LABELS, AddRatersForm, ButtonForm, PromiseForm, PulseRoundForm, RateForm,
+    StartFeedbackForm,
 )
 from saas.leadership.models import RATINGS
 from saas.programme import service as programmes
@@ -356,15 +357,54 @@ def _own_round(feedback_round_id: int):
 @bp.route("/feedback/<int:feedback_round_id>")
 @requires()
 def feedback_round(feedback_round_id: int):
+    feedback_round, programme = _own_round(feedback_round_id)
+    return _feedback_page(feedback_round, programme, _raters_form(feedback_round))
+
+
+@bp.route("/feedback/<int:feedback_round_id>/raters", methods=["POST"])
+@requires()
+def add_raters(feedback_round_id: int):
     db = session()
     feedback_round, programme = _own_round(feedback_round_id)
+    if g.membership.id != feedback_round.subject_id:
+        abort(403)  # whom to ask is the manager's choice
+    form = _raters_form(feedback_round)
+    if form.validate_on_submit():
+        try:
+            count = feedback.add_raters(db, g.tenant, feedback_round, peer_ids=form.peer_ids.data,
+                                        report_ids=form.report_ids.data, today=date.today())
+        except feedback.RoundClosed as error:  # the page no longer has the form: say it there
+            db.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("leadership.feedback_round", feedback_round_id=feedback_round.id))
+        except DomainError as error:
+            db.rollback()
+            show_domain_error(form, error)
+        else:
+            db.commit()
+            flash(ngettext("%(num)d more person is asked; they receive a personal link by e-mail.",
+                           "%(num)d more people are asked; they receive a personal link by e-mail.", count),
+                  "success")
+            return redirect(url_for("leadership.feedback_round", feedback_round_id=feedback_round.id))
+    return _feedback_page(feedback_round, programme, form), 400
+
+
+def _raters_form(feedback_round) -> AddRatersForm:
+    form = AddRatersForm()
+    form.set_people(feedback.not_yet_asked(session(), feedback_round))
+    return form
+
+
+def _feedback_page(feedback_round, programme, raters_form):
+    db = session()
     invited, answered = feedback.counts(db, feedback_round)
     self_invitation = feedback.invitation_of(db, feedback_round.id, feedback_round.subject)
     return render_template("leadership/feedback_round.html", round=feedback_round, programme=programme,
                            invited=invited, answered=answered, report=feedback.report(db, feedback_round),
                            promises=_promise_texts(db, programme), is_subject=g.membership.id == feedback_round.subject_id,
                            self_answered=bool(self_invitation and self_invitation.answered),
-                           min_raters=rules.MIN_RATERS)
+                           min_raters=rules.MIN_RATERS, raters_form=raters_form,
+                           may_add_raters=feedback_round.status == "open" and date.today() <= feedback_round.closes_on)
 
 
 @bp.route("/feedback/<int:feedback_round_id>/close", methods=["POST"])
