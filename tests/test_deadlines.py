@@ -14,9 +14,25 @@ from saas.deadlines import close_due
 from saas.surveys import service
 from saas.surveys.models import PooledAnswer, Response, Wave
 from tenants.models import Membership, Tenant
+from tests.conftest import SQLITE
 from tests.test_job_faults import start_worker  # noqa: F401  (a fixture: a worker that sweeps every second)
 
 TODAY = date.today()
+
+
+@pytest.fixture
+def no_sweeper(request):
+    """On PostgreSQL the session's worker sweeps every 15 s and would close a wave made due here before
+    the test looks: it is stopped for the test (on SQLite there is no worker)."""
+    if SQLITE:
+        yield
+        return
+    worker = request.getfixturevalue("worker")
+    worker.stop()
+    try:
+        yield
+    finally:
+        worker.start()
 
 
 def _open_wave(make, slug: str, closes_on: date, people: int = 6):
@@ -57,7 +73,7 @@ def _pass_close_date(make, tenant):
 
 
 @pytest.mark.smoke
-def test_the_close_date_is_the_last_day_answers_are_taken(app, make):
+def test_the_close_date_is_the_last_day_answers_are_taken(app, make, no_sweeper):
     tenant = _open_wave(make, "oost", closes_on=TODAY)
     assert _answer(app, tenant, tenant.tokens[0]).status_code == 201  # on the close date itself: taken
 
@@ -142,7 +158,7 @@ def test_pulse_checks_and_360_rounds_past_their_close_date_are_closed(app, make,
 
 
 @pytest.mark.smoke
-def test_koers_close_due_closes_them_from_the_command_line(stack, make):
+def test_koers_close_due_closes_them_from_the_command_line(stack, make, no_sweeper):
     from tests.test_cli import koers
 
     due = _open_wave(make, "oost", closes_on=TODAY)

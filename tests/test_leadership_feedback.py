@@ -193,6 +193,28 @@ def test_more_raters_can_be_asked_while_the_round_is_open(app, make, world):
     assert make.mails_to("peer4@noord.example") == []
 
 
+def test_one_reminder_goes_to_the_raters_who_have_not_answered(app, make, world):
+    mia, page = _start(app, world, peers=("peer1", "peer2", "peer3"))
+    _answer(app, make, "peer1", [(world.promise_ids[0], 4)])
+    first_link = link_in(make.mails_to("peer2@noord.example")[-1].body)
+    assert "Send the reminder" in mia.text(page)
+    response = mia.submit(f"{page}/remind", {"action": "remind"}, page=page)
+    assert response.status_code == 302
+    done = mia.text(page)
+    assert "The reminder is being sent to the 3 people who have not answered." in done  # boss, peer2, peer3
+    assert "The reminder was sent on" in done and "Send the reminder" not in done
+    assert len(make.mails_to("peer1@noord.example")) == 1  # answered: left alone
+    reminder = make.mails_to("peer2@noord.example")[-1]
+    assert reminder.subject == "Reminder: Mia Manager asks for your feedback" and "only reminder" in reminder.body
+    assert app.test_client().get(first_link).status_code == 404  # the first link stopped working
+    _answer(app, make, "peer2", [(world.promise_ids[0], 3)])  # the new one works
+    assert all("Reminder" not in m.subject for m in make.mails_to("mia@noord.example"))
+    assert make.mails_to("coach@noord.example") == []
+    mia.submit(f"{page}/remind", {"action": "remind"}, page=page)
+    assert "The reminder of this round has been sent already." in mia.text(page)
+    assert _as(app, "coach@noord.example").submit(f"{page}/remind", {"action": "remind"}).status_code == 403
+
+
 def test_the_report_is_for_the_manager_and_the_coach_only(app, make, world):
     first, _second = world.promise_ids
     mia, page = _start(app, world, peers=["peer1", "peer2", "peer3"])

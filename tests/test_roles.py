@@ -177,6 +177,7 @@ ACCESS = {
     "leadership.feedback_round": EVERYONE,
     "leadership.close_feedback": EVERYONE,
     "leadership.add_raters": EVERYONE,
+    "leadership.remind_feedback": EVERYONE,
     "leadership.feedback_link": "public",
     "leadership.answer_feedback": "public",
     "leadership.consistency": {"management", "consultant"},
@@ -207,7 +208,8 @@ OBJECT_LEVEL |= {"strategy.new_action", "strategy.edit_action", "strategy.set_ac
 # a personal development goal is private: someone else's is not found
 OWN_ROW |= {"strategy.edit_goal", "strategy.delete_goal"}
 # A 360 report exists only for its manager and their coach: for everyone else, whatever their role, 404.
-OWN_ROW |= {"leadership.feedback_round", "leadership.close_feedback", "leadership.add_raters"}
+OWN_ROW |= {"leadership.feedback_round", "leadership.close_feedback", "leadership.add_raters",
+            "leadership.remind_feedback"}
 
 
 def _tenant_endpoints(app):

@@ -7,6 +7,8 @@ person's own language and holds the only copy of their token.
 """
 from __future__ import annotations
 
+import secrets
+
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
@@ -109,3 +111,40 @@ def send_feedback_invitations(session, settings, round_id: int) -> int:
                          manager=manager.name, link=link, date=feedback_round.closes_on.isoformat())
         queue_mail(session, user.email, subject, body)
     return len(sent)
+
+
+@tenant_job
+def send_feedback_reminders(session, settings, round_id: int) -> int:
+    """The round's one reminder: a new link to each rater who has not answered. Run twice, it sends
+    nothing more (the round records the day it was sent, in the same transaction as the mails)."""
+    from datetime import date
+
+    from saas.leadership import feedback
+    from saas.leadership.models import FeedbackRound
+    from tenants.models import Membership, Tenant
+    from tenants.service import hash_token
+
+    feedback_round = session.scalar(select(FeedbackRound).where(FeedbackRound.id == round_id)
+                                    .with_for_update(of=FeedbackRound))
+    if feedback_round is None or feedback_round.status != "open" or date.today() > feedback_round.closes_on \
+            or feedback_round.reminded_on is not None:
+        return 0
+    tenant = session.get(Tenant, feedback_round.tenant_id)
+    manager = session.get(Membership, feedback_round.subject_id).user
+    waiting = feedback.unanswered_raters(session, feedback_round)
+    for invitation in waiting:
+        token = secrets.token_urlsafe(32)
+        invitation.token_hash = hash_token(token)  # only hashes are kept: the first link cannot be re-sent
+        user = session.get(Membership, invitation.membership_id).user
+        with force_locale(user.locale or tenant.language):
+            subject = _("Reminder: %(manager)s asks for your feedback", manager=manager.name)
+            body = _("Dear %(name)s,\n\n%(manager)s asked for your feedback on the promises of the management "
+                     "team, and you have not answered yet. It takes about five minutes.\n\nYour personal link (it "
+                     "replaces the link in the earlier mail):\n%(link)s\n\nThe round closes on %(date)s. Your "
+                     "answer is anonymous, as the first mail explained. This is the only reminder.\n",
+                     name=user.name, manager=manager.name,
+                     link=f"{settings.base_url}/t/{tenant.slug}/leadership/f/{token}",
+                     date=feedback_round.closes_on.isoformat())
+        queue_mail(session, user.email, subject, body)
+    feedback_round.reminded_on = date.today()
+    return len(waiting)

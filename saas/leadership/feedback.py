@@ -118,6 +118,30 @@ def add_raters(db, tenant, feedback_round: FeedbackRound, *, peer_ids: list[int]
     return len(raters)
 
 
+def request_reminder(db, tenant, feedback_round: FeedbackRound, today: date) -> int:
+    """Have a job remind the raters who have not answered, each with a new link; once per round. The
+    manager learns how many, never who. Returns how many."""
+    from workers.queue import enqueue_after_commit
+
+    if feedback_round.status != "open" or today > feedback_round.closes_on:
+        raise RoundClosed()
+    if feedback_round.reminded_on is not None:
+        raise DomainError(_l("The reminder of this round has been sent already."))
+    waiting = len(unanswered_raters(db, feedback_round))
+    if not waiting:
+        raise DomainError(_l("Everyone you asked has answered: there is nobody to remind."))
+    enqueue_after_commit(db, "workers.leadership_jobs.send_feedback_reminders", tenant.id, feedback_round.id,
+                         unique=True)
+    return waiting
+
+
+def unanswered_raters(db, feedback_round: FeedbackRound) -> list[FeedbackInvitation]:
+    """Raters (not the manager themselves) mailed and not answered yet."""
+    return list(db.scalars(select(FeedbackInvitation).where(
+        FeedbackInvitation.round_id == feedback_round.id, FeedbackInvitation.relation != "self",
+        FeedbackInvitation.mailed.is_(True), FeedbackInvitation.answered.is_(False)).order_by(FeedbackInvitation.id)))
+
+
 def not_yet_asked(db, feedback_round: FeedbackRound) -> list[Membership]:
     """Who could still be asked: everyone but the manager and the people asked already, by name."""
     asked = set(db.scalars(select(FeedbackInvitation.membership_id)

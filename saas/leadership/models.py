@@ -133,6 +133,7 @@ class FeedbackRound(TenantOwned, Base):
     status: Mapped[str] = mapped_column(String(10), default="open")
     closes_on: Mapped[date] = mapped_column(Date)
     promise_ids: Mapped[list[int]] = mapped_column(JSON)
+    reminded_on: Mapped[date | None] = mapped_column(Date)  # the one reminder of the round, once sent
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     subject = _person("FeedbackRound", "subject_id")

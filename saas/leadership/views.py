@@ -389,6 +389,27 @@ def add_raters(feedback_round_id: int):
     return _feedback_page(feedback_round, programme, form), 400
 
 
+@bp.route("/feedback/<int:feedback_round_id>/remind", methods=["POST"])
+@requires()
+def remind_feedback(feedback_round_id: int):
+    db = session()
+    feedback_round, _programme_ = _own_round(feedback_round_id)
+    if g.membership.id != feedback_round.subject_id:
+        abort(403)  # the manager's round, the manager's reminder
+    if ButtonForm().says("remind"):
+        try:
+            count = feedback.request_reminder(db, g.tenant, feedback_round, date.today())
+        except DomainError as error:
+            db.rollback()
+            flash(error.message, "error")
+        else:
+            db.commit()
+            flash(ngettext("The reminder is being sent to the %(num)d person who has not answered.",
+                           "The reminder is being sent to the %(num)d people who have not answered.", count),
+                  "success")
+    return redirect(url_for("leadership.feedback_round", feedback_round_id=feedback_round.id))
+
+
 def _raters_form(feedback_round) -> AddRatersForm:
     form = AddRatersForm()
     form.set_people(feedback.not_yet_asked(session(), feedback_round))
