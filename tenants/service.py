@@ -277,6 +277,14 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def renew_token(row) -> str:
+    """A new personal link for an invitation of any kind (a row with `token_hash`): only the new token's
+    hash is kept, so the old link stops working and the token exists only in what the caller sends."""
+    token = secrets.token_urlsafe(32)
+    row.token_hash = hash_token(token)
+    return token
+
+
 def _mail_invitation(db, tenant: Tenant, inviter: User, invitation: Invitation, token: str, settings) -> None:
     link = f"{settings.base_url}/t/{tenant.slug}/invitations/{token}"
     with force_locale(tenant.language):

@@ -7,8 +7,6 @@ person's own language and holds the only copy of their token.
 """
 from __future__ import annotations
 
-import secrets
-
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
@@ -53,6 +51,7 @@ def send_pulse_reminders(session, settings, round_id: int) -> int:
     from saas.leadership import pulses, rules
     from saas.leadership.models import PulseRound
     from tenants.models import Membership, Tenant
+    from tenants.service import renew_token
 
     pulse = session.scalar(select(PulseRound).where(PulseRound.id == round_id).with_for_update())
     if pulse is None or not pulses.accepts_answers(pulse, date.today()) or pulse.reminded_on is not None:
@@ -60,7 +59,7 @@ def send_pulse_reminders(session, settings, round_id: int) -> int:
     tenant = session.get(Tenant, pulse.tenant_id)
     waiting = pulses.unanswered(session, pulse)
     for invitation in waiting:
-        token = pulses.renew_token(invitation)
+        token = renew_token(invitation)
         user = session.get(Membership, invitation.membership_id).user
         with force_locale(user.locale or tenant.language):
             subject = _("Reminder: pulse check of %(tenant)s", tenant=tenant.name)
@@ -122,7 +121,7 @@ def send_feedback_reminders(session, settings, round_id: int) -> int:
     from saas.leadership import feedback
     from saas.leadership.models import FeedbackRound
     from tenants.models import Membership, Tenant
-    from tenants.service import hash_token
+    from tenants.service import renew_token
 
     feedback_round = session.scalar(select(FeedbackRound).where(FeedbackRound.id == round_id)
                                     .with_for_update(of=FeedbackRound))
@@ -133,8 +132,7 @@ def send_feedback_reminders(session, settings, round_id: int) -> int:
     manager = session.get(Membership, feedback_round.subject_id).user
     waiting = feedback.unanswered_raters(session, feedback_round)
     for invitation in waiting:
-        token = secrets.token_urlsafe(32)
-        invitation.token_hash = hash_token(token)  # only hashes are kept: the first link cannot be re-sent
+        token = renew_token(invitation)  # only hashes are kept: the first link cannot be re-sent
         user = session.get(Membership, invitation.membership_id).user
         with force_locale(user.locale or tenant.language):
             subject = _("Reminder: %(manager)s asks for your feedback", manager=manager.name)

@@ -154,13 +154,6 @@ def unanswered(db, pulse: PulseRound) -> list[PulseInvitation]:
                            .order_by(PulseInvitation.id)))
 
 
-def renew_token(invitation: PulseInvitation) -> str:
-    """A new personal link; the old one stops working (only hashes are kept, so it cannot be re-sent)."""
-    token = secrets.token_urlsafe(32)
-    invitation.token_hash = hash_token(token)
-    return token
-
-
 def close_round(db, pulse: PulseRound) -> None:
     if pulse.status != "open":
         raise DomainError(_l("Only an open pulse check can be closed."))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 from dataclasses import dataclass
 from datetime import date
 from typing import Hashable, Mapping
@@ -21,8 +20,8 @@ from sqlalchemy import func, or_, select
 from saas.errors import DomainError
 from saas.surveys import service
 from saas.surveys.models import SurveyInvitation, Wave
+from tenants import service as tenants_service
 from tenants.models import Membership, Role
-from tenants.service import hash_token
 
 SHOWN, TOO_SMALL, PROTECTS = "shown", "too_small", "protects"
 
@@ -154,11 +153,8 @@ def invitation_of(db, wave_id: int, membership) -> SurveyInvitation | None:
 
 
 def renew_token(invitation: SurveyInvitation) -> str:
-    """A new personal link; the old one stops working. Only the new token's hash is kept, and a
-    half-finished draft stays with the invitation."""
-    token = secrets.token_urlsafe(32)
-    invitation.token_hash = hash_token(token)
-    return token
+    """A new personal link; the old one stops working. A half-finished draft stays with the invitation."""
+    return tenants_service.renew_token(invitation)
 
 
 def answer_link(settings, tenant, token: str) -> str:
