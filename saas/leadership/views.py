@@ -157,6 +157,27 @@ def retire_promise(promise_id: int):
     return redirect(url_for("leadership.promises", programme_id=programme.id))
 
 
+def _button(action: str, work, done) -> None:
+    """A button that names `action`: do `work()` in the request's transaction, then flash `done(result)`;
+    a refusal is flashed instead and nothing is kept. A stray or empty request does nothing."""
+    if not ButtonForm().says(action):
+        return
+    db = session()
+    try:
+        result = work()
+    except DomainError as error:
+        db.rollback()
+        flash(error.message, "error")
+    else:
+        db.commit()
+        flash(done(result), "success")
+
+
+def _reminder_sent(count: int) -> str:
+    return ngettext("The reminder is being sent to the %(num)d person who has not answered.",
+                    "The reminder is being sent to the %(num)d people who have not answered.", count)
+
+
 # ---- pulse checks: running them --------------------------------------------------------------
 
 @bp.route("/programmes/<int:programme_id>/pulse-checks")
@@ -218,15 +239,8 @@ def pulse_round(pulse_round_id: int):
 def open_pulse_round(pulse_round_id: int):
     db = session()
     pulse, _programme_ = _pulse(pulse_round_id)
-    if ButtonForm().says("open"):
-        try:
-            pulses.open_round(db, g.tenant, pulse, date.today())
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(_("The pulse check is open. Staff receive their personal link by e-mail."), "success")
+    _button("open", lambda: pulses.open_round(db, g.tenant, pulse, date.today()),
+            lambda _result: _("The pulse check is open. Staff receive their personal link by e-mail."))
     return redirect(url_for("leadership.pulse_round", pulse_round_id=pulse.id))
 
 
@@ -235,17 +249,7 @@ def open_pulse_round(pulse_round_id: int):
 def remind_pulse_round(pulse_round_id: int):
     db = session()
     pulse, _programme_ = _pulse(pulse_round_id)
-    if ButtonForm().says("remind"):
-        try:
-            count = pulses.request_reminder(db, g.tenant, pulse, date.today())
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(ngettext("The reminder is being sent to the %(num)d person who has not answered.",
-                           "The reminder is being sent to the %(num)d people who have not answered.", count),
-                  "success")
+    _button("remind", lambda: pulses.request_reminder(db, g.tenant, pulse, date.today()), _reminder_sent)
     return redirect(url_for("leadership.pulse_round", pulse_round_id=pulse.id))
 
 
@@ -254,15 +258,8 @@ def remind_pulse_round(pulse_round_id: int):
 def close_pulse_round(pulse_round_id: int):
     db = session()
     pulse, _programme_ = _pulse(pulse_round_id)
-    if ButtonForm().says("close"):
-        try:
-            pulses.close_round(db, pulse)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(_("The pulse check is closed. Its results are below."), "success")
+    _button("close", lambda: pulses.close_round(db, pulse),
+            lambda _result: _("The pulse check is closed. Its results are below."))
     return redirect(url_for("leadership.pulse_round", pulse_round_id=pulse.id))
 
 
@@ -396,17 +393,7 @@ def remind_feedback(feedback_round_id: int):
     feedback_round, _programme_ = _own_round(feedback_round_id)
     if g.membership.id != feedback_round.subject_id:
         abort(403)  # the manager's round, the manager's reminder
-    if ButtonForm().says("remind"):
-        try:
-            count = feedback.request_reminder(db, g.tenant, feedback_round, date.today())
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(ngettext("The reminder is being sent to the %(num)d person who has not answered.",
-                           "The reminder is being sent to the %(num)d people who have not answered.", count),
-                  "success")
+    _button("remind", lambda: feedback.request_reminder(db, g.tenant, feedback_round, date.today()), _reminder_sent)
     return redirect(url_for("leadership.feedback_round", feedback_round_id=feedback_round.id))
 
 
@@ -435,15 +422,8 @@ def close_feedback(feedback_round_id: int):
     feedback_round, _programme_ = _own_round(feedback_round_id)
     if g.membership.id != feedback_round.subject_id:
         abort(403)  # the coach reads the report; closing the round is the manager's decision
-    if ButtonForm().says("close"):
-        try:
-            feedback.close_round(db, feedback_round)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(_("The round is closed. Your report is below."), "success")
+    _button("close", lambda: feedback.close_round(db, feedback_round),
+            lambda _result: _("The round is closed. Your report is below."))
     return redirect(url_for("leadership.feedback_round", feedback_round_id=feedback_round.id))
 
 
