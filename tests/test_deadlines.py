@@ -158,6 +158,38 @@ def test_pulse_checks_and_360_rounds_past_their_close_date_are_closed(app, make,
 
 
 @pytest.mark.smoke
+def test_a_pulse_check_or_360_round_past_its_date_is_no_longer_offered(app, make, no_sweeper):
+    from saas.leadership import feedback, pulses, service as leadership
+    from saas.leadership.models import FeedbackRound, PulseRound
+    from saas.programme import service as programmes
+
+    tenant = make.tenant("noord")
+    mia = make.member(tenant, "mia@noord.example", roles=["management"], name="Mia Manager")
+    piet = make.member(tenant, "piet@noord.example", name="Piet")
+    with make.session(tenant.id) as db:
+        row = db.get(Tenant, tenant.id)
+        programme = programmes.create_programme(db, name="Samen verder", goal="", starts_on=date(2026, 1, 1),
+                                                ends_on=date(2027, 12, 31))
+        leadership.add_promise(db, programme, db.get(Membership, mia), "We explain every decision.")
+        pulse = pulses.plan_round(db, row, programme, name="Pulse", opens_on=TODAY, closes_on=TODAY,
+                                  consent_on=TODAY, consent_text="Ja")
+        pulses.open_round(db, row, pulse, TODAY, send_mail=False)
+        pulses.invite(db, pulse, [db.get(Membership, piet)])
+        round_ = feedback.start_round(db, row, programme, db.get(Membership, mia), coach_id=None, manager_id=None,
+                                      peer_ids=[piet], report_ids=[], closes_on=TODAY, today=TODAY, send_mail=False)
+        ids = pulse.id, round_.id
+    client = app.test_client()
+    client.login("piet@noord.example")
+    page = client.text("/t/noord/leadership/")
+    assert "Answer the pulse check" in page and "Give feedback" in page  # on the close date itself
+    with make.session(tenant.id) as db:  # the calendar moves on
+        pulse = db.get(PulseRound, ids[0])
+        pulse.opens_on = pulse.closes_on = db.get(FeedbackRound, ids[1]).closes_on = TODAY - timedelta(days=1)
+    page = client.text("/t/noord/leadership/")
+    assert "Answer the pulse check" not in page and "Give feedback" not in page
+
+
+@pytest.mark.smoke
 def test_koers_close_due_closes_them_from_the_command_line(stack, make, no_sweeper):
     from tests.test_cli import koers
 

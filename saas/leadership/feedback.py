@@ -229,11 +229,12 @@ def line_for(db, feedback_round: FeedbackRound, promise_id: int) -> rules.Feedba
 
 # ---- answering ------------------------------------------------------------------------------
 
-def requests(db, membership) -> list[tuple[FeedbackRound, FeedbackInvitation]]:
-    """The open rounds a member is asked to give feedback in (their own self-assessment too)."""
+def requests(db, membership, today: date) -> list[tuple[FeedbackRound, FeedbackInvitation]]:
+    """The rounds taking answers today in which a member is asked for feedback (their own self-assessment too)."""
     rows = db.execute(select(FeedbackRound, FeedbackInvitation)
                       .join(FeedbackInvitation, FeedbackInvitation.round_id == FeedbackRound.id)
-                      .where(FeedbackInvitation.membership_id == membership.id, FeedbackRound.status == "open")
+                      .where(FeedbackInvitation.membership_id == membership.id, FeedbackRound.status == "open",
+                             FeedbackRound.closes_on >= today)
                       .order_by(FeedbackRound.id.desc()))
     return [(feedback_round, invitation) for feedback_round, invitation in rows]
 

@@ -194,10 +194,11 @@ def invitation_of(db, round_id: int, membership) -> PulseInvitation | None:
                                                    PulseInvitation.membership_id == membership.id))
 
 
-def open_invitations(db, membership) -> list[tuple[PulseRound, PulseInvitation]]:
-    """The open rounds a member is asked to answer, newest first, answered or not."""
+def open_invitations(db, membership, today: date) -> list[tuple[PulseRound, PulseInvitation]]:
+    """The rounds a member is asked to answer that take answers today, newest first, answered or not."""
     rows = db.execute(select(PulseRound, PulseInvitation).join(PulseInvitation, PulseInvitation.round_id == PulseRound.id)
-                      .where(PulseInvitation.membership_id == membership.id, PulseRound.status == "open")
+                      .where(PulseInvitation.membership_id == membership.id, PulseRound.status == "open",
+                             PulseRound.closes_on >= today)
                       .order_by(PulseRound.id.desc()))
     return [(pulse, invitation) for pulse, invitation in rows]
 

@@ -86,8 +86,8 @@ def index():
     """What the member can do here: pulse checks to answer, feedback to give, their own 360 rounds."""
     db = session()
     return render_template(
-        "leadership/index.html", pulse_invitations=pulses.open_invitations(db, g.membership),
-        feedback_requests=feedback.requests(db, g.membership), own_rounds=feedback.rounds_about(db, g.membership),
+        "leadership/index.html", pulse_invitations=pulses.open_invitations(db, g.membership, date.today()),
+        feedback_requests=feedback.requests(db, g.membership, date.today()), own_rounds=feedback.rounds_about(db, g.membership),
         coached_rounds=feedback.rounds_coached(db, g.membership), programmes=programmes.programmes(db),
         may_start=feedback.may_start(g.membership))
 
