@@ -21,6 +21,7 @@ from saas.leadership import rules
 from saas.leadership.models import FeedbackAnswer, FeedbackInvitation, FeedbackPooledAnswer, FeedbackRound
 from saas.leadership.service import promises
 from tenants.models import Membership, Role
+from tenants import service as tenants_service
 from tenants.service import hash_token
 
 QUESTIONS = ("keep", "change")  # the two open questions, asked after the scores
@@ -240,9 +241,7 @@ def requests(db, membership, today: date) -> list[tuple[FeedbackRound, FeedbackI
 
 
 def invitation_for_token(db, token: str) -> FeedbackInvitation | None:
-    if not token or len(token) > 200:
-        return None
-    return db.scalar(select(FeedbackInvitation).where(FeedbackInvitation.token_hash == hash_token(token)))
+    return tenants_service.invitation_by_token(db, FeedbackInvitation, token)
 
 
 def invitation_of(db, round_id: int, membership) -> FeedbackInvitation | None:
@@ -256,8 +255,8 @@ def to_mail(db, feedback_round: FeedbackRound) -> list[tuple[FeedbackInvitation,
     for invitation in db.scalars(select(FeedbackInvitation).where(
             FeedbackInvitation.round_id == feedback_round.id, FeedbackInvitation.mailed.is_(False))
             .order_by(FeedbackInvitation.id)):
-        token = secrets.token_urlsafe(32)
-        invitation.token_hash, invitation.mailed = hash_token(token), True
+        token = tenants_service.renew_token(invitation)
+        invitation.mailed = True
         sent.append((invitation, token))
     db.flush()
     return sent

@@ -19,7 +19,7 @@ from saas.leadership import rules
 from saas.leadership.models import PulseAnswer, PulseInvitation, PulsePooledAnswer, PulseRound
 from saas.leadership.service import promises
 from tenants.models import Membership, Role
-from tenants.service import hash_token
+from tenants import service as tenants_service
 
 NAME_MAX = 160
 EXAMPLE_MAX = 1000
@@ -171,22 +171,11 @@ def audience(db) -> list[Membership]:
 
 def invite(db, pulse: PulseRound, memberships) -> list[tuple[Membership, str]]:
     """One personal token per person not yet invited; only its hash is kept."""
-    invited = set(db.scalars(select(PulseInvitation.membership_id).where(PulseInvitation.round_id == pulse.id)))
-    sent = []
-    for membership in memberships:
-        if membership.id in invited:
-            continue
-        token = secrets.token_urlsafe(32)
-        db.add(PulseInvitation(round_id=pulse.id, membership_id=membership.id, token_hash=hash_token(token)))
-        sent.append((membership, token))
-    db.flush()
-    return sent
+    return tenants_service.invite_once(db, PulseInvitation, memberships, round_id=pulse.id)
 
 
 def invitation_for_token(db, token: str) -> PulseInvitation | None:
-    if not token or len(token) > 200:
-        return None
-    return db.scalar(select(PulseInvitation).where(PulseInvitation.token_hash == hash_token(token)))
+    return tenants_service.invitation_by_token(db, PulseInvitation, token)
 
 
 def invitation_of(db, round_id: int, membership) -> PulseInvitation | None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from billing.entitlements import require_writable
 from saas.errors import DomainError
+from tenants import service as tenants_service
 from tenants.scoping import current_tenant_id
 from tenants.service import hash_token
 from saas.surveys.models import (
@@ -167,22 +168,11 @@ def close_and_compare(db, tenant, wave: Wave) -> None:
 
 def invite(db, wave: Wave, memberships) -> list[tuple[object, str]]:
     """One personal token per person; returns (membership, token) for the mails. Only hashes are kept."""
-    invited = set(db.scalars(select(SurveyInvitation.membership_id).where(SurveyInvitation.wave_id == wave.id)))
-    sent = []
-    for membership in memberships:
-        if membership.id in invited:
-            continue
-        token = secrets.token_urlsafe(32)
-        db.add(SurveyInvitation(wave_id=wave.id, membership_id=membership.id, token_hash=hash_token(token)))
-        sent.append((membership, token))
-    db.flush()
-    return sent
+    return tenants_service.invite_once(db, SurveyInvitation, memberships, wave_id=wave.id)
 
 
 def invitation_for_token(db, token: str) -> SurveyInvitation | None:
-    if not token or len(token) > 200:
-        return None
-    return db.scalar(select(SurveyInvitation).where(SurveyInvitation.token_hash == hash_token(token)))
+    return tenants_service.invitation_by_token(db, SurveyInvitation, token)
 
 
 def invitation_and_wave(db, token: str) -> tuple[SurveyInvitation, Wave] | None:
