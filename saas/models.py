@@ -1,4 +1,5 @@
 """Imports every model so that the metadata is complete (for Alembic and the tests)."""
+from saas.anonymity.models import Release, ReleaseGroup, ReportAccess  # noqa: F401
 from billing.models import BillingAccount, BillingAccountMember, BillingEvent, TenantBilling  # noqa: F401
 from saas.auth.models import User  # noqa: F401
 from saas.comparison.models import Comparison  # noqa: F401
@@ -18,7 +19,7 @@ from saas.strategy.models import (  # noqa: F401
     ActionPlan, Contribution, DevelopmentGoal, Evaluation, ExpectationCluster, ExpectationRound, KnowledgeDay, Pillar,
     PlanAction, Signup, Workshop,
 )
-from saas.reports.models import ReportAccess, ReportFile  # noqa: F401
+from saas.reports.models import ReportFile  # noqa: F401
 from saas.surveys.models import (  # noqa: F401
     CatalogueValue, PooledAnswer, Response, SurveyInvitation, Wave, WorksCouncilConsent,
 )

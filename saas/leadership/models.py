@@ -67,6 +67,7 @@ class PulseRound(TenantOwned, Base):
     consent_on: Mapped[date | None] = mapped_column(Date)
     consent_text: Mapped[str] = mapped_column(Text, default="")
     reminded_on: Mapped[date | None] = mapped_column(Date)  # the one reminder of the round, once sent
+    k: Mapped[int | None] = mapped_column(Integer)  # frozen when the round opens (saas.anonymity.policy)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKeyConstraint, Integer, String, Text, UniqueConstraint,
 )
+from sqlalchemy import true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
@@ -44,6 +45,10 @@ class Wave(TenantOwned, Base):
     questions: Mapped[list[dict]] = mapped_column(JSON, default=list)
     # Hash of the optional open link (for tenants that do not send personal invitations); None: off
     open_link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # k, frozen at the launch (saas.anonymity.policy.launch_k): every release of the wave uses it
+    k: Mapped[int | None] = mapped_column(Integer)
+    # Interim release points fixed before the launch (ISO dates); the close is always one
+    checkpoints: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (
@@ -143,7 +148,9 @@ class Response(TenantOwned, Base):
     legacy_org_id: Mapped[int | None] = mapped_column(Integer)
     team_id: Mapped[int | None] = mapped_column(Integer)
     tenure_band: Mapped[str | None] = mapped_column(String(10))
-    submitted_on: Mapped[date] = mapped_column(Date)  # no finer than the day
+    submitted_on: Mapped[date] = mapped_column(Date)  # no finer than the collection: rewritten at the close
+    # False for an answer through the open link: it counts in the whole wave's figures only
+    verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     answers: Mapped[dict] = mapped_column(JSON)
 
     __table_args__ = (
