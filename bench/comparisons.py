@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.services import PostgresServer  # noqa: E402
+from saas.reports.release import release_and_compare
 
 GIB = 1024 ** 3
 
@@ -122,7 +123,7 @@ def _measure(url: str, slug: str, wave_id: str) -> None:
 
     db, tenant, wave = scoped()
     started = time.perf_counter()
-    outcome = service.compare_wave(db, tenant, wave, params=service.parameters(1000, 1000, 0), force=True)
+    outcome = release_and_compare(db, tenant, wave, params=service.parameters(1000, 1000, 0), force=True)
     db.commit()
     compare_seconds = time.perf_counter() - started
     result = outcome.comparison.result

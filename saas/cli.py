@@ -320,6 +320,7 @@ def compare(slug, wave_id, as_json, bootstrap, permutations, seed):
     from sqlalchemy import select
 
     from saas.comparison import service
+    from saas.reports.release import NotReleased, release_and_compare
     from saas.surveys.models import Wave
 
     db, tenant = _tenant_scope(slug)
@@ -327,7 +328,10 @@ def compare(slug, wave_id, as_json, bootstrap, permutations, seed):
     if wave is None:
         raise click.ClickException(f"no wave {wave_id} in tenant {slug!r}")
     params = service.parameters(bootstrap, permutations, seed)
-    service.compare_wave(db, tenant, wave, params=params, force=True)
+    try:
+        release_and_compare(db, tenant, wave, params=params, force=True)
+    except (NotReleased, service.NotReleased):
+        raise click.ClickException(f"wave {wave_id} is not closed: its figures are released when it closes")
     db.commit()
     stored = service.get_comparison(db, wave)
     if as_json:

@@ -239,7 +239,7 @@ def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list) -> None:
     the demo member has not answered yet (they start it from "Your surveys")."""
     from datetime import date, timedelta
 
-    from saas.comparison.service import compare_wave
+    from saas.reports.release import release_and_compare
     from saas.comparison.synth import fill_wave
     from saas.surveys import service as surveys
     from saas.surveys.models import SurveyInvitation
@@ -258,7 +258,7 @@ def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list) -> None:
     fill_wave(db, baseline, {by_code[code]: n for code, n in BASELINE_ANSWERS.items()}, seed=2026,
               progress=0.0, day=date(2026, 10, 2))
     surveys.close_wave(db, baseline)
-    compare_wave(db, tenant, baseline)  # the comparison a closed wave gets from its job, computed here
+    release_and_compare(db, tenant, baseline)  # the comparison a closed wave gets from its job, computed here
 
     midway = surveys.create_wave(
         db, name="Tussenmeting cultuur", series_label="midway", programme_id=prog.id,

@@ -13,6 +13,7 @@ from tenants.models import Membership, Tenant
 from tests.fake_stripe import PRICE_CLIENT
 from tests.helpers import TenantRecord, link_in
 from tests.test_billing import billed, billing_app, deliver_all  # noqa: F401 (fixtures)
+from saas.reports.release import release_and_compare
 
 
 def sign_up(make, email, name):
@@ -192,7 +193,7 @@ def test_the_dashboard_shows_phase_participation_and_whether_a_comparison_is_rea
         prog = programme.create_programme(db, name="Samen Koers", goal="", starts_on=date(2030, 1, 1),
                                           ends_on=date(2030, 12, 31))
         prog.phase = "team_work"
-        comparisons.compare_wave(db, db.get(Tenant, zuid), db.get(Wave, closed_id))
+        release_and_compare(db, db.get(Tenant, zuid), db.get(Wave, closed_id))
         wave = surveys.create_wave(db, name="Tussenmeting")
         wave.status = "open"
         db.flush()

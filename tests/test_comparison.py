@@ -15,6 +15,7 @@ from saas.comparison.models import Comparison
 from saas.surveys.models import Wave
 from tenants.models import LegacyOrganisation, Tenant
 from tests.test_cli import koers
+from saas.reports.release import release_and_compare
 
 ORG_KEYS = ["code", "n", "suppressed", "profile_now", "profile_preferred", "entropy", "top_values_current"]
 PAIR_KEYS = ["a", "b", "distance_now", "ci_now", "p_now", "distance_preferred", "ci_preferred", "p_preferred",
@@ -45,7 +46,7 @@ def series(app, make):
 
 def _compare(make, tenant, wave_id, **params):
     with make.session(tenant.id) as db:
-        outcome = service.compare_wave(db, db.get(Tenant, tenant.id), db.get(Wave, wave_id),
+        outcome = release_and_compare(db, db.get(Tenant, tenant.id), db.get(Wave, wave_id),
                                        params=service.parameters(**params) if params else None)
         return outcome.computed, outcome.comparison.result, outcome.comparison.computed_at
 
@@ -62,7 +63,7 @@ def _as(app, email):
 def test_the_stored_result_has_exactly_the_documented_shape(make, series):
     computed, result, _ = _compare(make, series.tenant, series.last)
     assert computed
-    assert list(result) == ["wave", "method_version", "k", "orgs", "pairs"]
+    assert list(result) == ["wave", "method_version", "k", "release", "orgs", "pairs"]
     assert result["wave"] == series.last and result["method_version"] == service.METHOD_VERSION and result["k"] == 5
     assert [org["code"] for org in result["orgs"]] == ["AAL", "BEE", "CUR", "DRO"]
     for org in result["orgs"]:
@@ -175,7 +176,7 @@ def test_synth_and_compare_from_the_command_line(stack, make):
     assert len(wave_ids) == 2
     printed = json.loads(koers(stack, "compare", "--tenant", "demo-cli", "--wave", str(wave_ids[0]), "--json",
                                "--bootstrap", "200", "--permutations", "200", "--seed", "1"))
-    assert list(printed) == ["wave", "method_version", "k", "orgs", "pairs"]
+    assert list(printed) == ["wave", "method_version", "k", "release", "orgs", "pairs"]
     assert printed["wave"] == wave_ids[0] and [o["code"] for o in printed["orgs"]] == ["AAL", "BEE", "CUR", "DRO"]
     assert all(list(pair) == PAIR_KEYS for pair in printed["pairs"]) and len(printed["pairs"]) == 6
     with make.session() as db:

@@ -21,6 +21,7 @@ from saas.surveys.models import Wave
 from tenants.models import Tenant
 from tests.helpers import Factory
 from tests.test_job_faults import _app, _run, _runs, _wait_for, start_worker  # noqa: F401 (a fixture)
+from saas.reports.release import release_and_compare
 
 pytestmark = pytest.mark.worker
 BIG = 12_000  # answers per legacy organisation in the wave whose comparison is killed: 4 × 12,000
@@ -42,7 +43,7 @@ def test_a_worker_killed_mid_comparison_leaves_the_earlier_result_and_the_run_vi
     with make.session(tenant.id) as db:
         [wave_id] = synth.synthesise(db, respondents=200, legacy_orgs=4, seed=5)
     with make.session(tenant.id) as db:  # the earlier comparison, computed from 200 answers
-        assert service.compare_wave(db, db.get(Tenant, tenant.id), db.get(Wave, wave_id)).computed
+        assert release_and_compare(db, db.get(Tenant, tenant.id), db.get(Wave, wave_id)).computed
     earlier, count = _stored(make, tenant.id, wave_id)
     assert count == 1 and sum(org["n"] for org in earlier[2]["orgs"]) == 200
     with make.session(tenant.id) as db:  # then many more answers: the stored result is out of date

@@ -18,10 +18,12 @@ from saas.reports.models import ReportAccess, ReportFile
 from saas.surveys import service as surveys
 from saas.surveys.models import Wave
 from tenants.models import LegacyOrganisation, Tenant
+from saas.reports.release import release_and_compare
 
 WC = "wim@ors.example"
 MANAGER = "mia@ors.example"
 TOP_LEVEL_KEYS = ["wave", "k", "free_text_k", "filters", "filter_options", "consent", "participation", "figures_ready",
+                  "release",
                   "focus", "breakdown", "comparisons", "trend", "free_text"]
 
 
@@ -41,7 +43,7 @@ def council(app, make):
         db.flush()
         for code, count, archetype in (("AAL", 30, 0), ("BEE", 25, 1), ("CUR", 3, 2)):
             synth.add_answers(db, wave, orgs[code], count, archetype=archetype, seed=archetype)
-        comparison.compare_wave(db, db.get(Tenant, tenant.id), wave,
+        release_and_compare(db, db.get(Tenant, tenant.id), wave,
                                 params=comparison.parameters(bootstrap=200, permutations=200))
         open_wave = surveys.create_wave(db, name="Tussenmeting", series_label="T1")
         surveys.record_consent(db, open_wave, decided_on=date(2026, 5, 1), decision="De OR stemt in.")

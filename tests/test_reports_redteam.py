@@ -24,6 +24,7 @@ from saas.surveys import service as surveys
 from saas.surveys.instruments import DIMENSIONS, TYPES
 from saas.surveys.models import Response, Wave
 from tenants.models import LegacyOrganisation, Tenant
+from saas.reports.release import release_and_compare
 
 K = 5
 ATTACKER = "ors@rood.example"
@@ -58,7 +59,7 @@ def tempting(app, make):
             _questions(db, wave)
             _team(db, wave, orgs["AAL"], big.id, aal - 2)  # the organisation minus the team: 2 people
             _team(db, wave, orgs["EEM"], small.id, 4)  # a team of 4 inside an organisation of 6
-            comparison.compare_wave(db, db.get(Tenant, tenant.id), wave,
+            release_and_compare(db, db.get(Tenant, tenant.id), wave,
                                     params=comparison.parameters(bootstrap=200, permutations=200))
             waves.append(wave.id)
     return SimpleNamespace(tenant=tenant, orgs=orgs, waves=waves, teams={"Groot team": big.id, "Klein team": small.id})

@@ -37,11 +37,15 @@ def wave(app, make):
 
 
 def _answer(make, tenant, who, today=date(2026, 11, 23)):
+    """Submit, and then do what the mixing job does, in a transaction of its own."""
+    from tenants.models import Tenant
+
     with make.session(tenant.id) as db:
         wave = db.get(Wave, tenant.wave_id)
         invitation = service.invitation_for_token(db, tenant.tokens[who])
         service.submit(db, wave, invitation, _values_of(who, wave), {"legacy_org_id": None}, today)
-        service.release_answers(db, wave, batch_size=5)
+    with make.session(tenant.id) as db:
+        service.mix_pool(db, db.get(Tenant, tenant.id), db.get(Wave, tenant.wave_id))
 
 
 def _values_of(who, wave):
@@ -73,12 +77,12 @@ def test_nothing_stored_ties_an_answer_to_its_respondent(make, wave, owner_engin
     with make.session(wave.id) as db:
         wave_row = db.get(Wave, wave.wave_id)
         keys = list(wave_row.value_keys)
-        service.close_wave(db, wave_row)
+        service.close_wave(db, wave_row, today=date(2026, 11, 30))
 
-    # columns: a response holds no person, token, invitation or time finer than the day
+    # columns: a response holds no person, token, invitation or time finer than the wave's close
     columns = {c["name"] for c in inspect(owner_engine).get_columns("survey_responses")}
     assert columns == {"id", "tenant_id", "wave_id", "legacy_org_id", "team_id", "tenure_band", "submitted_on",
-                       "answers"}
+                       "answers", "verified"}
     invitation_columns = {c["name"] for c in inspect(owner_engine).get_columns("survey_invitations")}
     assert not invitation_columns & {"response_id", "answered_at", "submitted_at", "answers"}
 
@@ -87,13 +91,18 @@ def test_nothing_stored_ties_an_answer_to_its_respondent(make, wave, owner_engin
         physical = [_who(r.answers, keys) for r in conn.execute(text("SELECT answers FROM survey_responses"))]
         by_id = [_who(r.answers, keys) for r in conn.execute(text("SELECT answers FROM survey_responses ORDER BY id"))]
         days = set(conn.execute(text("SELECT DISTINCT submitted_on FROM survey_responses")).scalars())
+        # transaction ids: every result was written by the close, in one transaction, which wrote no invitation
+        result_xids = set(conn.execute(text("SELECT xmin::text FROM survey_responses")).scalars())
+        invitation_xids = set(conn.execute(text("SELECT xmin::text FROM survey_invitations")).scalars())
         invitations = conn.execute(text("SELECT token_hash, membership_id, answered, draft FROM survey_invitations"))
         invitations = invitations.all()
         pool = conn.execute(text("SELECT count(*) FROM survey_answer_pool")).scalar()
     assert sorted(physical) == sorted(order)
     # neither the physical order nor the id order follows the order of answering (20! orders)
     assert physical != order and by_id != order
-    assert days == {date(2026, 11, 23)}
+    assert days == {date(2026, 11, 30)}
+    # ... and that transaction rewrote every invitation too: none keeps the transaction of its answer
+    assert len(result_xids) == 1 and invitation_xids == result_xids
     assert pool == 0
     assert sum(row.answered for row in invitations) == len(order)  # (the admin was invited too, and did not answer)
     assert all(row.draft is None for row in invitations)
@@ -174,7 +183,7 @@ def test_answers_given_through_the_pages_cannot_be_traced_to_who_gave_them(app, 
         people = {m.user.email.split("@")[0]: (m.id, m.user_id, m.user.email, m.user.name)
                   for m in db.scalars(select(Membership))}
     untouched = [t.name for t in metadata.sorted_tables
-                 if t.name not in ("survey_invitations", "survey_answer_pool", "survey_responses")]
+                 if t.name not in ("survey_invitations", "survey_answer_pool", "survey_responses", "job_runs")]
     before = _rows(owner_engine, untouched)
 
     for who in order:
@@ -188,8 +197,14 @@ def test_answers_given_through_the_pages_cannot_be_traced_to_who_gave_them(app, 
             here = response.headers["Location"]
         assert here.endswith("/thanks")
 
-    # nothing but the survey's own tables was written while people answered (no log table, no outbox)
+    # nothing but the survey's own tables was written while people answered (no log table, no outbox),
+    # and the record of the mixing job, which names the wave and nothing else, once per k answers
     assert _rows(owner_engine, untouched) == before
+    with owner_engine.connect() as conn:
+        conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+        runs = conn.execute(text("SELECT function, args FROM job_runs")).all()
+    assert runs and {(function, tuple(args)) for function, args in runs} == {
+        ("workers.survey_jobs.mix_pool", (wave.id, wave.wave_id))}
     with owner_engine.connect() as conn:
         conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
         responses = conn.execute(text("SELECT * FROM survey_responses")).mappings().all()
@@ -235,7 +250,7 @@ def test_answers_sent_as_json_cannot_be_traced_to_who_sent_them(app, make, wave,
         people = {m.user.email.split("@")[0]: (m.id, m.user_id, m.user.email, m.user.name)
                   for m in db.scalars(select(Membership))}
     untouched = [t.name for t in metadata.sorted_tables
-                 if t.name not in ("survey_invitations", "survey_answer_pool", "survey_responses")]
+                 if t.name not in ("survey_invitations", "survey_answer_pool", "survey_responses", "job_runs")]
     before = _rows(owner_engine, untouched)
 
     api = app.test_client()

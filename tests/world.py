@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.helpers import link_in
+from saas.reports.release import release_and_compare
 
 BUILDERS = []
 # URL arguments that are capabilities (knowing them grants access), not ids to be scoped.
@@ -255,7 +256,7 @@ def comparison(app, make, tenant, admin, objects):
             wave = db.get(Wave, synth.synthesise(db, respondents=40, legacy_orgs=3, seed=1)[0])
             wave.name = f"Synthetic wave ({slug})"
             created["wave_id"] = wave.id
-        service.compare_wave(db, db.get(Tenant, tenant.id), wave)
+        release_and_compare(db, db.get(Tenant, tenant.id), wave)
     return created
 
 

@@ -1,9 +1,11 @@
-"""The cross-culture comparison job (DESIGN.md §5, §7).
+"""The release-and-compare job of a closed wave (DESIGN.md §3, §5, §7).
 
-Takes ids, sets its tenant first (workers.runtime.tenant_job) and is idempotent: it recomputes only
-when the wave's answers, k, the legacy organisations or the method changed since the stored result,
-and then replaces that result in the job's one transaction, so a job killed halfway leaves the
-previous result as it was. It reports its progress on its job record while it resamples.
+Takes ids, sets its tenant first (workers.runtime.tenant_job) and is idempotent. First the wave's
+release (saas.reports.release): its audited figures, made once from the final answers and committed
+on their own, so the report can be read while the comparison still resamples. Then the comparison
+of the legacy organisations that release shows: recomputed only when the release, the parameters or
+the method changed, and stored in one go, so a job killed halfway leaves the previous result as it
+was. It reports its progress on its job record while it resamples.
 """
 from __future__ import annotations
 
@@ -20,6 +22,12 @@ def run_comparison(session, settings, wave_id: int) -> str:
     if wave is None:
         return "no such wave"  # not in this job's tenant: the scope hides it
     tenant = session.get(Tenant, wave.tenant_id)
+    if wave.status != "closed":
+        return "not closed"  # figures exist only at a release; an open wave has none
+    from saas.reports.release import release_wave
+
+    release_wave(session, tenant, wave)
+    session.commit()
     report_progress(5)
     outcome = service.compare_wave(session, tenant, wave, progress=_Progress())
     return "computed" if outcome.computed else "up to date"

@@ -72,6 +72,20 @@ def send_survey_reminders(session, settings, wave_id: int, round_: int) -> int:
     return len(invitations)
 
 
+@tenant_job
+def mix_pool(session, settings, wave_id: int) -> int:
+    """Mix the wave's waiting answers into the responses, in this job's own transaction (never the
+    transaction of the submission that brought the pool to k: DESIGN.md §3)."""
+    from saas.surveys import service
+    from saas.surveys.models import Wave
+    from tenants.models import Tenant
+
+    wave = session.get(Wave, wave_id)
+    if wave is None:
+        return 0
+    return service.mix_pool(session, session.get(Tenant, wave.tenant_id), wave)
+
+
 def _open_wave(session, wave_id: int):
     """The wave, locked for this job, and its tenant; (None, None) when it is not open (any more)."""
     from saas.surveys.models import Wave

@@ -43,9 +43,11 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
+
+from saas.anonymity import breakdown
 
 TYPES = ("clan", "adhocracy", "market", "hierarchy")
 DIMENSIONS = 6
@@ -126,13 +128,27 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
     limiting = np.asarray(answers.limiting, dtype=bool)
     keys = list(answers.value_keys)
 
+    # What may be shown is decided by saas.anonymity, never here: `shown` comes from the wave's
+    # release (per measure); without one (synthetic data, tests) the single-breakdown rule applies.
     if shown is None:
-        visible, hidden = _k_rule(n, codes, len(org), k)
+        visible, hidden = breakdown.shown_groups({g: int(n[g]) for g in range(n_orgs)}, len(org), k)
+        culture_ok = {g for g in visible if breakdown.enough(int(((org == g) & has_culture).sum()), k)}
+        values_ok = {g for g in visible if breakdown.enough(int(values_n[g]), k)}
+        contract_ok = {g for g in visible if breakdown.enough(int(((org == g) & ~np.isnan(contract)).sum()), k)}
     else:
-        visible = [g for g in range(n_orgs) if codes[g] in set(shown) and n[g] >= k]
-        hidden = {g: "fewer_than_k" if n[g] < k else "complementary" for g in range(n_orgs) if g not in visible}
+        if not isinstance(shown, Mapping):
+            shown = {"all": shown}
+        by_code = {code: g for g, code in enumerate(codes)}
+
+        def allowed(measure):
+            return {by_code[c] for c in shown.get(measure, shown["all"]) if c in by_code}
+
+        visible = [g for g in range(n_orgs) if g in allowed("all")]
+        hidden = {g: "fewer_than_k" if not breakdown.enough(int(n[g]), k) else "complementary"
+                  for g in range(n_orgs) if g not in visible}
+        culture_ok, values_ok, contract_ok = allowed("culture"), allowed("values"), allowed("contract")
     groups = {g: np.flatnonzero((org == g) & has_culture) for g in visible}
-    profiled = [g for g in visible if len(groups[g]) >= k]
+    profiled = [g for g in visible if g in culture_ok]
     data = _Data.build(now, preferred, [groups[g] for g in profiled])
 
     orgs, details = [], {}
@@ -142,7 +158,7 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
             orgs.append({"code": codes[g], "n": None, "suppressed": True, "profile_now": None,
                          "profile_preferred": None, "entropy": None, "top_values_current": None})
             continue
-        has_values = values_n[g] >= k
+        has_values = g in values_ok
         top = {name: _top(counts[name][g], keys) if has_values else None for name in counts}
         picked = counts["org_current"][g].sum()
         entropy = float(counts["org_current"][g][limiting].sum() / picked) if has_values and picked else None
@@ -158,11 +174,12 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
         with_contract = in_org & ~np.isnan(contract)
         contract_n = int(with_contract.sum())
         respondents = int(values_n[g])
+        contract_shown = g in contract_ok and contract_n > 0
         details[codes[g]] = {
             "culture_n": int(len(groups[g])) if g in profiled else None,
             "values_n": respondents if has_values else None,
-            "contract_n": contract_n if contract_n >= k else None,
-            "contract_index": float(contract[with_contract].mean()) if contract_n >= k else None,
+            "contract_n": contract_n if contract_shown else None,
+            "contract_index": float(contract[with_contract].mean()) if contract_shown else None,
             "top_values": {name: [[key, int(counts[name][g][keys.index(key)]),
                                    float(counts[name][g][keys.index(key)] / respondents)] for key in top[name]]
                            if top[name] is not None else None for name in counts},
@@ -211,19 +228,6 @@ def jaccard(a, b) -> float | None:
 # ---------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------
-
-def _k_rule(n, codes: list[str], total: int, k: int) -> tuple[list[int], dict[int, str]]:
-    """(organisations shown, {organisation suppressed: "fewer_than_k" | "complementary"})."""
-    visible = [g for g in range(len(codes)) if n[g] >= k]
-    hidden = {g: "fewer_than_k" for g in range(len(codes)) if n[g] < k}
-    outside = total - sum(int(n[g]) for g in visible)
-    while visible and 0 < outside < k:
-        smallest = min(visible, key=lambda g: (n[g], codes[g]))
-        visible.remove(smallest)
-        hidden[smallest] = "complementary"
-        outside += int(n[smallest])
-    return visible, hidden
-
 
 def _type_sums(culture) -> np.ndarray:
     """(n, 4) points per type summed over the six dimensions (6 × the type mean); NaN rows stay NaN."""

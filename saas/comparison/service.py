@@ -17,6 +17,7 @@ import numpy as np
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, cast, select
 
+from saas.anonymity import releases
 from saas.comparison import extract, maths
 from saas.comparison.models import Comparison
 from saas.db import utcnow
@@ -53,9 +54,16 @@ def response_total(db, wave: Wave) -> int:
 
 
 def current_k(db, tenant, wave: Wave) -> int:
+    """The k the wave's figures are released under: its release's, else the one frozen at its launch."""
     from saas.surveys.service import min_group_size
 
-    return min_group_size(db, tenant, wave)
+    release = releases.latest_release(db, "wave", wave.id)
+    return release.k if release is not None else min_group_size(db, tenant, wave)
+
+
+class NotReleased(DomainError):
+    status = 409
+    default_message = _l("The comparison is made from the wave's released figures, once the wave has closed.")
 
 
 def parameters(bootstrap: int | None = None, permutations: int | None = None, seed: int | None = None) -> dict:
@@ -77,34 +85,29 @@ def compare_wave(db, tenant, wave: Wave, *, params: dict | None = None, force: b
     unless `force`. `progress(fraction)` is called while the resampling runs.
     """
     params = params or parameters()
-    orgs = _orgs_of(db, wave)
+    release = releases.latest_release(db, "wave", wave.id)
+    if release is None or wave.status != "closed":
+        raise NotReleased()
+    orgs = _orgs_of(db, wave, release)
     k, digest = inputs_digest(db, tenant, wave, params, orgs)
     stored = get_comparison(db, wave)
     if stored is not None and stored.inputs_digest == digest and not force:
         return Outcome(stored, False)
     answers = wave_answers(extract.read_wave(db, wave), orgs, wave, _limiting_keys(db, wave))
     result = maths.compare(answers, k, bootstrap=params["bootstrap"], permutations=params["permutations"],
-                           seed=params["seed"], progress=progress, shown=shown_orgs(db, wave, k))
-    return Outcome(_store(db, wave, k, params, digest, result, len(answers.org)), True)
+                           seed=params["seed"], progress=progress, shown=shown_orgs(release, orgs))
+    return Outcome(_store(db, wave, release, params, digest, result, len(answers.org)), True)
 
 
-def shown_orgs(db, wave: Wave, k: int) -> list[str]:
-    """The legacy organisations the works council's report shows (saas.reports.suppression, over
-    organisations and teams): the comparison shows exactly these, so that no figure here minus a
-    figure there gives a small group away."""
-    from sqlalchemy import func
-
-    from saas.reports.suppression import audit
-    from tenants.models import LegacyOrganisation
-
-    team = Response.team_id if "team" in wave.groupings else None
-    columns = [Response.legacy_org_id, team] if team is not None else [Response.legacy_org_id]
-    rows = db.execute(select(*columns, func.count()).where(Response.wave_id == wave.id).group_by(*columns)).all()
-    atoms = {(row[0], row[1] if team is not None else None): row[-1] for row in rows}
-    cells = "team" in wave.groupings and "legacy_org" in wave.groupings
-    audited = audit(atoms, k, cells=cells)
-    codes = dict(db.execute(select(LegacyOrganisation.id, LegacyOrganisation.code)).all())
-    return sorted(code for org_id, code in codes.items() if audited.reason("org", org_id) is None)
+def shown_orgs(release, orgs: list[tuple[int, str]]) -> dict[str, list[str]]:
+    """Per measure, the codes of the legacy organisations the wave's release shows: the comparison
+    shows exactly these, so that no figure here minus a figure in the report gives a small group away."""
+    code_of = dict(orgs)
+    shown = {}
+    for measure in ("all", "culture", "values", "contract"):
+        pattern = release.patterns.get(measure) or release.patterns.get("all") or {}
+        shown[measure] = sorted(code_of[o] for o in pattern.get("orgs", ()) if pattern.get("overall") and o in code_of)
+    return shown
 
 
 def load_answers(db, wave: Wave, batch: int = extract.BATCH):
@@ -142,24 +145,29 @@ def wave_answers(part: dict, orgs: list[tuple[int, str]], wave: Wave, limiting: 
 
 
 def inputs_digest(db, tenant, wave: Wave, params: dict, orgs=None) -> tuple[int, str]:
-    """(k, fingerprint of everything the result depends on). Responses are only ever added, never
-    changed, so their number stands for them."""
-    from saas.surveys.service import min_group_size, response_count
-
-    k = min_group_size(db, tenant, wave)
-    orgs = orgs if orgs is not None else _orgs_of(db, wave)
-    fingerprint = {"method": METHOD_VERSION, "k": k, "parameters": params, "responses": response_count(db, wave),
-                   "orgs": orgs, "keys": list(wave.value_keys), "limiting": sorted(_limiting_keys(db, wave))}
-    return k, hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
+    """(k, fingerprint of everything the result depends on): the wave's release (its k, its answers,
+    which it shows), the parameters and the method."""
+    release = releases.latest_release(db, "wave", wave.id)
+    if release is None:
+        return current_k(db, tenant, wave), ""
+    orgs = orgs if orgs is not None else _orgs_of(db, wave, release)
+    fingerprint = {"method": METHOD_VERSION, "k": release.k, "parameters": params, "release": release.number,
+                   "responses": release.answers, "orgs": orgs, "keys": list(wave.value_keys),
+                   "limiting": sorted(_limiting_keys(db, wave))}
+    return release.k, hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
 
 
 def request_comparison(db, tenant, wave: Wave) -> str:
-    """The page's button: queue the job after commit, unless it waits or runs already, or the
-    stored result is up to date. Returns "queued", "running" or "up_to_date"."""
+    """Queue the release-and-compare job after commit (the close, and the page's button), unless it
+    waits or runs already, or the stored result is up to date. Returns "queued", "running" or
+    "up_to_date"."""
     from workers.queue import enqueue_after_commit
 
+    if wave.status != "closed":
+        raise NotReleased()
     stored = get_comparison(db, wave)
-    if stored is not None and stored.inputs_digest == inputs_digest(db, tenant, wave, parameters())[1]:
+    digest = inputs_digest(db, tenant, wave, parameters())[1]
+    if stored is not None and digest and stored.inputs_digest == digest:
         return "up_to_date"
     run = latest_run(db, wave)
     if run is not None and run.active:
@@ -220,13 +228,16 @@ def _trend(points: list[dict]) -> str | None:
     return "unclear"
 
 
-def _orgs_of(db, wave: Wave) -> list[tuple[int, str]]:
-    """The legacy organisations the wave compares, as (id, code) sorted by code: those it asked
-    (all when its audience names none) and any that answered."""
+def _orgs_of(db, wave: Wave, release) -> list[tuple[int, str]]:
+    """The legacy organisations the wave compares, as (id, code) sorted by code: those its release
+    knew that it asked (all when its audience names none), and any that answered."""
     from tenants.models import LegacyOrganisation
 
+    known = (release.figures.get("groups") or {}).get("orgs")
     answered = select(Response.legacy_org_id).where(Response.wave_id == wave.id).distinct()
     query = select(LegacyOrganisation.id, LegacyOrganisation.code)
+    if known is not None:
+        query = query.where(LegacyOrganisation.id.in_(known))
     if wave.audience_legacy_org_ids:
         query = query.where(LegacyOrganisation.id.in_(list(wave.audience_legacy_org_ids))
                             | LegacyOrganisation.id.in_(answered))
@@ -240,17 +251,17 @@ def _limiting_keys(db, wave: Wave) -> set[str]:
     return {key for key in wave.value_keys if key in known and known[key].limiting}
 
 
-def _store(db, wave: Wave, k: int, params: dict, digest: str, result: maths.Result, responses: int) -> Comparison:
+def _store(db, wave: Wave, release, params: dict, digest: str, result: maths.Result, responses: int) -> Comparison:
     """Replace the wave's stored result in one go (one row), serialised by a lock on the wave."""
     db.execute(select(Wave.id).where(Wave.id == wave.id).with_for_update())
     comparison = get_comparison(db, wave)
     if comparison is None:
         comparison = Comparison(wave_id=wave.id)
         db.add(comparison)
-    comparison.method_version, comparison.k = METHOD_VERSION, k
+    comparison.method_version, comparison.k = METHOD_VERSION, release.k
     comparison.parameters, comparison.inputs_digest = dict(params), digest
-    comparison.result = {"wave": wave.id, "method_version": METHOD_VERSION, "k": k,
-                         "orgs": result.orgs, "pairs": result.pairs}
+    comparison.result = {"wave": wave.id, "method_version": METHOD_VERSION, "k": release.k,
+                         "release": release.number, "orgs": result.orgs, "pairs": result.pairs}
     comparison.details = {"orgs": result.details, "suppressed": result.suppressed, "responses": responses}
     comparison.computed_at = utcnow()
     db.flush()

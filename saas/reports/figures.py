@@ -35,9 +35,12 @@ class WaveData:
     questions: list  # the wave's own questions (dicts with key, kind, text)
     likert: dict  # question key -> (n,) float, NaN when not answered
     open_answers: dict  # question key -> list of texts (no row order kept)
+    verified: np.ndarray | None = None  # (n,) bool: False for open-link answers (whole-wave figures only)
+    verified_texts: dict | None = None  # question key -> how many of its texts came from verified answers
 
 
-def build(part: dict, team_of: dict, question_answers: dict, wave, limiting: set) -> WaveData:
+def build(part: dict, team_of: dict, question_answers: dict, wave, limiting: set,
+          verified_of: dict | None = None) -> WaveData:
     """From `saas.comparison.extract.read_wave` arrays, the team per response id, and the answers to
     the wave's own questions per response id."""
     ids = [i.decode() if isinstance(i, bytes) else i for i in part["ids"].tolist()]
@@ -54,31 +57,37 @@ def build(part: dict, team_of: dict, question_answers: dict, wave, limiting: set
         matrix[rows[known], cols[known]] = True
         picks[name] = matrix
     contract = (part["delivered"].mean(axis=1) - part["promised"].mean(axis=1)) if n else np.zeros(0)
-    likert, open_answers = {}, {}
+    verified = np.array([(verified_of or {}).get(i, True) for i in ids], dtype=bool)
+    likert, open_answers, verified_texts = {}, {}, {}
     for question in wave.questions or ():
         given = [question_answers.get(i, {}).get(question["key"]) for i in ids]
         if question["kind"] == "likert":
             likert[question["key"]] = np.array([np.nan if v is None else float(v) for v in given])
         else:
             open_answers[question["key"]] = [v for v in given if v]
+            verified_texts[question["key"]] = sum(1 for v, ok in zip(given, verified) if v and ok)
     return WaveData(
         n=n, org=part["org_ids"], team=np.array([team_of.get(i) or -1 for i in ids], dtype=np.int64),
         has={"culture": ~np.isnan(now).any(axis=1) & ~np.isnan(preferred).any(axis=1) if n else np.zeros(0, bool),
              "values": part["answered"], "contract": ~np.isnan(contract)},
         culture_now=now, culture_preferred=preferred, contract=contract, value_keys=keys,
         limiting=np.array([key in limiting for key in keys], dtype=bool), picks=picks,
-        questions=list(wave.questions or ()), likert=likert, open_answers=open_answers)
+        questions=list(wave.questions or ()), likert=likert, open_answers=open_answers, verified=verified,
+        verified_texts=verified_texts)
 
 
 def atoms(data: WaveData, measure: str | None = None) -> dict:
-    """{(organisation id or None, team id or None): answers} over the answers to `measure`
-    (None: all answers; a question key: its answers)."""
+    """{(organisation id or None, team id or None): verified answers} over the answers to `measure`
+    (None: all answers; a question key: its answers). Open-link answers weigh nothing: anyone can
+    send any number of them, so no figure may rest on them (DESIGN.md §3, "who counts")."""
     if measure is None:
         selected = np.ones(data.n, dtype=bool)
     elif measure in data.has:
-        selected = data.has[measure]
+        selected = data.has[measure].copy()
     else:
         selected = ~np.isnan(data.likert[measure])
+    if data.verified is not None:
+        selected = selected & data.verified
     counts = defaultdict(int)
     for org, team in zip(data.org[selected].tolist(), data.team[selected].tolist()):
         counts[(None if org < 0 else org, None if team < 0 else team)] += 1

@@ -1,11 +1,11 @@
 """A wave's culture report for the works council (issue 7): one dict, the same for page, JSON, CSV and PDF.
 
-Every figure passes `saas.reports.suppression.audit`, run once per wave and measure over *all*
-groups a reader could ask for (the whole wave, each legacy organisation, each team, each cell).
-A filter only picks which of those groups to lay out, so no combination of filters, formats or
-moments can show more than the audit allowed. Figures exist only for closed waves: a wave that
-still takes answers would change between two readings, and the difference would be the newest
-answers.
+Every figure comes from the wave's stored release (saas.reports.release, saas.anonymity.releases),
+made once when the wave closed: the audit ran then over *all* groups a reader could ask for (the
+whole wave, each legacy organisation, each team, each cell), per measure. A filter only picks which
+of the released groups to lay out, so no combination of filters, formats or moments can show more
+than the release, and a second reading gives the same figures. A wave that still takes answers has
+no figures: the difference between two readings would be the newest answers.
 """
 from __future__ import annotations
 
@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, cast, select
 
-from saas.comparison import extract
+from saas.anonymity import policy, releases
 from saas.comparison.models import Comparison
 from saas.errors import DomainError
-from saas.reports import figures as fig
 from saas.reports.models import ReportAccess
-from saas.reports.suppression import FEWER_THAN_K, Shown, audit
-from saas.surveys.models import Response, Wave, WorksCouncilConsent
+from saas.reports.suppression import FEWER_THAN_K  # TODO(merge): saas.anonymity.audit
+from saas.surveys.models import Wave, WorksCouncilConsent
+from saas.surveys.service import min_group_size
 
-FREE_TEXT_MIN = 10  # answers to an open question before any are shown (never below k)
+ALL = "all"  # the pattern of the answers as a whole (and their counts)
 MAX_ID = 2**31 - 1  # as saas.DatabaseIntConverter for ids in paths
 
 
@@ -98,155 +98,98 @@ def access_log(db, limit: int = 500) -> list[ReportAccess]:
 # ---- the report --------------------------------------------------------------------------------
 
 def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:
-    """Everything the report shows, as plain data (the JSON of `/reports/waves/<id>.json`)."""
+    """Everything the report shows, as plain data (the JSON of `/reports/waves/<id>.json`), laid out
+    from the wave's stored release (saas.reports.release): nothing is computed from the answers here."""
     from saas.surveys.invitations import response_rates
-    from saas.surveys.service import min_group_size
 
-    k = min_group_size(db, tenant, wave)
-    orgs, teams = _orgs(db), _teams(db, wave)
+    release = releases.latest_release(db, "wave", wave.id)
+    k = release.k if release is not None else min_group_size(db, tenant, wave)
+    known = (release.figures.get("groups") or {}) if release is not None else {}
+    orgs = _orgs(db, known.get("orgs"))
+    teams = _teams(db, wave, known.get("teams"))
     report = {
         "wave": {"id": wave.id, "name": wave.name, "series_label": wave.series_label, "status": wave.status,
                  "opens_on": _day(wave.opens_on), "closes_on": _day(wave.closes_on)},
         "k": k,
-        "free_text_k": max(FREE_TEXT_MIN, k),
+        "free_text_k": policy.free_text_k(k),
         "filters": filters.as_dict(),
         "filter_options": {"legacy_orgs": [{"code": o.code, "name": o.name} for o in orgs.values()],
                            "teams": [{"id": t.id, "name": t.name} for t in teams.values()]},
         "consent": _consent(db, wave),
         "participation": _participation(response_rates(db, tenant, wave)),
-        "figures_ready": wave.status == "closed",
+        "figures_ready": release is not None and wave.status == "closed",
+        "release": None if release is None else {"number": release.number, "final": release.final,
+                                                 "released_on": release.released_on.isoformat()},
     }
-    if wave.status != "closed":
+    if not report["figures_ready"]:
         return report
-    data = load(db, wave)
-    audits = audits_of(data, wave, k)
     focus_org = filters.legacy_org.id if filters.legacy_org else None
     focus_team = filters.team.id if filters.team else None
-    report["focus"] = group_figures(data, audits, wave, focus_org, focus_team, orgs, teams)
-    report["breakdown"] = _breakdown(data, audits, wave, focus_org, focus_team, orgs, teams)
-    report["comparisons"] = _comparisons(db, wave, audits, orgs, focus_org, focus_team)
-    report["trend"] = _trend(db, tenant, wave, filters, known={wave.id: (data, audits)})
-    report["free_text"] = _free_text(data, wave, k) if filters.legacy_org is None and filters.team is None else []
+    report["focus"] = _group(db, release, focus_org, focus_team, orgs)
+    report["breakdown"] = _breakdown(db, release, wave, focus_org, focus_team, orgs, teams)
+    report["comparisons"] = _comparisons(db, wave, release, orgs, focus_org, focus_team)
+    report["trend"] = _trend(db, wave, filters, orgs)
+    report["free_text"] = (release.figures.get("free_text") or []) if focus_org is None and focus_team is None else []
     return report
 
 
-def load(db, wave: Wave) -> fig.WaveData:
-    from saas.comparison.service import _limiting_keys
-
-    part = extract.read_wave(db, wave)
-    team_of = dict(db.execute(select(Response.id, Response.team_id).where(Response.wave_id == wave.id)).all()) \
-        if "team" in wave.groupings else {}
-    questions = {}
-    if wave.questions:
-        for response_id, text in db.execute(select(Response.id, cast(Response.answers, Text))
-                                            .where(Response.wave_id == wave.id)):
-            answers = json.loads(text) if isinstance(text, str) else text
-            questions[response_id] = answers.get("questions") or {}
-    return fig.build(part, team_of, questions, wave, _limiting_keys(db, wave))
+def _group(db, release, org: int | None, team: int | None, orgs) -> dict:
+    """One group's released figures; a group the release does not show: {"hidden": reason}."""
+    group = {"legacy_org": orgs[org].code if org is not None and org in orgs else None, "team": team}
+    stored = releases.group(db, release, org, team)
+    if stored is None:
+        reason = releases.reason_in(release.patterns.get(ALL), org, team) or FEWER_THAN_K
+        return {"group": group, "n": None, "hidden": reason}
+    return {"group": group, **stored.figures, "hidden": None}
 
 
-def audits_of(data: fig.WaveData, wave: Wave, k: int) -> dict:
-    """The audit per measure: None for the answers as a whole (and their counts), then each
-    instrument of the wave, then each of its own scale questions."""
-    cells = "team" in wave.groupings and "legacy_org" in wave.groupings
-    measures = [None, *[m for m in fig.MEASURES if m in wave.instruments],
-                *[q["key"] for q in wave.questions or () if q["kind"] == "likert"]]
-    return {measure: audit(fig.atoms(data, measure), k, cells=cells) for measure in measures}
-
-
-def _reason(shown: Shown, org: int | None, team: int | None) -> str | None:
-    if not shown.overall:
-        return FEWER_THAN_K
-    if org is not None and team is not None:
-        return shown.reason("cell", (org, team))
-    if org is not None:
-        return shown.reason("org", org)
-    if team is not None:
-        return shown.reason("team", team)
-    return None
-
-
-def group_figures(data, audits, wave, org: int | None, team: int | None, orgs, teams) -> dict:
-    """One group's figures; each measure either figures or {"hidden": reason}."""
-    group = {"legacy_org": orgs[org].code if org is not None and org in orgs else None,
-             "team": team}
-    hidden = _reason(audits[None], org, team)
-    if hidden:
-        return {"group": group, "n": None, "hidden": hidden}
-    mask = fig.mask_of(data, org, team)
-    out = {"group": group, "n": int(mask.sum()), "hidden": None}
-    for measure in fig.MEASURES:
-        if measure not in audits:
-            continue
-        reason = _reason(audits[measure], org, team)
-        out[measure] = {"hidden": reason} if reason else getattr(fig, measure)(data, mask)
-    out["questions"] = []
-    for question in wave.questions or ():
-        if question["kind"] != "likert" or question["key"] not in audits:
-            continue
-        reason = _reason(audits[question["key"]], org, team)
-        item = {"key": question["key"], "text": question.get("text", {})}
-        item.update({"hidden": reason} if reason else fig.likert(data, mask, question["key"]))
-        out["questions"].append(item)
-    return out
-
-
-def _breakdown(data, audits, wave, org, team, orgs, teams) -> list[dict]:
+def _breakdown(db, release, wave, org, team, orgs, teams) -> list[dict]:
     """The whole wave: per legacy organisation. One organisation: per team in it. One team: per
     legacy organisation in it. A cell (both filters): nothing further."""
     if org is None and team is None:
-        return [group_figures(data, audits, wave, o, None, orgs, teams) for o in orgs]
+        return [_group(db, release, o, None, orgs) for o in orgs]
     if org is not None and team is None and "team" in wave.groupings:
         # teams are many: only those shown are listed (the page says why others are not)
-        return [group_figures(data, audits, wave, org, t, orgs, teams) for t in teams
-                if _reason(audits[None], org, t) is None]
+        shown = {g.team_id for g in releases.groups(db, release, org_id=org) if g.team_id is not None}
+        return [_group(db, release, org, t, orgs) for t in teams if t in shown]
     if team is not None and org is None:
-        return [group_figures(data, audits, wave, o, team, orgs, teams) for o in orgs]
+        return [_group(db, release, o, team, orgs) for o in orgs]
     return []
 
 
-def _comparisons(db, wave, audits, orgs, org, team) -> dict:
-    """The pairs of the stored comparison whose two organisations this report shows with a profile.
-    Only for whole organisations: under a team filter there is nothing to compare."""
+def _comparisons(db, wave, release, orgs, org, team) -> dict:
+    """The pairs of the comparison made from this release. Only for whole organisations: under a
+    team filter there is nothing to compare."""
     stored = db.scalar(select(Comparison).where(Comparison.wave_id == wave.id))
-    if team is not None or "culture" not in audits:
-        return {"computed": stored is not None, "pairs": []}
-    if stored is None:
+    if stored is None or stored.result.get("release") != release.number:
         return {"computed": False, "pairs": []}
-    by_code = {o.code: o.id for o in orgs.values()}
-    shown = {code for code, org_id in by_code.items()
-             if _reason(audits[None], org_id, None) is None and _reason(audits["culture"], org_id, None) is None}
-    pairs = [pair for pair in stored.result["pairs"] if pair["a"] in shown and pair["b"] in shown
-             and (org is None or orgs[org].code in (pair["a"], pair["b"]))]
+    if team is not None:
+        return {"computed": True, "pairs": []}
+    pairs = [pair for pair in stored.result["pairs"] if org is None or orgs[org].code in (pair["a"], pair["b"])]
     return {"computed": True, "computed_at": stored.computed_at.isoformat(), "pairs": pairs}
 
 
-def _trend(db, tenant, wave: Wave, filters: Filters, known: dict) -> list[dict]:
-    """The same group in each closed wave of the programme: its size and culture profile, and the
-    distances between legacy organisations. Each wave under its own audit."""
-    from saas.surveys.service import min_group_size
-
+def _trend(db, wave: Wave, filters: Filters, orgs) -> list[dict]:
+    """The same group in each released wave of the programme: its size and culture profile, and the
+    distances between legacy organisations, each from that wave's own release."""
     if wave.programme_id is None:
         series = [wave]
     else:
         series = list(db.scalars(select(Wave).where(Wave.programme_id == wave.programme_id, Wave.status == "closed")
                                  .order_by(Wave.opens_on.is_(None), Wave.opens_on, Wave.id)))
-    orgs, teams = _orgs(db), _teams(db, wave)
+    released = releases.releases_of(db, "wave", [each.id for each in series])
+    org = filters.legacy_org.id if filters.legacy_org else None
+    team = filters.team.id if filters.team else None
     points = []
     for each in series:
-        if filters.team is not None and "team" not in each.groupings:
+        release = released.get(each.id)
+        if release is None:
+            continue
+        if team is not None and "team" not in each.groupings:
             points.append({"wave": _wave_ref(each), "n": None, "hidden": "not_asked"})
             continue
-        if each.id in known:  # the report's own wave, already read and audited
-            data, audits = known[each.id]
-        else:
-            data = load(db, each)
-            audits = audits_of(data, each, min_group_size(db, tenant, each))
-        org = filters.legacy_org.id if filters.legacy_org else None
-        team = filters.team.id if filters.team else None
-        figures = group_figures(data, {m: a for m, a in audits.items() if m in (None, "culture")}, each,
-                                org, team, orgs, teams)
-        comparisons = _comparisons(db, each, audits, orgs, org, team)
+        figures = _group(db, release, org, team, orgs)
+        comparisons = _comparisons(db, each, release, orgs, org, team)
         points.append({"wave": _wave_ref(each), "n": figures["n"], "hidden": figures["hidden"],
                        "culture": figures.get("culture"),
                        "distances": [{"a": p["a"], "b": p["b"], "distance_now": p["distance_now"],
@@ -254,35 +197,28 @@ def _trend(db, tenant, wave: Wave, filters: Filters, known: dict) -> list[dict]:
     return points
 
 
-def _free_text(data, wave: Wave, k: int) -> list[dict]:
-    """Open answers of the whole wave only (never with any attribute), in alphabetical order, which
-    says nothing about who wrote them or when; only with at least `free_text_k` answers."""
-    out = []
-    for question in wave.questions or ():
-        if question["kind"] != "open":
-            continue
-        texts = data.open_answers.get(question["key"], [])
-        enough = len(texts) >= max(FREE_TEXT_MIN, k)
-        out.append({"key": question["key"], "text": question.get("text", {}),
-                    "answers": sorted(texts, key=str.casefold) if enough else None,
-                    "hidden": None if enough else "fewer_than_free_text_k"})
-    return out
-
-
 # ---- small helpers ---------------------------------------------------------------------------
 
-def _orgs(db) -> dict:
+def _orgs(db, known: list | None = None) -> dict:
+    """The tenant's legacy organisations by id; with `known`, only those a release knew (one added
+    after the close is no group of that wave)."""
     from tenants.models import LegacyOrganisation
 
-    return {o.id: o for o in db.scalars(select(LegacyOrganisation).order_by(LegacyOrganisation.code))}
+    query = select(LegacyOrganisation).order_by(LegacyOrganisation.code)
+    if known is not None:
+        query = query.where(LegacyOrganisation.id.in_(known))
+    return {o.id: o for o in db.scalars(query)}
 
 
-def _teams(db, wave: Wave) -> dict:
+def _teams(db, wave: Wave, known: list | None = None) -> dict:
     from saas.programme.models import Team
 
     if "team" not in wave.groupings:
         return {}
-    return {t.id: t for t in db.scalars(select(Team).order_by(Team.name, Team.id))}
+    query = select(Team).order_by(Team.name, Team.id)
+    if known is not None:
+        query = query.where(Team.id.in_(known))
+    return {t.id: t for t in db.scalars(query)}
 
 
 def _consent(db, wave: Wave) -> dict | None:

@@ -1,6 +1,6 @@
 """Taking in a submitted survey: the hot path of `POST …/survey/<token>/answers.json` (issue 5 §9).
 
-The same rules as `service.submit` + `service.release_when_k_wait` (DESIGN.md §3), in fewer round
+The same rules as `service.submit` + `service.mix_when_k_wait` (DESIGN.md §3), in fewer round
 trips to the database:
 
 1. one read: the invitation behind the token hash, its wave's status, and whether the chosen
@@ -11,10 +11,10 @@ trips to the database:
 3. one write, a single statement: mark the invitation answered (only if it is not yet, and only
    while its wave is open) and put the answer in the mixing pool, detached (a random id, the day,
    the grouping attributes; no token, invitation or person). It returns how many answers wait in
-   the pool and the works council's k, so most submissions know without another query that there
-   is nothing to mix yet;
-4. once at least k answers wait: `service.release_pool` moves the whole pool into the responses in
-   one statement, in random order, under a lock per wave that every release takes.
+   the pool, so most submissions know without another query that there is nothing to mix yet;
+4. once at least k (the wave's, frozen at its launch) answers wait: a job is asked for after the
+   commit, which moves the whole pool into the responses in a transaction of its own
+   (`service.mix_pool`), in random order, under a lock per wave that every mixing takes.
 
 Tenant scope: every statement names the tenant of the session's scope (set by the guard from the
 URL, never from the request body), and PostgreSQL's row-level security checks the same tenant, set
@@ -34,6 +34,7 @@ from threading import Lock
 
 from sqlalchemy import select, text
 
+from saas.anonymity import policy
 from saas.surveys import service
 from saas.surveys.models import Wave
 from tenants.scoping import TenantScopeError, current_tenant_id
@@ -55,6 +56,7 @@ class WaveDefinition:
     value_keys: tuple[str, ...]
     questions: tuple[dict, ...]
     closes_on: date | None  # the last day answers are taken
+    k: int  # frozen at the launch (saas.anonymity.policy)
 
 
 def submit_by_token(db, tenant, token: str, answers: dict, attributes: dict, today: date) -> None:
@@ -93,9 +95,10 @@ def submit_by_token(db, tenant, token: str, answers: dict, attributes: dict, tod
         if again is not None and again.status != "open":
             raise service.WaveNotOpen()
         raise service.AlreadyAnswered()
-    k = max(service.SMALLEST_K, tenant.min_group_size or 0, row.consent_k or 0)
-    if row.waiting + 1 >= k:  # `waiting` was counted before this answer joined the pool
-        service.release_pool(db, found.wave_id, k, wait=False)
+    if row.waiting + 1 >= wave.k:  # `waiting` was counted before this answer joined the pool
+        from workers.queue import enqueue_after_commit
+
+        enqueue_after_commit(db, service.MIX_JOB, tenant.id, found.wave_id, unique=True)
 
 
 def definition(db, tenant_id: int, wave_id: int) -> WaveDefinition:
@@ -107,7 +110,8 @@ def definition(db, tenant_id: int, wave_id: int) -> WaveDefinition:
     wave = db.scalar(select(Wave).where(Wave.id == wave_id))
     found = WaveDefinition(id=wave.id, tenant_id=wave.tenant_id, instruments=tuple(wave.instruments or ()),
                            groupings=tuple(wave.groupings or ()), value_keys=tuple(wave.value_keys or ()),
-                           questions=tuple(wave.questions or ()), closes_on=wave.closes_on)
+                           questions=tuple(wave.questions or ()), closes_on=wave.closes_on,
+                           k=policy.frozen_k(wave, tenant=None))
     if wave.status != "draft" and wave.tenant_id == tenant_id:
         with _definitions_lock:
             if len(_definitions) >= _DEFINITIONS_MAX:
@@ -132,7 +136,7 @@ def _submit_with_orm(db, tenant, token, answers, attributes, today) -> None:
         raise UnknownLink()
     invitation, wave = found
     service.submit(db, wave, invitation, answers, attributes, today)
-    service.release_when_k_wait(db, tenant, wave)
+    service.mix_when_k_wait(db, tenant, wave)
 
 
 # Plain SQL on the session's connection, in the session's transaction: the cheapest way through
@@ -166,6 +170,5 @@ WITH claimed AS (
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM pooled) AS accepted,
-       (SELECT count(*) FROM survey_answer_pool WHERE tenant_id = :tenant AND wave_id = :wave) AS waiting,
-       (SELECT min_group_size FROM survey_consents WHERE tenant_id = :tenant AND wave_id = :wave) AS consent_k
+       (SELECT count(*) FROM survey_answer_pool WHERE tenant_id = :tenant AND wave_id = :wave) AS waiting
 """)

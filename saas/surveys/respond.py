@@ -489,8 +489,8 @@ def _wave(wave_id: int) -> Wave:
 
 
 def _release(db, wave: Wave) -> None:
-    """Answers wait in the pool until k of them can be mixed into the responses together."""
-    service.release_when_k_wait(db, g.tenant, wave)
+    """Answers wait in the pool until k of them can be mixed into the responses together, by a job."""
+    service.mix_when_k_wait(db, g.tenant, wave)
 
 
 def _lang() -> str:

@@ -6,10 +6,11 @@ import secrets
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, null, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from billing.entitlements import require_writable
+from saas.anonymity import microdata, policy
 from saas.errors import DomainError
 from tenants import service as tenants_service
 from tenants.scoping import current_tenant_id
@@ -41,8 +42,11 @@ def consent_required(tenant) -> bool:
 
 
 def min_group_size(db, tenant, wave: Wave) -> int:
+    """The wave's k: frozen at its launch; for a wave in preparation, what the launch would freeze."""
+    if wave.k:
+        return policy.frozen_k(wave)
     consent = db.scalar(select(WorksCouncilConsent).where(WorksCouncilConsent.wave_id == wave.id))
-    return max(5, tenant.min_group_size, (consent.min_group_size or 0) if consent else 0)
+    return policy.launch_k(tenant, consent.min_group_size if consent else None)
 
 
 def create_wave(db, *, name: str, value_keys: list[str] | None = None, instruments=INSTRUMENTS, groupings=("legacy_org",),
@@ -124,9 +128,11 @@ def record_consent(db, wave: Wave, *, decided_on: date, decision: str, condition
                    min_group_size: int | None = None) -> WorksCouncilConsent:
     if not decision.strip():
         raise DomainError(_l("Record the text of the works council's decision."), field="decision")
-    if min_group_size is not None and min_group_size < 5:
+    if min_group_size is not None and not policy.valid_k(min_group_size):
         raise DomainError(_l("A condition may raise the minimum group size, never lower it below 5."),
                           field="min_group_size")
+    if wave.status != "draft":
+        raise WaveLocked()  # k is frozen with the consent at the launch
     consent = db.scalar(select(WorksCouncilConsent).where(WorksCouncilConsent.wave_id == wave.id))
     if consent is None:
         consent = WorksCouncilConsent(wave_id=wave.id)
@@ -138,28 +144,32 @@ def record_consent(db, wave: Wave, *, decided_on: date, decision: str, condition
 
 
 def open_wave(db, tenant, wave: Wave) -> None:
+    """Launch: from now on the wave takes answers, and its k is frozen (with the consent's)."""
     if wave.status != "draft":
         raise DomainError(_l("Only a wave in preparation can be opened."))
-    if consent_required(tenant) and db.scalar(
-            select(WorksCouncilConsent.id).where(WorksCouncilConsent.wave_id == wave.id)) is None:
+    consent = db.scalar(select(WorksCouncilConsent).where(WorksCouncilConsent.wave_id == wave.id))
+    if consent_required(tenant) and consent is None:
         raise ConsentMissing()
+    wave.k = policy.launch_k(tenant, consent.min_group_size if consent else None)
     wave.status = "open"
 
 
-def close_wave(db, wave: Wave) -> None:
+def close_wave(db, wave: Wave, today: date | None = None) -> None:
+    """Close: no more answers, and the wave's results are rewritten in this one transaction, so that
+    nothing (transaction ids, physical order, ids, dates, drafts) ties a result to an invitation."""
     if wave.status != "open":
         raise DomainError(_l("Only an open wave can be closed."))
     wave.status = "closed"
-    # Flushed before the release: the update waits for submissions that are taking in an answer
-    # (they hold the wave row FOR SHARE, see intake), so the release below sees their answers, and
+    # Flushed before the rewrite: the update waits for submissions that are taking in an answer
+    # (they hold the wave row FOR SHARE, see intake), so the rewrite below sees their answers, and
     # later submissions find the wave closed. Nothing is left in the pool of a closed wave.
     db.flush()
-    release_answers(db, wave, batch_size=1)  # whatever waits in the pool is mixed in now
+    rewrite_results(db, wave, today or date.today())
 
 
 def close_and_compare(db, tenant, wave: Wave) -> None:
-    """Close the wave (the button, or saas.deadlines after its close date) and queue the
-    cross-culture comparison, which runs as soon as the answers are final."""
+    """Close the wave (the button, or saas.deadlines after its close date) and queue its release:
+    the audited figures and the cross-culture comparison, made once from the final answers."""
     from saas.comparison import service as comparison
 
     close_wave(db, wave)
@@ -266,33 +276,37 @@ def submit(db, wave: Wave, invitation: SurveyInvitation | None, answers: dict, a
             raise AlreadyAnswered()
         set_committed_value(invitation, "answered", True)
         set_committed_value(invitation, "draft", None)
-    db.add(PooledAnswer(id=secrets.token_hex(16), wave_id=wave.id,
-                        payload={"answers": answers, "day": today.isoformat(), **attributes}))
+    # An open-link answer (no invitation) keeps no group: anyone can send any number of them, so
+    # they count in the whole wave's figures only (DESIGN.md §3, "who counts").
+    payload = {"answers": answers, "day": today.isoformat(), **attributes} if invitation is not None \
+        else {"answers": answers, "day": today.isoformat(), "verified": False}
+    db.add(PooledAnswer(id=secrets.token_hex(16), wave_id=wave.id, payload=payload))
     db.flush()
 
 
-def release_when_k_wait(db, tenant, wave: Wave) -> int:
-    """After a submission: mix the pool into the responses once k answers wait in it.
+MIX_JOB = "workers.survey_jobs.mix_pool"
 
-    The pool is counted first, without a lock, and the wave's k looked up only once at least 5 (the
-    smallest k) wait: most submissions stop there.
-    """
+
+def mix_when_k_wait(db, tenant, wave: Wave) -> bool:
+    """After a submission: once k answers wait, have a job mix them into the responses in a
+    transaction of its own (never the k-th submitter's). Returns whether the job was asked for."""
+    from workers.queue import enqueue_after_commit
+
     waiting = db.scalar(select(func.count()).select_from(PooledAnswer).where(PooledAnswer.wave_id == wave.id)) or 0
-    if waiting < SMALLEST_K:
-        return 0
-    k = min_group_size(db, tenant, wave)
-    if waiting < k:
-        return 0
-    return release_pool(db, wave.id, k, wait=False)
+    if waiting < min_group_size(db, tenant, wave):
+        return False
+    enqueue_after_commit(db, MIX_JOB, tenant.id, wave.id, unique=True)
+    return True
 
 
-def release_answers(db, wave: Wave, batch_size: int) -> int:
-    """Move the pool into the responses in random order once `batch_size` answers wait."""
-    return release_pool(db, wave.id, max(1, batch_size), wait=True)
+def mix_pool(db, tenant, wave: Wave) -> int:
+    """The mixing job's work: move the whole pool into the responses if at least k wait."""
+    if wave.status != "open":
+        return 0  # the close has rewritten everything already
+    return release_pool(db, wave.id, min_group_size(db, tenant, wave), wait=True)
 
 
 POOL_LOCK_SPACE = 0x4B50  # first key of the advisory lock per wave pool ("KP"); the second is the wave id
-SMALLEST_K = 5
 
 
 def release_pool(db, wave_id: int, at_least: int, *, wait: bool) -> int:
@@ -323,6 +337,58 @@ def lock_pool(db, wave_id: int, *, wait: bool = True) -> bool:
     return wait or bool(got)
 
 
+def rewrite_results(db, wave: Wave, day: date) -> int:
+    """At the close, in the close's transaction: every answer of the wave (mixed or still pooled) is
+    written anew with a new random id, in random order, dated by the close, keeping only as much of
+    its group as at least k verified answers share (saas.anonymity.microdata); the pool is emptied
+    and half-finished drafts are deleted. Returns how many answers the wave holds."""
+    lock_pool(db, wave.id)
+    k = policy.frozen_k(wave)
+    # Every invitation is written anew too (drafts deleted): no row keeps the transaction of its claim.
+    db.execute(update(SurveyInvitation).where(SurveyInvitation.wave_id == wave.id)
+               .values(draft=null()).execution_options(synchronize_session=False))
+    rows = _everything(db, wave)
+    classes: dict = {}
+    for row in rows:
+        if row["verified"]:
+            key = (row["legacy_org_id"], row["team_id"], row["tenure_band"])
+            classes[key] = classes.get(key, 0) + 1
+    keep = microdata.generalise(classes, k)
+    db.execute(delete(Response).where(Response.wave_id == wave.id).execution_options(synchronize_session=False))
+    db.execute(delete(PooledAnswer).where(PooledAnswer.wave_id == wave.id).execution_options(synchronize_session=False))
+    _shuffle(rows)
+    records = []
+    for row in rows:
+        org, team, tenure = keep.get((row["legacy_org_id"], row["team_id"], row["tenure_band"]), microdata.NONE) \
+            if row["verified"] else microdata.NONE
+        records.append({"id": secrets.token_hex(16), "tenant_id": wave.tenant_id, "wave_id": wave.id,
+                        "legacy_org_id": org, "team_id": team, "tenure_band": tenure, "submitted_on": day,
+                        "answers": row["answers"], "verified": row["verified"]})
+    for start in range(0, len(records), 2000):  # in the shuffled order, a batch at a time
+        db.execute(Response.__table__.insert(), records[start:start + 2000])
+    db.flush()
+    return len(records)
+
+
+def _everything(db, wave: Wave) -> list[dict]:
+    """The wave's mixed and pooled answers as plain rows; attributes that no longer exist are dropped."""
+    from saas.programme.models import Team
+    from tenants.models import LegacyOrganisation
+
+    orgs = set(db.scalars(select(LegacyOrganisation.id)))
+    teams = set(db.scalars(select(Team.id)))
+    rows = [{"legacy_org_id": o, "team_id": t, "tenure_band": b, "answers": a, "verified": v}
+            for o, t, b, a, v in db.execute(select(Response.legacy_org_id, Response.team_id, Response.tenure_band,
+                                                   Response.answers, Response.verified)
+                                            .where(Response.wave_id == wave.id))]
+    for payload in db.scalars(select(PooledAnswer.payload).where(PooledAnswer.wave_id == wave.id)):
+        rows.append({"legacy_org_id": payload.get("legacy_org_id") if payload.get("legacy_org_id") in orgs else None,
+                     "team_id": payload.get("team_id") if payload.get("team_id") in teams else None,
+                     "tenure_band": payload.get("tenure_band"), "answers": payload["answers"],
+                     "verified": payload.get("verified", True)})
+    return rows
+
+
 def _mix_into_responses(db, wave_id: int, pooled: list[PooledAnswer]) -> int:
     """The same as _MIX_POOL, for SQLite."""
     from saas.programme.models import Team
@@ -337,7 +403,8 @@ def _mix_into_responses(db, wave_id: int, pooled: list[PooledAnswer]) -> int:
         db.add(Response(id=secrets.token_hex(16), wave_id=wave_id,
                         legacy_org_id=still_there(LegacyOrganisation, payload.get("legacy_org_id")),
                         team_id=still_there(Team, payload.get("team_id")), tenure_band=payload.get("tenure_band"),
-                        submitted_on=date.fromisoformat(payload["day"]), answers=payload["answers"]))
+                        submitted_on=date.fromisoformat(payload["day"]), answers=payload["answers"],
+                        verified=payload.get("verified", True)))
         db.flush()  # one insert at a time, in the shuffled order
     db.execute(delete(PooledAnswer).where(PooledAnswer.id.in_([p.id for p in pooled]))
                .execution_options(synchronize_session=False))
@@ -357,9 +424,11 @@ WITH moved AS (
       AND (SELECT count(*) FROM survey_answer_pool WHERE tenant_id = :tenant AND wave_id = :wave) >= :at_least
     RETURNING payload
 )
-INSERT INTO survey_responses (id, tenant_id, wave_id, legacy_org_id, team_id, tenure_band, submitted_on, answers)
+INSERT INTO survey_responses (id, tenant_id, wave_id, legacy_org_id, team_id, tenure_band, submitted_on, answers,
+                              verified)
 SELECT replace(CAST(gen_random_uuid() AS text), '-', ''), :tenant, :wave, o.id, t.id,
-       payload ->> 'tenure_band', CAST(payload ->> 'day' AS date), payload -> 'answers'
+       payload ->> 'tenure_band', CAST(payload ->> 'day' AS date), payload -> 'answers',
+       COALESCE(CAST(payload ->> 'verified' AS boolean), true)
 FROM moved
 LEFT JOIN legacy_organisations o ON o.tenant_id = :tenant AND o.id = CAST(payload ->> 'legacy_org_id' AS integer)
 LEFT JOIN teams t ON t.tenant_id = :tenant AND t.id = CAST(payload ->> 'team_id' AS integer)

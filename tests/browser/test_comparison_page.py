@@ -11,6 +11,7 @@ from saas.comparison import service, synth
 from saas.surveys.models import Wave
 from tenants.models import Tenant
 from tests.helpers import PASSWORD
+from saas.reports.release import release_and_compare
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +22,7 @@ def waves(app, make):
     make.member(tenant, "cas@oost.example", roles=["consultant"], name="Cas Consultant")
     with make.session(tenant.id) as db:
         wave_ids = synth.synthesise(db, respondents=90, legacy_orgs=3, waves=2, seed=4)
-        service.compare_wave(db, db.get(Tenant, tenant.id), db.get(Wave, wave_ids[0]))
+        release_and_compare(db, db.get(Tenant, tenant.id), db.get(Wave, wave_ids[0]))
     return wave_ids
 
 

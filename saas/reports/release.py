@@ -1,0 +1,156 @@
+"""The release of a survey wave (DESIGN.md §3): its figures, audited and stored once, after its close.
+
+`release_wave` loads the wave's answers, runs the audit once per measure over every group any role,
+filter, format or page could show (the whole wave, each legacy organisation, each team, each team
+within an organisation), computes the figures of every shown group and stores them with the patterns
+(saas.anonymity.releases). Reports, their JSON, CSV and PDF, the comparison and the trend over waves
+then read only what is stored here. It runs in the release job after the close (workers.comparison_jobs)
+and is idempotent: a wave that already has a release of its current answers gets no second one.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlalchemy import Text, cast, func, select
+
+from saas.anonymity import policy, releases
+from saas.comparison import extract
+from saas.errors import DomainError
+from saas.reports import figures as fig
+from saas.reports.suppression import Shown, audit  # TODO(merge): saas.anonymity.audit
+from saas.surveys.models import Response, Wave
+
+ALL = "all"
+
+
+class NotReleased(DomainError):
+    status = 409
+
+
+def release_wave(db, tenant, wave: Wave, *, today: date | None = None) -> releases.Release:
+    """The wave's final release: the stored one when it rests on the wave's current answers, else a
+    new one (the caller commits). Only a closed wave is released."""
+    if wave.status != "closed":
+        raise NotReleased()
+    db.execute(select(Wave.id).where(Wave.id == wave.id).with_for_update())  # one release at a time
+    answers = db.scalar(select(func.count()).select_from(Response).where(Response.wave_id == wave.id)) or 0
+    existing = releases.latest_release(db, "wave", wave.id)
+    if existing is not None and existing.final and existing.answers == answers:
+        return existing
+    k = policy.frozen_k(wave, tenant)
+    data = load(db, wave)
+    audits = audits_of(data, wave, k)
+    orgs, teams = _org_ids(db), _team_ids(db, wave)
+    release = releases.store_release(
+        db, "wave", wave.id, k=k, answers=data.n, final=True, released_on=today,
+        patterns={_key(m): releases.pattern_of(shown) for m, shown in audits.items()},
+        atoms={_key(m): [[o, t, n] for (o, t), n in sorted(fig.atoms(data, m).items(), key=repr)] for m in audits},
+        figures={"groups": {"orgs": orgs, "teams": teams}, "free_text": _free_text(data, wave, k),
+                 "verified": int(data.verified.sum()) if data.verified is not None else data.n})
+    overall = audits[None]
+    if overall.overall:
+        shown = [(None, None)] + [(o, None) for o in sorted(overall.orgs)] + [(None, t) for t in sorted(overall.teams)] \
+            + sorted(overall.cells)
+        for org, team in shown:
+            releases.add_group(db, release, org, team, group_figures(data, audits, wave, org, team))
+    db.flush()
+    return release
+
+
+def load(db, wave: Wave) -> fig.WaveData:
+    from saas.comparison.service import _limiting_keys
+
+    part = extract.read_wave(db, wave)
+    rows = db.execute(select(Response.id, Response.team_id, Response.verified).where(Response.wave_id == wave.id)).all()
+    team_of = {i: t for i, t, _v in rows} if "team" in wave.groupings else {}
+    verified_of = {i: v for i, _t, v in rows}
+    questions = {}
+    if wave.questions:
+        for response_id, text in db.execute(select(Response.id, cast(Response.answers, Text))
+                                            .where(Response.wave_id == wave.id)):
+            answers = json.loads(text) if isinstance(text, str) else text
+            questions[response_id] = answers.get("questions") or {}
+    return fig.build(part, team_of, questions, wave, _limiting_keys(db, wave), verified_of)
+
+
+def audits_of(data: fig.WaveData, wave: Wave, k: int) -> dict:
+    """The audit per measure: None for the answers as a whole (and their counts), then each
+    instrument of the wave, then each of its own scale questions."""
+    cells = "team" in wave.groupings and "legacy_org" in wave.groupings
+    measures = [None, *[m for m in fig.MEASURES if m in wave.instruments],
+                *[q["key"] for q in wave.questions or () if q["kind"] == "likert"]]
+    return {measure: audit(fig.atoms(data, measure), k, cells=cells) for measure in measures}
+
+
+def group_figures(data, audits, wave, org: int | None, team: int | None) -> dict:
+    """One shown group's figures; each measure either figures or {"hidden": reason}."""
+    mask = fig.mask_of(data, org, team)
+    out = {"n": int(mask.sum())}
+    for measure in fig.MEASURES:
+        if measure not in audits:
+            continue
+        reason = _reason(audits[measure], org, team)
+        out[measure] = {"hidden": reason} if reason else getattr(fig, measure)(data, mask)
+    out["questions"] = []
+    for question in wave.questions or ():
+        if question["kind"] != "likert" or question["key"] not in audits:
+            continue
+        reason = _reason(audits[question["key"]], org, team)
+        item = {"key": question["key"], "text": question.get("text", {})}
+        item.update({"hidden": reason} if reason else fig.likert(data, mask, question["key"]))
+        out["questions"].append(item)
+    return out
+
+
+def _reason(shown: Shown, org: int | None, team: int | None) -> str | None:
+    if not shown.overall:
+        return shown.reason("org", None)
+    if org is not None and team is not None:
+        return shown.reason("cell", (org, team))
+    if org is not None:
+        return shown.reason("org", org)
+    if team is not None:
+        return shown.reason("team", team)
+    return None
+
+
+def _free_text(data, wave: Wave, k: int) -> list[dict]:
+    """Open answers of the whole wave only (never with any attribute), in alphabetical order, which
+    says nothing about who wrote them or when; only when at least free_text_k(k) verified people
+    wrote one (open-link texts could be anyone's padding)."""
+    out = []
+    for question in wave.questions or ():
+        if question["kind"] != "open":
+            continue
+        texts = data.open_answers.get(question["key"], [])
+        enough = (data.verified_texts or {}).get(question["key"], len(texts)) >= policy.free_text_k(k)
+        out.append({"key": question["key"], "text": question.get("text", {}),
+                    "answers": sorted(texts, key=str.casefold) if enough else None,
+                    "hidden": None if enough else "fewer_than_free_text_k"})
+    return out
+
+
+def _key(measure) -> str:
+    return ALL if measure is None else measure
+
+
+def _org_ids(db) -> list[int]:
+    from tenants.models import LegacyOrganisation
+
+    return sorted(db.scalars(select(LegacyOrganisation.id)))
+
+
+def _team_ids(db, wave: Wave) -> list[int]:
+    from saas.programme.models import Team
+
+    return sorted(db.scalars(select(Team.id))) if "team" in wave.groupings else []
+
+
+def release_and_compare(db, tenant, wave: Wave, **options):
+    """What the job after a close does, in one go (the demo, `koers compare`, benchmarks, tests):
+    the wave's release, then its comparison (saas.comparison.service.compare_wave options)."""
+    from saas.comparison.service import compare_wave
+
+    release_wave(db, tenant, wave)
+    return compare_wave(db, tenant, wave, **options)
