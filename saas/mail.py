@@ -71,5 +71,7 @@ def deliver(mail: OutboundMail, settings) -> None:
         smtp.send_message(message)
     mail.status = "sent"
     mail.sent_at = utcnow()
-    # The body may hold a one-time link; once the mail server has it, we do not keep a copy.
+    # The body may hold a one-time link, and who was mailed when says who had not answered a survey by
+    # then (a reminder): once the mail server has it, we keep neither (DESIGN.md §3).
     mail.body = ""
+    mail.recipient = ""

@@ -10,6 +10,7 @@ from flask_babel import format_decimal, format_percent, get_locale, gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from saas.anonymity import releases
 from saas.comparison import charts, service
 from saas.db import session
 from saas.surveys.models import Wave
@@ -47,10 +48,13 @@ def index():
 def wave(wave_id: int):
     db = session()
     wave = _wave(wave_id)
+    release = releases.latest_release(db, "wave", wave.id) if wave.status == "closed" else None
     comparison = service.get_comparison(db, wave)
+    if comparison is not None and (release is None or comparison.result.get("release") != release.number):
+        comparison = None  # only what the wave's release shows, never a picture of answers that came in later
     run = service.latest_run(db, wave)
-    context = {"wave": wave, "comparison": comparison, "run": run, "form": RunForm(),
-               "responses": service.response_total(db, wave), "k": service.current_k(db, g.tenant, wave),
+    context = {"wave": wave, "comparison": comparison, "run": run, "form": RunForm(), "release": release,
+               "k": service.current_k(db, g.tenant, wave),
                "level": LEVEL, "bands": ENTROPY_BANDS, "points": _points, "signed": _signed, "share": _share,
                "percent": _percent, "pvalue": _pvalue}
     if comparison is not None:
@@ -66,7 +70,12 @@ def run(wave_id: int):
     if not RunForm().validate_on_submit():
         flash(_("Nothing was started. Please use the button on the page."), "error")
         return redirect(url_for("comparison.wave", wave_id=wave.id))
-    outcome = service.request_comparison(db, g.tenant, wave)
+    try:
+        outcome = service.request_comparison(db, g.tenant, wave)
+    except service.NotReleased as refused:
+        db.rollback()
+        flash(str(refused.message), "error")
+        return redirect(url_for("comparison.wave", wave_id=wave.id))
     db.commit()
     flash({"queued": _("The comparison has been started. This page shows when it is ready."),
            "running": _("The comparison is already running."),

@@ -307,8 +307,25 @@ class _Personal(_Respondent):
         db.commit()
 
 
+class _WithoutGroups:
+    """The wave as the open link asks it: without "about you". Anyone can send any number of answers
+    through the open link, so they count in the whole wave's figures only (DESIGN.md §3), and asking
+    for a legacy organisation or team would only suggest otherwise."""
+
+    groupings = ()
+
+    def __init__(self, wave: Wave):
+        self._wave = wave
+
+    def __getattr__(self, name):
+        return getattr(self._wave, name)
+
+
 class _Open(_Respondent):
     mode, prefix = "open", "o"
+
+    def __init__(self, wave: Wave):
+        super().__init__(_WithoutGroups(wave))
 
     def has_answered(self) -> bool:
         return _answered_here(self.wave)
