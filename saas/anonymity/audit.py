@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import Hashable, Mapping
 
 import igraph
+import numpy as np
 
 REST = "rest"  # the node for hidden or unknown organisations (teams)
 
@@ -85,14 +86,19 @@ def audit(atoms: Mapping[tuple[Hashable | None, Hashable | None], int], k: int, 
 
 
 def cut_weights(atoms, orgs, teams, cells) -> list[tuple[frozenset, int]]:
-    """Every cut of the graph with its weight (exponential: for tests on small cases only)."""
+    """Every cut of the graph with its weight, by brute force (exponential in the number of nodes:
+    for tests on small cases only, up to about 16 nodes)."""
     weights = _graph({key: n for key, n in atoms.items() if n > 0}, {"org": orgs, "team": teams, "cell": cells})
     nodes = sorted({node for edge in weights for node in edge}, key=repr)
-    out = []
-    for mask in range(1, 2 ** len(nodes) - 1):
-        side = frozenset(node for i, node in enumerate(nodes) if mask >> i & 1)
-        out.append((side, sum(w for (a, b), w in weights.items() if (a in side) != (b in side))))
-    return out
+    if len(nodes) < 2:
+        return []
+    position = {node: i for i, node in enumerate(nodes)}
+    masks = np.arange(1, 2 ** len(nodes) - 1, dtype=np.int64)
+    sides = (masks[:, None] >> np.arange(len(nodes))) & 1  # one row per cut: 1 for the nodes of one side
+    a = np.array([position[a] for a, _b in weights])
+    b = np.array([position[b] for _a, b in weights])
+    cut = (sides[:, a] != sides[:, b]) @ np.array(list(weights.values()), dtype=np.int64)
+    return [(frozenset(nodes[i] for i in np.flatnonzero(row)), int(w)) for row, w in zip(sides, cut)]
 
 
 def _node(kind: str, key, shown: set):
