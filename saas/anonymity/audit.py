@@ -54,6 +54,8 @@ from typing import Hashable, Mapping
 import igraph
 import numpy as np
 
+__all__ = ["COMPLEMENTARY", "FEWER_THAN_K", "REST", "Shown", "audit", "cut_weights"]
+
 REST = "rest"  # the node for hidden or unknown organisations (teams)
 
 FEWER_THAN_K = "fewer_than_k"
