@@ -130,7 +130,7 @@ class _Audit:
     """
 
     def __init__(self, atoms: dict, k: int, cells: bool):
-        self.atoms, self.k, self.total = atoms, k, sum(atoms.values())
+        self.k, self.total = k, sum(atoms.values())
         org_n, team_n = defaultdict(int), defaultdict(int)
         for (org, team), n in atoms.items():
             if org is not None:
@@ -268,6 +268,7 @@ class _Audit:
             if dissolving:
                 self._hide_group(min(dissolving, key=self._group_order))
                 return
+
         def answers(part):
             return sum(self.size[node] for r in part for node in self.members[r])
 
