@@ -239,6 +239,9 @@ def import_responses(slug, wave_id, file):
         with open(file, newline="", encoding="utf-8-sig") as handle:
             rows = importer.read_rows(handle)
         count = importer.import_responses(db, wave, rows)
+        from saas.surveys import service
+
+        service.after_import(db, _tenant, wave)
     except (importer.ImportErrors, UnicodeDecodeError) as error:
         db.rollback()
         messages = error.errors if isinstance(error, importer.ImportErrors) else [f"not UTF-8 text: {error}"]

@@ -55,16 +55,18 @@ def responses(make, tenant):
 
 @pytest.mark.smoke
 def test_a_valid_file_is_imported_and_counted(stack, make, setup, tmp_path):
-    path = write(tmp_path, line(), line(org="BEE", team="Samen sterk"), "",
-                 line(org="CUR", personal="", team_values="", current="", desired="", d6_hierarchy_preferred=25))
+    # five of each (a group of fewer than k would keep none of its attributes: saas.anonymity.microdata)
+    path = write(tmp_path, *[line() for _ in range(5)], *[line(org="BEE", team="Samen sterk") for _ in range(5)], "",
+                 *[line(org="CUR", personal="", team_values="", current="", desired="", d6_hierarchy_preferred=25)
+                   for _ in range(5)])
     out = koers(stack, "import-responses", "--tenant", "oost", "--wave", setup.wave_id, path)
-    assert f"imported 3 responses into wave {setup.wave_id}" in out
-    assert f"{setup.wave_id}\tclosed\t3 responses\tNulmeting 2024" in koers(stack, "waves", "--tenant", "oost")
+    assert f"imported 15 responses into wave {setup.wave_id}" in out
+    assert f"{setup.wave_id}\tclosed\t15 responses\tNulmeting 2024" in koers(stack, "waves", "--tenant", "oost")
     stored = responses(make, setup)
-    assert len(stored) == 3 and len({r.id for r in stored}) == 3
+    assert len(stored) == 15 and len({r.id for r in stored}) == 15
     assert all(len(r.id) == 32 and int(r.id, 16) >= 0 for r in stored)
     assert {r.submitted_on for r in stored} == {date.today()}
-    assert Counter(r.legacy_org_id for r in stored) == Counter(setup.legacy_org_ids)
+    assert Counter(r.legacy_org_id for r in stored) == Counter(setup.legacy_org_ids * 5)
     bee = next(r for r in stored if r.legacy_org_id == setup.legacy_org_ids[1])
     assert bee.team_id == setup.team_id
     assert bee.answers["values"] == {"personal": ["trust", "openness"], "team_current": ["cooperation"],

@@ -320,4 +320,7 @@ def import_earlier_results(db, wave: Wave, stream) -> int:
     count = importer.import_responses(db, wave, rows)
     if wave.status == "draft":
         wave.status = "closed"
+    from tenants.models import Tenant
+
+    service.after_import(db, db.get(Tenant, wave.tenant_id), wave)
     return count

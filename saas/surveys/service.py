@@ -176,6 +176,18 @@ def close_and_compare(db, tenant, wave: Wave) -> None:
     comparison.request_comparison(db, tenant, wave)
 
 
+def after_import(db, tenant, wave: Wave, today: date | None = None) -> None:
+    """Imported answers are stored like a closed wave's: k frozen, every answer written anew keeping
+    only as much of its group as k answers share, and the release queued (saas.reports.release)."""
+    from saas.comparison import service as comparison
+
+    if wave.k is None:
+        wave.k = min_group_size(db, tenant, wave)
+    if wave.status == "closed":
+        rewrite_results(db, wave, today or date.today())
+        comparison.request_comparison(db, tenant, wave)
+
+
 def invite(db, wave: Wave, memberships) -> list[tuple[object, str]]:
     """One personal token per person; returns (membership, token) for the mails. Only hashes are kept."""
     return tenants_service.invite_once(db, SurveyInvitation, memberships, wave_id=wave.id)
