@@ -88,7 +88,7 @@ def pattern_of(shown) -> dict:
 
 def reason_in(pattern: dict | None, org: int | None, team: int | None) -> str | None:
     """Why a stored pattern hides a group, or None when it shows it (the whole set: org and team None)."""
-    from saas.reports.suppression import FEWER_THAN_K  # TODO(merge): saas.anonymity.audit
+    from saas.anonymity.audit import FEWER_THAN_K
 
     if not pattern or not pattern.get("overall"):
         return FEWER_THAN_K

@@ -104,7 +104,7 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
     """Everything about one wave: per organisation, per pair, under the k rule. See the module doc.
 
     `shown`: the codes of the organisations that may be shown, as the works council's report decides
-    (saas.reports.suppression, which also weighs teams), so that both show the same groups and no
+    (saas.anonymity.audit, which also weighs teams), so that both show the same groups and no
     figure of one minus a figure of the other gives a small group away. The rest is suppressed
     ("complementary" when it has k or more answers). None: the rule of the module doc on its own.
     """

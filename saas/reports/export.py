@@ -15,7 +15,7 @@ from flask_babel import get_locale, gettext as _
 
 from saas.comparison import charts
 from saas.comparison.views import ENTROPY_BANDS, LEVEL, _band, _percent_of_100, _points
-from saas.reports.suppression import COMPLEMENTARY, FEWER_THAN_K
+from saas.anonymity.audit import COMPLEMENTARY, FEWER_THAN_K
 from saas.surveys.instruments import TYPE_NAMES, TYPES
 from saas.worklog.export import _cell, _no_fetching
 

@@ -1,7 +1,7 @@
 """The figures of a culture report for any group of a wave's answers (NumPy; no Flask).
 
 `WaveData` holds a wave's answers as arrays, one row per answer; `figures(data, mask, shown)` gives
-the figures of the answers in `mask`, each measure only where the audit (saas.reports.suppression)
+the figures of the answers in `mask`, each measure only where the audit (saas.anonymity.audit)
 lets that group show it. The definitions are those of the comparison (saas.comparison.maths).
 """
 from __future__ import annotations

@@ -18,7 +18,7 @@ from saas.anonymity import policy, releases
 from saas.comparison import extract
 from saas.errors import DomainError
 from saas.reports import figures as fig
-from saas.reports.suppression import Shown, audit  # TODO(merge): saas.anonymity.audit
+from saas.anonymity.audit import Shown, audit
 from saas.surveys.models import Response, Wave
 
 ALL = "all"

@@ -19,7 +19,7 @@ from saas.anonymity import policy, releases
 from saas.comparison.models import Comparison
 from saas.errors import DomainError
 from saas.reports.models import ReportAccess
-from saas.reports.suppression import FEWER_THAN_K  # TODO(merge): saas.anonymity.audit
+from saas.anonymity.audit import FEWER_THAN_K
 from saas.surveys.models import Wave, WorksCouncilConsent
 from saas.surveys.service import min_group_size
 
