@@ -435,3 +435,43 @@ def _figures(page: str) -> list[str]:
 def _row(page: str, label: str) -> str:
     start = page.index(label)
     return page[start:page.index("</tr>", start)]
+
+
+# ---- rounds closed before releases ------------------------------------------------------------
+
+def test_rounds_closed_before_releases_get_their_release_from_migration_0017(app, make, world, owner_engine):
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    first, _second = world.promise_ids
+    page = _open_pulse(app, world)
+    for who in STAFF[:6]:
+        _answer_pulse(app, make, who, 4)
+    _close_pulse(app, page)
+    mia, response = _start(app, world, peers=["staff0", "staff1", "staff2"])
+    round_page = response.headers["Location"]
+    for who in ["staff0", "staff1", "staff2"]:
+        _answer_feedback(app, make, who, [(first, 2)])
+    _close_feedback(mia, round_page)
+    with make.session(world.tenant.id) as db:
+        before = {r.collection: (r.k, r.answers, r.figures) for r in db.scalars(select(Release))}
+    with owner_engine.begin() as conn:  # as if both had closed before there were releases
+        conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+        conn.execute(text("DELETE FROM anonymity_releases"))
+    assert "Average" not in mia.text(page) and "(n = 3)" not in mia.text(round_page)
+
+    path = Path(__file__).parent.parent / "migrations" / "versions" / "0017_leadership_anonymity.py"
+    spec = importlib.util.spec_from_file_location("migration_0017", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    for _twice in range(2):  # a second run adds nothing
+        with owner_engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+            migration.upgrade()
+    with make.session(world.tenant.id) as db:
+        after = {r.collection: (r.k, r.answers, r.figures) for r in db.scalars(select(Release))}
+        assert db.scalar(select(func.count()).select_from(Release)) == 2
+    assert after == before
+    assert "Average 4.0" in mia.text(page) and '2.0 <span class="meta">(n = 3)</span>' in mia.text(round_page)
