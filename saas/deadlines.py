@@ -2,8 +2,9 @@
 
 A close date is the last day answers are taken; from the next day on the respondent's pages and
 the intake refuse them. What is still open after its close date is closed here, exactly as its
-close button does it: the pool of waiting answers is mixed in, the results appear, and a survey
-wave gets its cross-culture comparison queued.
+close button does it: the pool of waiting answers is mixed in, the results are released once (a
+pulse check's or 360 round's answers rewritten and its results stored as a release, in the same
+transaction), and a survey wave gets its cross-culture comparison queued.
 
 Who runs it: the worker's sweeper, on every sweep (workers.worker); a deployment without a worker
 (the embedded default) runs `koers close-due` once a day, from cron or a systemd timer. Each wave

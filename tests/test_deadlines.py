@@ -155,6 +155,11 @@ def test_pulse_checks_and_360_rounds_past_their_close_date_are_closed(app, make,
         assert db.get(PulseRound, ids[0]).status == "closed"
         assert db.get(FeedbackRound, ids[1]).status == "closed"
         assert db.scalar(select(func.count()).select_from(FeedbackAnswer)) == 3  # the three peers, mixed in
+        # and their results are released, exactly once, in the close's transaction
+        from saas.anonymity.models import Release
+
+        released = sorted((r.collection, r.collection_id, r.number, r.final) for r in db.scalars(select(Release)))
+        assert released == [("feedback", ids[1], 1, True), ("pulse", ids[0], 1, True)]
 
 
 @pytest.mark.smoke

@@ -1,4 +1,5 @@
-"""Leadership mail jobs: the personal links of a pulse check and of a 360-degree feedback round.
+"""Leadership jobs: the personal links of a pulse check and of a 360-degree feedback round, and the
+mixing of pooled answers into the results in a transaction of their own (never the submitter's).
 
 Each job takes ids, sets its tenant first (workers.runtime.tenant_job) and is safe to run twice: a
 pulse check invites only people not yet invited, a feedback round mails only raters not yet mailed.
@@ -17,7 +18,8 @@ from workers.runtime import tenant_job
 @tenant_job
 def send_pulse_invitations(session, settings, round_id: int) -> int:
     """Ask all staff who have no invitation yet; returns how many were mailed."""
-    from saas.leadership import pulses, rules
+    from saas.anonymity import policy
+    from saas.leadership import pulses
     from saas.leadership.models import PulseRound
     from tenants.models import Tenant
 
@@ -37,7 +39,7 @@ def send_pulse_invitations(session, settings, round_id: int) -> int:
                      "link, and results are only shown when at least %(k)d people answered. This link is meant "
                      "for you only; please do not forward this mail.\n", name=user.name, tenant=tenant.name,
                      link=f"{settings.base_url}/t/{tenant.slug}/leadership/p/{token}",
-                     date=pulse.closes_on.isoformat(), k=rules.k_of(tenant))
+                     date=pulse.closes_on.isoformat(), k=policy.frozen_k(pulse, tenant))
         queue_mail(session, user.email, subject, body)
     return len(sent)
 
@@ -48,7 +50,8 @@ def send_pulse_reminders(session, settings, round_id: int) -> int:
     sends nothing more (the round records the day it was sent, in the same transaction as the mails)."""
     from datetime import date
 
-    from saas.leadership import pulses, rules
+    from saas.anonymity import policy
+    from saas.leadership import pulses
     from saas.leadership.models import PulseRound
     from tenants.models import Membership, Tenant
     from tenants.service import renew_token
@@ -69,10 +72,27 @@ def send_pulse_reminders(session, settings, round_id: int) -> int:
                      "Your answer is anonymous, and results are only shown when at least %(k)d people answered. "
                      "This is the only reminder.\n", name=user.name, tenant=tenant.name,
                      link=f"{settings.base_url}/t/{tenant.slug}/leadership/p/{token}",
-                     date=pulse.closes_on.isoformat(), k=rules.k_of(tenant))
+                     date=pulse.closes_on.isoformat(), k=policy.frozen_k(pulse, tenant))
         queue_mail(session, user.email, subject, body)
     pulse.reminded_on = date.today()
     return len(waiting)
+
+
+@tenant_job
+def mix_pulse_pool(session, settings, round_id: int) -> int:
+    """Mix a pulse check's waiting answers into its results once at least k wait; returns how many.
+    Run twice, the second finds fewer than k waiting (or the round closed) and does nothing."""
+    from saas.leadership import pulses
+
+    return pulses.mix_pool(session, round_id)
+
+
+@tenant_job
+def mix_feedback_pool(session, settings, round_id: int) -> int:
+    """Mix a 360 round's waiting answers into its answers once three raters' answers wait; returns how many."""
+    from saas.leadership import feedback
+
+    return feedback.mix_pool(session, round_id)
 
 
 @tenant_job

@@ -16,7 +16,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from saas.anonymity.models import Release, ReleaseGroup
+from saas.anonymity.models import COLLECTIONS, Release, ReleaseGroup
 
 
 def store_release(db, collection: str, collection_id: int, *, k: int, answers: int, figures: dict,
@@ -26,6 +26,8 @@ def store_release(db, collection: str, collection_id: int, *, k: int, answers: i
 
     The caller holds the collection's row lock, so two releases of one collection never race.
     """
+    if collection not in COLLECTIONS:
+        raise ValueError(f"unknown collection {collection!r}")
     number = (db.scalar(select(func.max(Release.number)).where(Release.collection == collection,
                                                                  Release.collection_id == collection_id)) or 0) + 1
     release = Release(collection=collection, collection_id=collection_id, number=number, final=final, k=k,
@@ -51,6 +53,9 @@ def releases_of(db, collection: str, collection_ids) -> dict[int, Release]:
                                                     Release.collection_id.in_(ids)).order_by(Release.number)):
         found[release.collection_id] = release
     return found
+
+
+latest_releases = releases_of
 
 
 def add_group(db, release: Release, org_id: int | None, team_id: int | None, figures: dict) -> None:

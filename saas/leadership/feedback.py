@@ -2,11 +2,13 @@
 
 A manager starts a round and names raters: their own manager, peers and reports; they rate
 themselves too. Each rater gets a personal token (only its hash is kept) and answers anonymously:
-the invitation is only marked "answered", the answer waits in a pool with no link to it. Closing
-the round mixes the pool into `feedback_answers` in random order, each answer kept only under the
-group it may be shown in (saas.leadership.rules.feedback_groups), so that the own manager's answer
-is never stored, nor shown, as theirs. The report is for the manager and the coach they chose;
-nobody else sees it, not even an administrator.
+the invitation is only marked "answered", the answer waits in a pool with no link to it. Once
+RATERS_MIN_SCORES raters' answers wait, a job mixes the pool into `feedback_answers` in a
+transaction of its own (the own manager's answer already as "other"). Closing the round rewrites all
+of its answers in one transaction, each kept only under the group it may be shown in
+(saas.anonymity.raters), and stores the report once as a release; the report page reads only that.
+The report is for the manager and the coach they chose (never one of the raters); nobody else sees
+it, not even an administrator.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
+from saas.anonymity import policy, raters as rater_rule
+from saas.anonymity.releases import latest_release, store_release
 from saas.errors import DomainError
 from saas.leadership import rules
 from saas.leadership.models import FeedbackAnswer, FeedbackInvitation, FeedbackPooledAnswer, FeedbackRound
@@ -37,6 +41,11 @@ class RoundClosed(DomainError):
 class AlreadyAnswered(DomainError):
     status = 409
     default_message = _l("You have already given this feedback. Thank you!")
+
+
+class CoachRates(DomainError):
+    default_message = _l("Your coach reads your report, so they cannot also rate you. Choose them either as "
+                         "coach or as rater.")
 
 
 class InvalidFeedback(DomainError):
@@ -75,6 +84,8 @@ def start_round(db, tenant, programme, subject: Membership, *, coach_id: int | N
         raise DomainError(_l("Choose people from the list."), field="peer_ids")
     if coach_id == subject.id:
         raise DomainError(_l("Your coach is someone else."), field="coach_id")
+    if rater_rule.coach_is_rater(coach_id or None, chosen):
+        raise CoachRates(field="coach_id")
     feedback_round = FeedbackRound(programme_id=programme.id, subject_id=subject.id, coach_id=coach_id or None,
                                    closes_on=closes_on, promise_ids=asked)
     db.add(feedback_round)
@@ -107,6 +118,8 @@ def add_raters(db, tenant, feedback_round: FeedbackRound, *, peer_ids: list[int]
                            .where(FeedbackInvitation.round_id == feedback_round.id)))
     if set(chosen) & asked:
         raise DomainError(_l("Some of the people you chose are asked already."), field="peer_ids")
+    if rater_rule.coach_is_rater(feedback_round.coach_id, chosen):
+        raise CoachRates(field="peer_ids")
     known = set(db.scalars(select(Membership.id).where(Membership.id.in_(chosen))))
     if set(chosen) - known:
         raise DomainError(_l("Choose people from the list."), field="peer_ids")
@@ -144,36 +157,80 @@ def unanswered_raters(db, feedback_round: FeedbackRound) -> list[FeedbackInvitat
 
 
 def not_yet_asked(db, feedback_round: FeedbackRound) -> list[Membership]:
-    """Who could still be asked: everyone but the manager and the people asked already, by name."""
+    """Who could still be asked: everyone but the manager, their coach and the people asked already, by name."""
     asked = set(db.scalars(select(FeedbackInvitation.membership_id)
                            .where(FeedbackInvitation.round_id == feedback_round.id)))
+    asked.add(feedback_round.coach_id)
     return [m for m in rater_choices(db, feedback_round.subject) if m.id not in asked]
 
 
 def close_round(db, feedback_round: FeedbackRound) -> None:
-    """Close the round and mix its answers in, each under the group it may be shown in."""
+    """Close the round: rewrite all its answers in this one transaction, each under the group it may be
+    shown in (answers that could never be shown are not kept), and release the report."""
+    # a mixing job holds this lock while it works; the status is read again under it
+    db.scalar(select(FeedbackRound).where(FeedbackRound.id == feedback_round.id).with_for_update(of=FeedbackRound)
+              .execution_options(populate_existing=True))
     if feedback_round.status != "open":
         raise RoundClosed()
     feedback_round.status = "closed"
     pooled = list(db.scalars(select(FeedbackPooledAnswer).where(FeedbackPooledAnswer.round_id == feedback_round.id)
                              .with_for_update()))
-    answered = {"manager": 0, "peer": 0, "report": 0}
-    for item in pooled:
-        if item.payload["relation"] != "self":
-            answered[item.payload["relation"]] += 1
-    separate = rules.feedback_groups(answered)
-    keep_others = rules.others_shown(answered)
-    rules.secure_shuffle(pooled)
-    for item in pooled:
-        relation = item.payload["relation"]
-        if relation != "self" and not keep_others:
-            continue  # fewer than three others: never shown, so not kept
-        db.add(FeedbackAnswer(id=secrets.token_hex(16), round_id=feedback_round.id,
-                              rater_group=rules.stored_group(relation, separate), scores=item.payload["scores"],
-                              comments=item.payload["comments"]))
-        db.flush()  # one insert at a time, in the shuffled order
+    mixed = list(db.scalars(select(FeedbackAnswer).where(FeedbackAnswer.round_id == feedback_round.id)
+                            .with_for_update()))
+    # (relation, scores, comments); an answer mixed before the close is under its relation, the own manager's as "other"
+    answers = [(p.payload["relation"], dict(p.payload["scores"]), dict(p.payload["comments"])) for p in pooled]
+    answers += [("manager" if a.rater_group == "other" else a.rater_group, dict(a.scores), dict(a.comments))
+                for a in mixed]
+    for row in mixed:
+        db.expunge(row)
     db.execute(delete(FeedbackPooledAnswer).where(FeedbackPooledAnswer.round_id == feedback_round.id)
                .execution_options(synchronize_session=False))
+    db.execute(delete(FeedbackAnswer).where(FeedbackAnswer.round_id == feedback_round.id)
+               .execution_options(synchronize_session=False))
+    answered = {"manager": 0, "peer": 0, "report": 0}
+    for relation, _scores, _comments in answers:
+        if relation != "self":
+            answered[relation] += 1
+    separate = rater_rule.feedback_groups(answered)
+    keep_others = rater_rule.others_shown(answered)
+    kept = [(rater_rule.stored_group(relation, separate), scores, comments)
+            for relation, scores, comments in answers if relation == "self" or keep_others]
+    rules.secure_shuffle(kept)
+    for group, scores, comments in kept:
+        db.add(FeedbackAnswer(id=secrets.token_hex(16), round_id=feedback_round.id, rater_group=group,
+                              scores=scores, comments=comments))
+        db.flush()  # one insert at a time, in the shuffled order
+    found = rules.feedback_report(kept, feedback_round.promise_ids, QUESTIONS)
+    # 360 groups follow policy.RATERS_MIN_SCORES / RATERS_MIN_COMMENTS, not k; a release records the smallest k
+    store_release(db, "feedback", feedback_round.id, k=policy.SMALLEST_K, answers=len(kept),
+                  figures=found.to_json())
+
+
+def mix_pool(db, round_id: int) -> int:
+    """Mix the waiting answers into the round's answers once RATERS_MIN_SCORES raters' answers wait, in
+    random order with new random ids; for the job, in a transaction of its own. The own manager's
+    answer goes in as "other" already; peers and reports keep their relation until the close decides."""
+    feedback_round = db.scalar(select(FeedbackRound).where(FeedbackRound.id == round_id)
+                               .with_for_update(of=FeedbackRound))
+    if feedback_round is None or feedback_round.status != "open":
+        return 0
+    pooled = list(db.scalars(select(FeedbackPooledAnswer).where(FeedbackPooledAnswer.round_id == round_id)
+                             .with_for_update()))
+    if _raters_waiting(pooled) < policy.RATERS_MIN_SCORES:
+        return 0
+    rules.secure_shuffle(pooled)
+    for item in pooled:
+        db.add(FeedbackAnswer(id=secrets.token_hex(16), round_id=round_id,
+                              rater_group=rater_rule.pooled_group(item.payload["relation"]),
+                              scores=item.payload["scores"], comments=item.payload["comments"]))
+        db.flush()
+    db.execute(delete(FeedbackPooledAnswer).where(FeedbackPooledAnswer.id.in_([p.id for p in pooled]))
+               .execution_options(synchronize_session=False))
+    return len(pooled)
+
+
+def _raters_waiting(pooled) -> int:
+    return sum(1 for item in pooled if item.payload["relation"] != "self")
 
 
 # ---- who sees what --------------------------------------------------------------------------
@@ -216,16 +273,24 @@ def counts(db, feedback_round: FeedbackRound) -> tuple[int, int]:
 
 
 def report(db, feedback_round: FeedbackRound) -> rules.FeedbackReport | None:
+    """The released report of a closed round; None while it has none."""
     if feedback_round.status != "closed":
         return None
-    answers = [(a.rater_group, a.scores, a.comments) for a in db.scalars(
-        select(FeedbackAnswer).where(FeedbackAnswer.round_id == feedback_round.id).order_by(FeedbackAnswer.id))]
-    return rules.feedback_report(answers, feedback_round.promise_ids, QUESTIONS)
+    release = latest_release(db, "feedback", feedback_round.id)
+    return rules.FeedbackReport.from_json(release.figures) if release is not None else None
 
 
 def line_for(db, feedback_round: FeedbackRound, promise_id: int) -> rules.FeedbackLine | None:
     found = report(db, feedback_round)
     return next((line for line in found.lines if line.promise_id == promise_id), None) if found else None
+
+
+def rounds_rated_by(db, membership) -> set[int]:
+    """The rounds a member was asked to rate (their own self-assessment does not count)."""
+    if membership is None:
+        return set()
+    return set(db.scalars(select(FeedbackInvitation.round_id).where(
+        FeedbackInvitation.membership_id == membership.id, FeedbackInvitation.relation != "self")))
 
 
 # ---- answering ------------------------------------------------------------------------------
@@ -297,3 +362,10 @@ def submit(db, feedback_round: FeedbackRound, invitation: FeedbackInvitation, sc
     db.add(FeedbackPooledAnswer(id=secrets.token_hex(16), round_id=feedback_round.id,
                                 payload={"relation": invitation.relation, "scores": scores, "comments": comments}))
     db.flush()
+    pooled = db.scalars(select(FeedbackPooledAnswer).where(FeedbackPooledAnswer.round_id == feedback_round.id))
+    if _raters_waiting(pooled) >= policy.RATERS_MIN_SCORES:
+        # never in this transaction: the batch would share the last submitter's transaction id
+        from workers.queue import enqueue_after_commit
+
+        enqueue_after_commit(db, "workers.leadership_jobs.mix_feedback_pool", feedback_round.tenant_id,
+                             feedback_round.id, unique=True)

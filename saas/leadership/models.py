@@ -2,13 +2,15 @@
 
 Anonymity follows DESIGN.md §3, as the survey answers do:
 - Pulse checks: an invitation only knows *whether* it was answered. A submitted answer goes into a
-  pool with a random id and no date; the request that brings the k-th waiting answer (or closing the
-  round) moves the pool into `pulse_answers` in random order, with new random ids. An answer row holds the
-  round and the scores and examples, nothing else: no person, no token, no time at all.
-- 360-degree feedback: the same pool, emptied only when the round closes. Closing decides which
-  rater groups may be shown (saas.leadership.rules.feedback_groups) and stores each answer under
-  its *shown* group only: "self", "peer", "report" or "other". The manager's own manager is never
-  stored as such, and answers that could never be shown (fewer than three others) are not kept.
+  pool with a random id and no date; once k wait, a job mixes the pool into `pulse_answers` in a
+  transaction of its own, in random order with new random ids; closing the round rewrites all of
+  them in one transaction and stores the results as a release (saas.anonymity.releases). An answer
+  row holds the round and the scores and examples, nothing else: no person, no token, no time.
+- 360-degree feedback: the same pool, mixed by a job once three raters' answers wait (the own
+  manager's answer as "other" from the start). Closing decides which rater groups may be shown
+  (saas.anonymity.raters) and rewrites each answer under its *shown* group only: "self", "peer",
+  "report" or "other". The manager's own manager is never stored as such, and answers that could
+  never be shown (fewer than three others) are not kept.
 """
 from __future__ import annotations
 

@@ -1,10 +1,14 @@
 """Pulse checks: short rounds that ask staff, for each promise, whether they notice it.
 
 Answering works like a survey (DESIGN.md §3, saas/leadership/models.py): a personal token, of which
-only the hash is kept, is marked "answered"; the answer goes into a pool detached from everything
-and is mixed into `pulse_answers` in random order once k wait or the round closes. Results are
-shown only for closed rounds (so nobody watches a figure move as single answers arrive) and under
-the rules of saas.leadership.rules.
+only the hash is kept, is marked "answered"; the answer goes into a pool detached from everything.
+Once k wait, a job mixes the pool into `pulse_answers` in a transaction of its own (never the
+submitter's), in random order with random ids. k is frozen on the round when it opens.
+
+Results exist only as a release (saas.anonymity.releases): closing the round (its button, or
+saas.deadlines after its close date) mixes what is left, rewrites all of the round's answers in
+that one transaction, and stores the round's results once, under the rules of
+saas.anonymity.pulse. Every page reads that release, never the answers.
 """
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
+from saas.anonymity import policy
+from saas.anonymity.releases import latest_release, latest_releases, store_release
 from saas.errors import DomainError
 from saas.leadership import rules
 from saas.leadership.models import PulseAnswer, PulseInvitation, PulsePooledAnswer, PulseRound
@@ -127,6 +133,7 @@ def open_round(db, tenant, pulse: PulseRound, today: date, *, send_mail: bool = 
     if not asked:
         raise NoPromises()
     pulse.promise_ids, pulse.status = asked, "open"
+    pulse.k = policy.launch_k(tenant)  # frozen: a later change of the tenant's k does not reach this round
     db.flush()
     if send_mail:
         enqueue_after_commit(db, "workers.leadership_jobs.send_pulse_invitations", tenant.id, pulse.id)
@@ -155,10 +162,17 @@ def unanswered(db, pulse: PulseRound) -> list[PulseInvitation]:
 
 
 def close_round(db, pulse: PulseRound) -> None:
+    """Close the round: mix what waits, rewrite all its answers in this one transaction, release the results."""
+    # a mixing job holds this lock while it works; the status is read again under it
+    db.scalar(select(PulseRound).where(PulseRound.id == pulse.id).with_for_update(of=PulseRound)
+              .execution_options(populate_existing=True))
     if pulse.status != "open":
         raise DomainError(_l("Only an open pulse check can be closed."))
     pulse.status = "closed"
-    _release(db, pulse, at_least=1)
+    k = policy.frozen_k(pulse, _tenant(db, pulse))
+    answers = _rewrite(db, pulse)
+    result = rules.pulse_round_result(answers, pulse.promise_ids, k)
+    store_release(db, "pulse", pulse.id, k=k, answers=len(answers), figures=result.to_json())
 
 
 # ---- who is asked ---------------------------------------------------------------------------
@@ -243,15 +257,25 @@ def submit(db, tenant, pulse: PulseRound, invitation: PulseInvitation, scores: d
     db.add(PulsePooledAnswer(id=secrets.token_hex(16), round_id=pulse.id,
                              payload={"scores": scores, "examples": examples}))
     db.flush()
-    _release(db, pulse, at_least=rules.k_of(tenant))
+    waiting = db.scalar(select(func.count()).select_from(PulsePooledAnswer)
+                        .where(PulsePooledAnswer.round_id == pulse.id))
+    if waiting >= policy.frozen_k(pulse, tenant):
+        # never in this transaction: the batch would share the k-th submitter's transaction id
+        from workers.queue import enqueue_after_commit
+
+        enqueue_after_commit(db, "workers.leadership_jobs.mix_pulse_pool", tenant.id, pulse.id, unique=True)
 
 
-def _release(db, pulse: PulseRound, at_least: int) -> int:
-    """Move the pool into the answers in random order, with new random ids, once `at_least` wait."""
+def mix_pool(db, pulse_id: int) -> int:
+    """Mix the waiting answers into the round's answers, in random order with new random ids, once at
+    least k wait; for the job, in a transaction of its own. Returns how many were mixed."""
+    pulse = db.scalar(select(PulseRound).where(PulseRound.id == pulse_id).with_for_update(of=PulseRound))
+    if pulse is None or pulse.status != "open":
+        return 0  # closed meanwhile: the close mixed everything
     pooled = list(db.scalars(select(PulsePooledAnswer).where(PulsePooledAnswer.round_id == pulse.id)
                              .with_for_update()))
-    if not pooled or len(pooled) < at_least:
-        return 0
+    if len(pooled) < policy.frozen_k(pulse, _tenant(db, pulse)):
+        return 0  # another run was first
     rules.secure_shuffle(pooled)
     for item in pooled:
         db.add(PulseAnswer(id=secrets.token_hex(16), round_id=pulse.id, scores=item.payload["scores"],
@@ -262,32 +286,60 @@ def _release(db, pulse: PulseRound, at_least: int) -> int:
     return len(pooled)
 
 
+def _rewrite(db, pulse: PulseRound) -> list[tuple[dict, dict]]:
+    """All of the round's answers, mixed ones and waiting ones, deleted and inserted again in random
+    order with new random ids: no row keeps the transaction id or the place of an earlier batch."""
+    pooled = list(db.scalars(select(PulsePooledAnswer).where(PulsePooledAnswer.round_id == pulse.id)
+                             .with_for_update()))
+    mixed = list(db.scalars(select(PulseAnswer).where(PulseAnswer.round_id == pulse.id).with_for_update()))
+    answers = [(dict(p.payload["scores"]), dict(p.payload["examples"])) for p in pooled]
+    answers += [(dict(a.scores), dict(a.examples)) for a in mixed]
+    db.execute(delete(PulsePooledAnswer).where(PulsePooledAnswer.round_id == pulse.id)
+               .execution_options(synchronize_session=False))
+    db.execute(delete(PulseAnswer).where(PulseAnswer.round_id == pulse.id)
+               .execution_options(synchronize_session=False))
+    for row in mixed:
+        db.expunge(row)
+    rules.secure_shuffle(answers)
+    for scores, examples in answers:
+        db.add(PulseAnswer(id=secrets.token_hex(16), round_id=pulse.id, scores=scores, examples=examples))
+        db.flush()
+    return answers
+
+
 # ---- results --------------------------------------------------------------------------------
 
-def round_result(db, tenant, pulse: PulseRound) -> rules.RoundResult | None:
-    """The results of a closed round under the k rule; None while it is not closed."""
+def round_result(db, pulse: PulseRound) -> rules.RoundResult | None:
+    """The released results of a closed round; None while it has none (open, or closed before releases)."""
     if pulse.status != "closed":
         return None
-    answers = [(a.scores, a.examples) for a in db.scalars(
-        select(PulseAnswer).where(PulseAnswer.round_id == pulse.id).order_by(PulseAnswer.id))]
-    return rules.pulse_round_result(answers, pulse.promise_ids, rules.k_of(tenant))
+    release = latest_release(db, "pulse", pulse.id)
+    return rules.RoundResult.from_json(release.figures) if release is not None else None
 
 
-def results_over_time(db, tenant, programme) -> tuple[list[PulseRound], dict[int, rules.RoundResult]]:
-    """The programme's closed rounds, oldest first, each with its results."""
+def results_over_time(db, programme) -> tuple[list[PulseRound], dict[int, rules.RoundResult]]:
+    """The programme's released rounds, oldest first, each with its results."""
     closed = [r for r in reversed(rounds(db, programme)) if r.status == "closed"]
-    return closed, {r.id: round_result(db, tenant, r) for r in closed}
+    released = latest_releases(db, "pulse", [r.id for r in closed])
+    closed = [r for r in closed if r.id in released]
+    return closed, {r.id: rules.RoundResult.from_json(released[r.id].figures) for r in closed}
 
 
-def latest_results(db, tenant, programme) -> dict[int, tuple[PulseRound, rules.PromiseResult]]:
-    """Per promise: the latest closed round that shows a figure for it."""
-    closed, results = results_over_time(db, tenant, programme)
+def latest_results(db, programme) -> dict[int, tuple[PulseRound, rules.PromiseResult]]:
+    """Per promise: the latest released round that shows a figure for it."""
+    closed, results = results_over_time(db, programme)
     latest = {}
     for pulse in closed:
         for promise_id, result in results[pulse.id].promises.items():
             if result.shown:
                 latest[promise_id] = (pulse, result)
     return latest
+
+
+def _tenant(db, pulse: PulseRound):
+    from tenants.models import Tenant
+
+    return db.get(Tenant, pulse.tenant_id)
 
 
 def _programme(db, pulse: PulseRound):

@@ -1,12 +1,9 @@
-"""What the leadership pages may show: the anonymity rules and the sums, as plain functions on plain data.
+"""The leadership sums, as plain functions on plain data: means, shares, the report's shape, the verdict.
 
-Pulse checks (DESIGN.md §3): a round's results are shown only when at least k people answered it,
-and a promise's figure only when at least k of them scored it ("I can't say" is no score). There
-is no breakdown by group at all, so no group can be smaller than k and no two groups can be
-subtracted from each other. Examples (free text) need a round of at least max(10, k) answers, and
-are shown without anything about who wrote them, in shuffled order.
-
-360-degree feedback: see `feedback_groups`.
+Nothing here decides what may be shown: that is saas.anonymity (`pulse` for pulse checks, `raters`
+for 360-degree feedback), called where the figures are made, once, when a round closes. The results
+are stored as a release (saas.anonymity.releases) in the plain JSON of `*.to_json()`; pages read
+them back with `*.from_json()`.
 """
 from __future__ import annotations
 
@@ -14,18 +11,14 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
+from saas.anonymity import pulse as pulse_rule
+from saas.anonymity import raters
+
 SCALE = (1, 2, 3, 4, 5)
 NOTICED_FROM = 4  # "often" and "always" count as noticing a promise
-EXAMPLES_MIN = 10  # DESIGN.md §3: free text needs a larger group (never below k)
-MIN_RATERS = 3  # a 360 rater group is shown on its own only with at least this many answers
-SEPARABLE = ("peer", "report")  # the 360 groups that may be shown on their own; never the own manager
+SEPARABLE = raters.SEPARABLE
 
 secure_shuffle = random.SystemRandom().shuffle
-
-
-def k_of(tenant) -> int:
-    """The tenant's minimum group size: 5, or higher if the tenant raised it."""
-    return max(5, tenant.min_group_size or 5)
 
 
 # ---- pulse checks ---------------------------------------------------------------------------
@@ -51,18 +44,33 @@ class RoundResult:
     examples_shown: bool
     promises: dict[int, PromiseResult] = field(default_factory=dict)
 
+    def to_json(self) -> dict:
+        return {"answers": self.answers, "k": self.k, "shown": self.shown, "examples_shown": self.examples_shown,
+                "promises": {str(pid): {"shown": r.shown, "scored": r.scored, "mean": r.mean,
+                                        "noticed_percent": r.noticed_percent, "counts": list(r.counts),
+                                        "examples": list(r.examples)}
+                             for pid, r in self.promises.items()}}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> "RoundResult":
+        return cls(data["answers"], data["k"], data["shown"], data["examples_shown"],
+                   {int(pid): PromiseResult(int(pid), r["shown"], r["scored"], r["mean"], r["noticed_percent"],
+                                            tuple(r["counts"]), tuple(r["examples"]))
+                    for pid, r in data["promises"].items()})
+
 
 def pulse_round_result(answers: Sequence[tuple[Mapping, Mapping]], promise_ids: Iterable[int], k: int,
                        shuffle: Callable[[list], None] = secure_shuffle) -> RoundResult:
-    """The results of one closed round. `answers` are (scores, examples) pairs keyed by promise id (str)."""
+    """The results of one closed round. `answers` are (scores, examples) pairs keyed by promise id (str);
+    what is shown is decided by saas.anonymity.pulse."""
     count = len(answers)
-    shown = count >= k
-    examples_shown = shown and count >= max(EXAMPLES_MIN, k)
+    shown = pulse_rule.round_shown(count, k)
+    examples_shown = pulse_rule.examples_shown(count, k)
     results = {}
     for promise_id in promise_ids:
         key = str(promise_id)
         scores = [scores[key] for scores, _examples in answers if key in scores]
-        if not shown or len(scores) < k:
+        if not pulse_rule.promise_shown(count, len(scores), k):
             results[promise_id] = PromiseResult(promise_id, False)
             continue
         examples = [examples[key] for _scores, examples in answers if examples.get(key)] if examples_shown else []
@@ -75,49 +83,6 @@ def pulse_round_result(answers: Sequence[tuple[Mapping, Mapping]], promise_ids: 
 
 
 # ---- 360-degree feedback --------------------------------------------------------------------
-
-def feedback_groups(answered: Mapping[str, int]) -> frozenset[str]:
-    """The rater groups a 360 report may show on their own, given how many answered in each.
-
-    `answered` counts answers per relation: "manager", "peer", "report" (not "self", which is the
-    manager's own and always shown). The rule:
-
-    1. Peers and reports are candidates when at least 3 of them answered. The own manager never is.
-    2. "All others" (everyone but self) is one more figure. Whatever it holds beyond the groups shown
-       on their own — the own manager's answer, and any group too small to show — can be found by
-       subtracting those groups from it. So that rest must be empty or hold at least 3 answers.
-       While it holds 1 or 2, the smallest group shown on its own is no longer shown on its own
-       (it joins the rest), which ends when the rest is big enough or nothing is shown on its own.
-    3. "All others" itself is shown only when at least 3 answered (`others_shown`).
-
-    So the own manager's answer is only ever part of "all others", next to at least 2 other answers
-    that no shown figure can be subtracted away. The same rule applies per promise, to the people
-    who scored it (someone may answer "I can't judge this").
-    """
-    separate = {group for group in SEPARABLE if answered.get(group, 0) >= MIN_RATERS}
-    total = others_total(answered)
-    while separate:
-        rest = total - sum(answered[group] for group in separate)
-        if rest == 0 or rest >= MIN_RATERS:
-            break
-        separate.remove(min(separate, key=lambda group: (answered[group], group)))
-    return frozenset(separate)
-
-
-def others_total(answered: Mapping[str, int]) -> int:
-    return sum(count for relation, count in answered.items() if relation != "self")
-
-
-def others_shown(answered: Mapping[str, int]) -> bool:
-    return others_total(answered) >= MIN_RATERS
-
-
-def stored_group(relation: str, separate: frozenset[str]) -> str:
-    """The group a 360 answer is kept under when its round closes: only a group that may be shown."""
-    if relation == "self":
-        return "self"
-    return relation if relation in separate else "other"
-
 
 @dataclass(frozen=True)
 class Cell:
@@ -153,25 +118,41 @@ class FeedbackReport:
     lines: list[FeedbackLine]
     self_comments: dict[str, str]
     others_comments: dict[str, list[str]]  # per question, shuffled, without groups
+    others_comments_shown: bool = False
 
     @property
     def groups_shown(self) -> list[str]:
         return [g for g in SEPARABLE if any(g in line.groups for line in self.lines)]
+
+    def to_json(self) -> dict:
+        return {"answered": dict(self.answered), "others_shown": self.others_shown,
+                "lines": [{"promise_id": line.promise_id, "self_score": line.self_score,
+                           "others": [line.others.scored, line.others.mean],
+                           "groups": {g: [c.scored, c.mean] for g, c in line.groups.items()}} for line in self.lines],
+                "self_comments": dict(self.self_comments), "others_comments": dict(self.others_comments),
+                "others_comments_shown": self.others_comments_shown}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> "FeedbackReport":
+        lines = [FeedbackLine(line["promise_id"], line["self_score"], Cell(*line["others"]),
+                              {g: Cell(*cell) for g, cell in line["groups"].items()}) for line in data["lines"]]
+        return cls(dict(data["answered"]), data["others_shown"], lines, dict(data["self_comments"]),
+                   {q: list(texts) for q, texts in data["others_comments"].items()}, data["others_comments_shown"])
 
 
 def feedback_report(answers: Sequence[tuple[str, Mapping, Mapping]], promise_ids: Iterable[int],
                     questions: Iterable[str], shuffle: Callable[[list], None] = secure_shuffle) -> FeedbackReport:
     """The report of a closed round from its stored answers: (stored group, scores, comments).
 
-    The stored groups already obey `feedback_groups` for the round as a whole; the rule is applied
-    again here, per promise, to the people who scored it ("other" counts like the own manager:
-    never on its own).
+    The stored groups already obey saas.anonymity.raters for the round as a whole; per promise the
+    rule is applied again to the people who scored it ("other" counts like the own manager: never on
+    its own), and others' comments follow raters.comments_shown.
     """
     answered = {group: 0 for group in ("self", "peer", "report", "other")}
     for group, _scores, _comments in answers:
         answered[group] += 1
     by_relation = {"manager": answered["other"], "peer": answered["peer"], "report": answered["report"]}
-    round_others = others_shown(by_relation) and _rest_ok(by_relation, feedback_groups(by_relation))
+    round_others = raters.round_others_shown(by_relation)
     mine = next(((scores, comments) for group, scores, comments in answers if group == "self"), ({}, {}))
     lines = []
     for promise_id in promise_ids:
@@ -180,26 +161,19 @@ def feedback_report(answers: Sequence[tuple[str, Mapping, Mapping]], promise_ids
         for group, scores, _comments in answers:
             if group != "self" and key in scores:
                 scored["manager" if group == "other" else group].append(scores[key])
-        counts = {relation: len(values) for relation, values in scored.items()}
-        separate = feedback_groups(counts)
+        show_others, separate = raters.promise_shown({r: len(v) for r, v in scored.items()}, round_others)
         everyone = [value for values in scored.values() for value in values]
-        show_others = round_others and others_shown(counts) and _rest_ok(counts, separate)
         lines.append(FeedbackLine(
             promise_id, mine[0].get(key),
             Cell(len(everyone), _mean(everyone) if show_others else None),
-            {group: Cell(counts[group], _mean(scored[group])) for group in SEPARABLE
-             if group in separate and show_others}))
+            {group: Cell(len(scored[group]), _mean(scored[group])) for group in SEPARABLE if group in separate}))
+    comments_shown = raters.comments_shown(by_relation)
     others_comments: dict[str, list[str]] = {}
     for question in questions:
         texts = [comments[question] for group, _s, comments in answers if group != "self" and comments.get(question)]
         shuffle(texts)
-        others_comments[question] = texts if round_others else []
-    return FeedbackReport(answered, round_others, lines, dict(mine[1]), others_comments)
-
-
-def _rest_ok(counts: Mapping[str, int], separate: frozenset[str]) -> bool:
-    rest = others_total(counts) - sum(counts[group] for group in separate)
-    return rest == 0 or rest >= MIN_RATERS
+        others_comments[question] = texts if comments_shown else []
+    return FeedbackReport(answered, round_others, lines, dict(mine[1]), others_comments, comments_shown)
 
 
 # ---- consistency ----------------------------------------------------------------------------

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from saas.db import utcnow
+from saas.anonymity import raters
 from saas.errors import DomainError
 from saas.leadership import rules
 from saas.leadership.models import RATINGS, Evidence, FeedbackRound, Promise, PulseRound
@@ -196,24 +197,48 @@ class ConsistencyRow:
     promise: Promise
     consistent: int
     inconsistent: int
-    pulse_mean: float | None  # the latest closed pulse check that shows a figure for the promise
+    pulse_mean: float | None  # the latest released pulse check that shows a figure for the promise
     pulse_round: PulseRound | None
     verdict: str
+    withheld: int = 0  # pieces of 360 evidence left out for this reader, who rated that round
 
 
-def consistency(db, tenant, programme) -> list[ConsistencyRow]:
-    """Per promise: the evidence for and against, the latest pulse result, and where words and deeds part."""
+def consistency(db, programme, viewer) -> list[ConsistencyRow]:
+    """Per promise: the evidence for and against, the latest released pulse result, and where words and
+    deeds part — as `viewer` may see them (360 evidence of a round they rated is left out)."""
     from saas.leadership import pulses
 
-    counts = {(promise_id, rating): n for promise_id, rating, n in db.execute(
-        select(Evidence.promise_id, Evidence.rating, func.count()).join(Promise, Promise.id == Evidence.promise_id)
-        .where(Promise.programme_id == programme.id).group_by(Evidence.promise_id, Evidence.rating))}
-    latest = pulses.latest_results(db, tenant, programme)
+    rated = rounds_rated(db, viewer)
+    counts: dict[tuple[int, str], int] = {}
+    withheld: dict[int, int] = {}
+    for promise_id, rating, kind, round_id in db.execute(
+            select(Evidence.promise_id, Evidence.rating, Evidence.kind, Evidence.feedback_round_id)
+            .join(Promise, Promise.id == Evidence.promise_id).where(Promise.programme_id == programme.id)):
+        if _withheld(kind, round_id, rated):
+            withheld[promise_id] = withheld.get(promise_id, 0) + 1
+        else:
+            counts[(promise_id, rating)] = counts.get((promise_id, rating), 0) + 1
+    latest = pulses.latest_results(db, programme)
     rows = []
     for promise in promises(db, programme):
         found = latest.get(promise.id)
         mean = found[1].mean if found else None
         consistent, inconsistent = counts.get((promise.id, "consistent"), 0), counts.get((promise.id, "inconsistent"), 0)
         rows.append(ConsistencyRow(promise, consistent, inconsistent, mean, found[0] if found else None,
-                                   rules.verdict(consistent, inconsistent, mean)))
+                                   rules.verdict(consistent, inconsistent, mean), withheld.get(promise.id, 0)))
     return rows
+
+
+def rounds_rated(db, viewer) -> set[int]:
+    """The 360 rounds `viewer` was asked to rate: evidence shared from them is withheld from them."""
+    from saas.leadership import feedback
+
+    return feedback.rounds_rated_by(db, viewer)
+
+
+def is_withheld(evidence: Evidence, rated: set[int]) -> bool:
+    return _withheld(evidence.kind, evidence.feedback_round_id, rated)
+
+
+def _withheld(kind: str, feedback_round_id: int | None, rated: set[int]) -> bool:
+    return kind == "feedback" and raters.evidence_withheld(feedback_round_id, rated)

@@ -20,6 +20,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from saas.anonymity import access, policy
 from saas.db import session
 from saas.errors import DomainError
 from saas.forms import show_domain_error
@@ -30,7 +31,6 @@ from saas.leadership.forms import (
 )
 from saas.leadership.models import RATINGS
 from saas.programme import service as programmes
-from saas.reports.service import log_pulse_access
 from tenants.guards import public_in_tenant, requires, tenant_blueprint
 from tenants.models import Membership, Role
 
@@ -223,15 +223,15 @@ def pulse_round(pulse_round_id: int):
     db = session()
     pulse, programme = _pulse(pulse_round_id)
     invited, answered = pulses.invitation_counts(db, pulse)
-    result = pulses.round_result(db, g.tenant, pulse)
+    result = pulses.round_result(db, pulse)
     if result is not None:  # results of staff answers are a report: the access log shows who read them
-        log_pulse_access(db, current_user, programme, pulse)
+        access.log(db, current_user, "pulse", programme_id=programme.id, details={"round": pulse.id})
         db.commit()
+    k = result.k if result is not None else policy.frozen_k(pulse, g.tenant)
     return render_template("leadership/pulse_round.html", pulse=pulse, programme=programme, invited=invited,
                            answered=answered, result=result,
                            past_close=pulse.status == "open" and not pulses.accepts_answers(pulse, date.today()),
-                           promises=_promise_texts(db, programme), k=rules.k_of(g.tenant),
-                           examples_min=max(rules.EXAMPLES_MIN, rules.k_of(g.tenant)))
+                           promises=_promise_texts(db, programme), k=k, examples_min=policy.free_text_k(k))
 
 
 @bp.route("/pulse-checks/<int:pulse_round_id>/open", methods=["POST"])
@@ -268,11 +268,13 @@ def close_pulse_round(pulse_round_id: int):
 def pulse_results(programme_id: int):
     db = session()
     programme = _programme(programme_id)
-    closed, results = pulses.results_over_time(db, g.tenant, programme)
-    log_pulse_access(db, current_user, programme)  # a report on staff answers: the access log shows who read it
+    closed, results = pulses.results_over_time(db, programme)
+    # a report on staff answers: the access log shows who read it
+    access.log(db, current_user, "pulse", programme_id=programme.id)
     db.commit()
+    k = min((result.k for result in results.values()), default=policy.launch_k(g.tenant))
     return render_template("leadership/pulse_results.html", programme=programme, rounds=closed, results=results,
-                           promises=service.promises(db, programme), k=rules.k_of(g.tenant))
+                           promises=service.promises(db, programme), k=k)
 
 
 # ---- pulse checks: answering ----------------------------------------------------------------
@@ -293,7 +295,7 @@ def answer_pulse(pulse_round_id: int):
     pulse = pulses.get_round(db, pulse_round_id) or abort(404)
     invitation = _invitation(pulses, f"p{pulse.id}", pulse.id) or abort(404)
     context = {"pulse": pulse, "promises": _promise_texts(db, programmes.get_programme(db, pulse.programme_id)),
-               "form": FlaskForm(), "problems": {}, "given": {}, "k": rules.k_of(g.tenant)}
+               "form": FlaskForm(), "problems": {}, "given": {}, "k": policy.frozen_k(pulse, g.tenant)}
     if invitation.answered:
         return render_template("leadership/answer_pulse.html", state="answered", **context)
     if not pulses.accepts_answers(pulse, date.today()):
@@ -339,7 +341,8 @@ def start_feedback(programme_id: int):
                     "rate yourself too."), "success")
             return redirect(url_for("leadership.feedback_round", feedback_round_id=feedback_round.id))
     return render_template("leadership/start_feedback.html", form=form, programme=programme,
-                           promises=service.promises(db, programme, include_retired=False))
+                           promises=service.promises(db, programme, include_retired=False),
+                           min_raters=policy.RATERS_MIN_SCORES, min_commenters=policy.RATERS_MIN_COMMENTS)
 
 
 def _own_round(feedback_round_id: int):
@@ -407,11 +410,17 @@ def _feedback_page(feedback_round, programme, raters_form):
     db = session()
     invited, answered = feedback.counts(db, feedback_round)
     self_invitation = feedback.invitation_of(db, feedback_round.id, feedback_round.subject)
+    report = feedback.report(db, feedback_round)
+    if report is not None:  # the manager's or the coach's look at the report: in the access log
+        access.log(db, current_user, "feedback", programme_id=programme.id,
+                   details={"feedback_round": feedback_round.id})
+        db.commit()
     return render_template("leadership/feedback_round.html", round=feedback_round, programme=programme,
-                           invited=invited, answered=answered, report=feedback.report(db, feedback_round),
+                           invited=invited, answered=answered, report=report,
                            promises=_promise_texts(db, programme), is_subject=g.membership.id == feedback_round.subject_id,
                            self_answered=bool(self_invitation and self_invitation.answered),
-                           min_raters=rules.MIN_RATERS, raters_form=raters_form,
+                           min_raters=policy.RATERS_MIN_SCORES, min_commenters=policy.RATERS_MIN_COMMENTS,
+                           raters_form=raters_form,
                            may_add_raters=feedback_round.status == "open" and date.today() <= feedback_round.closes_on)
 
 
@@ -444,7 +453,7 @@ def answer_feedback(feedback_round_id: int):
     programme = programmes.get_programme(db, feedback_round.programme_id)
     context = {"round": feedback_round, "invitation": invitation, "promises": _promise_texts(db, programme),
                "manager": feedback_round.subject.user.name, "form": FlaskForm(), "problems": {}, "given": {},
-               "min_raters": rules.MIN_RATERS}
+               "min_raters": policy.RATERS_MIN_SCORES}
     if invitation.answered:
         return render_template("leadership/answer_feedback.html", state="answered", **context)
     if feedback_round.status != "open" or date.today() > feedback_round.closes_on:
@@ -471,9 +480,12 @@ def answer_feedback(feedback_round_id: int):
 @bp.route("/programmes/<int:programme_id>/consistency")
 @requires(*CHECKERS)
 def consistency(programme_id: int):
+    db = session()
     programme = _programme(programme_id)
-    return render_template("leadership/consistency.html", programme=programme,
-                           rows=service.consistency(session(), g.tenant, programme))
+    rows = service.consistency(db, programme, g.membership)
+    access.log(db, current_user, "consistency", programme_id=programme.id)  # built from answers: logged
+    db.commit()
+    return render_template("leadership/consistency.html", programme=programme, rows=rows)
 
 
 @bp.route("/promises/<int:promise_id>/evidence")
@@ -481,17 +493,22 @@ def consistency(programme_id: int):
 def evidence(promise_id: int):
     db = session()
     promise, programme = _promise(promise_id)
+    rated = service.rounds_rated(db, g.membership)
     items = []
     for item in service.evidence_of(db, promise):
         figure = None
-        if item.kind == "pulse":
-            result = pulses.round_result(db, g.tenant, pulses.get_round(db, item.pulse_round_id))
+        if service.is_withheld(item, rated):
+            figure = WITHHELD
+        elif item.kind == "pulse":
+            result = pulses.round_result(db, pulses.get_round(db, item.pulse_round_id))
             figure = result.promises.get(promise.id) if result else None
         elif item.kind == "feedback":
             figure = feedback.line_for(db, feedback.get_round(db, item.feedback_round_id), promise.id)
         items.append((item, figure))
+    access.log(db, current_user, "evidence", programme_id=programme.id, details={"promise": promise.id})
+    db.commit()
     return render_template("leadership/evidence.html", promise=promise, programme=programme, items=items,
-                           rating_labels=RATING_LABELS, ratings=RATINGS)
+                           rating_labels=RATING_LABELS, ratings=RATINGS, withheld=WITHHELD)
 
 
 @bp.route("/promises/<int:promise_id>/evidence/<evidence_kind>", methods=["GET", "POST"])
@@ -542,7 +559,7 @@ def _add_evidence(db, promise, kind: str, form) -> None:
 @requires(*CHECKERS)
 def rate_evidence(evidence_id: int):
     db = session()
-    item = service.get_evidence(db, evidence_id) or abort(404)
+    item = _visible_evidence(evidence_id)
     form = RateForm()
     if form.validate_on_submit():
         service.rate(item, form.rating.data)
@@ -557,7 +574,7 @@ def rate_evidence(evidence_id: int):
 @requires(*CHECKERS)
 def remove_evidence(evidence_id: int):
     db = session()
-    item = service.get_evidence(db, evidence_id) or abort(404)
+    item = _visible_evidence(evidence_id)
     promise_id = item.promise_id
     if ButtonForm().says("remove"):
         service.remove_evidence(db, item)
@@ -571,8 +588,8 @@ def remove_evidence(evidence_id: int):
 def download_evidence(evidence_id: int):
     from urllib.parse import quote
 
-    item = service.get_evidence(session(), evidence_id)
-    if item is None or item.kind != "document":
+    item = _visible_evidence(evidence_id)
+    if item.kind != "document":
         abort(404)
     response = Response(item.data, mimetype=item.content_type)
     ascii_name = item.filename.encode("ascii", "replace").decode().replace('"', "")
@@ -582,6 +599,18 @@ def download_evidence(evidence_id: int):
 
 
 # ---- helpers --------------------------------------------------------------------------------
+
+WITHHELD = "withheld"  # in place of a figure: evidence from a 360 round the reader rated
+
+
+def _visible_evidence(evidence_id: int):
+    """Evidence the member may see; 360 evidence of a round they rated does not exist for them."""
+    db = session()
+    item = service.get_evidence(db, evidence_id)
+    if item is None or service.is_withheld(item, service.rounds_rated(db, g.membership)):
+        abort(404)
+    return item
+
 
 def _keep_token(slot: str, token: str) -> None:
     tokens = http_session.get(SESSION_KEY)

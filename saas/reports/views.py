@@ -14,7 +14,7 @@ from sqlalchemy import select
 from saas.db import session
 from saas.downloads import attachment
 from saas.errors import json_problem
-from saas.leadership.models import PulseRound
+from saas.leadership.models import FeedbackRound, Promise, PulseRound
 from saas.programme.models import Programme
 from saas.reports import export, service
 from saas.reports.models import ReportFile
@@ -143,8 +143,10 @@ def access_log():
     waves = {w.id: w for w in db.scalars(select(Wave))}
     programmes = {p.id: p for p in db.scalars(select(Programme))}
     pulse_rounds = {r.id: r for r in db.scalars(select(PulseRound))}
+    feedback_rounds = {r.id: r for r in db.scalars(select(FeedbackRound))}
+    promises = {p.id: p for p in db.scalars(select(Promise))}
     return render_template("reports/access_log.html", entries=entries, waves=waves, programmes=programmes,
-                           pulse_rounds=pulse_rounds)
+                           pulse_rounds=pulse_rounds, feedback_rounds=feedback_rounds, promises=promises)
 
 
 def _filters(wave: Wave, source=None) -> service.Filters:
