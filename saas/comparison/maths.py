@@ -108,8 +108,8 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
     figure of one minus a figure of the other gives a small group away. The rest is suppressed
     ("complementary" when it has k or more answers). None: the rule of the module doc on its own.
     """
-    if k < 1 or bootstrap < 1 or permutations < 1:
-        raise ValueError("k, bootstrap and permutations must be at least 1")
+    if bootstrap < 1 or permutations < 1:
+        raise ValueError("bootstrap and permutations must be at least 1")
     codes = list(answers.org_codes)
     n_orgs = len(codes)
     org = np.asarray(answers.org, dtype=np.int64)

@@ -34,7 +34,7 @@ from threading import Lock
 
 from sqlalchemy import select, text
 
-from saas.anonymity import policy
+from saas.anonymity import policy, pool
 from saas.surveys import service
 from saas.surveys.models import Wave
 from tenants.scoping import TenantScopeError, current_tenant_id
@@ -95,7 +95,7 @@ def submit_by_token(db, tenant, token: str, answers: dict, attributes: dict, tod
         if again is not None and again.status != "open":
             raise service.WaveNotOpen()
         raise service.AlreadyAnswered()
-    if row.waiting + 1 >= wave.k:  # `waiting` was counted before this answer joined the pool
+    if pool.mix_due(row.waiting + 1, wave.k):  # `waiting` was counted before this answer joined the pool
         from workers.queue import enqueue_after_commit
 
         enqueue_after_commit(db, service.MIX_JOB, tenant.id, found.wave_id, unique=True)

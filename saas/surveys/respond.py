@@ -27,6 +27,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from saas.anonymity import policy
 from saas.db import session
 from saas.errors import DomainError, json_problem, problem
 from saas.extensions import csrf
@@ -46,7 +47,6 @@ SESSION_KEY = "surveys"  # {"p<wave>": token, "o<wave>": {"token", "draft"}, "v<
 ANSWERED_COOKIE = "koers_answered_{wave_id}"
 ANSWERED_MAX_AGE = 365 * 24 * 3600
 COOKIE_BUDGET = 3800  # browsers drop a cookie above 4096 bytes; a draft must never be lost that way
-FREE_TEXT_MIN_GROUP = 10  # DESIGN.md §3: free text needs a larger group, never below k
 
 
 class LinkUnknown(Exception):
@@ -472,7 +472,7 @@ def _privacy(r: _Respondent):
     k = service.min_group_size(db, g.tenant, wave)
     consent = db.scalar(select(WorksCouncilConsent).where(WorksCouncilConsent.wave_id == wave.id))
     return render_template(
-        "surveys/respond/privacy.html", r=r, wave=wave, k=k, text_k=max(FREE_TEXT_MIN_GROUP, k), consent=consent,
+        "surveys/respond/privacy.html", r=r, wave=wave, k=k, text_k=policy.free_text_k(k), consent=consent,
         consent_date=format_date(consent.decided_on, "long") if consent else None,
         attributes=answering.asked_attributes(wave), back=r.url("step", step=answering.resume(wave, r.draft()).key))
 

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, null, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from billing.entitlements import require_writable
-from saas.anonymity import microdata, policy
+from saas.anonymity import microdata, policy, pool
 from saas.errors import DomainError
 from tenants import service as tenants_service
 from tenants.scoping import current_tenant_id
@@ -305,7 +305,7 @@ def mix_when_k_wait(db, tenant, wave: Wave) -> bool:
     from workers.queue import enqueue_after_commit
 
     waiting = db.scalar(select(func.count()).select_from(PooledAnswer).where(PooledAnswer.wave_id == wave.id)) or 0
-    if waiting < min_group_size(db, tenant, wave):
+    if not pool.mix_due(waiting, min_group_size(db, tenant, wave)):
         return False
     enqueue_after_commit(db, MIX_JOB, tenant.id, wave.id, unique=True)
     return True
