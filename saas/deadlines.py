@@ -30,9 +30,10 @@ class Closed:
     waves: int = 0
     pulse_checks: int = 0
     feedback_rounds: int = 0
+    interim_releases: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.waves or self.pulse_checks or self.feedback_rounds)
+        return bool(self.waves or self.pulse_checks or self.feedback_rounds or self.interim_releases)
 
 
 def close_due(Session, today: date) -> Closed:
@@ -48,7 +49,42 @@ def close_due(Session, today: date) -> Closed:
                              .order_by(model.tenant_id, model.id)).all()
         closed[kind] = sum(_close_one(Session, model, kind, tenant_id, thing_id, today)
                            for tenant_id, thing_id in due)
-    return Closed(**closed)
+    return Closed(**closed, interim_releases=release_checkpoints(Session, today))
+
+
+def release_checkpoints(Session, today: date) -> int:
+    """Make the interim release of every open wave whose interim release day has passed (DESIGN.md §3:
+    figures exist only at release points fixed before the launch). Each in its own transaction."""
+    from saas.surveys.models import Wave
+
+    with Session() as db, cross_tenant(db):
+        due = db.execute(select(Wave.tenant_id, Wave.id).where(Wave.status == "open")
+                         .order_by(Wave.tenant_id, Wave.id)).all()
+    return sum(_release_checkpoint(Session, tenant_id, wave_id, today) for tenant_id, wave_id in due)
+
+
+def _release_checkpoint(Session, tenant_id: int, wave_id: int, today: date) -> bool:
+    from saas.anonymity.models import Release
+    from saas.reports.release import release_wave
+    from saas.surveys import service as surveys
+    from saas.surveys.models import Wave
+    from tenants.models import Tenant
+
+    with Session() as db:
+        set_scope(db, tenant_id=tenant_id)
+        wave = db.scalar(select(Wave).where(Wave.id == wave_id, Wave.status == "open").with_for_update())
+        if wave is None or not surveys.checkpoint_due(wave, today):
+            return False
+        passed = [day for day in wave.checkpoints if date.fromisoformat(day) < today]
+        made = len(db.scalars(select(Release.id).where(Release.collection == "wave",
+                                                      Release.collection_id == wave.id)).all())
+        if made >= len(passed):
+            return False
+        surveys.rewrite_results(db, wave, today, generalise=False)  # the pool joins the rest, in one go
+        release_wave(db, db.get(Tenant, tenant_id), wave, today=today, interim=True)
+        db.commit()
+    log.info("interim release of wave %d of tenant %d", wave_id, tenant_id)
+    return True
 
 
 def _close_one(Session, model, kind: str, tenant_id: int, thing_id: int, today: date) -> bool:

@@ -140,3 +140,50 @@ def test_a_small_class_keeps_less_of_its_group():
     for original, n in classes.items():
         kept[keep[original]] = kept.get(keep[original], 0) + n
     assert all(n >= 5 for n in kept.values()), kept
+
+
+@pytest.mark.smoke
+def test_an_interim_release_fixed_before_the_launch_and_the_close_cannot_be_subtracted(make, world, database):
+    from datetime import timedelta
+
+    from saas.deadlines import close_due
+
+    today = date.today()
+    wave_id, tokens = _launch(make, world, closes_on=today + timedelta(days=20), checkpoints=[today])
+    aal = world.legacy_org_ids[0]
+    for i in range(7):
+        _answer(make, world, wave_id, tokens[i + 1], i, aal)
+    assert _report(make, world, wave_id)["figures_ready"] is False  # before the interim release: nothing
+    assert close_due(database.Session, today + timedelta(days=1)).interim_releases == 1
+    assert not close_due(database.Session, today + timedelta(days=1))  # once
+    interim = _report(make, world, wave_id)
+    assert interim["figures_ready"] and interim["release"]["final"] is False and interim["focus"]["n"] == 7
+    # two more answers: the final release minus the interim one would be those two people
+    for i in range(7, 9):
+        _answer(make, world, wave_id, tokens[i + 1], i, aal)
+    _close_and_release(make, world, wave_id)
+    final = _report(make, world, wave_id)
+    assert final["release"]["final"] is True
+    assert final["focus"] == interim["focus"]  # too few new answers to show anything new
+
+
+@pytest.mark.smoke
+def test_after_an_interim_release_enough_new_answers_show_in_the_final_one(make, world, database):
+    from datetime import timedelta
+
+    from saas.deadlines import close_due
+
+    today = date.today()
+    wave_id, tokens = _launch(make, world, closes_on=today + timedelta(days=20), checkpoints=[today])
+    aal = world.legacy_org_ids[0]
+    for i in range(6):
+        _answer(make, world, wave_id, tokens[i + 1], i, aal)
+    close_due(database.Session, today + timedelta(days=1))
+    assert _report(make, world, wave_id, "AAL")["focus"]["n"] == 6
+    for i in range(6, 12):
+        _answer(make, world, wave_id, tokens[i + 1], i, aal if i < 9 else world.legacy_org_ids[1])
+    _close_and_release(make, world, wave_id)
+    final = _report(make, world, wave_id)
+    assert final["focus"]["n"] == 12
+    # AAL gained 3 since the interim release: its difference would be 3 people, so it is hidden now
+    assert _report(make, world, wave_id, "AAL")["focus"]["hidden"] in ("complementary", "fewer_than_k")

@@ -106,3 +106,59 @@ def reason_in(pattern: dict | None, org: int | None, team: int | None) -> str | 
     if org is not None:
         return None if org in pattern["orgs"] else hidden.get(("org", org), FEWER_THAN_K)
     return None if team in pattern["teams"] else hidden.get(("team", team), FEWER_THAN_K)
+
+
+# ---- a later release of the same collection --------------------------------------------------
+
+def nested(shown, earlier_pattern: dict | None, earlier_atoms: list | None, atoms_now: list, k: int, *,
+           cells: bool):
+    """The pattern of a later release of a collection (an interim release came first).
+
+    A reader may subtract the earlier release from the later one. So the later one shows only groups
+    that the earlier one showed and that the audit of all answers now allows (`shown`), and of those
+    only groups whose new answers, on their own, pass the audit too, or that have no new answers: every
+    figure of the difference then rests on 0 or at least k people, and the two releases rest on
+    disjoint sets of answers, so nothing combined from both can rest on fewer. Without enough new
+    answers for the whole collection, nothing new is shown (see `repeat`).
+    """
+    from saas.anonymity.audit import COMPLEMENTARY, Shown, audit
+
+    before = {(o, t): n for o, t, n in (earlier_atoms or [])}
+    after = {(o, t): n for o, t, n in atoms_now}
+    new = {key: after.get(key, 0) - before.get(key, 0) for key in set(after) | set(before)}
+    increment = audit({key: n for key, n in new.items() if n > 0}, k, cells=cells)
+    arrived = sum(new.values())  # the whole collection's new answers (moved ones cancel out)
+    if not (shown.overall and (earlier_pattern or {}).get("overall")
+            and (arrived == 0 or (arrived >= k and increment.overall))):
+        return Shown(k, shown.total, False, hidden={("total", None): COMPLEMENTARY})
+
+    def touched(org=None, team=None) -> list[int]:
+        return [n for (o, t), n in new.items() if n and (org is None or o == org) and (team is None or t == team)]
+
+    def kept(added: set, key, org=None, team=None) -> bool:
+        # An answer that lost its team or organisation at the close (saas.anonymity.microdata) leaves a
+        # group's difference signed: such a group is not shown again.
+        changes = touched(org, team)
+        return not changes or (key in added and min(changes) > 0)
+
+    orgs = {o for o in shown.orgs if reason_in(earlier_pattern, o, None) is None and kept(increment.orgs, o, org=o)}
+    teams = {t for t in shown.teams if reason_in(earlier_pattern, None, t) is None
+             and kept(increment.teams, t, team=t)}
+    kept_cells = {c for c in shown.cells if c[0] in orgs and c[1] in teams and reason_in(earlier_pattern, *c) is None
+                  and kept(increment.cells, c, *c)}
+    hidden = dict(shown.hidden)
+    for kind, was, now in (("org", shown.orgs, orgs), ("team", shown.teams, teams), ("cell", shown.cells, kept_cells)):
+        for key in was - now:
+            hidden[(kind, key)] = COMPLEMENTARY
+    return Shown(k, shown.total, True, orgs, teams, kept_cells, hidden)
+
+
+def repeat(db, earlier: Release, *, final: bool, answers: int, released_on: date | None = None) -> Release:
+    """A release that shows exactly what the earlier one showed (too few new answers to show more)."""
+    release = store_release(db, earlier.collection, earlier.collection_id, k=earlier.k, answers=answers,
+                            figures={**earlier.figures, "repeats": earlier.number}, patterns=earlier.patterns,
+                            atoms=earlier.atoms, final=final, released_on=released_on)
+    for stored in groups(db, earlier):
+        add_group(db, release, stored.org_id, stored.team_id, stored.figures)
+    db.flush()
+    return release

@@ -28,25 +28,39 @@ class NotReleased(DomainError):
     status = 409
 
 
-def release_wave(db, tenant, wave: Wave, *, today: date | None = None) -> releases.Release:
-    """The wave's final release: the stored one when it rests on the wave's current answers, else a
-    new one (the caller commits). Only a closed wave is released."""
-    if wave.status != "closed":
+def release_wave(db, tenant, wave: Wave, *, today: date | None = None, interim: bool = False) -> releases.Release:
+    """The wave's release: the final one of a closed wave, or (`interim`) one at a checkpoint fixed
+    before the launch. The stored one is returned when it rests on the wave's current answers; else a
+    new one is made (the caller commits).
+
+    A later release of the same wave may be subtracted from an earlier one. So it shows only groups
+    the earlier release showed, and of those only groups whose new answers, taken on their own, pass
+    the audit as well (or that have none): every figure of the difference then rests on 0 or at least
+    k people too, and so does anything combined from both (they rest on disjoint answers).
+    """
+    if wave.status != ("open" if interim else "closed"):
         raise NotReleased()
     db.execute(select(Wave.id).where(Wave.id == wave.id).with_for_update())  # one release at a time
     answers = db.scalar(select(func.count()).select_from(Response).where(Response.wave_id == wave.id)) or 0
     existing = releases.latest_release(db, "wave", wave.id)
-    if existing is not None and existing.final and existing.answers == answers:
+    if existing is not None and existing.answers == answers and existing.final != interim:
         return existing
-    k = policy.frozen_k(wave, tenant)
+    k = existing.k if existing is not None else policy.frozen_k(wave, tenant)
     data = load(db, wave)
     audits = audits_of(data, wave, k)
-    orgs, teams = _org_ids(db), _team_ids(db, wave)
+    atoms = {_key(m): [[o, t, n] for (o, t), n in sorted(fig.atoms(data, m).items(), key=repr)] for m in audits}
+    cells = "team" in wave.groupings and "legacy_org" in wave.groupings
+    if existing is not None and existing.answers:
+        audits = {m: releases.nested(shown, existing.patterns.get(_key(m)), existing.atoms.get(_key(m)),
+                                     atoms[_key(m)], k, cells=cells) for m, shown in audits.items()}
+        if not audits[None].overall:  # too few new answers to show anything new: the earlier figures stay
+            return releases.repeat(db, existing, final=not interim, answers=data.n, released_on=today)
+    known = (existing.figures.get("groups") if existing is not None else None) \
+        or {"orgs": _org_ids(db), "teams": _team_ids(db, wave)}
     release = releases.store_release(
-        db, "wave", wave.id, k=k, answers=data.n, final=True, released_on=today,
-        patterns={_key(m): releases.pattern_of(shown) for m, shown in audits.items()},
-        atoms={_key(m): [[o, t, n] for (o, t), n in sorted(fig.atoms(data, m).items(), key=repr)] for m in audits},
-        figures={"groups": {"orgs": orgs, "teams": teams}, "free_text": _free_text(data, wave, k),
+        db, "wave", wave.id, k=k, answers=data.n, final=not interim, released_on=today,
+        patterns={_key(m): releases.pattern_of(shown) for m, shown in audits.items()}, atoms=atoms,
+        figures={"groups": known, "free_text": _free_text(data, wave, k),
                  "verified": int(data.verified.sum()) if data.verified is not None else data.n})
     overall = audits[None]
     if overall.overall:

@@ -117,7 +117,7 @@ def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:
                            "teams": [{"id": t.id, "name": t.name} for t in teams.values()]},
         "consent": _consent(db, wave),
         "participation": _participation(response_rates(db, tenant, wave)),
-        "figures_ready": release is not None and wave.status == "closed",
+        "figures_ready": release is not None,
         "release": None if release is None else {"number": release.number, "final": release.final,
                                                  "released_on": release.released_on.isoformat()},
     }

@@ -1,6 +1,8 @@
 """Forms of the admin's survey pages. Labels of instruments, groupings and states live here too."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
@@ -114,6 +116,10 @@ class WaveForm(FlaskForm):
         description=_l("Reports can only compare groups that the survey asks about."))
     opens_on = _date(_l("Opens on"))
     closes_on = _date(_l("Closes on"), description=_l("The invitation mails mention this date."))
+    checkpoint = _date(_l("Interim release (optional)"), description=_l(
+        "Figures appear only when the wave closes. Choose a day here to release the figures so far at the end of "
+        "that day as well, for example halfway. Groups that the interim release does not show then stay hidden "
+        "in the final release too, so that the two cannot be subtracted from each other."))
     audience_legacy_org_ids = MultiCheckboxField(_l("Legacy organisations"), coerce=int, validate_choice=True,
                                                  invalid_choice_message=_l("Choose from the listed organisations."),
                                                  invalid_value_message=_l("Choose from the listed organisations."))
@@ -141,6 +147,12 @@ class WaveForm(FlaskForm):
         if field.data and self.opens_on.data and field.data < self.opens_on.data:
             raise ValidationError(_l("A wave cannot close before it opens."))
 
+    def validate_checkpoint(self, field):
+        if field.data and self.closes_on.data and field.data >= self.closes_on.data:
+            raise ValidationError(_l("The interim release must come before the close date."))
+        if field.data and not self.closes_on.data:
+            raise ValidationError(_l("Set a close date too: the interim release comes before it."))
+
     def wave_data(self) -> dict:
         series = self.series_other.data if self.series_label.data == OTHER_SERIES else self.series_label.data
         return {
@@ -148,6 +160,7 @@ class WaveForm(FlaskForm):
             "instruments": [i for i in INSTRUMENTS if i in self.instruments.data],
             "groupings": [g for g in GROUPINGS if g in (self.groupings.data or [])],
             "opens_on": self.opens_on.data, "closes_on": self.closes_on.data,
+            "checkpoints": [self.checkpoint.data] if self.checkpoint.data else [],
             "audience_legacy_org_ids": list(dict.fromkeys(self.audience_legacy_org_ids.data or [])),
             "audience_team_ids": list(dict.fromkeys(self.audience_team_ids.data or [])),
             "questions": [{"kind": row.form.kind.data, "nl": row.form.nl.data, "en": row.form.en.data}
@@ -163,6 +176,7 @@ class WaveForm(FlaskForm):
             "series_other": "" if known else wave.series_label,
             "instruments": list(wave.instruments), "groupings": list(wave.groupings),
             "opens_on": wave.opens_on, "closes_on": wave.closes_on,
+            "checkpoint": date.fromisoformat(wave.checkpoints[0]) if wave.checkpoints else None,
             "audience_legacy_org_ids": list(wave.audience_legacy_org_ids or []),
             "audience_team_ids": list(wave.audience_team_ids or []),
             "questions": [{"kind": q["kind"], "nl": q["nl"], "en": q["en"]} for q in wave.questions or []],

@@ -52,7 +52,7 @@ def min_group_size(db, tenant, wave: Wave) -> int:
 def create_wave(db, *, name: str, value_keys: list[str] | None = None, instruments=INSTRUMENTS, groupings=("legacy_org",),
                 programme_id: int | None = None, series_label: str = "", opens_on: date | None = None,
                 closes_on: date | None = None, audience_legacy_org_ids=(), audience_team_ids=(),
-                questions=()) -> Wave:
+                questions=(), checkpoints=()) -> Wave:
     require_writable(db)  # billing: a read-only tenant creates no new waves
     if not name.strip():
         raise DomainError(_l("Please enter a name."), field="name")
@@ -68,7 +68,8 @@ def create_wave(db, *, name: str, value_keys: list[str] | None = None, instrumen
     wave = Wave(name=name.strip(), programme_id=programme_id, series_label=series_label, opens_on=opens_on,
                 closes_on=closes_on, instruments=list(instruments), groupings=list(groupings),
                 audience_legacy_org_ids=list(audience_legacy_org_ids), audience_team_ids=list(audience_team_ids),
-                questions=check_questions(questions), value_keys=list(value_keys))
+                questions=check_questions(questions), value_keys=list(value_keys),
+                checkpoints=check_checkpoints(checkpoints, closes_on))
     db.add(wave)
     db.flush()
     return wave
@@ -81,7 +82,7 @@ class WaveLocked(DomainError):
 
 def update_wave(db, wave: Wave, *, name: str, instruments, groupings, programme_id: int | None = None,
                 series_label: str = "", opens_on: date | None = None, closes_on: date | None = None,
-                audience_legacy_org_ids=(), audience_team_ids=(), questions=()) -> None:
+                audience_legacy_org_ids=(), audience_team_ids=(), questions=(), checkpoints=()) -> None:
     """Change a wave in preparation (the admin's edit page). The catalogue keys it copied stay as they were."""
     if wave.status != "draft":
         raise WaveLocked()
@@ -92,11 +93,25 @@ def update_wave(db, wave: Wave, *, name: str, instruments, groupings, programme_
     if opens_on and closes_on and closes_on < opens_on:
         raise DomainError(_l("A wave cannot close before it opens."), field="closes_on")
     wave.questions = check_questions(questions)
+    wave.checkpoints = check_checkpoints(checkpoints, closes_on)
     wave.name, wave.programme_id, wave.series_label = name.strip(), programme_id, series_label
     wave.opens_on, wave.closes_on = opens_on, closes_on
     wave.instruments, wave.groupings = list(instruments), list(groupings)
     wave.audience_legacy_org_ids, wave.audience_team_ids = list(audience_legacy_org_ids), list(audience_team_ids)
     db.flush()
+
+
+def check_checkpoints(checkpoints, closes_on: date | None) -> list[str]:
+    """Interim release days, fixed before the launch: each before the close date (ISO dates)."""
+    days = sorted({day if isinstance(day, date) else date.fromisoformat(str(day)) for day in checkpoints or ()})
+    if days and (closes_on is None or days[-1] >= closes_on):
+        raise DomainError(_l("The interim release must come before the close date."), field="checkpoint")
+    return [day.isoformat() for day in days]
+
+
+def checkpoint_due(wave: Wave, today: date) -> bool:
+    """An open wave with an interim release day that has passed and no release for it yet is due one."""
+    return wave.status == "open" and any(date.fromisoformat(day) < today for day in wave.checkpoints or ())
 
 
 QUESTION_KINDS = ("likert", "open")
@@ -349,7 +364,7 @@ def lock_pool(db, wave_id: int, *, wait: bool = True) -> bool:
     return wait or bool(got)
 
 
-def rewrite_results(db, wave: Wave, day: date) -> int:
+def rewrite_results(db, wave: Wave, day: date, *, generalise: bool = True) -> int:
     """At the close, in the close's transaction: every answer of the wave (mixed or still pooled) is
     written anew with a new random id, in random order, dated by the close, keeping only as much of
     its group as at least k verified answers share (saas.anonymity.microdata); the pool is emptied
@@ -361,11 +376,13 @@ def rewrite_results(db, wave: Wave, day: date) -> int:
                .values(draft=null()).execution_options(synchronize_session=False))
     rows = _everything(db, wave)
     classes: dict = {}
+    if not generalise:  # an interim release: the pool is mixed in with the rest, nothing is coarsened yet
+        day = None
     for row in rows:
         if row["verified"]:
             key = (row["legacy_org_id"], row["team_id"], row["tenure_band"])
             classes[key] = classes.get(key, 0) + 1
-    keep = microdata.generalise(classes, k)
+    keep = microdata.generalise(classes, k) if generalise else {key: key for key in classes}
     db.execute(delete(Response).where(Response.wave_id == wave.id).execution_options(synchronize_session=False))
     db.execute(delete(PooledAnswer).where(PooledAnswer.wave_id == wave.id).execution_options(synchronize_session=False))
     _shuffle(rows)
@@ -374,7 +391,8 @@ def rewrite_results(db, wave: Wave, day: date) -> int:
         org, team, tenure = keep.get((row["legacy_org_id"], row["team_id"], row["tenure_band"]), microdata.NONE) \
             if row["verified"] else microdata.NONE
         records.append({"id": secrets.token_hex(16), "tenant_id": wave.tenant_id, "wave_id": wave.id,
-                        "legacy_org_id": org, "team_id": team, "tenure_band": tenure, "submitted_on": day,
+                        "legacy_org_id": org, "team_id": team, "tenure_band": tenure,
+                        "submitted_on": day or row["day"],
                         "answers": row["answers"], "verified": row["verified"]})
     for start in range(0, len(records), 2000):  # in the shuffled order, a batch at a time
         db.execute(Response.__table__.insert(), records[start:start + 2000])
@@ -389,15 +407,15 @@ def _everything(db, wave: Wave) -> list[dict]:
 
     orgs = set(db.scalars(select(LegacyOrganisation.id)))
     teams = set(db.scalars(select(Team.id)))
-    rows = [{"legacy_org_id": o, "team_id": t, "tenure_band": b, "answers": a, "verified": v}
-            for o, t, b, a, v in db.execute(select(Response.legacy_org_id, Response.team_id, Response.tenure_band,
-                                                   Response.answers, Response.verified)
-                                            .where(Response.wave_id == wave.id))]
+    rows = [{"legacy_org_id": o, "team_id": t, "tenure_band": b, "answers": a, "verified": v, "day": d}
+            for o, t, b, a, v, d in db.execute(select(Response.legacy_org_id, Response.team_id, Response.tenure_band,
+                                                      Response.answers, Response.verified, Response.submitted_on)
+                                               .where(Response.wave_id == wave.id))]
     for payload in db.scalars(select(PooledAnswer.payload).where(PooledAnswer.wave_id == wave.id)):
         rows.append({"legacy_org_id": payload.get("legacy_org_id") if payload.get("legacy_org_id") in orgs else None,
                      "team_id": payload.get("team_id") if payload.get("team_id") in teams else None,
                      "tenure_band": payload.get("tenure_band"), "answers": payload["answers"],
-                     "verified": payload.get("verified", True)})
+                     "verified": payload.get("verified", True), "day": date.fromisoformat(payload["day"])})
     return rows
 
 
