@@ -213,6 +213,11 @@ def contribute(db, expectation_round: ExpectationRound, membership: Membership, 
     per-round pseudonym (to count distinct authors at the close; dropped then)."""
     if not may_contribute(membership):
         raise Forbidden()
+    # A shared lock on the round: its close (which locks it for update) cannot slip in between this
+    # check and the new row, so nothing anonymous is left waiting in a closed round.
+    db.execute(select(ExpectationRound.id).where(ExpectationRound.id == expectation_round.id)
+               .with_for_update(read=True))
+    db.refresh(expectation_round)
     if expectation_round.status != "open":
         raise RoundNotOpen()
     text = (text or "").strip()

@@ -295,6 +295,10 @@ def may_evaluate(signup: Signup | None, workshop: Workshop | None = None, today:
 def evaluate(db, workshop: Workshop, membership: Membership, *, score: int, comment: str, today: date) -> None:
     """Mark the attendee's sign-up as evaluated and put the score and comment in the pool, with
     nothing that says who or when; figures come only at the close."""
+    # A shared lock on the workshop: the close (which locks it for update) cannot run between this check
+    # and the pooled row, so nothing lands in the pool of a window already closed.
+    db.execute(select(Workshop.id).where(Workshop.id == workshop.id).with_for_update(read=True))
+    db.refresh(workshop)
     signup = db.scalar(select(Signup).where(Signup.workshop_id == workshop.id, Signup.membership_id == membership.id)
                        .with_for_update(of=Signup))  # two clicks at once: the second sees `evaluated`
     if not may_evaluate(signup):
