@@ -459,3 +459,50 @@ def test_one_person_booking_two_overlapping_workshops_at_once_gets_one(app, make
         thread.join(timeout=30)
     booked = _places(make, day, "In gesprek met de klant") + _places(make, day, "Effectief samenwerken")
     assert booked == [(day.ids.lotte, "confirmed")]
+
+
+@pytest.mark.skipif(SQLITE, reason="row locks are PostgreSQL's")
+def test_an_evaluation_being_sent_as_the_host_closes_is_in_the_release(app, make, database, day):
+    """Lotte's evaluation holds a shared lock on the workshop; the host's close waits for it, and then
+    mixes it in with the others: nothing is left behind in the pool of a closed window."""
+    from saas.anonymity.models import Release
+    from saas.strategy import knowledge_day
+    from tenants.models import Membership
+    from tenants.scoping import set_scope
+
+    extra = _attend_and_evaluate(make, day, "Effectief samenwerken", (4, 4, 4, 4))
+    with make.session(day.tenant.id) as db:
+        workshop = db.scalar(select(Workshop).where(Workshop.title == "Effectief samenwerken"))
+        knowledge_day.sign_up(db, workshop, db.get(Membership, day.ids.lotte))
+        knowledge_day.record_attendance(db, workshop, db.get(Membership, day.ids.host), set(extra) | {day.ids.lotte})
+
+    def session_for(membership_id):
+        db = database.Session()
+        set_scope(db, tenant_id=day.tenant.id)
+        return db, db.scalar(select(Workshop).where(Workshop.title == "Effectief samenwerken")), \
+            db.get(Membership, membership_id)
+
+    lotte_db, lotte_workshop, lotte = session_for(day.ids.lotte)
+    host_db, host_workshop, host = session_for(day.ids.host)
+
+    def host_closes():
+        with app.app_context():
+            knowledge_day.close_evaluations(host_db, host_workshop, date(2027, 3, 19), host)
+            host_db.commit()
+
+    try:
+        with app.app_context():
+            knowledge_day.evaluate(lotte_db, lotte_workshop, lotte, score=1, comment="", today=date(2027, 3, 19))
+            other = threading.Thread(target=host_closes)
+            other.start()
+            other.join(timeout=1.0)
+            assert other.is_alive(), "the close should wait for Lotte's evaluation"
+            lotte_db.commit()
+            other.join(timeout=10)
+            assert not other.is_alive()
+    finally:
+        lotte_db.close()
+        host_db.close()
+    assert _evaluations(make, day) == ([1, 4, 4, 4, 4], [])
+    with make.session(day.tenant.id) as db:
+        assert db.scalar(select(Release)).figures["average"] == 3.4
