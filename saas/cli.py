@@ -203,7 +203,8 @@ def close_due():
 
     closed = close(current_app.extensions["koers.db"].Session, date.today())
     click.echo(f"closed: {closed.waves} wave(s), {closed.pulse_checks} pulse check(s), "
-               f"{closed.feedback_rounds} 360 round(s); interim releases: {closed.interim_releases}")
+               f"{closed.feedback_rounds} 360 round(s), {closed.workshop_evaluations} workshop evaluation(s); "
+               f"interim releases: {closed.interim_releases}")
 
 
 @main.command("values", help="List the value keys of the tenant's catalogue, as used in imports.")

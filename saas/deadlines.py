@@ -1,10 +1,13 @@
-"""Closing what has reached its close date: survey waves, pulse checks and 360-degree rounds.
+"""Closing what has reached its close date: survey waves, pulse checks, 360-degree rounds and the
+evaluation windows of workshops.
 
 A close date is the last day answers are taken; from the next day on the respondent's pages and
 the intake refuse them. What is still open after its close date is closed here, exactly as its
 close button does it: the pool of waiting answers is mixed in, the results are released once (a
 pulse check's or 360 round's answers rewritten and its results stored as a release, in the same
-transaction), and a survey wave gets its cross-culture comparison queued.
+transaction), a survey wave gets its release and comparison queued, and a workshop's pooled
+evaluations are mixed in and its results released. Interim releases of survey waves, fixed before
+their launch, are made here too, the day after their date.
 
 Who runs it: the worker's sweeper, on every sweep (workers.worker); a deployment without a worker
 (the embedded default) runs `koers close-due` once a day, from cron or a systemd timer. Each wave
@@ -31,21 +34,33 @@ class Closed:
     pulse_checks: int = 0
     feedback_rounds: int = 0
     interim_releases: int = 0
+    workshop_evaluations: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.waves or self.pulse_checks or self.feedback_rounds or self.interim_releases)
+        return bool(self.waves or self.pulse_checks or self.feedback_rounds or self.workshop_evaluations
+                    or self.interim_releases)
+
+
+def _due(model, today: date):
+    """The condition under which `model` is open past its close date."""
+    from saas.strategy.models import Workshop
+
+    if model is Workshop:
+        return (Workshop.evaluations == "open") & (Workshop.evaluations_close_on < today)
+    return (model.status == "open") & (model.closes_on < today)
 
 
 def close_due(Session, today: date) -> Closed:
     """Close every wave and round, in every tenant, whose close date is before `today`."""
     from saas.leadership.models import FeedbackRound, PulseRound
+    from saas.strategy.models import Workshop
     from saas.surveys.models import Wave
 
     closed = {}
-    for kind, model in (("waves", Wave), ("pulse_checks", PulseRound), ("feedback_rounds", FeedbackRound)):
+    for kind, model in (("waves", Wave), ("pulse_checks", PulseRound), ("feedback_rounds", FeedbackRound),
+                        ("workshop_evaluations", Workshop)):
         with Session() as db, cross_tenant(db):
-            due = db.execute(select(model.tenant_id, model.id)
-                             .where(model.status == "open", model.closes_on < today)
+            due = db.execute(select(model.tenant_id, model.id).where(_due(model, today))
                              .order_by(model.tenant_id, model.id)).all()
         closed[kind] = sum(_close_one(Session, model, kind, tenant_id, thing_id, today)
                            for tenant_id, thing_id in due)
@@ -91,12 +106,11 @@ def _close_one(Session, model, kind: str, tenant_id: int, thing_id: int, today: 
     with Session() as db:
         set_scope(db, tenant_id=tenant_id)
         # Locked, and read again under the lock: another sweeper or the close button may have been first.
-        thing = db.scalar(select(model).where(model.id == thing_id, model.status == "open", model.closes_on < today)
-                          .with_for_update(of=model))
+        thing = db.scalar(select(model).where(model.id == thing_id, _due(model, today)).with_for_update(of=model))
         if thing is None:
             return False
         try:
-            _CLOSERS[kind](db, thing)
+            _CLOSERS[kind](db, thing, today)
         except DomainError:  # closed meanwhile after all
             db.rollback()
             return False
@@ -105,23 +119,30 @@ def _close_one(Session, model, kind: str, tenant_id: int, thing_id: int, today: 
     return True
 
 
-def _close_wave(db, wave) -> None:
+def _close_wave(db, wave, _today) -> None:
     from saas.surveys import service as surveys
     from tenants.models import Tenant
 
     surveys.close_and_compare(db, db.get(Tenant, wave.tenant_id), wave)
 
 
-def _close_pulse_check(db, pulse) -> None:
+def _close_pulse_check(db, pulse, _today) -> None:
     from saas.leadership import pulses
 
     pulses.close_round(db, pulse)
 
 
-def _close_feedback_round(db, feedback_round) -> None:
+def _close_feedback_round(db, feedback_round, _today) -> None:
     from saas.leadership import feedback
 
     feedback.close_round(db, feedback_round)
 
 
-_CLOSERS = {"waves": _close_wave, "pulse_checks": _close_pulse_check, "feedback_rounds": _close_feedback_round}
+def _close_workshop_evaluations(db, workshop, today) -> None:
+    from saas.strategy import knowledge_day
+
+    knowledge_day.close_evaluations(db, workshop, today)
+
+
+_CLOSERS = {"waves": _close_wave, "pulse_checks": _close_pulse_check, "feedback_rounds": _close_feedback_round,
+            "workshop_evaluations": _close_workshop_evaluations}

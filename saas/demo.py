@@ -361,8 +361,18 @@ def _seed_strategy(db, prog, memberships: dict, staff: list) -> None:
                               "om ruimte om te proberen en om duidelijke kaders; het MT vraagt medewerkers om zelf met "
                               "ideeën te komen en te laten zien wat die de klant opleveren. In de regionale sessies "
                               "maken we dit concreet in de jaarplannen.", publish=True, today=date(2026, 11, 12))
-    expectations.save_round(db, made["Client first"], None, title="Online ronde Klant eerst", held_on=None,
-                            invitation="Wat betekent 'klant eerst' voor jou in je dagelijkse werk?")
+    online = expectations.save_round(db, made["Client first"], None, title="Online ronde Klant eerst", held_on=None,
+                                     invitation="Wat betekent 'klant eerst' voor jou in je dagelijkse werk?")
+    # the open round so far: two contributions with a name on the board, three anonymous ones that
+    # appear only when the facilitator closes the round
+    for number, (text, anonymous) in enumerate((
+            ("De klant hoeft zijn verhaal maar één keer te vertellen.", False),
+            ("Terugbellen binnen een dag, ook als het antwoord nog niet klaar is.", False),
+            ("Minder formulieren, meer gesprekken.", True),
+            ("Dat we de regels uitleggen in gewone taal.", True),
+            ("Ruimte om af te wijken als dat de klant echt helpt.", True))):
+        expectations.contribute(db, online, people[20 + number], kind="meaning", text=text, anonymous=anonymous,
+                                today=date(2026, 11, 20))
 
     north = plans.save_plan(db, prog, None, year=2027, unit_kind="region", unit_name="Regio Noord",
                             coordinator_id=manager.id)

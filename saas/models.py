@@ -16,8 +16,8 @@ from saas.programme.models import (  # noqa: F401
     EmailOptOut, Notification, Programme, ProgrammePhase, Sponsor, Supporter, Team, TeamMember, Theme,
 )
 from saas.strategy.models import (  # noqa: F401
-    ActionPlan, Contribution, DevelopmentGoal, Evaluation, ExpectationCluster, ExpectationRound, KnowledgeDay, Pillar,
-    PlanAction, Signup, Workshop,
+    ActionPlan, Contribution, DevelopmentGoal, Evaluation, EvaluationPool, ExpectationCluster, ExpectationRound,
+    KnowledgeDay, Pillar, PlanAction, Signup, Workshop,
 )
 from saas.reports.models import ReportFile  # noqa: F401
 from saas.surveys.models import (  # noqa: F401

@@ -121,6 +121,7 @@ ACCESS = {
     "strategy.place": EVERYONE,
     "strategy.attendance": EVERYONE,
     "strategy.evaluate": EVERYONE,
+    "strategy.evaluation_window": EVERYONE,
     # the admin's survey pages: admins and consultants run waves, management reads them
     "surveys.waves": {"admin", "consultant", "management"},
     "surveys.wave": {"admin", "consultant", "management"},
@@ -204,7 +205,8 @@ OBJECT_LEVEL: set[str] = {
 OWN_ROW: set[str] = {"respond.start"}
 # strategy: a plan's actions are changed by its coordinator (and admins, management), an action's status
 # also by its owner; attendance is recorded by the workshop's host (and the organisers)
-OBJECT_LEVEL |= {"strategy.new_action", "strategy.edit_action", "strategy.set_action_status", "strategy.attendance"}
+OBJECT_LEVEL |= {"strategy.new_action", "strategy.edit_action", "strategy.set_action_status", "strategy.attendance",
+                 "strategy.evaluation_window"}
 # a personal development goal is private: someone else's is not found
 OWN_ROW |= {"strategy.edit_goal", "strategy.delete_goal"}
 # A 360 report exists only for its manager and their coach: for everyone else, whatever their role, 404.

@@ -1,6 +1,7 @@
 """Strategy into behaviour (issue 9, points 1–3): pillars that themes and actions serve, mutual
-expectations between staff and management (anonymous under the k rule, clustered, published), action
-plans rolled up into the annual plan, and private personal development goals."""
+expectations between staff and management (anonymous ones counted by author, released at the round's
+close, clustered, published), action plans rolled up into the annual plan, and private personal
+development goals. The label rule itself is tested in tests/test_anonymity_labels.py."""
 from __future__ import annotations
 
 import re
@@ -10,9 +11,9 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from saas.strategy.anonymity import group_counts, group_labels, visible_groups
 from saas.strategy.expectations import placement_key
 from saas.strategy.models import Contribution, DevelopmentGoal, ExpectationCluster, Pillar, PlanAction
+from tests.conftest import SQLITE
 
 pytestmark = pytest.mark.smoke  # runs on SQLite too
 
@@ -125,28 +126,6 @@ def test_a_pillar_in_use_is_not_removed_and_an_unused_one_is(app, make, world):
     assert [p.title for p in _rows(make, world, Pillar)] == ["Klant eerst"]
 
 
-# ---- 2. mutual expectations: the k rule, as plain functions -----------------------------------
-
-def test_a_group_below_k_is_hidden_and_so_is_the_next_smallest_when_the_total_would_give_it_away():
-    assert visible_groups({"AAL": 6, "BEE": 5, "CUR": 7}, 5) == {"AAL", "BEE", "CUR"}
-    assert visible_groups({"AAL": 6, "BEE": 5, "CUR": 2}, 5) == {"AAL"}  # CUR hidden, then BEE too (2 < 5)
-    assert visible_groups({"AAL": 9, "BEE": 3, "CUR": 3}, 5) == {"AAL"}  # BEE + CUR = 6: no need to hide more
-    assert visible_groups({"AAL": 9, "BEE": 1}, 5) == set()  # the total minus AAL would be BEE
-    assert visible_groups({}, 5) == set()
-
-
-def test_anonymous_contributions_are_labelled_with_the_finest_group_the_k_rule_allows():
-    staff_aal, staff_bee, staff_cur = [("staff", "AAL")] * 6, [("staff", "BEE")] * 5, [("staff", "CUR")] * 2
-    labels = group_labels(staff_aal + staff_bee + staff_cur, 5)
-    assert set(labels[:6]) == {("staff", "AAL")}
-    assert set(labels[6:]) == {("staff",)}  # BEE and CUR together (7) say only "staff"
-    assert group_counts(staff_aal + staff_bee + staff_cur, 5) == {("staff",): 13, ("staff", "AAL"): 6}
-    # two anonymous managers: too few to be a group, and then "staff" would point at them too
-    labels = group_labels(staff_aal + [("management", "AAL")] * 2, 5)
-    assert set(labels) == {()}
-    assert group_counts(staff_aal + [("management", "AAL")] * 2, 5) == {}
-
-
 # ---- 2. mutual expectations through the pages -------------------------------------------------
 
 @pytest.fixture
@@ -167,6 +146,17 @@ def _contribute(client, expectation_round, text, kind="expectation", identity="a
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
 
 
+def _by_text(make, world):
+    return {c.text: c for c in _rows(make, world, Contribution)}
+
+
+def _close(client, expectation_round):
+    response = client.submit(f"{expectation_round.url}/status", {"status": "closed"},
+                             page=f"{expectation_round.url}/facilitate")
+    assert response.status_code == 302
+    return client.text(response.headers["Location"])
+
+
 def test_staff_and_management_write_what_they_expect_and_anonymous_ones_carry_no_name(app, make, world,
                                                                                       expectation_round):
     lotte, mia = _as(app, "lotte@noord.example"), _as(app, "mia@noord.example")
@@ -177,63 +167,114 @@ def test_staff_and_management_write_what_they_expect_and_anonymous_ones_carry_no
     assert "What I expect of staff" in mia.text(expectation_round.url)
     _contribute(mia, expectation_round, "Dat medewerkers zelf met ideeën komen.", identity="named")
 
-    anonymous, named, management = _rows(make, world, Contribution)
+    rows = _by_text(make, world)
+    anonymous = rows["Ruimte om te proberen, ook als het mislukt."]
+    named, management = rows["Kansen zien voor een klant."], rows["Dat medewerkers zelf met ideeën komen."]
     assert (anonymous.anonymous, anonymous.author_id, anonymous.side, anonymous.kind) == (
         True, None, "staff", "expectation")
-    assert anonymous.written_on == date.today()  # the day, no time
-    assert (named.author_id, named.kind) == (world.ids.lotte, "meaning")
+    assert anonymous.written_on == date(2026, 11, 5)  # the round's date, not the day of writing
+    assert re.fullmatch(r"[0-9a-f]{64}", anonymous.author_key)  # a keyed pseudonym, not the membership
+    assert (named.author_id, named.kind, named.author_key) == (world.ids.lotte, "meaning", None)
     assert (management.side, management.author_id) == ("management", world.ids.manager)
 
-    board = _as(app, "carla@noord.example").text(f"{expectation_round.url}/facilitate")
-    assert "Ruimte om te proberen, ook als het mislukt." in board
+    # while the round is open the facilitator sees the named contributions only, and is told why
+    carla = _as(app, "carla@noord.example")
+    board = carla.text(f"{expectation_round.url}/facilitate")
+    assert "Ruimte om te proberen" not in board
+    assert "Anonymous contributions appear here when the round closes" in board
     assert "Lotte Lid (Staff)" in board and "Mia Manager (Management)" in board
-    # the anonymous one is shown without a name or group: one anonymous contribution is no group
+    assert "2 contributions so far" in lotte.text(expectation_round.url)  # no live count of anonymous ones
+
+    # the close releases it as a new row: a new random id, no pseudonym, dated by the round
+    assert "The anonymous contributions are on the board now." in _close(carla, expectation_round)
+    released = _by_text(make, world)["Ruimte om te proberen, ook als het mislukt."]
+    assert released.id != anonymous.id and re.fullmatch(r"[0-9a-f]{32}", released.id)
+    assert (released.author_key, released.author_id, released.written_on) == (None, None, date(2026, 11, 5))
+    board = carla.text(f"{expectation_round.url}/facilitate")
+    # the anonymous one is shown without a name or group: one anonymous author is no group
     text = re.sub(r"\s+", " ", board)
     assert re.search(r"Ruimte om te proberen, ook als het mislukt\.</p> <p class=\"meta\">"
                      r"Expectation of the other side · Anonymous</p>", text)
-    # and the clustering form names it without its id, which would tell the order of writing
-    assert f"contribution-{anonymous.id}\"" not in board
+    # and the clustering form names it without its id
+    assert f"contribution-{released.id}\"" not in board
     # the writer sees their named contribution, never their anonymous one; other members see neither yet
     mine = lotte.text(expectation_round.url)
     assert "Kansen zien voor een klant." in mine and "Ruimte om te proberen" not in mine
     assert "Kansen zien voor een klant." not in _as(app, "mo@noord.example").text(expectation_round.url)
 
 
-def test_groups_of_anonymous_writers_are_named_only_under_the_k_rule(app, make, world, expectation_round):
+def test_groups_of_anonymous_writers_are_named_by_counting_people_not_items(app, make, world, expectation_round):
+    """Finding 5: one manager writing five items was labelled "Management from <their organisation>".
+    Labels now count distinct authors, are decided once at the close with the k the round opened with,
+    and a reopened round releases only what came in since, without relabelling what was shown."""
+    from saas.anonymity.models import Release
     from saas.strategy import expectations
     from saas.strategy.models import ExpectationRound
-    from tenants.models import Membership
+    from tenants.models import Membership, Tenant
 
     aal, bee, cur = world.orgs
     people = {aal: [], bee: [], cur: []}
     for org, count in ((aal, 5), (bee, 5), (cur, 2)):
         for i in range(count):
             people[org].append(make.member(world.tenant, f"p{org}-{i}@noord.example", legacy_org_id=org))
-    # six from Aal (with Lotte, through the page), five from Bee, two from Cur: all anonymous
+    # six people from Aal (with Lotte, through the page), five from Bee, two from Cur: all anonymous;
+    # each Cur person writes three
     _contribute(_as(app, "lotte@noord.example"), expectation_round, "Vertrouwen van het MT.")
+    mia = _as(app, "mia@noord.example")
     with make.session(world.tenant.id) as db:
         expectation_round_row = db.get(ExpectationRound, expectation_round.id)
         for org, ids in people.items():
             for membership_id in ids:
-                expectations.contribute(db, expectation_round_row, db.get(Membership, membership_id),
-                                        kind="expectation", text=f"Verwachting {membership_id}", anonymous=True,
-                                        today=date.today())
+                for n in range(3 if org == cur else 1):
+                    expectations.contribute(db, expectation_round_row, db.get(Membership, membership_id),
+                                            kind="expectation", text=f"Verwachting {membership_id}.{n}",
+                                            anonymous=True, today=date.today())
+    # the tenant raises k to 7 after the round opened: the round keeps the k it opened with (5)
+    with make.session() as db:
+        db.get(Tenant, world.tenant.id).min_group_size = 7
+    facilitate = f"{expectation_round.url}/facilitate"
+    board = mia.text(facilitate)
+    assert "Verwachting" not in board  # nothing anonymous while open
+    _close(mia, expectation_round)
 
-    board = _as(app, "mia@noord.example").text(f"{expectation_round.url}/facilitate")
+    board = mia.text(facilitate)
     gemeente = "Gemeente {} (noord)".format
     assert f"Anonymous, Staff from {gemeente('Aal')}: 6" in board
     assert f"Anonymous, Staff from {gemeente('Aal')}</p>" in board  # next to each of Aal's six
-    # Cur has 2 (< 5); Bee (5) is hidden too, or the total minus Aal would give Cur away
+    # Cur has 2 people (6 items); Bee (5) is hidden too, or the staff total minus Aal would give Cur away
     assert gemeente("Bee") not in board and gemeente("Cur") not in board
-    assert "Anonymous, Staff: 13" in board and "To protect anonymity" in board
+    assert "Anonymous, Staff: 17" in board and "To protect anonymity" in board
 
-    # the tenant raises k to 7: no legacy organisation is named any more
-    with make.session() as db:
-        from tenants.models import Tenant
-
-        db.get(Tenant, world.tenant.id).min_group_size = 7
-    board = _as(app, "mia@noord.example").text(f"{expectation_round.url}/facilitate")
-    assert gemeente("Aal") not in board and "Anonymous, Staff: 13" in board
+    # reopened: Mia, the only manager, writes five items and Lotte one more, closed again. Only these are
+    # released, labelled over their own two authors: five items are one manager, no group, and then
+    # "staff" would be the rest: nothing is named. The six from Aal keep the label they were shown with.
+    assert mia.submit(f"{expectation_round.url}/status", {"status": "open"}, page=facilitate).status_code == 302
+    _contribute(_as(app, "lotte@noord.example"), expectation_round, "Nog iets van Lotte.")
+    for i in range(5):
+        _contribute(mia, expectation_round, f"Het MT verwacht {i}")
+    board = mia.text(facilitate)
+    assert "Nog iets van Lotte." not in board and f"Anonymous, Staff from {gemeente('Aal')}: 6" in board
+    _close(mia, expectation_round)
+    board = mia.text(facilitate)
+    assert "Anonymous, Management" not in board
+    text = re.sub(r"\s+", " ", board)
+    assert len(re.findall(r"Het MT verwacht \d</p> <p class=\"meta\">Expectation of the other side · "
+                          r"Anonymous</p>", text)) == 5
+    assert "Nog iets van Lotte.</p> <p class=\"meta\">Expectation of the other side · Anonymous</p>" in text
+    assert f"Anonymous, Staff from {gemeente('Aal')}: 6" in board and "Anonymous, Staff: 17" in board
+    with make.session(world.tenant.id) as db:
+        releases = db.scalars(select(Release).where(Release.collection == "expectations")
+                              .order_by(Release.number)).all()
+        assert [(r.number, r.k, r.answers) for r in releases] == [(1, 5, 17), (2, 5, 6)]
+        assert len(releases[1].figures["labels"]) == 23  # with the first release's labels, kept as they were
+        assert all(releases[1].figures["labels"][key] == label
+                   for key, label in releases[0].figures["labels"].items())
+        assert db.scalar(select(func.count()).select_from(Contribution)
+                         .where(Contribution.author_key.is_not(None))) == 0
+    # closing a closed round again releases nothing twice
+    _close(mia, expectation_round)
+    with make.session(world.tenant.id) as db:
+        assert db.scalar(select(func.count()).select_from(Release)) == 2
 
 
 def test_the_facilitator_clusters_and_publishes_a_summary_that_everyone_reads(app, make, world, expectation_round):
@@ -247,8 +288,16 @@ def test_the_facilitator_clusters_and_publishes_a_summary_that_everyone_reads(ap
         assert carla.submit(f"{expectation_round.url}/clusters", {"name": name}, page=facilitate).status_code == 302
     response = carla.submit(f"{expectation_round.url}/clusters", {"name": "ruimte"}, page=facilitate)
     assert "already has a cluster with that name" in carla.text(response.headers["Location"])
-    room, frames = _rows(make, world, ExpectationCluster)
-    try_it, mistakes, frames_text = _rows(make, world, Contribution)
+    room, frames = sorted(_rows(make, world, ExpectationCluster), key=lambda c: c.name, reverse=True)
+
+    # the round closes, which brings the anonymous ones onto the board; a late contribution is refused
+    _close(carla, expectation_round)
+    response = lotte.submit(f"{expectation_round.url}/contribute", {"kind": "meaning", "text": "Te laat",
+                                                                      "identity": "anonymous"},
+                            page=expectation_round.url)
+    assert "This round no longer takes contributions." in response.get_data(as_text=True)
+    rows = _by_text(make, world)
+    try_it, mistakes, frames_text = rows["Ruimte om te proberen."], rows["Fouten maken mag."], rows["Duidelijke kaders."]
 
     # one form moves the contributions into their clusters
     field = {c.id: f"contribution-{placement_key(app.config['SECRET_KEY'], c.id)}"
@@ -265,13 +314,6 @@ def test_the_facilitator_clusters_and_publishes_a_summary_that_everyone_reads(ap
     # a cluster of another round, or a made-up one, is refused and nothing moves
     response = carla.submit(facilitate, {field[try_it.id]: "999999"})
     assert "Choose one of the round" in response.get_data(as_text=True)
-
-    # the round closes; a late contribution is refused
-    assert carla.submit(f"{expectation_round.url}/status", {"status": "closed"}, page=facilitate).status_code == 302
-    response = lotte.submit(f"{expectation_round.url}/contribute", {"kind": "meaning", "text": "Te laat",
-                                                                      "identity": "anonymous"},
-                            page=expectation_round.url)
-    assert "This round no longer takes contributions." in response.get_data(as_text=True)
 
     summary = f"{expectation_round.url}/summary"
     response = carla.submit(summary, {"summary": "", "publish": "Save and publish"})
@@ -290,7 +332,18 @@ def test_the_facilitator_clusters_and_publishes_a_summary_that_everyone_reads(ap
     # a published round's clusters stay as they are
     response = carla.submit(facilitate, {field[try_it.id]: ""})
     assert "closed for good" in response.get_data(as_text=True)
-    assert _rows(make, world, Contribution)[0].cluster_id == room.id
+    assert _by_text(make, world)["Ruimte om te proberen."].cluster_id == room.id
+
+
+def test_publishing_an_open_round_releases_its_anonymous_contributions_first(app, make, world, expectation_round):
+    _contribute(_as(app, "lotte@noord.example"), expectation_round, "Meer tijd voor klanten.")
+    carla = _as(app, "carla@noord.example")
+    response = carla.submit(f"{expectation_round.url}/summary", {"summary": "Tijd.", "publish": "Save and publish"})
+    assert response.status_code == 302
+    page = _as(app, "mo@noord.example").text(expectation_round.url)
+    assert "Meer tijd voor klanten." in page
+    [row] = _rows(make, world, Contribution)
+    assert row.author_key is None
 
 
 def test_only_facilitators_run_a_round_and_consultants_do_not_write_in_it(app, world, expectation_round):
@@ -402,3 +455,26 @@ def test_what_people_type_is_shown_as_text(app, world, expectation_round):
     board = _as(app, "mia@noord.example").text(f"{expectation_round.url}/facilitate")
     assert "<script>alert(1)" not in board and "&lt;script&gt;alert(1)&lt;/script&gt;" in board
 
+
+
+def test_after_the_close_no_anonymous_contribution_points_at_the_transaction_of_its_author(app, make, world,
+                                                                                           expectation_round):
+    """Each anonymous contribution was written in its author's own request. The close writes them all
+    anew in one transaction of its own: none is left with its old id or its pseudonym, and on
+    PostgreSQL they share the close's transaction id, not their authors'."""
+    from sqlalchemy import text
+
+    xmin = "xmin::text" if not SQLITE else "'-'"  # SQLite has no transaction ids to compare
+    for email in ("lotte@noord.example", "mo@noord.example", "sanne@noord.example"):
+        _contribute(_as(app, email), expectation_round, f"Anoniem van {email}")
+    with make.session(world.tenant.id) as db:
+        before = dict(db.execute(text(f"SELECT id, {xmin} FROM expectation_contributions")).all())
+    assert len(before) == 3 and len(set(before.values())) == (1 if SQLITE else 3)
+    _close(_as(app, "carla@noord.example"), expectation_round)
+    with make.session(world.tenant.id) as db:
+        after = db.execute(text(f"SELECT id, {xmin}, author_key FROM expectation_contributions")).all()
+    assert len(after) == 3 and len({x for _id, x, _key in after}) == 1
+    if not SQLITE:
+        assert not {x for _id, x, _key in after} & set(before.values())
+    assert not {row_id for row_id, _x, _key in after} & set(before)
+    assert {key for _id, _x, key in after} == {None}

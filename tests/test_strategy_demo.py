@@ -1,6 +1,7 @@
 """The demo's strategy (issue 9, point 8 for pillars, expectations, plans and the knowledge day): three
-pillars that the themes serve, a session with a published summary and an open online round, action plans
-for 2027, and a knowledge day whose workshops are filling up."""
+pillars that the themes serve, a session with a published summary and an open online round (whose
+anonymous contributions wait for its close), action plans for 2027, and a knowledge day whose workshops
+are filling up."""
 from __future__ import annotations
 
 import pytest
@@ -46,6 +47,12 @@ def test_the_demo_programme_rests_on_three_pillars_with_expectations_plans_and_a
     assert "Ruimte om te proberen" in published and "Ondernemend betekent voor ons" in published
     dutch = Words(app, "nl")  # the demo tenant's language
     assert dutch("Add my contribution") in member.text(f"/t/regio-noord/strategy/rounds/{rounds['open'].id}")
+    # the open round: the facilitator sees the named contributions and is told the anonymous ones come at the close
+    board = _as(app, "consultant@demo.example.org").text(f"/t/regio-noord/strategy/rounds/{rounds['open'].id}/facilitate")
+    assert "De klant hoeft zijn verhaal maar één keer te vertellen." in board
+    assert "Minder formulieren" not in board
+    assert dutch("Anonymous contributions appear here when the round closes, all at once, so that nobody can tell "
+                 "who wrote what while the round is open.") in board
     assert "Kennisdag Samen Koers" in member.text(f"/t/regio-noord/strategy/knowledge-days/{day.id}")
     annual = _as(app, "management@demo.example.org").text(
         f"/t/regio-noord/strategy/programmes/{day.programme_id}/annual-plan")

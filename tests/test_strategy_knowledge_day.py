@@ -1,9 +1,11 @@
 """The knowledge day (issue 9, point 4): workshops in time slots, signing up with a waiting list that
 is promoted in order (and told so), no double booking across overlapping slots, attendance by the host,
-an evaluation per workshop shown only as an average of at least k — and the last place taken by two
-people at the same moment on PostgreSQL."""
+evaluations pooled while their window is open and released once at its close (an average from k,
+comments from a larger group), the sweeper closing windows past their date — and the last place taken
+by two people at the same moment on PostgreSQL."""
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date
 from types import SimpleNamespace
@@ -12,7 +14,7 @@ import pytest
 from sqlalchemy import inspect, select
 
 from saas.programme.models import Notification
-from saas.strategy.models import Evaluation, Signup, Workshop
+from saas.strategy.models import Evaluation, EvaluationPool, Signup, Workshop
 from tests.conftest import SQLITE
 
 
@@ -147,6 +149,31 @@ def test_overlapping_workshops_cannot_both_be_booked_and_the_message_says_which(
     assert "which overlaps" in _choose(mo, day.workshops["Effectief samenwerken"])
 
 
+def _attend_and_evaluate(make, day, title, scores, comment="Opmerking {score}"):
+    """len(scores) extra people take a place, the organiser ticks them as present and each evaluates."""
+    from saas.strategy import knowledge_day
+    from tenants.models import Membership
+
+    extra = [make.member(day.tenant, f"extra{i}-{len(scores)}@noord.example") for i in range(len(scores))]
+    with make.session(day.tenant.id) as db:
+        workshop = db.scalar(select(Workshop).where(Workshop.title == title))
+        for membership_id in extra:
+            knowledge_day.sign_up(db, workshop, db.get(Membership, membership_id))
+        knowledge_day.record_attendance(db, workshop, db.get(Membership, day.ids.organiser), set(extra))
+    for membership_id, score in zip(extra, scores):
+        with make.session(day.tenant.id) as db:  # each evaluation in its own transaction, as through the page
+            workshop = db.scalar(select(Workshop).where(Workshop.title == title))
+            knowledge_day.evaluate(db, workshop, db.get(Membership, membership_id), score=score,
+                                   comment=comment.format(score=score, id=membership_id), today=date(2027, 3, 18))
+    return extra
+
+
+def _evaluations(make, day):
+    with make.session(day.tenant.id) as db:
+        return (sorted(e.score for e in db.scalars(select(Evaluation))),
+                sorted(p.score for p in db.scalars(select(EvaluationPool))))
+
+
 @pytest.mark.smoke
 def test_the_host_records_attendance_and_attendees_evaluate_once_without_their_name(app, make, day):
     workshop = day.workshops["Effectief samenwerken"]
@@ -154,9 +181,11 @@ def test_the_host_records_attendance_and_attendees_evaluate_once_without_their_n
     for name in people:
         _choose(_as(app, f"{name}@noord.example"), workshop)
     lotte = _as(app, "lotte@noord.example")
-    assert "Your evaluation" not in lotte.text(workshop)  # before attendance is recorded
+    page = lotte.text(workshop)
+    assert "Your evaluation" not in page  # before attendance is recorded
+    assert "The evaluations open once the host has recorded who attended." in page
 
-    # a member cannot record attendance; the host can
+    # a member cannot record attendance; the host can, and that opens the evaluations for two weeks
     assert lotte.submit(f"{workshop}/attendance", {"recorded": "yes", "attended_ids": [str(day.ids.lotte)]},
                         page=workshop).status_code == 403
     carla = _as(app, "carla@noord.example")
@@ -174,42 +203,169 @@ def test_the_host_records_attendance_and_attendees_evaluate_once_without_their_n
 
     for name, score in zip(people[:4], (4, 5, 3, 4)):
         client = _as(app, f"{name}@noord.example")
-        assert "Your evaluation" in client.text(workshop)
+        page = client.text(workshop)
+        assert "Your evaluation" in page and "The evaluations are open until 2027-04-01." in page
         response = client.submit(f"{workshop}/evaluate", {"score": str(score), "comment": f"Leerzaam, zegt {name}"},
                                  page=workshop)
         assert "Thank you for your evaluation." in client.text(response.headers["Location"])
     response = lotte.submit(f"{workshop}/evaluate", {"score": "1"}, page=workshop)  # a second time
     assert "Only people who attended the workshop can evaluate it, once." in lotte.text(response.headers["Location"])
 
-    # four evaluations: fewer than k = 5, so no average yet
-    assert "The average is shown once at least 5 people have evaluated the workshop." in carla.text(workshop)
-    # nothing in an evaluation points at who gave it
+    # while the window is open nobody sees a score or how many have evaluated, not even the host
+    for reader in (carla, lotte):
+        page = reader.text(workshop)
+        assert "Average score" not in page and "4 evaluations" not in page and "Leerzaam" not in page
+        assert "The results appear once they close" in page
+    # the evaluations wait in a pool that holds nothing but the score and the comment
+    assert {c.name for c in inspect(EvaluationPool).columns} == {"id", "tenant_id", "workshop_id", "score",
+                                                                 "comment"}
     assert {c.name for c in inspect(Evaluation).columns} == {"id", "tenant_id", "workshop_id", "score", "comment"}
-    with make.session(day.tenant.id) as db:
-        assert sorted(e.score for e in db.scalars(select(Evaluation))) == [3, 4, 4, 5]
+    assert _evaluations(make, day) == ([], [3, 4, 4, 5])
 
 
 @pytest.mark.smoke
-def test_an_average_is_shown_from_k_evaluations_and_comments_from_a_larger_group(app, make, day):
+def test_five_evaluations_show_nothing_until_the_host_closes_them_then_the_average(app, make, day):
+    """Finding 3: a live average and count let anyone work out the newest score. Now nothing shows
+    while the window is open, however many evaluate; the close publishes one release."""
+    from saas.anonymity.models import Release
+
+    workshop_url = day.workshops["Effectief samenwerken"]
+    _attend_and_evaluate(make, day, "Effectief samenwerken", (4, 5, 3, 4, 5))
+    lotte = _as(app, "lotte@noord.example")
+    page = lotte.text(workshop_url)
+    assert "Average score" not in page and "5 evaluations" not in page
+    assert "The evaluations are open until 2027-04-01." in page
+    assert "Close the evaluations now" not in page  # only the host and the organisers close them
+
+    # the tenant raises k after the window opened: this workshop keeps the k it opened with
+    with make.session() as db:
+        from tenants.models import Tenant
+
+        db.get(Tenant, day.tenant.id).min_group_size = 8
+    carla = _as(app, "carla@noord.example")
+    response = carla.submit(f"{workshop_url}/evaluations", {"close": "Close the evaluations now"}, page=workshop_url)
+    assert "The evaluations are closed and the results are published." in carla.text(response.headers["Location"])
+
+    page = lotte.text(workshop_url)
+    assert "Average score: 4.2 out of 5, from 5 evaluations." in page
+    assert "Opmerking" not in page and "Your evaluation" not in page
+    host_page = carla.text(workshop_url)
+    assert "Comments are shown only from 10 evaluations." in host_page and "Opmerking" not in host_page
+    with make.session(day.tenant.id) as db:
+        [release] = db.scalars(select(Release)).all()
+        assert (release.collection, release.number, release.final, release.k, release.answers) == (
+            "workshop", 1, True, 5, 5)
+        assert release.figures == {"count": 5, "average": 4.2, "comments": None}
+    assert _evaluations(make, day) == ([3, 4, 4, 5, 5], [])
+    # closing twice changes nothing
+    response = carla.submit(f"{workshop_url}/evaluations", {"close": "Close the evaluations now"}, page=workshop_url)
+    assert "The evaluations of this workshop are closed." in carla.text(response.headers["Location"])
+
+
+def test_comments_come_from_ten_evaluations_sorted_and_the_page_reads_only_the_release(app, make, day):
     from saas.strategy import knowledge_day
     from tenants.models import Membership
 
     workshop_url = day.workshops["Effectief samenwerken"]
-    extra = [make.member(day.tenant, f"extra{i}@noord.example") for i in range(5)]
+    _attend_and_evaluate(make, day, "Effectief samenwerken", (5, 4, 4, 3, 5, 4, 2, 5, 4, 4),
+                         comment="{id} zegt {score}")
     with make.session(day.tenant.id) as db:
         workshop = db.scalar(select(Workshop).where(Workshop.title == "Effectief samenwerken"))
-        for membership_id in extra:
-            knowledge_day.sign_up(db, workshop, db.get(Membership, membership_id))
-        knowledge_day.record_attendance(db, workshop, db.get(Membership, day.ids.organiser), set(extra))
-        for membership_id, score in zip(extra, (4, 5, 3, 4, 5)):
-            knowledge_day.evaluate(db, workshop, db.get(Membership, membership_id), score=score,
-                                   comment=f"Opmerking {score}")
-    page = _as(app, "lotte@noord.example").text(workshop_url)
-    assert "Average score: 4.2 out of 5, from 5 evaluations." in page
-    assert "Opmerking" not in page
+        knowledge_day.close_evaluations(db, workshop, date(2027, 3, 20), db.get(Membership, day.ids.host))
     host_page = _as(app, "carla@noord.example").text(workshop_url)
-    assert "Comments are shown once at least 10 people have evaluated the workshop." in host_page
-    assert "Opmerking" not in host_page
+    assert "Average score: 4.0 out of 5, from 10 evaluations." in host_page
+    comments = re.findall(r"<li>(\d+ zegt \d)</li>", host_page)
+    assert len(comments) == 10 and comments == sorted(comments, key=str.casefold)
+    member_page = _as(app, "lotte@noord.example").text(workshop_url)
+    assert "Average score: 4.0" in member_page and "zegt" not in member_page  # comments are for the host
+    # what is in the tables afterwards does not change what was released
+    with make.session(day.tenant.id) as db:
+        for evaluation in db.scalars(select(Evaluation)):
+            evaluation.score = 1
+    assert "Average score: 4.0 out of 5, from 10 evaluations." in _as(app, "lotte@noord.example").text(workshop_url)
+
+
+def test_a_closed_workshop_has_fewer_than_k_evaluations_and_shows_only_their_number(app, make, day):
+    from saas.strategy import knowledge_day
+    from tenants.models import Membership
+
+    workshop_url = day.workshops["Effectief samenwerken"]
+    _attend_and_evaluate(make, day, "Effectief samenwerken", (2, 5))
+    with make.session(day.tenant.id) as db:
+        workshop = db.scalar(select(Workshop).where(Workshop.title == "Effectief samenwerken"))
+        knowledge_day.close_evaluations(db, workshop, date(2027, 3, 20), db.get(Membership, day.ids.organiser))
+    page = _as(app, "lotte@noord.example").text(workshop_url)
+    assert "2 evaluations. An average is shown only from 5 evaluations" in page and "Average score" not in page
+
+
+@pytest.mark.smoke
+def test_the_host_moves_the_close_date_and_the_sweeper_closes_the_window_the_day_after(app, make, database, day):
+    from saas.anonymity.models import Release
+    from saas.deadlines import close_due
+    from tenants.models import Membership
+
+    workshop_url = day.workshops["Effectief samenwerken"]
+    extra = _attend_and_evaluate(make, day, "Effectief samenwerken", (4, 4, 5, 3, 4, 5))
+    carla, lotte = _as(app, "carla@noord.example"), _as(app, "lotte@noord.example")
+    assert 'value="2027-04-01"' in carla.text(workshop_url)
+    # a member may not move it; a date in the past or that is no date is refused with a clear message
+    assert lotte.submit(f"{workshop_url}/evaluations", {"closes_on": "2027-05-01", "save": "x"},
+                        page=workshop_url).status_code == 403
+    response = carla.submit(f"{workshop_url}/evaluations", {"closes_on": "2020-01-01", "save": "x"}, page=workshop_url)
+    assert "Choose today or a later date." in carla.text(response.headers["Location"])
+    response = carla.submit(f"{workshop_url}/evaluations", {"closes_on": "soon", "save": "x"}, page=workshop_url)
+    assert "Please enter a date (yyyy-mm-dd)." in carla.text(response.headers["Location"])
+    response = carla.submit(f"{workshop_url}/evaluations", {"closes_on": "2027-03-25", "save": "x"}, page=workshop_url)
+    assert "The evaluations now close after 2027-03-25." in carla.text(response.headers["Location"])
+    assert "The evaluations are open until 2027-03-25." in lotte.text(workshop_url)
+
+    assert not close_due(database.Session, date(2027, 3, 25))  # the close date is the last day
+    closed = close_due(database.Session, date(2027, 3, 26))
+    assert closed.workshop_evaluations == 1 and not close_due(database.Session, date(2027, 3, 26))
+    assert "Average score: 4.2 out of 5, from 6 evaluations." in lotte.text(workshop_url)
+    with make.session(day.tenant.id) as db:
+        [release] = db.scalars(select(Release)).all()
+        assert release.released_on == date(2027, 3, 26)
+    # someone ticked as present afterwards can no longer evaluate
+    from saas.strategy import knowledge_day
+
+    with make.session(day.tenant.id) as db:
+        workshop = db.scalar(select(Workshop).where(Workshop.title == "Effectief samenwerken"))
+        latecomer = make.member(day.tenant, "laat@noord.example")
+        knowledge_day.sign_up(db, workshop, db.get(Membership, latecomer))
+        knowledge_day.record_attendance(db, workshop, db.get(Membership, day.ids.host), set(extra) | {latecomer})
+        with pytest.raises(knowledge_day.EvaluationsClosed):
+            knowledge_day.evaluate(db, workshop, db.get(Membership, latecomer), score=1, comment="",
+                                   today=date(2027, 3, 27))
+
+
+@pytest.mark.skipif(SQLITE, reason="transaction ids and physical order are PostgreSQL's")
+def test_after_the_close_no_evaluation_row_points_at_the_sign_up_it_came_from(app, make, database, day):
+    """Each evaluation went into the pool in its evaluator's transaction, with their sign-up. The close
+    writes every evaluation anew in one transaction of its own, in random order with random ids: the
+    evaluations share one transaction id, no sign-up's, and nothing orders them by time of writing."""
+    from sqlalchemy import text
+
+    from saas.strategy import knowledge_day
+    from tenants.models import Membership
+
+    _attend_and_evaluate(make, day, "Effectief samenwerken", (1, 2, 3, 4, 5, 1, 2))
+    with make.session(day.tenant.id) as db:
+        signup_xmins = set(db.execute(text("SELECT xmin::text FROM workshop_signups WHERE evaluated")).scalars())
+        assert len(signup_xmins) == 7  # one per evaluator
+        pool_xmins = set(db.execute(text("SELECT xmin::text FROM workshop_evaluation_pool")).scalars())
+        assert pool_xmins == signup_xmins  # the flaw a pool alone would keep
+        workshop = db.scalar(select(Workshop).where(Workshop.title == "Effectief samenwerken"))
+        knowledge_day.close_evaluations(db, workshop, date(2027, 3, 20), db.get(Membership, day.ids.host))
+    with make.session(day.tenant.id) as db:
+        rows = db.execute(text("SELECT xmin::text, id FROM workshop_evaluations")).all()
+        assert len(rows) == 7 and len({xmin for xmin, _id in rows}) == 1
+        assert not {xmin for xmin, _id in rows} & signup_xmins
+        assert all(re.fullmatch(r"[0-9a-f]{32}", row_id) for _xmin, row_id in rows)
+        assert db.execute(text("SELECT count(*) FROM workshop_evaluation_pool")).scalar() == 0
+        sequences = db.execute(text("SELECT count(*) FROM pg_class WHERE relkind = 'S' AND relname LIKE "
+                                    "'workshop_evaluation%'")).scalar()
+        assert sequences == 0
 
 
 @pytest.mark.skipif(SQLITE, reason="row locks are PostgreSQL's")
@@ -303,3 +459,50 @@ def test_one_person_booking_two_overlapping_workshops_at_once_gets_one(app, make
         thread.join(timeout=30)
     booked = _places(make, day, "In gesprek met de klant") + _places(make, day, "Effectief samenwerken")
     assert booked == [(day.ids.lotte, "confirmed")]
+
+
+@pytest.mark.skipif(SQLITE, reason="row locks are PostgreSQL's")
+def test_an_evaluation_being_sent_as_the_host_closes_is_in_the_release(app, make, database, day):
+    """Lotte's evaluation holds a shared lock on the workshop; the host's close waits for it, and then
+    mixes it in with the others: nothing is left behind in the pool of a closed window."""
+    from saas.anonymity.models import Release
+    from saas.strategy import knowledge_day
+    from tenants.models import Membership
+    from tenants.scoping import set_scope
+
+    extra = _attend_and_evaluate(make, day, "Effectief samenwerken", (4, 4, 4, 4))
+    with make.session(day.tenant.id) as db:
+        workshop = db.scalar(select(Workshop).where(Workshop.title == "Effectief samenwerken"))
+        knowledge_day.sign_up(db, workshop, db.get(Membership, day.ids.lotte))
+        knowledge_day.record_attendance(db, workshop, db.get(Membership, day.ids.host), set(extra) | {day.ids.lotte})
+
+    def session_for(membership_id):
+        db = database.Session()
+        set_scope(db, tenant_id=day.tenant.id)
+        return db, db.scalar(select(Workshop).where(Workshop.title == "Effectief samenwerken")), \
+            db.get(Membership, membership_id)
+
+    lotte_db, lotte_workshop, lotte = session_for(day.ids.lotte)
+    host_db, host_workshop, host = session_for(day.ids.host)
+
+    def host_closes():
+        with app.app_context():
+            knowledge_day.close_evaluations(host_db, host_workshop, date(2027, 3, 19), host)
+            host_db.commit()
+
+    try:
+        with app.app_context():
+            knowledge_day.evaluate(lotte_db, lotte_workshop, lotte, score=1, comment="", today=date(2027, 3, 19))
+            other = threading.Thread(target=host_closes)
+            other.start()
+            other.join(timeout=1.0)
+            assert other.is_alive(), "the close should wait for Lotte's evaluation"
+            lotte_db.commit()
+            other.join(timeout=10)
+            assert not other.is_alive()
+    finally:
+        lotte_db.close()
+        host_db.close()
+    assert _evaluations(make, day) == ([1, 4, 4, 4, 4], [])
+    with make.session(day.tenant.id) as db:
+        assert db.scalar(select(Release)).figures["average"] == 3.4

@@ -321,7 +321,7 @@ def strategy(app, make, tenant, admin, objects):
     """The programme's strategy, made through the admin's pages: a pillar with a theme linked to it, an
     expectation round with a named contribution in a cluster, an action plan with an action owned by the
     colleague, the admin's own development goal, and a knowledge day whose workshop (hosted by the
-    colleague) the admin attended and evaluated."""
+    colleague) the admin attended and evaluated, its evaluations closed and released."""
     from saas.strategy.expectations import placement_key
     from saas.strategy.models import (
         ActionPlan, Contribution, DevelopmentGoal, ExpectationCluster, ExpectationRound, KnowledgeDay, Pillar,
@@ -380,6 +380,7 @@ def strategy(app, make, tenant, admin, objects):
         admin_id = db.scalar(select(Membership.id).where(Membership.user.has(email=tenant.admin_email)))
     post(f"{workshop}/attendance", {"recorded": "yes", "attended_ids": [str(admin_id)]}, page=workshop)
     post(f"{workshop}/evaluate", {"score": "4", "comment": f"Useful ({slug})"}, page=workshop)
+    post(f"{workshop}/evaluations", {"close": "Close the evaluations now"}, page=workshop)  # released
     return {"pillar_id": pillar_id, "expectation_round_id": round_id, "expectation_cluster_id": cluster_id,
             "action_plan_id": plan_id, "plan_action_id": newest(PlanAction),
             "development_goal_id": newest(DevelopmentGoal), "knowledge_day_id": day_id, "workshop_id": workshop_id}

@@ -44,9 +44,10 @@ def sweep_once(app, *, lost_after: float = LOST_AFTER, pending_after: float = PE
         closed = close_due(app.extensions["koers.db"].Session, date.today())
     if report or mails or closed:
         log.info("sweeper: %d job(s) enqueued, %d lost job(s) to run again, %d lost job(s) failed, "
-                 "%d pending mail(s) re-sent; past their close date, %d wave(s), %d pulse check(s) and "
-                 "%d 360 round(s) closed", report.enqueued, report.lost_retried, report.lost_failed, mails,
-                 closed.waves, closed.pulse_checks, closed.feedback_rounds)
+                 "%d pending mail(s) re-sent; past their close date, %d wave(s), %d pulse check(s), "
+                 "%d 360 round(s) and %d workshop evaluation window(s) closed", report.enqueued, report.lost_retried,
+                 report.lost_failed, mails, closed.waves, closed.pulse_checks, closed.feedback_rounds,
+                 closed.workshop_evaluations)
     return report
 
 

@@ -87,7 +87,8 @@ def _round_page(db, expectation_round, pillar, programme, form, status=200):
         count=expectations.contribution_count(db, expectation_round),
         may_contribute=expectations.may_contribute(g.membership) and expectation_round.status == "open",
         may_facilitate=expectations.may_facilitate(g.membership), status_labels=expectations.STATUS_LABELS,
-        side_label=expectations.SIDE_LABELS[expectations.side_of(g.membership)]), status
+        side_label=expectations.SIDE_LABELS[expectations.side_of(g.membership)],
+        k=expectations.round_k(db, expectation_round)), status
 
 
 @bp.route("/rounds/<int:expectation_round_id>/contribute", methods=["POST"])
@@ -177,14 +178,15 @@ def round_status(expectation_round_id: int):
         flash(_("Nothing was changed. Please use the buttons on the page."), "error")
         return _to_round(expectation_round, "strategy.facilitate")
     try:
-        expectations.set_status(expectation_round, form.status.data)
+        expectations.set_status(db, expectation_round, form.status.data, utcnow().date())
     except DomainError as error:
         db.rollback()
         flash(error.message, "error")
     else:
         db.commit()
         flash(_("The round is open for contributions.") if form.status.data == "open"
-              else _("The round is closed: no more contributions."), "success")
+              else _("The round is closed: no more contributions. The anonymous contributions are on the board "
+                     "now."), "success")
     return _to_round(expectation_round, "strategy.facilitate")
 
 

@@ -196,3 +196,13 @@ class EvaluationForm(FlaskForm):
     comment = _text(_l("Comment (optional)"), required=False, max_length=2_000,
                     description=_l("Shown to the host without your name, and only once enough people have "
                                    "evaluated the workshop."))
+
+
+class EvaluationWindowForm(FlaskForm):
+    """The host's control of the evaluation window: move its close date, or close it now."""
+
+    closes_on = _date(_l("Evaluations close after"), required=False,
+                      description=_l("The last day attendees can evaluate the workshop. The results appear the "
+                                     "day after, or as soon as you close the evaluations."))
+    save = SubmitField(_l("Change the date"))
+    close = SubmitField(_l("Close the evaluations now"))

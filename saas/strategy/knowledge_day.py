@@ -7,28 +7,41 @@ waiting list. A person's own sign-ups are serialised by a lock on their membersh
 overlapping workshops cannot both be booked from two browser tabs. The waiting list is promoted
 first come, first served whenever a place frees up; the caller tells the promoted people.
 
-Evaluations are stored without any link to who gave them: the sign-up only remembers that its
-person has evaluated (as survey invitations do, DESIGN.md §3). Results are averages, shown only
-with at least k evaluations; comments need a larger group, as survey free text does.
+Evaluations are a small anonymous collection (DESIGN.md §3) with a window: it opens when the
+attendance is recorded (k is frozen then) and closes after its close date (the workshop's day + 14
+days by default, which the host or an organiser may change) or by the host's button; the sweeper
+(saas.deadlines) closes windows past their date. While it is open, an evaluation only marks the
+sign-up as evaluated and puts its score and comment in a pool that says nothing about who or when;
+there are no figures. The close, in a transaction of its own, mixes the pool into the evaluations in
+random order with random ids and stores the results once as a release (saas.anonymity.releases):
+the count, the average from k evaluations, the comments from free_text_k(k), sorted. Pages read only
+that release.
 """
 from __future__ import annotations
 
+import random
+import secrets
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.exceptions import Forbidden
 
+from saas.anonymity import policy
+from saas.anonymity.releases import latest_release, store_release
+from saas.anonymity.scores import score_figures
 from saas.errors import DomainError
 from saas.programme.models import Programme
-from saas.strategy.models import Evaluation, KnowledgeDay, Signup, Workshop
+from saas.strategy.models import Evaluation, EvaluationPool, KnowledgeDay, Signup, Workshop
 from saas.strategy.pillars import pillar_of_programme
-from tenants.models import Membership, Role
+from tenants.models import Membership, Role, Tenant
 
 ORGANISERS = (Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT)
-FREE_TEXT_MIN_GROUP = 10  # as for survey free text: a larger group than k, never below k
 MAX_CAPACITY = 1000
+EVALUATION_DAYS = 14  # the window closes this many days after the workshop's day, unless changed
+COLLECTION = "workshop"
+_shuffle = random.SystemRandom().shuffle
 
 
 class DoubleBooking(DomainError):
@@ -51,6 +64,16 @@ class CannotEvaluate(DomainError):
     default_message = _l("Only people who attended the workshop can evaluate it, once.")
 
 
+class EvaluationsClosed(DomainError):
+    status = 409
+    default_message = _l("The evaluations of this workshop are closed.")
+
+
+class EvaluationsNotOpen(DomainError):
+    status = 409
+    default_message = _l("The evaluations of this workshop are not open: they open once the attendance is recorded.")
+
+
 @dataclass
 class Place:
     """One workshop on the day page, with the reader's own place."""
@@ -68,9 +91,13 @@ class Place:
 
 @dataclass
 class Results:
-    count: int
-    average: float | None  # None: fewer than k evaluations
-    comments: list[str] | None  # None: too few evaluations for comments
+    """A workshop's evaluation as released at the close of its window (None before)."""
+
+    state: str  # pending | open | closed
+    closes_on: date | None
+    count: int | None  # None until the close
+    average: float | None  # None: not released yet, or fewer than k evaluations
+    comments: list[str] | None  # None: not released yet, or too few evaluations for comments
     k: int
     text_k: int
 
@@ -233,47 +260,118 @@ def cancel(db, workshop: Workshop, membership: Membership) -> list[Signup]:
 
 
 def record_attendance(db, workshop: Workshop, membership: Membership, attended_ids: set[int]) -> None:
-    """The host or an organiser ticks who came; everyone else with a place did not."""
+    """The host or an organiser ticks who came; everyone else with a place did not. The first time,
+    the evaluation window opens, with k frozen and a close date 14 days after the workshop's day."""
     if not may_record_attendance(workshop, membership):
         raise Forbidden()
+    _lock(db, workshop)
     confirmed, _waiting = participants(db, workshop)
     known = {s.membership_id for s in confirmed}
     if not attended_ids <= known:
         raise DomainError(_l("Tick people who have a place at this workshop."), field="attended_ids")
     for signup in confirmed:
         signup.attended = signup.membership_id in attended_ids
+    if workshop.evaluations == "pending":
+        workshop.evaluations = "open"
+        workshop.k = policy.launch_k(db.get(Tenant, workshop.tenant_id))
+        workshop.evaluations_close_on = day_of(db, workshop).held_on + timedelta(days=EVALUATION_DAYS)
     db.flush()
 
 
 # ---- evaluating ----------------------------------------------------------------------------
 
-def may_evaluate(signup: Signup | None) -> bool:
-    return signup is not None and signup.attended is True and not signup.evaluated
+def evaluations_open(workshop: Workshop, today: date) -> bool:
+    """The window is open and its close date (the last day evaluations are taken) has not passed."""
+    return workshop.evaluations == "open" and (workshop.evaluations_close_on is None
+                                               or today <= workshop.evaluations_close_on)
 
 
-def evaluate(db, workshop: Workshop, membership: Membership, *, score: int, comment: str) -> None:
-    """Store an attendee's evaluation with no link to them; their sign-up only notes that they did."""
+def may_evaluate(signup: Signup | None, workshop: Workshop | None = None, today: date | None = None) -> bool:
+    if signup is None or signup.attended is not True or signup.evaluated:
+        return False
+    return workshop is None or evaluations_open(workshop, today or date.today())
+
+
+def evaluate(db, workshop: Workshop, membership: Membership, *, score: int, comment: str, today: date) -> None:
+    """Mark the attendee's sign-up as evaluated and put the score and comment in the pool, with
+    nothing that says who or when; figures come only at the close."""
+    # A shared lock on the workshop: the close (which locks it for update) cannot run between this check
+    # and the pooled row, so nothing lands in the pool of a window already closed.
+    db.execute(select(Workshop.id).where(Workshop.id == workshop.id).with_for_update(read=True))
+    db.refresh(workshop)
     signup = db.scalar(select(Signup).where(Signup.workshop_id == workshop.id, Signup.membership_id == membership.id)
                        .with_for_update(of=Signup))  # two clicks at once: the second sees `evaluated`
     if not may_evaluate(signup):
         raise CannotEvaluate()
+    if workshop.evaluations == "pending":
+        raise EvaluationsNotOpen()
+    if not evaluations_open(workshop, today):
+        raise EvaluationsClosed()
     if not 1 <= score <= 5:
         raise DomainError(_l("Choose a score from 1 to 5."), field="score")
     signup.evaluated = True
-    db.add(Evaluation(workshop_id=workshop.id, score=score, comment=(comment or "").strip()))
+    db.add(EvaluationPool(id=secrets.token_hex(16), workshop_id=workshop.id, score=score,
+                          comment=(comment or "").strip()))
     db.flush()
 
 
-def results(db, workshop: Workshop, k: int) -> Results:
-    scores = list(db.scalars(select(Evaluation.score).where(Evaluation.workshop_id == workshop.id)))
-    text_k = max(FREE_TEXT_MIN_GROUP, k)
-    comments = None
-    if len(scores) >= text_k:
-        # without any attribute and in an order that says nothing about who or when
-        written = db.scalars(select(Evaluation.comment).where(Evaluation.workshop_id == workshop.id))
-        comments = sorted((c for c in written if c), key=str.casefold)
-    average = round(sum(scores) / len(scores), 1) if scores and len(scores) >= k else None
-    return Results(count=len(scores), average=average, comments=comments, k=k, text_k=text_k)
+def set_evaluation_close(db, workshop: Workshop, membership: Membership, closes_on: date, today: date) -> None:
+    """The host or an organiser moves the window's close date (the last day evaluations are taken)."""
+    if not may_record_attendance(workshop, membership):
+        raise Forbidden()
+    _lock(db, workshop)
+    db.refresh(workshop)
+    if workshop.evaluations == "pending":
+        raise EvaluationsNotOpen()
+    if workshop.evaluations == "closed":
+        raise EvaluationsClosed()
+    if closes_on < today:
+        raise DomainError(_l("Choose today or a later date."), field="closes_on")
+    workshop.evaluations_close_on = closes_on
+    db.flush()
+
+
+def close_evaluations(db, workshop: Workshop, today: date, membership: Membership | None = None) -> None:
+    """Close the window (the host's button, or the sweeper when membership is None), in a transaction
+    of its own: the pool and the evaluations so far are written anew in random order with random ids,
+    and the results are computed once and stored as the workshop's release."""
+    if membership is not None and not may_record_attendance(workshop, membership):
+        raise Forbidden()
+    _lock(db, workshop)
+    db.refresh(workshop)
+    if workshop.evaluations == "pending":
+        raise EvaluationsNotOpen()
+    if workshop.evaluations == "closed":
+        raise EvaluationsClosed()
+    pooled = list(db.scalars(select(EvaluationPool).where(EvaluationPool.workshop_id == workshop.id)
+                             .with_for_update()))
+    earlier = list(db.scalars(select(Evaluation).where(Evaluation.workshop_id == workshop.id)))
+    answers = [(row.score, row.comment or "") for row in pooled + earlier]
+    _shuffle(answers)
+    db.execute(delete(EvaluationPool).where(EvaluationPool.workshop_id == workshop.id)
+               .execution_options(synchronize_session=False))
+    db.execute(delete(Evaluation).where(Evaluation.workshop_id == workshop.id)
+               .execution_options(synchronize_session=False))
+    for score, comment in answers:
+        db.add(Evaluation(id=secrets.token_hex(16), workshop_id=workshop.id, score=score, comment=comment))
+        db.flush()  # one insert at a time, in the shuffled order
+    k = policy.frozen_k(workshop, db.get(Tenant, workshop.tenant_id))
+    store_release(db, COLLECTION, workshop.id, k=k, answers=len(answers), figures=score_figures(answers, k),
+                  final=True, released_on=today)
+    workshop.evaluations = "closed"
+    db.flush()
+
+
+def results(db, workshop: Workshop, tenant: Tenant) -> Results:
+    """What the pages show: the stored release, or when it will come."""
+    k = policy.frozen_k(workshop, tenant)
+    release = latest_release(db, COLLECTION, workshop.id) if workshop.evaluations == "closed" else None
+    figures = release.figures if release is not None else {}
+    if release is not None:
+        k = release.k
+    return Results(state=workshop.evaluations, closes_on=workshop.evaluations_close_on, count=figures.get("count"),
+                   average=figures.get("average"), comments=figures.get("comments"), k=k,
+                   text_k=policy.free_text_k(k))
 
 
 # ---- helpers -------------------------------------------------------------------------------

@@ -4,12 +4,15 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from saas.db import session
+from saas.db import session, utcnow
 from saas.errors import DomainError
 from saas.forms import show_domain_error
 from saas.programme import notifications
-from saas.strategy import expectations, knowledge_day
-from saas.strategy.forms import AttendanceForm, EvaluationForm, KnowledgeDayForm, PlaceForm, WorkshopForm
+from saas.worklog.forms import DATE_MESSAGE
+from saas.strategy import knowledge_day
+from saas.strategy.forms import (
+    AttendanceForm, EvaluationForm, EvaluationWindowForm, KnowledgeDayForm, PlaceForm, WorkshopForm,
+)
 from saas.strategy.views import _form_data, _people, _pillar_choices, _programme, bp
 from saas.programme import service as programme_service
 from werkzeug.exceptions import Forbidden
@@ -145,13 +148,15 @@ def workshop(workshop_id: int):
             "attended_ids": [s.membership_id for s in confirmed if s.attended]})
         attendance_form.attended_ids.choices = [(s.membership_id, s.membership.user.name) for s in confirmed]
     may_read_comments = may_record
+    window_form = EvaluationWindowForm(formdata=None, data={"closes_on": workshop.evaluations_close_on}) \
+        if may_record and workshop.evaluations == "open" else None
     return render_template(
         "strategy/workshop.html", workshop=workshop, day=day, programme=programme, place=place, hhmm=knowledge_day.hhmm,
         confirmed=confirmed, waiting=waiting, may_record=may_record, attendance_form=attendance_form,
-        may_evaluate=knowledge_day.may_evaluate(place.mine), evaluation_form=EvaluationForm(formdata=None),
-        results=knowledge_day.results(db, workshop, expectations.min_group_size(g.tenant)),
-        may_read_comments=may_read_comments, can_organise=knowledge_day.may_organise(g.membership),
-        pillar=_workshop_pillar(db, workshop))
+        may_evaluate=knowledge_day.may_evaluate(place.mine, workshop, utcnow().date()),
+        evaluation_form=EvaluationForm(formdata=None), results=knowledge_day.results(db, workshop, g.tenant),
+        window_form=window_form, may_read_comments=may_read_comments,
+        can_organise=knowledge_day.may_organise(g.membership), pillar=_workshop_pillar(db, workshop))
 
 
 def _workshop_pillar(db, workshop):
@@ -230,7 +235,8 @@ def evaluate(workshop_id: int):
     form = EvaluationForm()
     if form.validate_on_submit():
         try:
-            knowledge_day.evaluate(db, workshop, g.membership, score=form.score.data, comment=form.comment.data or "")
+            knowledge_day.evaluate(db, workshop, g.membership, score=form.score.data, comment=form.comment.data or "",
+                                   today=utcnow().date())
         except DomainError as error:
             db.rollback()
             flash(error.message, "error")
@@ -242,3 +248,38 @@ def evaluate(workshop_id: int):
             for error in errors:
                 flash(error, "error")
     return redirect(url_for("strategy.workshop", workshop_id=workshop.id, _anchor="evaluation"))
+
+
+@bp.route("/workshops/<int:workshop_id>/evaluations", methods=["POST"])
+@requires()
+def evaluation_window(workshop_id: int):
+    """The host (or an organiser) moves the close date of the evaluations, or closes them now."""
+    db = session()
+    workshop, _day_, _programme_ = _workshop(workshop_id)
+    if not knowledge_day.may_record_attendance(workshop, g.membership):
+        raise Forbidden()
+    form = EvaluationWindowForm()
+    back = redirect(url_for("strategy.workshop", workshop_id=workshop.id, _anchor="results-heading"))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        if not form.errors:
+            flash(_("Nothing was changed. Please use the buttons on the page."), "error")
+        return back
+    if not form.close.data and form.closes_on.data is None:
+        flash(str(DATE_MESSAGE), "error")
+        return back
+    try:
+        if form.close.data:
+            knowledge_day.close_evaluations(db, workshop, utcnow().date(), g.membership)
+        else:
+            knowledge_day.set_evaluation_close(db, workshop, g.membership, form.closes_on.data, utcnow().date())
+    except DomainError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return back
+    db.commit()
+    flash(_("The evaluations are closed and the results are published.") if form.close.data
+          else _("The evaluations now close after %(date)s.", date=form.closes_on.data.isoformat()), "success")
+    return back

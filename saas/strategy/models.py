@@ -1,9 +1,14 @@
 """Strategy into behaviour (issue 9, points 1–4): pillars, mutual expectations, action plans, knowledge day.
 
 Every table belongs to one tenant and points at its parents with composite (tenant_id, id) keys.
-Two tables are anonymous by construction: an anonymous expectation contribution has no author
-column filled in, and a workshop evaluation has no column that could name its author at all (the
-sign-up only remembers *that* its person evaluated, like a survey invitation, DESIGN.md §3).
+Two kinds of rows are anonymous by construction (DESIGN.md §3), and both have random string ids, so
+no sequence orders them:
+- an anonymous expectation contribution has no author; while its round is open it carries only a
+  keyed per-round pseudonym (for counting distinct authors), dropped when the round's close releases
+  it as a new row;
+- a workshop evaluation waits in a pool (score and comment, nothing else) until the evaluation window
+  closes, and is then mixed into the evaluations in a transaction of its own; the sign-up only
+  remembers *that* its person evaluated, like a survey invitation.
 """
 from __future__ import annotations
 
@@ -68,6 +73,7 @@ class ExpectationRound(TenantOwned, Base):
     status: Mapped[str] = mapped_column(String(12), default="open")
     summary: Mapped[str] = mapped_column(Text, default="")
     published_on: Mapped[date | None] = mapped_column(Date)
+    k: Mapped[int | None] = mapped_column(Integer)  # frozen when the round opens (saas.anonymity.policy)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (
@@ -94,13 +100,15 @@ class ExpectationCluster(TenantOwned, Base):
 
 
 class Contribution(TenantOwned, Base):
-    """What one person wrote in a round. Anonymous: `author_id` is None and nothing else names them;
-    the grouping attributes (side, legacy organisation) are shown only under the k rule, and the
-    date is no finer than the day."""
+    """What one person wrote in a round. Anonymous: `author_id` is None; until the round's close
+    releases it, `author_key` holds the author's keyed per-round pseudonym (only to count distinct
+    authors) and nobody sees it; the release writes it anew (new id, no pseudonym, dated by the
+    round) and decides once which group (side, legacy organisation) may be named with it, stored in
+    the round's release (saas.anonymity.releases, collection "expectations")."""
 
     __tablename__ = "expectation_contributions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, not a sequence
     round_id: Mapped[int] = mapped_column(Integer, index=True)
     side: Mapped[str] = mapped_column(String(12))
     kind: Mapped[str] = mapped_column(String(12))
@@ -110,7 +118,8 @@ class Contribution(TenantOwned, Base):
     author_id: Mapped[int | None] = mapped_column(Integer)
     legacy_org_id: Mapped[int | None] = mapped_column(Integer)
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    written_on: Mapped[date] = mapped_column(Date)
+    written_on: Mapped[date] = mapped_column(Date)  # the day when named; the round's date when anonymous
+    author_key: Mapped[str | None] = mapped_column(String(64))  # anonymous and not yet released: the pseudonym
 
     author = _person("Contribution", "author_id")
 
@@ -118,6 +127,7 @@ class Contribution(TenantOwned, Base):
         _one_of("side", SIDES, "known_side"),
         _one_of("kind", KINDS, "known_kind"),
         CheckConstraint("NOT anonymous OR author_id IS NULL", name="anonymous_has_no_author"),
+        CheckConstraint("anonymous OR author_key IS NULL", name="only_anonymous_has_a_pseudonym"),
         _fk(["round_id"], "expectation_rounds", "fk_expectation_contributions_round"),
         _fk(["author_id"], "memberships", "fk_expectation_contributions_author", ondelete=None),
         _fk(["legacy_org_id"], "legacy_organisations", "fk_expectation_contributions_legacy_org", ondelete=None),
@@ -213,8 +223,15 @@ class KnowledgeDay(TenantOwned, Base):
     )
 
 
+EVALUATION_STATES = ("pending", "open", "closed")
+
+
 class Workshop(TenantOwned, Base):
-    """A skills workshop in a time slot of a knowledge day, with a host and a number of places."""
+    """A skills workshop in a time slot of a knowledge day, with a host and a number of places.
+
+    Its evaluation window opens when the attendance is recorded (k is frozen then) and closes after
+    `evaluations_close_on` (the last day evaluations are taken) or by the host's button; only the
+    close releases figures."""
 
     __tablename__ = "workshops"
 
@@ -227,6 +244,9 @@ class Workshop(TenantOwned, Base):
     capacity: Mapped[int] = mapped_column(Integer)
     starts_at: Mapped[time] = mapped_column(Time)
     ends_at: Mapped[time] = mapped_column(Time)
+    evaluations: Mapped[str] = mapped_column(String(8), default="pending", server_default="pending")
+    evaluations_close_on: Mapped[date | None] = mapped_column(Date)
+    k: Mapped[int | None] = mapped_column(Integer)  # frozen when the evaluation window opens
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     host = _person("Workshop", "host_id")
@@ -234,6 +254,7 @@ class Workshop(TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
+        _one_of("evaluations", EVALUATION_STATES, "known_evaluations"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         _fk(["day_id"], "knowledge_days", "fk_workshops_day"),
         _fk(["host_id"], "memberships", "fk_workshops_host", ondelete=None),
@@ -264,12 +285,30 @@ class Signup(TenantOwned, Base):
     )
 
 
+class EvaluationPool(TenantOwned, Base):
+    """An evaluation waiting for its workshop's window to close: a score and a comment, nothing that
+    says who or when. Moved into `Evaluation` in random order at the close, then deleted."""
+
+    __tablename__ = "workshop_evaluation_pool"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, not a sequence
+    workshop_id: Mapped[int] = mapped_column(Integer, index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_1_to_5"),
+        _fk(["workshop_id"], "workshops", "fk_workshop_evaluation_pool_workshop"),
+    )
+
+
 class Evaluation(TenantOwned, Base):
-    """One attendee's evaluation of a workshop; deliberately without any link to who gave it."""
+    """One attendee's evaluation of a workshop, written at the close of its evaluation window;
+    deliberately without any link to who gave it."""
 
     __tablename__ = "workshop_evaluations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, not a sequence
     workshop_id: Mapped[int] = mapped_column(Integer, index=True)
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="")
