@@ -250,11 +250,10 @@ def comparison(app, make, tenant, admin, objects):
     slug = tenant.slug
     created = {}
     with make.session(tenant.id) as db:
-        if "wave_id" in objects:
-            wave = db.get(Wave, objects["wave_id"])
-        else:
-            wave = db.get(Wave, synth.synthesise(db, respondents=40, legacy_orgs=3, seed=1)[0])
-            wave.name = f"Synthetic wave ({slug})"
+        # a comparison is made from a closed wave's release: the world's launched wave is still open
+        wave = db.get(Wave, synth.synthesise(db, respondents=40, legacy_orgs=3, seed=1)[0])
+        wave.name = f"Synthetic wave ({slug})"
+        if "wave_id" not in objects:
             created["wave_id"] = wave.id
         release_and_compare(db, db.get(Tenant, tenant.id), wave)
     return created

@@ -116,7 +116,8 @@ class WaveForm(FlaskForm):
         description=_l("Reports can only compare groups that the survey asks about."))
     opens_on = _date(_l("Opens on"))
     closes_on = _date(_l("Closes on"), description=_l("The invitation mails mention this date."))
-    checkpoint = _date(_l("Interim release (optional)"), description=_l(
+    checkpoint = DayField(_l("Interim release (optional)"), validators=[Optional(), _sensible_date],
+                          render_kw={"placeholder": "yyyy-mm-dd"}, description=_l(
         "Figures appear only when the wave closes. Choose a day here to release the figures so far at the end of "
         "that day as well, for example halfway. Groups that the interim release does not show then stay hidden "
         "in the final release too, so that the two cannot be subtracted from each other."))
