@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from saas.auth import service as accounts
+from saas.auth.sessions import log_in
 from saas.db import session, utcnow
 from saas.errors import DomainError
 from saas.forms import show_domain_error
@@ -257,7 +258,7 @@ def accept_invitation(token: str):
             else:
                 db.commit()
                 if not current_user.is_authenticated:
-                    login_user(user)
+                    log_in(user)
                 flash(_("Welcome to %(tenant)s.", tenant=g.tenant.name), "success")
                 return redirect(url_for("tenant.dashboard"))
     return render_template(
