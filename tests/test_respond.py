@@ -16,6 +16,7 @@ from saas.surveys.instruments import CONTRACT_ITEMS, DIMENSIONS, TYPES, culture_
 from saas.surveys.models import PooledAnswer, Response, SurveyInvitation, Wave
 from tenants.models import Membership, Tenant
 from tenants.service import hash_token
+from tests.helpers import works_council
 
 PEOPLE = ["anna", "bram", "carmen", "dirk", "eva", "femke", "gijs"]
 
@@ -41,7 +42,7 @@ def survey(app, make):
             questions=[{"kind": "likert", "nl": "Ik heb zin in de nieuwe organisatie.",
                         "en": "I look forward to the new organisation."},
                        {"kind": "open", "nl": "Wat wil je ons nog meegeven?", "en": "What else would you like to tell us?"}])
-        service.record_consent(db, wave, decided_on=date(2026, 11, 2), decision="The works council agrees to the baseline.",
+        service.record_consent(db, wave, by=works_council(db), decided_on=date(2026, 11, 2), decision="The works council agrees to the baseline.",
                                conditions="Only groups of six or more are reported.", min_group_size=6)
         service.open_wave(db, db.get(Tenant, tenant.id), wave)
         members = [m for m in db.scalars(select(Membership)) if m.user.email.endswith("@oost.example")]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import PASSWORD
+from tests.helpers import works_council, PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +32,8 @@ def pulse(app, make):
                                                 ends_on=date(2027, 12, 31))
         promises = [service.add_promise(db, programme, db.get(Membership, mia), text) for text in PROMISES]
         round_ = pulses.plan_round(db, tenant_row, programme, name="Pulse check March", opens_on=date.today(),
-                                   closes_on=date.today() + timedelta(days=14), consent_on=date(2026, 3, 2),
-                                   consent_text="De OR stemt in.")
+                                   closes_on=date.today() + timedelta(days=14))
+        pulses.record_consent(db, round_, by=works_council(db), decided_on=date(2026, 3, 2), decision="De OR stemt in.")
         pulses.open_round(db, tenant_row, round_, date.today(), send_mail=False)
         invited = pulses.invite(db, round_, pulses.audience(db))
         # five colleagues have answered already
