@@ -135,6 +135,20 @@ def set_required(db, tenant, membership, on: bool) -> None:
     db.flush()
 
 
+def waiting(db):
+    """What may still get a consent: survey waves and pulse checks in preparation (and the waves' consents)."""
+    from sqlalchemy import select
+
+    from saas.leadership.models import PulseRound
+    from saas.surveys.models import Wave, WorksCouncilConsent
+
+    waves = list(db.scalars(select(Wave).where(Wave.status == "draft").order_by(Wave.id)))
+    consents = {c.wave_id: c for c in db.scalars(select(WorksCouncilConsent).where(
+        WorksCouncilConsent.wave_id.in_([w.id for w in waves])))} if waves else {}
+    rounds = list(db.scalars(select(PulseRound).where(PulseRound.status == "draft").order_by(PulseRound.id)))
+    return waves, consents, rounds
+
+
 def decision_response(data: bytes, filename: str):
     """The signed decision as a download, never shown inline (a crafted PDF runs in no one's page)."""
     from urllib.parse import quote

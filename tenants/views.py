@@ -99,13 +99,7 @@ def consent():
                 return redirect(url_for("tenant.consent"))
         else:
             flash(_("Nothing was changed. Please use the buttons on the page."), "error")
-    from saas.leadership.models import PulseRound
-    from saas.surveys.models import Wave, WorksCouncilConsent
-    from sqlalchemy import select
-
-    waves = list(db.scalars(select(Wave).where(Wave.status == "draft").order_by(Wave.id)))
-    consents = {c.wave_id: c for c in db.scalars(select(WorksCouncilConsent))}
-    rounds = list(db.scalars(select(PulseRound).where(PulseRound.status == "draft").order_by(PulseRound.id)))
+    waves, consents, rounds = consent_rules.waiting(db)
     roles = g.membership.roles
     return render_template("tenants/consent.html", form=form, waves=waves, consents=consents, rounds=rounds,
                            may_turn_off=Role.WORKS_COUNCIL in roles,
