@@ -177,13 +177,16 @@ def test_a_pulse_check_needs_promises_and_the_works_councils_consent(app, make, 
         assert (pulse.consent_how, pulse.consent_by_name, pulse.consent_min_group_size) == ("works_council",
                                                                                              "Wim Council", 8)
     # an admin's upload replaces it and keeps the signed decision for the works council to read
-    uploaded = admin.submit(f"{page}/consent", {**typed, "document": (io.BytesIO(PDF_BYTES), "besluit OR.pdf")})
+    uploaded = admin.submit(f"{page}/consent", {**typed, "min_group_size": "8",
+                                                "document": (io.BytesIO(PDF_BYTES), "besluit OR.pdf")})
     assert uploaded.status_code == 302
     assert "who uploaded the works council's signed decision" in wim.text(page)
     document = wim.get(f"{page}/consent/decision")
     assert document.data == PDF_BYTES and document.headers["Content-Disposition"].startswith("attachment")
     assert mia.submit(f"{page}/open", {"action": "open"}, page=page).status_code == 302
     assert "The pulse check is open" in mia.text(page)
+    with make.session(world.tenant.id) as db:
+        assert db.scalar(select(PulseRound)).k == 8  # frozen at the opening with the consent's higher k
     log = wim.text(f"/t/{world.tenant.slug}/reports/access-log")
     assert "typed by a member of the works council" in log and "signed decision uploaded by an administrator" in log
     assert "file besluit OR.pdf" in log and "minimum group size 8" in log

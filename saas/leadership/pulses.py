@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
+from saas.anonymity import policy
 from saas.errors import DomainError
 from saas.leadership import rules
 from saas.leadership.models import PulseAnswer, PulseInvitation, PulsePooledAnswer, PulseRound
@@ -148,6 +149,7 @@ def open_round(db, tenant, pulse: PulseRound, today: date, *, send_mail: bool = 
     if not asked:
         raise NoPromises()
     pulse.promise_ids, pulse.status = asked, "open"
+    pulse.k = policy.launch_k(tenant, pulse.consent_min_group_size)  # frozen with the consent's k, if higher
     db.flush()
     if send_mail:
         enqueue_after_commit(db, "workers.leadership_jobs.send_pulse_invitations", tenant.id, pulse.id)
