@@ -6,7 +6,8 @@ someone, accept their invitation or take over their account, nor tie a log line 
 `redact` replaces every such segment by `…` in any text (a request line, a referrer, an error
 message, a traceback); `RedactingFilter` applies it to every record of a logger. It is installed on
 Koers's unexpected-error log (saas/errors.py), the development server's request log (werkzeug) and
-gunicorn's access and error logs (`RedactingGunicornLogger`, set in gunicorn.conf.py).
+gunicorn's access and error logs (`RedactingGunicornLogger`, set in gunicorn.conf.py); the development
+outbox prints mails with their links redacted (saas/mail.py).
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Secret links never reach a log: the redaction on every route that carries a token in its path, and
-on every log Koers writes (its error log, the development server's and gunicorn's request logs)."""
+on every log Koers writes (its error log, the development outbox, the development server's and gunicorn's
+request logs)."""
 from __future__ import annotations
 
 import logging
@@ -131,3 +132,17 @@ def test_gunicorns_access_log_holds_no_token(stack, tmp_path):
     assert '"GET /t/oost/survey/… HTTP/1.1"' in log and '"GET /password/reset/… HTTP/1.1"' in log, log
     assert '"https://koers.example/t/oost/leadership/f/…"' in log, log
     assert TOKEN not in log
+
+
+def test_the_development_outbox_prints_mails_without_their_secret_links(caplog):
+    from types import SimpleNamespace
+
+    from saas.mail import OutboundMail, deliver
+
+    caplog.set_level(logging.INFO)
+    mail = OutboundMail(recipient="anna@oost.example", subject="Survey", attempts=0,
+                        body=f"Answer here: http://127.0.0.1:5000/t/oost/survey/{TOKEN}\nThank you.")
+    deliver(mail, SimpleNamespace(smtp_host="", dev_outbox=True))
+    assert mail.status == "kept"
+    assert "Answer here: http://127.0.0.1:5000/t/oost/survey/…" in caplog.text and "/dev/outbox" in caplog.text
+    assert TOKEN not in caplog.text
