@@ -80,6 +80,17 @@ def document(filename: str | None, data: bytes | None) -> Document | None:
     return Document(filename=safe, content_type="application/pdf", data=data)
 
 
+def uploaded(upload) -> Document | None:
+    """The signed decision from a form's file field: nothing chosen is None; text sent in its place is refused."""
+    from werkzeug.datastructures import FileStorage
+
+    if isinstance(upload, FileStorage):
+        return document(upload.filename, upload.read(MAX_DOCUMENT_BYTES + 1))
+    if upload:
+        raise DocumentRefused(field="document")
+    return None
+
+
 def recorder(membership, signed: Document | None) -> Recorded:
     """A works council member records by typing (a document may come along); an admin only by uploading."""
     roles = set(membership.roles)

@@ -655,3 +655,11 @@ def test_the_works_council_records_its_consent_and_an_admin_only_uploads_the_sig
     assert "Wim Council (wim@oost.example)" in rows[1] and "typed by a member of the works council" in rows[1]
     assert "signed decision uploaded by an administrator" in rows[0] and "file besluit-or.pdf" in rows[0]
     assert all("Nulmeting 2026" in row for row in rows)
+
+
+def test_a_consent_form_with_text_where_the_file_belongs_is_refused_with_a_message(app, make, world):
+    admin = _as(app, world.tenant.admin_email)
+    wave_id = _create(admin, world)
+    response = _consent(admin, wave_id, signed=False, document="not a file")
+    assert response.status_code == 200  # taken as no file at all
+    assert "Upload the works council's signed decision as a PDF file." in response.get_data(as_text=True)

@@ -145,9 +145,8 @@ def consent(wave_id: int):
     form = ConsentForm(obj=recorded if request.method == "GET" else None)
     form.set_tenant_k(g.tenant.min_group_size)
     if form.validate_on_submit():
-        upload = form.document.data
         try:
-            signed = consent_rules.document(getattr(upload, "filename", None), upload.read() if upload else None)
+            signed = consent_rules.uploaded(form.document.data)
             service.record_consent(db, wave, by=g.membership, decided_on=form.decided_on.data,
                                    decision=form.decision.data, conditions=form.conditions.data or "",
                                    min_group_size=form.min_group_size.data, document=signed)
