@@ -150,5 +150,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _configure_logging(settings: Settings) -> None:
+    from saas import logredact
+
+    # secret links never reach a log: Koers's own error log and the development server's request log
+    # (gunicorn's logs: gunicorn.conf.py)
+    for name in ("saas.errors", "werkzeug"):
+        logredact.install(name)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

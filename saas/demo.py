@@ -250,8 +250,9 @@ def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list) -> None:
     baseline = surveys.create_wave(
         db, name="Nulmeting cultuur", series_label="baseline", programme_id=prog.id,
         opens_on=date(2026, 9, 14), closes_on=date(2026, 10, 2), groupings=("legacy_org", "tenure"))
+    council = memberships["works-council@demo.example.org"]  # the works council records its own consent
     surveys.record_consent(
-        db, baseline, decided_on=date(2026, 9, 7),
+        db, baseline, by=council, decided_on=date(2026, 9, 7),
         decision="De ondernemingsraad stemt in met de nulmeting onder alle medewerkers (WOR art. 27 lid 1 sub k).",
         conditions="Resultaten alleen voor groepen van minstens vijf deelnemers; geen uitsplitsing naar functie.")
     surveys.open_wave(db, tenant, baseline)
@@ -271,7 +272,7 @@ def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list) -> None:
                    {"kind": "open", "nl": "Wat zou jij de programmaleiding willen meegeven?",
                     "en": "What would you like to tell the programme's leaders?"}])
     surveys.record_consent(
-        db, midway, decided_on=date(2026, 11, 9),
+        db, midway, by=council, decided_on=date(2026, 11, 9),
         decision="De ondernemingsraad stemt in met de tussenmeting, onder dezelfde voorwaarden als de nulmeting.",
         conditions="Open antwoorden alleen voor groepen van minstens tien deelnemers.")
     surveys.open_wave(db, tenant, midway)

@@ -8,7 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-log = logging.getLogger(__name__)
+from saas.logredact import redact
+
+log = logging.getLogger(__name__)  # its records pass saas.logredact.RedactingFilter (create_app)
 
 
 class DomainError(Exception):
@@ -104,7 +106,7 @@ def _integrity_error(error):
     # Two requests racing to create the same thing (a pitch for a team, a team name): the database's
     # unique key let one win; the other is told, and its transaction is rolled back whole.
     _rollback()
-    log.info("integrity conflict on %s %s: %s", request.method, request.path, type(error.orig).__name__)
+    log.info("integrity conflict on %s %s: %s", request.method, redact(request.path), type(error.orig).__name__)
     return problem(409, _l("Someone did the same at the same moment. Please reload the page and try again."))
 
 
@@ -125,7 +127,7 @@ def _http_error(error: HTTPException):
 
 def _unexpected_error(error: Exception):
     _rollback()
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    log.exception("unhandled error on %s %s", request.method, redact(request.path))
     return problem(InternalServerError.code)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
+from saas.logredact import redact
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,9 @@ def deliver(mail: OutboundMail, settings) -> None:
     mail.attempts += 1
     if not settings.smtp_host:
         if settings.dev_outbox:  # development: the console is where the developer reads the mail
-            log.info("mail to %s kept in the development outbox: %s\n%s", mail.recipient, mail.subject, mail.body)
+            # secret links are redacted here like in every log (saas.logredact); /dev/outbox shows them
+            log.info("mail to %s kept in the development outbox (links with a secret: /dev/outbox): %s\n%s",
+                     mail.recipient, mail.subject, redact(mail.body))
         else:
             log.warning("no SMTP_HOST configured: mail %d (%s) is not sent", mail.id, mail.subject)
         mail.status = "kept"

@@ -81,6 +81,12 @@ class TenantSettingsForm(FlaskForm):
     )
 
 
+class ConsentRequirementForm(FlaskForm):
+    """Turns the works council's consent requirement on or off: a button each, nothing to type."""
+
+    required = HiddenField()
+
+
 class LegacyOrgForm(FlaskForm):
     code = StringField(_l("Short code"), description=_l("Up to 16 letters or digits, e.g. GRO."), validators=[
         DataRequired(message=_l("Please enter a short code.")),

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     Boolean, CheckConstraint, DateTime, ForeignKey, ForeignKeyConstraint, Integer, JSON, String,
-    UniqueConstraint,
+    UniqueConstraint, false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,6 +26,11 @@ ROLE_VALUES = tuple(r.value for r in Role)
 ROLE_CHECK = "role IN (" + ", ".join(f"'{r}'" for r in ROLE_VALUES) + ")"
 
 
+def _dutch(context) -> bool:
+    """The default of `consent_required` when a tenant is made: on for the Netherlands."""
+    return (context.get_current_parameters().get("country") or "NL").upper() == "NL"
+
+
 class Tenant(Base):
     """A merged organisation: the unit of isolation. The registry itself is not tenant-owned."""
 
@@ -38,6 +43,10 @@ class Tenant(Base):
     language: Mapped[str] = mapped_column(String(5), default="nl")
     # The anonymity threshold k (DESIGN.md §3): a tenant may raise it, never lower it below 5.
     min_group_size: Mapped[int] = mapped_column(Integer, default=5)
+    # Whether a survey, pulse check or other staff collection needs the works council's consent before
+    # it opens (WOR art. 27). Its own setting: on by default for a Dutch tenant when it is made, never
+    # changed by the country; an admin may turn it on, only a works council member may turn it off.
+    consent_required: Mapped[bool] = mapped_column(Boolean, default=_dutch, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (CheckConstraint("min_group_size >= 5", name="min_group_size_at_least_5"),)

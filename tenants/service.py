@@ -86,9 +86,18 @@ def tenants_of(db, user: User) -> list[Tenant]:
     ))
 
 
-def update_tenant(tenant: Tenant, *, name: str, country: str, language: str, min_group_size: int) -> None:
-    tenant.name, tenant.country, tenant.language = name.strip(), country.upper(), language
-    tenant.min_group_size = max(5, min_group_size)
+def update_tenant(db, tenant: Tenant, user: User, *, name: str, country: str, language: str,
+                  min_group_size: int) -> None:
+    """The admin's settings. A change of k or of the country goes into the access log with the change;
+    the country no longer decides whether the works council's consent is required (saas.consent)."""
+    from saas.consent import log_setting
+
+    country, k = country.upper(), max(5, min_group_size)
+    log_setting(db, user, "min_group_size", tenant.min_group_size, k)
+    log_setting(db, user, "country", tenant.country, country)
+    tenant.name, tenant.country, tenant.language = name.strip(), country, language
+    tenant.min_group_size = k
+    db.flush()
 
 
 # ---- legacy organisations ------------------------------------------------------------------

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from saas.auth import service as accounts
+from saas.auth.sessions import log_in
+from saas import consent as consent_rules
 from saas.db import session, utcnow
 from saas.errors import DomainError
 from saas.forms import show_domain_error
 from tenants import service
 from tenants.forms import (
-    ROLE_LABELS, AcceptWithNewAccountForm, ActionForm, InviteForm, LegacyOrgForm, MembershipForm, TenantForm,
+    ROLE_LABELS, AcceptWithNewAccountForm, ActionForm, ConsentRequirementForm, InviteForm, LegacyOrgForm, MembershipForm, TenantForm,
     TenantSettingsForm, set_legacy_org_choices,
 )
 from tenants.guards import public_in_tenant, requires, tenant_blueprint
@@ -67,12 +69,41 @@ def dashboard():
 def settings():
     form = TenantSettingsForm(obj=g.tenant if request.method == "GET" else None)
     if form.validate_on_submit():
-        service.update_tenant(g.tenant, name=form.name.data, country=form.country.data,
+        service.update_tenant(session(), g.tenant, current_user, name=form.name.data, country=form.country.data,
                               language=form.language.data, min_group_size=form.min_group_size.data)
         session().commit()
         flash(_("The settings have been saved."), "success")
         return redirect(url_for("tenant.settings"))
-    return render_template("tenants/settings.html", form=form)
+    return render_template("tenants/settings.html", form=form, consent_form=ConsentRequirementForm())
+
+
+@bp.route("/consent", methods=["GET", "POST"])
+@requires(Role.ADMIN, Role.WORKS_COUNCIL, Role.CONSULTANT)
+def consent():
+    """The works council's consent: whether it is required, and what waits for it (waves and pulse
+    checks in preparation). Works council members record it from here; admins upload its decision."""
+    db = session()
+    form = ConsentRequirementForm()
+    if request.method == "POST":
+        if form.validate_on_submit() and form.required.data in ("on", "off"):
+            try:
+                consent_rules.set_required(db, g.tenant, g.membership, form.required.data == "on")
+            except DomainError as error:
+                db.rollback()
+                flash(error.message, "error")
+            else:
+                db.commit()
+                flash(_("The works council's consent is now required before a survey or pulse check opens.")
+                      if g.tenant.consent_required else
+                      _("The works council's consent is no longer required."), "success")
+                return redirect(url_for("tenant.consent"))
+        else:
+            flash(_("Nothing was changed. Please use the buttons on the page."), "error")
+    waves, consents, rounds = consent_rules.waiting(db)
+    roles = g.membership.roles
+    return render_template("tenants/consent.html", form=form, waves=waves, consents=consents, rounds=rounds,
+                           may_turn_off=Role.WORKS_COUNCIL in roles,
+                           may_turn_on=bool(roles & {Role.ADMIN, Role.WORKS_COUNCIL}))
 
 
 @bp.route("/admin/legacy-orgs", methods=["GET", "POST"])
@@ -257,7 +288,7 @@ def accept_invitation(token: str):
             else:
                 db.commit()
                 if not current_user.is_authenticated:
-                    login_user(user)
+                    log_in(user)
                 flash(_("Welcome to %(tenant)s.", tenant=g.tenant.name), "success")
                 return redirect(url_for("tenant.dashboard"))
     return render_template(

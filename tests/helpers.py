@@ -115,3 +115,23 @@ def link_in(body: str) -> str:
     match = re.search(r"https?://[^/\s]+(/\S+)", body)
     assert match, body
     return match.group(1)
+
+
+def works_council(db):
+    """A member of the works council of the tenant `db` is scoped to (made the first time): who records
+    the works council's consent on a wave or a pulse check (saas.consent)."""
+    from saas.auth.models import User
+    from tenants.models import Membership, MembershipRole
+    from tenants.scoping import current_tenant_id
+
+    found = db.scalar(select(Membership).join(MembershipRole, MembershipRole.membership_id == Membership.id)
+                      .where(MembershipRole.role == "works_council").order_by(Membership.id).limit(1))
+    if found is not None:
+        return found
+    email = f"works-council-{current_tenant_id(db)}@example.org"
+    user = db.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name="Works council member", password_hash=_PASSWORD_HASH)
+        db.add(user)
+        db.flush()
+    return service.add_member(db, user, ["works_council"], None)

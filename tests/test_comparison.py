@@ -325,3 +325,26 @@ def test_fill_wave_adds_answers_per_legacy_organisation_to_an_existing_wave(make
     assert counts == {aal: 7, bee: 5, None: 2}
     _, result, _ = _compare(make, tenant, wave_id)
     assert max(result["orgs"][0]["profile_now"], key=result["orgs"][0]["profile_now"].get) == "clan"
+
+
+def test_every_reading_of_a_comparison_is_in_the_access_log_but_not_the_status_the_page_polls(app, make, series):
+    from saas.anonymity.models import ReportAccess
+
+    _compare(make, series.tenant, series.last)
+    mia = _as(app, "mia@noord.example")
+    url = f"/t/noord/comparisons/waves/{series.last}"
+    mia.text(url)
+    mia.get(f"{url}/status")
+    mia.get(f"{url}/status")
+    _as(app, "cas@noord.example").text(url)
+    with make.session(series.tenant.id) as db:
+        rows = list(db.scalars(select(ReportAccess).order_by(ReportAccess.id)))
+        assert [(r.kind, r.wave_id, r.user_email) for r in rows] == [
+            ("comparison", series.last, "mia@noord.example"), ("comparison", series.last, "cas@noord.example")]
+    log = _as(app, "wim@noord.example").text("/t/noord/reports/access-log")
+    rows = [row for row in log.split("<tbody>", 1)[1].split("<tr>") if "culture comparison" in row]
+    assert len(rows) == 2 and all("Synthetic wave 3 of 3" in row for row in rows)
+    # a refused reading leaves no trace
+    assert _as(app, "mo@noord.example").get(url).status_code == 403
+    with make.session(series.tenant.id) as db:
+        assert db.scalar(select(func.count()).select_from(ReportAccess)) == 2

@@ -16,6 +16,7 @@ from saas.surveys.models import PooledAnswer, Response, Wave
 from tenants.models import Membership, Tenant
 from tests.conftest import SQLITE
 from tests.test_job_faults import start_worker  # noqa: F401  (a fixture: a worker that sweeps every second)
+from tests.helpers import works_council
 
 TODAY = date.today()
 
@@ -43,7 +44,7 @@ def _open_wave(make, slug: str, closes_on: date, people: int = 6):
     with make.session(tenant.id) as db:
         wave = service.create_wave(db, name=f"Pulse of {slug}", instruments=("values",), groupings=(),
                                    opens_on=TODAY - timedelta(days=14), closes_on=closes_on)
-        service.record_consent(db, wave, decided_on=TODAY - timedelta(days=20), decision="Agreed.")
+        service.record_consent(db, wave, by=works_council(db), decided_on=TODAY - timedelta(days=20), decision="Agreed.")
         service.open_wave(db, db.get(Tenant, tenant.id), wave)
         members = [m for m in db.scalars(select(Membership)) if m.user.email.endswith(f"@{slug}.example")]
         tenant.tokens = [token for _m, token in service.invite(db, wave, members)]
@@ -137,8 +138,8 @@ def test_pulse_checks_and_360_rounds_past_their_close_date_are_closed(app, make,
         programme = programmes.create_programme(db, name="Samen verder", goal="", starts_on=date(2026, 1, 1),
                                                 ends_on=date(2027, 12, 31))
         promise = leadership.add_promise(db, programme, db.get(Membership, mia), "We explain every decision.")
-        pulse = pulses.plan_round(db, row, programme, name="Pulse", opens_on=TODAY, closes_on=TODAY,
-                                  consent_on=TODAY, consent_text="Ja")
+        pulse = pulses.plan_round(db, row, programme, name="Pulse", opens_on=TODAY, closes_on=TODAY)
+        pulses.record_consent(db, pulse, by=works_council(db), decided_on=TODAY, decision="Ja")
         pulses.open_round(db, row, pulse, TODAY, send_mail=False)
         round_ = feedback.start_round(db, row, programme, db.get(Membership, mia), coach_id=None, manager_id=None,
                                       peer_ids=peers, report_ids=[], closes_on=TODAY, today=TODAY, send_mail=False)
@@ -176,8 +177,8 @@ def test_a_pulse_check_or_360_round_past_its_date_is_no_longer_offered(app, make
         programme = programmes.create_programme(db, name="Samen verder", goal="", starts_on=date(2026, 1, 1),
                                                 ends_on=date(2027, 12, 31))
         leadership.add_promise(db, programme, db.get(Membership, mia), "We explain every decision.")
-        pulse = pulses.plan_round(db, row, programme, name="Pulse", opens_on=TODAY, closes_on=TODAY,
-                                  consent_on=TODAY, consent_text="Ja")
+        pulse = pulses.plan_round(db, row, programme, name="Pulse", opens_on=TODAY, closes_on=TODAY)
+        pulses.record_consent(db, pulse, by=works_council(db), decided_on=TODAY, decision="Ja")
         pulses.open_round(db, row, pulse, TODAY, send_mail=False)
         pulses.invite(db, pulse, [db.get(Membership, piet)])
         round_ = feedback.start_round(db, row, programme, db.get(Membership, mia), coach_id=None, manager_id=None,

@@ -6,6 +6,8 @@ is closed and only under the k rule, and nothing stored ties an answer to the pe
 """
 from __future__ import annotations
 
+import io
+
 import logging
 import re
 from datetime import date, timedelta
@@ -15,6 +17,7 @@ import pytest
 from sqlalchemy import delete, func, inspect, select, text
 
 from saas.leadership.models import Promise, PulseAnswer, PulseInvitation, PulsePooledAnswer, PulseRound
+from tests.world import PDF_BYTES
 from tests.helpers import link_in
 
 STAFF = [f"staff{n}" for n in range(12)]
@@ -64,13 +67,16 @@ def _promise_ids(make, world) -> list[int]:
 
 
 def _plan_and_open(app, world, name="Pulse check 1") -> str:
-    """The manager plans a round with the works council's consent and opens it; returns its page."""
+    """The manager plans a round, the works council's Wim records its consent on it, the manager opens
+    it; returns its page."""
     mia = _as(app, "mia@noord.example")
     response = mia.submit(world.pulse_checks, {
-        "name": name, "opens_on": date.today().isoformat(), "closes_on": (date.today() + timedelta(days=14)).isoformat(),
-        "consent_on": "2026-03-02", "consent_text": "De ondernemingsraad stemt in met de pulse checks."})
+        "name": name, "opens_on": date.today().isoformat(), "closes_on": (date.today() + timedelta(days=14)).isoformat()})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     page = response.headers["Location"]
+    response = _as(app, "wim@noord.example").submit(f"{page}/consent", {
+        "decided_on": "2026-03-02", "decision": "De ondernemingsraad stemt in met de pulse checks."})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     response = mia.submit(f"{page}/open", {"action": "open"}, page=page)
     assert response.status_code == 302
     assert "The pulse check is open" in mia.text(page)
@@ -144,10 +150,46 @@ def test_a_pulse_check_needs_promises_and_the_works_councils_consent(app, make, 
     _record_promises(app, world)
     response = mia.submit(world.pulse_checks, {"name": "Pulse 1", "opens_on": date.today().isoformat(),
                                                "closes_on": (date.today() + timedelta(days=7)).isoformat()})
-    assert response.status_code == 200
-    assert "Record the works council's consent" in response.get_data(as_text=True)
+    assert response.status_code == 302  # planned: the planner types no consent
+    page = response.headers["Location"]
+    opened = mia.submit(f"{page}/open", {"action": "open"}, page=page)
+    assert "Record the works council's consent before the pulse check opens" in mia.text(opened.headers["Location"])
+
+    # the manager cannot record it; the admin only by uploading the signed decision, as a PDF
+    assert mia.get(f"{page}/consent").status_code == 403
+    admin = _as(app, world.tenant.admin_email)
+    typed = {"decided_on": "2026-03-02", "decision": "De OR stemt in."}
+    refused = admin.submit(f"{page}/consent", typed)
+    assert refused.status_code == 200 and "Upload the works council's signed decision" in refused.get_data(as_text=True)
+    not_pdf = admin.submit(f"{page}/consent", {**typed, "document": (io.BytesIO(b"GIF89a not a pdf"), "besluit.pdf")})
+    assert "must be a PDF file" in not_pdf.get_data(as_text=True)
     with make.session(world.tenant.id) as db:
-        assert db.scalar(select(func.count()).select_from(PulseRound)) == 0
+        assert db.scalar(select(PulseRound)).consent_on is None
+
+    # Wim of the works council records it, with a higher k; who and how are shown on the round
+    wim = _as(app, "wim@noord.example")
+    assert wim.submit(f"{page}/consent", {**typed, "conditions": "Alleen groepen van acht.",
+                                          "min_group_size": "8"}).status_code == 302
+    round_page = mia.text(page)
+    assert "Recorded by Wim Council for the works council." in round_page and "Alleen groepen van acht." in round_page
+    with make.session(world.tenant.id) as db:
+        pulse = db.scalar(select(PulseRound))
+        assert (pulse.consent_how, pulse.consent_by_name, pulse.consent_min_group_size) == ("works_council",
+                                                                                             "Wim Council", 8)
+    # an admin's upload replaces it and keeps the signed decision for the works council to read
+    uploaded = admin.submit(f"{page}/consent", {**typed, "min_group_size": "8",
+                                                "document": (io.BytesIO(PDF_BYTES), "besluit OR.pdf")})
+    assert uploaded.status_code == 302
+    assert "who uploaded the works council's signed decision" in wim.text(page)
+    document = wim.get(f"{page}/consent/decision")
+    assert document.data == PDF_BYTES and document.headers["Content-Disposition"].startswith("attachment")
+    assert mia.submit(f"{page}/open", {"action": "open"}, page=page).status_code == 302
+    assert "The pulse check is open" in mia.text(page)
+    with make.session(world.tenant.id) as db:
+        assert db.scalar(select(PulseRound)).k == 8  # frozen at the opening with the consent's higher k
+    log = wim.text(f"/t/{world.tenant.slug}/reports/access-log")
+    assert "typed by a member of the works council" in log and "signed decision uploaded by an administrator" in log
+    assert "file besluit OR.pdf" in log and "minimum group size 8" in log
 
 
 def test_opening_asks_all_staff_but_not_the_management_team_or_consultants(app, make, world):

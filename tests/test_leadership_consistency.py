@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from saas.leadership import rules
 from saas.leadership.models import Evidence
 from tests.world import PDF_BYTES
+from tests.helpers import works_council
 
 PROMISES = ["We join a team for a morning every month.", "We explain every decision.", "We answer within a week.",
             "We address each other on agreements."]
@@ -38,7 +39,8 @@ def world(app, make):
         # a closed pulse check: six staff answer, promise 2 is hardly noticed, promise 3 well
         today = date.today()
         pulse = pulses.plan_round(db, tenant_row, programme, name="Pulse check March", opens_on=today,
-                                  closes_on=today + timedelta(days=7), consent_on=date(2026, 3, 2), consent_text="Ja")
+                                  closes_on=today + timedelta(days=7))
+        pulses.record_consent(db, pulse, by=works_council(db), decided_on=date(2026, 3, 2), decision="Ja")
         pulses.open_round(db, tenant_row, pulse, today, send_mail=False)
         for membership, _token in pulses.invite(db, pulse, pulses.audience(db)):
             if membership.id in staff:

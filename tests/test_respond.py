@@ -16,6 +16,7 @@ from saas.surveys.instruments import CONTRACT_ITEMS, DIMENSIONS, TYPES, culture_
 from saas.surveys.models import PooledAnswer, Response, SurveyInvitation, Wave
 from tenants.models import Membership, Tenant
 from tenants.service import hash_token
+from tests.helpers import works_council
 
 PEOPLE = ["anna", "bram", "carmen", "dirk", "eva", "femke", "gijs"]
 
@@ -41,7 +42,7 @@ def survey(app, make):
             questions=[{"kind": "likert", "nl": "Ik heb zin in de nieuwe organisatie.",
                         "en": "I look forward to the new organisation."},
                        {"kind": "open", "nl": "Wat wil je ons nog meegeven?", "en": "What else would you like to tell us?"}])
-        service.record_consent(db, wave, decided_on=date(2026, 11, 2), decision="The works council agrees to the baseline.",
+        service.record_consent(db, wave, by=works_council(db), decided_on=date(2026, 11, 2), decision="The works council agrees to the baseline.",
                                conditions="Only groups of six or more are reported.", min_group_size=6)
         service.open_wave(db, db.get(Tenant, tenant.id), wave)
         members = [m for m in db.scalars(select(Membership)) if m.user.email.endswith("@oost.example")]
@@ -770,3 +771,25 @@ def test_a_signed_in_member_starts_from_your_surveys_and_the_mailed_link_then_st
     assert "There is no open survey for you at the moment." in late.text("/t/oost/survey/mine")
     assert late.submit(f"/t/oost/survey/mine/{survey.wave_id}/start",
                        page="/t/oost/survey/mine").status_code == 404
+
+
+def test_a_link_kept_in_the_session_does_not_survive_logout_and_login_as_someone_else(app, make, survey):
+    """A shared computer: Anna opens her mailed link and logs out; Bram logs in on the same browser."""
+    browser = app.test_client()
+    browser.submit("/language", {"language": "nl"}, page="/login")
+    browser.login("anna@oost.example")
+    person = Respondent(app)
+    person.client = browser
+    person.open(f"/t/oost/survey/{survey.tokens['anna']}")
+    assert person.step == "welcome"
+    step = f"/t/oost/survey/personal/{survey.wave_id}/step/welcome"
+    assert browser.get(step).status_code == 200  # the token is kept in the session
+    browser.submit("/logout", page="/account")
+    assert browser.get(step).status_code == 404  # logged out: Anna's survey is gone from this browser
+    assert "Inloggen" in browser.text("/login")  # the language chosen in the header is kept
+
+    # a token kept by a visitor who is not logged in does not pass to whoever logs in next
+    person.open(f"/t/oost/survey/{survey.tokens['anna']}")
+    assert browser.get(step).status_code == 200
+    browser.login("bram@oost.example")
+    assert browser.get(step).status_code == 404

@@ -13,6 +13,7 @@ from sqlalchemy import inspect, select, text
 from saas.surveys import service
 from saas.surveys.models import PooledAnswer, Response, SurveyInvitation, Wave
 from tenants.models import Membership
+from tests.helpers import works_council
 
 KNOWN = ["anna", "bram", "carmen"]  # they answer first, in this order
 PEOPLE = KNOWN + [f"other{n}" for n in range(17)]
@@ -25,7 +26,7 @@ def wave(app, make):
         make.member(tenant, f"{name}@oost.example", legacy_org_id=tenant.legacy_org_ids[i % 3])
     with make.session(tenant.id) as db:
         wave = service.create_wave(db, name="Nulmeting", instruments=("values",))
-        service.record_consent(db, wave, decided_on=date(2026, 11, 2), decision="De OR stemt in.")
+        service.record_consent(db, wave, by=works_council(db), decided_on=date(2026, 11, 2), decision="De OR stemt in.")
         from tenants.models import Tenant
 
         service.open_wave(db, db.get(Tenant, tenant.id), wave)
@@ -141,8 +142,8 @@ def test_a_dutch_wave_opens_only_after_the_works_councils_consent(make, app):
         with pytest.raises(service.ConsentMissing):
             service.open_wave(db, db.get(Tenant, tenant.id), wave)
         with pytest.raises(Exception):
-            service.record_consent(db, wave, decided_on=date(2026, 11, 2), decision="Ja", min_group_size=3)
-        service.record_consent(db, wave, decided_on=date(2026, 11, 2), decision="Ja", min_group_size=8)
+            service.record_consent(db, wave, by=works_council(db), decided_on=date(2026, 11, 2), decision="Ja", min_group_size=3)
+        service.record_consent(db, wave, by=works_council(db), decided_on=date(2026, 11, 2), decision="Ja", min_group_size=8)
         service.open_wave(db, db.get(Tenant, tenant.id), wave)
         assert wave.status == "open"
         assert service.min_group_size(db, db.get(Tenant, tenant.id), wave) == 8
@@ -155,7 +156,7 @@ def test_invalid_answers_are_refused_and_nothing_is_pooled(make, app):
     tenant = make.tenant("oost")
     with make.session(tenant.id) as db:
         wave = service.create_wave(db, name="Nulmeting")
-        service.record_consent(db, wave, decided_on=date(2026, 11, 2), decision="Ja")
+        service.record_consent(db, wave, by=works_council(db), decided_on=date(2026, 11, 2), decision="Ja")
         service.open_wave(db, db.get(Tenant, tenant.id), wave)
         admin = db.scalar(select(Membership))
         [(_m, token)] = service.invite(db, wave, [admin])

@@ -199,3 +199,57 @@ def test_admin_may_raise_but_not_lower_the_minimum_group_size(client, make):
     assert "from 5 to 1000" in page.get_data(as_text=True)
     client.submit("/t/oost/settings", {"name": "Oost", "country": "NL", "language": "en", "min_group_size": "8"})
     assert 'value="8"' in client.text("/t/oost/settings")
+
+
+def test_consent_is_required_by_its_own_setting_which_the_country_does_not_change(app, client, make):
+    from saas.surveys import service as surveys
+    from tenants.models import Tenant
+    from tests.helpers import works_council
+
+    make.user("ada@example.org")
+    client.login("ada@example.org")
+    client.submit("/tenants/new", {"name": "Dienst West", "slug": "west", "country": "BE", "language": "en"})
+    tenant = make.tenant("oost")  # Dutch: consent required from the start
+    with make.session() as db:
+        assert db.scalar(select(Tenant.consent_required).where(Tenant.slug == "west")) is False
+        assert db.scalar(select(Tenant.consent_required).where(Tenant.slug == "oost")) is True
+    make.member(tenant, "wim@oost.example", roles=["works_council"], name="Wim Council")
+    admin, wim = app.test_client(), app.test_client()
+    admin.login(tenant.admin_email)
+    wim.login("wim@oost.example")
+
+    # changing the country (and k) changes nothing about the consent; both are in the access log
+    assert "consent is required before a survey or pulse check opens" in admin.text("/t/oost/settings")
+    admin.submit("/t/oost/settings", {"name": "Oost", "country": "BE", "language": "en", "min_group_size": "6"})
+    with make.session(tenant.id) as db:
+        row = db.get(Tenant, tenant.id)
+        assert (row.country, row.min_group_size, row.consent_required) == ("BE", 6, True)
+        wave = surveys.create_wave(db, name="Nulmeting")
+        with pytest.raises(surveys.ConsentMissing):
+            surveys.open_wave(db, row, wave)
+
+    # the admin may not turn it off; the works council may, and the admin may turn it on again
+    assert "Only a member of the works council can stop requiring its consent." in admin.text("/t/oost/consent")
+    refused = admin.submit("/t/oost/consent", {"required": "off"})
+    assert refused.status_code == 200 and 'value="off"' not in refused.get_data(as_text=True)
+    with make.session() as db:
+        assert db.get(Tenant, tenant.id).consent_required is True
+    page = wim.text(wim.submit("/t/oost/consent", {"required": "off"}).headers["Location"])
+    assert "no longer required" in page
+    with make.session() as db:
+        assert db.get(Tenant, tenant.id).consent_required is False
+    admin.submit("/t/oost/consent", {"required": "on"})
+    with make.session() as db:
+        assert db.get(Tenant, tenant.id).consent_required is True
+    assert wim.get("/t/oost/settings").status_code == 403  # the works council only has its own switch
+
+    # a works council member reads every change in the access log, in words
+    log = wim.text("/t/oost/reports/access-log")
+    rows = [row for row in log.split("<tbody>", 1)[1].split("<tr>") if "setting changed" in row]
+    assert len(rows) == 4
+    assert "Works council consent required: yes → no" in rows[1] and "Wim Council (wim@oost.example)" in rows[1]
+    assert "Works council consent required: no → yes" in rows[0] and tenant.admin_email in rows[0]
+    assert any("Country: NL → BE" in row for row in rows) and any("Minimum group size (k): 5 → 6" in row for row in rows)
+    assert all("The organisation&#39;s settings" in row or "The organisation's settings" in row for row in rows)
+    with make.session(tenant.id) as db:
+        assert works_council(db).user.email == "wim@oost.example"

@@ -160,9 +160,15 @@ def _invitation_for(make, world, token):
         return service.invitation_for_token(db, token)
 
 
-def _consent(client, wave_id, **changes):
+SIGNED_PDF = b"%PDF-1.4\n% besluit van de ondernemingsraad, ondertekend\n%%EOF\n"
+
+
+def _consent(client, wave_id, signed=True, **changes):
+    """The consent form as an admin or consultant sends it: with the works council's signed decision."""
     form = {"decided_on": "2026-03-02", "decision": "De ondernemingsraad stemt in met de nulmeting.",
             "conditions": "Groepen kleiner dan 7 worden niet getoond.", "min_group_size": ""}
+    if signed:
+        form["document"] = (io.BytesIO(SIGNED_PDF), "besluit-or.pdf")
     form.update(changes)
     return client.submit(f"/t/oost/waves/{wave_id}/consent", form)
 
@@ -603,3 +609,57 @@ def test_launch_sends_the_invitations_through_the_worker(stack, database, make, 
     for mail in mails:
         assert _invitation_for(make, world, _token(mail)) is not None
     assert _survey_mails(make, "aal0@oost.example") == []
+
+
+def test_the_works_council_records_its_consent_and_an_admin_only_uploads_the_signed_decision(app, make, world):
+    admin = _as(app, world.tenant.admin_email)
+    wave_id = _create(admin, world)
+    make.member(world.tenant, "wim@oost.example", roles=["works_council"], name="Wim Council")
+    wim = _as(app, "wim@oost.example")
+
+    # the admin cannot type the works council's consent in, nor upload something that is not a PDF
+    typed = _consent(admin, wave_id, signed=False).get_data(as_text=True)
+    assert "Upload the works council's signed decision as a PDF file." in typed
+    fake = _consent(admin, wave_id, document=(io.BytesIO(b"\x89PNG\r\n\x1a\n not a pdf"), "besluit.pdf"))
+    assert "must be a PDF file of at most 10 MB" in fake.get_data(as_text=True)
+    assert "works council must consent" in admin.text(f"/t/oost/waves/{wave_id}")
+
+    # Wim finds what waits for consent and records it himself, with a higher k
+    overview = wim.text("/t/oost/consent")
+    assert "Nulmeting 2026" in overview and "not recorded" in overview
+    form = wim.text(f"/t/oost/waves/{wave_id}/consent")
+    assert "As a member of the works council, record its decision here." in form and 'type="file"' not in form
+    response = _consent(wim, wave_id, signed=False, min_group_size="7")
+    assert response.status_code == 302 and response.headers["Location"] == "/t/oost/consent"
+    assert "recorded by Wim Council" in wim.text("/t/oost/consent")
+    page = admin.text(f"/t/oost/waves/{wave_id}")
+    assert "Wim Council, for the works council" in page and "works council must consent" not in page
+    with make.session(world.tenant.id) as db:
+        from saas.surveys.models import WorksCouncilConsent
+
+        consent = db.scalar(select(WorksCouncilConsent))
+        assert (consent.recorded_how, consent.recorded_by_name, consent.min_group_size) == ("works_council",
+                                                                                          "Wim Council", 7)
+
+    # an admin's upload keeps the signed decision, which the works council can download
+    assert _consent(admin, wave_id).status_code == 302
+    assert "who uploaded the works council's signed decision" in admin.text(f"/t/oost/waves/{wave_id}")
+    document = wim.get(f"/t/oost/waves/{wave_id}/consent/decision")
+    assert document.data == SIGNED_PDF and document.mimetype == "application/pdf"
+    assert document.headers["Content-Disposition"].startswith("attachment")
+
+    # both are in the access log the works council reads, with who and how
+    log = wim.text("/t/oost/reports/access-log")
+    rows = [row for row in log.split("<tbody>", 1)[1].split("<tr>") if "consent recorded" in row]
+    assert len(rows) == 2
+    assert "Wim Council (wim@oost.example)" in rows[1] and "typed by a member of the works council" in rows[1]
+    assert "signed decision uploaded by an administrator" in rows[0] and "file besluit-or.pdf" in rows[0]
+    assert all("Nulmeting 2026" in row for row in rows)
+
+
+def test_a_consent_form_with_text_where_the_file_belongs_is_refused_with_a_message(app, make, world):
+    admin = _as(app, world.tenant.admin_email)
+    wave_id = _create(admin, world)
+    response = _consent(admin, wave_id, signed=False, document="not a file")
+    assert response.status_code == 200  # taken as no file at all
+    assert "Upload the works council's signed decision as a PDF file." in response.get_data(as_text=True)

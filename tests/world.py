@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.helpers import link_in
+from saas import consent
 from saas.reports.release import release_and_compare
+from tests.helpers import link_in, works_council
 
 BUILDERS = []
 # URL arguments that are capabilities (knowing them grants access), not ids to be scoped.
@@ -184,7 +185,8 @@ def survey_respondent(app, make, tenant, admin, objects):
             db, name=f"Survey ({slug})", groupings=("legacy_org", "team", "tenure"),
             questions=[{"kind": "likert", "nl": f"Vraag ({slug})", "en": f"Question ({slug})"},
                        {"kind": "open", "nl": f"Open vraag ({slug})", "en": f"Open question ({slug})"}])
-        service.record_consent(db, wave, decided_on=date(2026, 11, 2), decision=f"Agreed ({slug})")
+        service.record_consent(db, wave, by=works_council(db), decided_on=date(2026, 11, 2),
+                               decision=f"Agreed ({slug})", document=consent.document("besluit.pdf", PDF_BYTES))
         service.open_wave(db, db.get(Tenant, tenant.id), wave)
         [(_member, survey_token)] = service.invite(db, wave, [db.get(Membership, objects["membership_id"])])
         open_token = service.enable_open_link(db, wave)
@@ -213,7 +215,11 @@ def survey_waves(app, make, tenant, admin, objects):
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     with make.session(tenant.id) as db:
         wave_id = db.scalar(select(Wave.id).where(Wave.name == f"Baseline ({slug})"))
-    for path, data in ((f"{waves}/{wave_id}/consent", {"decided_on": "2026-03-02", "decision": f"Agreed ({slug})"}),
+    import io
+
+    signed = (io.BytesIO(b"%PDF-1.4\n% the works council's signed decision\n%%EOF\n"), f"besluit-{slug}.pdf")
+    for path, data in ((f"{waves}/{wave_id}/consent", {"decided_on": "2026-03-02", "decision": f"Agreed ({slug})",
+                                                        "document": signed}),
                        (f"{waves}/{wave_id}/launch", {"invitations": "mail"}),
                        (f"{waves}/catalogue", {"nl": f"Wijkgericht ({slug})", "en": f"Neighbourhood focus ({slug})"})):
         response = admin.submit(path, data, page=f"{waves}/{wave_id}")
@@ -298,8 +304,9 @@ def leadership(app, make, tenant, admin, objects):
             created["programme_id"] = prog.id
         promise = service.add_promise(db, prog, boss, f"We join a team for a morning every month ({slug})")
         pulse = pulses.plan_round(db, tenant_row, prog, name=f"Pulse check ({slug})", opens_on=date.today(),
-                                  closes_on=date.today() + timedelta(days=14), consent_on=date(2026, 3, 2),
-                                  consent_text=f"Agreed ({slug})")
+                                  closes_on=date.today() + timedelta(days=14))
+        pulses.record_consent(db, pulse, by=works_council(db), decided_on=date(2026, 3, 2),
+                              decision=f"Agreed ({slug})", document=consent.document("besluit.pdf", PDF_BYTES))
         pulses.open_round(db, tenant_row, pulse, date.today())
         [(_member, pulse_token)] = pulses.invite(db, pulse, [colleague])
         feedback_round = feedback.start_round(db, tenant_row, prog, boss, coach_id=None, manager_id=admin_membership.id,

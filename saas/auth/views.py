@@ -5,9 +5,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session as http_session, url_for
 from flask_babel import get_locale, gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from saas.auth import service
+from saas.auth.sessions import log_in, log_out
 from saas.auth.forms import AccountForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from saas.db import session
 from saas.errors import DomainError
@@ -43,7 +44,7 @@ def signup():
             form.email.errors.append(error.message)
         else:
             db.commit()
-            login_user(user)
+            log_in(user)
             flash(_("Welcome to Koers. Create your organisation or open an invitation you received."), "success")
             return redirect(_safe_next() or url_for("core.home"))
     return render_template("auth/signup.html", form=form)
@@ -63,14 +64,14 @@ def login():
             form.password.errors.append(_("The e-mail address or password is not right."))
         else:
             db.commit()
-            login_user(user)
+            log_in(user)
             return redirect(_safe_next() or url_for("core.home"))
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    log_out()
     flash(_("You are logged out."), "success")
     return redirect(url_for("auth.login"))
 
@@ -101,7 +102,7 @@ def reset_password(token: str):
     if form.validate_on_submit():
         service.set_password(user, form.password.data)
         db.commit()
-        login_user(user)
+        log_in(user)
         flash(_("Your password has been changed."), "success")
         return redirect(url_for("core.home"))
     return render_template("auth/reset.html", form=form)

@@ -6,11 +6,12 @@ already obeys the k rule; the page only lays it out.
 from __future__ import annotations
 
 from flask import abort, flash, g, jsonify, redirect, render_template, url_for
+from flask_login import current_user
 from flask_babel import format_decimal, format_percent, get_locale, gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from saas.anonymity import releases
+from saas.anonymity import access, releases
 from saas.comparison import charts, service
 from saas.db import session
 from saas.surveys.models import Wave
@@ -59,7 +60,12 @@ def wave(wave_id: int):
                "percent": _percent, "pvalue": _pvalue}
     if comparison is not None:
         context.update(_figures(db, wave, comparison))
-    return render_template("comparison/wave.html", **context)
+    # every reading of the comparison is in the access log, in the transaction of the reading (the status
+    # JSON the page's script polls shows no figures and is not logged)
+    access.log(db, current_user, "comparison", wave_id=wave.id)
+    page = render_template("comparison/wave.html", **context)
+    db.commit()
+    return page
 
 
 @bp.route("/waves/<int:wave_id>/run", methods=["POST"])

@@ -43,10 +43,11 @@ def seed(db, prog, memberships: dict, staff: list) -> None:
     rng = random.Random(2026)
     closed = []
     for name, opens_on, closes_on, count, likely in PULSE_ROUNDS:
-        pulse = pulses.plan_round(
-            db, tenant, prog, name=name, opens_on=opens_on, closes_on=closes_on, consent_on=date(2026, 9, 28),
-            consent_text="De ondernemingsraad stemt in met maandelijkse pulschecks over de beloften van het MT, "
-                         "met resultaten alleen bij minstens vijf antwoorden.")
+        pulse = pulses.plan_round(db, tenant, prog, name=name, opens_on=opens_on, closes_on=closes_on)
+        pulses.record_consent(  # by the demo works council member, on each round before it opens
+            db, pulse, by=memberships["works-council@demo.example.org"], decided_on=date(2026, 9, 28),
+            decision="De ondernemingsraad stemt in met maandelijkse pulschecks over de beloften van het MT, "
+                     "met resultaten alleen bij minstens vijf antwoorden.")
         pulses.open_round(db, tenant, pulse, opens_on, send_mail=False)
         invited = pulses.invite(db, pulse, pulses.audience(db))
         answering = [m for m, _token in invited if m.id in {s.id for s in staff}][:count]

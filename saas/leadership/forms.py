@@ -56,10 +56,6 @@ class PulseRoundForm(FlaskForm):
     name = _text(_l("Name"), 160, area=False)
     opens_on = _date(_l("Opens on"))
     closes_on = _date(_l("Closes on"))
-    consent_on = _date(_l("Date of the works council's decision"), required=False)
-    consent_text = _text(_l("The works council's decision"), 5000, required=False,
-                         description=_l("A pulse check is a staff survey: in the Netherlands the works council "
-                                        "consents first (WOR art. 27)."))
 
 
 class StartFeedbackForm(FlaskForm):

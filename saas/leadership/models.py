@@ -68,6 +68,17 @@ class PulseRound(TenantOwned, Base):
     # The works council's consent (WOR art. 27), recorded before a Dutch tenant's round opens.
     consent_on: Mapped[date | None] = mapped_column(Date)
     consent_text: Mapped[str] = mapped_column(Text, default="")
+    consent_conditions: Mapped[str | None] = mapped_column(Text)
+    consent_min_group_size: Mapped[int | None] = mapped_column(Integer)  # a higher k asked by the works council
+    # Who recorded the consent (name as it was) and how: "works_council" (typed by a member of it) or
+    # "upload" (an admin uploaded the signed decision, kept below)
+    consent_by_id: Mapped[int | None] = mapped_column(Integer)
+    consent_by_name: Mapped[str | None] = mapped_column(String(200))
+    consent_how: Mapped[str | None] = mapped_column(String(20))
+    consent_filename: Mapped[str | None] = mapped_column(String(200))
+    consent_content_type: Mapped[str | None] = mapped_column(String(100))
+    consent_size: Mapped[int | None] = mapped_column(Integer)
+    consent_document: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     reminded_on: Mapped[date | None] = mapped_column(Date)  # the one reminder of the round, once sent
     k: Mapped[int | None] = mapped_column(Integer)  # frozen when the round opens (saas.anonymity.policy)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

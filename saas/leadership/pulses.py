@@ -62,8 +62,11 @@ class InvalidPulseAnswer(DomainError):
 
 
 def consent_required(tenant) -> bool:
-    """A pulse check is a staff survey: in the Netherlands the works council's consent comes first."""
-    return tenant.country == "NL"
+    """A pulse check is a staff survey: the works council's consent comes first when the tenant requires
+    it (its own setting, saas.consent; the country does not change it)."""
+    from saas import consent
+
+    return consent.required(tenant)
 
 
 # ---- planning, opening, closing -------------------------------------------------------------
@@ -86,13 +89,12 @@ def next_round_defaults(db, programme, today: date) -> dict:
     length = (last.closes_on - last.opens_on) if last else ROUND_LENGTH
     defaults = {"name": str(_l("Pulse check %(number)d", number=number)), "opens_on": opens_on,
                 "closes_on": opens_on + length}
-    if last is not None and last.consent_on:
-        defaults.update(consent_on=last.consent_on, consent_text=last.consent_text)
     return defaults
 
 
-def plan_round(db, tenant, programme, *, name: str, opens_on: date, closes_on: date,
-               consent_on: date | None = None, consent_text: str = "") -> PulseRound:
+def plan_round(db, tenant, programme, *, name: str, opens_on: date, closes_on: date) -> PulseRound:
+    """A round in preparation. The works council's consent is recorded on it afterwards, by a member of
+    the works council or by an admin uploading its signed decision (`record_consent`), before it opens."""
     name = " ".join((name or "").split())
     if not name:
         raise DomainError(_l("Please enter a name."), field="name")
@@ -100,22 +102,41 @@ def plan_round(db, tenant, programme, *, name: str, opens_on: date, closes_on: d
         raise DomainError(_l("At most %(max)d characters.", max=NAME_MAX), field="name")
     if closes_on < opens_on:
         raise DomainError(_l("A pulse check cannot close before it opens."), field="closes_on")
-    consent_text = (consent_text or "").strip()
-    if len(consent_text) > CONSENT_MAX:
-        raise DomainError(_l("At most %(max)d characters.", max=CONSENT_MAX), field="consent_text")
-    if bool(consent_on) != bool(consent_text):
-        raise DomainError(_l("Record both the date and the text of the works council's decision."),
-                          field="consent_text" if consent_on else "consent_on")
-    if consent_required(tenant) and not consent_on:
-        raise ConsentMissing(field="consent_on")
     asked = [p.id for p in promises(db, programme, include_retired=False)]
     if not asked:
         raise NoPromises()
     pulse = PulseRound(programme_id=programme.id, name=name, opens_on=opens_on, closes_on=closes_on,
-                       promise_ids=asked, consent_on=consent_on, consent_text=consent_text)
+                       promise_ids=asked)
     db.add(pulse)
     db.flush()
     return pulse
+
+
+def record_consent(db, pulse: PulseRound, *, by, decided_on: date, decision: str, conditions: str = "",
+                   min_group_size: int | None = None, document=None) -> None:
+    """The works council's decision on one round in preparation, as for a survey wave: typed by a works
+    council member (`by`, a Membership), or by an admin only with the signed decision uploaded. Who and
+    how are kept on the round, and it goes into the access log with the programme and the round."""
+    from saas import consent as rules
+
+    if pulse.status != "draft":
+        raise DomainError(_l("The works council's consent is recorded before the pulse check opens."))
+    recorded = rules.recorder(by, document)
+    decision, conditions = rules.check_decision(decided_on, decision, conditions)
+    if min_group_size is not None and min_group_size < 5:
+        raise DomainError(_l("A condition may raise the minimum group size, never lower it below 5."),
+                          field="min_group_size")
+    pulse.consent_on, pulse.consent_text, pulse.consent_conditions = decided_on, decision, conditions
+    pulse.consent_min_group_size = min_group_size
+    pulse.consent_by_id, pulse.consent_by_name, pulse.consent_how = recorded.user_id, recorded.name, recorded.how
+    signed = recorded.document
+    pulse.consent_filename = signed.filename if signed else None
+    pulse.consent_content_type = signed.content_type if signed else None
+    pulse.consent_size = len(signed.data) if signed else None
+    pulse.consent_document = signed.data if signed else None
+    rules.log_consent(db, by.user, recorded, decided_on=decided_on, min_group_size=min_group_size,
+                      programme_id=pulse.programme_id, round_id=pulse.id)
+    db.flush()
 
 
 def open_round(db, tenant, pulse: PulseRound, today: date, *, send_mail: bool = True) -> None:
@@ -133,7 +154,7 @@ def open_round(db, tenant, pulse: PulseRound, today: date, *, send_mail: bool = 
     if not asked:
         raise NoPromises()
     pulse.promise_ids, pulse.status = asked, "open"
-    pulse.k = policy.launch_k(tenant)  # frozen: a later change of the tenant's k does not reach this round
+    pulse.k = policy.launch_k(tenant, pulse.consent_min_group_size)  # frozen with the consent's k, if higher
     db.flush()
     if send_mail:
         enqueue_after_commit(db, "workers.leadership_jobs.send_pulse_invitations", tenant.id, pulse.id)

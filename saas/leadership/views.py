@@ -21,6 +21,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from saas.anonymity import access, policy
+from saas import consent as consent_rules
 from saas.db import session
 from saas.errors import DomainError
 from saas.forms import show_domain_error
@@ -40,6 +41,7 @@ MANAGEMENT = (Role.MANAGEMENT,)
 PULSE_RUNNERS = (Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT)
 RESULT_READERS = (Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT, Role.WORKS_COUNCIL)
 CHECKERS = (Role.MANAGEMENT, Role.CONSULTANT)
+CONSENT_RECORDERS = (Role.ADMIN, Role.CONSULTANT, Role.WORKS_COUNCIL)  # saas.consent: who types, who uploads
 SCALE_LABELS = {1: _l("Never"), 2: _l("Rarely"), 3: _l("Sometimes"), 4: _l("Often"), 5: _l("Always")}
 SESSION_KEY = "leadership"  # {"p<round id>": pulse token, "f<round id>": feedback token}
 
@@ -197,8 +199,7 @@ def plan_pulse_round(programme_id: int):
     if form.validate_on_submit():
         try:
             pulse = pulses.plan_round(db, g.tenant, programme, name=form.name.data, opens_on=form.opens_on.data,
-                                      closes_on=form.closes_on.data, consent_on=form.consent_on.data,
-                                      consent_text=form.consent_text.data or "")
+                                      closes_on=form.closes_on.data)
         except DomainError as error:
             db.rollback()
             show_domain_error(form, error)
@@ -229,9 +230,53 @@ def pulse_round(pulse_round_id: int):
         db.commit()
     k = result.k if result is not None else policy.frozen_k(pulse, g.tenant)
     return render_template("leadership/pulse_round.html", pulse=pulse, programme=programme, invited=invited,
-                           answered=answered, result=result,
+                           answered=answered, result=result, may_record_consent=g.membership.has_any(CONSENT_RECORDERS),
                            past_close=pulse.status == "open" and not pulses.accepts_answers(pulse, date.today()),
                            promises=_promise_texts(db, programme), k=k, examples_min=policy.free_text_k(k))
+
+
+@bp.route("/pulse-checks/<int:pulse_round_id>/consent", methods=["GET", "POST"])
+@requires(*CONSENT_RECORDERS)
+def pulse_consent(pulse_round_id: int):
+    """The works council's consent on one round, before it opens: typed by a works council member, or
+    the signed decision uploaded by an admin."""
+    from saas.surveys.forms import ConsentForm
+
+    db = session()
+    pulse, programme = _pulse(pulse_round_id)
+    back = url_for("leadership.pulse_round", pulse_round_id=pulse.id)
+    if pulse.status != "draft":
+        flash(_("The works council's consent is recorded before the pulse check opens."), "error")
+        return redirect(back)
+    form = ConsentForm(data={"decided_on": pulse.consent_on, "decision": pulse.consent_text,
+                             "conditions": pulse.consent_conditions, "min_group_size": pulse.consent_min_group_size}
+                       if request.method == "GET" and pulse.consent_on else None)
+    form.set_tenant_k(g.tenant.min_group_size)
+    if form.validate_on_submit():
+        try:
+            signed = consent_rules.uploaded(form.document.data)
+            pulses.record_consent(db, pulse, by=g.membership, decided_on=form.decided_on.data,
+                                  decision=form.decision.data, conditions=form.conditions.data or "",
+                                  min_group_size=form.min_group_size.data, document=signed)
+        except DomainError as error:
+            db.rollback()
+            show_domain_error(form, error)
+        else:
+            db.commit()
+            flash(_("The works council's consent has been recorded."), "success")
+            return redirect(back)
+    return render_template("leadership/pulse_consent.html", pulse=pulse, programme=programme, form=form, back=back,
+                           typed=g.membership.has_any(consent_rules.RECORDERS))
+
+
+@bp.route("/pulse-checks/<int:pulse_round_id>/consent/decision")
+@requires(*RESULT_READERS)
+def pulse_consent_document(pulse_round_id: int):
+    """The works council's signed decision on a round, as uploaded."""
+    pulse, _programme_ = _pulse(pulse_round_id)
+    if not pulse.consent_filename or pulse.consent_document is None:
+        abort(404)
+    return consent_rules.decision_response(pulse.consent_document, pulse.consent_filename)
 
 
 @bp.route("/pulse-checks/<int:pulse_round_id>/open", methods=["POST"])

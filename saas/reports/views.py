@@ -6,7 +6,7 @@ and each view or download is written to the access log in the same transaction.
 from __future__ import annotations
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -145,8 +145,70 @@ def access_log():
     pulse_rounds = {r.id: r for r in db.scalars(select(PulseRound))}
     feedback_rounds = {r.id: r for r in db.scalars(select(FeedbackRound))}
     promises = {p.id: p for p in db.scalars(select(Promise))}
-    return render_template("reports/access_log.html", entries=entries, waves=waves, programmes=programmes,
-                           pulse_rounds=pulse_rounds, feedback_rounds=feedback_rounds, promises=promises)
+    rows = [_describe(entry, waves, programmes, pulse_rounds, feedback_rounds, promises) for entry in entries]
+    return render_template("reports/access_log.html", rows=rows)
+
+
+KINDS = {"page": _l("page"), "json": "JSON", "csv": "CSV", "pdf": "PDF", "rates": _l("response rates"),
+         "pulse": _l("pulse-check results"), "comparison": _l("culture comparison"),
+         "consistency": _l("consistency check"), "evidence": _l("evidence"), "feedback": _l("360-degree feedback"),
+         "setting": _l("setting changed"), "consent": _l("consent recorded")}
+SETTINGS = {"min_group_size": _l("Minimum group size (k)"), "country": _l("Country"),
+            "consent_required": _l("Works council consent required")}
+HOW = {"works_council": _l("typed by a member of the works council"),
+       "upload": _l("signed decision uploaded by an administrator")}
+
+
+def _describe(entry, waves, programmes, pulse_rounds, feedback_rounds=None, promises=None) -> dict:
+    """One access-log row in words a works council member reads: who, what, details, how."""
+    details = entry.filters or {}
+    if entry.wave_id:
+        subject = waves[entry.wave_id].name if entry.wave_id in waves else str(entry.wave_id)
+    elif entry.programme_id:
+        name = programmes[entry.programme_id].name if entry.programme_id in programmes else entry.programme_id
+        subject = _("Pulse checks of %(programme)s", programme=name) if entry.kind in ("pulse", "consent") \
+            else str(name)
+    else:
+        subject = _("The organisation's settings")
+    parts = []
+    if details.get("feedback_round") is not None:
+        feedback_round = (feedback_rounds or {}).get(details["feedback_round"])
+        parts.append(_("360 round of %(name)s", name=feedback_round.subject.user.name)
+                     if feedback_round is not None and feedback_round.subject else str(details["feedback_round"]))
+    if details.get("round") is not None:
+        pulse = pulse_rounds.get(details["round"])
+        parts.append(pulse.name if pulse is not None else str(details["round"]))
+    if details.get("promise") is not None:
+        promise = (promises or {}).get(details["promise"])
+        parts.append(_("promise: %(text)s", text=promise.text[:80]) if promise is not None else str(details["promise"]))
+    if entry.kind == "setting":
+        field = details.get("field")
+        parts.append(_("%(setting)s: %(before)s → %(after)s", setting=SETTINGS.get(field, field),
+                       before=_value(details.get("from")), after=_value(details.get("to"))))
+    elif entry.kind == "consent":
+        if details.get("decided_on"):
+            parts.append(_("decided on %(date)s", date=details["decided_on"]))
+        if details.get("k"):
+            parts.append(_("minimum group size %(k)s", k=details["k"]))
+        if details.get("how") in HOW:
+            parts.append(str(HOW[details["how"]]))
+        if details.get("file"):
+            parts.append(_("file %(name)s", name=details["file"]))
+    else:
+        if details.get("legacy_org"):
+            parts.append(_("legacy organisation %(code)s", code=details["legacy_org"]))
+        if details.get("team"):
+            parts.append(_("team %(id)s", id=details["team"]))
+    return {"at": entry.at, "who": f"{entry.user_name} ({entry.user_email})", "subject": subject,
+            "details": "; ".join(parts) or _("none"), "how": str(KINDS.get(entry.kind, entry.kind))}
+
+
+def _value(value) -> str:
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    return "–" if value is None else str(value)
 
 
 def _filters(wave: Wave, source=None) -> service.Filters:

@@ -197,6 +197,8 @@ class ConsentForm(FlaskForm):
                                                                                 max=DECISION_MAX))])
     min_group_size = IntegerField(_l("Higher minimum group size (k), if the works council asks for one"),
                                   validators=[Optional()])
+    document = FileField(_l("The works council's signed decision"),
+                         description=_l("A PDF file of at most 10 MB, signed by the works council."))
 
     def set_tenant_k(self, k: int) -> None:
         self.min_group_size.description = _l(

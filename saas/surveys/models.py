@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKeyConstraint, Integer, String, Text, UniqueConstraint,
+    JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKeyConstraint, Integer, LargeBinary, String, Text,
+    UniqueConstraint,
 )
 from sqlalchemy import true
 from sqlalchemy.orm import Mapped, mapped_column
@@ -99,6 +100,15 @@ class WorksCouncilConsent(TenantOwned, Base):
     conditions: Mapped[str] = mapped_column(Text, default="")
     min_group_size: Mapped[int | None] = mapped_column(Integer)  # a condition may raise k, never lower it
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Who recorded it (name as it was) and how: typed by a works council member ("works_council"), or
+    # the works council's signed decision uploaded by an admin ("upload", the PDF kept below).
+    recorded_by_id: Mapped[int | None] = mapped_column(Integer)
+    recorded_by_name: Mapped[str | None] = mapped_column(String(200))
+    recorded_how: Mapped[str | None] = mapped_column(String(20))
+    filename: Mapped[str | None] = mapped_column(String(200))
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[int | None] = mapped_column(Integer)
+    document: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     __table_args__ = (
         CheckConstraint("min_group_size IS NULL OR min_group_size >= 5", name="k_at_least_5"),

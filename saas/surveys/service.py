@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from billing.entitlements import require_writable
 from saas.anonymity import microdata, policy, pool
+from saas.db import utcnow
 from saas.errors import DomainError
 from tenants import service as tenants_service
 from tenants.scoping import current_tenant_id
@@ -37,8 +38,11 @@ class AlreadyAnswered(DomainError):
 
 
 def consent_required(tenant) -> bool:
-    """Dutch staff surveys need the works council's consent (WOR art. 27 lid 1 sub k and l)."""
-    return tenant.country == "NL"
+    """Whether the works council's consent comes first (WOR art. 27): the tenant's own setting, which
+    the country does not change (saas.consent)."""
+    from saas import consent
+
+    return consent.required(tenant)
 
 
 def min_group_size(db, tenant, wave: Wave) -> int:
@@ -139,10 +143,17 @@ def check_questions(questions) -> list[dict]:
     return checked
 
 
-def record_consent(db, wave: Wave, *, decided_on: date, decision: str, conditions: str = "",
-                   min_group_size: int | None = None) -> WorksCouncilConsent:
-    if not decision.strip():
-        raise DomainError(_l("Record the text of the works council's decision."), field="decision")
+def record_consent(db, wave: Wave, *, by, decided_on: date, decision: str, conditions: str = "",
+                   min_group_size: int | None = None, document=None) -> WorksCouncilConsent:
+    """The works council's decision on a wave in preparation, recorded by `by` (a Membership): typed by
+    a works council member, or by an admin only with the signed decision uploaded (`document`, a
+    saas.consent.Document). Who and how are kept with it, and it goes into the access log."""
+    from saas import consent as rules
+
+    if wave.status != "draft":
+        raise DomainError(_l("The works council's consent is recorded before the wave opens."))
+    recorded = rules.recorder(by, document)
+    decision, conditions = rules.check_decision(decided_on, decision, conditions)
     if min_group_size is not None and not policy.valid_k(min_group_size):
         raise DomainError(_l("A condition may raise the minimum group size, never lower it below 5."),
                           field="min_group_size")
@@ -152,8 +163,16 @@ def record_consent(db, wave: Wave, *, decided_on: date, decision: str, condition
     if consent is None:
         consent = WorksCouncilConsent(wave_id=wave.id)
         db.add(consent)
-    consent.decided_on, consent.decision = decided_on, decision.strip()
-    consent.conditions, consent.min_group_size = conditions.strip(), min_group_size
+    consent.decided_on, consent.decision = decided_on, decision
+    consent.conditions, consent.min_group_size = conditions, min_group_size
+    consent.recorded_at, consent.recorded_by_id = utcnow(), recorded.user_id
+    consent.recorded_by_name, consent.recorded_how = recorded.name, recorded.how
+    signed = recorded.document
+    consent.filename = signed.filename if signed else None
+    consent.content_type = signed.content_type if signed else None
+    consent.size = len(signed.data) if signed else None
+    consent.document = signed.data if signed else None
+    rules.log_consent(db, by.user, recorded, decided_on=decided_on, min_group_size=min_group_size, wave_id=wave.id)
     db.flush()
     return consent
 

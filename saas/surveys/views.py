@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from saas.db import session
 from saas.errors import DomainError
+from saas import consent as consent_rules
 from saas.forms import show_domain_error
 from saas.surveys import catalogue as values_catalogue
 from saas.surveys import importer, invitations, service
@@ -131,28 +132,43 @@ def edit_wave(wave_id: int):
 # ---- consent, launch, reminders, closing ----------------------------------------------------
 
 @bp.route("/<int:wave_id>/consent", methods=["GET", "POST"])
-@requires(*MANAGE)
+@requires(*MANAGE, Role.WORKS_COUNCIL)
 def consent(wave_id: int):
+    """A works council member records its decision; an admin or consultant only by uploading it signed."""
     db = session()
     wave = _wave(wave_id)
+    back = url_for("surveys.wave", wave_id=wave.id) if g.membership.has_any(READ) else url_for("tenant.consent")
     if wave.status != "draft":
         flash(_("The works council's consent is recorded before the wave opens."), "error")
-        return redirect(url_for("surveys.wave", wave_id=wave.id))
+        return redirect(back)
     recorded = _consent(db, wave)
     form = ConsentForm(obj=recorded if request.method == "GET" else None)
     form.set_tenant_k(g.tenant.min_group_size)
     if form.validate_on_submit():
         try:
-            service.record_consent(db, wave, decided_on=form.decided_on.data, decision=form.decision.data,
-                                   conditions=form.conditions.data or "", min_group_size=form.min_group_size.data)
+            signed = consent_rules.uploaded(form.document.data)
+            service.record_consent(db, wave, by=g.membership, decided_on=form.decided_on.data,
+                                   decision=form.decision.data, conditions=form.conditions.data or "",
+                                   min_group_size=form.min_group_size.data, document=signed)
         except DomainError as error:
             db.rollback()
             show_domain_error(form, error)
         else:
             db.commit()
             flash(_("The works council's consent has been recorded."), "success")
-            return redirect(url_for("surveys.wave", wave_id=wave.id))
-    return render_template("surveys/admin/consent.html", wave=wave, form=form, recorded=recorded)
+            return redirect(back)
+    return render_template("surveys/admin/consent.html", wave=wave, form=form, recorded=recorded, back=back,
+                           typed=g.membership.has_any(consent_rules.RECORDERS))
+
+
+@bp.route("/<int:wave_id>/consent/decision")
+@requires(*MANAGE, Role.WORKS_COUNCIL)
+def consent_document(wave_id: int):
+    """The works council's signed decision as uploaded."""
+    recorded = _consent(session(), _wave(wave_id))
+    if recorded is None or recorded.document is None:
+        abort(404)
+    return consent_rules.decision_response(recorded.document, recorded.filename)
 
 
 @bp.route("/<int:wave_id>/launch", methods=["POST"])

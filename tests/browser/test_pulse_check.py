@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import PASSWORD
+from tests.helpers import works_council, PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +32,8 @@ def pulse(app, make):
                                                 ends_on=date(2027, 12, 31))
         promises = [service.add_promise(db, programme, db.get(Membership, mia), text) for text in PROMISES]
         round_ = pulses.plan_round(db, tenant_row, programme, name="Pulse check March", opens_on=date.today(),
-                                   closes_on=date.today() + timedelta(days=14), consent_on=date(2026, 3, 2),
-                                   consent_text="De OR stemt in.")
+                                   closes_on=date.today() + timedelta(days=14))
+        pulses.record_consent(db, round_, by=works_council(db), decided_on=date(2026, 3, 2), decision="De OR stemt in.")
         pulses.open_round(db, tenant_row, round_, date.today(), send_mail=False)
         invited = pulses.invite(db, round_, pulses.audience(db))
         # five colleagues have answered already
@@ -76,7 +76,8 @@ def test_a_staff_member_answers_a_pulse_check_and_a_manager_sees_the_results(new
     _log_in(mia, "mia@oost.example")
     mia.goto("/t/oost/leadership/")
     mia.click_and_wait(mia.get_by_role("link", name="Pulse checks", exact=True))
-    expect(mia.get_by_role("cell", name="6 of 7")).to_be_visible()
+    # invited: the admin, Sara, five staff and the works council member who recorded the consent
+    expect(mia.get_by_role("cell", name="6 of 8")).to_be_visible()
     mia.click_and_wait(mia.get_by_role("link", name="Pulse check March"))
     expect(mia.get_by_text("Results are shown once the pulse check is closed")).to_be_visible()
     mia.click_and_wait(mia.get_by_role("button", name="Close the pulse check"))

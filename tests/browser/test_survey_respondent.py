@@ -15,6 +15,7 @@ from saas.surveys.models import PooledAnswer
 from tenants.models import Membership, Tenant
 
 from tests.browser.words import Words
+from tests.helpers import works_council
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +33,7 @@ def wave(app, make):
             questions=[{"kind": "likert", "nl": "Ik heb zin in de nieuwe organisatie.",
                         "en": "I look forward to the new organisation."},
                        {"kind": "open", "nl": "Wat wil je ons nog meegeven?", "en": "What else would you like to tell us?"}])
-        service.record_consent(db, wave, decided_on=date(2026, 11, 2), decision="De OR stemt in.")
+        service.record_consent(db, wave, by=works_council(db), decided_on=date(2026, 11, 2), decision="De OR stemt in.")
         service.open_wave(db, db.get(Tenant, tenant.id), wave)
         members = [m for m in db.scalars(select(Membership)) if m.user.email.endswith("@oost.example")]
         tenant.tokens = {m.user.email.split("@")[0]: token for m, token in service.invite(db, wave, members)}

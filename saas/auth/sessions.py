@@ -1,0 +1,29 @@
+"""Logging in and out starts a fresh browser session.
+
+The session may hold the secret links of whoever used this browser before (survey, pulse-check and
+360 tokens kept by the answering pages) and their unsent drafts. Logging out or in as someone else must
+not hand those on: both clear the whole session. Only the language chosen in the header survives,
+as it is no secret and the next page should speak the same language.
+"""
+from __future__ import annotations
+
+from flask import session as http_session
+from flask_login import login_user, logout_user
+
+KEPT = ("locale",)
+
+
+def _clear() -> None:
+    kept = {key: http_session[key] for key in KEPT if key in http_session}
+    http_session.clear()
+    http_session.update(kept)
+
+
+def log_in(user, **kwargs) -> None:
+    _clear()
+    login_user(user, **kwargs)
+
+
+def log_out() -> None:
+    logout_user()
+    _clear()
