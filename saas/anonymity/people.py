@@ -57,7 +57,8 @@ FEWER_THAN_K = "fewer_than_k"  # the same words as saas/reports/suppression.py
 COMPLEMENTARY = "complementary"
 NO_TEAM = None  # the team key of the group "in no team"
 
-SEARCH_BUDGET = 20_000  # search steps before hiding more instead
+SEARCH_BUDGET = 200_000  # elements visited by the search before hiding more instead
+SEARCH_RANK = 60  # a residual block of higher rank is not searched: more is hidden instead
 
 _REST = ("rest",)  # the organisation key of the node for hidden and unknown organisations
 _GROUND = ("ground",)
@@ -129,18 +130,22 @@ def audit(atoms: Mapping[tuple, int], k: int, *, budget: int = SEARCH_BUDGET) ->
     sizes = {"org": org_sizes(atoms), "team": team_sizes(atoms)}
     hidden = {(kind, key): FEWER_THAN_K for kind in sizes for key, n in sizes[kind].items() if n < k}
     shown = {kind: {key for key, n in sizes[kind].items() if n >= k} for kind in sizes}
+    hard = 0  # searches in a row that were too hard: each hides twice as many groups as the one before
     while True:
         try:
             check = _Check(atoms, k, shown["org"], shown["team"], budget)
             light = check.light_set()
-        except TooHard as hard:
-            kind, key = _smallest(_groups_at(hard.nodes, shown) or _all_groups(shown), sizes)
+        except TooHard as too_hard:
+            candidates = _groups_at(too_hard.nodes, shown) or _all_groups(shown)
+            candidates.sort(key=lambda group: _order(group, sizes))
+            to_hide, hard = candidates[:2 ** hard], hard + 1
         else:
             if light is None:
                 break
-            kind, key = check.to_hide(light, sizes)
-        shown[kind].discard(key)
-        hidden[(kind, key)] = COMPLEMENTARY
+            to_hide, hard = [check.to_hide(light, sizes)], 0
+        for kind, key in to_hide:
+            shown[kind].discard(key)
+            hidden[(kind, key)] = COMPLEMENTARY
     return Shown(k, total, True, shown["org"], shown["team"], hidden)
 
 
@@ -154,8 +159,13 @@ def exposed(atoms: Mapping[tuple, int], k: int, orgs: Iterable, teams: Iterable,
     return _Check(atoms, k, set(orgs), set(teams), budget).light_set()
 
 
+def _order(group, sizes):
+    """Smallest first; a team before an organisation of the same size."""
+    return sizes[group[0]][group[1]], group[0] != "team", repr(group[1])
+
+
 def _smallest(groups, sizes):
-    return min(groups, key=lambda group: (sizes[group[0]][group[1]], group[0] != "team", repr(group[1])))
+    return min(groups, key=lambda group: _order(group, sizes))
 
 
 def _all_groups(shown) -> list:
@@ -195,7 +205,7 @@ class _Check:
                 root = self._find(node)
                 if root != ground:
                     vector[self.coordinate[root]] += sign
-            elements.append(_element({c: Fraction(v) for c, v in vector.items()}, atoms[sig], (sig,)))
+            elements.append(_element(vector, atoms[sig], (sig,)))
         self.substitutions: list = []
         self.residual = _reduce(elements, k, self.substitutions)
 
@@ -272,6 +282,8 @@ class _Check:
         budget = [self.steps]
         for block in _blocks(self.residual):
             try:
+                if _rank(e.vector for e in block) > SEARCH_RANK:
+                    raise TooHard()
                 found = _search_block(block, self.k, budget)
             except TooHard:
                 raise TooHard(self._nodes_of(block)) from None
@@ -288,7 +300,7 @@ class _Check:
     def image(self, kind: str, key) -> dict:
         """The residual image of the vector by which hiding the group divides the row space: a team's
         node merges into the ground, an organisation's into the rest."""
-        vector = defaultdict(Fraction)
+        vector = defaultdict(int)
         ground = self._find(_GROUND)
         pairs = [(("t", key), 1)] if kind == "team" else [(("o", key), 1), (("o", _REST), -1)]
         for node, sign in pairs:
@@ -322,7 +334,7 @@ class _Check:
 
 @dataclass
 class _Element:
-    vector: dict  # coordinate -> Fraction, no zeros
+    vector: dict  # coordinate -> int or Fraction (exact), no zeros
     weight: int
     atoms: tuple
 
@@ -331,12 +343,27 @@ def _element(vector: dict, weight: int, atoms: tuple) -> _Element:
     return _Element({c: v for c, v in vector.items() if v}, weight, atoms)
 
 
+def _ratio(a, b):
+    """a / b exactly, staying an int where it can (most coefficients are ±1)."""
+    if b == 1:
+        return a
+    if b == -1:
+        return -a
+    return Fraction(a) / b
+
+
+def _pivot(vector: dict):
+    """The coordinate to eliminate by: one with coefficient ±1 if any (then no fractions appear)."""
+    units = [c for c, v in vector.items() if v in (1, -1)]
+    return min(units) if units else min(vector)
+
+
 def _substitute(vector: dict, substitutions) -> dict:
     vector = dict(vector)
     for pivot, by in substitutions:
         factor = vector.get(pivot)
         if factor:
-            _subtract(vector, factor / by[pivot], by)
+            _subtract(vector, _ratio(factor, by[pivot]), by)
     return vector
 
 
@@ -350,25 +377,45 @@ def _subtract(vector: dict, factor, by: dict) -> None:
 
 
 def _contract(elements: list, by: dict, substitutions=None) -> list:
-    """The elements in the quotient by `by` (a nonzero vector): eliminate its first coordinate."""
-    pivot = min(by)
-    if substitutions is not None:
-        substitutions.append((pivot, dict(by)))
+    """The elements in the quotient by `by` (a nonzero vector)."""
+    return _contract_all(elements, [by], substitutions)
+
+
+def _contract_all(elements: list, vectors: list, substitutions=None) -> list:
+    """The elements in the quotient by all of `vectors`, one after the other (zeros dropped). An index
+    from coordinate to the vectors using it keeps this proportional to what actually changes."""
+    work = [dict(v) for v in vectors] + [dict(e.vector) for e in elements]
+    index = defaultdict(set)
+    for i, vector in enumerate(work):
+        for c in vector:
+            index[c].add(i)
+    for i in range(len(vectors)):
+        by = work[i]
+        for c in by:
+            index[c].discard(i)
+        if not by:
+            continue
+        pivot = _pivot(by)
+        if substitutions is not None:
+            substitutions.append((pivot, dict(by)))
+        for j in list(index[pivot]):
+            vector = work[j]
+            before = set(vector)
+            _subtract(vector, _ratio(vector[pivot], by[pivot]), by)
+            for c in before - set(vector):
+                index[c].discard(j)
+            for c in set(vector) - before:
+                index[c].add(j)
     out = []
-    for e in elements:
-        factor = e.vector.get(pivot)
-        if factor:
-            vector = dict(e.vector)
-            _subtract(vector, factor / by[pivot], by)
-            e = _Element(vector, e.weight, e.atoms)
-        if e.vector:
-            out.append(e)
+    for e, vector in zip(elements, work[len(vectors):]):
+        if vector:
+            out.append(_Element(vector, e.weight, e.atoms))
     return out
 
 
 def _normal(vector: dict) -> tuple:
     first = vector[min(vector)]
-    return tuple(sorted((c, v / first) for c, v in vector.items()))
+    return tuple(sorted((c, _ratio(v, first)) for c, v in vector.items()))
 
 
 def _reduce(elements: list, budget: int, substitutions=None) -> list:
@@ -384,10 +431,10 @@ def _reduce(elements: list, budget: int, substitutions=None) -> list:
             else:
                 merged[key] = e
         elements = list(merged.values())
-        heavy = next((e for e in elements if e.weight >= budget), None)
-        if heavy is None:
+        heavy = [e.vector for e in elements if e.weight >= budget]
+        if not heavy:
             return elements
-        elements = _contract([e for e in elements if e is not heavy], heavy.vector, substitutions)
+        elements = _contract_all([e for e in elements if e.weight < budget], heavy, substitutions)
 
 
 def _blocks(elements: list) -> list[list]:
@@ -418,7 +465,7 @@ def _rank(vectors: Iterable[dict]) -> int:
             pivot = min(row)
             factor = vector.get(pivot)
             if factor:
-                _subtract(vector, factor / row[pivot], row)
+                _subtract(vector, _ratio(factor, row[pivot]), row)
         if vector:
             rows.append(vector)
     return len(rows)
@@ -433,7 +480,7 @@ def _basis(elements: list) -> list:
             pivot = min(row)
             factor = vector.get(pivot)
             if factor:
-                _subtract(vector, factor / row[pivot], row)
+                _subtract(vector, _ratio(factor, row[pivot]), row)
         if vector:
             rows.append(vector)
             basis.append(e)
@@ -452,7 +499,7 @@ def _search(elements: list, budget: int, steps: list) -> tuple | None:
 
 
 def _search_block(block: list, budget: int, steps: list) -> tuple | None:
-    steps[0] -= 1
+    steps[0] -= len(block)
     if steps[0] < 0:
         raise TooHard()
     if sum(e.weight for e in block) < budget:
