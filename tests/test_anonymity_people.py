@@ -228,3 +228,13 @@ def test_a_world_too_hard_to_search_hides_more_and_finishes():
     shown = audit(atoms, 5)
     assert shown.overall and COMPLEMENTARY in shown.hidden.values()
     assert exposed(atoms, 5, shown.orgs, shown.teams) is None
+
+
+@settings(max_examples=50, deadline=None)
+@given(worlds(), st.randoms(use_true_random=False))
+def test_the_order_of_the_atoms_changes_nothing(case, rnd):
+    # Two readings of the same audience must show the same groups, whatever order the rows come in.
+    k, atoms = case
+    shuffled = list(atoms.items())
+    rnd.shuffle(shuffled)
+    assert audit(dict(shuffled), k) == audit(atoms, k)

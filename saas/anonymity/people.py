@@ -122,8 +122,10 @@ def members(kind: str, key, signature) -> bool:
 # ---- the audit ----------------------------------------------------------------------------------
 
 def audit(atoms: Mapping[tuple, int], k: int, *, budget: int = SEARCH_BUDGET) -> Shown:
-    """The groups that may be shown. `atoms`: {(organisation or None, frozenset(team ids)): people}."""
-    atoms = {(org, frozenset(teams)): n for (org, teams), n in atoms.items() if n > 0}
+    """The groups that may be shown. `atoms`: {(organisation or None, frozenset(team ids)): people}.
+
+    The same atoms always give the same answer, whatever their order: two readings differ in nothing."""
+    atoms = _canonical(atoms)
     total = sum(atoms.values())
     if total < k:
         return Shown(k, total, False, hidden={("total", None): FEWER_THAN_K})
@@ -153,10 +155,16 @@ def exposed(atoms: Mapping[tuple, int], k: int, orgs: Iterable, teams: Iterable,
             budget: int = SEARCH_BUDGET) -> frozenset | None:
     """A set of atoms of 1 … k−1 people that some combination of the total and the given organisations
     and teams singles out, or None when there is none. Raises TooHard past the budget."""
-    atoms = {(org, frozenset(t)): n for (org, t), n in atoms.items() if n > 0}
+    atoms = _canonical(atoms)
     if sum(atoms.values()) < k:
         raise ValueError("the total itself holds fewer than k people")
     return _Check(atoms, k, set(orgs), set(teams), budget).light_set()
+
+
+def _canonical(atoms: Mapping) -> dict:
+    """The atoms with people, in an order that depends on nothing but the atoms themselves."""
+    items = [((org, frozenset(teams)), n) for (org, teams), n in atoms.items() if n > 0]
+    return dict(sorted(items, key=lambda item: (repr(item[0][0]), sorted(map(repr, item[0][1])))))
 
 
 def _order(group, sizes):
