@@ -477,6 +477,15 @@ def test_moving_people_after_the_launch_changes_no_response_rate(app, make, worl
     assert _rates(admin, wave_id) == before
     assert _rates(_as(app, "mia@oost.example"), wave_id) == before
 
+    # Everyone leaves CUR; the wave still counts its two invitations there, so CUR cannot be deleted.
+    with make.session(world.tenant.id) as db:
+        for email in ("cur0@oost.example", "cur1@oost.example"):
+            db.get(Membership, world.people[email]).legacy_org_id = world.bee
+    refused = _follow(admin, admin.submit(f"/t/oost/admin/legacy-orgs/{world.cur}/delete", {},
+                                          page="/t/oost/admin/legacy-orgs"))
+    assert "still refer to this legacy organisation" in refused
+    assert _rates(admin, wave_id) == before
+
 
 def test_catalogue_changes_reach_new_waves_only(app, make, world):
     admin = _as(app, world.tenant.admin_email)
