@@ -51,7 +51,7 @@ import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Hashable, Iterable, Mapping
+from typing import Iterable, Mapping
 
 FEWER_THAN_K = "fewer_than_k"  # the same words as saas/reports/suppression.py
 COMPLEMENTARY = "complementary"
