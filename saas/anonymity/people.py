@@ -36,9 +36,10 @@ The exact check, cheap for real organisations:
    (quotient by them). The residual splits into blocks with disjoint coordinates (a direct sum).
 4. Search. In a block, a cocircuit meets every basis B = b_1 … b_r. Branch i: b_i is in it, b_1 … b_{i−1}
    are not (contract them); then b_i alone if it is a coloop, else a cocircuit of the rest lighter by
-   w(b_i). Depth < k, since every atom weighs at least 1. When a search would need more than `budget`
-   steps, the caller hides more rather than guess: hiding groups only removes rows, and a subset of a
-   safe pattern is safe.
+   w(b_i). Depth < k, since every atom weighs at least 1. When a block's rank exceeds SEARCH_RANK or
+   the search would visit more than `budget` elements, the audit hides more rather than guess (the
+   smallest groups at that block, twice as many each time): hiding groups only removes rows, and a
+   subset of a safe pattern is safe.
 
 When the check finds a light set, one shown group is hidden (the smallest whose hiding alone mends
 that set, otherwise the smallest that takes part in it) and the check runs again. Hiding a team merges

@@ -228,12 +228,11 @@ def response_rates(db, tenant, wave: Wave) -> ResponseRates:
     if not shown.overall:
         return ResponseRates(k, RateRow(total.label, total.invited, 0, TOO_SMALL), [], [])
 
-    def breakdown(kind, sizes, names, nobody_label):
+    def breakdown(kind, sizes, answered_in, names, nobody_label):
         rows = []
         for key, size in sizes.items():
             reason = shown.reason(kind, key)
-            count = sum(n for signature, n in answered.items() if people.members(kind, key, signature)) \
-                if reason is None else 0
+            count = answered_in.get(key, 0) if reason is None else 0
             label = names.get(key, "") if key is not None else str(nobody_label)
             rows.append((key is None, label.casefold(), RateRow(label, size, count, _STATUS.get(reason, SHOWN))))
         return [row for *_order, row in sorted(rows, key=lambda item: item[:2])]
@@ -242,8 +241,9 @@ def response_rates(db, tenant, wave: Wave) -> ResponseRates:
     team_names = {t.id: t.name for t in db.scalars(select(Team))}
     return ResponseRates(
         k, total,
-        breakdown("org", people.org_sizes(invited), org_names, _l("No legacy organisation, or not known")),
-        breakdown("team", people.team_sizes(invited), team_names, _l("In no team")),
+        breakdown("org", people.org_sizes(invited), people.org_sizes(answered), org_names,
+                  _l("No legacy organisation, or not known")),
+        breakdown("team", people.team_sizes(invited), people.team_sizes(answered), team_names, _l("In no team")),
     )
 
 
