@@ -128,6 +128,37 @@ def test_past_its_budget_the_audit_hides_more_and_stays_safe(case):
     assert all(org_sizes(atoms)[o] >= k for o in shown.orgs) and all(team_sizes(atoms)[t] >= k for t in shown.teams)
 
 
+@st.composite
+def larger_worlds(draw):
+    """More organisations and teams, most people in one team: the graph part carries the check
+    (classes merged by maximum-adjacency orderings), with few enough light atoms for the brute force."""
+    k = draw(st.integers(3, 5))
+    orgs, teams = draw(st.integers(2, 6)), draw(st.integers(2, 8))
+    atoms = {}
+    for _ in range(draw(st.integers(6, 16))):
+        org = draw(st.integers(0, orgs - 1))
+        shape = draw(st.sampled_from(["one"] * 7 + ["none", "two"]))
+        size = {"one": 1, "none": 0, "two": 2}[shape]
+        in_teams = frozenset(draw(st.sets(st.integers(0, teams - 1), min_size=size, max_size=size)))
+        atoms[(org, in_teams)] = atoms.get((org, in_teams), 0) + draw(st.integers(1, k + 2))
+    assume(sum(atoms.values()) >= k and sum(1 for n in atoms.values() if n < k) <= 10)
+    return k, atoms
+
+
+@settings(max_examples=100, deadline=None)
+@given(larger_worlds())
+def test_the_exact_check_agrees_with_the_brute_force_on_larger_worlds(case):
+    k, atoms = case
+    orgs = [o for o, n in org_sizes(atoms).items() if n >= k]
+    teams = [t for t, n in team_sizes(atoms).items() if n >= k]
+    found = exposed(atoms, k, orgs, teams)
+    assert (found is None) == (brute_force(atoms, k, orgs, teams) is None)
+    if found is not None:
+        assert sum(atoms[s] for s in found) < k and drops_rank(atoms, orgs, teams, found)
+    shown = audit(atoms, k)
+    assert brute_force(atoms, k, shown.orgs, shown.teams) is None
+
+
 # ---- the known leaks ----------------------------------------------------------------------------
 
 def test_partially_overlapping_teams_do_not_give_away_the_few_in_one_only():
