@@ -126,8 +126,12 @@ def update_legacy_org(db, org: LegacyOrganisation, *, code: str, name: str) -> N
 
 
 def delete_legacy_org(db, org: LegacyOrganisation) -> None:
+    from saas.surveys.models import SurveyInvitation
+
     in_use = db.scalar(select(func.count()).select_from(Membership).where(Membership.legacy_org_id == org.id)) \
-        or db.scalar(select(func.count()).select_from(Invitation).where(Invitation.legacy_org_id == org.id))
+        or db.scalar(select(func.count()).select_from(Invitation).where(Invitation.legacy_org_id == org.id)) \
+        or db.scalar(select(func.count()).select_from(SurveyInvitation)
+                     .where(SurveyInvitation.legacy_org_id == org.id))  # a wave's frozen audience
     if in_use:
         raise LegacyOrgInUse()
     db.delete(org)
@@ -286,10 +290,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invite_once(db, model, memberships, **parent) -> list[tuple[object, str]]:
+def invite_once(db, model, memberships, *, columns_of=None, **parent) -> list[tuple[object, str]]:
     """One personal token per person not yet invited to `parent` (e.g. `wave_id=3`), in the invitation
     table `model` (a survey wave's, a pulse check's). Only the hash is kept; returns (membership, token)
-    for the mails, which hold the only copy of each token."""
+    for the mails, which hold the only copy of each token. `columns_of(membership)`: more columns of the
+    new row (e.g. what a survey invitation freezes about the person)."""
     invited = set(db.scalars(select(model.membership_id)
                              .where(*(getattr(model, column) == value for column, value in parent.items()))))
     sent = []
@@ -297,7 +302,8 @@ def invite_once(db, model, memberships, **parent) -> list[tuple[object, str]]:
         if membership.id in invited:
             continue
         token = secrets.token_urlsafe(32)
-        db.add(model(membership_id=membership.id, token_hash=hash_token(token), **parent))
+        db.add(model(membership_id=membership.id, token_hash=hash_token(token), **parent,
+                     **(columns_of(membership) if columns_of else {})))
         sent.append((membership, token))
     db.flush()
     return sent

@@ -1,4 +1,6 @@
 """Schema migrations: upgrade, downgrade and upgrade again, and the models match the migrations."""
+import json
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -131,3 +133,65 @@ def test_the_access_log_keeps_its_wave_rows_through_a_downgrade_of_0012(empty_da
         engine.dispose()
     migrate.upgrade(empty_database)
     assert rows() == ["page"]
+
+
+@pytest.mark.smoke
+def test_0016_freezes_the_audience_of_existing_invitations_from_the_membership(empty_database):
+    """Invitations made before 0016 get the person's legacy organisation and teams as they stand at
+    the migration; going back drops the frozen columns, and up again fills them once more."""
+    from datetime import date
+
+    from sqlalchemy import text
+
+    from saas import create_app
+    from saas.auth.models import User
+    from saas.programme.models import Team, TeamMember
+    from saas.programme.service import create_programme, save_theme
+    from saas.surveys.models import SurveyInvitation
+    from saas.surveys.service import create_wave
+    from tenants.models import LegacyOrganisation, Membership, Tenant
+    from tenants.scoping import cross_tenant, set_scope
+
+    migrate.upgrade(empty_database)
+    app = create_app(empty_database)
+    database = app.extensions["koers.db"]
+    with app.app_context(), database.Session() as db:
+        with cross_tenant(db):
+            tenant = Tenant(slug="oost", name="Oost", country="NL", language="nl")
+            users = [User(email=f"p{n}@oost.example", name=f"P{n}", password_hash="!") for n in range(2)]
+            db.add_all([tenant, *users])
+            db.flush()
+        set_scope(db, tenant_id=tenant.id)
+        org = LegacyOrganisation(code="AAL", name="Aal")
+        db.add(org)
+        db.flush()
+        people = [Membership(user_id=users[0].id, legacy_org_id=org.id), Membership(user_id=users[1].id)]
+        db.add_all(people)
+        programme = create_programme(db, name="Samen", goal="", starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
+        theme = save_theme(db, programme, None, title="Klant", problem="", why_it_matters="", desired_outcome="",
+                           pillar="")
+        teams = [Team(theme_id=theme.id, name=name) for name in ("Noord", "Zuid")]
+        db.add_all(teams)
+        db.flush()
+        db.add_all([TeamMember(team_id=team.id, membership_id=people[0].id) for team in teams])
+        wave = create_wave(db, name="Nulmeting")
+        db.add_all([SurveyInvitation(wave_id=wave.id, membership_id=m.id, token_hash=f"{n:064d}")
+                    for n, m in enumerate(people)])
+        db.commit()
+        expected = {people[0].id: (org.id, sorted(t.id for t in teams)), people[1].id: (None, [])}
+    database.dispose()
+
+    def frozen():
+        engine = make_engine(empty_database.migration_database_url or empty_database.database_url)
+        try:
+            with engine.begin() as conn:
+                if engine.dialect.name == "postgresql":
+                    conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+                rows = conn.execute(text("SELECT membership_id, legacy_org_id, team_ids FROM survey_invitations"))
+                return {m: (o, sorted(json.loads(t) if isinstance(t, str) else t)) for m, o, t in rows}
+        finally:
+            engine.dispose()
+
+    migrate.downgrade(empty_database, "0015")
+    migrate.upgrade(empty_database)
+    assert frozen() == expected

@@ -9,67 +9,16 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from saas.surveys import service
 from saas.surveys.importer import COLUMNS
-from saas.surveys.invitations import PROTECTS, SHOWN, TOO_SMALL, k_rule, overlap_rule
 from saas.surveys.models import Response, SurveyInvitation, Wave
 from tests.helpers import link_in
 from workers.survey_jobs import send_survey_reminders, send_wave_invitations
 
 CLOSES = (date.today() + timedelta(days=21)).isoformat()
 OPENS = date.today().isoformat()
-
-
-# ---- the k rule, as a pure function ---------------------------------------------------------
-
-@pytest.mark.smoke
-@pytest.mark.parametrize("sizes, expected", [
-    ({"a": 20, "b": 10}, {"a": SHOWN, "b": SHOWN}),
-    # one small group next to a shown total: the next-smallest is hidden too
-    ({"a": 20, "b": 10, "c": 3}, {"a": SHOWN, "b": PROTECTS, "c": TOO_SMALL}),
-    ({"a": 20, "b": 3}, {"a": PROTECTS, "b": TOO_SMALL}),
-    # two small groups that together hold fewer than k: total minus "a" would give them away
-    ({"a": 20, "b": 2, "c": 2}, {"a": PROTECTS, "b": TOO_SMALL, "c": TOO_SMALL}),
-    # two small groups that together hold k or more protect each other
-    ({"a": 20, "b": 3, "c": 4}, {"a": SHOWN, "b": TOO_SMALL, "c": TOO_SMALL}),
-    ({"a": 5}, {"a": SHOWN}),
-    ({"a": 4}, {"a": TOO_SMALL}),
-    ({}, {}),
-])
-def test_the_k_rule_hides_small_groups_and_the_next_smallest(sizes, expected):
-    assert k_rule(sizes, 5) == expected
-
-
-@pytest.mark.smoke
-def test_the_k_rule_hides_the_smallest_shown_group_first_and_depends_on_k():
-    assert k_rule({"big": 30, "mid": 12, "small": 8}, 10) == {"big": SHOWN, "mid": PROTECTS, "small": TOO_SMALL}
-    assert k_rule({"big": 30, "mid": 12, "small": 8}, 5) == {"big": SHOWN, "mid": SHOWN, "small": SHOWN}
-
-
-@pytest.mark.smoke
-def test_a_team_that_is_its_organisation_but_a_few_is_hidden_too():
-    people = iter(range(100))
-    org_a, org_b, org_c = ([next(people) for _ in range(n)] for n in (7, 6, 5))
-    # team X is AAL minus one person: AAL's figure minus X's would be that one person
-    by_org = {"A": org_a, "B": org_b, "C": org_c}
-    by_team = {"X": org_a[:6], None: org_a[6:] + org_b + org_c}
-    orgs, teams = overlap_rule(by_org, by_team, 5)
-    assert orgs == {"A": SHOWN, "B": SHOWN, "C": SHOWN}
-    # X is hidden to protect that person, and "in no team" then too: the total minus it would be X
-    assert teams == {"X": PROTECTS, None: PROTECTS}
-
-    # the same team with two more people from elsewhere no longer lies inside AAL: both are shown
-    by_team = {"X": org_a[:6] + org_b[:2], None: org_a[6:] + org_b[2:] + org_c}
-    assert overlap_rule(by_org, by_team, 5) == (orgs, {"X": SHOWN, None: SHOWN})
-    # organisations inside a team, k or more apart (or the same people): nothing to protect
-    by_team = {"X": org_a + org_b, None: org_c}
-    assert overlap_rule(by_org, by_team, 5) == (orgs, {"X": SHOWN, None: SHOWN})
-    # …fewer than k apart: the organisation, the smaller one, is hidden, and the next-smallest with it
-    by_team = {"X": org_a + org_b[:2], None: org_b[2:] + org_c}
-    orgs, teams = overlap_rule(by_org, by_team, 5)
-    assert orgs == {"A": PROTECTS, "B": SHOWN, "C": PROTECTS} and teams == {"X": SHOWN, None: SHOWN}
 
 
 # ---- a tenant with people in three legacy organisations and two teams -----------------------
@@ -448,6 +397,100 @@ def test_response_rates_hide_small_groups_and_the_next_smallest(app, make, world
     assert "to protect a smaller group" in _as(app, "mia@oost.example").text(f"/t/oost/waves/{wave_id}/rates")
     log = admin.text("/t/oost/reports/access-log")
     assert "mia@oost.example" in log and log.count("<td>response rates</td>") == 2  # two rows of the log
+
+
+def _rates(client, wave_id) -> dict[str, dict[str, str]]:
+    """The rows of the response-rate page: {table id: {group label: the row's cells}}."""
+    page = client.text(f"/t/oost/waves/{wave_id}/rates")
+    tables = {}
+    for table in ("rates-total", "rates-legacy-org", "rates-team"):
+        if f'id="{table}"' not in page:
+            continue
+        body = page.split(f'id="{table}"', 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
+        rows = [row.split('<th scope="row">', 1)[1] for row in body.split("</tr>") if '<th scope="row">' in row]
+        tables[table] = {row.split("</th>", 1)[0]: " ".join(row.split("</th>", 1)[1].split()) for row in rows}
+    return tables
+
+
+def _team(make, world, name, emails) -> int:
+    """A team with exactly these people, made directly: a person may be in several teams."""
+    from saas.programme.models import Team, TeamMember, Theme
+
+    with make.session(world.tenant.id) as db:
+        theme = db.scalars(select(Theme)).first()
+        team = Team(theme_id=theme.id, name=name)
+        db.add(team)
+        db.flush()
+        for email in emails:
+            db.add(TeamMember(team_id=team.id, membership_id=world.people[email]))
+        return team.id
+
+
+def _answer(make, world, *emails):
+    with make.session(world.tenant.id) as db:
+        for invitation in db.scalars(select(SurveyInvitation).where(
+                SurveyInvitation.membership_id.in_([world.people[e] for e in emails]))):
+            invitation.answered = True
+
+
+def test_response_rates_of_partially_overlapping_teams_single_out_no_one(app, make, world):
+    # Noord and Zuid overlap without one lying inside the other or inside an organisation. Both have
+    # 7 people, so the old rule showed both, and Noord minus Zuid is aal0 and aal1 minus aal6 and aal7.
+    aal = [f"aal{n}@oost.example" for n in range(8)]
+    _team(make, world, "Noord", aal[:6] + ["bee0@oost.example"])
+    _team(make, world, "Zuid", aal[2:] + ["bee0@oost.example"])
+    admin = _as(app, world.tenant.admin_email)
+    wave_id = _create(admin, world, audience_legacy_org_ids=[str(world.aal), str(world.bee)])
+    _consent(admin, wave_id)
+    _follow(admin, _launch(admin, wave_id))
+    _answer(make, world, "aal0@oost.example", "aal1@oost.example", "bee2@oost.example")
+
+    rates = _rates(admin, wave_id)
+    assert rates["rates-total"]["All invited people"] == "<td>14</td><td>3</td><td>21%</td>"
+    teams = rates["rates-team"]
+    assert set(teams) == {"Wijkteam", "Noord", "Zuid", "In no team"}
+    assert "fewer than 5 invited" in teams["In no team"]  # bee2 to bee5
+    shown = {name for name, cells in teams.items() if "not shown" not in cells}
+    assert not {"Noord", "Zuid"} <= shown, teams
+    assert any("to protect a smaller group" in cells for cells in teams.values())
+    # The organisations are whole and large enough: both are shown.
+    assert rates["rates-legacy-org"]["Gemeente Aal (oost)"] == "<td>8</td><td>2</td><td>25%</td>"
+    assert rates["rates-legacy-org"]["Gemeente Bee (oost)"] == "<td>6</td><td>1</td><td>17%</td>"
+
+
+def test_moving_people_after_the_launch_changes_no_response_rate(app, make, world):
+    from saas.programme.models import TeamMember
+    from tenants.models import Membership
+
+    admin = _as(app, world.tenant.admin_email)
+    wave_id = _create(admin, world, audience_legacy_org_ids=[str(o) for o in (world.aal, world.bee, world.cur)])
+    _consent(admin, wave_id)
+    _follow(admin, _launch(admin, wave_id))
+    _answer(make, world, *[f"aal{n}@oost.example" for n in range(5)], "cur0@oost.example")
+    frozen = {i.membership_id: (i.legacy_org_id, sorted(i.team_ids)) for i in _invitations(make, world, wave_id)}
+    assert frozen[world.people["aal0@oost.example"]] == (world.aal, [world.ids.wijkteam])
+    assert frozen[world.people["bee5@oost.example"]] == (world.bee, [])
+    assert frozen[world.people["cur1@oost.example"]] == (world.cur, [world.ids.balie])
+    before = _rates(admin, wave_id)
+
+    # After the launch aal4 (who answered) moves to BEE and into Wijkteam, bee0 leaves Wijkteam and
+    # aal5 joins Balie: read live, AAL minus one and BEE plus one would tell that aal4 answered.
+    with make.session(world.tenant.id) as db:
+        db.get(Membership, world.people["aal4@oost.example"]).legacy_org_id = world.bee
+        db.add(TeamMember(team_id=world.ids.wijkteam, membership_id=world.people["aal4@oost.example"]))
+        db.add(TeamMember(team_id=world.ids.balie, membership_id=world.people["aal5@oost.example"]))
+        db.execute(delete(TeamMember).where(TeamMember.membership_id == world.people["bee0@oost.example"]))
+    assert _rates(admin, wave_id) == before
+    assert _rates(_as(app, "mia@oost.example"), wave_id) == before
+
+    # Everyone leaves CUR; the wave still counts its two invitations there, so CUR cannot be deleted.
+    with make.session(world.tenant.id) as db:
+        for email in ("cur0@oost.example", "cur1@oost.example"):
+            db.get(Membership, world.people[email]).legacy_org_id = world.bee
+    refused = _follow(admin, admin.submit(f"/t/oost/admin/legacy-orgs/{world.cur}/delete", {},
+                                          page="/t/oost/admin/legacy-orgs"))
+    assert "still refer to this legacy organisation" in refused
+    assert _rates(admin, wave_id) == before
 
 
 def test_catalogue_changes_reach_new_waves_only(app, make, world):

@@ -1,7 +1,7 @@
 """leadership anonymity: pulse checks and 360 rounds closed before releases get their release
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-06 15:00:00
 
 From now on the results of a pulse check or a 360 round exist only as a release, made once at the
@@ -17,7 +17,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -12,18 +12,18 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
-from typing import Hashable, Mapping
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
+from saas.anonymity import people
 from saas.errors import DomainError
 from saas.surveys import service
 from saas.surveys.models import SurveyInvitation, Wave
 from tenants import service as tenants_service
 from tenants.models import Membership, Role
 
-SHOWN, TOO_SMALL, PROTECTS = "shown", "too_small", "protects"
+SHOWN, TOO_SMALL, PROTECTS = "shown", "too_small", "protects"  # a RateRow's status: as the page shows it
 
 
 # ---- who is asked ---------------------------------------------------------------------------
@@ -175,49 +175,6 @@ def invitation_counts(db, wave: Wave) -> tuple[int, int]:
 
 # ---- response rates -------------------------------------------------------------------------
 
-def k_rule(sizes: Mapping[Hashable, int], k: int, protect=()) -> dict[Hashable, str]:
-    """Which groups of one breakdown may be shown next to a shown total (DESIGN.md §3).
-
-    A group of fewer than k is hidden (TOO_SMALL); the groups in `protect` are hidden to protect
-    another (PROTECTS). When that leaves exactly one group hidden, or hidden groups that together
-    hold fewer than k, the total minus the shown groups would give them away: the smallest shown
-    group is hidden too (PROTECTS), until that no longer holds.
-    """
-    status = {group: (TOO_SMALL if size < k else PROTECTS if group in protect else SHOWN)
-              for group, size in sizes.items()}
-    shown = sorted((g for g, s in status.items() if s == SHOWN), key=lambda g: (sizes[g], str(g)))
-    while shown:
-        hidden = [g for g, s in status.items() if s != SHOWN]
-        if not hidden or (len(hidden) > 1 and sum(sizes[g] for g in hidden) >= k):
-            break
-        status[shown.pop(0)] = PROTECTS
-    return status
-
-
-def overlap_rule(by_org: Mapping[Hashable, list], by_team: Mapping[Hashable, list], k: int):
-    """The k rule for two breakdowns of the same people shown side by side (DESIGN.md §3).
-
-    Each breakdown follows `k_rule`. Across them: when a shown team lies wholly inside a shown
-    organisation (or the other way round) and the two differ by fewer than k people, the one minus
-    the other would single those people out, so the smaller of the two is hidden too; then both
-    breakdowns are checked again, until nothing changes. Returns the status of each group of each.
-    """
-    people = {("org", g): set(members) for g, members in by_org.items()}
-    people |= {("team", g): set(members) for g, members in by_team.items()}
-    protect: set = set()
-    while True:
-        org_status = k_rule({g: len(m) for g, m in by_org.items()}, k, {g for kind, g in protect if kind == "org"})
-        team_status = k_rule({g: len(m) for g, m in by_team.items()}, k, {g for kind, g in protect if kind == "team"})
-        shown_orgs = [("org", g) for g, s in org_status.items() if s == SHOWN]
-        shown_teams = [("team", g) for g, s in team_status.items() if s == SHOWN]
-        nested = [(small, large) for a in shown_orgs for b in shown_teams
-                  for small, large in ((a, b), (b, a))
-                  if people[small] <= people[large] and 0 < len(people[large]) - len(people[small]) < k]
-        if not nested:
-            return org_status, team_status
-        protect.add(min(nested, key=lambda pair: (len(people[pair[0]]), str(pair[0])))[0])
-
-
 @dataclass(frozen=True)
 class RateRow:
     label: str
@@ -242,51 +199,51 @@ class ResponseRates:
     by_team: list[RateRow]
 
 
-def response_rates(db, tenant, wave: Wave) -> ResponseRates:
-    """Invited and answered per legacy organisation and per team, with the k rule applied.
+# How the page and the report name the audit's reasons (saas.anonymity.people).
+_STATUS = {people.FEWER_THAN_K: TOO_SMALL, people.COMPLEMENTARY: PROTECTS}
 
-    The legacy organisation is the member's as recorded now; a person in several teams counts in
-    each. People without a legacy organisation, or in no team, form a group of their own, so the
-    groups always add up to the total and the rule can protect them.
+
+def response_rates(db, tenant, wave: Wave) -> ResponseRates:
+    """Invited and answered per legacy organisation and per team, as far as the audit allows.
+
+    The organisation and teams are each invitation's, frozen when it was made: who moved or changed
+    teams since changes nothing here. A person in several teams counts in each. People without a
+    legacy organisation, or in no team, form a group of their own. Which groups are shown is decided
+    by saas.anonymity.people, for both tables together, with the people as atoms.
     """
-    from saas.programme.models import Team, TeamMember
+    from saas.programme.models import Team
     from tenants.models import LegacyOrganisation
 
     k = service.min_group_size(db, tenant, wave)
-    rows = db.execute(select(SurveyInvitation.membership_id, SurveyInvitation.answered, Membership.legacy_org_id)
-                      .join(Membership, Membership.id == SurveyInvitation.membership_id)
+    rows = db.execute(select(SurveyInvitation.answered, SurveyInvitation.legacy_org_id, SurveyInvitation.team_ids)
                       .where(SurveyInvitation.wave_id == wave.id)).all()
-    answered = {membership_id: done for membership_id, done, _org in rows}
+    invited: dict[tuple, int] = {}
+    answered: dict[tuple, int] = {}
+    for done, org_id, team_ids in rows:
+        signature = (org_id, frozenset(team_ids or ()))
+        invited[signature] = invited.get(signature, 0) + 1
+        answered[signature] = answered.get(signature, 0) + bool(done)
     total = RateRow(str(_l("All invited people")), len(rows), sum(answered.values()))
-    if total.invited < k:
+    shown = people.audit(invited, k)
+    if not shown.overall:
         return ResponseRates(k, RateRow(total.label, total.invited, 0, TOO_SMALL), [], [])
 
+    def breakdown(kind, sizes, answered_in, names, nobody_label):
+        rows = []
+        for key, size in sizes.items():
+            reason = shown.reason(kind, key)
+            count = answered_in.get(key, 0) if reason is None else 0
+            label = names.get(key, "") if key is not None else str(nobody_label)
+            rows.append((key is None, label.casefold(), RateRow(label, size, count, _STATUS.get(reason, SHOWN))))
+        return [row for *_order, row in sorted(rows, key=lambda item: item[:2])]
+
     org_names = {o.id: o.name for o in db.scalars(select(LegacyOrganisation))}
-    by_org: dict[object, list[int]] = {}
-    for membership_id, _done, org_id in rows:
-        by_org.setdefault(org_id, []).append(membership_id)
-    teams_of: dict[int, list[int]] = {}
-    for team_id, membership_id in db.execute(select(TeamMember.team_id, TeamMember.membership_id)):
-        if membership_id in answered:
-            teams_of.setdefault(membership_id, []).append(team_id)
-    by_team: dict[object, list[int]] = {}
-    for membership_id in answered:
-        for team_id in teams_of.get(membership_id) or [None]:
-            by_team.setdefault(team_id, []).append(membership_id)
     team_names = {t.id: t.name for t in db.scalars(select(Team))}
-
-    org_status, team_status = overlap_rule(by_org, by_team, k)
-
-    def breakdown(groups, status, names, nobody_label):
-        named = [(names.get(g, "") if g is not None else str(nobody_label), g) for g in groups]
-        ordered = sorted(named, key=lambda item: (item[1] is None, item[0].casefold()))
-        return [RateRow(label, len(groups[g]), sum(answered[m] for m in groups[g]) if status[g] == SHOWN else 0,
-                        status[g]) for label, g in ordered]
-
     return ResponseRates(
         k, total,
-        breakdown(by_org, org_status, org_names, _l("No legacy organisation, or not known")),
-        breakdown(by_team, team_status, team_names, _l("In no team")),
+        breakdown("org", people.org_sizes(invited), people.org_sizes(answered), org_names,
+                  _l("No legacy organisation, or not known")),
+        breakdown("team", people.team_sizes(invited), people.team_sizes(answered), team_names, _l("In no team")),
     )
 
 

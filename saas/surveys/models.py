@@ -128,11 +128,18 @@ class SurveyInvitation(TenantOwned, Base):
     answered: Mapped[bool] = mapped_column(Boolean, default=False)
     draft: Mapped[dict | None] = mapped_column(JSON)
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # The audience frozen when the invitation is made: the person's legacy organisation and teams then.
+    # The response rates read only these, so a later move or team change alters no reading.
+    legacy_org_id: Mapped[int | None] = mapped_column(Integer)
+    team_ids: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
 
     __table_args__ = (
         UniqueConstraint("wave_id", "membership_id"),
         _fk(["wave_id"], "survey_waves", "fk_survey_invitations_wave"),
         _fk(["membership_id"], "memberships", "fk_survey_invitations_membership"),
+        ForeignKeyConstraint(["tenant_id", "legacy_org_id"], ["legacy_organisations.tenant_id",
+                                                              "legacy_organisations.id"],
+                             name="fk_survey_invitations_legacy_org"),
     )
 
 

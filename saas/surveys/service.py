@@ -223,8 +223,19 @@ def after_import(db, tenant, wave: Wave, today: date | None = None) -> None:
 
 
 def invite(db, wave: Wave, memberships) -> list[tuple[object, str]]:
-    """One personal token per person; returns (membership, token) for the mails. Only hashes are kept."""
-    return tenants_service.invite_once(db, SurveyInvitation, memberships, wave_id=wave.id)
+    """One personal token per person; returns (membership, token) for the mails. Only hashes are kept.
+
+    Each invitation freezes the person's legacy organisation and teams as they are now: the response
+    rates read only these, so moving people between readings cannot tell who answered."""
+    from saas.programme.models import TeamMember
+
+    teams: dict[int, list[int]] = {}
+    for team_id, membership_id in db.execute(select(TeamMember.team_id, TeamMember.membership_id)
+                                             .order_by(TeamMember.team_id)):
+        teams.setdefault(membership_id, []).append(team_id)
+    return tenants_service.invite_once(
+        db, SurveyInvitation, memberships, wave_id=wave.id,
+        columns_of=lambda m: {"legacy_org_id": m.legacy_org_id, "team_ids": teams.get(m.id, [])})
 
 
 def invitation_for_token(db, token: str) -> SurveyInvitation | None:
