@@ -90,9 +90,10 @@ def update_tenant(db, tenant: Tenant, user: User, *, name: str, country: str, la
                   min_group_size: int) -> None:
     """The admin's settings. A change of k or of the country goes into the access log with the change;
     the country no longer decides whether the works council's consent is required (saas.consent)."""
+    from saas.anonymity import policy
     from saas.consent import log_setting
 
-    country, k = country.upper(), max(5, min_group_size)
+    country, k = country.upper(), policy.settable_k(min_group_size)
     log_setting(db, user, "min_group_size", tenant.min_group_size, k)
     log_setting(db, user, "country", tenant.country, country)
     tenant.name, tenant.country, tenant.language = name.strip(), country, language

@@ -34,6 +34,11 @@ def free_text_k(k: int) -> int:
     return max(FREE_TEXT_MIN, k)
 
 
+def settable_k(value: int) -> int:
+    """A tenant's k as an admin sets it: never below SMALLEST_K."""
+    return max(SMALLEST_K, value)
+
+
 def valid_k(value) -> bool:
     """A k a tenant or a consent may set: a whole number of at least SMALLEST_K."""
     return isinstance(value, int) and not isinstance(value, bool) and value >= SMALLEST_K

@@ -123,7 +123,7 @@ def record_consent(db, pulse: PulseRound, *, by, decided_on: date, decision: str
         raise DomainError(_l("The works council's consent is recorded before the pulse check opens."))
     recorded = rules.recorder(by, document)
     decision, conditions = rules.check_decision(decided_on, decision, conditions)
-    if min_group_size is not None and min_group_size < 5:
+    if min_group_size is not None and not policy.valid_k(min_group_size):
         raise DomainError(_l("A condition may raise the minimum group size, never lower it below 5."),
                           field="min_group_size")
     pulse.consent_on, pulse.consent_text, pulse.consent_conditions = decided_on, decision, conditions
