@@ -328,18 +328,19 @@ class Attackers:
         return response
 
 
-def read_everything(attackers: Attackers, world_state, readings: Readings, *, moment: str, released=()):
+def read_everything(attackers: Attackers, world_state, readings: Readings, *, moment: str, released=(),
+                    again: bool = True):
     """Every role reads every wave. A wave just released (`released`): every role every filter as
     JSON, and the works council every filter as page and CSV too, the others the whole wave. A wave
-    released earlier: the works council every filter as JSON again (the same figures?), the others
-    the whole wave. An open wave: every role the whole wave in every format, and the works council a
+    released earlier: the works council every filter as JSON again (`again`; else a few), the others
+    the whole wave, the comparison as the admin. An open wave: every role the whole wave in every format, and the works council a
     filter per organisation and team: nothing may show any figure."""
     for wave_id in world_state.waves:
         is_open = wave_id not in world_state.closed
         everything = [(o, t) for o in [None, *world_state.org_codes] for t in [None, *world_state.team_ids]]
         some = [(None, None), (world_state.org_codes[0], None), (None, world_state.team_ids[-1])]
         for role in REPORT_READERS:
-            if wave_id in released or (role == "works_council" and not is_open):
+            if wave_id in released or (role == "works_council" and not is_open and again):
                 filters = everything
             elif role == "works_council":
                 filters = some
@@ -360,7 +361,7 @@ def read_everything(attackers: Attackers, world_state, readings: Readings, *, mo
                     _page_and_csv(attackers, role, wave_id, org, team, report, is_open, where)
         for role in ("consultant",):
             assert attackers.clients[role].get(attackers.url(f"/reports/waves/{wave_id}.json")).status_code in (403, 404)
-        for role in COMPARISON_READERS:
+        for role in COMPARISON_READERS if (wave_id in released or is_open) else COMPARISON_READERS[:1]:
             _read_comparison(attackers, role, wave_id, is_open, readings, (moment, role, wave_id))
         assert attackers.clients["works_council"].get(attackers.url(f"/comparisons/waves/{wave_id}")).status_code \
             in (403, 404)
@@ -514,6 +515,13 @@ def _pad(admin, make, state: State, world: World, wave_id: int, keys, claims):
                         page=f"/t/{state.slug}/waves/{wave_id}")
     assert page.status_code == 200
     open_token = re.search(r"/survey/open/([A-Za-z0-9_-]+)", page.get_data(as_text=True)).group(1)
+    # the open link's pages ask no groups: its "about you" step does not exist, whatever is posted to it
+    browser = admin.application.test_client()
+    assert browser.get(f"/t/{state.slug}/survey/open/{open_token}").status_code == 302
+    about = browser.post(f"/t/{state.slug}/survey/shared/{wave_id}/step/about",
+                         data={"legacy_org_id": str(state.org_ids[0]), "team_id": str(state.team_ids[0]),
+                               "csrf_token": browser.csrf_token(f"/t/{state.slug}/survey/shared/{wave_id}/step/welcome")})
+    assert about.status_code == 404
     # the JSON intake takes personal links only: the open link cannot name a group there
     sent = admin.post(f"/t/{state.slug}/survey/{open_token}/answers.json",
                       json={"answers": answers_of(PAD_BASE, keys), "attributes": {"team_id": state.team_ids[0]}})
@@ -639,6 +647,10 @@ def test_no_combination_of_everything_read_singles_anyone_out(app, make, world):
     _close(admin, state, first)
     read_everything(attackers, state, readings, moment="wave 1 released", released={first})
     _set_k(admin, state, world.ks[2])
+    # asking for the comparison again under the new k makes nothing new: it is the release's
+    comparison_page = f"/t/{state.slug}/comparisons/waves/{first}"
+    assert admin.submit(f"{comparison_page}/run", {}, page=comparison_page).status_code == 302
+    assert "The comparison is up to date" in admin.text(comparison_page)
     read_everything(attackers, state, readings, moment="wave 1 released, k changed")
 
     # wave 2 in the same programme, launched under another k
@@ -650,7 +662,7 @@ def test_no_combination_of_everything_read_singles_anyone_out(app, make, world):
     for batch in (second_people[:half], second_people[half:]):
         for i in batch:
             _answer(respondent, state, world, second, keys, tokens[i], i)
-        read_everything(attackers, state, readings, moment="wave 2 open")
+        read_everything(attackers, state, readings, moment="wave 2 open", again=False)
     _pad(admin, make, state, world, second, keys, [(0, 0)] * world.padding_second)
     _close(admin, state, second)
     read_everything(attackers, state, readings, moment="both released", released={second})
