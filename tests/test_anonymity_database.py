@@ -16,7 +16,7 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from saas.programme.models import Programme, Team, Theme
 from saas.surveys import service as surveys
