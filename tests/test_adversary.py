@@ -108,6 +108,21 @@ TEMPTING = World(
     padding=((0, None), (0, 0), (1, 1), (1, 1), (1, 1), (2, 2), (2, None), (None, 1), (0, 0), (2, 2)), padding_second=4)
 
 
+# The largest world, built to tempt too: 4 organisations, 5 teams, 40 people. Team 0 and team 1 hold
+# all of organisation 0 but one person (two with team 4); team 2 is organisation 1 but two; team 3 is
+# 4 people in organisation 2; team 4 crosses organisations 0 and 3; two people name team 2 but no
+# organisation. The open link pads the small teams.
+LARGEST = World(
+    orgs=4, homes=(0, 0, 1, 2, 3),
+    people=tuple([Person(0, 0, ("lt_2", "2_to_10")[i % 2], i % 3 != 0) for i in range(8)]
+                 + [Person(1, 0, "gt_10", True)] * 3 + [Person(None, 0, None, False)] + [Person(4, 0, None, True)] * 2
+                 + [Person(2, 1, ("lt_2", None, "gt_10")[i % 3], i % 2 == 0) for i in range(9)]
+                 + [Person(None, 1, "2_to_10", True)] * 2 + [Person(3, 2, "lt_2", i < 2) for i in range(4)]
+                 + [Person(None, 2, None, True)] * 3 + [Person(4, 3, None, True)] * 4 + [Person(0, 3, "gt_10", False)]
+                 + [Person(2, None, None, True)] * 2 + [Person(None, None, None, False)]),
+    ks=(8, 5, 7, 5, 6), consent_k=None,
+    padding=((0, 1),) * 4 + ((2, 3),) * 3 + ((3, 4),) * 3 + ((None, 2),) * 2, padding_second=6)
+
 # ---- answers with a recognisable content -------------------------------------------------------
 
 def answers_of(fingerprint: int, value_keys: list[str]) -> dict:
@@ -628,6 +643,7 @@ SETTINGS = settings(max_examples=2, deadline=None, derandomize=True, database=No
 @SETTINGS
 @given(world=worlds())
 @example(world=TEMPTING)
+@example(world=LARGEST)
 def test_no_combination_of_everything_read_singles_anyone_out(app, make, world):
     state, emails = _build(app, make, world)
     attackers = Attackers(app, state.slug, emails)
@@ -641,11 +657,11 @@ def test_no_combination_of_everything_read_singles_anyone_out(app, make, world):
     _set_k(admin, state, world.ks[1])
     order = list(range(len(world.people)))
     third = max(1, len(order) // 3)
-    for batch in (order[:third], order[third:2 * third], order[2 * third:]):
+    for number, batch in enumerate((order[:third], order[third:2 * third], order[2 * third:])):
         for i in batch:
             _answer(respondent, state, world, first, keys, tokens[i], i)
-        read_everything(attackers, state, readings, moment=f"wave 1 open, {len(batch)} more")
-        if batch is order[:third]:
+        read_everything(attackers, state, readings, moment=f"wave 1 open, batch {number}")
+        if number == 0:  # the attacker pads while answers arrive, and reads on
             _pad(admin, make, state, world, first, keys, world.padding)
     _close(admin, state, first)
     read_everything(attackers, state, readings, moment="wave 1 released", released={first})
