@@ -38,6 +38,7 @@ from saas.programme.models import Programme, Team, Theme
 from saas.surveys import service as surveys
 from saas.surveys.instruments import CONTRACT_ITEMS, DIMENSIONS, TYPES
 from saas.surveys.models import TENURE_BANDS, Response, Wave
+from tests.helpers import works_council
 from tenants.models import Membership, Tenant
 
 ROLES = ("admin", "management", "works_council", "consultant")
@@ -501,7 +502,7 @@ def _launch(make, state: State, number: int, people: list[int], consent_k: int |
                                    opens_on=date(2026, 4 * number, 1),
                                    questions=[{"kind": "likert", "nl": "Ik voel me thuis", "en": "I feel at home"},
                                               {"kind": "open", "nl": "Wat valt op?", "en": "What stands out?"}])
-        surveys.record_consent(db, wave, decided_on=date(2026, 3, 2), decision="De OR stemt in.",
+        surveys.record_consent(db, wave, by=works_council(db), decided_on=date(2026, 3, 2), decision="De OR stemt in.",
                                min_group_size=consent_k)
         tenant = db.get(Tenant, state.tenant_id)
         surveys.open_wave(db, tenant, wave)

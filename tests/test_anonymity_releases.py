@@ -11,6 +11,7 @@ from saas.reports import service as reports
 from saas.reports.release import release_wave
 from saas.surveys import service
 from saas.surveys.models import Response, Wave
+from tests.helpers import works_council
 from tenants.models import Membership, Tenant
 
 
@@ -30,7 +31,7 @@ def world(app, make):
 def _launch(make, tenant, **options):
     with make.session(tenant.id) as db:
         wave = service.create_wave(db, name="Meting", instruments=("values",), groupings=("legacy_org",), **options)
-        service.record_consent(db, wave, decided_on=date(2026, 11, 2), decision="De OR stemt in.")
+        service.record_consent(db, wave, by=works_council(db), decided_on=date(2026, 11, 2), decision="De OR stemt in.")
         service.open_wave(db, db.get(Tenant, tenant.id), wave)
         members = db.scalars(select(Membership).order_by(Membership.id)).all()
         tokens = [token for _m, token in service.invite(db, wave, members)]
