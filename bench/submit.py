@@ -136,13 +136,14 @@ def app(environ, start_response):
         return _answer(start_response, "400 Bad Request", b'{"status":"invalid"}')
     recorded = None
     with conn.pipeline() as pipeline:
+        args = (tenant_id, wave_id)
+        key = args_key(args)
         taken = conn.execute(TAKE_IN, {"tenant": tenant_id, "invitation": found[0], "wave": wave_id,
-                                       "id": secrets.token_hex(16), "payload": json.dumps(payload)})
+                                       "id": secrets.token_hex(16), "payload": json.dumps(payload),
+                                       "job": service.MIX_JOB, "job_key": key})
         pipeline.sync()
-        accepted, waiting = taken.fetchone()
-        if accepted and waiting + 1 >= wave.k:  # as intake: ask for the mixing job (one unfinished run at most)
-            args = (tenant_id, wave_id)
-            key = args_key(args)
+        accepted, waiting, job_waiting = taken.fetchone()
+        if accepted and waiting + 1 >= wave.k and not job_waiting:  # as intake, then enqueue_after_commit
             existing = conn.execute(EXISTING, (service.MIX_JOB, key, list(ACTIVE_STATUSES), tenant_id))
             pipeline.sync()
             if existing.fetchone() is None:
