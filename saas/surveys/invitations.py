@@ -273,7 +273,7 @@ def response_rates(db, tenant, wave: Wave) -> ResponseRates:
     for membership_id in answered:
         for team_id in teams_of.get(membership_id) or [None]:
             by_team.setdefault(team_id, []).append(membership_id)
-    team_names = {t.id: t.name for t in db.scalars(select(Team))}
+    team_names = dict(db.execute(select(Team.id, Team.name)).all())  # not the members (eager by default)
 
     org_status, team_status = overlap_rule(by_org, by_team, k)
 
