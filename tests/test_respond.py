@@ -646,6 +646,30 @@ def test_many_people_answering_at_once_lose_nothing_and_are_mixed_only_k_at_a_ti
     assert _count(make, survey, Response) == len(PEOPLE) and _count(make, survey, PooledAnswer) == 0
 
 
+def test_answers_arriving_while_the_mixing_job_waits_ask_for_no_second_one_and_that_job_mixes_them_all(app, make,
+                                                                                                      survey):
+    import uuid
+
+    from workers.models import JobRun, args_key
+    from workers.queue import _Queued, _run_in_process
+
+    args = (survey.id, survey.wave_id)
+    waiting_run = uuid.uuid4().hex
+    with make.session(survey.id) as db:  # the mixing job was asked for and waits for the worker
+        db.add(JobRun(id=waiting_run, tenant_id=survey.id, function=service.MIX_JOB, args=list(args),
+                      args_key=args_key(args), queue="default", status="queued", progress=0, attempts=0))
+    body = {"answers": _json_answers(survey)}
+    for who in PEOPLE:  # more than k (6) arrive meanwhile
+        assert app.test_client().post(f"/t/oost/survey/{survey.tokens[who]}/answers.json", json=body).status_code == 201
+    with make.session(survey.id) as db:
+        runs = db.scalars(select(JobRun).where(JobRun.function == service.MIX_JOB)).all()
+    assert [run.id for run in runs] == [waiting_run]  # no second job
+    assert _count(make, survey, PooledAnswer) == len(PEOPLE) and _count(make, survey, Response) == 0
+    with app.app_context():
+        _run_in_process(_Queued(waiting_run, service.MIX_JOB, args))  # the worker gets to it
+    assert _count(make, survey, PooledAnswer) == 0 and _count(make, survey, Response) == len(PEOPLE)
+
+
 def test_an_answer_sent_while_the_wave_closes_is_refused_cleanly(app, make, survey, database):
     results: list[int] = []
     with make.session(survey.id) as db:

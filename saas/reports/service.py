@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, cast, select
+from sqlalchemy.orm import lazyload
 
 from saas.anonymity import policy, releases
 from saas.comparison.models import Comparison
@@ -58,7 +59,8 @@ def parse_filters(db, wave: Wave, legacy_org: str | None, team: str | None) -> F
                                 field="team")
         text = str(team).strip()
         # ids fit the database's integer: a longer number is simply no team, not a database error
-        chosen_team = db.get(Team, int(text)) if text.isdigit() and int(text) <= MAX_ID else None
+        chosen_team = db.get(Team, int(text), options=[lazyload(Team.members)]) \
+            if text.isdigit() and int(text) <= MAX_ID else None
         if chosen_team is None:
             raise UnknownFilter(_l("There is no such team."), field="team")
     return Filters(org, chosen_team)
@@ -133,10 +135,12 @@ def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:
     return report
 
 
-def _group(db, release, org: int | None, team: int | None, orgs) -> dict:
-    """One group's released figures; a group the release does not show: {"hidden": reason}."""
+def _group(db, release, org: int | None, team: int | None, orgs, stored=...) -> dict:
+    """One group's released figures; a group the release does not show: {"hidden": reason}.
+    `stored`: its ReleaseGroup (or None) when the caller has read it already."""
     group = {"legacy_org": orgs[org].code if org is not None and org in orgs else None, "team": team}
-    stored = releases.group(db, release, org, team)
+    if stored is ...:
+        stored = releases.group(db, release, org, team)
     if stored is None:
         reason = releases.reason_in(release.patterns.get(ALL), org, team) or FEWER_THAN_K
         return {"group": group, "n": None, "hidden": reason}
@@ -146,14 +150,18 @@ def _group(db, release, org: int | None, team: int | None, orgs) -> dict:
 def _breakdown(db, release, wave, org, team, orgs, teams) -> list[dict]:
     """The whole wave: per legacy organisation. One organisation: per team in it. One team: per
     legacy organisation in it. A cell (both filters): nothing further."""
+    # Each: the release's rows of the listed groups in one query, not one query per group (an
+    # organisation of a large tenant has hundreds of teams: bench/report_page.py).
     if org is None and team is None:
-        return [_group(db, release, o, None, orgs) for o in orgs]
+        stored = {g.org_id: g for g in releases.groups(db, release, team_id=None)}
+        return [_group(db, release, o, None, orgs, stored.get(o)) for o in orgs]
     if org is not None and team is None and "team" in wave.groupings:
         # teams are many: only those shown are listed (the page says why others are not)
-        shown = {g.team_id for g in releases.groups(db, release, org_id=org) if g.team_id is not None}
-        return [_group(db, release, org, t, orgs) for t in teams if t in shown]
+        stored = {g.team_id: g for g in releases.groups(db, release, org_id=org) if g.team_id is not None}
+        return [_group(db, release, org, t, orgs, stored[t]) for t in teams if t in stored]
     if team is not None and org is None:
-        return [_group(db, release, o, team, orgs) for o in orgs]
+        stored = {g.org_id: g for g in releases.groups(db, release, team_id=team)}
+        return [_group(db, release, o, team, orgs, stored.get(o)) for o in orgs]
     return []
 
 
@@ -215,7 +223,9 @@ def _teams(db, wave: Wave, known: list | None = None) -> dict:
 
     if "team" not in wave.groupings:
         return {}
-    query = select(Team).order_by(Team.name, Team.id)
+    # Not the members (Team.members loads eagerly by default): a large tenant's teams have tens of
+    # thousands, which took seconds on every report reading (bench/report_page.py).
+    query = select(Team).options(lazyload(Team.members)).order_by(Team.name, Team.id)
     if known is not None:
         query = query.where(Team.id.in_(known))
     return {t.id: t for t in db.scalars(query)}

@@ -140,12 +140,12 @@ def about_options(db, wave) -> AboutOptions:
             query = query.where(LegacyOrganisation.id.in_(wave.audience_legacy_org_ids))
         options.legacy_orgs = [(org.id, org.name) for org in db.scalars(query)]
     if "team_id" in asked:
-        query = select(Team).order_by(Team.name)
+        query = select(Team.id, Team.name).order_by(Team.name)  # not the members (eager by default)
         if wave.audience_team_ids:
             query = query.where(Team.id.in_(wave.audience_team_ids))
         elif wave.programme_id is not None:
             query = query.where(Team.theme_id.in_(select(Theme.id).where(Theme.programme_id == wave.programme_id)))
-        options.teams = [(team.id, team.name) for team in db.scalars(query)]
+        options.teams = [(team_id, name) for team_id, name in db.execute(query)]
     return options
 
 

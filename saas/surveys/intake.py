@@ -39,6 +39,7 @@ from saas.surveys import service
 from saas.surveys.models import Wave
 from tenants.scoping import TenantScopeError, current_tenant_id
 from tenants.service import hash_token
+from workers.models import ACTIVE_STATUSES, args_key
 
 
 class UnknownLink(Exception):
@@ -88,14 +89,18 @@ def submit_by_token(db, tenant, token: str, answers: dict, attributes: dict, tod
                **service.check_attributes(wave, attributes, org_exists=found.org_exists, team_exists=found.team_exists)}
     row = conn.execute(_TAKE_IN, {
         "tenant": tenant_id, "invitation": found.id, "wave": found.wave_id, "id": secrets.token_hex(16),
-        "payload": json.dumps(payload),
+        "payload": json.dumps(payload), "job": service.MIX_JOB, "job_key": args_key((tenant_id, found.wave_id)),
     }).one()
     if not row.accepted:  # answered or closed between our read and our write: tell which
         again = _find(conn, tenant_id, hash_token(token), None, None)
         if again is not None and again.status != "open":
             raise service.WaveNotOpen()
         raise service.AlreadyAnswered()
-    if pool.mix_due(row.waiting + 1, wave.k):  # `waiting` was counted before this answer joined the pool
+    # `waiting` was counted before this answer joined the pool. While a mixing job is already
+    # waiting or running, it is not asked for again (enqueue_after_commit's `unique` would find it,
+    # at the cost of an ORM query on every submission until the job has run); what it leaves in the
+    # pool is mixed by the job the next submission asks for, or by the close.
+    if pool.mix_due(row.waiting + 1, wave.k) and not row.job_waiting:
         from workers.queue import enqueue_after_commit
 
         enqueue_after_commit(db, service.MIX_JOB, tenant.id, found.wave_id, unique=True)
@@ -156,8 +161,9 @@ WHERE i.tenant_id = :tenant AND i.token_hash = :hash
 # this answer wait for the close and then find the wave closed: no answer is left in the pool of a
 # closed wave. Two requests with the same token: the second waits for the first's row lock, then
 # finds the invitation answered and claims nothing. `waiting` is counted in the statement's snapshot,
-# so without this answer.
-_TAKE_IN = text("""
+# so without this answer. `job_waiting`: an unfinished run of the mixing job for this wave (the
+# `unique` lookup of workers.queue.enqueue_after_commit, read in the same statement).
+_TAKE_IN = text(f"""
 WITH claimed AS (
     UPDATE survey_invitations SET answered = true, draft = NULL
     WHERE tenant_id = :tenant AND id = :invitation AND wave_id = :wave AND NOT answered
@@ -170,5 +176,8 @@ WITH claimed AS (
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM pooled) AS accepted,
-       (SELECT count(*) FROM survey_answer_pool WHERE tenant_id = :tenant AND wave_id = :wave) AS waiting
+       (SELECT count(*) FROM survey_answer_pool WHERE tenant_id = :tenant AND wave_id = :wave) AS waiting,
+       EXISTS (SELECT 1 FROM job_runs
+               WHERE tenant_id = :tenant AND function = :job AND args_key = :job_key
+                 AND status IN ({", ".join(f"'{status}'" for status in ACTIVE_STATUSES)})) AS job_waiting
 """)
