@@ -92,10 +92,12 @@ def _close_feedback(mia, page) -> str:
 def _open_pulse(app, world, name="Pulse check 1") -> str:
     mia = _as(app, "mia@noord.example")
     response = mia.submit(world.pulse_checks, {
-        "name": name, "opens_on": date.today().isoformat(), "closes_on": (date.today() + timedelta(days=14)).isoformat(),
-        "consent_on": "2026-03-02", "consent_text": "De ondernemingsraad stemt in."})
+        "name": name, "opens_on": date.today().isoformat(), "closes_on": (date.today() + timedelta(days=14)).isoformat()})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     page = response.headers["Location"]
+    response = _as(app, "wim@noord.example").submit(f"{page}/consent", {  # the works council records its consent
+        "decided_on": "2026-03-02", "decision": "De ondernemingsraad stemt in."})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     assert mia.submit(f"{page}/open", {"action": "open"}, page=page).status_code == 302
     return page
 
@@ -319,8 +321,8 @@ def test_closing_by_date_releases_the_results_too(app, make, world, database):
     with make.session(world.tenant.id) as db:
         tenant = db.get(Tenant, world.tenant.id)
         programme = _programme(db, world)
-        pulse = pulses.plan_round(db, tenant, programme, name="Pulse", opens_on=today, closes_on=today,
-                                  consent_on=today, consent_text="Ja")
+        pulse = pulses.plan_round(db, tenant, programme, name="Pulse", opens_on=today, closes_on=today)
+        pulses.record_consent(db, pulse, by=db.get(Membership, world.ids.wim), decided_on=today, decision="Ja")
         pulses.open_round(db, tenant, pulse, today, send_mail=False)
         for membership, _token in pulses.invite(db, pulse, [db.get(Membership, i) for i in world.ids.staff[:6]]):
             pulses.submit(db, tenant, pulse, pulses.invitation_of(db, pulse.id, membership), {str(first): 5}, {}, today)

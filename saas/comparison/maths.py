@@ -131,7 +131,10 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
     # What may be shown is decided by saas.anonymity, never here: `shown` comes from the wave's
     # release (per measure); without one (synthetic data, tests) the single-breakdown rule applies.
     if shown is None:
-        visible, hidden = breakdown.shown_groups({g: int(n[g]) for g in range(n_orgs)}, len(org), k)
+        by_code = {code: g for g, code in enumerate(codes)}  # ties broken by code, as the report does
+        shown_codes, hidden_codes = breakdown.shown_groups({codes[g]: int(n[g]) for g in range(n_orgs)}, len(org), k)
+        visible = sorted(by_code[code] for code in shown_codes)
+        hidden = {by_code[code]: reason for code, reason in hidden_codes.items()}
         culture_ok = {g for g in visible if breakdown.enough(int(((org == g) & has_culture).sum()), k)}
         values_ok = {g for g in visible if breakdown.enough(int(values_n[g]), k)}
         contract_ok = {g for g in visible if breakdown.enough(int(((org == g) & ~np.isnan(contract)).sum()), k)}

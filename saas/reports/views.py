@@ -151,7 +151,8 @@ def access_log():
 
 KINDS = {"page": _l("page"), "json": "JSON", "csv": "CSV", "pdf": "PDF", "rates": _l("response rates"),
          "pulse": _l("pulse-check results"), "comparison": _l("culture comparison"),
-         "consistency": _l("consistency check"), "evidence": _l("evidence"), "feedback": _l("360-degree feedback"),
+         "consistency": _l("consistency check"), "evidence": _l("evidence page"),
+         "feedback": _l("360-degree feedback report"),
          "setting": _l("setting changed"), "consent": _l("consent recorded")}
 SETTINGS = {"min_group_size": _l("Minimum group size (k)"), "country": _l("Country"),
             "consent_required": _l("Works council consent required")}
@@ -166,21 +167,28 @@ def _describe(entry, waves, programmes, pulse_rounds, feedback_rounds=None, prom
         subject = waves[entry.wave_id].name if entry.wave_id in waves else str(entry.wave_id)
     elif entry.programme_id:
         name = programmes[entry.programme_id].name if entry.programme_id in programmes else entry.programme_id
-        subject = _("Pulse checks of %(programme)s", programme=name) if entry.kind in ("pulse", "consent") \
-            else str(name)
+        if entry.kind == "consistency":
+            subject = _("Consistency check of %(programme)s", programme=name)
+        elif entry.kind == "evidence":
+            subject = _("Evidence for a promise of %(programme)s", programme=name)
+        elif entry.kind == "feedback":
+            feedback_round = (feedback_rounds or {}).get(details.get("feedback_round"))
+            subject = _("360-degree feedback report of %(name)s",
+                        name=feedback_round.subject.user.name if feedback_round is not None and feedback_round.subject
+                        else _("a former member"))
+        elif entry.kind in ("pulse", "consent"):
+            subject = _("Pulse checks of %(programme)s", programme=name)
+        else:
+            subject = str(name)
     else:
         subject = _("The organisation's settings")
     parts = []
-    if details.get("feedback_round") is not None:
-        feedback_round = (feedback_rounds or {}).get(details["feedback_round"])
-        parts.append(_("360 round of %(name)s", name=feedback_round.subject.user.name)
-                     if feedback_round is not None and feedback_round.subject else str(details["feedback_round"]))
     if details.get("round") is not None:
         pulse = pulse_rounds.get(details["round"])
         parts.append(pulse.name if pulse is not None else str(details["round"]))
     if details.get("promise") is not None:
         promise = (promises or {}).get(details["promise"])
-        parts.append(_("promise: %(text)s", text=promise.text[:80]) if promise is not None else str(details["promise"]))
+        parts.append(promise.text[:80] if promise is not None else _("a removed promise"))
     if entry.kind == "setting":
         field = details.get("field")
         parts.append(_("%(setting)s: %(before)s → %(after)s", setting=SETTINGS.get(field, field),
