@@ -86,13 +86,14 @@ def culture(phase: str, points=(40, 30, 20, 10)) -> dict:
 CONTRACT = {item.key: "4" for item in CONTRACT_ITEMS}
 
 
-def answer_everything(person: Respondent, survey, values=None):
-    """Walks from the welcome page to the thank-you page, answering every step."""
+def answer_everything(person: Respondent, survey, values=None, about=True):
+    """Walks from the welcome page to the thank-you page, answering every step (the open link asks no
+    "about you": its answers count in the whole wave's figures only)."""
     keys = values or survey.value_keys[:3]
     steps = [
         ("welcome", {}),
-        ("about", {"legacy_org_id": str(survey.legacy_org_ids[1]), "team_id": str(survey.team_id),
-                   "tenure_band": "2_to_10"}),
+        *([("about", {"legacy_org_id": str(survey.legacy_org_ids[1]), "team_id": str(survey.team_id),
+                      "tenure_band": "2_to_10"})] if about else []),
         ("values-personal", {"values": keys}),
         ("values-team-current", {"values": keys[:2]}),
         ("values-org-current", {"values": keys[:1]}),
@@ -381,7 +382,7 @@ def test_the_open_link_takes_one_answer_per_browser_and_says_it_is_weaker(app, m
     assert "open link" in visitor.client.text(f"/t/oost/survey/shared/{survey.wave_id}/privacy")
 
     visitor.send()
-    visitor.send({"legacy_org_id": "none", "team_id": "none", "tenure_band": "lt_2"})
+    assert visitor.step == "values-personal"  # no "about you": open-link answers keep no group
     visitor.send({"values": ["trust"]}, action="save")
     assert "in this browser" in visitor.page()
     assert _count(make, survey, PooledAnswer) == 0  # the draft lives in the browser, not in the database
@@ -390,7 +391,7 @@ def test_the_open_link_takes_one_answer_per_browser_and_says_it_is_weaker(app, m
 
     invitations_before = _invitations(make, survey)
     visitor.here = f"/t/oost/survey/shared/{survey.wave_id}/step/welcome"
-    answer_everything(visitor, survey)
+    answer_everything(visitor, survey, about=False)
     assert "answered from this browser" in visitor.page()
     assert _count(make, survey, PooledAnswer) == 1
     assert _invitations(make, survey) == invitations_before  # no invitation was used
@@ -398,12 +399,12 @@ def test_the_open_link_takes_one_answer_per_browser_and_says_it_is_weaker(app, m
     # the same browser is not asked again; another browser can answer (best effort, as the page says)
     visitor.client.get(link)
     assert visitor.client.get(link).headers["Location"].endswith("/thanks")
-    assert visitor.client.get(f"/t/oost/survey/shared/{survey.wave_id}/step/about").headers["Location"].endswith(
-        "/thanks")
+    assert visitor.client.get(f"/t/oost/survey/shared/{survey.wave_id}/step/values-personal").headers[
+        "Location"].endswith("/thanks")
     other = Respondent(app)
     other.open(link)
     assert other.step == "welcome"
-    answer_everything(other, survey)
+    answer_everything(other, survey, about=False)
     assert _count(make, survey, PooledAnswer) == 2
 
     # a renewed link: the old one no longer works
