@@ -57,9 +57,14 @@ def test_admin_creates_and_launches_a_wave(page, make, organisation):
     expect(launch).to_be_disabled()
     expect(page.get_by_role("main")).to_contain_text("the works council must consent")
     page.click_and_wait(page.get_by_role("link", name="Record the works council's consent"))
+    # An administrator records it only with the works council's signed decision (a member of the
+    # works council could type it in instead).
     page.get_by_label("Date of the decision").fill("2026-03-02")
-    page.get_by_label("The works council's decision").fill("De ondernemingsraad stemt in.")
-    page.click_and_wait(page.get_by_role("button", name="Record the consent"))
+    page.get_by_label("The works council's decision", exact=True).fill("De ondernemingsraad stemt in.")
+    page.get_by_label("The works council's signed decision").set_input_files(
+        files=[{"name": "besluit.pdf", "mimeType": "application/pdf",
+                "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"}])
+    page.click_and_wait(page.get_by_role("button", name="Upload the signed decision"))
     expect(page.get_by_role("status")).to_contain_text("The works council's consent has been recorded.")
 
     # Launched: everyone gets a personal invitation, in the background.
