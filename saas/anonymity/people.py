@@ -94,6 +94,17 @@ class Shown:
         return self.hidden.get((kind, key), FEWER_THAN_K)
 
 
+def to_json(shown: Shown) -> dict:
+    """A pattern as plain JSON, to be stored with a release (keys may be None: "no organisation")."""
+    return {"k": shown.k, "total": shown.total, "overall": shown.overall, "orgs": list(shown.orgs),
+            "teams": list(shown.teams), "hidden": [[kind, key, reason] for (kind, key), reason in shown.hidden.items()]}
+
+
+def from_json(data: dict) -> Shown:
+    return Shown(data["k"], data["total"], data["overall"], set(data["orgs"]), set(data["teams"]),
+                 {(kind, key): reason for kind, key, reason in data["hidden"]})
+
+
 # ---- groups -------------------------------------------------------------------------------------
 
 def org_sizes(atoms: Mapping) -> dict:

@@ -61,7 +61,8 @@ def release_wave(db, tenant, wave: Wave, *, today: date | None = None, interim: 
         db, "wave", wave.id, k=k, answers=data.n, final=not interim, released_on=today,
         patterns={_key(m): releases.pattern_of(shown) for m, shown in audits.items()}, atoms=atoms,
         figures={"groups": known, "free_text": _free_text(data, wave, k),
-                 "verified": int(data.verified.sum()) if data.verified is not None else data.n})
+                 "verified": int(data.verified.sum()) if data.verified is not None else data.n,
+                 "participation": _participation_pattern(db, tenant, wave)})
     overall = audits[None]
     if overall.overall:
         shown = [(None, None)] + [(o, None) for o in sorted(overall.orgs)] + [(None, t) for t in sorted(overall.teams)] \
@@ -143,6 +144,12 @@ def _free_text(data, wave: Wave, k: int) -> list[dict]:
                     "answers": sorted(texts, key=str.casefold) if enough else None,
                     "hidden": None if enough else "fewer_than_free_text_k"})
     return out
+
+
+def _participation_pattern(db, tenant, wave: Wave) -> dict:
+    from saas.surveys.invitations import participation_pattern
+
+    return participation_pattern(db, tenant, wave)
 
 
 def _key(measure) -> str:

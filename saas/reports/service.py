@@ -118,7 +118,9 @@ def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:
         "filter_options": {"legacy_orgs": [{"code": o.code, "name": o.name} for o in orgs.values()],
                            "teams": [{"id": t.id, "name": t.name} for t in teams.values()]},
         "consent": _consent(db, wave),
-        "participation": _participation(response_rates(db, tenant, wave)),
+        "participation": _participation(response_rates(
+            db, tenant, wave, stored=release.figures.get("participation") if release is not None and release.final
+            else None)),
         "figures_ready": release is not None,
         "release": None if release is None else {"number": release.number, "final": release.final,
                                                  "released_on": release.released_on.isoformat()},

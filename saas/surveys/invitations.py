@@ -199,11 +199,35 @@ class ResponseRates:
     by_team: list[RateRow]
 
 
+def participation_pattern(db, tenant, wave: Wave) -> dict:
+    """The response rates' pattern, decided once and stored with the wave's release."""
+    invited, _answered = _signatures(db, wave)
+    return people.to_json(people.audit(invited, service.min_group_size(db, tenant, wave)))
+
+
+def _signatures(db, wave: Wave) -> tuple[dict, dict]:
+    """({(organisation, teams): invited}, {(organisation, teams): answered}), counted by the database."""
+    from sqlalchemy import Text, cast
+    import json
+
+    invited: dict[tuple, int] = {}
+    answered: dict[tuple, int] = {}
+    teams = cast(SurveyInvitation.team_ids, Text)
+    for done, org_id, team_ids, count in db.execute(
+            select(SurveyInvitation.answered, SurveyInvitation.legacy_org_id, teams, func.count())
+            .where(SurveyInvitation.wave_id == wave.id)
+            .group_by(SurveyInvitation.answered, SurveyInvitation.legacy_org_id, teams)):
+        signature = (org_id, frozenset(json.loads(team_ids) if isinstance(team_ids, str) else team_ids or ()))
+        invited[signature] = invited.get(signature, 0) + count
+        answered[signature] = answered.get(signature, 0) + (count if done else 0)
+    return invited, answered
+
+
 # How the page and the report name the audit's reasons (saas.anonymity.people).
 _STATUS = {people.FEWER_THAN_K: TOO_SMALL, people.COMPLEMENTARY: PROTECTS}
 
 
-def response_rates(db, tenant, wave: Wave) -> ResponseRates:
+def response_rates(db, tenant, wave: Wave, *, stored: dict | None = None) -> ResponseRates:
     """Invited and answered per legacy organisation and per team, as far as the audit allows.
 
     The organisation and teams are each invitation's, frozen when it was made: who moved or changed
@@ -215,16 +239,10 @@ def response_rates(db, tenant, wave: Wave) -> ResponseRates:
     from tenants.models import LegacyOrganisation
 
     k = service.min_group_size(db, tenant, wave)
-    rows = db.execute(select(SurveyInvitation.answered, SurveyInvitation.legacy_org_id, SurveyInvitation.team_ids)
-                      .where(SurveyInvitation.wave_id == wave.id)).all()
-    invited: dict[tuple, int] = {}
-    answered: dict[tuple, int] = {}
-    for done, org_id, team_ids in rows:
-        signature = (org_id, frozenset(team_ids or ()))
-        invited[signature] = invited.get(signature, 0) + 1
-        answered[signature] = answered.get(signature, 0) + bool(done)
-    total = RateRow(str(_l("All invited people")), len(rows), sum(answered.values()))
-    shown = people.audit(invited, k)
+    invited, answered = _signatures(db, wave)
+    total = RateRow(str(_l("All invited people")), sum(invited.values()), sum(answered.values()))
+    # A released wave's audience no longer changes: its pattern was decided once, at the release.
+    shown = people.from_json(stored) if stored else people.audit(invited, k)
     if not shown.overall:
         return ResponseRates(k, RateRow(total.label, total.invited, 0, TOO_SMALL), [], [])
 
