@@ -344,6 +344,11 @@ def test_publishing_an_open_round_releases_its_anonymous_contributions_first(app
     assert "Meer tijd voor klanten." in page
     [row] = _rows(make, world, Contribution)
     assert row.author_key is None
+    # the reading of a board with released anonymous contributions is in the access log
+    from saas.anonymity.models import ReportAccess
+
+    readings = _rows(make, world, ReportAccess)
+    assert any(r.kind == "expectations" and r.user_email == "mo@noord.example" for r in readings)
 
 
 def test_only_facilitators_run_a_round_and_consultants_do_not_write_in_it(app, world, expectation_round):

@@ -257,6 +257,13 @@ def test_five_evaluations_show_nothing_until_the_host_closes_them_then_the_avera
             "workshop", 1, True, 5, 5)
         assert release.figures == {"count": 5, "average": 4.2, "comments": None}
     assert _evaluations(make, day) == ([3, 4, 4, 5, 5], [])
+    # reading the released figures is in the access log, as every reading of figures built from answers
+    with make.session(day.tenant.id) as db:
+        from saas.anonymity.models import ReportAccess
+
+        readers = {(a.user_email, a.filters.get("workshop")) for a in db.scalars(
+            select(ReportAccess).where(ReportAccess.kind == "workshop"))}
+    assert ("lotte@noord.example", release.collection_id) in readers
     # closing twice changes nothing
     response = carla.submit(f"{workshop_url}/evaluations", {"close": "Close the evaluations now"}, page=workshop_url)
     assert "The evaluations of this workshop are closed." in carla.text(response.headers["Location"])

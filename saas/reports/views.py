@@ -152,7 +152,8 @@ def access_log():
 KINDS = {"page": _l("page"), "json": "JSON", "csv": "CSV", "pdf": "PDF", "rates": _l("response rates"),
          "pulse": _l("pulse-check results"), "comparison": _l("culture comparison"),
          "consistency": _l("consistency check"), "evidence": _l("evidence page"),
-         "feedback": _l("360-degree feedback report"),
+         "feedback": _l("360-degree feedback report"), "workshop": _l("workshop evaluation"),
+         "expectations": _l("expectations board"),
          "setting": _l("setting changed"), "consent": _l("consent recorded")}
 SETTINGS = {"min_group_size": _l("Minimum group size (k)"), "country": _l("Country"),
             "consent_required": _l("Works council consent required")}
@@ -186,6 +187,8 @@ def _describe(entry, waves, programmes, pulse_rounds, feedback_rounds=None, prom
     if details.get("round") is not None:
         pulse = pulse_rounds.get(details["round"])
         parts.append(pulse.name if pulse is not None else str(details["round"]))
+    if details.get("title") and entry.kind in ("workshop", "expectations"):
+        parts.append(details["title"])
     if details.get("promise") is not None:
         promise = (promises or {}).get(details["promise"])
         parts.append(promise.text[:80] if promise is not None else _("a removed promise"))

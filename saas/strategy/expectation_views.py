@@ -6,8 +6,10 @@ import re
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from saas.anonymity import access
 from saas.db import session, utcnow
 from saas.errors import DomainError
 from saas.forms import show_domain_error
@@ -80,6 +82,8 @@ def show_round(expectation_round_id: int):
 
 def _round_page(db, expectation_round, pillar, programme, form, status=200):
     published = expectation_round.status == "published"
+    if published:
+        _log_reading(db, expectation_round, programme)
     return render_template(
         "strategy/round.html", expectation_round=expectation_round, pillar=pillar, programme=programme, form=form,
         board=expectations.board(db, g.tenant, expectation_round) if published else None,
@@ -133,6 +137,8 @@ def facilitate(expectation_round_id: int):
             flash(_("The clustering has been saved.") if moved else _("Nothing was moved."), "success")
             return _to_round(expectation_round, "strategy.facilitate")
     clusters = expectations.clusters_of(db, expectation_round)
+    if expectation_round.status != "open":  # the released anonymous contributions are on this board
+        _log_reading(db, expectation_round, programme)
     return render_template(
         "strategy/facilitate.html", expectation_round=expectation_round, pillar=pillar, programme=programme,
         board=expectations.board(db, g.tenant, expectation_round, _secret()), clusters=clusters, form=form,
@@ -141,6 +147,13 @@ def facilitate(expectation_round_id: int):
                       for c in clusters},
         confirm_form=ConfirmForm(formdata=None), status_form=RoundStatusForm(formdata=None),
         status_labels=expectations.STATUS_LABELS, kind_labels=_kind_labels())
+
+
+def _log_reading(db, expectation_round, programme) -> None:
+    """A reading of a board with released anonymous contributions goes into the access log."""
+    access.log(db, current_user, "expectations", programme_id=programme.id,
+               details={"expectation_round": expectation_round.id, "title": expectation_round.title})
+    db.commit()
 
 
 def _secret() -> str:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from saas.anonymity import access
 from saas.db import session, utcnow
 from saas.errors import DomainError
 from saas.forms import show_domain_error
@@ -150,11 +152,16 @@ def workshop(workshop_id: int):
     may_read_comments = may_record
     window_form = EvaluationWindowForm(formdata=None, data={"closes_on": workshop.evaluations_close_on}) \
         if may_record and workshop.evaluations == "open" else None
+    results = knowledge_day.results(db, workshop, g.tenant)
+    if results.count is not None:  # released figures built from answers: the access log shows who read them
+        access.log(db, current_user, "workshop", programme_id=programme.id,
+                   details={"workshop": workshop.id, "title": workshop.title})
+        db.commit()
     return render_template(
         "strategy/workshop.html", workshop=workshop, day=day, programme=programme, place=place, hhmm=knowledge_day.hhmm,
         confirmed=confirmed, waiting=waiting, may_record=may_record, attendance_form=attendance_form,
         may_evaluate=knowledge_day.may_evaluate(place.mine, workshop, utcnow().date()),
-        evaluation_form=EvaluationForm(formdata=None), results=knowledge_day.results(db, workshop, g.tenant),
+        evaluation_form=EvaluationForm(formdata=None), results=results,
         window_form=window_form, may_read_comments=may_read_comments,
         can_organise=knowledge_day.may_organise(g.membership), pillar=_workshop_pillar(db, workshop))
 
