@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=800)
     parser.add_argument("--answers", type=int, default=60_000)
     parser.add_argument("--repeat", type=int, default=15, help="requests per reading (after one warm-up)")
-    parser.add_argument("--profile", action="store_true", help="print where one JSON reading of each spends its time")
+    parser.add_argument("--profile", action="store_true", help="print where one reading (JSON, page) of each spends its time")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="koers-bench-"))
     base.chmod(0o711)  # the postgres service user must reach its folder inside
@@ -103,11 +103,13 @@ def run(app_url: str, owner_url: str, args) -> None:
         import pstats
 
         for label, (query, _group) in readings.items():
-            _get(client, f"/t/{slug}/reports/waves/{wave_id}.json{query}")
-            profile = cProfile.Profile()
-            profile.runcall(_get, client, f"/t/{slug}/reports/waves/{wave_id}.json{query}")
-            print(f"== {label}")
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+            for kind, suffix in (("JSON", ".json"), ("page", "")):
+                url = f"/t/{slug}/reports/waves/{wave_id}{suffix}{query}"
+                _get(client, url)
+                profile = cProfile.Profile()
+                profile.runcall(_get, client, url)
+                print(f"== {label}, {kind}")
+                pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
         return
     load_before = os.getloadavg()
     results = {}

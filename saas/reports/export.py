@@ -9,6 +9,7 @@ import csv
 import io
 import re
 from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from flask import render_template
 from flask_babel import get_locale, gettext as _
@@ -33,7 +34,7 @@ class ReportView:
         self.team_names = {t["id"]: t["name"] for t in report["filter_options"]["teams"]}
         self.types = [(t, TYPE_NAMES[t].get(self.lang)) for t in TYPES]
         self.level, self.bands = LEVEL, ENTROPY_BANDS
-        self.points, self.percent, self.band = _points, _percent_of_100, _band
+        self.points, self.percent, self.band = _points_in(get_locale()), _percent_of_100, _band
 
     # -- words --------------------------------------------------------------------------------
     def group_label(self, group: dict | None = None) -> str:
@@ -80,7 +81,7 @@ class ReportView:
         return charts.profile_chart(
             chart_id, _("Culture profile of %(group)s, now and preferred", group=self.group_label(figures["group"])),
             _("Bars per culture type: the average points now and preferred, on a scale of 0 to 100."),
-            rows, (_("now"), _("preferred")), _points)
+            rows, (_("now"), _("preferred")), self.points)
 
     def values_chart(self, figures: dict, chart_id: str):
         values = figures.get("values")
@@ -125,8 +126,32 @@ class ReportView:
             "trend", _("Distance now over the waves"),
             _("One line per pair of legacy organisations: the distance between their culture profiles now in each "
               "wave of the series, with its %(level)s interval as a vertical line.", level=LEVEL),
-            [p["wave"]["series_label"] or p["wave"]["name"] for p in trend], series, _points,
+            [p["wave"]["series_label"] or p["wave"]["name"] for p in trend], series, self.points,
             _("distance (points)"))
+
+
+def _points_in(locale):
+    """saas.comparison.views._points (babel's pattern "0.0") for one locale, without parsing the
+    pattern and looking up the locale on every call: a report page of a large organisation formats
+    thousands of figures, which took most of its time (bench/report_page.py). The same text: babel
+    rounds Decimal(str(value)) half to even to one decimal, with the locale's decimal and minus sign
+    and no grouping (tests/test_reports.py compares both)."""
+    from babel.numbers import get_decimal_symbol, get_minus_sign_symbol
+
+    if locale is None:
+        return _points
+    point, minus = get_decimal_symbol(locale), get_minus_sign_symbol(locale)
+    tenth = Decimal("0.1")
+
+    def points(value) -> str:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+        if not number.is_finite():
+            return _points(value)
+        text = format(number.quantize(tenth, ROUND_HALF_EVEN), "f")
+        if text[0] == "-":
+            text = minus + text[1:]
+        return text.replace(".", point, 1)
+    return points
 
 
 def _shown(figures: dict, measure: str) -> bool:
