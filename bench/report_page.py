@@ -16,7 +16,8 @@ One run:
    (the largest): the report JSON and the report page (each reading writes its access-log row,
    committed), and the floor: merely reading the release rows that reading needs (the focus group
    and its breakdown) with one SQL query on one psycopg connection; and, for the whole wave, the
-   response rates alone (saas.surveys.invitations.response_rates, which every reading computes live).
+   response rates alone (saas.surveys.invitations.response_rates): live from the invitations, as
+   the admin's response-rate page counts them, and from the release, as a report reading takes them.
 
 It prints per reading the median and p95, the ratio to the floor, and whether < 200 ms holds, with
 the machine's load average (the machine may be shared: the ratios are the steadier figure).
@@ -121,6 +122,7 @@ def run(app_url: str, owner_url: str, args) -> None:
                  "page": lambda u=page_url: _get(client, u)}
         if label == "whole wave":  # a part of every reading, the same for each: timed once
             sides["rates"] = lambda: _rates(app, world["tenant_id"], wave_id)
+            sides["stored"] = lambda: _rates(app, world["tenant_id"], wave_id, stored=True)
         for side in sides.values():  # warm-up: imports, templates, statement caches
             side()
         times = {name: [] for name in sides}
@@ -141,12 +143,14 @@ def run(app_url: str, owner_url: str, args) -> None:
         floor = statistics.median(times["floor"])
         print(label)
         for name, caption in (("floor", "floor (1 query)"), ("json", "report JSON"), ("page", "report page"),
-                              ("rates", "of which rates")):
+                              ("rates", "rates, live"), ("stored", "rates, stored")):
             if name not in times:
                 continue
             median, p95 = statistics.median(times[name]), _p95(times[name])
-            ok = "   (response_rates alone, live)" if name == "rates" else "" if name == "floor" else ("  < 200 ms ok" if p95 < TARGET_MS else "  MISSED (< 200 ms)")
-            verdict &= name in ("floor", "rates") or p95 < TARGET_MS
+            notes = {"rates": "   (response_rates alone, counted from the invitations)",
+                     "stored": "   (response_rates alone, from the release: as a reading takes them)", "floor": ""}
+            ok = notes[name] if name in notes else "  < 200 ms ok" if p95 < TARGET_MS else "  MISSED (< 200 ms)"
+            verdict &= name in ("floor", "rates", "stored") or p95 < TARGET_MS
             print(f"  {caption:16}{median:9.1f}{p95:9.1f}{median / floor if floor else 0:9.1f}{ok}")
     print(f"access log       {logged} readings logged (json and page, with the warm-ups)")
     print(f"target           p95 < {TARGET_MS:g} ms for every reading: {'met' if verdict else 'MISSED'}")
@@ -175,8 +179,10 @@ def _floor(conn, release_id: int, org, team) -> int:
     return len(conn.execute(FLOOR, {"release": release_id, "org": org, "team": team}).fetchall())
 
 
-def _rates(app, tenant_id: int, wave_id: int) -> None:
-    """The response rates of the report, computed as each reading computes them (live, from the invitations)."""
+def _rates(app, tenant_id: int, wave_id: int, stored: bool = False) -> None:
+    """The response rates: live from the invitations, or (`stored`) as a report reading takes them
+    from the wave's release (its pattern and counts; no rows per team)."""
+    from saas.anonymity.releases import latest_release
     from saas.surveys.invitations import response_rates
     from saas.surveys.models import Wave
     from tenants.models import Tenant
@@ -184,7 +190,12 @@ def _rates(app, tenant_id: int, wave_id: int) -> None:
 
     with app.test_request_context(), app.extensions["koers.db"].Session() as db:
         set_scope(db, tenant_id=tenant_id)
-        response_rates(db, db.get(Tenant, tenant_id), db.get(Wave, wave_id))
+        if stored:
+            release = latest_release(db, "wave", wave_id)
+            response_rates(db, db.get(Tenant, tenant_id), db.get(Wave, wave_id),
+                           stored=release.figures["participation"], teams=False)
+        else:
+            response_rates(db, db.get(Tenant, tenant_id), db.get(Wave, wave_id))
 
 
 def _p95(values: list[float]) -> float:
