@@ -57,6 +57,8 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=800)
     parser.add_argument("--answers", type=int, default=60_000)
     parser.add_argument("--repeat", type=int, default=15, help="requests per reading (after one warm-up)")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="leave what exists before the timing to the garbage collector (wsgi.py freezes it)")
     parser.add_argument("--profile", action="store_true", help="print where one reading (JSON, page) of each spends its time")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="koers-bench-"))
@@ -112,6 +114,10 @@ def run(app_url: str, owner_url: str, args) -> None:
                 print(f"== {label}, {kind}")
                 pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
         return
+    if not args.no_freeze:
+        import gc
+
+        gc.freeze()  # as wsgi.py after the start-up (here: after the build too); --no-freeze: without
     load_before = os.getloadavg()
     results = {}
     for label, (query, group) in readings.items():
