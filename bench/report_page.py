@@ -16,7 +16,8 @@ One run:
    (the largest): the report JSON and the report page (each reading writes its access-log row,
    committed), and the floor: merely reading the release rows that reading needs (the focus group
    and its breakdown) with one SQL query on one psycopg connection; and, for the whole wave, the
-   response rates alone (saas.surveys.invitations.response_rates, which every reading computes live).
+   response rates alone (saas.surveys.invitations.response_rates): live from the invitations, as
+   the admin's response-rate page counts them, and from the release, as a report reading takes them.
 
 It prints per reading the median and p95, the ratio to the floor, and whether < 200 ms holds, with
 the machine's load average (the machine may be shared: the ratios are the steadier figure).
@@ -56,7 +57,9 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=800)
     parser.add_argument("--answers", type=int, default=60_000)
     parser.add_argument("--repeat", type=int, default=15, help="requests per reading (after one warm-up)")
-    parser.add_argument("--profile", action="store_true", help="print where one JSON reading of each spends its time")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="leave what exists before the timing to the garbage collector (wsgi.py freezes it)")
+    parser.add_argument("--profile", action="store_true", help="print where one reading (JSON, page) of each spends its time")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="koers-bench-"))
     base.chmod(0o711)  # the postgres service user must reach its folder inside
@@ -103,12 +106,18 @@ def run(app_url: str, owner_url: str, args) -> None:
         import pstats
 
         for label, (query, _group) in readings.items():
-            _get(client, f"/t/{slug}/reports/waves/{wave_id}.json{query}")
-            profile = cProfile.Profile()
-            profile.runcall(_get, client, f"/t/{slug}/reports/waves/{wave_id}.json{query}")
-            print(f"== {label}")
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+            for kind, suffix in (("JSON", ".json"), ("page", "")):
+                url = f"/t/{slug}/reports/waves/{wave_id}{suffix}{query}"
+                _get(client, url)
+                profile = cProfile.Profile()
+                profile.runcall(_get, client, url)
+                print(f"== {label}, {kind}")
+                pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
         return
+    if not args.no_freeze:
+        import gc
+
+        gc.freeze()  # as wsgi.py after the start-up (here: after the build too); --no-freeze: without
     load_before = os.getloadavg()
     results = {}
     for label, (query, group) in readings.items():
@@ -119,6 +128,7 @@ def run(app_url: str, owner_url: str, args) -> None:
                  "page": lambda u=page_url: _get(client, u)}
         if label == "whole wave":  # a part of every reading, the same for each: timed once
             sides["rates"] = lambda: _rates(app, world["tenant_id"], wave_id)
+            sides["stored"] = lambda: _rates(app, world["tenant_id"], wave_id, stored=True)
         for side in sides.values():  # warm-up: imports, templates, statement caches
             side()
         times = {name: [] for name in sides}
@@ -139,12 +149,14 @@ def run(app_url: str, owner_url: str, args) -> None:
         floor = statistics.median(times["floor"])
         print(label)
         for name, caption in (("floor", "floor (1 query)"), ("json", "report JSON"), ("page", "report page"),
-                              ("rates", "of which rates")):
+                              ("rates", "rates, live"), ("stored", "rates, stored")):
             if name not in times:
                 continue
             median, p95 = statistics.median(times[name]), _p95(times[name])
-            ok = "   (response_rates alone, live)" if name == "rates" else "" if name == "floor" else ("  < 200 ms ok" if p95 < TARGET_MS else "  MISSED (< 200 ms)")
-            verdict &= name in ("floor", "rates") or p95 < TARGET_MS
+            notes = {"rates": "   (response_rates alone, counted from the invitations)",
+                     "stored": "   (response_rates alone, from the release: as a reading takes them)", "floor": ""}
+            ok = notes[name] if name in notes else "  < 200 ms ok" if p95 < TARGET_MS else "  MISSED (< 200 ms)"
+            verdict &= name in ("floor", "rates", "stored") or p95 < TARGET_MS
             print(f"  {caption:16}{median:9.1f}{p95:9.1f}{median / floor if floor else 0:9.1f}{ok}")
     print(f"access log       {logged} readings logged (json and page, with the warm-ups)")
     print(f"target           p95 < {TARGET_MS:g} ms for every reading: {'met' if verdict else 'MISSED'}")
@@ -173,8 +185,10 @@ def _floor(conn, release_id: int, org, team) -> int:
     return len(conn.execute(FLOOR, {"release": release_id, "org": org, "team": team}).fetchall())
 
 
-def _rates(app, tenant_id: int, wave_id: int) -> None:
-    """The response rates of the report, computed as each reading computes them (live, from the invitations)."""
+def _rates(app, tenant_id: int, wave_id: int, stored: bool = False) -> None:
+    """The response rates: live from the invitations, or (`stored`) as a report reading takes them
+    from the wave's release (its pattern and counts; no rows per team)."""
+    from saas.anonymity.releases import latest_release
     from saas.surveys.invitations import response_rates
     from saas.surveys.models import Wave
     from tenants.models import Tenant
@@ -182,7 +196,12 @@ def _rates(app, tenant_id: int, wave_id: int) -> None:
 
     with app.test_request_context(), app.extensions["koers.db"].Session() as db:
         set_scope(db, tenant_id=tenant_id)
-        response_rates(db, db.get(Tenant, tenant_id), db.get(Wave, wave_id))
+        if stored:
+            release = latest_release(db, "wave", wave_id)
+            response_rates(db, db.get(Tenant, tenant_id), db.get(Wave, wave_id),
+                           stored=release.figures["participation"], teams=False)
+        else:
+            response_rates(db, db.get(Tenant, tenant_id), db.get(Wave, wave_id))
 
 
 def _p95(values: list[float]) -> float:

@@ -214,3 +214,26 @@ def _assert_charts_in(pdf: bytes, tmp_path):
 
 def _near(colours, target, tolerance=12):
     return any(all(abs(a - b) <= tolerance for a, b in zip(colour, target)) for colour in colours)
+
+
+def test_the_reports_quick_number_formats_write_what_babel_writes(app):
+    """The report page formats thousands of figures for a large organisation; it does so without
+    babel's per-call work (bench/report_page.py), and a reader sees exactly babel's text."""
+    import random
+    from decimal import Decimal
+
+    from babel import Locale
+
+    from saas.comparison.views import _percent_of_100, _points
+    from saas.reports.export import _percent_in, _points_in
+    from flask_babel import force_locale
+
+    rng = random.Random(15)
+    values = [0, 0.0, -0.0, -0.04, -0.05, 0.05, 0.15, 0.25, 2.45, 99.95, 100, 1234567.25, 1e-9, -12.35, 5,
+              Decimal("2.25")] + [rng.uniform(-200, 200) for _ in range(3000)] + \
+        [round(rng.uniform(0, 100), 2) for _ in range(3000)]
+    for language in ("en", "nl"):
+        with app.test_request_context(), force_locale(language):
+            points, percent = _points_in(Locale.parse(language)), _percent_in(Locale.parse(language))
+            assert [points(v) for v in values] == [_points(v) for v in values]
+            assert [percent(v) for v in values] == [_percent_of_100(v) for v in values]

@@ -706,3 +706,39 @@ def test_a_consent_form_with_text_where_the_file_belongs_is_refused_with_a_messa
     response = _consent(admin, wave_id, signed=False, document="not a file")
     assert response.status_code == 200  # taken as no file at all
     assert "Upload the works council's signed decision as a PDF file." in response.get_data(as_text=True)
+
+
+def test_a_released_waves_response_rates_are_read_not_counted_and_equal_the_counted_ones(app, make, world):
+    """The release stores the response rates' counts with their pattern (bench/report_page.py: counting
+    75,000 invitations on every report reading): a reading shows what counting would show."""
+    import json
+
+    from saas.anonymity import people
+    from saas.surveys import invitations
+    from tenants.models import Tenant
+
+    admin = _as(app, world.tenant.admin_email)
+    wave_id = _create(admin, world, audience_legacy_org_ids=[str(o) for o in (world.aal, world.bee, world.cur)])
+    _consent(admin, wave_id)
+    _follow(admin, _launch(admin, wave_id))
+    _answer(make, world, *[f"aal{n}@oost.example" for n in range(5)], "cur0@oost.example")
+    with app.test_request_context(), make.session(world.tenant.id) as db:
+        tenant, wave = db.get(Tenant, world.tenant.id), db.get(Wave, wave_id)
+        stored = json.loads(json.dumps(invitations.participation_pattern(db, tenant, wave)))  # as the release keeps it
+        pattern = {key: value for key, value in stored.items() if key != "counts"}
+        read = invitations.response_rates(db, tenant, wave, stored=stored)
+        assert read == invitations.response_rates(db, tenant, wave, stored=pattern) \
+            == invitations.response_rates(db, tenant, wave)
+        assert read.total.invited == 16 and read.total.answered == 6 and read.by_team
+        # hidden groups keep no answered count in the release
+        shown = people.from_json(pattern)
+        for kind, rows in (("org", stored["counts"]["orgs"]), ("team", stored["counts"]["teams"])):
+            assert any(shown.reason(kind, key) for key, _size, _n in rows)  # BEE, CUR; Wijkteam, Balie
+            assert all(n == 0 for key, _size, n in rows if shown.reason(kind, key))
+        # read, not counted: what the invitations say now does not change it
+        for invitation in db.scalars(select(SurveyInvitation).where(SurveyInvitation.wave_id == wave_id)):
+            invitation.answered = True
+        db.flush()
+        assert invitations.response_rates(db, tenant, wave, stored=stored) == read
+        assert invitations.response_rates(db, tenant, wave, stored=stored, teams=False).by_team == []
+        db.rollback()

@@ -36,7 +36,9 @@ class Release(TenantOwned, Base):
     answers: Mapped[int] = mapped_column(Integer)  # how many answers it rests on
     # {measure: {"total": bool, "orgs": [...], "teams": [...], "cells": [[o, t], ...], "hidden": [[kind, key, reason]]}}
     patterns: Mapped[dict] = mapped_column(JSON, default=dict)
-    atoms: Mapped[dict] = mapped_column(JSON, default=dict)  # {measure: [[org, team, n], ...]}: the audit's input
+    # {measure: [[org, team, n], ...]}: the audit's input. Loaded only when asked for (by the next
+    # release): every reading of a report loads its release, and the atoms are its largest part.
+    atoms: Mapped[dict] = mapped_column(JSON, default=dict, deferred=True)
     figures: Mapped[dict] = mapped_column(JSON, default=dict)  # collection-wide figures
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

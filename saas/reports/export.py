@@ -9,6 +9,7 @@ import csv
 import io
 import re
 from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from flask import render_template
 from flask_babel import get_locale, gettext as _
@@ -32,13 +33,21 @@ class ReportView:
         self.org_names = {o["code"]: o["name"] for o in report["filter_options"]["legacy_orgs"]}
         self.team_names = {t["id"]: t["name"] for t in report["filter_options"]["teams"]}
         self.types = [(t, TYPE_NAMES[t].get(self.lang)) for t in TYPES]
+        self._labels = {}
+        self._profile_words = None  # the words every profile chart shares, translated once
         self.level, self.bands = LEVEL, ENTROPY_BANDS
-        self.points, self.percent, self.band = _points, _percent_of_100, _band
+        self.points, self.percent, self.band = _points_in(get_locale()), _percent_in(get_locale()), _band
 
     # -- words --------------------------------------------------------------------------------
     def group_label(self, group: dict | None = None) -> str:
         group = group if group is not None else self.report["filters"]
         org, team = group.get("legacy_org"), group.get("team")
+        # each group is named in its table row, its chart and the entropy chart: hundreds of teams
+        if (org, team) not in self._labels:
+            self._labels[org, team] = self._group_label(org, team)
+        return self._labels[org, team]
+
+    def _group_label(self, org, team) -> str:
         org_label = f"{self.org_names.get(org, org)} ({org})" if org else None
         team_label = self.team_names.get(team) if team else None
         if org_label and team_label:
@@ -77,10 +86,14 @@ class ReportView:
         if not culture or culture.get("hidden"):
             return None
         rows = [(name, culture["now"][t], culture["preferred"][t]) for t, name in self.types]
+        if self._profile_words is None:
+            self._profile_words = (
+                _("Bars per culture type: the average points now and preferred, on a scale of 0 to 100."),
+                (_("now"), _("preferred")))
+        desc, legend = self._profile_words
         return charts.profile_chart(
             chart_id, _("Culture profile of %(group)s, now and preferred", group=self.group_label(figures["group"])),
-            _("Bars per culture type: the average points now and preferred, on a scale of 0 to 100."),
-            rows, (_("now"), _("preferred")), _points)
+            desc, rows, legend, self.points)
 
     def values_chart(self, figures: dict, chart_id: str):
         values = figures.get("values")
@@ -91,7 +104,7 @@ class ReportView:
         return charts.bar_chart(
             chart_id, _("Top values of %(group)s today", group=self.group_label(figures["group"])),
             _("Bars per value: the share of respondents who chose it for the organisation today. Values that "
-              "can hold an organisation back are marked."), rows, _percent_of_100, marked=_("(limiting)"))
+              "can hold an organisation back are marked."), rows, self.percent, marked=_("(limiting)"))
 
     def entropy_chart(self):
         rows = [(self.group_label(item["group"]),
@@ -103,7 +116,7 @@ class ReportView:
             "entropy", _("Cultural entropy per group"),
             _("Bars per group: the share of votes for the organisation today that went to values that can hold it "
               "back, against the customary bands from healthy to critical."),
-            rows, [(upper, str(name), fill) for upper, name, fill in ENTROPY_BANDS], _percent_of_100,
+            rows, [(upper, str(name), fill) for upper, name, fill in ENTROPY_BANDS], self.percent,
             _("not shown"))
 
     def trend_chart(self):
@@ -125,8 +138,44 @@ class ReportView:
             "trend", _("Distance now over the waves"),
             _("One line per pair of legacy organisations: the distance between their culture profiles now in each "
               "wave of the series, with its %(level)s interval as a vertical line.", level=LEVEL),
-            [p["wave"]["series_label"] or p["wave"]["name"] for p in trend], series, _points,
+            [p["wave"]["series_label"] or p["wave"]["name"] for p in trend], series, self.points,
             _("distance (points)"))
+
+
+def _points_in(locale):
+    """saas.comparison.views._points (babel's pattern "0.0") for one locale, without parsing the
+    pattern and looking up the locale on every call: a report page of a large organisation formats
+    thousands of figures, which took most of its time (bench/report_page.py). The same text: babel
+    rounds Decimal(str(value)) half to even to one decimal, with the locale's decimal sign, no grouping
+    and the pattern's own "-" (tests/test_reports.py compares both)."""
+    from babel.numbers import get_decimal_symbol
+
+    if locale is None:
+        return _points
+    point = get_decimal_symbol(locale)
+    tenth = Decimal("0.1")
+
+    def points(value) -> str:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+        if not number.is_finite():
+            return _points(value)
+        return format(number.quantize(tenth, ROUND_HALF_EVEN), "f").replace(".", point, 1)
+    return points
+
+
+def _percent_in(locale):
+    """saas.comparison.views._percent_of_100 (babel's "0%" of value / 100) for one locale, as
+    `_points_in`: the same text, rounded half to even to a whole percent (no grouping)."""
+    if locale is None:
+        return _percent_of_100
+    one = Decimal(1)
+
+    def percent_of_100(value) -> str:
+        number = Decimal(str(value / 100))
+        if not number.is_finite():
+            return _percent_of_100(value)
+        return format(number.scaleb(2).quantize(one, ROUND_HALF_EVEN), "f") + "%"  # the pattern's own sign
+    return percent_of_100
 
 
 def _shown(figures: dict, measure: str) -> bool:

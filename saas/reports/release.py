@@ -54,7 +54,12 @@ def release_wave(db, tenant, wave: Wave, *, today: date | None = None, interim: 
         audits = {m: releases.nested(shown, existing.patterns.get(_key(m)), existing.atoms.get(_key(m)),
                                      atoms[_key(m)], k, cells=cells) for m, shown in audits.items()}
         if not audits[None].overall:  # too few new answers to show anything new: the earlier figures stay
-            return releases.repeat(db, existing, final=not interim, answers=data.n, released_on=today)
+            release = releases.repeat(db, existing, final=not interim, answers=data.n, released_on=today)
+            # ... and the response rates' pattern too; their counts are today's (as a reading counted them)
+            release.figures = {**release.figures, "participation": _participation_pattern(
+                db, tenant, wave, pattern=existing.figures.get("participation"))}
+            db.flush()
+            return release
     known = (existing.figures.get("groups") if existing is not None else None) \
         or {"orgs": _org_ids(db), "teams": _team_ids(db, wave)}
     release = releases.store_release(
@@ -146,10 +151,10 @@ def _free_text(data, wave: Wave, k: int) -> list[dict]:
     return out
 
 
-def _participation_pattern(db, tenant, wave: Wave) -> dict:
+def _participation_pattern(db, tenant, wave: Wave, pattern: dict | None = None) -> dict:
     from saas.surveys.invitations import participation_pattern
 
-    return participation_pattern(db, tenant, wave)
+    return participation_pattern(db, tenant, wave, pattern=pattern)
 
 
 def _key(measure) -> str:

@@ -120,7 +120,7 @@ def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:
         "consent": _consent(db, wave),
         "participation": _participation(response_rates(
             db, tenant, wave, stored=release.figures.get("participation") if release is not None and release.final
-            else None)),
+            else None, teams=False)),
         "figures_ready": release is not None,
         "release": None if release is None else {"number": release.number, "final": release.final,
                                                  "released_on": release.released_on.isoformat()},
@@ -132,7 +132,7 @@ def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:
     report["focus"] = _group(db, release, focus_org, focus_team, orgs)
     report["breakdown"] = _breakdown(db, release, wave, focus_org, focus_team, orgs, teams)
     report["comparisons"] = _comparisons(db, wave, release, orgs, focus_org, focus_team)
-    report["trend"] = _trend(db, wave, filters, orgs)
+    report["trend"] = _trend(db, wave, filters, orgs, release, report["focus"], report["comparisons"])
     report["free_text"] = (release.figures.get("free_text") or []) if focus_org is None and focus_team is None else []
     return report
 
@@ -179,31 +179,34 @@ def _comparisons(db, wave, release, orgs, org, team) -> dict:
     return {"computed": True, "computed_at": stored.computed_at.isoformat(), "pairs": pairs}
 
 
-def _trend(db, wave: Wave, filters: Filters, orgs) -> list[dict]:
+def _trend(db, wave: Wave, filters: Filters, orgs, release, focus: dict, comparisons: dict) -> list[dict]:
     """The same group in each released wave of the programme: its size and culture profile, and the
-    distances between legacy organisations, each from that wave's own release."""
+    distances between legacy organisations, each from that wave's own release (`release`, `focus`,
+    `comparisons`: this wave's, read already)."""
     if wave.programme_id is None:
         series = [wave]
     else:
         series = list(db.scalars(select(Wave).where(Wave.programme_id == wave.programme_id, Wave.status == "closed")
                                  .order_by(Wave.opens_on.is_(None), Wave.opens_on, Wave.id)))
-    released = releases.releases_of(db, "wave", [each.id for each in series])
+    released = {**releases.releases_of(db, "wave", [each.id for each in series if each.id != wave.id]),
+                wave.id: release}
     org = filters.legacy_org.id if filters.legacy_org else None
     team = filters.team.id if filters.team else None
     points = []
     for each in series:
-        release = released.get(each.id)
-        if release is None:
+        if (release := released.get(each.id)) is None:
             continue
         if team is not None and "team" not in each.groupings:
             points.append({"wave": _wave_ref(each), "n": None, "hidden": "not_asked"})
             continue
-        figures = _group(db, release, org, team, orgs)
-        comparisons = _comparisons(db, each, release, orgs, org, team)
+        if each.id == wave.id:
+            figures, compared = focus, comparisons
+        else:
+            figures, compared = _group(db, release, org, team, orgs), _comparisons(db, each, release, orgs, org, team)
         points.append({"wave": _wave_ref(each), "n": figures["n"], "hidden": figures["hidden"],
                        "culture": figures.get("culture"),
                        "distances": [{"a": p["a"], "b": p["b"], "distance_now": p["distance_now"],
-                                      "ci_now": p["ci_now"]} for p in comparisons["pairs"]]})
+                                      "ci_now": p["ci_now"]} for p in compared["pairs"]]})
     return points
 
 
@@ -225,12 +228,13 @@ def _teams(db, wave: Wave, known: list | None = None) -> dict:
 
     if "team" not in wave.groupings:
         return {}
-    # Not the members (Team.members loads eagerly by default): a large tenant's teams have tens of
-    # thousands, which took seconds on every report reading (bench/report_page.py).
-    query = select(Team).options(lazyload(Team.members)).order_by(Team.name, Team.id)
+    # Only id and name, not Team objects (Team.members loads eagerly by default: a large tenant's
+    # teams have tens of thousands of members, which took seconds on every report reading; and 800
+    # ORM objects still cost tens of ms: bench/report_page.py).
+    query = select(Team.id, Team.name).order_by(Team.name, Team.id)
     if known is not None:
         query = query.where(Team.id.in_(known))
-    return {t.id: t for t in db.scalars(query)}
+    return {t.id: t for t in db.execute(query)}
 
 
 def _consent(db, wave: Wave) -> dict | None:

@@ -199,10 +199,26 @@ class ResponseRates:
     by_team: list[RateRow]
 
 
-def participation_pattern(db, tenant, wave: Wave) -> dict:
-    """The response rates' pattern, decided once and stored with the wave's release."""
-    invited, _answered = _signatures(db, wave)
-    return people.to_json(people.audit(invited, service.min_group_size(db, tenant, wave)))
+def participation_pattern(db, tenant, wave: Wave, *, pattern: dict | None = None) -> dict:
+    """The response rates' pattern, decided once and stored with the wave's release, and under
+    "counts" the numbers a reading shows with it (`stored_counts`): a closed wave's invitations no
+    longer change, so a reading need not count them again. `pattern`: one decided earlier (a release
+    that repeats an earlier one keeps its pattern; only the counts are taken now)."""
+    invited, answered = _signatures(db, wave)
+    shown = people.from_json(pattern) if pattern else people.audit(invited, service.min_group_size(db, tenant, wave))
+    return {**people.to_json(shown), "counts": _counts(invited, answered, shown)}
+
+
+def _counts(invited: dict, answered: dict, shown) -> dict:
+    """Invited and answered per legacy organisation and per team, by id (None: none or not known; no
+    labels: they are looked up and translated when read). Answered only where the pattern shows it."""
+    def rows(kind, sizes, answered_in):
+        return [[key, size, answered_in.get(key, 0) if shown.overall and shown.reason(kind, key) is None else 0]
+                for key, size in sorted(sizes.items(), key=lambda item: (item[0] is None, item[0] or 0))]
+
+    return {"invited": sum(invited.values()), "answered": sum(answered.values()) if shown.overall else 0,
+            "orgs": rows("org", people.org_sizes(invited), people.org_sizes(answered)),
+            "teams": rows("team", people.team_sizes(invited), people.team_sizes(answered))}
 
 
 def _signatures(db, wave: Wave) -> tuple[dict, dict]:
@@ -227,22 +243,35 @@ def _signatures(db, wave: Wave) -> tuple[dict, dict]:
 _STATUS = {people.FEWER_THAN_K: TOO_SMALL, people.COMPLEMENTARY: PROTECTS}
 
 
-def response_rates(db, tenant, wave: Wave, *, stored: dict | None = None) -> ResponseRates:
+def response_rates(db, tenant, wave: Wave, *, stored: dict | None = None, teams: bool = True) -> ResponseRates:
     """Invited and answered per legacy organisation and per team, as far as the audit allows.
 
     The organisation and teams are each invitation's, frozen when it was made: who moved or changed
     teams since changes nothing here. A person in several teams counts in each. People without a
     legacy organisation, or in no team, form a group of their own. Which groups are shown is decided
     by saas.anonymity.people, for both tables together, with the people as atoms.
+
+    `stored`: the release's participation (`participation_pattern`); when it holds the counts, nothing
+    is counted. `teams=False`: no rows per team (by_team empty; the report shows none).
     """
     from saas.programme.models import Team
     from tenants.models import LegacyOrganisation
 
     k = service.min_group_size(db, tenant, wave)
-    invited, answered = _signatures(db, wave)
-    total = RateRow(str(_l("All invited people")), sum(invited.values()), sum(answered.values()))
-    # A released wave's audience no longer changes: its pattern was decided once, at the release.
-    shown = people.from_json(stored) if stored else people.audit(invited, k)
+    counts = (stored or {}).get("counts")
+    if counts is not None:
+        # A released wave's audience no longer changes: its pattern and counts were taken once, at the release.
+        shown = people.from_json(stored)
+        total_invited, total_answered = counts["invited"], counts["answered"]
+        org_invited, org_answered = _split(counts["orgs"])
+        team_invited, team_answered = _split(counts["teams"]) if teams else ({}, {})
+    else:
+        invited, answered = _signatures(db, wave)
+        shown = people.from_json(stored) if stored else people.audit(invited, k)
+        total_invited, total_answered = sum(invited.values()), sum(answered.values())
+        org_invited, org_answered = people.org_sizes(invited), people.org_sizes(answered)
+        team_invited, team_answered = (people.team_sizes(invited), people.team_sizes(answered)) if teams else ({}, {})
+    total = RateRow(str(_l("All invited people")), total_invited, total_answered)
     if not shown.overall:
         return ResponseRates(k, RateRow(total.label, total.invited, 0, TOO_SMALL), [], [])
 
@@ -255,14 +284,19 @@ def response_rates(db, tenant, wave: Wave, *, stored: dict | None = None) -> Res
             rows.append((key is None, label.casefold(), RateRow(label, size, count, _STATUS.get(reason, SHOWN))))
         return [row for *_order, row in sorted(rows, key=lambda item: item[:2])]
 
-    org_names = {o.id: o.name for o in db.scalars(select(LegacyOrganisation))}
-    team_names = dict(db.execute(select(Team.id, Team.name)).all())  # the names only, not every member
+    org_names = dict(db.execute(select(LegacyOrganisation.id, LegacyOrganisation.name)).all())
+    # the names only, not every member; none when the caller shows no teams
+    team_names = dict(db.execute(select(Team.id, Team.name)).all()) if teams else {}
     return ResponseRates(
         k, total,
-        breakdown("org", people.org_sizes(invited), people.org_sizes(answered), org_names,
-                  _l("No legacy organisation, or not known")),
-        breakdown("team", people.team_sizes(invited), people.team_sizes(answered), team_names, _l("In no team")),
+        breakdown("org", org_invited, org_answered, org_names, _l("No legacy organisation, or not known")),
+        breakdown("team", team_invited, team_answered, team_names, _l("In no team")),
     )
+
+
+def _split(rows: list) -> tuple[dict, dict]:
+    """Stored [[id, invited, answered], ...] as ({id: invited}, {id: answered})."""
+    return {key: size for key, size, _n in rows}, {key: n for key, _s, n in rows}
 
 
 # ---- importing earlier results --------------------------------------------------------------
