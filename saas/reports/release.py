@@ -55,9 +55,9 @@ def release_wave(db, tenant, wave: Wave, *, today: date | None = None, interim: 
                                      atoms[_key(m)], k, cells=cells) for m, shown in audits.items()}
         if not audits[None].overall:  # too few new answers to show anything new: the earlier figures stay
             release = releases.repeat(db, existing, final=not interim, answers=data.n, released_on=today)
-            # ... and the response rates' pattern too; their counts are today's (as a reading counted them)
-            release.figures = {**release.figures, "participation": _participation_pattern(
-                db, tenant, wave, pattern=existing.figures.get("participation"))}
+            # The response rates are about who was invited, not about answers: their pattern is decided
+            # again on the audience as it stands now (newcomers may have been invited since), with its counts.
+            release.figures = {**release.figures, "participation": _participation_pattern(db, tenant, wave)}
             db.flush()
             return release
     known = (existing.figures.get("groups") if existing is not None else None) \
