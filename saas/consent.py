@@ -118,6 +118,20 @@ def check_decision(decided_on: date | None, decision: str, conditions: str) -> t
     return decision, conditions
 
 
+def check(membership, signed: Document | None, *, decided_on: date | None, decision: str, conditions: str,
+          min_group_size: int | None) -> tuple[Recorded, str, str]:
+    """Everything a consent must satisfy, for a wave and a pulse check alike: who may record it and how,
+    the decision's date and text, and a higher k only. Returns (who and how, decision, conditions)."""
+    from saas.anonymity import policy
+
+    recorded = recorder(membership, signed)
+    decision, conditions = check_decision(decided_on, decision, conditions)
+    if min_group_size is not None and not policy.valid_k(min_group_size):
+        raise DomainError(_l("A condition may raise the minimum group size, never lower it below 5."),
+                          field="min_group_size")
+    return recorded, decision, conditions
+
+
 def log_consent(db, user, recorded: Recorded, *, decided_on: date, min_group_size: int | None,
                 wave_id: int | None = None, programme_id: int | None = None, round_id: int | None = None) -> None:
     details = {"how": recorded.how, "decided_on": decided_on.isoformat(), "k": min_group_size,

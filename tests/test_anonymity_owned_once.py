@@ -22,8 +22,11 @@ def _sources():
 
 
 def _is_k(node) -> bool:
+    if isinstance(node, ast.Call):  # e.g. policy.frozen_k(...), policy.free_text_k(k)
+        return _is_k(node.func)
     name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
-    return name is not None and (name == "k" or name.endswith("_k") or name in {"min_group_size", "text_k"})
+    return name is not None and (name == "k" or name.endswith("_k") or name in {"min_group_size", "text_k"}
+                                 or name.startswith("RATERS_MIN"))
 
 
 def _violations(path: Path) -> list[str]:
@@ -54,8 +57,9 @@ def test_no_module_outside_the_anonymity_package_computes_k_or_decides_what_is_s
 @pytest.mark.smoke
 def test_the_check_itself_catches_a_count_compared_with_k(tmp_path):
     sample = tmp_path / "feature.py"
-    sample.write_text("def shown(n, k):\n    return n >= k\n\ndef k_now(t):\n    return max(5, t.min_group_size)\n")
-    assert len(_violations_at(sample)) == 2
+    sample.write_text("def shown(n, k):\n    return n >= k\n\ndef k_now(t):\n    return max(5, t.min_group_size)\n"
+                      "\ndef due(n, w):\n    return n >= policy.frozen_k(w)\n")
+    assert len(_violations_at(sample)) == 3
 
 
 def _violations_at(path: Path) -> list[str]:

@@ -34,6 +34,11 @@ def free_text_k(k: int) -> int:
     return max(FREE_TEXT_MIN, k)
 
 
+def free_text_shown(writers: int, k: int) -> bool:
+    """Whether open answers may be shown: at least free_text_k(k) people wrote one."""
+    return writers >= free_text_k(k)
+
+
 def settable_k(value: int) -> int:
     """A tenant's k as an admin sets it: never below SMALLEST_K."""
     return max(SMALLEST_K, value)

@@ -9,7 +9,14 @@ here.
 """
 from __future__ import annotations
 
+from saas.anonymity import policy
+
 
 def mix_due(waiting: int, k: int) -> bool:
     """Whether the pool holds enough answers to be mixed into the results as one batch."""
     return waiting >= k
+
+
+def raters_mix_due(raters_waiting: int) -> bool:
+    """A 360 round's pool is mixed once enough raters wait for their scores to be shown as a group."""
+    return mix_due(raters_waiting, policy.RATERS_MIN_SCORES)

@@ -18,7 +18,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
-from saas.anonymity import policy, raters as rater_rule
+from saas.anonymity import policy, pool, raters as rater_rule
 from saas.anonymity.releases import latest_release, store_release
 from saas.errors import DomainError
 from saas.leadership import rules
@@ -216,7 +216,7 @@ def mix_pool(db, round_id: int) -> int:
         return 0
     pooled = list(db.scalars(select(FeedbackPooledAnswer).where(FeedbackPooledAnswer.round_id == round_id)
                              .with_for_update()))
-    if _raters_waiting(pooled) < policy.RATERS_MIN_SCORES:
+    if not pool.raters_mix_due(_raters_waiting(pooled)):
         return 0
     rules.secure_shuffle(pooled)
     for item in pooled:
@@ -363,7 +363,7 @@ def submit(db, feedback_round: FeedbackRound, invitation: FeedbackInvitation, sc
                                 payload={"relation": invitation.relation, "scores": scores, "comments": comments}))
     db.flush()
     pooled = db.scalars(select(FeedbackPooledAnswer).where(FeedbackPooledAnswer.round_id == feedback_round.id))
-    if _raters_waiting(pooled) >= policy.RATERS_MIN_SCORES:
+    if pool.raters_mix_due(_raters_waiting(pooled)):
         # never in this transaction: the batch would share the last submitter's transaction id
         from workers.queue import enqueue_after_commit
 

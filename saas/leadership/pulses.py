@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
-from saas.anonymity import policy
+from saas.anonymity import policy, pool
 from saas.anonymity.releases import latest_release, latest_releases, store_release
 from saas.errors import DomainError
 from saas.leadership import rules
@@ -121,11 +121,8 @@ def record_consent(db, pulse: PulseRound, *, by, decided_on: date, decision: str
 
     if pulse.status != "draft":
         raise DomainError(_l("The works council's consent is recorded before the pulse check opens."))
-    recorded = rules.recorder(by, document)
-    decision, conditions = rules.check_decision(decided_on, decision, conditions)
-    if min_group_size is not None and not policy.valid_k(min_group_size):
-        raise DomainError(_l("A condition may raise the minimum group size, never lower it below 5."),
-                          field="min_group_size")
+    recorded, decision, conditions = rules.check(by, document, decided_on=decided_on, decision=decision,
+                                                 conditions=conditions, min_group_size=min_group_size)
     pulse.consent_on, pulse.consent_text, pulse.consent_conditions = decided_on, decision, conditions
     pulse.consent_min_group_size = min_group_size
     pulse.consent_by_id, pulse.consent_by_name, pulse.consent_how = recorded.user_id, recorded.name, recorded.how
@@ -280,7 +277,7 @@ def submit(db, tenant, pulse: PulseRound, invitation: PulseInvitation, scores: d
     db.flush()
     waiting = db.scalar(select(func.count()).select_from(PulsePooledAnswer)
                         .where(PulsePooledAnswer.round_id == pulse.id))
-    if waiting >= policy.frozen_k(pulse, tenant):
+    if pool.mix_due(waiting, policy.frozen_k(pulse, tenant)):
         # never in this transaction: the batch would share the k-th submitter's transaction id
         from workers.queue import enqueue_after_commit
 
@@ -295,7 +292,7 @@ def mix_pool(db, pulse_id: int) -> int:
         return 0  # closed meanwhile: the close mixed everything
     pooled = list(db.scalars(select(PulsePooledAnswer).where(PulsePooledAnswer.round_id == pulse.id)
                              .with_for_update()))
-    if len(pooled) < policy.frozen_k(pulse, _tenant(db, pulse)):
+    if not pool.mix_due(len(pooled), policy.frozen_k(pulse, _tenant(db, pulse))):
         return 0  # another run was first
     rules.secure_shuffle(pooled)
     for item in pooled:

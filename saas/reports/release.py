@@ -144,7 +144,7 @@ def _free_text(data, wave: Wave, k: int) -> list[dict]:
         if question["kind"] != "open":
             continue
         texts = data.open_answers.get(question["key"], [])
-        enough = (data.verified_texts or {}).get(question["key"], len(texts)) >= policy.free_text_k(k)
+        enough = policy.free_text_shown((data.verified_texts or {}).get(question["key"], len(texts)), k)
         out.append({"key": question["key"], "text": question.get("text", {}),
                     "answers": sorted(texts, key=str.casefold) if enough else None,
                     "hidden": None if enough else "fewer_than_free_text_k"})

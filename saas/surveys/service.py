@@ -152,13 +152,8 @@ def record_consent(db, wave: Wave, *, by, decided_on: date, decision: str, condi
 
     if wave.status != "draft":
         raise DomainError(_l("The works council's consent is recorded before the wave opens."))
-    recorded = rules.recorder(by, document)
-    decision, conditions = rules.check_decision(decided_on, decision, conditions)
-    if min_group_size is not None and not policy.valid_k(min_group_size):
-        raise DomainError(_l("A condition may raise the minimum group size, never lower it below 5."),
-                          field="min_group_size")
-    if wave.status != "draft":
-        raise WaveLocked()  # k is frozen with the consent at the launch
+    recorded, decision, conditions = rules.check(by, document, decided_on=decided_on, decision=decision,
+                                                 conditions=conditions, min_group_size=min_group_size)
     consent = db.scalar(select(WorksCouncilConsent).where(WorksCouncilConsent.wave_id == wave.id))
     if consent is None:
         consent = WorksCouncilConsent(wave_id=wave.id)
