@@ -72,9 +72,13 @@ def release_checkpoints(Session, today: date) -> int:
     figures exist only at release points fixed before the launch). Each in its own transaction."""
     from saas.surveys.models import Wave
 
+    from saas.surveys.service import checkpoint_due
+
     with Session() as db, cross_tenant(db):
-        due = db.execute(select(Wave.tenant_id, Wave.id).where(Wave.status == "open")
-                         .order_by(Wave.tenant_id, Wave.id)).all()
+        # only waves whose interim day has passed are locked and looked at again, one at a time
+        due = [(wave.tenant_id, wave.id) for wave in db.scalars(select(Wave).where(Wave.status == "open")
+                                                                 .order_by(Wave.tenant_id, Wave.id))
+               if checkpoint_due(wave, today)]
     return sum(_release_checkpoint(Session, tenant_id, wave_id, today) for tenant_id, wave_id in due)
 
 
