@@ -6,6 +6,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
 from saas.i18n import LANGUAGES
+from saas.kernel.views import show_domain_error  # noqa: F401  (its home is the view pattern)
 
 
 def password_field(label=None):
@@ -21,11 +22,3 @@ def password_field(label=None):
 def language_choices():
     return list(LANGUAGES.items())
 
-
-def show_domain_error(form, error) -> None:
-    """Put a DomainError's message next to the field it names, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)

@@ -1,0 +1,88 @@
+"""The one view pattern: validate → one service call → commit → flash → redirect.
+
+A view hands the form (or the button's name) and the service call to `submit` or `press`; a refusal
+by the domain (a `DomainError`) rolls the request's transaction back, so nothing half-done is kept,
+and is shown in the user's language: next to the field it names (a form) or as a message (a button).
+
+    form = PulseRoundForm()
+    return submit(form, lambda: pulses.plan_round(db, g.tenant, programme, **form.values()),
+                  done=_("The pulse check has been planned."),
+                  then=lambda pulse: url_for("leadership.pulse_round", pulse_round_id=pulse.id)) \
+        or _pulse_rounds_page(programme, form)
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import flash, redirect
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import HiddenField
+from wtforms.validators import DataRequired
+
+from saas.db import session
+from saas.errors import DomainError
+
+Message = str | Callable[[Any], str] | None
+Target = str | Callable[[Any], str]
+
+
+class ButtonForm(FlaskForm):
+    """A button that names what it does, so that an empty or stray request changes nothing."""
+
+    action = HiddenField(validators=[DataRequired()])
+
+    def says(self, action: str) -> bool:
+        return self.validate_on_submit() and self.action.data == action
+
+
+def submit(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Message = None) -> Response | None:
+    """Run `work()` when `form` validates on a POST and commit it; flash `done` and redirect to `then`.
+
+    Returns None when the form is to be shown again: not submitted, invalid, or refused by the domain
+    (its message then stands next to the field it names, or above the form). `done` and `then` may be
+    callables of what `work()` returned."""
+    if not form.validate_on_submit():
+        return None
+    db = session()
+    try:
+        result = work()
+    except DomainError as error:
+        db.rollback()
+        show_domain_error(form, error)
+        return None
+    db.commit()
+    _flash(done, result)
+    return redirect(then(result) if callable(then) else then)
+
+
+def press(action: str, work: Callable[[], Any], *, then: str, done: Message = None) -> Response:
+    """A button named `action`: run `work()` and commit, flash `done`; a refusal is flashed instead and
+    nothing is kept. A stray or empty request changes nothing. Always redirects to `then`."""
+    result = None
+    if ButtonForm().says(action):
+        db = session()
+        try:
+            result = work()
+        except DomainError as error:
+            db.rollback()
+            flash(error.message, "error")
+        else:
+            db.commit()
+            _flash(done, result)
+    return redirect(then)
+
+
+def show_domain_error(form: FlaskForm, error: DomainError) -> None:
+    """Put a DomainError's message next to the field it names, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _flash(done: Message, result: Any) -> None:
+    message = done(result) if callable(done) else done
+    if message:
+        flash(message, "success")
