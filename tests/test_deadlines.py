@@ -126,7 +126,7 @@ def test_what_is_past_its_close_date_is_closed_and_its_answers_mixed_in(app, mak
 
 @pytest.mark.smoke
 def test_pulse_checks_and_360_rounds_past_their_close_date_are_closed(app, make, database):
-    from saas.leadership import feedback, pulses, service as leadership
+    from saas.leadership import feedback, pulses, promises as leadership
     from saas.leadership.models import FeedbackAnswer, FeedbackRound, PulseRound
     from saas.programme import service as programmes
 
@@ -165,7 +165,7 @@ def test_pulse_checks_and_360_rounds_past_their_close_date_are_closed(app, make,
 
 @pytest.mark.smoke
 def test_a_pulse_check_or_360_round_past_its_date_is_no_longer_offered(app, make, no_sweeper):
-    from saas.leadership import feedback, pulses, service as leadership
+    from saas.leadership import feedback, pulses, promises as leadership
     from saas.leadership.models import FeedbackRound, PulseRound
     from saas.programme import service as programmes
 

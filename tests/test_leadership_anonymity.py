@@ -28,7 +28,7 @@ STAFF = [f"staff{n}" for n in range(12)]
 
 @pytest.fixture
 def world(app, make):
-    from saas.leadership import service
+    from saas.leadership import promises
     from saas.programme import service as programmes
     from tenants.models import Membership
 
@@ -46,7 +46,7 @@ def world(app, make):
         programme = programmes.create_programme(db, name="Samen verder", goal="", starts_on=date(2026, 1, 1),
                                                 ends_on=date(2027, 12, 31))
         for words in ("We explain every decision.", "We listen before we decide."):
-            service.add_promise(db, programme, db.get(Membership, ids.mia), words)
+            promises.add_promise(db, programme, db.get(Membership, ids.mia), words)
         programme_id = programme.id
         promise_ids = list(db.scalars(select(Promise.id).order_by(Promise.id)))
     base = f"/t/noord/leadership/programmes/{programme_id}"

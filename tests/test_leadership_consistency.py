@@ -22,7 +22,7 @@ PROMISES = ["We join a team for a morning every month.", "We explain every decis
 
 @pytest.fixture
 def world(app, make):
-    from saas.leadership import feedback, pulses, service
+    from saas.leadership import feedback, pulses, promises as promise_service
     from saas.programme import service as programmes
     from tenants.models import Membership, Tenant
 
@@ -35,7 +35,7 @@ def world(app, make):
         tenant_row = db.get(Tenant, tenant.id)
         programme = programmes.create_programme(db, name="Samen verder", goal="", starts_on=date(2026, 1, 1),
                                                 ends_on=date(2027, 12, 31))
-        promises = [service.add_promise(db, programme, db.get(Membership, mia), text) for text in PROMISES]
+        promises = [promise_service.add_promise(db, programme, db.get(Membership, mia), text) for text in PROMISES]
         # a closed pulse check: six staff answer, promise 2 is hardly noticed, promise 3 well
         today = date.today()
         pulse = pulses.plan_round(db, tenant_row, programme, name="Pulse check March", opens_on=today,

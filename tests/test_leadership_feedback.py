@@ -23,7 +23,7 @@ PEOPLE = ["boss", "coach", "peer1", "peer2", "peer3", "peer4", "rep1", "rep2", "
 
 @pytest.fixture
 def world(app, make):
-    from saas.leadership import service
+    from saas.leadership import promises
     from saas.programme import service as programmes
     from tenants.models import Membership
 
@@ -36,7 +36,7 @@ def world(app, make):
         programme = programmes.create_programme(db, name="Samen verder", goal="", starts_on=date(2026, 1, 1),
                                                 ends_on=date(2027, 12, 31))
         for words in ("We explain every decision.", "We listen before we decide."):
-            service.add_promise(db, programme, db.get(Membership, max_), words)
+            promises.add_promise(db, programme, db.get(Membership, max_), words)
         programme_id = programme.id
         promise_ids = list(db.scalars(select(Promise.id).order_by(Promise.id)))
     return SimpleNamespace(tenant=tenant, mia=mia, max=max_, ids=ids, programme_id=programme_id,

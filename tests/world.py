@@ -285,7 +285,7 @@ def leadership(app, make, tenant, admin, objects):
     a document as evidence for the promise."""
     from datetime import date, timedelta
 
-    from saas.leadership import feedback, pulses, service
+    from saas.leadership import consistency, feedback, promises, pulses
     from saas.programme.service import create_programme, get_programme
     from tenants.models import Membership, Tenant
 
@@ -302,7 +302,7 @@ def leadership(app, make, tenant, admin, objects):
             prog = create_programme(db, name=f"Leadership programme ({slug})", goal="", starts_on=date(2026, 1, 1),
                                     ends_on=date(2026, 12, 31))
             created["programme_id"] = prog.id
-        promise = service.add_promise(db, prog, boss, f"We join a team for a morning every month ({slug})")
+        promise = promises.add_promise(db, prog, boss, f"We join a team for a morning every month ({slug})")
         pulse = pulses.plan_round(db, tenant_row, prog, name=f"Pulse check ({slug})", opens_on=date.today(),
                                   closes_on=date.today() + timedelta(days=14))
         pulses.record_consent(db, pulse, by=works_council(db), decided_on=date(2026, 3, 2),
@@ -314,7 +314,7 @@ def leadership(app, make, tenant, admin, objects):
                                               closes_on=date.today() + timedelta(days=14), today=date.today())
         feedback_token = next(token for invitation, token in feedback.to_mail(db, feedback_round)
                               if invitation.membership_id == colleague.id)
-        evidence = service.add_document(db, promise, boss, title=f"Decisions of March ({slug})",
+        evidence = consistency.add_document(db, promise, boss, title=f"Decisions of March ({slug})",
                                         notes=f"Two decisions without a team's proposal ({slug})",
                                         rating="inconsistent", filename=f"decisions-{slug}.pdf", data=PDF_BYTES)
         return {**created, "promise_id": promise.id, "pulse_round_id": pulse.id, "pulse_token": pulse_token,

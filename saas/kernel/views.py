@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from flask import flash, redirect
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
@@ -56,10 +57,11 @@ def submit(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Mess
     return redirect(then(result) if callable(then) else then)
 
 
-def press(action: str, work: Callable[[], Any], *, then: str, done: Message = None) -> Response:
+def press(action: str, work: Callable[[], Any], *, then: str, done: Message = None,
+          back: str | None = None) -> Response:
     """A button named `action`: run `work()` and commit, flash `done`; a refusal is flashed instead and
-    nothing is kept. A stray or empty request changes nothing. Always redirects to `then`."""
-    result = None
+    nothing is kept. A stray or empty request changes nothing. Redirects to `then`, or to `back` (when
+    given) if nothing was done: a removed thing's own page no longer exists."""
     if ButtonForm().says(action):
         db = session()
         try:
@@ -70,7 +72,31 @@ def press(action: str, work: Callable[[], Any], *, then: str, done: Message = No
         else:
             db.commit()
             _flash(done, result)
-    return redirect(then)
+            return redirect(then)
+    return redirect(back or then)
+
+
+def send(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Message = None,
+         back: str | None = None) -> Response:
+    """A small form on a page that is not shown again (a status, a rating, a place, a confirmed removal):
+    like `press`, but the form carries fields. Invalid: its errors are flashed (or that nothing was changed)
+    and nothing is done; refused: the message is flashed and nothing is kept. Redirects to `then` (which may
+    be a callable of what `work()` returned; then `back` is needed) after success, else to `back`."""
+    if not form.validate_on_submit():
+        problems = [str(error) for name, errors in form.errors.items() if name != "csrf_token" for error in errors]
+        for problem in problems or [_("Nothing was changed. Please use the buttons on the page.")]:
+            flash(problem, "error")
+        return redirect(back or then)
+    db = session()
+    try:
+        result = work()
+    except DomainError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(back or then)
+    db.commit()
+    _flash(done, result)
+    return redirect(then(result) if callable(then) else then)
 
 
 def show_domain_error(form: FlaskForm, error: DomainError) -> None:

@@ -34,12 +34,12 @@ EXAMPLES = [
 def seed(db, prog, memberships: dict, staff: list) -> None:
     from sqlalchemy import select
 
-    from saas.leadership import feedback, pulses, service
+    from saas.leadership import consistency, feedback, pulses, promises as promise_service
     from tenants.models import Membership, Tenant
 
     tenant = db.get(Tenant, prog.tenant_id)
     mark = memberships["management@demo.example.org"]
-    promises = [service.add_promise(db, prog, mark, text) for text in PROMISES]
+    promises = [promise_service.add_promise(db, prog, mark, text) for text in PROMISES]
     rng = random.Random(2026)
     closed = []
     for name, opens_on, closes_on, count, likely in PULSE_ROUNDS:
@@ -85,16 +85,16 @@ def seed(db, prog, memberships: dict, staff: list) -> None:
         feedback.submit(db, feedback_round, invitation, scores, said, date(2026, 11, 9))
     feedback.close_round(db, feedback_round)
 
-    service.add_interview(db, promises[0], memberships["consultant@demo.example.org"],
+    consistency.add_interview(db, promises[0], memberships["consultant@demo.example.org"],
                           title="Gesprek met drie teamleiders", held_on=date(2026, 10, 21), rating="consistent",
                           notes="Alle drie zagen hun MT-lid in oktober minstens één ochtend in het team.")
-    service.add_document(db, promises[2], memberships["consultant@demo.example.org"],
+    consistency.add_document(db, promises[2], memberships["consultant@demo.example.org"],
                          title="MT-besluitenlijst oktober", rating="inconsistent", filename="besluitenlijst-oktober.pdf",
                          notes="Vier van de vijf besluiten over werkwijzen zijn genomen zonder voorstel van een team.",
                          data=_pdf("MT-besluitenlijst oktober 2026"))
-    service.link_pulse(db, promises[3], mark, pulse_round_id=closed[-1].id, rating="inconsistent",
+    consistency.link_pulse(db, promises[3], mark, pulse_round_id=closed[-1].id, rating="inconsistent",
                        notes="Staff merken nog weinig van de reactietermijn van vijf werkdagen.")
-    service.link_feedback(db, promises[0], mark, feedback_round_id=feedback_round.id, rating="consistent",
+    consistency.link_feedback(db, promises[0], mark, feedback_round_id=feedback_round.id, rating="consistent",
                           notes="Mijn 360-feedback bevestigt dat ik zichtbaar ben in de teams.")
 
 

@@ -9,7 +9,8 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from saas.leadership.models import RATINGS
-from saas.leadership.service import NOTES_MAX, PROMISE_MAX, TITLE_MAX
+from saas.leadership.consistency import NOTES_MAX, TITLE_MAX
+from saas.leadership.promises import PROMISE_MAX
 from saas.worklog.forms import _date, clean_text
 from tenants.forms import MultiCheckboxField
 

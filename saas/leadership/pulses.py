@@ -23,7 +23,7 @@ from saas.anonymity.releases import latest_release, latest_releases, store_relea
 from saas.errors import DomainError
 from saas.leadership import rules
 from saas.leadership.models import PulseAnswer, PulseInvitation, PulsePooledAnswer, PulseRound
-from saas.leadership.service import promises
+from saas.leadership.promises import promises
 from tenants.models import Membership, Role
 from tenants import service as tenants_service
 

@@ -17,7 +17,7 @@ PROMISES = ["We join a team for a morning every month.", "We explain every decis
 
 @pytest.fixture
 def pulse(app, make):
-    from saas.leadership import pulses, service
+    from saas.leadership import promises as promise_service, pulses
     from saas.programme import service as programmes
     from tenants.models import Membership, Tenant
 
@@ -30,7 +30,7 @@ def pulse(app, make):
         tenant_row = db.get(Tenant, tenant.id)
         programme = programmes.create_programme(db, name="Samen verder", goal="", starts_on=date(2026, 1, 1),
                                                 ends_on=date(2027, 12, 31))
-        promises = [service.add_promise(db, programme, db.get(Membership, mia), text) for text in PROMISES]
+        promises = [promise_service.add_promise(db, programme, db.get(Membership, mia), text) for text in PROMISES]
         round_ = pulses.plan_round(db, tenant_row, programme, name="Pulse check March", opens_on=date.today(),
                                    closes_on=date.today() + timedelta(days=14))
         pulses.record_consent(db, round_, by=works_council(db), decided_on=date(2026, 3, 2), decision="De OR stemt in.")

@@ -1,7 +1,7 @@
-"""Leadership promises and the consistency check: what the management team promised, and the
-evidence (documents, interview notes, pulse results, a manager's own 360 results) of whether its
-deeds match. Plain functions on a tenant-scoped session; pulse checks live in `pulses`, 360-degree
-feedback in `feedback`.
+"""The consistency check: the evidence (documents, interview notes, pulse results, a manager's own 360
+results) of whether the management team's deeds match its promises, and the overview per promise.
+Plain functions on a tenant-scoped session; the promises live in `promises`, pulse checks in `pulses`,
+360-degree feedback in `feedback`.
 """
 from __future__ import annotations
 
@@ -11,79 +11,22 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from saas.db import utcnow
 from saas.anonymity import raters
 from saas.errors import DomainError
-from saas.leadership import rules
+from saas.leadership import feedback, pulses, rules
 from saas.leadership.models import RATINGS, Evidence, FeedbackRound, Promise, PulseRound
+from saas.leadership.promises import promises
 from saas.pitches.service import sniff_content_type
 
-PROMISE_MAX = 1000
 TITLE_MAX = 200
 NOTES_MAX = 10_000
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-class PromiseAlreadyAsked(DomainError):
-    status = 409
-    default_message = _l("This promise has already been asked about, so its words can no longer change. "
-                         "Retire it and make a new one instead.")
-
-
 class DocumentRefused(DomainError):
     default_message = _l("Attach a PDF, a Word document (.docx), a PowerPoint presentation or a PNG or JPEG "
                          "image of at most 10 MB.")
-
-
-# ---- promises -------------------------------------------------------------------------------
-
-def promises(db, programme, *, include_retired: bool = True) -> list[Promise]:
-    query = select(Promise).where(Promise.programme_id == programme.id)
-    if not include_retired:
-        query = query.where(Promise.retired_at.is_(None))
-    return list(db.scalars(query.order_by(Promise.id)))
-
-
-def get_promise(db, promise_id: int) -> Promise | None:
-    return db.scalar(select(Promise).where(Promise.id == promise_id))
-
-
-def add_promise(db, programme, membership, text: str) -> Promise:
-    promise = Promise(programme_id=programme.id, text=_promise_text(text), made_by_id=membership.id)
-    db.add(promise)
-    db.flush()
-    return promise
-
-
-def change_promise(db, promise: Promise, text: str) -> None:
-    """New words for a promise nobody has been asked about yet (answers would otherwise change meaning)."""
-    if is_asked(db, promise):
-        raise PromiseAlreadyAsked()
-    promise.text = _promise_text(text)
-
-
-def retire_promise(promise: Promise) -> None:
-    """No longer asked in new pulse checks and 360 rounds; its results stay."""
-    if promise.retired_at is None:
-        promise.retired_at = utcnow()
-
-
-def is_asked(db, promise: Promise) -> bool:
-    asked = [r.promise_ids for r in db.scalars(select(PulseRound).where(PulseRound.programme_id == promise.programme_id,
-                                                                      PulseRound.status != "draft"))]
-    asked += [r.promise_ids for r in db.scalars(select(FeedbackRound)
-                                                .where(FeedbackRound.programme_id == promise.programme_id))]
-    return any(promise.id in ids for ids in asked)
-
-
-def _promise_text(text: str) -> str:
-    text = " ".join((text or "").split())
-    if not text:
-        raise DomainError(_l("Write down the promise."), field="text")
-    if len(text) > PROMISE_MAX:
-        raise DomainError(_l("A promise can be at most %(count)d characters.", count=PROMISE_MAX), field="text")
-    return text
 
 
 # ---- evidence -------------------------------------------------------------------------------
@@ -206,8 +149,6 @@ class ConsistencyRow:
 def consistency(db, programme, viewer) -> list[ConsistencyRow]:
     """Per promise: the evidence for and against, the latest released pulse result, and where words and
     deeds part — as `viewer` may see them (360 evidence of a round they rated is left out)."""
-    from saas.leadership import pulses
-
     rated = rounds_rated(db, viewer)
     counts: dict[tuple[int, str], int] = {}
     withheld: dict[int, int] = {}
@@ -231,8 +172,6 @@ def consistency(db, programme, viewer) -> list[ConsistencyRow]:
 
 def rounds_rated(db, viewer) -> set[int]:
     """The 360 rounds `viewer` was asked to rate: evidence shared from them is withheld from them."""
-    from saas.leadership import feedback
-
     return feedback.rounds_rated_by(db, viewer)
 
 
