@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from saas.leadership.models import RATINGS
@@ -42,15 +42,6 @@ class PromiseForm(FlaskForm):
     text = _text(_l("The promise"), PROMISE_MAX, description=_l(
         "Concrete behaviour that staff can notice, for example: “Every manager spends one morning a month "
         "working alongside a team.”"))
-
-
-class ButtonForm(FlaskForm):
-    """A button that names what it does, so that an empty or stray request changes nothing."""
-
-    action = HiddenField(validators=[DataRequired()])
-
-    def says(self, action: str) -> bool:
-        return self.validate_on_submit() and self.action.data == action
 
 
 class PulseRoundForm(FlaskForm):
