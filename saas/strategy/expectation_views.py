@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -12,25 +12,18 @@ from flask_wtf import FlaskForm
 from saas.anonymity import access
 from saas.db import session, utcnow
 from saas.errors import DomainError
-from saas.forms import show_domain_error
+from saas.kernel.views import press, send, submit
 from saas.strategy import expectations
-from saas.strategy.forms import ClusterForm, ConfirmForm, ContributionForm, RoundForm, RoundStatusForm, SummaryForm
-from saas.strategy.views import _form_data, _pillar, bp
+from saas.strategy.blueprint import bp, form_data, pillar_or_404, round_or_404
+from saas.strategy.forms import ClusterForm, ContributionForm, RoundForm, RoundStatusForm, SummaryForm
 from tenants.guards import requires
 
 FACILITATORS = expectations.FACILITATORS
 _PLACEMENT = re.compile(r"contribution-([0-9a-f]{20})")
 
 
-def _round(round_id: int):
-    db = session()
-    expectation_round = expectations.get_round(db, round_id) or abort(404)
-    pillar, programme = _pillar(expectation_round.pillar_id)
-    return expectation_round, pillar, programme
-
-
-def _to_round(expectation_round, endpoint="strategy.round", anchor=None):
-    return redirect(url_for(endpoint, expectation_round_id=expectation_round.id, _anchor=anchor))
+def _round_url(expectation_round, endpoint="strategy.round", anchor=None):
+    return url_for(endpoint, expectation_round_id=expectation_round.id, _anchor=anchor)
 
 
 def _kind_choices():
@@ -43,30 +36,29 @@ def _kind_choices():
 @bp.route("/pillars/<int:pillar_id>/rounds/new", methods=["GET", "POST"])
 @requires(*FACILITATORS)
 def new_round(pillar_id: int):
-    pillar, programme = _pillar(pillar_id)
+    pillar, programme = pillar_or_404(pillar_id)
     return _round_form(pillar, programme, None)
 
 
 @bp.route("/rounds/<int:expectation_round_id>/edit", methods=["GET", "POST"])
 @requires(*FACILITATORS)
 def edit_round(expectation_round_id: int):
-    expectation_round, pillar, programme = _round(expectation_round_id)
+    expectation_round, pillar, programme = round_or_404(expectation_round_id)
     return _round_form(pillar, programme, expectation_round)
 
 
 def _round_form(pillar, programme, expectation_round):
     db = session()
-    form = RoundForm(data=_form_data(expectation_round, ("title", "held_on", "invitation")))
+    form = RoundForm(data=form_data(expectation_round, ("title", "held_on", "invitation")))
     if request.method == "GET" and expectation_round is None:
         form.invitation.data = _("What does “%(pillar)s” mean to you, and what do staff and management expect of "
                                  "each other?", pillar=pillar.title)
-    if form.validate_on_submit():
-        saved = expectations.save_round(db, pillar, expectation_round, title=form.title.data,
-                                        held_on=form.held_on.data, invitation=form.invitation.data or "")
-        db.commit()
-        flash(_("The round has been saved. Share its page with the people taking part."), "success")
-        return _to_round(saved, "strategy.facilitate")
-    return render_template("strategy/round_form.html", form=form, pillar=pillar, programme=programme,
+    return submit(form, lambda: expectations.save_round(db, pillar, expectation_round, title=form.title.data,
+                                                        held_on=form.held_on.data,
+                                                        invitation=form.invitation.data or ""),
+                  done=_("The round has been saved. Share its page with the people taking part."),
+                  then=lambda saved: _round_url(saved, "strategy.facilitate")) \
+        or render_template("strategy/round_form.html", form=form, pillar=pillar, programme=programme,
                            expectation_round=expectation_round)
 
 
@@ -74,7 +66,7 @@ def _round_form(pillar, programme, expectation_round):
 @requires()
 def show_round(expectation_round_id: int):
     db = session()
-    expectation_round, pillar, programme = _round(expectation_round_id)
+    expectation_round, pillar, programme = round_or_404(expectation_round_id)
     form = ContributionForm()
     form.kind.choices = _kind_choices()
     return _round_page(db, expectation_round, pillar, programme, form)
@@ -99,22 +91,18 @@ def _round_page(db, expectation_round, pillar, programme, form, status=200):
 @requires(*expectations.CONTRIBUTORS)
 def contribute(expectation_round_id: int):
     db = session()
-    expectation_round, pillar, programme = _round(expectation_round_id)
+    expectation_round, pillar, programme = round_or_404(expectation_round_id)
     form = ContributionForm()
     form.kind.choices = _kind_choices()
-    if form.validate_on_submit():
-        try:
-            expectations.contribute(db, expectation_round, g.membership, kind=form.kind.data, text=form.text.data,
-                                    anonymous=form.identity.data == "anonymous", today=utcnow().date())
-        except DomainError as error:
-            db.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("Thank you: your contribution has been added anonymously.") if form.identity.data == "anonymous"
-                  else _("Thank you: your contribution has been added with your name."), "success")
-            return _to_round(expectation_round)
-    return _round_page(db, expectation_round, pillar, programme, form)
+    return submit(form, lambda: expectations.contribute(db, expectation_round, g.membership, kind=form.kind.data,
+                                                        text=form.text.data,
+                                                        anonymous=form.identity.data == "anonymous",
+                                                        today=utcnow().date()),
+                  done=lambda _result: _("Thank you: your contribution has been added anonymously.")
+                  if form.identity.data == "anonymous" else _("Thank you: your contribution has been added with "
+                                                              "your name."),
+                  then=_round_url(expectation_round)) \
+        or _round_page(db, expectation_round, pillar, programme, form)
 
 
 @bp.route("/rounds/<int:expectation_round_id>/facilitate", methods=["GET", "POST"])
@@ -123,19 +111,13 @@ def facilitate(expectation_round_id: int):
     """The facilitator's board: contributions with what may be said about who wrote them, and one
     form that moves any of them into a cluster."""
     db = session()
-    expectation_round, pillar, programme = _round(expectation_round_id)
+    expectation_round, pillar, programme = round_or_404(expectation_round_id)
     form = FlaskForm()
-    if form.validate_on_submit():
-        try:
-            placement = _placement(request.form)
-            moved = expectations.assign(db, expectation_round, placement, _secret())
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(_("The clustering has been saved.") if moved else _("Nothing was moved."), "success")
-            return _to_round(expectation_round, "strategy.facilitate")
+    moved = submit(form, lambda: expectations.assign(db, expectation_round, _placement(request.form), _secret()),
+                   done=lambda moved: _("The clustering has been saved.") if moved else _("Nothing was moved."),
+                   then=_round_url(expectation_round, "strategy.facilitate"))
+    if moved:
+        return moved
     clusters = expectations.clusters_of(db, expectation_round)
     if expectation_round.status != "open":  # the released anonymous contributions are on this board
         _log_reading(db, expectation_round, programme)
@@ -145,7 +127,7 @@ def facilitate(expectation_round_id: int):
         cluster_form=ClusterForm(formdata=None),
         rename_forms={c.id: ClusterForm(prefix=f"cluster-{c.id}", formdata=None, data={"name": c.name})
                       for c in clusters},
-        confirm_form=ConfirmForm(formdata=None), status_form=RoundStatusForm(formdata=None),
+        status_form=RoundStatusForm(formdata=None),
         status_labels=expectations.STATUS_LABELS, kind_labels=_kind_labels())
 
 
@@ -185,114 +167,69 @@ def _kind_labels():
 @requires(*FACILITATORS)
 def round_status(expectation_round_id: int):
     db = session()
-    expectation_round, _pillar_, _programme = _round(expectation_round_id)
+    expectation_round, _pillar_, _programme = round_or_404(expectation_round_id)
     form = RoundStatusForm()
-    if not form.validate_on_submit():
-        flash(_("Nothing was changed. Please use the buttons on the page."), "error")
-        return _to_round(expectation_round, "strategy.facilitate")
-    try:
-        expectations.set_status(db, expectation_round, form.status.data, utcnow().date())
-    except DomainError as error:
-        db.rollback()
-        flash(error.message, "error")
-    else:
-        db.commit()
-        flash(_("The round is open for contributions.") if form.status.data == "open"
-              else _("The round is closed: no more contributions. The anonymous contributions are on the board "
-                     "now."), "success")
-    return _to_round(expectation_round, "strategy.facilitate")
+    return send(form, lambda: expectations.set_status(session(), expectation_round, form.status.data,
+                                                      utcnow().date()),
+                done=lambda _result: _("The round is open for contributions.") if form.status.data == "open"
+                else _("The round is closed: no more contributions. The anonymous contributions are on the board "
+                       "now."),
+                then=_round_url(expectation_round, "strategy.facilitate"))
 
 
 @bp.route("/rounds/<int:expectation_round_id>/clusters", methods=["POST"])
 @requires(*FACILITATORS)
 def add_cluster(expectation_round_id: int):
     db = session()
-    expectation_round, _pillar_, _programme = _round(expectation_round_id)
+    expectation_round, _pillar_, _programme = round_or_404(expectation_round_id)
     form = ClusterForm()
-    if form.validate_on_submit():
-        try:
-            expectations.save_cluster(db, expectation_round, None, form.name.data)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(_("The cluster %(name)s has been added.", name=form.name.data), "success")
-    else:
-        _flash_errors(form)
-    return _to_round(expectation_round, "strategy.facilitate", "clusters")
+    return send(form, lambda: expectations.save_cluster(session(), expectation_round, None, form.name.data),
+                done=lambda _result: _("The cluster %(name)s has been added.", name=form.name.data),
+                then=_round_url(expectation_round, "strategy.facilitate", "clusters"))
 
 
 @bp.route("/rounds/<int:expectation_round_id>/clusters/<int:expectation_cluster_id>", methods=["POST"])
 @requires(*FACILITATORS)
 def rename_cluster(expectation_round_id: int, expectation_cluster_id: int):
     db = session()
-    expectation_round, _pillar_, _programme = _round(expectation_round_id)
+    expectation_round, _pillar_, _programme = round_or_404(expectation_round_id)
     cluster = expectations.get_cluster(db, expectation_round, expectation_cluster_id) or abort(404)
     form = ClusterForm(prefix=f"cluster-{cluster.id}")
-    if form.validate_on_submit():
-        try:
-            expectations.save_cluster(db, expectation_round, cluster, form.name.data)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(_("The cluster has been renamed."), "success")
-    else:
-        _flash_errors(form)
-    return _to_round(expectation_round, "strategy.facilitate", "clusters")
+    return send(form, lambda: expectations.save_cluster(db, expectation_round, cluster, form.name.data),
+                done=_("The cluster has been renamed."),
+                then=_round_url(expectation_round, "strategy.facilitate", "clusters"))
 
 
 @bp.route("/rounds/<int:expectation_round_id>/clusters/<int:expectation_cluster_id>/delete", methods=["POST"])
 @requires(*FACILITATORS)
 def delete_cluster(expectation_round_id: int, expectation_cluster_id: int):
     db = session()
-    expectation_round, _pillar_, _programme = _round(expectation_round_id)
+    expectation_round, _pillar_, _programme = round_or_404(expectation_round_id)
     cluster = expectations.get_cluster(db, expectation_round, expectation_cluster_id) or abort(404)
-    if not ConfirmForm().validate_on_submit():
-        flash(_("Nothing was changed. Please use the buttons on the page."), "error")
-        return _to_round(expectation_round, "strategy.facilitate", "clusters")
-    try:
-        expectations.delete_cluster(db, expectation_round, cluster)
-    except DomainError as error:
-        db.rollback()
-        flash(error.message, "error")
-    else:
-        db.commit()
-        flash(_("The cluster has been removed; its contributions are unclustered again."), "success")
-    return _to_round(expectation_round, "strategy.facilitate", "clusters")
+    return press("remove", lambda: expectations.delete_cluster(db, expectation_round, cluster),
+                 done=_("The cluster has been removed; its contributions are unclustered again."),
+                 then=_round_url(expectation_round, "strategy.facilitate", "clusters"))
 
 
 @bp.route("/rounds/<int:expectation_round_id>/summary", methods=["GET", "POST"])
 @requires(*FACILITATORS)
 def summary(expectation_round_id: int):
     db = session()
-    expectation_round, pillar, programme = _round(expectation_round_id)
-    form = SummaryForm(data=_form_data(expectation_round, ("summary",)))
-    if form.validate_on_submit():
+    expectation_round, pillar, programme = round_or_404(expectation_round_id)
+    form = SummaryForm(data=form_data(expectation_round, ("summary",)))
+
+    def save():
         if not (form.save.data or form.publish.data):
-            form.form_errors.append(_("Nothing was changed. Please use the buttons on the page."))
-        else:
-            try:
-                expectations.save_summary(db, expectation_round, form.summary.data or "", publish=form.publish.data,
-                                          today=utcnow().date())
-            except DomainError as error:
-                db.rollback()
-                show_domain_error(form, error)
-            else:
-                db.commit()
-                if form.publish.data:
-                    flash(_("The summary has been published: everyone in the organisation can read it."), "success")
-                    return _to_round(expectation_round)
-                flash(_("The summary has been saved as a draft."), "success")
-                return _to_round(expectation_round, "strategy.summary")
-    return render_template("strategy/summary_form.html", form=form, expectation_round=expectation_round, pillar=pillar,
+            raise DomainError(_("Nothing was changed. Please use the buttons on the page."))
+        expectations.save_summary(db, expectation_round, form.summary.data or "", publish=form.publish.data,
+                                  today=utcnow().date())
+
+    return submit(form, save,
+                  done=lambda _result: _("The summary has been published: everyone in the organisation can read it.")
+                  if form.publish.data else _("The summary has been saved as a draft."),
+                  then=lambda _result: _round_url(expectation_round) if form.publish.data
+                  else _round_url(expectation_round, "strategy.summary")) \
+        or render_template("strategy/summary_form.html", form=form, expectation_round=expectation_round, pillar=pillar,
                            programme=programme, board=expectations.board(db, g.tenant, expectation_round),
                            status_labels=expectations.STATUS_LABELS)
 
-
-def _flash_errors(form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            flash(error, "error")

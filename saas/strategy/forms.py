@@ -75,12 +75,6 @@ class PillarForm(FlaskForm):
                      description=_l("What it looks like in daily work, and what it does not mean."))
 
 
-class ConfirmForm(FlaskForm):
-    """A button that removes something; the hidden field says so, so a stray empty POST removes nothing."""
-
-    confirm = HiddenField(validators=[DataRequired(), AnyOf(["yes"])])
-
-
 # ---- mutual expectations --------------------------------------------------------------------
 
 class RoundForm(FlaskForm):

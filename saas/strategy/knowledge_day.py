@@ -5,7 +5,8 @@ Places are handed out under a row lock on the workshop (SELECT ... FOR UPDATE on
 when two people take the last place at the same moment one gets it and the other joins the
 waiting list. A person's own sign-ups are serialised by a lock on their membership, so two
 overlapping workshops cannot both be booked from two browser tabs. The waiting list is promoted
-first come, first served whenever a place frees up; the caller tells the promoted people.
+first come, first served whenever a place frees up, and the promoted people are told (in the app and
+by e-mail).
 
 Evaluations are a small anonymous collection (DESIGN.md §3) with a window: it opens when the
 attendance is recorded (k is frozen then) and closes after its close date (the workshop's day + 14
@@ -24,7 +25,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from flask_babel import lazy_gettext as _l
+from flask import current_app, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from werkzeug.exceptions import Forbidden
 
@@ -32,6 +34,7 @@ from saas.anonymity import policy
 from saas.anonymity.releases import latest_release, store_release
 from saas.anonymity.scores import score_figures
 from saas.errors import DomainError
+from saas.programme import notifications
 from saas.programme.models import Programme
 from saas.strategy.models import Evaluation, EvaluationPool, KnowledgeDay, Signup, Workshop
 from saas.strategy.pillars import pillar_of_programme
@@ -416,4 +419,23 @@ def _promote(db, workshop: Workshop) -> list[Signup]:
     for signup in promoted:
         signup.status = "confirmed"
     db.flush()
+    _tell_promoted(db, workshop, promoted)
     return promoted
+
+
+def _tell_promoted(db, workshop: Workshop, promoted: list[Signup]) -> None:
+    """Someone on the waiting list has a place now: tell them in the app and by e-mail."""
+    people = [signup.membership for signup in promoted if signup.membership is not None]
+    if not people:
+        return
+    day = day_of(db, workshop)
+
+    def render():
+        return (_("You have a place at the workshop %(title)s", title=workshop.title),
+                _("A place at the workshop \"%(title)s\" on %(date)s, %(start)s–%(end)s, has become free and it is "
+                  "yours now. If you cannot come, please cancel, so that the next person gets it.",
+                  title=workshop.title, date=day.held_on.isoformat(), start=hhmm(workshop.starts_at),
+                  end=hhmm(workshop.ends_at)))
+
+    notifications.notify(db, db.get(Tenant, workshop.tenant_id), people, "workshop_place", render,
+                         url_for("strategy.workshop", workshop_id=workshop.id), current_app.config["KOERS"])

@@ -109,6 +109,14 @@ def actions_of(db, plan: ActionPlan) -> list[PlanAction]:
                            .order_by(PlanAction.due_on, PlanAction.id)))
 
 
+def all_actions(db, programme) -> list[tuple[PlanAction, ActionPlan]]:
+    """Every action of the programme's plans, with its plan."""
+    result = []
+    for plan in plans(db, programme):
+        result += [(a, plan) for a in actions_of(db, plan)]
+    return result
+
+
 def get_action(db, action_id: int) -> PlanAction | None:
     return db.scalar(select(PlanAction).where(PlanAction.id == action_id))
 
