@@ -13,13 +13,14 @@ Who may do what:
 """
 from __future__ import annotations
 
-from flask import abort, g
+from flask import abort, flash, g, redirect, request
 from flask import session as http_session
 from flask_babel import lazy_gettext as _l, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from saas.db import session
+from saas.errors import DomainError
 from saas.leadership import consistency, feedback, promises, pulses, rules
 from saas.programme import service as programmes
 from tenants.guards import tenant_blueprint
@@ -98,7 +99,27 @@ def reminder_sent(count: int) -> str:
                     "The reminder is being sent to the %(num)d people who have not answered.", count)
 
 
-# ---- the personal links of pulse checks and 360 rounds ----------------------------------------
+# ---- answering: the personal links of pulse checks and 360 rounds -------------------------------
+
+def take_answer(read_and_submit, invalid: type[DomainError], here: str, context: dict):
+    """The POST of an answer page: `read_and_submit()` reads the answers from the request and stores them.
+    An `invalid` answer is shown again with its problems next to the promises (None: show the page);
+    another refusal is flashed; either way back to `here`, the answer page, which then says what holds."""
+    db = session()
+    try:
+        read_and_submit()
+    except invalid as error:
+        db.rollback()
+        context.update(problems=error.problems, given=request.form)
+        return None
+    except DomainError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(here)
+    db.commit()
+    return redirect(here)
+
+
 
 def keep_token(slot: str, token: str) -> None:
     tokens = http_session.get(SESSION_KEY)

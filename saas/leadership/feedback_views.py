@@ -16,6 +16,7 @@ from saas.kernel.views import press, show_domain_error, submit
 from saas.leadership import feedback, promises
 from saas.leadership.blueprint import (
     MANAGEMENT, bp, invitation, keep_token, own_round_or_404, programme_or_404, promise_texts, reminder_sent,
+    take_answer,
 )
 from saas.leadership.forms import AddRatersForm, StartFeedbackForm
 from saas.programme import service as programmes
@@ -144,17 +145,12 @@ def answer_feedback(feedback_round_id: int):
     if feedback_round.status != "open" or date.today() > feedback_round.closes_on:
         return render_template("leadership/answer_feedback.html", state="closed", **context)
     if request.method == "POST" and context["form"].validate_on_submit():
-        try:
+        def answer():
             scores, comments = feedback.read_answer(feedback_round, request.form)
             feedback.submit(db, feedback_round, answering, scores, comments, date.today())
-        except feedback.InvalidFeedback as error:  # shown next to the promises it is about
-            db.rollback()
-            context.update(problems=error.problems, given=request.form)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("leadership.answer_feedback", feedback_round_id=feedback_round.id))
-        else:
-            db.commit()
-            return redirect(url_for("leadership.answer_feedback", feedback_round_id=feedback_round.id))
+
+        taken = take_answer(answer, feedback.InvalidFeedback,
+                            url_for("leadership.answer_feedback", feedback_round_id=feedback_round.id), context)
+        if taken:
+            return taken
     return render_template("leadership/answer_feedback.html", state="open", **context)

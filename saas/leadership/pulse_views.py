@@ -12,12 +12,11 @@ from flask_wtf import FlaskForm
 from saas import consent as consent_rules
 from saas.anonymity import access, policy
 from saas.db import session
-from saas.errors import DomainError
 from saas.kernel.views import press, submit
 from saas.leadership import promises, pulses
 from saas.leadership.blueprint import (
     CONSENT_RECORDERS, PULSE_RUNNERS, RESULT_READERS, bp, invitation, keep_token, programme_or_404, promise_texts,
-    pulse_or_404, reminder_sent,
+    pulse_or_404, reminder_sent, take_answer,
 )
 from saas.leadership.forms import PulseRoundForm
 from saas.programme import service as programmes
@@ -172,17 +171,12 @@ def answer_pulse(pulse_round_id: int):
     if not pulses.accepts_answers(pulse, date.today()):
         return render_template("leadership/answer_pulse.html", state="closed", **context)
     if request.method == "POST" and context["form"].validate_on_submit():
-        try:
+        def answer():
             scores, examples = pulses.read_answer(pulse, request.form)
             pulses.submit(db, g.tenant, pulse, answering, scores, examples, date.today())
-        except pulses.InvalidPulseAnswer as error:  # shown next to the promises it is about
-            db.rollback()
-            context.update(problems=error.problems, given=request.form)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("leadership.answer_pulse", pulse_round_id=pulse.id))
-        else:
-            db.commit()
-            return redirect(url_for("leadership.answer_pulse", pulse_round_id=pulse.id))
+
+        taken = take_answer(answer, pulses.InvalidPulseAnswer,
+                            url_for("leadership.answer_pulse", pulse_round_id=pulse.id), context)
+        if taken:
+            return taken
     return render_template("leadership/answer_pulse.html", state="open", **context)
