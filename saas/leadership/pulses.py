@@ -18,13 +18,15 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
+from saas import consent
 from saas.anonymity import policy, pool
 from saas.anonymity.releases import latest_release, latest_releases, store_release
 from saas.errors import DomainError
 from saas.leadership import rules
 from saas.leadership.models import PulseAnswer, PulseInvitation, PulsePooledAnswer, PulseRound
 from saas.leadership.promises import promises
-from tenants.models import Membership, Role
+from saas.programme.service import get_programme
+from tenants.models import Membership, Role, Tenant
 from tenants import service as tenants_service
 
 NAME_MAX = 160
@@ -64,8 +66,6 @@ class InvalidPulseAnswer(DomainError):
 def consent_required(tenant) -> bool:
     """A pulse check is a staff survey: the works council's consent comes first when the tenant requires
     it (its own setting, saas.consent; the country does not change it)."""
-    from saas import consent
-
     return consent.required(tenant)
 
 
@@ -117,12 +117,10 @@ def record_consent(db, pulse: PulseRound, *, by, decided_on: date, decision: str
     """The works council's decision on one round in preparation, as for a survey wave: typed by a works
     council member (`by`, a Membership), or by an admin only with the signed decision uploaded. Who and
     how are kept on the round, and it goes into the access log with the programme and the round."""
-    from saas import consent as rules
-
     if pulse.status != "draft":
         raise DomainError(_l("The works council's consent is recorded before the pulse check opens."))
-    recorded, decision, conditions = rules.check(by, document, decided_on=decided_on, decision=decision,
-                                                 conditions=conditions, min_group_size=min_group_size)
+    recorded, decision, conditions = consent.check(by, document, decided_on=decided_on, decision=decision,
+                                                   conditions=conditions, min_group_size=min_group_size)
     pulse.consent_on, pulse.consent_text, pulse.consent_conditions = decided_on, decision, conditions
     pulse.consent_min_group_size = min_group_size
     pulse.consent_by_id, pulse.consent_by_name, pulse.consent_how = recorded.user_id, recorded.name, recorded.how
@@ -131,8 +129,8 @@ def record_consent(db, pulse: PulseRound, *, by, decided_on: date, decision: str
     pulse.consent_content_type = signed.content_type if signed else None
     pulse.consent_size = len(signed.data) if signed else None
     pulse.consent_document = signed.data if signed else None
-    rules.log_consent(db, by.user, recorded, decided_on=decided_on, min_group_size=min_group_size,
-                      programme_id=pulse.programme_id, round_id=pulse.id)
+    consent.log_consent(db, by.user, recorded, decided_on=decided_on, min_group_size=min_group_size,
+                        programme_id=pulse.programme_id, round_id=pulse.id)
     db.flush()
 
 
@@ -355,12 +353,8 @@ def latest_results(db, programme) -> dict[int, tuple[PulseRound, rules.PromiseRe
 
 
 def _tenant(db, pulse: PulseRound):
-    from tenants.models import Tenant
-
     return db.get(Tenant, pulse.tenant_id)
 
 
 def _programme(db, pulse: PulseRound):
-    from saas.programme.service import get_programme
-
     return get_programme(db, pulse.programme_id)
