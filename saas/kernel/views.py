@@ -3,6 +3,7 @@
 A view hands the form (or the button's name) and the service call to `submit` or `press`; a refusal
 by the domain (a `DomainError`) rolls the request's transaction back, so nothing half-done is kept,
 and is shown in the user's language: next to the field it names (a form) or as a message (a button).
+A small form on a page that always goes back to a page (a status, a rating) goes to `send`.
 
     form = PulseRoundForm()
     return submit(form, lambda: pulses.plan_round(db, g.tenant, programme, **form.values()),
@@ -78,7 +79,7 @@ def press(action: str, work: Callable[[], Any], *, then: str, done: Message = No
 
 def send(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Message = None,
          back: str | None = None) -> Response:
-    """A small form on a page that is not shown again (a status, a rating, a place, a confirmed removal):
+    """A small form on a page that is not shown again (a status, a rating, a place, the attendance):
     like `press`, but the form carries fields. Invalid: its errors are flashed (or that nothing was changed)
     and nothing is done; refused: the message is flashed and nothing is kept. Redirects to `then` (which may
     be a callable of what `work()` returned; then `back` is needed) after success, else to `back`."""
