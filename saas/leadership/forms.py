@@ -1,4 +1,5 @@
-"""Forms of the leadership pages. The answer pages of pulse checks and 360 rounds read their fields
+"""Forms of the leadership pages, by sub-feature (promise_views, pulse_views, feedback_views,
+consistency_views). The answer pages of pulse checks and 360 rounds read their fields
 themselves (one group of choices per promise; see pulses.read_answer, feedback.read_answer)."""
 from __future__ import annotations
 
@@ -38,17 +39,23 @@ def _text(label, max_length, *, required=True, area=True, description=None):
                                                     description=description)
 
 
+# ---- promises -------------------------------------------------------------------------------
+
 class PromiseForm(FlaskForm):
     text = _text(_l("The promise"), PROMISE_MAX, description=_l(
         "Concrete behaviour that staff can notice, for example: “Every manager spends one morning a month "
         "working alongside a team.”"))
 
 
+# ---- pulse checks ---------------------------------------------------------------------------
+
 class PulseRoundForm(FlaskForm):
     name = _text(_l("Name"), 160, area=False)
     opens_on = _date(_l("Opens on"))
     closes_on = _date(_l("Closes on"))
 
+
+# ---- 360-degree feedback ------------------------------------------------------------------
 
 class StartFeedbackForm(FlaskForm):
     manager_id = SelectField(_l("Your own manager"), coerce=_optional_id, validate_choice=True,
@@ -83,6 +90,8 @@ class AddRatersForm(FlaskForm):
     def set_people(self, people) -> None:
         self.peer_ids.choices = self.report_ids.choices = [(m.id, m.user.name) for m in people]
 
+
+# ---- the consistency check: evidence ----------------------------------------------------------
 
 def _rating():
     message = _l("Say whether this is consistent with the promise or not.")
