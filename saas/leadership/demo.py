@@ -7,6 +7,11 @@ from __future__ import annotations
 import random
 from datetime import date
 
+from sqlalchemy import select
+
+from saas.leadership import consistency, feedback, pulses, promises as promise_service
+from tenants.models import Membership, Tenant
+
 PROMISES = [
     "Elk MT-lid loopt elke maand een ochtend mee met een team.",
     "We leggen elk besluit dat jouw werk raakt binnen een week uit, ook als het nee is.",
@@ -32,11 +37,6 @@ EXAMPLES = [
 
 
 def seed(db, prog, memberships: dict, staff: list) -> None:
-    from sqlalchemy import select
-
-    from saas.leadership import consistency, feedback, pulses, promises as promise_service
-    from tenants.models import Membership, Tenant
-
     tenant = db.get(Tenant, prog.tenant_id)
     mark = memberships["management@demo.example.org"]
     promises = [promise_service.add_promise(db, prog, mark, text) for text in PROMISES]
