@@ -22,7 +22,7 @@ from typing import NamedTuple
 from urllib.parse import urljoin
 
 from flask import current_app, request
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from jinja2.utils import urlize
 from markupsafe import Markup
 
@@ -70,7 +70,7 @@ def render_mail(template: str, /, *, locale: str, **context) -> RenderedMail:
         subject = " ".join(str(getattr(module, "subject", "")).split())
         text = str(module).lstrip("\n")
         html = app.jinja_env.get_template(f"mail/{template}.html").render(
-            {**values, "subject": subject, "text": text, "lang": locale})
+            {**values, "subject": subject, "text": text, "lang": str(get_locale()).replace("_", "-")})
     if not subject:
         raise ValueError(f"templates/mail/{template}.txt sets no subject")
     return RenderedMail(subject, text, html)
