@@ -1,7 +1,7 @@
 """an HTML part for outgoing mail
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0019 (on branch `mails`; after `jobs`' 0020_job_paths is merged this revises 0020)
 Create Date: 2026-12-06 17:10:00
 
 - `outbound_mail.html_body`: the HTML part of a mail rendered from templates/mail/<name>.html
@@ -10,8 +10,8 @@ Create Date: 2026-12-06 17:10:00
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0020'
-down_revision = '0019'
+revision = '0021'
+down_revision = '0019'  # the integrator: '0020' once jobs' 0020_job_paths is in
 branch_labels = None
 depends_on = None
 
