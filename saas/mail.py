@@ -29,7 +29,8 @@ class OutboundMail(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)  # the text part
+    html_body: Mapped[str] = mapped_column(Text, default="", server_default="")  # the HTML part; may be empty
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, sent, kept, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -37,12 +38,13 @@ class OutboundMail(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-def queue_mail(session, recipient: str, subject: str, body: str) -> OutboundMail:
-    """Add a mail to the outbox and have it delivered once the transaction commits."""
+def queue_mail(session, recipient: str, subject: str, body: str, html: str = "") -> OutboundMail:
+    """Add a mail to the outbox and have it delivered once the transaction commits. Features make
+    their mails with saas.kernel.mail.mail_to (templates), which calls this."""
     from workers.queue import enqueue_after_commit
 
     subject = " ".join(str(subject).split())[:255]  # a header is one line, whatever a name contains
-    mail = OutboundMail(recipient=recipient, subject=subject, body=body)
+    mail = OutboundMail(recipient=recipient, subject=subject, body=body, html_body=html)
     session.add(mail)
     session.flush()
     enqueue_after_commit(session, "workers.jobs.send_mail", mail.id)
@@ -66,6 +68,8 @@ def deliver(mail: OutboundMail, settings) -> None:
     message["To"] = mail.recipient
     message["Subject"] = mail.subject
     message.set_content(mail.body)
+    if mail.html_body:
+        message.add_alternative(mail.html_body, subtype="html")
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
         if settings.smtp_starttls:
             smtp.starttls()
@@ -77,4 +81,5 @@ def deliver(mail: OutboundMail, settings) -> None:
     # The body may hold a one-time link, and who was mailed when says who had not answered a survey by
     # then (a reminder): once the mail server has it, we keep neither (DESIGN.md §3).
     mail.body = ""
+    mail.html_body = ""
     mail.recipient = ""

@@ -8,15 +8,15 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from saas.auth.models import User
 from saas.db import utcnow
 from saas.errors import DomainError
-from saas.mail import queue_mail
+from saas.kernel.mail import mail_to
 from tenants.models import Invitation, LegacyOrganisation, Membership, MembershipRole, Role, Tenant
 from tenants.scoping import set_scope
 
@@ -326,17 +326,5 @@ def renew_token(row) -> str:
 
 
 def _mail_invitation(db, tenant: Tenant, inviter: User, invitation: Invitation, token: str, settings) -> None:
-    link = f"{settings.base_url}/t/{tenant.slug}/invitations/{token}"
-    with force_locale(tenant.language):
-        subject = _("%(name)s invites you to %(tenant)s on Koers", name=inviter.name, tenant=tenant.name)
-        body = _(
-            "%(name)s invites you to join %(tenant)s on Koers, where the culture programme of the merged "
-            "organisation is run.\n\nAccept the invitation (valid until %(date)s):\n%(link)s\n\n"
-            "If you did not expect this invitation, you can ignore this mail.",
-            name=inviter.name, tenant=tenant.name, link=link, date=_format_day(invitation.expires_at),
-        )
-    queue_mail(db, invitation.email, subject, body)
-
-
-def _format_day(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d")
+    mail_to(db, invitation.email, "account_invitation", locale=tenant.language, inviter=inviter, tenant=tenant,
+            expires_at=invitation.expires_at, token=token)

@@ -62,7 +62,7 @@ def _links(smtp, subject_starts: str) -> dict[str, str]:
     found = {}
     for message in smtp.messages:
         if message["Subject"].startswith(subject_starts):
-            path = link_in(message.get_content())
+            path = link_in(message.get_body(("plain",)).get_content())
             found[message["To"]] = re.search(r"/survey/([^/\s]+)$", path).group(1)
     return found
 
@@ -180,8 +180,8 @@ def test_after_the_close_no_result_can_be_tied_to_an_invitation(mailing_app, dat
         assert r.tenure_band in (None, tenure)
 
     # the outbox keeps no recipient and no body of a mail that was sent (invitations and reminders)
-    outbox = _owner(owner_engine, "SELECT status, recipient, body, subject FROM outbound_mail")
-    assert outbox and all(m.status == "sent" and m.recipient == "" and m.body == "" for m in outbox)
+    outbox = _owner(owner_engine, "SELECT status, recipient, body, html_body, subject FROM outbound_mail")
+    assert outbox and all(m.status == "sent" and m.recipient == "" and m.body == m.html_body == "" for m in outbox)
     reminder_subjects = [m for m in outbox if m.subject.startswith("Reminder:")]
     assert len(reminder_subjects) == len(unanswered)
     everything = " ".join(str(v) for m in outbox for v in m)

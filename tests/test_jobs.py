@@ -104,11 +104,13 @@ def test_with_smtp_configured_mail_is_sent_and_its_link_not_kept(stack, database
                                                    "legacy_org_id": ""})
         [message] = smtp.messages
         assert message["To"] == "bob@example.org"
-        assert "/t/oost/invitations/" in message.get_content()
+        assert "/t/oost/invitations/" in message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()  # and the same mail as HTML (saas.kernel.mail)
+        assert "<html lang=" in html and '<a href="http://' in html and "/t/oost/invitations/" in html
         assert make.mails_to("bob@example.org") == []  # who was mailed is not kept either
         with make.session(None) as db:
             [stored] = db.scalars(select(OutboundMail)).all()
-        assert stored.status == "sent" and stored.body == "" and stored.recipient == ""
+        assert stored.status == "sent" and stored.body == "" and stored.html_body == "" and stored.recipient == ""
     finally:
         smtp.close()
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
 from saas.db import utcnow
-from saas.mail import OutboundMail, deliver, queue_mail
+from saas.kernel.mail import mail_to
+from saas.mail import OutboundMail, deliver
 from workers.runtime import platform_job, tenant_job
 
 SEND_MAIL = "workers.jobs.send_mail"
@@ -83,12 +83,6 @@ def notify_invitation_accepted(session, settings, membership_id: int) -> bool:
     invitation.inviter_notified_at = utcnow()
     tenant = session.get(Tenant, membership.tenant_id)
     inviter = invitation.invited_by
-    with force_locale(inviter.locale or tenant.language):
-        subject = _("%(name)s joined %(tenant)s", name=membership.user.name, tenant=tenant.name)
-        body = _(
-            "%(name)s (%(email)s) accepted your invitation and is now a member of %(tenant)s.\n\n%(link)s",
-            name=membership.user.name, email=membership.user.email, tenant=tenant.name,
-            link=f"{settings.base_url}/t/{tenant.slug}/admin/members",
-        )
-    queue_mail(session, inviter.email, subject, body)
+    mail_to(session, inviter.email, "member_joined", locale=inviter.locale or tenant.language,
+            member=membership.user, tenant=tenant)
     return True

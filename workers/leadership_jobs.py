@@ -8,10 +8,9 @@ person's own language and holds the only copy of their token.
 """
 from __future__ import annotations
 
-from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
-from saas.mail import queue_mail
+from saas.kernel.mail import mail_to
 from workers.runtime import tenant_job
 
 
@@ -30,17 +29,8 @@ def send_pulse_invitations(session, settings, round_id: int) -> int:
     sent = pulses.invite(session, pulse, pulses.audience(session))
     for membership, token in sent:
         user = membership.user
-        with force_locale(user.locale or tenant.language):
-            subject = _("Pulse check: do you notice our promises?")
-            body = _("Dear %(name)s,\n\nThe management team of %(tenant)s has made a few promises about how it "
-                     "works. In this short pulse check you say, for each promise, whether you notice it in "
-                     "practice. It takes about three minutes.\n\nYour personal link:\n%(link)s\n\nThe pulse "
-                     "check closes on %(date)s. Your answer is anonymous: it is stored without your name or this "
-                     "link, and results are only shown when at least %(k)d people answered. This link is meant "
-                     "for you only; please do not forward this mail.\n", name=user.name, tenant=tenant.name,
-                     link=f"{settings.base_url}/t/{tenant.slug}/leadership/p/{token}",
-                     date=pulse.closes_on.isoformat(), k=policy.frozen_k(pulse, tenant))
-        queue_mail(session, user.email, subject, body)
+        mail_to(session, user.email, "pulse_invitation", locale=user.locale or tenant.language, name=user.name,
+                tenant=tenant, token=token, closes_on=pulse.closes_on, k=policy.frozen_k(pulse, tenant))
     return len(sent)
 
 
@@ -64,16 +54,8 @@ def send_pulse_reminders(session, settings, round_id: int) -> int:
     for invitation in waiting:
         token = renew_token(invitation)
         user = session.get(Membership, invitation.membership_id).user
-        with force_locale(user.locale or tenant.language):
-            subject = _("Reminder: pulse check of %(tenant)s", tenant=tenant.name)
-            body = _("Dear %(name)s,\n\nYou have not yet answered the pulse check of %(tenant)s about the "
-                     "management team's promises. It takes about three minutes.\n\nYour personal link (it "
-                     "replaces the link in the earlier mail):\n%(link)s\n\nThe pulse check closes on %(date)s. "
-                     "Your answer is anonymous, and results are only shown when at least %(k)d people answered. "
-                     "This is the only reminder.\n", name=user.name, tenant=tenant.name,
-                     link=f"{settings.base_url}/t/{tenant.slug}/leadership/p/{token}",
-                     date=pulse.closes_on.isoformat(), k=policy.frozen_k(pulse, tenant))
-        queue_mail(session, user.email, subject, body)
+        mail_to(session, user.email, "pulse_reminder", locale=user.locale or tenant.language, name=user.name,
+                tenant=tenant, token=token, closes_on=pulse.closes_on, k=policy.frozen_k(pulse, tenant))
     pulse.reminded_on = date.today()
     return len(waiting)
 
@@ -111,24 +93,9 @@ def send_feedback_invitations(session, settings, round_id: int) -> int:
     sent = feedback.to_mail(session, feedback_round)
     for invitation, token in sent:
         user = session.get(Membership, invitation.membership_id).user
-        link = f"{settings.base_url}/t/{tenant.slug}/leadership/f/{token}"
-        with force_locale(user.locale or tenant.language):
-            if invitation.relation == "self":
-                subject = _("Your 360-degree feedback: rate yourself")
-                body = _("Dear %(name)s,\n\nYour 360-degree feedback round has started. Rate yourself on the "
-                         "promises of the management team, so that your report can set your view beside "
-                         "others'.\n\nYour link:\n%(link)s\n\nThe round closes on %(date)s.\n", name=user.name,
-                         link=link, date=feedback_round.closes_on.isoformat())
-            else:
-                subject = _("%(manager)s asks for your feedback", manager=manager.name)
-                body = _("Dear %(name)s,\n\n%(manager)s asks for your feedback: how often do you see them keep "
-                         "the promises of the management team? It takes about five minutes.\n\nYour personal "
-                         "link:\n%(link)s\n\nThe round closes on %(date)s. Your answer is anonymous: it is stored "
-                         "without your name, and the report shows a group of raters only when at least three of "
-                         "them answered. The answers of %(manager)s's own manager are never shown on their own. "
-                         "This link is meant for you only; please do not forward this mail.\n", name=user.name,
-                         manager=manager.name, link=link, date=feedback_round.closes_on.isoformat())
-        queue_mail(session, user.email, subject, body)
+        mail_to(session, user.email, "feedback_self" if invitation.relation == "self" else "feedback_invitation",
+                locale=user.locale or tenant.language, name=user.name, manager=manager.name, tenant=tenant,
+                token=token, closes_on=feedback_round.closes_on)
     return len(sent)
 
 
@@ -154,15 +121,7 @@ def send_feedback_reminders(session, settings, round_id: int) -> int:
     for invitation in waiting:
         token = renew_token(invitation)  # only hashes are kept: the first link cannot be re-sent
         user = session.get(Membership, invitation.membership_id).user
-        with force_locale(user.locale or tenant.language):
-            subject = _("Reminder: %(manager)s asks for your feedback", manager=manager.name)
-            body = _("Dear %(name)s,\n\n%(manager)s asked for your feedback on the promises of the management "
-                     "team, and you have not answered yet. It takes about five minutes.\n\nYour personal link (it "
-                     "replaces the link in the earlier mail):\n%(link)s\n\nThe round closes on %(date)s. Your "
-                     "answer is anonymous, as the first mail explained. This is the only reminder.\n",
-                     name=user.name, manager=manager.name,
-                     link=f"{settings.base_url}/t/{tenant.slug}/leadership/f/{token}",
-                     date=feedback_round.closes_on.isoformat())
-        queue_mail(session, user.email, subject, body)
+        mail_to(session, user.email, "feedback_reminder", locale=user.locale or tenant.language, name=user.name,
+                manager=manager.name, tenant=tenant, token=token, closes_on=feedback_round.closes_on)
     feedback_round.reminded_on = date.today()
     return len(waiting)

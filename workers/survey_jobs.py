@@ -3,17 +3,16 @@
 Each job takes ids, sets its tenant first (workers.runtime.tenant_job) and is safe to run twice:
 invitations go only to people not yet invited, a reminder round only to invitations that have not
 had it. The wave row is locked while a job works on it, so two runs of the same job do not mail
-the same person twice. Every mail goes through the outbox (saas.mail.queue_mail) in the person's
+the same person twice. Every mail goes through the outbox (saas.kernel.mail.mail_to) in the person's
 own language, and holds the only copy of their token.
 """
 from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
-from saas.mail import queue_mail
+from saas.kernel.mail import mail_to
 from workers.runtime import tenant_job
 
 
@@ -21,7 +20,7 @@ from workers.runtime import tenant_job
 def send_wave_invitations(session, settings, wave_id: int) -> int:
     """Invite everyone in the wave's audience who has no invitation yet; returns how many were mailed."""
     from saas.surveys import service
-    from saas.surveys.invitations import answer_link, audience
+    from saas.surveys.invitations import audience
 
     wave, tenant = _open_wave(session, wave_id)
     if wave is None:
@@ -30,13 +29,8 @@ def send_wave_invitations(session, settings, wave_id: int) -> int:
     sent = service.invite(session, wave, audience(session, wave))
     for membership, token in sent:
         user = membership.user
-        with force_locale(user.locale or tenant.language):
-            subject = _("Survey: %(wave)s", wave=wave.name)
-            body = _("Dear %(name)s,\n\n%(tenant)s asks you to take part in the survey \"%(wave)s\". "
-                     "Answering takes about ten minutes; you can stop halfway and carry on later with the same "
-                     "link.\n\nYour personal link:\n%(link)s\n\n", name=user.name, tenant=tenant.name,
-                     wave=wave.name, link=answer_link(settings, tenant, token)) + _closing(wave, k)
-        queue_mail(session, user.email, subject, body)
+        mail_to(session, user.email, "survey_invitation", locale=user.locale or tenant.language, name=user.name,
+                tenant=tenant, wave=wave, token=token, k=k)
     return len(sent)
 
 
@@ -48,7 +42,7 @@ def send_survey_reminders(session, settings, wave_id: int, round_: int) -> int:
     new one and the old one stops working. A half-finished survey stays, it belongs to the invitation.
     """
     from saas.surveys import service
-    from saas.surveys.invitations import answer_link, renew_token, unanswered
+    from saas.surveys.invitations import renew_token, unanswered
     from tenants.models import Membership
 
     wave, tenant = _open_wave(session, wave_id)
@@ -62,13 +56,8 @@ def send_survey_reminders(session, settings, wave_id: int, round_: int) -> int:
         token = renew_token(invitation)
         invitation.reminders_sent = round_
         user = people[invitation.membership_id].user
-        with force_locale(user.locale or tenant.language):
-            subject = _("Reminder: survey %(wave)s", wave=wave.name)
-            body = _("Dear %(name)s,\n\nYou have not yet answered the survey \"%(wave)s\" of %(tenant)s. Your "
-                     "answers help, whatever they are.\n\nYour personal link (it replaces the link in earlier "
-                     "mails; anything you already filled in is kept):\n%(link)s\n\n", name=user.name,
-                     tenant=tenant.name, wave=wave.name, link=answer_link(settings, tenant, token)) + _closing(wave, k)
-        queue_mail(session, user.email, subject, body)
+        mail_to(session, user.email, "survey_reminder", locale=user.locale or tenant.language, name=user.name,
+                tenant=tenant, wave=wave, token=token, k=k)
     return len(invitations)
 
 
@@ -95,15 +84,3 @@ def _open_wave(session, wave_id: int):
     if wave is None or not wave.takes_answers_on(date.today()):
         return None, None  # closed or past its close date meanwhile, or not this job's tenant: nothing to send
     return wave, session.get(Tenant, wave.tenant_id)
-
-
-def _closing(wave, k: int) -> str:
-    """The close date and the promise of anonymity, in the language already forced by the caller."""
-    parts = []
-    if wave.closes_on is not None:
-        parts.append(_("The survey closes on %(date)s.", date=wave.closes_on.isoformat()))
-    parts.append(_("Your answers are anonymous: they are stored without your name, your e-mail address or this "
-                   "link, and reports only show groups of at least %(k)d people. Nobody can see which answers "
-                   "are yours.", k=k))
-    parts.append(_("This link is meant for you only; please do not forward this mail."))
-    return "\n\n".join(parts) + "\n"

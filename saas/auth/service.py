@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from saas.auth.models import User
 from saas.db import utcnow
 from saas.errors import DomainError
-from saas.mail import queue_mail
+from saas.kernel.mail import mail_to
 
 _hasher = PasswordHasher()
 # Verified against when no account matches, so a wrong e-mail costs as long as a wrong password.
@@ -72,16 +72,7 @@ def request_password_reset(db, email: str, settings, secret_key: str, locale: st
     if user is None:
         return
     token = _reset_serializer(secret_key).dumps({"uid": user.id, "pc": _stamp(user)})
-    link = f"{settings.base_url}/password/reset/{token}"
-    with force_locale(user.locale or locale):
-        subject = _("Reset your Koers password")
-        body = _(
-            "Someone asked to reset the password of your Koers account.\n\n"
-            "Choose a new password within two hours:\n%(link)s\n\n"
-            "If it was not you, ignore this mail; your password stays as it is.",
-            link=link,
-        )
-    queue_mail(db, user.email, subject, body)
+    mail_to(db, user.email, "password_reset", locale=user.locale or locale, token=token)
 
 
 def user_for_reset_token(db, token: str, secret_key: str) -> User:

@@ -6,7 +6,7 @@ from typing import Callable
 from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import func, select
 
-from saas.mail import queue_mail
+from saas.kernel.mail import mail_to
 from saas.programme.models import EmailOptOut, Notification
 from tenants.models import Membership, Tenant
 
@@ -35,7 +35,8 @@ def notify(db, tenant: Tenant, recipients: list[Membership], kind: str,
         db.add(Notification(membership_id=member.id, kind=kind, subject=str(subject), body=str(body),
                             link=link_path))
         if member.id not in opted_out:
-            queue_mail(db, member.user.email, str(subject), f"{body}\n\n{settings.base_url}{link_path}")
+            mail_to(db, member.user.email, "notification", locale=member.user.locale or tenant.language,
+                    notice_subject=str(subject), notice_body=str(body), link_path=link_path)
     db.flush()
     return len(recipients)
 

@@ -13,11 +13,13 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from saas.anonymity import people
 from saas.errors import DomainError
+from saas.kernel.mail import on_base_url
 from saas.surveys import service
 from saas.surveys.models import SurveyInvitation, Wave
 from tenants import service as tenants_service
@@ -157,12 +159,10 @@ def renew_token(invitation: SurveyInvitation) -> str:
     return tenants_service.renew_token(invitation)
 
 
-def answer_link(settings, tenant, token: str) -> str:
-    return f"{settings.base_url}/t/{tenant.slug}/survey/{token}"
-
-
 def open_link(settings, tenant, token: str) -> str:
-    return f"{settings.base_url}/t/{tenant.slug}/survey/open/{token}"
+    """The wave's open link on BASE_URL, as it is handed out (the personal links are in the mails)."""
+    with on_base_url():
+        return url_for("respond.open_link", slug=tenant.slug, open_token=token, _external=True)
 
 
 def invitation_counts(db, wave: Wave) -> tuple[int, int]:
