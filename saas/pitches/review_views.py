@@ -12,8 +12,9 @@ from wtforms.widgets import HiddenInput
 from saas.db import session
 from saas.errors import DomainError
 from saas.pitches import review as service
-from saas.pitches import service as pitch_service
+from saas.pitches.loaders import load_pitch
 from saas.programme import service as programme_service
+from saas.programme.loaders import load_programme
 from saas.forms import show_domain_error
 from tenants.forms import ActionForm
 from tenants.guards import requires, tenant_blueprint
@@ -79,25 +80,12 @@ def review_form(criteria, review=None):
     return ReviewForm(data=data)
 
 
-def _programme(programme_id: int):
-    return programme_service.get_programme(session(), programme_id) or abort(404)
-
-
-def _pitch_context(pitch_id: int):
-    db = session()
-    pitch = pitch_service.get_pitch(db, pitch_id) or abort(404)
-    team = programme_service.get_team(db, pitch.team_id) or abort(404)
-    theme = programme_service.get_theme(db, team.theme_id)
-    programme = programme_service.get_programme(db, theme.programme_id)
-    return db, pitch, team, theme, programme
-
-
 # ---- scorecard -----------------------------------------------------------------------------
 
 @bp.get("/programmes/<int:programme_id>/scorecard")
 @requires(Role.ADMIN, Role.MANAGEMENT)
 def scorecard(programme_id: int):
-    programme = _programme(programme_id)
+    programme = load_programme(programme_id)
     form = CriterionForm()
     editing = None
     if Role.ADMIN in g.membership.roles:
@@ -115,7 +103,7 @@ def scorecard(programme_id: int):
 @requires(Role.ADMIN)
 def save_criterion(programme_id: int):
     db = session()
-    programme = _programme(programme_id)
+    programme = load_programme(programme_id)
     form = CriterionForm()
     editing = None
     if form.criterion_id.data is not None:
@@ -138,7 +126,7 @@ def save_criterion(programme_id: int):
 @requires(Role.ADMIN)
 def delete_criterion(programme_id: int, criterion_id: int):
     db = session()
-    programme = _programme(programme_id)
+    programme = load_programme(programme_id)
     criterion = service.get_criterion(db, programme, criterion_id) or abort(404)
     if ActionForm().validate_on_submit():
         try:
@@ -164,7 +152,8 @@ def _scorecard_page(programme, form, editing):
 @bp.route("/pitches/<int:pitch_id>/review", methods=["GET", "POST"])
 @requires(Role.MANAGEMENT)
 def review(pitch_id: int):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     criteria = service.criteria(db, programme)
     own = service.review_of(db, pitch, g.membership)
     form = review_form(criteria, own)
@@ -191,7 +180,8 @@ def review(pitch_id: int):
 @bp.post("/pitches/<int:pitch_id>/decide")
 @requires(Role.MANAGEMENT)
 def decide(pitch_id: int):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     form = DecisionForm()
     if form.validate_on_submit():
         try:
@@ -237,7 +227,7 @@ def _review_page(db, pitch, team, theme, programme, criteria, form, decision_for
 @bp.get("/programmes/<int:programme_id>/pitch-day")
 @requires(Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT)
 def pitch_day(programme_id: int):
-    programme = _programme(programme_id)
+    programme = load_programme(programme_id)
     rows = service.pitch_day(session(), programme, g.membership)
     return render_template("reviews/pitch_day.html", programme=programme, rows=rows,
                            reviewer=service.can_review(g.membership), decision_labels=service.DECISION_LABELS,
@@ -247,7 +237,7 @@ def pitch_day(programme_id: int):
 @bp.get("/programmes/<int:programme_id>/pitches")
 @requires()
 def pitches(programme_id: int):
-    programme = _programme(programme_id)
+    programme = load_programme(programme_id)
     return render_template("reviews/pitches.html", programme=programme, rows=service.statuses(session(), programme),
                            decision_labels=service.DECISION_LABELS, status_labels=service.STATUS_LABELS,
                            can_open=g.membership.has_any((Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT)))

@@ -10,28 +10,15 @@ from werkzeug.exceptions import Forbidden
 from saas.db import session
 from saas.errors import DomainError
 from saas.pitches import service
+from saas.pitches.loaders import load_pitch
 from saas.pitches.forms import AttachmentForm, SectionForm, StartPitchForm
 from saas.pitches.models import SECTIONS
 from saas.programme import service as programme_service
+from saas.programme.loaders import load_team
 from tenants.forms import ActionForm
 from tenants.guards import requires, tenant_blueprint
 
 bp = tenant_blueprint("pitches", __name__)
-
-
-def _context(team_id: int):
-    db = session()
-    team = programme_service.get_team(db, team_id) or abort(404)
-    theme = programme_service.get_theme(db, team.theme_id)
-    programme = programme_service.get_programme(db, theme.programme_id)
-    return db, team, theme, programme
-
-
-def _pitch_context(pitch_id: int):
-    db = session()
-    pitch = service.get_pitch(db, pitch_id) or abort(404)
-    _db, team, theme, programme = _context(pitch.team_id)
-    return db, pitch, team, theme, programme
 
 
 def _is_writer(team) -> bool:
@@ -51,7 +38,8 @@ def _ensure_writer(team) -> None:
 @bp.route("/teams/<int:team_id>/pitch", methods=["GET", "POST"])
 @requires()
 def pitch(team_id: int):
-    db, team, theme, programme = _context(team_id)
+    db = session()
+    team, theme, programme = load_team(team_id)
     _ensure_reader(db, team, theme)
     pitch = service.pitch_of_team(db, team)
     start_form = StartPitchForm()
@@ -76,7 +64,8 @@ def pitch(team_id: int):
 @bp.route("/pitches/<int:pitch_id>/sections/<key>", methods=["GET", "POST"])
 @requires()
 def edit_section(pitch_id: int, key: str):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     if key not in SECTIONS:
         abort(404)
     _ensure_writer(team)
@@ -111,7 +100,8 @@ def edit_section(pitch_id: int, key: str):
 @bp.route("/pitches/<int:pitch_id>/sections/<key>/history")
 @requires()
 def history(pitch_id: int, key: str):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     if key not in SECTIONS:
         abort(404)
     _ensure_reader(db, team, theme)
@@ -130,7 +120,8 @@ def history(pitch_id: int, key: str):
 @bp.route("/pitches/<int:pitch_id>/attachments", methods=["POST"])
 @requires()
 def upload(pitch_id: int):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     _ensure_writer(team)
     form = AttachmentForm()
     if form.validate_on_submit():
@@ -154,7 +145,8 @@ def upload(pitch_id: int):
 @bp.route("/pitches/<int:pitch_id>/attachments/<int:attachment_id>")
 @requires()
 def download(pitch_id: int, attachment_id: int):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     _ensure_reader(db, team, theme)
     attachment = service.get_attachment(db, pitch, attachment_id) or abort(404)
     response = Response(attachment.data, mimetype=attachment.content_type)
@@ -165,7 +157,8 @@ def download(pitch_id: int, attachment_id: int):
 @bp.route("/pitches/<int:pitch_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
 @requires()
 def delete_attachment(pitch_id: int, attachment_id: int):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     _ensure_writer(team)
     attachment = service.get_attachment(db, pitch, attachment_id) or abort(404)
     if ActionForm().validate_on_submit():
@@ -183,7 +176,8 @@ def delete_attachment(pitch_id: int, attachment_id: int):
 @bp.route("/pitches/<int:pitch_id>/submit", methods=["POST"])
 @requires()
 def submit(pitch_id: int):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     _ensure_writer(team)
     if ActionForm().validate_on_submit():
         try:
@@ -203,7 +197,8 @@ def submit(pitch_id: int):
 @bp.route("/pitches/<int:pitch_id>/withdraw", methods=["POST"])
 @requires()
 def withdraw(pitch_id: int):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     _ensure_writer(team)
     if ActionForm().validate_on_submit():
         try:

@@ -9,6 +9,7 @@ from werkzeug.exceptions import Forbidden
 from saas.db import session, utcnow
 from saas.errors import DomainError
 from saas.programme import notifications, service
+from saas.programme.loaders import load_programme, load_team, load_theme
 from saas.programme.forms import (
     EmailKindsForm, MessageForm, PhaseDatesForm, ProgrammeForm, RecruitForm, SponsorsForm, SupportForm, TeamForm,
     ThemeForm,
@@ -30,23 +31,6 @@ PARTICIPANTS = (Role.MEMBER, Role.SPONSOR)
 
 def _settings():
     return current_app.config["KOERS"]
-
-
-def _programme(programme_id: int):
-    return service.get_programme(session(), programme_id) or abort(404)
-
-
-def _theme(theme_id: int):
-    db = session()
-    theme = service.get_theme(db, theme_id) or abort(404)
-    return theme, service.get_programme(db, theme.programme_id)
-
-
-def _team(team_id: int):
-    db = session()
-    team = service.get_team(db, team_id) or abort(404)
-    theme = service.get_theme(db, team.theme_id)
-    return team, theme, service.get_programme(db, theme.programme_id)
 
 
 def _is_manager() -> bool:
@@ -84,7 +68,7 @@ def create_programme():
 @requires()
 def overview(programme_id: int):
     db = session()
-    programme = _programme(programme_id)
+    programme = load_programme(programme_id)
     theme_rows = []
     for theme in service.themes(db, programme):
         supporters = service.supporters(db, theme)
@@ -100,7 +84,7 @@ def overview(programme_id: int):
 @requires(*MANAGERS)
 def edit_programme(programme_id: int):
     db = session()
-    programme = _programme(programme_id)
+    programme = load_programme(programme_id)
     data = None
     if request.method == "GET":
         data = {c: getattr(programme, c) for c in ("name", "goal", "starts_on", "ends_on", "min_team_size",
@@ -127,7 +111,7 @@ def edit_programme(programme_id: int):
 @requires(Role.ADMIN)
 def advance_phase(programme_id: int):
     db = session()
-    programme = _programme(programme_id)
+    programme = load_programme(programme_id)
     if ActionForm().validate_on_submit():
         try:
             phase = service.advance_phase(programme)
@@ -144,7 +128,7 @@ def advance_phase(programme_id: int):
 @requires(Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT)
 def board(programme_id: int):
     db = session()
-    programme = _programme(programme_id)
+    programme = load_programme(programme_id)
     rows = [{"team": team, "theme": theme, "size": len(team.members), "mix": service.legacy_mix(team),
              "mix_ok": service.mix_ok(programme, team),
              "by_org": service.counts_by_legacy_org(team.members)}
@@ -163,7 +147,7 @@ def _programme_fields(form) -> dict:
 @requires(*MANAGERS)
 def create_theme(programme_id: int):
     db = session()
-    programme = _programme(programme_id)
+    programme = load_programme(programme_id)
     form = ThemeForm()
     _pillar_choices(db, form, programme)
     sponsors_form = _sponsors_form(db)
@@ -187,7 +171,7 @@ def create_theme(programme_id: int):
 @requires()
 def theme(theme_id: int):
     db = session()
-    theme, programme = _theme(theme_id)
+    theme, programme = load_theme(theme_id)
     supporters = service.supporters(db, theme)
     sponsor = service.is_sponsor(db, theme, g.membership)
     return render_template(
@@ -204,7 +188,7 @@ def theme(theme_id: int):
 @requires(Role.ADMIN, Role.MANAGEMENT, Role.SPONSOR)
 def edit_theme(theme_id: int):
     db = session()
-    theme, programme = _theme(theme_id)
+    theme, programme = load_theme(theme_id)
     manager = _is_manager()
     if not manager and not service.is_sponsor(db, theme, g.membership):
         raise Forbidden()  # a sponsor edits only their own themes
@@ -252,7 +236,7 @@ def _theme_fields(form) -> dict:
 @requires(*PARTICIPANTS)
 def support(theme_id: int):
     db = session()
-    theme, programme = _theme(theme_id)
+    theme, programme = load_theme(theme_id)
     form = SupportForm()
     if form.validate_on_submit():
         _supporter, is_new = service.support(db, theme, g.membership, form.motivation.data or "")
@@ -270,7 +254,7 @@ def support(theme_id: int):
 @requires(*PARTICIPANTS)
 def withdraw(theme_id: int):
     db = session()
-    theme, _programme_ = _theme(theme_id)
+    theme, _programme_ = load_theme(theme_id)
     if ActionForm().validate_on_submit():
         try:
             service.withdraw_support(db, theme, g.membership)
@@ -288,7 +272,7 @@ def withdraw(theme_id: int):
 def recruit(theme_id: int):
     """The sponsor's page: a link to share, invitations by e-mail, a message to all supporters."""
     db = session()
-    theme, programme = _theme(theme_id)
+    theme, programme = load_theme(theme_id)
     if not service.is_sponsor(db, theme, g.membership):
         raise Forbidden()
     supporting = {s.membership_id for s in service.supporters(db, theme)}
@@ -321,7 +305,7 @@ def recruit(theme_id: int):
 @requires(Role.SPONSOR)
 def message_supporters(theme_id: int):
     db = session()
-    theme, programme = _theme(theme_id)
+    theme, programme = load_theme(theme_id)
     if not service.is_sponsor(db, theme, g.membership):
         raise Forbidden()
     form = MessageForm(prefix="message")
@@ -360,7 +344,7 @@ def _tell_sponsors_about(db, theme) -> None:
 @requires(*PARTICIPANTS)
 def propose_team(theme_id: int):
     db = session()
-    theme, programme = _theme(theme_id)
+    theme, programme = load_theme(theme_id)
     form = TeamForm()
     if form.validate_on_submit():
         try:
@@ -386,7 +370,7 @@ def team(team_id: int):
     from saas.worklog.service import may_read as may_read_log
 
     db = session()
-    team, theme, programme = _team(team_id)
+    team, theme, programme = load_team(team_id)
     return render_template("programme/team.html", team=team, theme=theme, programme=programme,
                            can_read_pitch=may_read_pitch(db, team, theme, g.membership),
                            can_read_log=may_read_log(db, team, g.membership),
@@ -399,7 +383,7 @@ def team(team_id: int):
 @requires(*PARTICIPANTS)
 def join_team(team_id: int):
     db = session()
-    team, theme, programme = _team(team_id)
+    team, theme, programme = load_team(team_id)
     if ActionForm().validate_on_submit():
         try:
             _member, joined = service.join_team(db, programme, team, g.membership)
@@ -418,7 +402,7 @@ def join_team(team_id: int):
 @requires(*PARTICIPANTS)
 def leave_team(team_id: int):
     db = session()
-    team, _theme_, programme = _team(team_id)
+    team, _theme_, programme = load_team(team_id)
     if ActionForm().validate_on_submit():
         try:
             service.leave_team(db, programme, team, g.membership)

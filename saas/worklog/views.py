@@ -13,6 +13,7 @@ from saas.db import session, utcnow
 from saas.downloads import attachment
 from saas.errors import DomainError
 from saas.programme import service as programme
+from saas.programme.loaders import load_team
 from saas.worklog import export, service
 from saas.worklog.forms import SEARCH_MAX, ActionDoneForm, BenchmarkVisitForm, ClientInterviewForm, WorkSessionForm
 from saas.forms import show_domain_error
@@ -22,10 +23,6 @@ from tenants.models import Role
 bp = tenant_blueprint("worklog", __name__, "/teams/<int:team_id>/log")
 # Who can have a relation to a team; the service checks the relation itself.
 TEAM_ROLES = (Role.ADMIN, Role.MANAGEMENT, Role.SPONSOR, Role.MEMBER)
-
-
-def _team(team_id: int):
-    return programme.get_team(session(), team_id) or abort(404)
 
 
 def _query() -> str:
@@ -43,7 +40,7 @@ def _page(template: str, team, **context):
 @bp.route("/")
 @requires(*TEAM_ROLES)
 def log(team_id: int):
-    team = _team(team_id)
+    team = load_team(team_id)[0]
     work_log = service.read_log(session(), team, g.membership, _query())
     return _page("worklog/log.html", team, log=work_log, q=_query().strip(),
                  may_write=service.may_write(team, g.membership))
@@ -53,7 +50,7 @@ def log(team_id: int):
 @requires(*TEAM_ROLES)
 def new_session(team_id: int):
     db = session()
-    team = _team(team_id)
+    team = load_team(team_id)[0]
     service.check_may_write(team, g.membership)
     form = WorkSessionForm()
     form.set_people(service.attendee_choices(team), service.owner_choices(team))
@@ -74,7 +71,7 @@ def new_session(team_id: int):
 @requires(*TEAM_ROLES)
 def edit_session(team_id: int, work_session_id: int):
     db = session()
-    team = _team(team_id)
+    team = load_team(team_id)[0]
     work_session = service.get_work_session(db, team, work_session_id) or abort(404)
     service.check_may_write(team, g.membership)
     if request.method == "POST":
@@ -105,7 +102,7 @@ def edit_session(team_id: int, work_session_id: int):
 @requires(*TEAM_ROLES)
 def set_action_done(team_id: int, action_id: int):
     db = session()
-    team = _team(team_id)
+    team = load_team(team_id)[0]
     action = service.get_action(db, team, action_id) or abort(404)
     form = ActionDoneForm()
     if not form.validate_on_submit():
@@ -122,7 +119,7 @@ def set_action_done(team_id: int, action_id: int):
 @requires(*TEAM_ROLES)
 def new_visit(team_id: int):
     db = session()
-    team = _team(team_id)
+    team = load_team(team_id)[0]
     service.check_may_write(team, g.membership)
     form = BenchmarkVisitForm()
     if form.validate_on_submit():
@@ -143,7 +140,7 @@ def new_visit(team_id: int):
 @requires(*TEAM_ROLES)
 def new_interview(team_id: int):
     db = session()
-    team = _team(team_id)
+    team = load_team(team_id)[0]
     service.check_may_write(team, g.membership)
     form = ClientInterviewForm()
     if form.validate_on_submit():
@@ -163,7 +160,7 @@ def new_interview(team_id: int):
 @bp.route("/export.csv")
 @requires(*TEAM_ROLES)
 def export_csv(team_id: int):
-    team = _team(team_id)
+    team = load_team(team_id)[0]
     work_log = service.read_log(session(), team, g.membership, _query())
     return attachment(export.log_csv(work_log), "text/csv; charset=utf-8", export.filename(team, "csv", utcnow()))
 
@@ -172,7 +169,7 @@ def export_csv(team_id: int):
 @requires(*TEAM_ROLES)
 def export_pdf(team_id: int):
     db = session()
-    team = _team(team_id)
+    team = load_team(team_id)[0]
     work_log = service.read_log(db, team, g.membership, _query())
     pdf = export.log_pdf(team, programme.get_theme(db, team.theme_id), work_log, generated_at=utcnow())
     return attachment(pdf, "application/pdf", export.filename(team, "pdf", utcnow()))
