@@ -73,6 +73,15 @@ def press(action: str, work: Callable[[], Any], *, then: str, done: Message = No
     return redirect(then)
 
 
+def back_with_errors(form: FlaskForm, then: str) -> Response:
+    """A small form posted from another page (`submit` returned None): its errors, a refusal among them,
+    are flashed there instead of showing the form again on a page of its own."""
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
+    return redirect(then)
+
+
 def show_domain_error(form: FlaskForm, error: DomainError) -> None:
     """Put a DomainError's message next to the field it names, or above the form."""
     field = getattr(form, error.field, None) if error.field else None

@@ -9,13 +9,13 @@ from werkzeug.exceptions import Forbidden
 
 from saas.db import session
 from saas.errors import DomainError
+from saas.kernel.views import ButtonForm, back_with_errors, press, submit
 from saas.pitches import service
 from saas.pitches.loaders import load_pitch
 from saas.pitches.forms import AttachmentForm, SectionForm, StartPitchForm
 from saas.pitches.models import SECTIONS
 from saas.programme import service as programme_service
 from saas.programme.loaders import load_team
-from tenants.forms import ActionForm
 from tenants.guards import requires, tenant_blueprint
 
 bp = tenant_blueprint("pitches", __name__)
@@ -45,18 +45,18 @@ def pitch(team_id: int):
     start_form = StartPitchForm()
     if pitch is None and request.method == "POST":
         _ensure_writer(team)
-        if start_form.validate_on_submit():
-            pitch = service.start_pitch(db, team, g.membership, start_form.title.data)
-            db.commit()
-            flash(_("Your pitch has been started. Write its sections together."), "success")
-            return redirect(url_for("pitches.pitch", team_id=team.id))
+        started = submit(start_form, lambda: service.start_pitch(db, team, g.membership, start_form.title.data),
+                         done=_("Your pitch has been started. Write its sections together."),
+                         then=url_for("pitches.pitch", team_id=team.id))
+        if started:
+            return started
     return render_template(
         "pitches/pitch.html", team=team, theme=theme, programme=programme, pitch=pitch, start_form=start_form,
         writer=_is_writer(team), labels=service.SECTION_LABELS, sections=SECTIONS,
         attachments=service.attachments(db, pitch) if pitch else [],
         timeline=service.timeline(db, pitch) if pitch else [],
         problems=service.submission_problems(pitch, programme, team, date.today()) if pitch else [],
-        attachment_form=AttachmentForm(), action_form=ActionForm(),
+        attachment_form=AttachmentForm(), action_form=ButtonForm(),
         deadline=programme_service.deadline(programme) if programme.phase == "pitching" else None,
     )
 
@@ -124,22 +124,14 @@ def upload(pitch_id: int):
     pitch, team, theme, programme = load_pitch(pitch_id)
     _ensure_writer(team)
     form = AttachmentForm()
-    if form.validate_on_submit():
+    back = url_for("pitches.pitch", team_id=team.id)
+
+    def attach():
         upload = form.file.data
-        try:
-            service.add_attachment(db, pitch, upload.filename, upload.read(service.MAX_ATTACHMENT_BYTES + 1),
-                                   g.membership)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(_("The file has been attached."), "success")
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-    return redirect(url_for("pitches.pitch", team_id=team.id))
+        return service.add_attachment(db, pitch, upload.filename, upload.read(service.MAX_ATTACHMENT_BYTES + 1),
+                                      g.membership)
+
+    return submit(form, attach, done=_("The file has been attached."), then=back) or back_with_errors(form, back)
 
 
 @bp.route("/pitches/<int:pitch_id>/attachments/<int:attachment_id>")
@@ -161,55 +153,29 @@ def delete_attachment(pitch_id: int, attachment_id: int):
     pitch, team, theme, programme = load_pitch(pitch_id)
     _ensure_writer(team)
     attachment = service.get_attachment(db, pitch, attachment_id) or abort(404)
-    if ActionForm().validate_on_submit():
-        try:
-            service.remove_attachment(db, pitch, attachment)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(_("The file has been removed."), "success")
-    return redirect(url_for("pitches.pitch", team_id=team.id))
+    return press("remove", lambda: service.remove_attachment(db, pitch, attachment),
+                 done=_("The file has been removed."), then=url_for("pitches.pitch", team_id=team.id))
 
 
-@bp.route("/pitches/<int:pitch_id>/submit", methods=["POST"])
+@bp.route("/pitches/<int:pitch_id>/submit", methods=["POST"], endpoint="submit")
 @requires()
-def submit(pitch_id: int):
-    db = session()
+def submit_pitch(pitch_id: int):
     pitch, team, theme, programme = load_pitch(pitch_id)
     _ensure_writer(team)
-    if ActionForm().validate_on_submit():
-        try:
-            service.submit(db, pitch, programme, team, g.membership, date.today())
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            from saas.pitches.notices import tell_management_about_submission
-
-            tell_management_about_submission(db, pitch, team)
-            db.commit()
-            flash(_("Your pitch has been submitted to central management."), "success")
-    return redirect(url_for("pitches.pitch", team_id=team.id))
+    return press("submit", lambda: service.submit(session(), pitch, programme, team, g.membership, date.today(),
+                                                  tell_management=True),
+                 done=_("Your pitch has been submitted to central management."),
+                 then=url_for("pitches.pitch", team_id=team.id))
 
 
 @bp.route("/pitches/<int:pitch_id>/withdraw", methods=["POST"])
 @requires()
 def withdraw(pitch_id: int):
-    db = session()
     pitch, team, theme, programme = load_pitch(pitch_id)
     _ensure_writer(team)
-    if ActionForm().validate_on_submit():
-        try:
-            service.withdraw(db, pitch, g.membership)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(_("Your pitch has been withdrawn and can be changed again."), "success")
-    return redirect(url_for("pitches.pitch", team_id=team.id))
+    return press("withdraw", lambda: service.withdraw(session(), pitch, g.membership),
+                 done=_("Your pitch has been withdrawn and can be changed again."),
+                 then=url_for("pitches.pitch", team_id=team.id))
 
 
 def _version_arg(name: str) -> int | None:
