@@ -11,12 +11,12 @@ from wtforms.widgets import HiddenInput
 
 from saas.db import session
 from saas.errors import DomainError
+from saas.kernel.views import press, submit
 from saas.pitches import review as service
 from saas.pitches.loaders import load_pitch
 from saas.programme import service as programme_service
 from saas.programme.loaders import load_programme
 from saas.forms import show_domain_error
-from tenants.forms import ActionForm
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
 
@@ -108,18 +108,11 @@ def save_criterion(programme_id: int):
     editing = None
     if form.criterion_id.data is not None:
         editing = service.get_criterion(db, programme, form.criterion_id.data) or abort(404)
-    if form.validate_on_submit():
-        try:
-            service.save_criterion(db, programme, editing, name=form.name.data, description=form.description.data,
-                                   weight=form.weight.data, position=form.position.data)
-        except DomainError as error:
-            db.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("The scorecard has been saved."), "success")
-            return redirect(url_for("reviews.scorecard", programme_id=programme.id))
-    return _scorecard_page(programme, form, editing)
+    return submit(form, lambda: service.save_criterion(db, programme, editing, name=form.name.data,
+                                                       description=form.description.data, weight=form.weight.data,
+                                                       position=form.position.data),
+                  done=_("The scorecard has been saved."), then=url_for("reviews.scorecard", programme_id=programme.id)) \
+        or _scorecard_page(programme, form, editing)
 
 
 @bp.post("/programmes/<int:programme_id>/scorecard/<int:criterion_id>/delete")
@@ -128,16 +121,9 @@ def delete_criterion(programme_id: int, criterion_id: int):
     db = session()
     programme = load_programme(programme_id)
     criterion = service.get_criterion(db, programme, criterion_id) or abort(404)
-    if ActionForm().validate_on_submit():
-        try:
-            service.remove_criterion(db, criterion)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(_("The criterion has been removed from the scorecard."), "success")
-    return redirect(url_for("reviews.scorecard", programme_id=programme.id))
+    return press("remove", lambda: service.remove_criterion(db, criterion),
+                 done=_("The criterion has been removed from the scorecard."),
+                 then=url_for("reviews.scorecard", programme_id=programme.id))
 
 
 def _scorecard_page(programme, form, editing):
