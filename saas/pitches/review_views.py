@@ -2,7 +2,7 @@
 pitch-day ranking, and the pitch statuses everyone in the organisation may see."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, StringField, TextAreaField
@@ -10,13 +10,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from saas.db import session
-from saas.errors import DomainError
 from saas.kernel.views import press, submit
 from saas.pitches import review as service
 from saas.pitches.loaders import load_pitch
 from saas.programme import service as programme_service
 from saas.programme.loaders import load_programme
-from saas.forms import show_domain_error
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
 
@@ -143,24 +141,14 @@ def review(pitch_id: int):
     criteria = service.criteria(db, programme)
     own = service.review_of(db, pitch, g.membership)
     form = review_form(criteria, own)
-    if request.method == "POST" and form.validate_on_submit():
-        submit = request.form.get("action") == "submit"
-        entries = {c.id: (form[f"score_{c.id}"].data, form[f"comment_{c.id}"].data or "") for c in criteria}
-        try:
-            service.save_review(db, pitch, programme, team, g.membership, entries, submit=submit)
-        except (service.NotReviewable, service.ReviewFinal, service.OwnTeam) as error:
-            db.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("reviews.review", pitch_id=pitch.id))
-        except DomainError as error:
-            db.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("Your review has been submitted. You now see the other reviewers' scores.") if submit
-                  else _("Your draft review has been saved. Submit it when you are done."), "success")
-            return redirect(url_for("reviews.review", pitch_id=pitch.id))
-    return _review_page(db, pitch, team, theme, programme, criteria, form, DecisionForm(formdata=None))
+    final = request.form.get("action") == "submit"
+    return submit(form, lambda: service.save_review(db, pitch, programme, team, g.membership,
+                                                    _entries(form, criteria), submit=final),
+                  refused=(service.NotReviewable, service.ReviewFinal, service.OwnTeam),
+                  done=_("Your review has been submitted. You now see the other reviewers' scores.") if final
+                  else _("Your draft review has been saved. Submit it when you are done."),
+                  then=url_for("reviews.review", pitch_id=pitch.id)) \
+        or _review_page(db, pitch, team, theme, programme, criteria, form, DecisionForm(formdata=None))
 
 
 @bp.post("/pitches/<int:pitch_id>/decide")
@@ -169,23 +157,20 @@ def decide(pitch_id: int):
     db = session()
     pitch, team, theme, programme = load_pitch(pitch_id)
     form = DecisionForm()
-    if form.validate_on_submit():
-        try:
-            service.decide(db, pitch, team, g.membership, form.decision.data or "", form.feedback.data or "")
-        except (service.AlreadyDecided, service.NotDecidable, service.OwnTeam) as error:
-            db.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("reviews.review", pitch_id=pitch.id))
-        except DomainError as error:
-            db.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("The decision has been recorded and the team has been told."), "success")
-            return redirect(url_for("reviews.review", pitch_id=pitch.id))
+    decided = submit(form, lambda: service.decide(db, pitch, team, g.membership, form.decision.data or "",
+                                                  form.feedback.data or ""),
+                     refused=(service.AlreadyDecided, service.NotDecidable, service.OwnTeam),
+                     done=_("The decision has been recorded and the team has been told."),
+                     then=url_for("reviews.review", pitch_id=pitch.id))
+    if decided:
+        return decided
     criteria = service.criteria(db, programme)
     own = service.review_of(db, pitch, g.membership)
     return _review_page(db, pitch, team, theme, programme, criteria, review_form(criteria, own), form)
+
+
+def _entries(form, criteria) -> dict:
+    return {c.id: (form[f"score_{c.id}"].data, form[f"comment_{c.id}"].data or "") for c in criteria}
 
 
 def _review_page(db, pitch, team, theme, programme, criteria, form, decision_form):
