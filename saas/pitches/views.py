@@ -45,11 +45,12 @@ def pitch(team_id: int):
     start_form = StartPitchForm()
     if pitch is None and request.method == "POST":
         _ensure_writer(team)
-        started = submit(start_form, lambda: service.start_pitch(db, team, g.membership, start_form.title.data),
-                         done=_("Your pitch has been started. Write its sections together."),
-                         then=url_for("pitches.pitch", team_id=team.id))
-        if started:
-            return started
+        if start_form.validate_on_submit():
+            # not through submit(): a refusal here (the subscription has ended) is the app's error answer
+            pitch = service.start_pitch(db, team, g.membership, start_form.title.data)
+            db.commit()
+            flash(_("Your pitch has been started. Write its sections together."), "success")
+            return redirect(url_for("pitches.pitch", team_id=team.id))
     return render_template(
         "pitches/pitch.html", team=team, theme=theme, programme=programme, pitch=pitch, start_form=start_form,
         writer=_is_writer(team), labels=service.SECTION_LABELS, sections=SECTIONS,
