@@ -147,10 +147,10 @@ def test_submission_needs_every_section_and_then_locks_the_pitch(app, make, team
     anna = _client(app, "m0@oost.example")
     pitch_page = f"/t/oost/teams/{team.team_id}/pitch"
     submit = f"/t/oost/pitches/{team.pitch_id}/submit"
-    page = anna.submit(submit, page=pitch_page, follow_redirects=True).get_data(as_text=True)
+    page = anna.submit(submit, {"action": "submit"}, page=pitch_page, follow_redirects=True).get_data(as_text=True)
     assert "Still empty" in page
     _fill_all_sections(make, team)
-    page = anna.submit(submit, page=pitch_page, follow_redirects=True).get_data(as_text=True)
+    page = anna.submit(submit, {"action": "submit"}, page=pitch_page, follow_redirects=True).get_data(as_text=True)
     assert "has been submitted to central management" in page and "Submitted" in page
     # locked: no more writing
     edit = f"/t/oost/pitches/{team.pitch_id}/sections/problem"
@@ -158,7 +158,7 @@ def test_submission_needs_every_section_and_then_locks_the_pitch(app, make, team
     # management hears of it
     assert any("Pitch submitted: Eén week antwoord" == m.subject for m in make.mails_to("manager@oost.example"))
     # withdrawable before the review starts
-    page = anna.submit(f"/t/oost/pitches/{team.pitch_id}/withdraw", page=pitch_page,
+    page = anna.submit(f"/t/oost/pitches/{team.pitch_id}/withdraw", {"action": "withdraw"}, page=pitch_page,
                        follow_redirects=True).get_data(as_text=True)
     assert "has been withdrawn" in page
     with make.session(team.id) as db:
@@ -173,7 +173,7 @@ def test_submitting_after_the_deadline_is_refused_with_a_clear_message(app, make
     with make.session(team.id) as db:
         db.get(Programme, team.programme_id).phase_row("pitching").ends_on = date.today() - timedelta(days=1)
     anna = _client(app, "m0@oost.example")
-    page = anna.submit(f"/t/oost/pitches/{team.pitch_id}/submit", page=f"/t/oost/teams/{team.team_id}/pitch",
+    page = anna.submit(f"/t/oost/pitches/{team.pitch_id}/submit", {"action": "submit"}, page=f"/t/oost/teams/{team.team_id}/pitch",
                        follow_redirects=True).get_data(as_text=True)
     assert "The deadline for pitches" in page and "has passed" in page
     with make.session(team.id) as db:
@@ -186,7 +186,7 @@ def test_a_team_that_does_not_mix_legacy_organisations_cannot_submit(app, make, 
     with make.session(team.id) as db:
         db.get(Programme, team.programme_id).min_legacy_orgs_per_team = 4  # only three municipalities exist
     page = _client(app, "m0@oost.example").submit(
-        f"/t/oost/pitches/{team.pitch_id}/submit", page=f"/t/oost/teams/{team.team_id}/pitch",
+        f"/t/oost/pitches/{team.pitch_id}/submit", {"action": "submit"}, page=f"/t/oost/teams/{team.team_id}/pitch",
         follow_redirects=True).get_data(as_text=True)
     assert "at least 4 legacy organisations" in page
 
@@ -236,8 +236,8 @@ def test_a_crafted_archive_is_refused_not_a_crash(app, make, team):
 def test_members_stay_in_the_team_once_its_pitch_is_submitted(app, make, team):
     _fill_all_sections(make, team)
     anna = _client(app, "m0@oost.example")
-    anna.submit(f"/t/oost/pitches/{team.pitch_id}/submit", page=f"/t/oost/teams/{team.team_id}/pitch")
-    page = anna.submit(f"/t/oost/teams/{team.team_id}/leave", page=f"/t/oost/teams/{team.team_id}",
+    anna.submit(f"/t/oost/pitches/{team.pitch_id}/submit", {"action": "submit"}, page=f"/t/oost/teams/{team.team_id}/pitch")
+    page = anna.submit(f"/t/oost/teams/{team.team_id}/leave", {"action": "leave"}, page=f"/t/oost/teams/{team.team_id}",
                        follow_redirects=True).get_data(as_text=True)
     assert "Teams are formed in the recruitment and team-work phases only" in page
     with make.session(team.id) as db:

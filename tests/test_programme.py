@@ -66,9 +66,9 @@ def test_management_sets_up_a_programme_and_the_admin_moves_its_phases_on(app, m
     assert "Move on to the next phase" not in page  # only the admin moves phases on
 
     admin = _client(app, org.admin_email)
-    admin.submit(f"/t/oost/programmes/{programme_id}/advance", page=overview_path)
+    admin.submit(f"/t/oost/programmes/{programme_id}/advance", {"action": "advance"}, page=overview_path)
     assert "Now: Team work" in admin.text(overview_path)
-    assert manager.submit(f"/t/oost/programmes/{programme_id}/advance", page=overview_path).status_code == 403
+    assert manager.submit(f"/t/oost/programmes/{programme_id}/advance", {"action": "advance"}, page=overview_path).status_code == 403
 
 
 @pytest.mark.smoke
@@ -127,7 +127,7 @@ def test_member_supports_in_one_click_and_the_sponsor_hears_of_it(app, make, org
     assert any("Member 1 supports Client first" == m.subject for m in make.mails_to("sponsor@oost.example"))
     # other members see counts, not names
     assert "I answer the phone every day" not in _client(app, "m2@oost.example").text(f"/t/oost/themes/{theme_id}")
-    member.submit(f"/t/oost/themes/{theme_id}/withdraw", page=f"/t/oost/themes/{theme_id}")
+    member.submit(f"/t/oost/themes/{theme_id}/withdraw", {"action": "withdraw"}, page=f"/t/oost/themes/{theme_id}")
     assert "0 people support this theme" in member.text(f"/t/oost/themes/{theme_id}")
 
 
@@ -174,21 +174,23 @@ def test_people_form_teams_themselves_within_the_programmes_rules(app, make, org
     assert "needs people from at least 2 legacy organisations" in page
 
     m1 = _client(app, "m1@oost.example")
-    m1.submit(team_path + "/join", page=team_path)
+    m1.submit(team_path + "/join", page=team_path)  # a stray request that names no button changes nothing
+    assert "2 members" not in m1.text(team_path)
+    m1.submit(team_path + "/join", {"action": "join"}, page=team_path)
     page = m1.text(team_path)
     assert "2 members" in page and "2 legacy organisations" in page and "needs people" not in page
     assert any("Member 1 joined Snel antwoord" == m.subject for m in make.mails_to("m0@oost.example"))
-    _client(app, "m2@oost.example").submit(team_path + "/join", page=team_path)
+    _client(app, "m2@oost.example").submit(team_path + "/join", {"action": "join"}, page=team_path)
     # full at 3
     m3 = _client(app, "m3@oost.example")
-    assert "This team is full" in m3.submit(team_path + "/join", page=team_path,
+    assert "This team is full" in m3.submit(team_path + "/join", {"action": "join"}, page=team_path,
                                             follow_redirects=True).get_data(as_text=True)
     # one team per person by default
     page = m1.submit(f"/t/oost/themes/{theme_id}/teams", {"name": "Second team", "goal": ""},
                      page=f"/t/oost/themes/{theme_id}", follow_redirects=True).get_data(as_text=True)
     assert "as many teams as this programme allows" in page
     # the lead leaves: the longest-standing member leads on
-    lead.submit(team_path + "/leave", page=team_path)
+    lead.submit(team_path + "/leave", {"action": "leave"}, page=team_path)
     with make.session(org.id) as db:
         team = db.scalar(select(Team))
         assert [m.membership.user.name for m in team.members if m.is_lead] == ["Member 1"]
@@ -235,7 +237,7 @@ def test_a_full_team_cannot_be_overfilled_by_people_joining_at_the_same_moment(a
 
     def join(client, token):
         barrier.wait()
-        statuses.append(client.post(f"/t/oost/teams/{team_id}/join", data={"csrf_token": token}).status_code)
+        statuses.append(client.post(f"/t/oost/teams/{team_id}/join", data={"csrf_token": token, "action": "join"}).status_code)
 
     threads = [threading.Thread(target=join, args=pair) for pair in zip(joiners, tokens)]
     for t in threads:
@@ -263,7 +265,7 @@ def test_one_person_joining_two_teams_at_once_gets_only_one(app, make, org):
 
     def join(client, token, team_id):
         barrier.wait()
-        client.post(f"/t/oost/teams/{team_id}/join", data={"csrf_token": token})
+        client.post(f"/t/oost/teams/{team_id}/join", data={"csrf_token": token, "action": "join"})
 
     threads = [threading.Thread(target=join, args=args) for args in zip(tabs, tokens, team_ids)]
     for t in threads:
@@ -308,6 +310,8 @@ def test_joining_twice_tells_the_team_once(app, make, org):
     team_path = lead.submit(f"/t/oost/themes/{theme_id}/teams", {"name": "Snel", "goal": ""},
                             page=f"/t/oost/themes/{theme_id}").headers["Location"]
     m1 = _client(app, "m1@oost.example")
-    m1.submit(team_path + "/join", page=team_path)
-    m1.submit(team_path + "/join", page=team_path)
+    m1.submit(team_path + "/join", page=team_path)  # a stray request that names no button changes nothing
+    assert "2 members" not in m1.text(team_path)
+    m1.submit(team_path + "/join", {"action": "join"}, page=team_path)
+    m1.submit(team_path + "/join", {"action": "join"}, page=team_path)
     assert [m.subject for m in make.mails_to("m0@oost.example")].count("Member 1 joined Snel") == 1

@@ -22,6 +22,10 @@ class EmailTaken(DomainError):
     default_message = _l("An account with this e-mail address already exists. Log in instead.")
 
 
+class WrongCredentials(DomainError):
+    default_message = _l("The e-mail address or password is not right.")
+
+
 class ResetLinkInvalid(DomainError):
     default_message = _l("This reset link is invalid or has expired. Ask for a new one.")
 
@@ -48,6 +52,14 @@ def register(db, *, email: str, name: str, password: str, locale: str | None = N
     return user
 
 
+def log_in_check(db, email: str, password: str) -> User:
+    """The user with this e-mail address and password; refused without telling which of the two is wrong."""
+    user = authenticate(db, email, password)
+    if user is None:
+        raise WrongCredentials(field="password")
+    return user
+
+
 def authenticate(db, email: str, password: str) -> User | None:
     user = find_user(db, email)
     try:
@@ -64,6 +76,11 @@ def authenticate(db, email: str, password: str) -> User | None:
 def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
+
+
+def update_account(user: User, *, name: str, locale: str) -> None:
+    user.name = name.strip()
+    user.locale = locale
 
 
 def request_password_reset(db, email: str, settings, secret_key: str, locale: str) -> None:

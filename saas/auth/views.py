@@ -14,6 +14,7 @@ from saas.db import session
 from saas.errors import DomainError
 from saas.extensions import limiter
 from saas.i18n import LANGUAGES
+from saas.kernel.views import submit
 
 bp = Blueprint("auth", __name__)
 
@@ -35,19 +36,17 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = SignupForm()
-    if form.validate_on_submit():
-        db = session()
-        try:
-            user = service.register(db, email=form.email.data, name=form.name.data,
-                                    password=form.password.data, locale=str(get_locale()))
-        except DomainError as error:
-            form.email.errors.append(error.message)
-        else:
-            db.commit()
-            log_in(user)
-            flash(_("Welcome to Koers. Create your organisation or open an invitation you received."), "success")
-            return redirect(_safe_next() or url_for("core.home"))
-    return render_template("auth/signup.html", form=form)
+
+    def sign_up():
+        user = service.register(session(), email=form.email.data, name=form.name.data,
+                                password=form.password.data, locale=str(get_locale()))
+        log_in(user)
+        return user
+
+    return submit(form, sign_up,
+                  done=_("Welcome to Koers. Create your organisation or open an invitation you received."),
+                  then=_safe_next() or url_for("core.home")) \
+        or render_template("auth/signup.html", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -57,16 +56,9 @@ def login():
     if current_user.is_authenticated:
         return redirect(_safe_next() or url_for("core.home"))
     form = LoginForm()
-    if form.validate_on_submit():
-        db = session()
-        user = service.authenticate(db, form.email.data, form.password.data)
-        if user is None:
-            form.password.errors.append(_("The e-mail address or password is not right."))
-        else:
-            db.commit()
-            log_in(user)
-            return redirect(_safe_next() or url_for("core.home"))
-    return render_template("auth/login.html", form=form)
+    return submit(form, lambda: log_in(service.log_in_check(session(), form.email.data, form.password.data)),
+                  then=_safe_next() or url_for("core.home")) \
+        or render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -80,14 +72,11 @@ def logout():
 @limiter.limit(_login_limit, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        db = session()
-        service.request_password_reset(db, form.email.data, current_app.config["KOERS"],
-                                       current_app.secret_key, str(get_locale()))
-        db.commit()
-        flash(_("If an account exists for that address, we have sent a link to reset the password."), "success")
-        return redirect(url_for("auth.login"))
-    return render_template("auth/forgot.html", form=form)
+    return submit(form, lambda: service.request_password_reset(session(), form.email.data, current_app.config["KOERS"],
+                                                               current_app.secret_key, str(get_locale())),
+                  done=_("If an account exists for that address, we have sent a link to reset the password."),
+                  then=url_for("auth.login")) \
+        or render_template("auth/forgot.html", form=form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -99,26 +88,22 @@ def reset_password(token: str):
         flash(error.message, "error")
         return redirect(url_for("auth.forgot_password"))
     form = ResetPasswordForm()
-    if form.validate_on_submit():
+
+    def reset():
         service.set_password(user, form.password.data)
-        db.commit()
         log_in(user)
-        flash(_("Your password has been changed."), "success")
-        return redirect(url_for("core.home"))
-    return render_template("auth/reset.html", form=form)
+
+    return submit(form, reset, done=_("Your password has been changed."), then=url_for("core.home")) \
+        or render_template("auth/reset.html", form=form)
 
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
     form = AccountForm(obj=current_user if request.method == "GET" else None)
-    if form.validate_on_submit():
-        current_user.name = form.name.data.strip()
-        current_user.locale = form.locale.data
-        session().commit()
-        flash(_("Your settings have been saved."), "success")
-        return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    return submit(form, lambda: service.update_account(current_user, name=form.name.data, locale=form.locale.data),
+                  done=_("Your settings have been saved."), then=url_for("auth.account")) \
+        or render_template("auth/account.html", form=form)
 
 
 @bp.route("/language", methods=["POST"])

@@ -38,12 +38,14 @@ class ButtonForm(FlaskForm):
         return self.validate_on_submit() and self.action.data == action
 
 
-def submit(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Message = None) -> Response | None:
+def submit(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Message = None,
+           refused: tuple[type[DomainError], ...] = ()) -> Response | None:
     """Run `work()` when `form` validates on a POST and commit it; flash `done` and redirect to `then`.
 
     Returns None when the form is to be shown again: not submitted, invalid, or refused by the domain
     (its message then stands next to the field it names, or above the form). `done` and `then` may be
-    callables of what `work()` returned."""
+    callables of what `work()` returned. A refusal of a kind in `refused` is about the whole thing, not
+    a field (say, the pitch is no longer open for review): it is flashed and the page (`then`, a URL) reloads."""
     if not form.validate_on_submit():
         return None
     db = session()
@@ -51,6 +53,9 @@ def submit(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Mess
         result = work()
     except DomainError as error:
         db.rollback()
+        if isinstance(error, refused) and not callable(then):
+            flash(error.message, "error")
+            return redirect(then)
         show_domain_error(form, error)
         return None
     db.commit()
@@ -98,6 +103,15 @@ def send(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Messag
     db.commit()
     _flash(done, result)
     return redirect(then(result) if callable(then) else then)
+
+
+def back_with_errors(form: FlaskForm, then: str) -> Response:
+    """A small form posted from another page (`submit` returned None): its errors, a refusal among them,
+    are flashed there instead of showing the form again on a page of its own."""
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
+    return redirect(then)
 
 
 def show_domain_error(form: FlaskForm, error: DomainError) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from saas.db import utcnow
 from saas.errors import Conflict, DomainError
+from saas.pitches import notices
 from saas.pitches.models import DECISIONS, Pitch, PitchEvent, Review, ReviewScore, ScorecardCriterion
 from saas.programme import service as programme_service
 from saas.programme.models import Programme, Team, Theme
@@ -249,9 +250,7 @@ def decide(db, pitch: Pitch, team: Team, membership, decision: str, feedback: st
         raise AlreadyDecided() if pitch.status == "decided" else NotDecidable()
     db.refresh(pitch)
     _event(db, pitch, "decided", membership)
-    from saas.pitches.notices import tell_team_about_decision
-
-    tell_team_about_decision(db, pitch, team, DECISION_LABELS[decision])
+    notices.tell_team_about_decision(db, pitch, team, DECISION_LABELS[decision])
 
 
 # ---- pitch day -----------------------------------------------------------------------------

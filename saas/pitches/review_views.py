@@ -2,7 +2,7 @@
 pitch-day ranking, and the pitch statuses everyone in the organisation may see."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, StringField, TextAreaField
@@ -10,12 +10,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from saas.db import session
-from saas.errors import DomainError
+from saas.kernel.views import press, submit
 from saas.pitches import review as service
-from saas.pitches import service as pitch_service
+from saas.pitches.loaders import load_pitch
 from saas.programme import service as programme_service
-from saas.forms import show_domain_error
-from tenants.forms import ActionForm
+from saas.programme.loaders import load_programme
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
 
@@ -79,25 +78,12 @@ def review_form(criteria, review=None):
     return ReviewForm(data=data)
 
 
-def _programme(programme_id: int):
-    return programme_service.get_programme(session(), programme_id) or abort(404)
-
-
-def _pitch_context(pitch_id: int):
-    db = session()
-    pitch = pitch_service.get_pitch(db, pitch_id) or abort(404)
-    team = programme_service.get_team(db, pitch.team_id) or abort(404)
-    theme = programme_service.get_theme(db, team.theme_id)
-    programme = programme_service.get_programme(db, theme.programme_id)
-    return db, pitch, team, theme, programme
-
-
 # ---- scorecard -----------------------------------------------------------------------------
 
 @bp.get("/programmes/<int:programme_id>/scorecard")
 @requires(Role.ADMIN, Role.MANAGEMENT)
 def scorecard(programme_id: int):
-    programme = _programme(programme_id)
+    programme = load_programme(programme_id)
     form = CriterionForm()
     editing = None
     if Role.ADMIN in g.membership.roles:
@@ -115,41 +101,27 @@ def scorecard(programme_id: int):
 @requires(Role.ADMIN)
 def save_criterion(programme_id: int):
     db = session()
-    programme = _programme(programme_id)
+    programme = load_programme(programme_id)
     form = CriterionForm()
     editing = None
     if form.criterion_id.data is not None:
         editing = service.get_criterion(db, programme, form.criterion_id.data) or abort(404)
-    if form.validate_on_submit():
-        try:
-            service.save_criterion(db, programme, editing, name=form.name.data, description=form.description.data,
-                                   weight=form.weight.data, position=form.position.data)
-        except DomainError as error:
-            db.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("The scorecard has been saved."), "success")
-            return redirect(url_for("reviews.scorecard", programme_id=programme.id))
-    return _scorecard_page(programme, form, editing)
+    return submit(form, lambda: service.save_criterion(db, programme, editing, name=form.name.data,
+                                                       description=form.description.data, weight=form.weight.data,
+                                                       position=form.position.data),
+                  done=_("The scorecard has been saved."), then=url_for("reviews.scorecard", programme_id=programme.id)) \
+        or _scorecard_page(programme, form, editing)
 
 
 @bp.post("/programmes/<int:programme_id>/scorecard/<int:criterion_id>/delete")
 @requires(Role.ADMIN)
 def delete_criterion(programme_id: int, criterion_id: int):
     db = session()
-    programme = _programme(programme_id)
+    programme = load_programme(programme_id)
     criterion = service.get_criterion(db, programme, criterion_id) or abort(404)
-    if ActionForm().validate_on_submit():
-        try:
-            service.remove_criterion(db, criterion)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(_("The criterion has been removed from the scorecard."), "success")
-    return redirect(url_for("reviews.scorecard", programme_id=programme.id))
+    return press("remove", lambda: service.remove_criterion(db, criterion),
+                 done=_("The criterion has been removed from the scorecard."),
+                 then=url_for("reviews.scorecard", programme_id=programme.id))
 
 
 def _scorecard_page(programme, form, editing):
@@ -164,52 +136,41 @@ def _scorecard_page(programme, form, editing):
 @bp.route("/pitches/<int:pitch_id>/review", methods=["GET", "POST"])
 @requires(Role.MANAGEMENT)
 def review(pitch_id: int):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     criteria = service.criteria(db, programme)
     own = service.review_of(db, pitch, g.membership)
     form = review_form(criteria, own)
-    if request.method == "POST" and form.validate_on_submit():
-        submit = request.form.get("action") == "submit"
-        entries = {c.id: (form[f"score_{c.id}"].data, form[f"comment_{c.id}"].data or "") for c in criteria}
-        try:
-            service.save_review(db, pitch, programme, team, g.membership, entries, submit=submit)
-        except (service.NotReviewable, service.ReviewFinal, service.OwnTeam) as error:
-            db.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("reviews.review", pitch_id=pitch.id))
-        except DomainError as error:
-            db.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("Your review has been submitted. You now see the other reviewers' scores.") if submit
-                  else _("Your draft review has been saved. Submit it when you are done."), "success")
-            return redirect(url_for("reviews.review", pitch_id=pitch.id))
-    return _review_page(db, pitch, team, theme, programme, criteria, form, DecisionForm(formdata=None))
+    final = request.form.get("action") == "submit"
+    return submit(form, lambda: service.save_review(db, pitch, programme, team, g.membership,
+                                                    _entries(form, criteria), submit=final),
+                  refused=(service.NotReviewable, service.ReviewFinal, service.OwnTeam),
+                  done=_("Your review has been submitted. You now see the other reviewers' scores.") if final
+                  else _("Your draft review has been saved. Submit it when you are done."),
+                  then=url_for("reviews.review", pitch_id=pitch.id)) \
+        or _review_page(db, pitch, team, theme, programme, criteria, form, DecisionForm(formdata=None))
 
 
 @bp.post("/pitches/<int:pitch_id>/decide")
 @requires(Role.MANAGEMENT)
 def decide(pitch_id: int):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     form = DecisionForm()
-    if form.validate_on_submit():
-        try:
-            service.decide(db, pitch, team, g.membership, form.decision.data or "", form.feedback.data or "")
-        except (service.AlreadyDecided, service.NotDecidable, service.OwnTeam) as error:
-            db.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("reviews.review", pitch_id=pitch.id))
-        except DomainError as error:
-            db.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("The decision has been recorded and the team has been told."), "success")
-            return redirect(url_for("reviews.review", pitch_id=pitch.id))
+    decided = submit(form, lambda: service.decide(db, pitch, team, g.membership, form.decision.data or "",
+                                                  form.feedback.data or ""),
+                     refused=(service.AlreadyDecided, service.NotDecidable, service.OwnTeam),
+                     done=_("The decision has been recorded and the team has been told."),
+                     then=url_for("reviews.review", pitch_id=pitch.id))
+    if decided:
+        return decided
     criteria = service.criteria(db, programme)
     own = service.review_of(db, pitch, g.membership)
     return _review_page(db, pitch, team, theme, programme, criteria, review_form(criteria, own), form)
+
+
+def _entries(form, criteria) -> dict:
+    return {c.id: (form[f"score_{c.id}"].data, form[f"comment_{c.id}"].data or "") for c in criteria}
 
 
 def _review_page(db, pitch, team, theme, programme, criteria, form, decision_form):
@@ -237,7 +198,7 @@ def _review_page(db, pitch, team, theme, programme, criteria, form, decision_for
 @bp.get("/programmes/<int:programme_id>/pitch-day")
 @requires(Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT)
 def pitch_day(programme_id: int):
-    programme = _programme(programme_id)
+    programme = load_programme(programme_id)
     rows = service.pitch_day(session(), programme, g.membership)
     return render_template("reviews/pitch_day.html", programme=programme, rows=rows,
                            reviewer=service.can_review(g.membership), decision_labels=service.DECISION_LABELS,
@@ -247,7 +208,7 @@ def pitch_day(programme_id: int):
 @bp.get("/programmes/<int:programme_id>/pitches")
 @requires()
 def pitches(programme_id: int):
-    programme = _programme(programme_id)
+    programme = load_programme(programme_id)
     return render_template("reviews/pitches.html", programme=programme, rows=service.statuses(session(), programme),
                            decision_labels=service.DECISION_LABELS, status_labels=service.STATUS_LABELS,
                            can_open=g.membership.has_any((Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT)))

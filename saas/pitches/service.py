@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from billing.entitlements import require_writable
 from saas.db import utcnow
 from saas.errors import Conflict, DomainError
+from saas.pitches import notices
 from saas.pitches.models import SECTIONS, Pitch, PitchAttachment, PitchEvent, PitchRevision, PitchSection, Review
 from saas.programme import service as programme_service
 from saas.programme.models import Programme, Team
@@ -216,7 +217,9 @@ def submission_problems(pitch: Pitch, programme: Programme, team: Team, today: d
     return problems
 
 
-def submit(db, pitch: Pitch, programme: Programme, team: Team, membership, today: date) -> None:
+def submit(db, pitch: Pitch, programme: Programme, team: Team, membership, today: date, *,
+           tell_management: bool = False) -> None:
+    """Submit the pitch for review; with `tell_management` (submitted on the pitch page) central management hears of it."""
     lock(db, pitch)
     if pitch.status != "draft":
         raise PitchLocked()
@@ -231,6 +234,8 @@ def submit(db, pitch: Pitch, programme: Programme, team: Team, membership, today
         raise PitchLocked()
     db.refresh(pitch)
     _event(db, pitch, "submitted", membership)
+    if tell_management:
+        notices.tell_management_about_submission(db, pitch, team)
 
 
 def withdraw(db, pitch: Pitch, membership) -> None:

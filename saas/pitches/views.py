@@ -9,29 +9,16 @@ from werkzeug.exceptions import Forbidden
 
 from saas.db import session
 from saas.errors import DomainError
+from saas.kernel.views import ButtonForm, back_with_errors, press, submit
 from saas.pitches import service
+from saas.pitches.loaders import load_pitch
 from saas.pitches.forms import AttachmentForm, SectionForm, StartPitchForm
 from saas.pitches.models import SECTIONS
 from saas.programme import service as programme_service
-from tenants.forms import ActionForm
+from saas.programme.loaders import load_team
 from tenants.guards import requires, tenant_blueprint
 
 bp = tenant_blueprint("pitches", __name__)
-
-
-def _context(team_id: int):
-    db = session()
-    team = programme_service.get_team(db, team_id) or abort(404)
-    theme = programme_service.get_theme(db, team.theme_id)
-    programme = programme_service.get_programme(db, theme.programme_id)
-    return db, team, theme, programme
-
-
-def _pitch_context(pitch_id: int):
-    db = session()
-    pitch = service.get_pitch(db, pitch_id) or abort(404)
-    _db, team, theme, programme = _context(pitch.team_id)
-    return db, pitch, team, theme, programme
 
 
 def _is_writer(team) -> bool:
@@ -51,13 +38,15 @@ def _ensure_writer(team) -> None:
 @bp.route("/teams/<int:team_id>/pitch", methods=["GET", "POST"])
 @requires()
 def pitch(team_id: int):
-    db, team, theme, programme = _context(team_id)
+    db = session()
+    team, theme, programme = load_team(team_id)
     _ensure_reader(db, team, theme)
     pitch = service.pitch_of_team(db, team)
     start_form = StartPitchForm()
     if pitch is None and request.method == "POST":
         _ensure_writer(team)
         if start_form.validate_on_submit():
+            # not through submit(): a refusal here (the subscription has ended) is the app's error answer
             pitch = service.start_pitch(db, team, g.membership, start_form.title.data)
             db.commit()
             flash(_("Your pitch has been started. Write its sections together."), "success")
@@ -68,7 +57,7 @@ def pitch(team_id: int):
         attachments=service.attachments(db, pitch) if pitch else [],
         timeline=service.timeline(db, pitch) if pitch else [],
         problems=service.submission_problems(pitch, programme, team, date.today()) if pitch else [],
-        attachment_form=AttachmentForm(), action_form=ActionForm(),
+        attachment_form=AttachmentForm(), action_form=ButtonForm(),
         deadline=programme_service.deadline(programme) if programme.phase == "pitching" else None,
     )
 
@@ -76,7 +65,8 @@ def pitch(team_id: int):
 @bp.route("/pitches/<int:pitch_id>/sections/<key>", methods=["GET", "POST"])
 @requires()
 def edit_section(pitch_id: int, key: str):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     if key not in SECTIONS:
         abort(404)
     _ensure_writer(team)
@@ -111,7 +101,8 @@ def edit_section(pitch_id: int, key: str):
 @bp.route("/pitches/<int:pitch_id>/sections/<key>/history")
 @requires()
 def history(pitch_id: int, key: str):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     if key not in SECTIONS:
         abort(404)
     _ensure_reader(db, team, theme)
@@ -130,31 +121,25 @@ def history(pitch_id: int, key: str):
 @bp.route("/pitches/<int:pitch_id>/attachments", methods=["POST"])
 @requires()
 def upload(pitch_id: int):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     _ensure_writer(team)
     form = AttachmentForm()
-    if form.validate_on_submit():
+    back = url_for("pitches.pitch", team_id=team.id)
+
+    def attach():
         upload = form.file.data
-        try:
-            service.add_attachment(db, pitch, upload.filename, upload.read(service.MAX_ATTACHMENT_BYTES + 1),
-                                   g.membership)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(_("The file has been attached."), "success")
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-    return redirect(url_for("pitches.pitch", team_id=team.id))
+        return service.add_attachment(db, pitch, upload.filename, upload.read(service.MAX_ATTACHMENT_BYTES + 1),
+                                      g.membership)
+
+    return submit(form, attach, done=_("The file has been attached."), then=back) or back_with_errors(form, back)
 
 
 @bp.route("/pitches/<int:pitch_id>/attachments/<int:attachment_id>")
 @requires()
 def download(pitch_id: int, attachment_id: int):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     _ensure_reader(db, team, theme)
     attachment = service.get_attachment(db, pitch, attachment_id) or abort(404)
     response = Response(attachment.data, mimetype=attachment.content_type)
@@ -165,56 +150,33 @@ def download(pitch_id: int, attachment_id: int):
 @bp.route("/pitches/<int:pitch_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
 @requires()
 def delete_attachment(pitch_id: int, attachment_id: int):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    db = session()
+    pitch, team, theme, programme = load_pitch(pitch_id)
     _ensure_writer(team)
     attachment = service.get_attachment(db, pitch, attachment_id) or abort(404)
-    if ActionForm().validate_on_submit():
-        try:
-            service.remove_attachment(db, pitch, attachment)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(_("The file has been removed."), "success")
-    return redirect(url_for("pitches.pitch", team_id=team.id))
+    return press("remove", lambda: service.remove_attachment(db, pitch, attachment),
+                 done=_("The file has been removed."), then=url_for("pitches.pitch", team_id=team.id))
 
 
-@bp.route("/pitches/<int:pitch_id>/submit", methods=["POST"])
+@bp.route("/pitches/<int:pitch_id>/submit", methods=["POST"], endpoint="submit")
 @requires()
-def submit(pitch_id: int):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+def submit_pitch(pitch_id: int):
+    pitch, team, theme, programme = load_pitch(pitch_id)
     _ensure_writer(team)
-    if ActionForm().validate_on_submit():
-        try:
-            service.submit(db, pitch, programme, team, g.membership, date.today())
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            from saas.pitches.notices import tell_management_about_submission
-
-            tell_management_about_submission(db, pitch, team)
-            db.commit()
-            flash(_("Your pitch has been submitted to central management."), "success")
-    return redirect(url_for("pitches.pitch", team_id=team.id))
+    return press("submit", lambda: service.submit(session(), pitch, programme, team, g.membership, date.today(),
+                                                  tell_management=True),
+                 done=_("Your pitch has been submitted to central management."),
+                 then=url_for("pitches.pitch", team_id=team.id))
 
 
 @bp.route("/pitches/<int:pitch_id>/withdraw", methods=["POST"])
 @requires()
 def withdraw(pitch_id: int):
-    db, pitch, team, theme, programme = _pitch_context(pitch_id)
+    pitch, team, theme, programme = load_pitch(pitch_id)
     _ensure_writer(team)
-    if ActionForm().validate_on_submit():
-        try:
-            service.withdraw(db, pitch, g.membership)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            flash(_("Your pitch has been withdrawn and can be changed again."), "success")
-    return redirect(url_for("pitches.pitch", team_id=team.id))
+    return press("withdraw", lambda: service.withdraw(session(), pitch, g.membership),
+                 done=_("Your pitch has been withdrawn and can be changed again."),
+                 then=url_for("pitches.pitch", team_id=team.id))
 
 
 def _version_arg(name: str) -> int | None:

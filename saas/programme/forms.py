@@ -67,7 +67,8 @@ class ThemeForm(FlaskForm):
                             invalid_choice_message=_l("Choose one of the programme's pillars."))
 
 
-class SponsorsForm(FlaskForm):
+class ThemeWithSponsorsForm(ThemeForm):
+    """The theme as management edits it: with its sponsors (the choices are set by the view)."""
     sponsor_ids = MultiCheckboxField(_l("Sponsors"), coerce=int, validate_choice=True)
 
 

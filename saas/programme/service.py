@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 
 from billing.entitlements import require_writable
 from saas.errors import DomainError
+from saas.programme import notices
 from saas.programme.models import (
     CLOSED, PHASES, Programme, ProgrammePhase, Sponsor, Supporter, Team, TeamMember, Theme,
 )
+from tenants import service as tenant_service
 from tenants.models import Membership
 
 PHASE_LABELS = {
@@ -174,8 +176,11 @@ def supporter_of(db, theme: Theme, membership: Membership) -> Supporter | None:
                                              Supporter.membership_id == membership.id))
 
 
-def support(db, theme: Theme, membership: Membership, motivation: str = "") -> tuple[Supporter, bool]:
-    """Support a theme in one click; supporting twice keeps the first and updates the motivation."""
+def support(db, theme: Theme, membership: Membership, motivation: str = "", *,
+            tell_sponsors: bool = False) -> tuple[Supporter, bool]:
+    """Support a theme in one click; supporting twice keeps the first and updates the motivation.
+
+    With `tell_sponsors` (support given on the theme's page) the theme's other sponsors hear of a new supporter."""
     existing = supporter_of(db, theme, membership)
     if existing is not None:
         if motivation.strip():
@@ -184,6 +189,9 @@ def support(db, theme: Theme, membership: Membership, motivation: str = "") -> t
     supporter = Supporter(theme_id=theme.id, membership_id=membership.id, motivation=motivation.strip())
     db.add(supporter)
     db.flush()
+    if tell_sponsors:
+        notices.new_supporter(db, theme, membership,
+                              [s.membership for s in sponsors(db, theme) if s.membership_id != membership.id])
     return supporter, True
 
 
@@ -193,6 +201,25 @@ def withdraw_support(db, theme: Theme, membership: Membership) -> None:
     supporter = supporter_of(db, theme, membership)
     if supporter is not None:
         db.delete(supporter)
+
+
+def recruit_candidates(db, theme: Theme, sponsor: Membership) -> list[Membership]:
+    """Whom a sponsor may invite to support the theme: members who do not support it yet."""
+    supporting = {s.membership_id for s in supporters(db, theme)}
+    return [m for m in tenant_service.members(db) if m.id not in supporting and m.id != sponsor.id]
+
+
+def invite_to_support(db, theme: Theme, sponsor: Membership, membership_ids, note: str) -> int:
+    """The sponsor invites the chosen candidates; returns how many were invited."""
+    wanted = set(membership_ids)
+    invited = [m for m in recruit_candidates(db, theme, sponsor) if m.id in wanted]
+    return notices.recruitment(db, theme, sponsor, invited, note)
+
+
+def message_supporters(db, theme: Theme, subject: str, body: str) -> int:
+    """The sponsor's message to everyone who supports the theme; returns how many received it."""
+    people = [s.membership for s in supporters(db, theme)]
+    return notices.sponsor_message(db, theme, people, subject.strip(), body.strip())
 
 
 def counts_by_legacy_org(people) -> list[tuple[str, int]]:
@@ -234,10 +261,12 @@ def propose_team(db, programme: Programme, theme: Theme, membership: Membership,
     return team
 
 
-def join_team(db, programme: Programme, team: Team, membership: Membership) -> tuple[TeamMember, bool]:
+def join_team(db, programme: Programme, team: Team, membership: Membership, *,
+              tell_team: bool = False) -> tuple[TeamMember, bool]:
     """Join a team; safe when several people join the same team at the same moment.
 
-    Returns the team membership and whether it is new (joining twice changes nothing)."""
+    Returns the team membership and whether it is new (joining twice changes nothing). With `tell_team`
+    (joined on the team's page) the team's other members hear of the newcomer."""
     _check_phase_allows_teams(programme)
     # Lock the team row, then the person's membership: concurrent joins queue up here, so the size
     # and teams-per-person checks below see every earlier join (PostgreSQL SELECT ... FOR UPDATE).
@@ -254,6 +283,9 @@ def join_team(db, programme: Programme, team: Team, membership: Membership) -> t
     member = TeamMember(membership_id=membership.id, is_lead=not team.members)
     team.members.append(member)  # through the collection, so the team object stays up to date
     db.flush()
+    if tell_team:
+        notices.team_joined(db, team, theme, membership,
+                            [m.membership for m in team.members if m.membership_id != membership.id])
     return member, True
 
 
