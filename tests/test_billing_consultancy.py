@@ -148,7 +148,7 @@ def test_a_consultant_of_one_consultancy_never_sees_a_client_of_another(make):
     create_client(bert, "klant-b", "admin@klant-b.example", name="Klant van B")
     # even when B's client makes Anna a consultant member itself, it is not one of A's clients
     with make.session(tenant_id(make, "klant-b")) as db:
-        from tenants.service import add_member
+        from saas.administration.service import add_member
         from saas.auth.service import find_user
 
         add_member(db, find_user(db, "anna@a-advies.example"), ["consultant"], None)
@@ -212,7 +212,7 @@ def test_the_dashboard_shows_phase_participation_and_whether_a_comparison_is_rea
 
 def make_member(db, email):
     from saas.auth.models import User
-    from tenants.service import add_member
+    from saas.administration.service import add_member
     from tests.helpers import _PASSWORD_HASH
 
     user = User(email=email, name=email.split("@")[0], password_hash=_PASSWORD_HASH)

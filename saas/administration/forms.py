@@ -1,13 +1,14 @@
+"""The tenant administration's forms: a new tenant, its settings, legacy organisations, people and invitations."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Regexp
 
 from saas.auth.forms import email_field, name_field
 from saas.forms import language_choices, password_field
+from tenants.forms import MultiCheckboxField
 from tenants.models import Role
 
 ROLE_LABELS = {
@@ -29,11 +30,6 @@ COUNTRIES = [
 ]
 
 NO_LEGACY_ORG = ""
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def roles_field():
@@ -84,7 +80,7 @@ class TenantSettingsForm(FlaskForm):
 class ConsentRequirementForm(FlaskForm):
     """Turns the works council's consent requirement on or off: a button each, nothing to type."""
 
-    required = HiddenField()
+    required = HiddenField(validators=[AnyOf(("on", "off"))])
 
 
 class LegacyOrgForm(FlaskForm):
@@ -108,12 +104,6 @@ class InviteForm(FlaskForm):
 class MembershipForm(FlaskForm):
     roles = roles_field()
     legacy_org_id = legacy_org_field()
-
-
-class ActionForm(FlaskForm):
-    """An empty form for POST buttons, so they carry a CSRF token."""
-
-    next = HiddenField()
 
 
 class AcceptWithNewAccountForm(FlaskForm):

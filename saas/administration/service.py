@@ -1,11 +1,12 @@
-"""Tenant operations: creating a tenant, legacy organisations, invitations, memberships and roles.
+"""Tenant administration: creating a tenant and its settings, legacy organisations, invitations,
+memberships and roles. The lookups every feature uses (members, legacy organisations, tokens) are the
+tenancy core's, `tenants.service`.
 
 Functions take the session first and raise DomainErrors with a message for the user; views
 commit. Every query here is tenant-scoped by construction (tenants.scoping).
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from saas.errors import DomainError
 from saas.mail import queue_mail
 from tenants.models import Invitation, LegacyOrganisation, Membership, MembershipRole, Role, Tenant
 from tenants.scoping import set_scope
+from tenants.service import get_legacy_org, hash_token
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
 RESERVED_SLUGS = {"admin", "api", "static", "new", "login", "logout", "signup", "account", "dev", "t"}
@@ -77,15 +79,6 @@ def create_tenant(db, creator: User, *, name: str, slug: str, country: str, lang
     return tenant
 
 
-def tenants_of(db, user: User) -> list[Tenant]:
-    """The tenants a user belongs to: the one query that reads memberships across tenants."""
-    return list(db.scalars(
-        select(Tenant).join(Membership, Membership.tenant_id == Tenant.id)
-        .where(Membership.user_id == user.id).order_by(Tenant.name)
-        .execution_options(own_memberships=True)
-    ))
-
-
 def update_tenant(db, tenant: Tenant, user: User, *, name: str, country: str, language: str,
                   min_group_size: int) -> None:
     """The admin's settings. A change of k or of the country goes into the access log with the change;
@@ -102,14 +95,6 @@ def update_tenant(db, tenant: Tenant, user: User, *, name: str, country: str, la
 
 
 # ---- legacy organisations ------------------------------------------------------------------
-
-def legacy_organisations(db) -> list[LegacyOrganisation]:
-    return list(db.scalars(select(LegacyOrganisation).order_by(LegacyOrganisation.name)))
-
-
-def get_legacy_org(db, legacy_org_id: int) -> LegacyOrganisation | None:
-    return db.scalar(select(LegacyOrganisation).where(LegacyOrganisation.id == legacy_org_id))
-
 
 def add_legacy_org(db, *, code: str, name: str) -> LegacyOrganisation:
     code, name = code.strip().upper(), name.strip()
@@ -149,14 +134,6 @@ def _check_legacy_org_unique(db, code: str, name: str, exclude_id: int | None) -
 
 
 # ---- members -------------------------------------------------------------------------------
-
-def members(db) -> list[Membership]:
-    return list(db.scalars(select(Membership).join(Membership.user).order_by(User.name)))
-
-
-def get_membership(db, membership_id: int) -> Membership | None:
-    return db.scalar(select(Membership).where(Membership.id == membership_id))
-
 
 def change_membership(db, membership: Membership, *, roles: list[str], legacy_org_id: int | None) -> None:
     roles = _valid_roles(roles)
@@ -285,44 +262,6 @@ def accept_invitation(db, invitation: Invitation, user: User) -> Membership:
 
     enqueue_after_commit(db, "workers.jobs.notify_invitation_accepted", invitation.tenant_id, membership.id)
     return membership
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def invite_once(db, model, memberships, *, columns_of=None, **parent) -> list[tuple[object, str]]:
-    """One personal token per person not yet invited to `parent` (e.g. `wave_id=3`), in the invitation
-    table `model` (a survey wave's, a pulse check's). Only the hash is kept; returns (membership, token)
-    for the mails, which hold the only copy of each token. `columns_of(membership)`: more columns of the
-    new row (e.g. what a survey invitation freezes about the person)."""
-    invited = set(db.scalars(select(model.membership_id)
-                             .where(*(getattr(model, column) == value for column, value in parent.items()))))
-    sent = []
-    for membership in memberships:
-        if membership.id in invited:
-            continue
-        token = secrets.token_urlsafe(32)
-        db.add(model(membership_id=membership.id, token_hash=hash_token(token), **parent,
-                     **(columns_of(membership) if columns_of else {})))
-        sent.append((membership, token))
-    db.flush()
-    return sent
-
-
-def invitation_by_token(db, model, token: str):
-    """The row of the invitation table `model` behind a personal link; None for an unknown or absurd token."""
-    if not token or len(token) > 200:
-        return None
-    return db.scalar(select(model).where(model.token_hash == hash_token(token)))
-
-
-def renew_token(row) -> str:
-    """A new personal link for an invitation of any kind (a row with `token_hash`): only the new token's
-    hash is kept, so the old link stops working and the token exists only in what the caller sends."""
-    token = secrets.token_urlsafe(32)
-    row.token_hash = hash_token(token)
-    return token
 
 
 def _mail_invitation(db, tenant: Tenant, inviter: User, invitation: Invitation, token: str, settings) -> None:
