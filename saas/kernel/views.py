@@ -56,9 +56,12 @@ def submit(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Mess
     return redirect(then(result) if callable(then) else then)
 
 
-def press(action: str, work: Callable[[], Any], *, then: str, done: Message = None) -> Response:
+def press(action: str, work: Callable[[], Any], *, then: str, done: Message = None,
+          follow: bool = False) -> Response:
     """A button named `action`: run `work()` and commit, flash `done`; a refusal is flashed instead and
-    nothing is kept. A stray or empty request changes nothing. Always redirects to `then`."""
+    nothing is kept. A stray or empty request changes nothing. Redirects to `then`; with `follow`, a
+    successful `work()` returns the address to go to instead (another site's page, such as the payment
+    provider's checkout), and the browser is sent there with 303."""
     result = None
     if ButtonForm().says(action):
         db = session()
@@ -70,6 +73,8 @@ def press(action: str, work: Callable[[], Any], *, then: str, done: Message = No
         else:
             db.commit()
             _flash(done, result)
+            if follow:
+                return redirect(result, 303)
     return redirect(then)
 
 
