@@ -57,9 +57,9 @@ def _settings():
 @login_required
 def create():
     form = TenantForm()
-    return submit(form, lambda: service.create_tenant(
-        session(), current_user, name=form.name.data, slug=form.slug.data, country=form.country.data,
-        language=form.language.data),
+    return submit(form, lambda: service.create_tenant(session(), current_user, name=form.name.data,
+                                                      slug=form.slug.data, country=form.country.data,
+                                                      language=form.language.data),
                   done=lambda tenant: _("%(name)s has been created. Start by adding the legacy organisations.",
                                         name=tenant.name),
                   then=lambda tenant: url_for("tenant.legacy_orgs", slug=tenant.slug)) \
@@ -84,9 +84,9 @@ def dashboard():
 @requires(Role.ADMIN)
 def settings():
     form = TenantSettingsForm(obj=g.tenant if request.method == "GET" else None)
-    return submit(form, lambda: service.update_tenant(
-        session(), g.tenant, current_user, name=form.name.data, country=form.country.data,
-        language=form.language.data, min_group_size=form.min_group_size.data),
+    return submit(form, lambda: service.update_tenant(session(), g.tenant, current_user, name=form.name.data,
+                                                      country=form.country.data, language=form.language.data,
+                                                      min_group_size=form.min_group_size.data),
                   done=_("The settings have been saved."), then=url_for("tenant.settings")) \
         or render_template("administration/settings.html", form=form, consent_form=ConsentRequirementForm())
 
@@ -126,8 +126,8 @@ def legacy_orgs():
 @requires(Role.ADMIN)
 def edit_legacy_org():
     form = LegacyOrgForm(obj=g.legacy_org if request.method == "GET" else None)
-    return submit(form, lambda: service.update_legacy_org(
-        session(), g.legacy_org, code=form.code.data, name=form.name.data),
+    return submit(form, lambda: service.update_legacy_org(session(), g.legacy_org, code=form.code.data,
+                                                          name=form.name.data),
                   done=_("The changes have been saved."), then=url_for("tenant.legacy_orgs")) \
         or render_template("administration/legacy_org_edit.html", form=form, org=g.legacy_org)
 
@@ -153,8 +153,8 @@ def edit_member():
     form = MembershipForm(data=None if request.method == "POST" else {
         "roles": sorted(membership.roles), "legacy_org_id": membership.legacy_org_id})
     set_legacy_org_choices(form.legacy_org_id, tenancy.legacy_organisations(session()))
-    return submit(form, lambda: service.change_membership(
-        session(), membership, roles=form.roles.data, legacy_org_id=form.legacy_org_id.data),
+    return submit(form, lambda: service.change_membership(session(), membership, roles=form.roles.data,
+                                                          legacy_org_id=form.legacy_org_id.data),
                   done=_("The changes have been saved."), then=url_for("tenant.members")) \
         or render_template("administration/member_edit.html", form=form, membership=membership)
 
@@ -172,9 +172,9 @@ def invitations():
     db = session()
     form = InviteForm()
     set_legacy_org_choices(form.legacy_org_id, tenancy.legacy_organisations(db))
-    return submit(form, lambda: service.invite(
-        db, g.tenant, current_user, email=form.email.data, roles=form.roles.data,
-        legacy_org_id=form.legacy_org_id.data, settings=_settings()),
+    return submit(form, lambda: service.invite(db, g.tenant, current_user, email=form.email.data,
+                                               roles=form.roles.data, legacy_org_id=form.legacy_org_id.data,
+                                               settings=_settings()),
                   done=lambda invitation: _("An invitation has been sent to %(email)s.", email=invitation.email),
                   then=url_for("tenant.invitations")) \
         or render_template("administration/invitations.html", form=form, invitations=service.invitations(db),
