@@ -14,10 +14,14 @@ from datetime import datetime, timedelta
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
+from saas.anonymity import policy
 from saas.auth.models import User
+from saas.auth.service import normalise_email
+from saas.consent import log_setting
 from saas.db import utcnow
 from saas.errors import DomainError
 from saas.mail import queue_mail
+from saas.surveys.models import SurveyInvitation
 from tenants.models import Invitation, LegacyOrganisation, Membership, MembershipRole, Role, Tenant
 from tenants.scoping import set_scope
 from tenants.service import get_legacy_org, hash_token
@@ -83,9 +87,6 @@ def update_tenant(db, tenant: Tenant, user: User, *, name: str, country: str, la
                   min_group_size: int) -> None:
     """The admin's settings. A change of k or of the country goes into the access log with the change;
     the country no longer decides whether the works council's consent is required (saas.consent)."""
-    from saas.anonymity import policy
-    from saas.consent import log_setting
-
     country, k = country.upper(), policy.settable_k(min_group_size)
     log_setting(db, user, "min_group_size", tenant.min_group_size, k)
     log_setting(db, user, "country", tenant.country, country)
@@ -112,8 +113,6 @@ def update_legacy_org(db, org: LegacyOrganisation, *, code: str, name: str) -> N
 
 
 def delete_legacy_org(db, org: LegacyOrganisation) -> None:
-    from saas.surveys.models import SurveyInvitation
-
     in_use = db.scalar(select(func.count()).select_from(Membership).where(Membership.legacy_org_id == org.id)) \
         or db.scalar(select(func.count()).select_from(Invitation).where(Invitation.legacy_org_id == org.id)) \
         or db.scalar(select(func.count()).select_from(SurveyInvitation)
@@ -196,8 +195,6 @@ def get_invitation(db, invitation_id: int) -> Invitation | None:
 def invite(db, tenant: Tenant, inviter: User, *, email: str, roles: list[str], legacy_org_id: int | None,
            settings) -> Invitation:
     """Invite someone by e-mail; the link in the mail is the only copy of the token."""
-    from saas.auth.service import normalise_email
-
     email = normalise_email(email)
     roles = _valid_roles(roles)
     _check_legacy_org(db, legacy_org_id)
