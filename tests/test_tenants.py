@@ -53,8 +53,14 @@ def test_admin_adds_edits_and_deletes_legacy_organisations(client, make):
         gro = db.scalar(select(LegacyOrganisation).where(LegacyOrganisation.code == "GRO"))
     client.submit(f"/t/oost/admin/legacy-orgs/{gro.id}", {"code": "GRL", "name": "Gemeente Groenlo-Lichtenvoorde"})
     assert "Gemeente Groenlo-Lichtenvoorde" in client.text("/t/oost/admin/legacy-orgs")
+    # a button's request that does not name the button (a stray or forged POST) changes nothing
+    for stray in ({}, {"action": "remove"}):
+        assert client.submit(f"/t/oost/admin/legacy-orgs/{gro.id}/delete", stray,
+                             page="/t/oost/admin/legacy-orgs").status_code == 302
+        assert "Groenlo" in client.text("/t/oost/admin/legacy-orgs")
     client.submit(f"/t/oost/admin/legacy-orgs/{gro.id}/delete", {"action": "delete"}, page="/t/oost/admin/legacy-orgs")
     assert "Groenlo" not in client.text("/t/oost/admin/legacy-orgs")
+    assert client.get(f"/t/oost/admin/legacy-orgs/{gro.id}").status_code == 404  # loaded once, before the view
 
 
 def test_a_legacy_organisation_in_use_cannot_be_deleted(client, make):
