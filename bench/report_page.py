@@ -221,7 +221,7 @@ def _build(app, args) -> dict:
     from saas.programme.service import create_programme
     from saas.surveys.catalogue import catalogue
     from saas.surveys.models import SurveyInvitation, Wave
-    from tenants import service as tenants_service
+    from saas.administration import service as tenants_service
     from tenants.models import Membership, Role, Tenant
     from tenants.scoping import cross_tenant, set_scope
 

@@ -21,7 +21,7 @@ from saas.auth.models import User
 from saas.auth.service import find_user, normalise_email
 from saas.db import utcnow
 from saas.errors import DomainError
-from tenants import service as tenants
+from saas.administration import service as tenants
 from tenants.models import Membership, MembershipRole, Role, Tenant
 from tenants.scoping import cross_tenant, set_scope
 

@@ -6,7 +6,7 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
 from saas.auth.forms import email_field
-from tenants.forms import TenantForm
+from saas.administration.forms import TenantForm
 
 
 class ConsultancyForm(FlaskForm):

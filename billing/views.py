@@ -1,7 +1,8 @@
 """Billing pages (issue 8): the tenant's billing page, and the platform-level pages (Stripe webhook,
 consultancy sign-up, the consultancy's account and clients, the consultant dashboard).
 
-Views validate a form, call one service function, commit, flash, redirect. The consultancy pages
+Every form and button goes through the one view pattern (`saas.kernel.views`: `submit`, `press`);
+Checkout and the customer portal are buttons that lead to Stripe's page. The consultancy pages
 are outside any tenant: they find the signed-in user's own consultancy and answer 404 to anyone
 else, so they never show another account's data.
 """
@@ -24,10 +25,9 @@ from billing.models import ORGANISATION, OWNER, BillingEvent
 from billing.plans import plan_for
 from saas.db import session, utcnow
 from saas.programme.service import PHASE_LABELS
-from saas.errors import DomainError, problem
+from saas.errors import problem
 from saas.extensions import csrf
-from saas.forms import show_domain_error
-from tenants.forms import ActionForm
+from saas.kernel.views import ButtonForm, press, submit
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
 
@@ -53,7 +53,7 @@ def page():
         "billing/tenant.html", settings=settings, account=account,
         plan=plan_for(account.kind if account else ORGANISATION, settings),
         entitlement=entitlements.tenant_entitlement(db, g.tenant, settings=settings),
-        invoice=invoice, invoice_unavailable=invoice_unavailable, action_form=ActionForm(),
+        invoice=invoice, invoice_unavailable=invoice_unavailable, action_form=ButtonForm(),
         subscribed=account is not None and service.has_ongoing_subscription(account),
         returned=request.args.get("checkout") == "done",
     )
@@ -63,42 +63,33 @@ def page():
 @requires(Role.ADMIN)
 def checkout():
     db, settings = session(), _settings()
-    if not ActionForm().validate_on_submit():
-        return redirect(url_for("billing.page"))
-    try:
+
+    def work():
         account = service.organisation_account(db, g.tenant, current_user, settings)
-        url = service.start_checkout(
+        return service.start_checkout(
             db, account, settings=settings, email=current_user.email,
             success_url=settings.base_url + url_for("billing.page", checkout="done"),
             cancel_url=settings.base_url + url_for("billing.page"),
         )
-    except DomainError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("billing.page"))
-    db.commit()
-    return redirect(url, 303)
+
+    return press("checkout", work, then=url_for("billing.page"), follow=True)
 
 
 @bp.route("/portal", methods=["POST"])
 @requires(Role.ADMIN)
 def portal():
     db, settings = session(), _settings()
-    if not ActionForm().validate_on_submit():
-        return redirect(url_for("billing.page"))
-    account = service.account_of_tenant(db, g.tenant)
-    try:
+
+    def work():
+        account = service.account_of_tenant(db, g.tenant)
         if account is None:
             raise service.NoCustomer()
         if account.is_consultancy:
             raise service.ManagedByConsultancy()
-        url = service.open_portal(db, account, settings=settings,
-                                  return_url=settings.base_url + url_for("billing.page"))
-    except DomainError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("billing.page"))
-    return redirect(url, 303)
+        return service.open_portal(db, account, settings=settings,
+                                   return_url=settings.base_url + url_for("billing.page"))
+
+    return press("portal", work, then=url_for("billing.page"), follow=True)
 
 
 # ---- the Stripe webhook ---------------------------------------------------------------------
@@ -161,17 +152,10 @@ def sign_up():
     if consultancy.membership_of(db, current_user) is not None:
         return redirect(url_for("billing_public.dashboard"))
     form = ConsultancyForm()
-    if form.validate_on_submit():
-        try:
-            account = consultancy.sign_up(db, current_user, name=form.name.data, settings=settings)
-        except DomainError as error:
-            db.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("%(name)s is ready. Create your first client.", name=account.name), "success")
-            return redirect(url_for("billing_public.new_client"))
-    return render_template("billing/sign_up.html", form=form, settings=settings)
+    return submit(form, lambda: consultancy.sign_up(db, current_user, name=form.name.data, settings=settings),
+                  done=lambda account: _("%(name)s is ready. Create your first client.", name=account.name),
+                  then=url_for("billing_public.new_client")) \
+        or render_template("billing/sign_up.html", form=form, settings=settings)
 
 
 @public.route("/consultancy/account", methods=["GET", "POST"])
@@ -181,20 +165,16 @@ def account():
     db, settings = session(), _settings()
     account = _owned_account()
     form = ConsultantForm()
-    if form.validate_on_submit():
-        try:
-            person = consultancy.add_consultant(db, account, email=form.email.data)
-        except DomainError as error:
-            db.rollback()
-            show_domain_error(form, error)
-            account = _owned_account()
-        else:
-            db.commit()
-            flash(_("%(name)s is now one of your consultants, in every client.", name=person.user.name), "success")
-            return redirect(url_for("billing_public.account"))
+    added = submit(form, lambda: consultancy.add_consultant(db, account, email=form.email.data),
+                   done=lambda person: _("%(name)s is now one of your consultants, in every client.",
+                                         name=person.user.name),
+                   then=url_for("billing_public.account"))
+    if added:
+        return added
+    account = _owned_account()  # again: a refusal rolled the request's transaction back
     invoice, invoice_unavailable = _next_invoice(account, settings)
     return render_template(
-        "billing/account.html", account=account, settings=settings, form=form, action_form=ActionForm(),
+        "billing/account.html", account=account, settings=settings, form=form, action_form=ButtonForm(),
         archive_form=ArchiveForm(), plan=plan_for(account.kind, settings),
         entitlement=entitlements.account_entitlement(account, settings=settings),
         clients=consultancy.clients(db, account), people=consultancy.people(db, account),
@@ -209,18 +189,14 @@ def account():
 def remove_consultant(person_id: int):
     db = session()
     account = _owned_account()
-    if ActionForm().validate_on_submit():
-        try:
-            person = consultancy.remove_consultant(db, account, person_id) or abort(404)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            name = person.user.name
-            db.commit()
-            flash(_("%(name)s is no longer one of your consultants, and no longer a consultant in your clients.",
-                    name=name), "success")
-    return redirect(url_for("billing_public.account"))
+
+    def work():
+        person = consultancy.remove_consultant(db, account, person_id) or abort(404)
+        return person.user.name  # read before the commit: the person is gone after it
+
+    return press("remove", work, then=url_for("billing_public.account"),
+                 done=lambda name: _("%(name)s is no longer one of your consultants, and no longer a consultant "
+                                     "in your clients.", name=name))
 
 
 @public.route("/consultancy/clients/new", methods=["GET", "POST"])
@@ -229,19 +205,13 @@ def new_client():
     db, settings = session(), _settings()
     account = _owned_account()
     form = ClientForm()
-    if form.validate_on_submit():
-        try:
-            tenant = consultancy.create_client(
-                db, account, current_user, name=form.name.data, slug=form.slug.data, country=form.country.data,
-                language=form.language.data, admin_email=form.admin_email.data, settings=settings)
-        except DomainError as error:
-            db.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("%(name)s has been created; its administrator has been invited.", name=tenant.name), "success")
-            return redirect(url_for("billing_public.account"))
-    return render_template("billing/new_client.html", form=form, account=account)
+    return submit(form, lambda: consultancy.create_client(
+                      db, account, current_user, name=form.name.data, slug=form.slug.data, country=form.country.data,
+                      language=form.language.data, admin_email=form.admin_email.data, settings=settings),
+                  done=lambda tenant: _("%(name)s has been created; its administrator has been invited.",
+                                        name=tenant.name),
+                  then=url_for("billing_public.account")) \
+        or render_template("billing/new_client.html", form=form, account=account)
 
 
 @public.route("/consultancy/clients/<int:tenant_id>/archive", methods=["POST"])
@@ -249,15 +219,13 @@ def new_client():
 def archive_client(tenant_id: int):
     db = session()
     account = _owned_account()
-    form = ArchiveForm()
-    if not form.validate_on_submit():
+    archived = submit(ArchiveForm(), lambda: consultancy.archive_client(db, account, tenant_id) or abort(404),
+                      done=_("The client has been archived. It stays readable, and no longer counts for the "
+                             "subscription."),
+                      then=url_for("billing_public.account"))
+    if not archived:
         flash(_("Tick the box to confirm that you want to archive the client."), "error")
-        return redirect(url_for("billing_public.account"))
-    link = consultancy.archive_client(db, account, tenant_id) or abort(404)
-    db.commit()
-    flash(_("The client has been archived. It stays readable, and no longer counts for the subscription."),
-          "success")
-    return redirect(url_for("billing_public.account"))
+    return archived or redirect(url_for("billing_public.account"))
 
 
 @public.route("/consultancy/clients/<int:tenant_id>/restore", methods=["POST"])
@@ -265,17 +233,10 @@ def archive_client(tenant_id: int):
 def restore_client(tenant_id: int):
     db = session()
     account = _owned_account()
-    if ActionForm().validate_on_submit():
-        try:
-            link = consultancy.restore_client(db, account, tenant_id, settings=_settings()) or abort(404)
-        except DomainError as error:
-            db.rollback()
-            flash(error.message, "error")
-        else:
-            db.commit()
-            if link.archived_at is None:
-                flash(_("The client has been restored and counts for the subscription again."), "success")
-    return redirect(url_for("billing_public.account"))
+    return press("restore", lambda: consultancy.restore_client(db, account, tenant_id, settings=_settings())
+                 or abort(404), then=url_for("billing_public.account"),
+                 done=lambda link: _("The client has been restored and counts for the subscription again.")
+                 if link.archived_at is None else None)
 
 
 @public.route("/consultancy/checkout", methods=["POST"])
@@ -283,20 +244,11 @@ def restore_client(tenant_id: int):
 def consultancy_checkout():
     db, settings = session(), _settings()
     account = _owned_account()
-    if not ActionForm().validate_on_submit():
-        return redirect(url_for("billing_public.account"))
-    try:
-        url = service.start_checkout(
-            db, account, settings=settings, email=current_user.email,
-            success_url=settings.base_url + url_for("billing_public.account", checkout="done"),
-            cancel_url=settings.base_url + url_for("billing_public.account"),
-        )
-    except DomainError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("billing_public.account"))
-    db.commit()
-    return redirect(url, 303)
+    return press("checkout", lambda: service.start_checkout(
+                     db, account, settings=settings, email=current_user.email,
+                     success_url=settings.base_url + url_for("billing_public.account", checkout="done"),
+                     cancel_url=settings.base_url + url_for("billing_public.account")),
+                 then=url_for("billing_public.account"), follow=True)
 
 
 @public.route("/consultancy/portal", methods=["POST"])
@@ -304,15 +256,9 @@ def consultancy_checkout():
 def consultancy_portal():
     db, settings = session(), _settings()
     account = _owned_account()
-    if not ActionForm().validate_on_submit():
-        return redirect(url_for("billing_public.account"))
-    try:
-        url = service.open_portal(db, account, settings=settings,
-                                  return_url=settings.base_url + url_for("billing_public.account"))
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for("billing_public.account"))
-    return redirect(url, 303)
+    return press("portal", lambda: service.open_portal(
+                     db, account, settings=settings, return_url=settings.base_url + url_for("billing_public.account")),
+                 then=url_for("billing_public.account"), follow=True)
 
 
 def _owned_account():

@@ -97,7 +97,7 @@ def create_tenant(slug, name, admin_email, country, language, legacy_orgs):
     from saas.auth.service import find_user
     from saas.db import session
     from saas.errors import DomainError
-    from tenants import service
+    from saas.administration import service
 
     db = session()
     admin = find_user(db, admin_email)

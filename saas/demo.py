@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from saas.auth import service as accounts
 from saas.auth.models import User
-from tenants import service
+from saas.administration import service
 from tenants.models import Role
 
 DEMO_PASSWORD = "koers-demo"

@@ -1,34 +1,12 @@
+"""Two form classes that every feature's forms use: a list of checkboxes and an empty form for POST
+buttons. They are plumbing, not tenancy; they stay here (where every feature imports them from) until
+the kernel's form module takes them over. The tenant administration's forms are
+`saas.administration.forms`."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Regexp
+from wtforms import HiddenField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
-
-from saas.auth.forms import email_field, name_field
-from saas.forms import language_choices, password_field
-from tenants.models import Role
-
-ROLE_LABELS = {
-    Role.ADMIN: _l("Administrator"),
-    Role.MANAGEMENT: _l("Central management"),
-    Role.SPONSOR: _l("Sponsor"),
-    Role.MEMBER: _l("Team member"),
-    Role.WORKS_COUNCIL: _l("Works council"),
-    Role.CONSULTANT: _l("Consultant"),
-}
-
-COUNTRIES = [
-    ("NL", _l("Netherlands")),
-    ("BE", _l("Belgium")),
-    ("DE", _l("Germany")),
-    ("LU", _l("Luxembourg")),
-    ("GB", _l("United Kingdom")),
-    ("IE", _l("Ireland")),
-]
-
-NO_LEGACY_ORG = ""
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -36,88 +14,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def roles_field():
-    return MultiCheckboxField(
-        _l("Roles"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
-        validators=[DataRequired(message=_l("Choose at least one role."))],
-    )
-
-
-def _optional_int(value):
-    if value in (None, "", NO_LEGACY_ORG):
-        return None
-    return int(value)
-
-
-def legacy_org_field():
-    return SelectField(_l("Legacy organisation"), coerce=_optional_int, validate_choice=True)
-
-
-def set_legacy_org_choices(field, organisations) -> None:
-    field.choices = [(None, _l("None, or joined after the merger"))] + [(o.id, f"{o.name} ({o.code})")
-                                                                      for o in organisations]
-
-
-class TenantForm(FlaskForm):
-    name = StringField(_l("Name of the organisation"), validators=[
-        DataRequired(message=_l("Please enter a name.")),
-        Length(max=160, message=_l("A name has at most 160 characters.")),
-    ])
-    slug = StringField(_l("Web address"), description=_l("Lower-case letters, digits and hyphens, e.g. regio-noord."),
-                       validators=[DataRequired(message=_l("Please choose a web address.")),
-                                   Length(min=3, max=40, message=_l("Use 3 to 40 characters."))])
-    country = SelectField(_l("Country"), choices=COUNTRIES)
-    language = SelectField(_l("Language"), choices=language_choices())
-
-
-class TenantSettingsForm(FlaskForm):
-    name = TenantForm.name
-    country = TenantForm.country
-    language = TenantForm.language
-    min_group_size = IntegerField(
-        _l("Minimum group size in reports (k)"),
-        description=_l("Reports never show a group with fewer answers than this. At least 5."),
-        validators=[NumberRange(min=5, max=1000, message=_l("Choose a number from 5 to 1000."))],
-    )
-
-
-class ConsentRequirementForm(FlaskForm):
-    """Turns the works council's consent requirement on or off: a button each, nothing to type."""
-
-    required = HiddenField()
-
-
-class LegacyOrgForm(FlaskForm):
-    code = StringField(_l("Short code"), description=_l("Up to 16 letters or digits, e.g. GRO."), validators=[
-        DataRequired(message=_l("Please enter a short code.")),
-        Length(max=16, message=_l("A code has at most 16 characters.")),
-        Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Use only letters, digits, hyphens and underscores.")),
-    ])
-    name = StringField(_l("Name"), validators=[
-        DataRequired(message=_l("Please enter a name.")),
-        Length(max=160, message=_l("A name has at most 160 characters.")),
-    ])
-
-
-class InviteForm(FlaskForm):
-    email = email_field()
-    roles = roles_field()
-    legacy_org_id = legacy_org_field()
-
-
-class MembershipForm(FlaskForm):
-    roles = roles_field()
-    legacy_org_id = legacy_org_field()
-
-
 class ActionForm(FlaskForm):
     """An empty form for POST buttons, so they carry a CSRF token."""
 
     next = HiddenField()
-
-
-class AcceptWithNewAccountForm(FlaskForm):
-    """Accepting an invitation without an account: the e-mail address is the invited one."""
-
-    name = name_field()
-    password = password_field()

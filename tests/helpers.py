@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from saas.auth.service import hash_password
 from saas.mail import OutboundMail
-from tenants import service
+from saas.administration import service
 from tenants.scoping import set_scope
 
 PASSWORD = "correct horse battery"

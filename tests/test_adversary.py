@@ -669,7 +669,7 @@ def test_no_combination_of_everything_read_singles_anyone_out(app, make, world):
     _set_k(admin, state, world.ks[2])
     # asking for the comparison again under the new k makes nothing new: it is the release's
     comparison_page = f"/t/{state.slug}/comparisons/waves/{first}"
-    assert admin.submit(f"{comparison_page}/run", {}, page=comparison_page).status_code == 302
+    assert admin.submit(f"{comparison_page}/run", {"action": "run"}, page=comparison_page).status_code == 302
     assert "The comparison is up to date" in admin.text(comparison_page)
     read_everything(attackers, state, readings, moment="wave 1 released, k changed")
 

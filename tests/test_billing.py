@@ -73,7 +73,7 @@ def subscribe(billed, tenant, fake):
     """The admin subscribes through Checkout, pays, and Stripe's events arrive. Returns the subscription id."""
     admin = billed.app.test_client()
     admin.login(tenant.admin_email)
-    response = admin.submit(f"/t/{tenant.slug}/billing/checkout", page=f"/t/{tenant.slug}/billing/")
+    response = admin.submit(f"/t/{tenant.slug}/billing/checkout", {"action": "checkout"}, page=f"/t/{tenant.slug}/billing/")
     assert response.status_code == 303 and response.headers["Location"].startswith(fake.url + "/checkout/cs_test_")
     session_id = response.headers["Location"].rsplit("/", 1)[1]
     events = fake.complete_checkout(session_id)
@@ -96,7 +96,7 @@ def test_admin_subscribes_through_checkout_and_the_webhook_makes_the_account_act
     page = admin.text("/t/oost/billing/")
     assert "Organisation plan" in page and "Free trial" in page and "Subscribe" in page
 
-    response = admin.submit("/t/oost/billing/checkout", page="/t/oost/billing/")
+    response = admin.submit("/t/oost/billing/checkout", {"action": "checkout"}, page="/t/oost/billing/")
     assert response.status_code == 303
     [session] = fake_stripe.of_kind("checkout.session")
     assert response.headers["Location"] == session["url"]
@@ -139,7 +139,7 @@ def test_the_customer_portal_opens_for_the_account_and_returns_to_the_billing_pa
     subscribe(billed, tenant, fake_stripe)
     admin = billed.app.test_client()
     admin.login(tenant.admin_email)
-    response = admin.submit("/t/oost/billing/portal", page="/t/oost/billing/")
+    response = admin.submit("/t/oost/billing/portal", {"action": "portal"}, page="/t/oost/billing/")
     assert response.status_code == 303 and response.headers["Location"].startswith(fake_stripe.url + "/portal/bps_")
     [call] = fake_stripe.calls("POST", "/v1/billing_portal/sessions")
     assert call.params == {"customer": account_of(billed, tenant).stripe_customer_id,
@@ -168,7 +168,7 @@ def test_stripe_unreachable_the_pages_still_work_and_checkout_changes_nothing(bi
     west_admin = billed.app.test_client()
     west_admin.login(other.admin_email)
     token = west_admin.csrf_token("/t/west/billing/")
-    response = west_admin.post("/t/west/billing/checkout", data={"csrf_token": token}, follow_redirects=True)
+    response = west_admin.post("/t/west/billing/checkout", data={"csrf_token": token, "action": "checkout"}, follow_redirects=True)
     assert response.status_code == 200
     assert "payment provider cannot be reached just now" in response.get_data(as_text=True)
     assert account_of(billed, other) is None  # the whole attempt was rolled back
@@ -202,7 +202,7 @@ def test_events_out_of_order_never_move_the_state_backwards(billed, fake_stripe,
     age(billed, tenant, 13)
     admin = billed.app.test_client()
     admin.login(tenant.admin_email)
-    admin.submit("/t/oost/billing/checkout", page="/t/oost/billing/")
+    admin.submit("/t/oost/billing/checkout", {"action": "checkout"}, page="/t/oost/billing/")
     [session] = fake_stripe.of_kind("checkout.session")
     created = fake_stripe.complete_checkout(session["id"])
     subscription_id = fake_stripe.get(session["id"])["subscription"]
@@ -227,7 +227,7 @@ def test_a_bad_signature_answers_400_and_changes_nothing(billed, fake_stripe, st
     tenant = billed.tenant("oost")
     admin = billed.app.test_client()
     admin.login(tenant.admin_email)
-    admin.submit("/t/oost/billing/checkout", page="/t/oost/billing/")
+    admin.submit("/t/oost/billing/checkout", {"action": "checkout"}, page="/t/oost/billing/")
     [session] = fake_stripe.of_kind("checkout.session")
     events = fake_stripe.complete_checkout(session["id"])
     completed = events[-1]
@@ -410,7 +410,7 @@ def test_billing_off_every_tenant_is_active_and_the_page_says_billing_is_not_con
         require_writable(db, now=utcnow() + timedelta(days=1000))
     client.login(tenant.admin_email)
     assert "Billing is not configured" in client.text("/t/oost/billing/")
-    response = client.submit("/t/oost/billing/checkout", page="/t/oost/billing/", follow_redirects=True)
+    response = client.submit("/t/oost/billing/checkout", {"action": "checkout"}, page="/t/oost/billing/", follow_redirects=True)
     assert "Billing is not configured" in response.get_data(as_text=True)
     assert account_of(make, tenant) is None
     assert "billing-banner" not in client.text("/t/oost/")

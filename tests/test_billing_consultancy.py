@@ -56,7 +56,7 @@ def archive(owner, slug, make):
 
 
 def restore(owner, slug, make):
-    return owner.submit(f"/billing/consultancy/clients/{tenant_id(make, slug)}/restore",
+    return owner.submit(f"/billing/consultancy/clients/{tenant_id(make, slug)}/restore", {"action": "restore"},
                         page="/billing/consultancy/account")
 
 
@@ -122,7 +122,7 @@ def test_a_consultant_who_leaves_is_removed_from_the_consultancy_and_every_clien
         people = {p.user.email: p.id for p in db.scalars(select(BillingAccountMember))}
     page = owner.text("/billing/consultancy/account")
     assert "Remove Piet" in page and "Remove Olga" not in page
-    response = owner.submit(f"/billing/consultancy/people/{people['piet@advies.example']}/remove",
+    response = owner.submit(f"/billing/consultancy/people/{people['piet@advies.example']}/remove", {"action": "remove"},
                             page="/billing/consultancy/account")
     assert response.status_code == 302
     assert "is no longer one of your consultants" in owner.text("/billing/consultancy/account")
@@ -132,11 +132,11 @@ def test_a_consultant_who_leaves_is_removed_from_the_consultancy_and_every_clien
     assert response.status_code == 302 and response.headers["Location"].endswith("/billing/consultancy/new")
     assert piet.get("/t/zuid/").status_code in (403, 404)
     # the owner stays, and a person of another consultancy is not found
-    response = owner.submit(f"/billing/consultancy/people/{people['olga@advies.example']}/remove",
+    response = owner.submit(f"/billing/consultancy/people/{people['olga@advies.example']}/remove", {"action": "remove"},
                             page="/billing/consultancy/account")
     assert "The owner of the consultancy cannot be removed." in owner.text("/billing/consultancy/account")
     other = sign_up(make, "bert@elders.example", "Bert Elders")
-    response = other.submit(f"/billing/consultancy/people/{people['olga@advies.example']}/remove",
+    response = other.submit(f"/billing/consultancy/people/{people['olga@advies.example']}/remove", {"action": "remove"},
                             page="/billing/consultancy/account")
     assert response.status_code == 404
 
@@ -148,7 +148,7 @@ def test_a_consultant_of_one_consultancy_never_sees_a_client_of_another(make):
     create_client(bert, "klant-b", "admin@klant-b.example", name="Klant van B")
     # even when B's client makes Anna a consultant member itself, it is not one of A's clients
     with make.session(tenant_id(make, "klant-b")) as db:
-        from tenants.service import add_member
+        from saas.administration.service import add_member
         from saas.auth.service import find_user
 
         add_member(db, find_user(db, "anna@a-advies.example"), ["consultant"], None)
@@ -158,7 +158,7 @@ def test_a_consultant_of_one_consultancy_never_sees_a_client_of_another(make):
     assert "Klant van B" not in anna.text("/billing/consultancy/account")
     for url in (f"/billing/consultancy/clients/{tenant_id(make, 'klant-b')}/archive",
                 f"/billing/consultancy/clients/{tenant_id(make, 'klant-b')}/restore"):
-        assert anna.submit(url, {"confirm": "y"}, page="/billing/consultancy").status_code == 404
+        assert anna.submit(url, {"confirm": "y", "action": "restore"}, page="/billing/consultancy").status_code == 404
     with make.session(tenant_id(make, "klant-b")) as db:
         assert db.scalar(select(TenantBilling)).archived_at is None
     # and a client of A where Anna is no longer a consultant is not on her page either
@@ -212,7 +212,7 @@ def test_the_dashboard_shows_phase_participation_and_whether_a_comparison_is_rea
 
 def make_member(db, email):
     from saas.auth.models import User
-    from tenants.service import add_member
+    from saas.administration.service import add_member
     from tests.helpers import _PASSWORD_HASH
 
     user = User(email=email, name=email.split("@")[0], password_hash=_PASSWORD_HASH)
@@ -260,13 +260,13 @@ def test_the_subscription_counts_active_clients_archiving_lowers_it_and_restorin
     owner = sign_up(billed, "olga@advies.example", "Olga Advies")
     page = owner.text("/billing/consultancy/account")
     assert "Consultancy plan, per active client" in page and "Free trial" in page
-    response = owner.submit("/billing/consultancy/checkout", page="/billing/consultancy/account",
+    response = owner.submit("/billing/consultancy/checkout", {"action": "checkout"}, page="/billing/consultancy/account",
                             follow_redirects=True)
     assert "Add a client first" in response.get_data(as_text=True)
 
     create_client(owner, "zuid", "hanna@zuid.example")
     create_client(owner, "oost", "otto@oost.example")
-    response = owner.submit("/billing/consultancy/checkout", page="/billing/consultancy/account")
+    response = owner.submit("/billing/consultancy/checkout", {"action": "checkout"}, page="/billing/consultancy/account")
     assert response.status_code == 303
     [session] = fake_stripe.of_kind("checkout.session")
     assert session["line_items"] == [{"price": PRICE_CLIENT, "quantity": "2"}]

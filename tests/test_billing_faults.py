@@ -27,7 +27,7 @@ def test_stripe_down_during_a_client_change_keeps_the_change_and_a_job_syncs_the
     queued = Factory(app, database)
     owner = sign_up(queued, "olga@advies.example", "Olga Advies")
     create_client(owner, "zuid", "hanna@zuid.example")
-    response = owner.submit("/billing/consultancy/checkout", page="/billing/consultancy/account")
+    response = owner.submit("/billing/consultancy/checkout", {"action": "checkout"}, page="/billing/consultancy/account")
     session_id = response.headers["Location"].rsplit("/", 1)[1]
     deliver_all(app.test_client(), fake_stripe.complete_checkout(session_id))
     subscription_id = fake_stripe.get(session_id)["subscription"]

@@ -225,12 +225,12 @@ def test_running_the_comparison_from_the_page(app, make, series):
     manager = _as(app, "cas@noord.example")
     url = f"/t/noord/comparisons/waves/{series.waves[0]}"
     assert "has not been made yet" in manager.text(url)
-    response = manager.submit(f"{url}/run", {})
+    response = manager.submit(f"{url}/run", {"action": "run"})
     assert response.status_code == 302
     page = manager.text(url)
     assert "The comparison has been started" in page  # no Redis in these tests: it ran right after the commit
     assert 'id="profile-AAL"' in page
-    again = manager.submit(f"{url}/run", {})
+    again = manager.submit(f"{url}/run", {"action": "run"})
     assert "The comparison is up to date" in manager.text(again.headers["Location"])
     status = manager.get(f"{url}/status").get_json()
     assert status["run"]["status"] == "done" and status["run"]["finished"] and status["computed_at"]
@@ -249,7 +249,7 @@ def test_the_page_shows_a_running_job_and_its_progress(app, make, series):
     admin = _as(app, series.tenant.admin_email)
     page = admin.text(f"/t/noord/comparisons/waves/{series.last}")
     assert "The comparison is being made" in page and 'value="40"' in page
-    response = admin.submit(f"/t/noord/comparisons/waves/{series.last}/run", {})
+    response = admin.submit(f"/t/noord/comparisons/waves/{series.last}/run", {"action": "run"})
     assert "The comparison is already running" in admin.text(response.headers["Location"])
     assert admin.get(f"/t/noord/comparisons/waves/{series.last}/status").get_json()["run"]["progress"] == 40
 
@@ -268,7 +268,7 @@ def test_another_tenants_wave_is_not_found(app, make, series):
     make.tenant("zuid", "zoe@zuid.example")
     stranger = _as(app, "zoe@zuid.example")
     assert stranger.get(f"/t/zuid/comparisons/waves/{series.last}").status_code == 404
-    assert stranger.submit(f"/t/zuid/comparisons/waves/{series.last}/run", {},
+    assert stranger.submit(f"/t/zuid/comparisons/waves/{series.last}/run", {"action": "run"},
                            page="/t/zuid/comparisons/").status_code == 404
     with make.session(series.tenant.id) as db:
         assert db.scalar(select(func.count()).select_from(Comparison)) == 0

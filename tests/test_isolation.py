@@ -34,7 +34,7 @@ def two_tenants(make):
     beta = make.tenant("beta", "mallory@beta.example", name="Beta Organisation")
     with make.session(beta.id) as db:
         admin = db.scalar(select(Membership))
-        from tenants.service import change_membership
+        from saas.administration.service import change_membership
 
         change_membership(db, admin, roles=list(ALL_ROLES), legacy_org_id=None)
     return alpha, beta

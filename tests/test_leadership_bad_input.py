@@ -20,7 +20,7 @@ GARBAGE = {
 @pytest.fixture
 def manager(app, make):
     from tenants.models import Membership
-    from tenants.service import change_membership
+    from saas.administration.service import change_membership
 
     tenant = make.tenant("oost")
     objects = populate(app, make, tenant)

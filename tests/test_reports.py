@@ -165,9 +165,9 @@ def test_the_access_log_is_readable_by_the_council_and_the_admin_and_changeable_
 
 def test_the_pdf_is_made_by_a_job_with_its_charts_and_its_download_is_logged(app, make, council, tmp_path):
     wim = _as(app, WC)
-    response = wim.submit(f"/t/ors/reports/waves/{council.wave}/pdf", {"legacy_org": "AAL"},
+    response = wim.submit(f"/t/ors/reports/waves/{council.wave}/pdf", {"legacy_org": "AAL", "action": "pdf"},
                           page=f"/t/ors/reports/waves/{council.wave}?legacy_org=AAL")
-    assert response.status_code == 302
+    assert response.status_code == 303
     status_page = response.headers["Location"]
     assert "The PDF is ready." in wim.text(status_page)  # no Redis here: the job ran in-process
     pdf = wim.get(status_page + "/download")
@@ -186,7 +186,7 @@ def test_the_pdf_job_runs_on_the_real_worker(stack, database, make, council, wor
     app = create_app(settings_for(stack, redis_url=stack.redis.url), database=database, testing=True)
     app.test_client_class = KoersClient
     wim = _as(app, WC)
-    response = wim.submit(f"/t/ors/reports/waves/{council.wave}/pdf", {}, page=f"/t/ors/reports/waves/{council.wave}")
+    response = wim.submit(f"/t/ors/reports/waves/{council.wave}/pdf", {"action": "pdf"}, page=f"/t/ors/reports/waves/{council.wave}")
     status_page = response.headers["Location"]
     assert "The PDF is being made" in wim.text(status_page)
     deadline = time.monotonic() + 60

@@ -15,7 +15,7 @@ from saas.surveys import answering, service
 from saas.surveys.instruments import CONTRACT_ITEMS, DIMENSIONS, TYPES, culture_key
 from saas.surveys.models import PooledAnswer, Response, SurveyInvitation, Wave
 from tenants.models import Membership, Tenant
-from tenants.service import hash_token
+from tenants.service import get_legacy_org, hash_token
 from tests.helpers import works_council
 
 PEOPLE = ["anna", "bram", "carmen", "dirk", "eva", "femke", "gijs"]
@@ -558,7 +558,7 @@ def test_json_submission_refuses_other_tenants_data_and_a_closed_wave(app, make,
     assert _count(make, survey, PooledAnswer) == 0 and not _invitation(make, survey, "gijs")["answered"]
 
     # an organisation removed while an answer naming it waits in the pool: the answer is kept, without it
-    from tenants import service as tenants_service
+    from saas.administration import service as tenants_service
 
     with make.session(survey.id) as db:
         short_lived = tenants_service.add_legacy_org(db, code="TMP", name="Gemeente Tijdelijk")
@@ -566,7 +566,7 @@ def test_json_submission_refuses_other_tenants_data_and_a_closed_wave(app, make,
                         json={**body, "attributes": {"legacy_org_id": short_lived.id, "tenure_band": "lt_2"}})
     assert response.status_code == 201
     with make.session(survey.id) as db:
-        tenants_service.delete_legacy_org(db, tenants_service.get_legacy_org(db, short_lived.id))
+        tenants_service.delete_legacy_org(db, get_legacy_org(db, short_lived.id))
 
     with make.session(survey.id) as db:
         service.close_wave(db, db.get(Wave, survey.wave_id))

@@ -53,15 +53,21 @@ def test_admin_adds_edits_and_deletes_legacy_organisations(client, make):
         gro = db.scalar(select(LegacyOrganisation).where(LegacyOrganisation.code == "GRO"))
     client.submit(f"/t/oost/admin/legacy-orgs/{gro.id}", {"code": "GRL", "name": "Gemeente Groenlo-Lichtenvoorde"})
     assert "Gemeente Groenlo-Lichtenvoorde" in client.text("/t/oost/admin/legacy-orgs")
-    client.submit(f"/t/oost/admin/legacy-orgs/{gro.id}/delete", page="/t/oost/admin/legacy-orgs")
+    # a button's request that does not name the button (a stray or forged POST) changes nothing
+    for stray in ({}, {"action": "remove"}):
+        assert client.submit(f"/t/oost/admin/legacy-orgs/{gro.id}/delete", stray,
+                             page="/t/oost/admin/legacy-orgs").status_code == 302
+        assert "Groenlo" in client.text("/t/oost/admin/legacy-orgs")
+    client.submit(f"/t/oost/admin/legacy-orgs/{gro.id}/delete", {"action": "delete"}, page="/t/oost/admin/legacy-orgs")
     assert "Groenlo" not in client.text("/t/oost/admin/legacy-orgs")
+    assert client.get(f"/t/oost/admin/legacy-orgs/{gro.id}").status_code == 404  # loaded once, before the view
 
 
 def test_a_legacy_organisation_in_use_cannot_be_deleted(client, make):
     tenant = make.tenant("oost")
     make.member(tenant, "bob@example.org", legacy_org_id=tenant.legacy_org_ids[0])
     client.login(tenant.admin_email)
-    page = client.submit(f"/t/oost/admin/legacy-orgs/{tenant.legacy_org_ids[0]}/delete",
+    page = client.submit(f"/t/oost/admin/legacy-orgs/{tenant.legacy_org_ids[0]}/delete", {"action": "delete"},
                          page="/t/oost/admin/legacy-orgs", follow_redirects=True).get_data(as_text=True)
     assert "cannot be deleted" in page
     assert "Gemeente Aal" in page
@@ -106,7 +112,7 @@ def test_invitation_accepted_by_an_existing_account(app, client, make):
     carol = app.test_client()
     assert "Log in to accept" in carol.text(path)
     carol.login("carol@example.org")
-    assert carol.submit(path).headers["Location"] == "/t/oost/"
+    assert carol.submit(path, {"action": "accept"}).headers["Location"] == "/t/oost/"
     # she now switches between her two tenants
     home = carol.text("/")
     assert "Organisation oost" in home and "Organisation west" in home
@@ -121,7 +127,7 @@ def test_invitation_for_someone_else_cannot_be_taken(app, client, make):
     mallory = app.test_client()
     mallory.login("mallory@example.org")
     assert "this invitation is for bob@example.org" in mallory.text(path)
-    mallory.submit(path)
+    mallory.submit(path, {"action": "accept"})
     assert mallory.get("/t/oost/").status_code == 404
 
 
@@ -136,13 +142,13 @@ def test_expired_revoked_and_resent_invitations(app, client, make):
     assert "Expired" in client.text("/t/oost/admin/invitations")
     assert "has expired" in app.test_client().text(first_path)
 
-    client.submit(f"/t/oost/admin/invitations/{invitation.id}/resend", page="/t/oost/admin/invitations")
+    client.submit(f"/t/oost/admin/invitations/{invitation.id}/resend", {"action": "resend"}, page="/t/oost/admin/invitations")
     second_path = link_in(make.mails_to("bob@example.org")[-1].body)
     assert second_path != first_path
     assert app.test_client().get(first_path).status_code == 404  # the old link is dead
     assert "Create your account" in app.test_client().text(second_path)
 
-    client.submit(f"/t/oost/admin/invitations/{invitation.id}/revoke", page="/t/oost/admin/invitations")
+    client.submit(f"/t/oost/admin/invitations/{invitation.id}/revoke", {"action": "revoke"}, page="/t/oost/admin/invitations")
     assert "Withdrawn" in client.text("/t/oost/admin/invitations")
     assert "was withdrawn" in app.test_client().text(second_path)
 
@@ -175,7 +181,7 @@ def test_the_last_admin_cannot_be_removed_or_demoted(client, make):
         admin_id = db.scalar(select(Membership.id))
     page = client.submit(f"/t/oost/admin/members/{admin_id}", {"roles": ["member"], "legacy_org_id": ""})
     assert "at least one administrator" in page.get_data(as_text=True)
-    page = client.submit(f"/t/oost/admin/members/{admin_id}/remove", page="/t/oost/admin/members",
+    page = client.submit(f"/t/oost/admin/members/{admin_id}/remove", {"action": "remove"}, page="/t/oost/admin/members",
                          follow_redirects=True)
     assert "at least one administrator" in page.get_data(as_text=True)
 
@@ -187,7 +193,7 @@ def test_removed_member_loses_access(app, client, make):
     bob.login("bob@example.org")
     assert bob.get("/t/oost/").status_code == 200
     client.login(tenant.admin_email)
-    client.submit(f"/t/oost/admin/members/{membership_id}/remove", page="/t/oost/admin/members")
+    client.submit(f"/t/oost/admin/members/{membership_id}/remove", {"action": "remove"}, page="/t/oost/admin/members")
     assert bob.get("/t/oost/").status_code == 404
 
 

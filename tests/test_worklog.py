@@ -334,7 +334,7 @@ def test_another_tenants_team_is_not_found(app, make, world):
 
 
 def test_someone_leaving_the_organisation_does_not_erase_the_log(app, make, world):
-    from tenants import service
+    from saas.administration import service
     from tenants.models import Membership
 
     _log_a_session(app, world)

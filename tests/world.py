@@ -272,8 +272,9 @@ def reports(app, make, tenant, admin, objects):
     from saas.reports.models import ReportFile
 
     slug, wave_id = tenant.slug, objects["wave_id"]
-    response = admin.submit(f"/t/{slug}/reports/waves/{wave_id}/pdf", {}, page=f"/t/{slug}/reports/waves/{wave_id}")
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    response = admin.submit(f"/t/{slug}/reports/waves/{wave_id}/pdf", {"action": "pdf"},
+                            page=f"/t/{slug}/reports/waves/{wave_id}")
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     with make.session(tenant.id) as db:
         return {"file_id": db.scalar(select(ReportFile.id).where(ReportFile.wave_id == wave_id))}
 

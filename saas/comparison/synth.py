@@ -85,7 +85,7 @@ def ensure_tenant(db, slug: str, admin_email: str | None = None):
     """
     from saas.auth.models import User
     from saas.auth.service import find_user, hash_password
-    from tenants import service
+    from saas.administration import service
     from tenants.models import Membership, Role, Tenant
     from tenants.scoping import set_scope
 
@@ -216,7 +216,7 @@ def _insert(db, records: list[tuple]) -> None:
 
 
 def _legacy_orgs(db, count: int, model) -> list[int]:
-    from tenants import service
+    from saas.administration import service
 
     existing = {org.code: org.id for org in db.scalars(select(model))}
     ids = []

@@ -5,15 +5,15 @@ already obeys the k rule; the page only lays it out.
 """
 from __future__ import annotations
 
-from flask import abort, flash, g, jsonify, redirect, render_template, url_for
+from flask import abort, g, jsonify, render_template, url_for
 from flask_login import current_user
 from flask_babel import format_decimal, format_percent, get_locale, gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from saas.anonymity import access, releases
 from saas.comparison import charts, service
 from saas.db import session
+from saas.kernel.views import ButtonForm, press
 from saas.surveys.models import Wave
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
@@ -29,10 +29,6 @@ ENTROPY_BANDS = (  # DESIGN.md §5: the customary bands, upper bound in %
 )
 LEVEL = "95 %"  # the confidence level of the intervals, put into sentences as a placeholder
 TRENDS = {"shrinking": _l("shrinking"), "growing": _l("growing"), "unclear": _l("no clear change")}
-
-
-class RunForm(FlaskForm):
-    """The "run the comparison" button: nothing to fill in, only the CSRF token."""
 
 
 @bp.route("/")
@@ -54,7 +50,7 @@ def wave(wave_id: int):
     if comparison is not None and (release is None or comparison.result.get("release") != release.number):
         comparison = None  # only what the wave's release shows, never a picture of answers that came in later
     run = service.latest_run(db, wave)
-    context = {"wave": wave, "comparison": comparison, "run": run, "form": RunForm(), "release": release,
+    context = {"wave": wave, "comparison": comparison, "run": run, "form": ButtonForm(), "release": release,
                "k": service.current_k(db, g.tenant, wave),
                "level": LEVEL, "bands": ENTROPY_BANDS, "points": _points, "signed": _signed, "share": _share,
                "percent": _percent, "pvalue": _pvalue}
@@ -73,21 +69,13 @@ def wave(wave_id: int):
 def run(wave_id: int):
     db = session()
     wave = _wave(wave_id)
-    if not RunForm().validate_on_submit():
-        flash(_("Nothing was started. Please use the button on the page."), "error")
-        return redirect(url_for("comparison.wave", wave_id=wave.id))
-    try:
-        outcome = service.request_comparison(db, g.tenant, wave)
-    except service.NotReleased as refused:
-        db.rollback()
-        flash(str(refused.message), "error")
-        return redirect(url_for("comparison.wave", wave_id=wave.id))
-    db.commit()
-    flash({"queued": _("The comparison has been started. This page shows when it is ready."),
-           "running": _("The comparison is already running."),
-           "up_to_date": _("The comparison is up to date: no answers have been added since it was made.")}[outcome],
-          "success")
-    return redirect(url_for("comparison.wave", wave_id=wave.id))
+    return press("run", lambda: service.request_comparison(db, g.tenant, wave),
+                 then=url_for("comparison.wave", wave_id=wave.id),
+                 done=lambda outcome: {
+                     "queued": _("The comparison has been started. This page shows when it is ready."),
+                     "running": _("The comparison is already running."),
+                     "up_to_date": _("The comparison is up to date: no answers have been added since it was made."),
+                 }[outcome])
 
 
 @bp.route("/waves/<int:wave_id>/status")

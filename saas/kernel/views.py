@@ -64,10 +64,12 @@ def submit(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Mess
 
 
 def press(action: str, work: Callable[[], Any], *, then: str, done: Message = None,
-          back: str | None = None) -> Response:
+          back: str | None = None, follow: bool = False) -> Response:
     """A button named `action`: run `work()` and commit, flash `done`; a refusal is flashed instead and
     nothing is kept. A stray or empty request changes nothing. Redirects to `then`, or to `back` (when
-    given) if nothing was done: a removed thing's own page no longer exists."""
+    given) if nothing was done: a removed thing's own page no longer exists. With `follow`, a successful
+    `work()` returns the address to go to instead (another site's page, such as the payment provider's
+    checkout), and the browser is sent there with 303."""
     if ButtonForm().says(action):
         db = session()
         try:
@@ -78,7 +80,7 @@ def press(action: str, work: Callable[[], Any], *, then: str, done: Message = No
         else:
             db.commit()
             _flash(done, result)
-            return redirect(then)
+            return redirect(result, 303) if follow else redirect(then)
     return redirect(back or then)
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from saas.db import session
 from saas.downloads import attachment
 from saas.errors import json_problem
+from saas.kernel.views import ButtonForm, press
 from saas.leadership.models import FeedbackRound, Promise, PulseRound
 from saas.programme.models import Programme
 from saas.reports import export, service
@@ -55,7 +55,7 @@ def wave(wave_id: int):
     report = service.read_report(db, g.tenant, current_user, wave, filters, "page")
     db.commit()
     return render_template("reports/wave.html", wave=wave, report=report, view=export.ReportView(db, report),
-                           form=FlaskForm(), query={key: v for key, v in filters.as_dict().items() if v},
+                           form=ButtonForm(), query={key: v for key, v in filters.as_dict().items() if v},
                            waves=service.readable_waves(db))
 
 
@@ -96,20 +96,17 @@ def request_pdf(wave_id: int):
 
     db = session()
     wave = _wave(wave_id)
-    if not FlaskForm().validate_on_submit():
-        flash(_("Nothing was started. Please use the button on the page."), "error")
-        return redirect(url_for("reports.wave", wave_id=wave.id))
-    try:
-        filters = _filters(wave, request.form)
-    except service.UnknownFilter as error:
-        return _unfiltered(wave, error)
-    file = ReportFile(wave_id=wave.id, filters=filters.as_dict(), language=str(get_locale() or "en")[:2],
-                      requested_by=current_user.id)
-    db.add(file)
-    db.flush()
-    enqueue_after_commit(db, PDF_JOB, g.tenant.id, file.id)
-    db.commit()
-    return redirect(url_for("reports.file", file_id=file.id))
+
+    def work():
+        file = ReportFile(wave_id=wave.id, filters=_filters(wave, request.form).as_dict(),
+                          language=str(get_locale() or "en")[:2], requested_by=current_user.id)
+        db.add(file)
+        db.flush()
+        enqueue_after_commit(db, PDF_JOB, g.tenant.id, file.id)
+        return url_for("reports.file", file_id=file.id)
+
+    # a filter that does not fit the wave is refused: back to the report, saying why
+    return press("pdf", work, then=url_for("reports.wave", wave_id=wave.id), follow=True)
 
 
 @bp.route("/files/<int:file_id>")

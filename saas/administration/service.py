@@ -1,0 +1,266 @@
+"""Tenant administration: creating a tenant and its settings, legacy organisations, invitations,
+memberships and roles. The lookups every feature uses (members, legacy organisations, tokens) are the
+tenancy core's, `tenants.service`.
+
+Functions take the session first and raise DomainErrors with a message for the user; views
+commit. Every query here is tenant-scoped by construction (tenants.scoping).
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from saas.anonymity import policy
+from saas.auth.models import User
+from saas.auth.service import normalise_email
+from saas.consent import log_setting
+from saas.db import utcnow
+from saas.errors import DomainError
+from saas.kernel.mail import mail_to
+from saas.surveys.models import SurveyInvitation
+from tenants.models import Invitation, LegacyOrganisation, Membership, MembershipRole, Role, Tenant
+from tenants.scoping import set_scope
+from tenants.service import get_legacy_org, hash_token
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
+RESERVED_SLUGS = {"admin", "api", "static", "new", "login", "logout", "signup", "account", "dev", "t"}
+
+
+class SlugTaken(DomainError):
+    default_message = _l("This web address is already in use. Choose another.")
+
+
+class InvalidSlug(DomainError):
+    default_message = _l("Use 3 to 40 lower-case letters, digits and hyphens, not starting or ending with a hyphen.")
+
+
+class CodeTaken(DomainError):
+    default_message = _l("Another legacy organisation already has this code or name.")
+
+
+class LegacyOrgInUse(DomainError):
+    default_message = _l("People or invitations still refer to this legacy organisation, so it cannot be deleted.")
+
+
+class LastAdmin(DomainError):
+    default_message = _l("An organisation needs at least one administrator. Appoint another one first.")
+
+
+class AlreadyMember(DomainError):
+    default_message = _l("This person is already a member. Change their roles on the members page.")
+
+
+class InvitationUnusable(DomainError):
+    default_message = _l("This invitation has expired, was withdrawn or has already been used.")
+
+
+class WrongAccountForInvitation(DomainError):
+    default_message = _l("This invitation was sent to another e-mail address. Log in with that address.")
+
+
+class NoRoles(DomainError):
+    default_message = _l("Choose at least one role.")
+
+
+# ---- tenants -------------------------------------------------------------------------------
+
+def create_tenant(db, creator: User, *, name: str, slug: str, country: str, language: str) -> Tenant:
+    """Create a tenant with its creator as its first administrator."""
+    slug = slug.strip().lower()
+    if not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS:
+        raise InvalidSlug(field="slug")
+    if db.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
+        raise SlugTaken(field="slug")
+    tenant = Tenant(name=name.strip(), slug=slug, country=country.upper(), language=language)
+    db.add(tenant)
+    db.flush()
+    set_scope(db, tenant_id=tenant.id)
+    add_member(db, creator, [Role.ADMIN], legacy_org_id=None)
+    return tenant
+
+
+def update_tenant(db, tenant: Tenant, user: User, *, name: str, country: str, language: str,
+                  min_group_size: int) -> None:
+    """The admin's settings. A change of k or of the country goes into the access log with the change;
+    the country no longer decides whether the works council's consent is required (saas.consent)."""
+    country, k = country.upper(), policy.settable_k(min_group_size)
+    log_setting(db, user, "min_group_size", tenant.min_group_size, k)
+    log_setting(db, user, "country", tenant.country, country)
+    tenant.name, tenant.country, tenant.language = name.strip(), country, language
+    tenant.min_group_size = k
+    db.flush()
+
+
+# ---- legacy organisations ------------------------------------------------------------------
+
+def add_legacy_org(db, *, code: str, name: str) -> LegacyOrganisation:
+    code, name = code.strip().upper(), name.strip()
+    _check_legacy_org_unique(db, code, name, exclude_id=None)
+    org = LegacyOrganisation(code=code, name=name)
+    db.add(org)
+    db.flush()
+    return org
+
+
+def update_legacy_org(db, org: LegacyOrganisation, *, code: str, name: str) -> None:
+    code, name = code.strip().upper(), name.strip()
+    _check_legacy_org_unique(db, code, name, exclude_id=org.id)
+    org.code, org.name = code, name
+
+
+def delete_legacy_org(db, org: LegacyOrganisation) -> None:
+    in_use = db.scalar(select(func.count()).select_from(Membership).where(Membership.legacy_org_id == org.id)) \
+        or db.scalar(select(func.count()).select_from(Invitation).where(Invitation.legacy_org_id == org.id)) \
+        or db.scalar(select(func.count()).select_from(SurveyInvitation)
+                     .where(SurveyInvitation.legacy_org_id == org.id))  # a wave's frozen audience
+    if in_use:
+        raise LegacyOrgInUse()
+    db.delete(org)
+
+
+def _check_legacy_org_unique(db, code: str, name: str, exclude_id: int | None) -> None:
+    query = select(LegacyOrganisation.id).where(
+        (func.upper(LegacyOrganisation.code) == code) | (func.lower(LegacyOrganisation.name) == name.lower())
+    )
+    if exclude_id is not None:
+        query = query.where(LegacyOrganisation.id != exclude_id)
+    if db.scalar(query) is not None:
+        raise CodeTaken(field="code")
+
+
+# ---- members -------------------------------------------------------------------------------
+
+def change_membership(db, membership: Membership, *, roles: list[str], legacy_org_id: int | None) -> None:
+    roles = _valid_roles(roles)
+    if Role.ADMIN not in roles and Role.ADMIN in membership.roles:
+        _ensure_another_admin(db, membership)
+    _check_legacy_org(db, legacy_org_id)
+    membership.legacy_org_id = legacy_org_id
+    for row in list(membership.role_rows):
+        if row.role not in roles:
+            membership.role_rows.remove(row)
+    for role in sorted(set(roles) - membership.roles):
+        membership.role_rows.append(MembershipRole(role=role))
+
+
+def remove_member(db, membership: Membership) -> None:
+    if Role.ADMIN in membership.roles:
+        _ensure_another_admin(db, membership)
+    db.delete(membership)
+
+
+def _ensure_another_admin(db, membership: Membership) -> None:
+    other_admins = db.scalar(
+        select(func.count()).select_from(MembershipRole)
+        .where(MembershipRole.role == Role.ADMIN, MembershipRole.membership_id != membership.id)
+    )
+    if not other_admins:
+        raise LastAdmin()
+
+
+def add_member(db, user: User, roles, legacy_org_id: int | None) -> Membership:
+    membership = Membership(user_id=user.id, legacy_org_id=legacy_org_id)
+    membership.role_rows = [MembershipRole(role=str(r)) for r in sorted(set(map(str, roles)))]
+    db.add(membership)
+    db.flush()
+    return membership
+
+
+def _valid_roles(roles) -> list[str]:
+    chosen = [r for r in dict.fromkeys(roles or []) if r in {x.value for x in Role}]
+    if not chosen:
+        raise NoRoles(field="roles")
+    return chosen
+
+
+def _check_legacy_org(db, legacy_org_id: int | None) -> None:
+    if legacy_org_id is not None and get_legacy_org(db, legacy_org_id) is None:
+        raise DomainError(_l("Choose one of the listed legacy organisations."), field="legacy_org_id")
+
+
+# ---- invitations ---------------------------------------------------------------------------
+
+def invitations(db) -> list[Invitation]:
+    return list(db.scalars(select(Invitation).order_by(Invitation.created_at.desc(), Invitation.id.desc())))
+
+
+def get_invitation(db, invitation_id: int) -> Invitation | None:
+    return db.scalar(select(Invitation).where(Invitation.id == invitation_id))
+
+
+def invite(db, tenant: Tenant, inviter: User, *, email: str, roles: list[str], legacy_org_id: int | None,
+           settings) -> Invitation:
+    """Invite someone by e-mail; the link in the mail is the only copy of the token."""
+    email = normalise_email(email)
+    roles = _valid_roles(roles)
+    _check_legacy_org(db, legacy_org_id)
+    existing_user = db.scalar(select(User).where(User.email == email))
+    if existing_user and db.scalar(select(Membership.id).where(Membership.user_id == existing_user.id)):
+        raise AlreadyMember(field="email")
+    now = utcnow()
+    for open_invitation in db.scalars(select(Invitation).where(Invitation.email == email)):
+        if open_invitation.status(now) == "pending":
+            open_invitation.revoked_at = now  # the newest invitation replaces older open ones
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email, roles=roles, legacy_org_id=legacy_org_id, token_hash=hash_token(token),
+        invited_by_id=inviter.id, expires_at=now + timedelta(days=settings.invitation_days), last_sent_at=now,
+    )
+    db.add(invitation)
+    db.flush()
+    _mail_invitation(db, tenant, inviter, invitation, token, settings)
+    return invitation
+
+
+def resend_invitation(db, tenant: Tenant, inviter: User, invitation: Invitation, settings) -> None:
+    """A fresh link and a fresh expiry date; the old link stops working."""
+    if invitation.accepted_at or invitation.revoked_at:
+        raise InvitationUnusable()
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    invitation.token_hash = hash_token(token)
+    invitation.expires_at = now + timedelta(days=settings.invitation_days)
+    invitation.last_sent_at = now
+    invitation.times_sent += 1
+    _mail_invitation(db, tenant, inviter, invitation, token, settings)
+
+
+def revoke_invitation(invitation: Invitation) -> None:
+    if invitation.accepted_at:
+        raise InvitationUnusable()
+    invitation.revoked_at = invitation.revoked_at or utcnow()
+
+
+def invitation_for_token(db, token: str) -> Invitation | None:
+    if not token or len(token) > 200:
+        return None
+    return db.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+
+
+def accept_invitation(db, invitation: Invitation, user: User) -> Membership:
+    """Join the tenant with the invited roles; an existing member gains the roles instead."""
+    if invitation.status(utcnow()) != "pending":
+        raise InvitationUnusable()
+    if user.email != invitation.email:
+        raise WrongAccountForInvitation()
+    membership = db.scalar(select(Membership).where(Membership.user_id == user.id))
+    if membership is None:
+        membership = add_member(db, user, invitation.roles, invitation.legacy_org_id)
+    else:
+        for role in sorted(set(invitation.roles) - membership.roles):
+            membership.role_rows.append(MembershipRole(role=role))
+    invitation.accepted_at = utcnow()
+    invitation.membership_id = membership.id
+    from workers.queue import enqueue_after_commit
+
+    enqueue_after_commit(db, "workers.jobs.notify_invitation_accepted", invitation.tenant_id, membership.id)
+    return membership
+
+
+def _mail_invitation(db, tenant: Tenant, inviter: User, invitation: Invitation, token: str, settings) -> None:
+    mail_to(db, invitation.email, "account_invitation", locale=tenant.language, inviter=inviter, tenant=tenant,
+            expires_at=invitation.expires_at, token=token)
