@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from saas.auth.models import User
 from saas.db import utcnow
 from saas.errors import DomainError
+from saas.kernel.jobs import enqueue_after_commit
 from saas.mail import queue_mail
 from tenants.models import Invitation, LegacyOrganisation, Membership, MembershipRole, Role, Tenant
 from tenants.scoping import set_scope
@@ -281,9 +282,7 @@ def accept_invitation(db, invitation: Invitation, user: User) -> Membership:
             membership.role_rows.append(MembershipRole(role=role))
     invitation.accepted_at = utcnow()
     invitation.membership_id = membership.id
-    from workers.queue import enqueue_after_commit
-
-    enqueue_after_commit(db, "workers.jobs.notify_invitation_accepted", invitation.tenant_id, membership.id)
+    enqueue_after_commit(db, "tenants.jobs.notify_invitation_accepted", invitation.tenant_id, membership.id)
     return membership
 
 

@@ -11,18 +11,24 @@ it runs exactly as long as the worker (a killed worker takes its sweeper along, 
 brings it back), and it works while the worker's single work horse is busy with a long job. It
 has its own app, database engine and Redis client, so the work horses RQ forks never share a
 connection with it. Several workers may sweep at once: rows are claimed with row locks.
+
+The process's apps come from its entry point (`koers worker`): the app it runs in, and a factory
+for the sweeper's own app. This package imports no app factory and no feature: jobs are found by
+name (saas.kernel.jobs).
 """
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from datetime import date
 
 from redis import Redis
 from rq import Worker
 
-from workers.queue import QUEUES, redis_connection, sweep
+from saas.deadlines import close_due
+from saas.kernel.jobs import QUEUES, redis_connection, sweep
+from saas.kernel.mail_jobs import sweep_outbox
+from workers.runtime import serve_jobs_in
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +39,6 @@ PENDING_AFTER = 10  # seconds a pending run is left to the request that committe
 
 def sweep_once(app, *, lost_after: float = LOST_AFTER, pending_after: float = PENDING_AFTER):
     """One sweep, inside `app` (its engine, its settings)."""
-    from saas.deadlines import close_due
-    from workers.jobs import sweep_outbox
-
     settings = app.config["KOERS"]
     with app.app_context():
         report = sweep(app.extensions["koers.db"].engine, redis_connection(settings.redis_url),
@@ -52,16 +55,14 @@ def sweep_once(app, *, lost_after: float = LOST_AFTER, pending_after: float = PE
 
 
 class Sweeper(threading.Thread):
-    def __init__(self, settings, *, every: float = SWEEP_EVERY, lost_after: float = LOST_AFTER,
+    def __init__(self, make_app, *, every: float = SWEEP_EVERY, lost_after: float = LOST_AFTER,
                  pending_after: float = PENDING_AFTER):
         super().__init__(name="koers-sweeper", daemon=True)
-        self.settings, self.every, self.lost_after, self.pending_after = settings, every, lost_after, pending_after
+        self.make_app, self.every, self.lost_after, self.pending_after = make_app, every, lost_after, pending_after
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        from saas import create_app
-
-        app = create_app(self.settings)  # its own engine: never shared with a forked work horse
+        app = self.make_app()  # its own engine: never shared with a forked work horse
         try:
             while not self.stopping.wait(self.every):
                 try:
@@ -76,21 +77,18 @@ class Sweeper(threading.Thread):
         self.join(10)
 
 
-def run_worker(settings, *, burst: bool = False, with_scheduler: bool = True, sweep_every: float = SWEEP_EVERY,
-               lost_after: float = LOST_AFTER) -> bool:
-    from flask import current_app
-
-    app = current_app._get_current_object()
-    # A work horse is a fork of this process: it must open its own database connections.
-    engine = app.extensions["koers.db"].engine
-    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+def run_worker(app, make_app, *, burst: bool = False, with_scheduler: bool = True,
+               sweep_every: float = SWEEP_EVERY, lost_after: float = LOST_AFTER) -> bool:
+    """Work on the queues in `app`; `make_app()` gives the sweeper thread an app of its own."""
+    settings = app.config["KOERS"]
+    serve_jobs_in(app)  # a work horse is a fork of this process: it opens its own database connections
     try:
         sweep_once(app, lost_after=lost_after, pending_after=0)
     except Exception:
         log.warning("sweeper: the first round failed; the worker starts anyway", exc_info=True)
     sweeper = None
     if not burst:
-        sweeper = Sweeper(settings, every=sweep_every, lost_after=lost_after)
+        sweeper = Sweeper(make_app, every=sweep_every, lost_after=lost_after)
         sweeper.start()
     try:
         # Its own client: RQ raises the socket timeout for its long blocking pops, which the short
