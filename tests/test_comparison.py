@@ -139,7 +139,7 @@ def test_a_run_that_fails_halfway_leaves_the_previous_result_untouched(make, ser
 
 
 def test_the_job_stores_the_comparison_is_idempotent_and_stays_in_its_tenant(app, make, series):
-    from (saas.comparison.jobs) import run_comparison
+    from saas.comparison.jobs import run_comparison
 
     other = make.tenant("zuid")
     with app.app_context():
