@@ -12,29 +12,39 @@ brings it back), and it works while the worker's single work horse is busy with 
 has its own app, database engine and Redis client, so the work horses RQ forks never share a
 connection with it. Several workers may sweep at once: rows are claimed with row locks.
 
-The process's apps come from its entry point (`koers worker`): the app it runs in, and a factory
-for the sweeper's own app. This package imports no app factory and no feature: jobs are found by
-name (saas.kernel.jobs).
+The process's apps come from its entry point (`koers worker`): the app its jobs run in, handed to
+the kernel's job runtime (`serve_jobs_in`), and a factory for the sweeper's own app; this package
+imports no app factory. Jobs are found by their names (saas.kernel.jobs), not imported here.
 """
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from datetime import date
 
+from flask import Flask
 from redis import Redis
 from rq import Worker
 
 from saas.deadlines import close_due
 from saas.kernel.jobs import QUEUES, redis_connection, sweep
+from saas.kernel.job_runtime import use_app
 from saas.kernel.mail_jobs import sweep_outbox
-from workers.runtime import serve_jobs_in
 
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = 15  # seconds between sweeps
 LOST_AFTER = 60  # seconds without a heartbeat (beaten every 5 s) before a running job counts as lost
 PENDING_AFTER = 10  # seconds a pending run is left to the request that committed it
+
+
+def serve_jobs_in(app: Flask) -> None:
+    """Run this process's jobs in `app`, also in the work horses RQ forks from it: each horse opens its
+    own database connections, never the parent's pooled ones."""
+    engine = app.extensions["koers.db"].engine
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    use_app(app)
 
 
 def sweep_once(app, *, lost_after: float = LOST_AFTER, pending_after: float = PENDING_AFTER):
@@ -81,7 +91,7 @@ def run_worker(app, make_app, *, burst: bool = False, with_scheduler: bool = Tru
                sweep_every: float = SWEEP_EVERY, lost_after: float = LOST_AFTER) -> bool:
     """Work on the queues in `app`; `make_app()` gives the sweeper thread an app of its own."""
     settings = app.config["KOERS"]
-    serve_jobs_in(app)  # a work horse is a fork of this process: it opens its own database connections
+    serve_jobs_in(app)
     try:
         sweep_once(app, lost_after=lost_after, pending_after=0)
     except Exception:

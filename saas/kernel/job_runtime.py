@@ -13,7 +13,7 @@ unfinished. On an exception it records the error: `queued` again when RQ will re
 
 The app a job runs in is the one whose context is active (in-process: the web app that committed;
 a command) or else the one the worker process handed over at its start (`use_app`, from
-`workers.runtime`): the kernel never creates an app, it knows no feature and no entry point.
+`workers.worker`): the kernel never creates an app, it knows no feature and no entry point.
 """
 from __future__ import annotations
 
