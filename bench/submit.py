@@ -13,7 +13,7 @@ One run:
 
 Both the app and the floor ask for the mixing job once k answers wait (a JobRun in the answer's
 transaction, an RQ enqueue after the commit, the record then marked queued); the one worker runs
-`workers.survey_jobs.mix_pool` for both, in transactions of their own.
+`saas.surveys.jobs.mix_pool` for both, in transactions of their own.
 
 It prints the load average, the three rates, submit/floor (by rate and by CPU per request),
 submit/hello-world (issue 5's old 40 % target), the p99 of submission, how many answers were stored
@@ -62,7 +62,7 @@ def hello(slug, token):
 # (tenant scope for row-level security, the invitation by its token's hash, claim it and pool the
 # answer; once the wave's frozen k wait: the same JobRun lookup (`unique=True`: an unfinished run of
 # the same job is reused) and insert in the same transaction, after the commit the same RQ enqueue
-# (workers.queue._enqueue, so the same `koers worker` mixes the pool in a transaction of its own)
+# (saas.kernel.jobs._enqueue, so the same `koers worker` mixes the pool in a transaction of its own)
 # and the same pending → queued update), but as a bare WSGI function on one psycopg connection per
 # worker, pipelined, with no Flask, no SQLAlchemy, no hooks, no languages and no error pages. Not
 # a way to serve: a measuring stick for how far the framework's share can go.
@@ -74,8 +74,8 @@ import psycopg
 
 from saas.anonymity import policy
 from saas.surveys import intake, service
-from workers import queue
-from workers.models import ACTIVE_STATUSES, args_key
+from saas.kernel import jobs as queue
+from saas.kernel.job_models import ACTIVE_STATUSES, args_key
 
 _conn, _redis, _definitions = None, None, {}
 
@@ -158,7 +158,7 @@ def app(environ, start_response):
         conn.execute("COMMIT")
     if not accepted:
         return _answer(start_response, "409 Conflict", b'{"status":"refused"}')
-    if recorded is not None:  # after the commit, as workers.queue._send: RQ, then pending → queued
+    if recorded is not None:  # after the commit, as saas.kernel.jobs._send: RQ, then pending → queued
         queue._enqueue(_redis, queue._Queued(recorded, service.MIX_JOB, (tenant_id, wave_id)))
         with conn.pipeline():
             conn.execute("BEGIN")
@@ -435,7 +435,7 @@ def _jobs(owner_url: str) -> dict[str, int]:
 
     with psycopg.connect(owner_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         conn.execute("SELECT set_config('app.all_tenants', 'on', false)")
-        return dict(conn.execute("SELECT status, count(*) FROM job_runs WHERE function = 'workers.survey_jobs.mix_pool' "
+        return dict(conn.execute("SELECT status, count(*) FROM job_runs WHERE function = 'saas.surveys.jobs.mix_pool' "
                                  "GROUP BY status").fetchall())
 
 

@@ -21,11 +21,12 @@ from billing.models import ORGANISATION, BillingAccount, BillingEvent, TenantBil
 from billing.plans import plan_for
 from saas.db import utcnow
 from saas.errors import DomainError
+from saas.kernel.jobs import enqueue_after_commit
 from tenants.scoping import cross_tenant
 
 log = logging.getLogger(__name__)
 
-SYNC_QUANTITY = "workers.billing_jobs.sync_quantity"
+SYNC_QUANTITY = "billing.jobs.sync_quantity"
 HANDLED_EVENTS = {
     "checkout.session.completed", "customer.subscription.created", "customer.subscription.updated",
     "customer.subscription.deleted", "invoice.paid", "invoice.payment_failed",
@@ -233,8 +234,6 @@ def reconcile(db, account: BillingAccount, subscription: dict, *, now: datetime,
 
 def request_quantity_sync(db, account: BillingAccount) -> None:
     """After the commit, a job tells Stripe how many clients are active (it retries while Stripe is away)."""
-    from workers.queue import enqueue_after_commit
-
     enqueue_after_commit(db, SYNC_QUANTITY, account.id)
 
 

@@ -3,7 +3,7 @@
 Each call goes to `settings.stripe_api_base` (Stripe itself in production, a fake on loopback in
 tests) with a client of its own settings, not the library's global state, so two apps with
 different settings in one process never mix. Network retries are left to us: a web request fails
-fast and says so, a job retries with back-off (workers.billing_jobs). Outgoing writes carry
+fast and says so, a job retries with back-off (billing.jobs). Outgoing writes carry
 idempotency keys derived from our own ids (see `idempotency_key`).
 
 Every function returns plain dicts, as Stripe's JSON has them.

@@ -264,13 +264,17 @@ def import_responses(slug, wave_id, file):
               help="Seconds without a heartbeat (one every 5 s) after which a running job counts as lost.")
 @with_appcontext
 def worker(burst, with_scheduler, sweep_every, lost_after):
+    from flask import current_app
+
+    from saas import create_app
     from workers.worker import run_worker
 
     settings = _settings()
     if not settings.redis_url:
         raise click.ClickException("REDIS_URL is not set; without it jobs run inside the web process")
-    worked = run_worker(settings, burst=burst, with_scheduler=with_scheduler, sweep_every=sweep_every,
-                        lost_after=lost_after)
+    # The entry point makes the apps: the one the jobs run in, and the sweeper's own (its own engine).
+    worked = run_worker(current_app._get_current_object(), lambda: create_app(settings), burst=burst,
+                        with_scheduler=with_scheduler, sweep_every=sweep_every, lost_after=lost_after)
     sys.exit(0 if worked else 1)
 
 

@@ -1,6 +1,6 @@
 """Engine, session and declarative base.
 
-One session per request (see `session()`), one per job (see `workers`); sessions are never shared
+One session per request (see `session()`), one per job (see `saas.kernel.job_runtime`); sessions are never shared
 across tenants. The tenant scope that every session carries is installed by `tenants.scoping`.
 """
 from __future__ import annotations

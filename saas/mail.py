@@ -2,7 +2,7 @@
 
 A mail is written in the same transaction as whatever caused it, then delivered by a job after
 commit. So a mail is never sent for a change that rolled back, and none is lost when the queue
-is down: pending rows are picked up again by `koers worker` (see workers.jobs.sweep_outbox).
+is down: pending rows are picked up again by `koers worker` (see saas.kernel.mail_jobs.sweep_outbox).
 Development has no SMTP server: mails stay in the outbox, shown on /dev/outbox and printed.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
+from saas.kernel.jobs import enqueue_after_commit
 from saas.logredact import redact
 
 log = logging.getLogger(__name__)
@@ -41,13 +42,11 @@ class OutboundMail(Base):
 def queue_mail(session, recipient: str, subject: str, body: str, html: str = "") -> OutboundMail:
     """Add a mail to the outbox and have it delivered once the transaction commits. Features make
     their mails with saas.kernel.mail.mail_to (templates), which calls this."""
-    from workers.queue import enqueue_after_commit
-
     subject = " ".join(str(subject).split())[:255]  # a header is one line, whatever a name contains
     mail = OutboundMail(recipient=recipient, subject=subject, body=body, html_body=html)
     session.add(mail)
     session.flush()
-    enqueue_after_commit(session, "workers.jobs.send_mail", mail.id)
+    enqueue_after_commit(session, "saas.kernel.mail_jobs.send_mail", mail.id)
     return mail
 
 

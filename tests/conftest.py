@@ -72,6 +72,12 @@ def stack():
 
         migrate.upgrade(Settings(database_url=started.app_url, migration_database_url=started.owner_url,
                                  secret_key="test"))
+        # A job run outside an app context (a test committing outside a request) runs in an app built
+        # from that environment: the test session hands it over as `koers worker` hands its own.
+        from saas import create_app
+        from saas.kernel.job_runtime import use_app
+
+        use_app(create_app())
         yield started
     finally:
         started.stop()

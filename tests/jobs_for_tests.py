@@ -5,7 +5,7 @@ fault tests' worker imports it because they start it with the project root on PY
 """
 import time
 
-from workers.runtime import report_progress, tenant_job
+from saas.kernel.jobs import report_progress, tenant_job
 
 
 @tenant_job

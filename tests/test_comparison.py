@@ -139,7 +139,7 @@ def test_a_run_that_fails_halfway_leaves_the_previous_result_untouched(make, ser
 
 
 def test_the_job_stores_the_comparison_is_idempotent_and_stays_in_its_tenant(app, make, series):
-    from workers.comparison_jobs import run_comparison
+    from saas.comparison.jobs import run_comparison
 
     other = make.tenant("zuid")
     with app.app_context():
@@ -240,7 +240,7 @@ def test_the_page_shows_a_running_job_and_its_progress(app, make, series):
     import uuid
 
     from saas.db import utcnow
-    from workers.models import JobRun, args_key
+    from saas.kernel.job_models import JobRun, args_key
 
     args = [series.tenant.id, series.last]
     with make.session(series.tenant.id) as db:

@@ -37,7 +37,7 @@ def _stored(make, tenant_id, wave_id):
 
 def test_a_worker_killed_mid_comparison_leaves_the_earlier_result_and_the_run_visibly_failed(
         stack, database, make, start_worker):
-    from workers.queue import LOST
+    from saas.kernel.jobs import LOST
 
     tenant = make.tenant("oost", legacy_orgs=("AAL", "BEE", "CUR", "DRO"))
     with make.session(tenant.id) as db:

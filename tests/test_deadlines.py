@@ -115,11 +115,11 @@ def test_what_is_past_its_close_date_is_closed_and_its_answers_mixed_in(app, mak
     assert _wave(make, due) == {"status": "closed", "pooled": 0, "responses": 3}
     assert _wave(make, not_due)["status"] == "open"
     # the comparison is queued for the closed wave, in its own tenant, as the close button does
-    from workers.models import JobRun
+    from saas.kernel.job_models import JobRun
 
     with make.session(due.id) as db:
         runs = [(run.function, run.args) for run in db.scalars(select(JobRun))]
-    assert runs == [("workers.comparison_jobs.run_comparison", [due.id, due.wave_id])]
+    assert runs == [("saas.comparison.jobs.run_comparison", [due.id, due.wave_id])]
     # a second run finds nothing left to close
     assert not close_due(database.Session, TODAY + timedelta(days=1))
 

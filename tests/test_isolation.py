@@ -213,7 +213,7 @@ def test_tenant_set_in_one_transaction_does_not_leak_into_the_next(make, databas
 
 @pytest.mark.smoke
 def test_a_tenant_job_sets_its_tenant_before_touching_data(app, make, two_tenants):
-    from workers.jobs import notify_invitation_accepted
+    from saas.administration.jobs import notify_invitation_accepted
 
     alpha, beta = two_tenants
     with app.app_context():

@@ -98,7 +98,7 @@ def _listening(stack, process) -> bool:
     """The worker registered itself with RQ: it swept once and listens on the queues."""
     from rq import Worker
 
-    from workers.queue import redis_connection
+    from saas.kernel.jobs import redis_connection
 
     return any(w.pid == process.process.pid for w in Worker.all(connection=redis_connection(stack.redis.url)))
 
@@ -125,7 +125,7 @@ def _wait_for(check, timeout=30.0, what="the worker"):
 
 def _runs(make, function):
     from tenants.scoping import cross_tenant
-    from workers.models import JobRun
+    from saas.kernel.job_models import JobRun
 
     with make.session() as db, cross_tenant(db):
         return list(db.scalars(select(JobRun).where(JobRun.function == function).order_by(JobRun.created_at)))
@@ -133,7 +133,7 @@ def _runs(make, function):
 
 def _run(make, run_id, status=None):
     from tenants.scoping import cross_tenant
-    from workers.models import JobRun
+    from saas.kernel.job_models import JobRun
 
     with make.session() as db, cross_tenant(db):
         run = db.get(JobRun, run_id)
@@ -154,7 +154,7 @@ def _invite_bob(app, make, tenant):
 
 
 def test_a_running_jobs_progress_is_visible_from_another_session(stack, database, make, start_worker):
-    from workers.queue import dispatch, job_status
+    from saas.kernel.jobs import dispatch, job_status
 
     start_worker()
     tenant = make.tenant("oost")
@@ -189,7 +189,7 @@ def test_redis_stopped_while_a_request_enqueues_then_the_job_runs_once_it_is_bac
                                     "csrf_token": token})
         assert response.status_code == 302 and time.monotonic() - started < 10  # it did not hang on Redis
         assert _statuses(make, "bob@example.org") == ["pending"]
-        [run] = _runs(make, "workers.jobs.send_mail")
+        [run] = _runs(make, "saas.kernel.mail_jobs.send_mail")
         assert run.status == "pending"
     finally:
         stack.redis.start()  # an empty Redis: whatever was on the queue before is gone too
@@ -200,7 +200,7 @@ def test_redis_stopped_while_a_request_enqueues_then_the_job_runs_once_it_is_bac
 
 
 def test_a_queued_job_that_redis_lost_in_a_restart_is_enqueued_again(stack, database, make, start_worker):
-    from workers.queue import dispatch, redis_connection, sweep
+    from saas.kernel.jobs import dispatch, redis_connection, sweep
 
     app = _app(stack, database)  # no worker runs yet: the job waits on the queue
     with make.session() as db:
@@ -209,7 +209,7 @@ def test_a_queued_job_that_redis_lost_in_a_restart_is_enqueued_again(stack, data
         db.flush()
         mail_id = mail.id
     with app.app_context():
-        run_id = dispatch("workers.jobs.send_mail", mail_id)
+        run_id = dispatch("saas.kernel.mail_jobs.send_mail", mail_id)
     assert _run(make, run_id).status == "queued"
     stack.redis.stop()
     stack.redis.start()  # without persistence: the queue is empty now
@@ -225,7 +225,7 @@ def test_a_job_whose_worker_is_killed_shows_failed_soon_and_the_platform_admin_r
         stack, database, make, start_worker, owner_engine):
     from saas.auth.models import User
     from tenants.models import Invitation
-    from workers.queue import LOST
+    from saas.kernel.jobs import LOST
 
     first = start_worker()
     tenant = make.tenant("oost")
@@ -239,7 +239,7 @@ def test_a_job_whose_worker_is_killed_shows_failed_soon_and_the_platform_admin_r
         response = bob.submit(link_in(make.mails_to("bob@example.org")[0].body),
                               {"new-name": "Bob", "new-password": "bobs long password"})
         assert response.status_code == 302
-        [run] = _runs(make, "workers.jobs.notify_invitation_accepted")
+        [run] = _runs(make, "saas.administration.jobs.notify_invitation_accepted")
         _wait_for(lambda: _run(make, run.id, "running"))
         time.sleep(1)
         first.kill_hard()
@@ -258,7 +258,7 @@ def test_a_job_whose_worker_is_killed_shows_failed_soon_and_the_platform_admin_r
     with make.session() as db:
         db.execute(update(User).where(User.email == tenant.admin_email).values(is_platform_admin=True))
     page = admin.text("/platform/jobs")
-    assert "workers.jobs.notify_invitation_accepted" in page and "Organisation oost" in page and LOST in page
+    assert "saas.administration.jobs.notify_invitation_accepted" in page and "Organisation oost" in page and LOST in page
     response = admin.submit(f"/platform/jobs/{run.id}/retry", page="/platform/jobs")
     assert response.status_code == 302
     notices = _wait_for(lambda: [m for m in make.mails_to(tenant.admin_email) if m.status == "kept"])
@@ -284,7 +284,7 @@ class _SilentServer:
 
 def test_a_mail_whose_worker_is_killed_mid_delivery_is_retried_and_sent_once(stack, database, make,
                                                                                start_worker):
-    from workers.queue import dispatch
+    from saas.kernel.jobs import dispatch
 
     app = _app(stack, database)
     with make.session() as db:
@@ -295,7 +295,7 @@ def test_a_mail_whose_worker_is_killed_mid_delivery_is_retried_and_sent_once(sta
     with _SilentServer() as hanging:
         first = start_worker(SMTP_HOST="127.0.0.1", SMTP_PORT=str(hanging.port), SMTP_STARTTLS="false")
         with app.app_context():
-            run_id = dispatch("workers.jobs.send_mail", mail_id)
+            run_id = dispatch("saas.kernel.mail_jobs.send_mail", mail_id)
         _wait_for(lambda: _run(make, run_id, "running"))
         time.sleep(1)
         first.kill_hard()

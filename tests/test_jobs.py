@@ -36,7 +36,7 @@ def _statuses(make, email):
 def _runs(make, function, tenant_id=None):
     """The runs of a job, looked at as the platform admin does (across tenants)."""
     from tenants.scoping import cross_tenant
-    from workers.models import JobRun
+    from saas.kernel.job_models import JobRun
 
     with make.session() as db, cross_tenant(db):
         query = select(JobRun).where(JobRun.function == function).order_by(JobRun.created_at)
@@ -47,7 +47,7 @@ def _runs(make, function, tenant_id=None):
 
 def _run(make, run_id):
     from tenants.scoping import cross_tenant
-    from workers.models import JobRun
+    from saas.kernel.job_models import JobRun
 
     with make.session() as db, cross_tenant(db):
         return db.get(JobRun, run_id)
@@ -73,7 +73,7 @@ def test_invitation_mail_and_acceptance_notice_go_through_the_worker(stack, data
 
 @pytest.mark.worker
 def test_when_redis_is_down_the_request_succeeds_and_the_mail_goes_later(stack, database, make, worker):
-    from workers.queue import redis_connection, sweep
+    from saas.kernel.jobs import redis_connection, sweep
 
     down = _app(stack, database, redis_url="redis://127.0.0.1:1/0")  # nothing listens there
     tenant = make.tenant("oost")
@@ -83,7 +83,7 @@ def test_when_redis_is_down_the_request_succeeds_and_the_mail_goes_later(stack, 
                             {"email": "bob@example.org", "roles": ["member"], "legacy_org_id": ""})
     assert response.status_code == 302
     assert _statuses(make, "bob@example.org") == ["pending"]
-    [run] = _runs(make, "workers.jobs.send_mail")
+    [run] = _runs(make, "saas.kernel.mail_jobs.send_mail")
     assert run.status == "pending"  # recorded with the request: nothing is lost
     # Redis is back: the sweeper (in `koers worker`, here called at once) enqueues what was left pending
     report = sweep(database.engine, redis_connection(stack.redis.url), pending_after=0)
@@ -127,7 +127,7 @@ def test_an_unreachable_mail_server_does_not_fail_the_request(stack, database, m
     [stored] = make.mails_to("bob@example.org")
     assert stored.status == "pending" and stored.attempts == 1 and stored.last_error
     # in-process there is no queue to retry later: the run is failed, visibly, with its error
-    [run] = _runs(make, "workers.jobs.send_mail")
+    [run] = _runs(make, "saas.kernel.mail_jobs.send_mail")
     assert run.status == "failed" and run.attempts == 1 and run.error.startswith("ConnectionRefusedError")
 
 
@@ -136,7 +136,7 @@ def test_sending_the_same_mail_twice_sends_it_once(stack, database, make):
     smtp = FakeSMTP()
     try:
         app = _app(stack, database, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_starttls=False)
-        from workers.jobs import send_mail
+        from saas.kernel.mail_jobs import send_mail
 
         with make.session() as db:
             mail = OutboundMail(recipient="x@example.org", subject="s", body="b")
@@ -194,7 +194,7 @@ def _make_platform_admin(make, email):
 
 @pytest.mark.worker
 def test_a_run_is_recorded_from_the_queue_through_running_to_done(stack, database, make, worker):
-    from workers.queue import dispatch
+    from saas.kernel.jobs import dispatch
 
     app = _app(stack, database, redis_url=stack.redis.url)
     with make.session() as db:
@@ -206,7 +206,7 @@ def test_a_run_is_recorded_from_the_queue_through_running_to_done(stack, databas
     with database.Session() as blocker:
         blocker.get(OutboundMail, mail_id, with_for_update=True)
         with app.app_context():
-            run_id = dispatch("workers.jobs.send_mail", mail_id)
+            run_id = dispatch("saas.kernel.mail_jobs.send_mail", mail_id)
         assert _run(make, run_id).status in ("queued", "running")
         running = _wait_for(lambda: _run_in(make, run_id, "running"))
         assert running.attempts == 1 and running.started_at and running.finished_at is None
@@ -219,12 +219,12 @@ def test_a_run_is_recorded_from_the_queue_through_running_to_done(stack, databas
 
 @pytest.mark.worker
 def test_a_failing_job_is_recorded_failed_with_its_error_and_not_retried(stack, database, make, worker):
-    from workers.queue import dispatch
+    from saas.kernel.jobs import dispatch
 
     tenant = make.tenant("oost")
     app = _app(stack, database, redis_url=stack.redis.url)
     with app.app_context():
-        run_id = dispatch("workers.jobs.notify_invitation_accepted", tenant.id, "not-a-membership-id")
+        run_id = dispatch("saas.administration.jobs.notify_invitation_accepted", tenant.id, "not-a-membership-id")
     failed = _wait_for(lambda: _run_in(make, run_id, "failed"))
     assert failed.tenant_id == tenant.id and failed.finished_at
     assert "invalid input syntax" in failed.error and len(failed.error) <= 500
@@ -235,7 +235,7 @@ def test_a_failing_job_is_recorded_failed_with_its_error_and_not_retried(stack, 
 def test_only_jobs_that_call_outside_are_retried_with_back_off(stack, database, make):
     from rq.job import Job
 
-    from workers.queue import dispatch, redis_connection
+    from saas.kernel.jobs import dispatch, redis_connection
 
     tenant = make.tenant("oost")
     app = _app(stack, database, redis_url=stack.redis.url)
@@ -245,8 +245,8 @@ def test_only_jobs_that_call_outside_are_retried_with_back_off(stack, database, 
         db.flush()
         mail_id = mail.id
     with app.app_context():
-        mail_run = dispatch("workers.jobs.send_mail", mail_id)
-        notice_run = dispatch("workers.jobs.notify_invitation_accepted", tenant.id, 0)
+        mail_run = dispatch("saas.kernel.mail_jobs.send_mail", mail_id)
+        notice_run = dispatch("saas.administration.jobs.notify_invitation_accepted", tenant.id, 0)
     connection = redis_connection(stack.redis.url)
     mail_job, notice_job = Job.fetch(mail_run, connection=connection), Job.fetch(notice_run, connection=connection)
     assert mail_job.origin == "mail" and mail_job.retries_left == 3 and mail_job.retry_intervals == [10, 60, 300]
@@ -260,12 +260,12 @@ def test_without_redis_jobs_run_in_process_and_keep_their_records(app, make):
     admin.login(tenant.admin_email)
     admin.submit("/t/oost/admin/invitations", {"email": "bob@example.org", "roles": ["member"], "legacy_org_id": ""})
     [mail] = make.mails_to("bob@example.org")
-    [delivery] = _runs(make, "workers.jobs.send_mail")
+    [delivery] = _runs(make, "saas.kernel.mail_jobs.send_mail")
     assert (delivery.status, delivery.attempts, delivery.args, delivery.tenant_id) == ("done", 1, [mail.id], None)
 
     bob = app.test_client()
     bob.submit(link_in(mail.body), {"new-name": "Bob", "new-password": "bobs long password"})
-    [notice] = _runs(make, "workers.jobs.notify_invitation_accepted")
+    [notice] = _runs(make, "saas.administration.jobs.notify_invitation_accepted")
     assert notice.status == "done" and notice.tenant_id == tenant.id and notice.finished_at
 
 
@@ -273,10 +273,10 @@ def test_without_redis_jobs_run_in_process_and_keep_their_records(app, make):
 def test_a_tenant_sees_only_its_own_job_runs(app, make, database):
     from saas.mail import queue_mail
     from tenants.scoping import TenantScopeError
-    from workers.models import JobRun
-    from workers.queue import dispatch, job_status, latest_run
+    from saas.kernel.job_models import JobRun
+    from saas.kernel.jobs import dispatch, job_status, latest_run
 
-    notify = "workers.jobs.notify_invitation_accepted"
+    notify = "saas.administration.jobs.notify_invitation_accepted"
     alpha, beta = make.tenant("alpha"), make.tenant("beta")
     with app.app_context():
         alpha_run = dispatch(notify, alpha.id, 0)
@@ -303,7 +303,7 @@ def test_a_tenant_sees_only_its_own_job_runs(app, make, database):
 
 
 def test_the_platform_admin_sees_failed_jobs_across_tenants_and_retries_one(app, make):
-    from workers.queue import dispatch
+    from saas.kernel.jobs import dispatch
 
     smtp = FakeSMTP()
     try:
@@ -315,8 +315,8 @@ def test_the_platform_admin_sees_failed_jobs_across_tenants_and_retries_one(app,
         admin.submit("/t/oost/admin/invitations", {"email": "bob@example.org", "roles": ["member"],
                                                    "legacy_org_id": ""})
         with app.app_context():
-            broken = dispatch("workers.jobs.notify_invitation_accepted", tenant.id, "not-a-membership-id")
-        [failed_mail] = _runs(make, "workers.jobs.send_mail")
+            broken = dispatch("saas.administration.jobs.notify_invitation_accepted", tenant.id, "not-a-membership-id")
+        [failed_mail] = _runs(make, "saas.kernel.mail_jobs.send_mail")
 
         operator = app.test_client()
         make.user("operator@koers.example")
@@ -324,9 +324,9 @@ def test_the_platform_admin_sees_failed_jobs_across_tenants_and_retries_one(app,
         operator.login("operator@koers.example")
         page = operator.text("/platform/jobs")
         assert "Failed jobs" in page
-        assert "workers.jobs.send_mail" in page and "Platform (no organisation)" in page
+        assert "saas.kernel.mail_jobs.send_mail" in page and "Platform (no organisation)" in page
         assert "ConnectionRefusedError" in page
-        assert "workers.jobs.notify_invitation_accepted" in page and "Gemeente Oost" in page
+        assert "saas.administration.jobs.notify_invitation_accepted" in page and "Gemeente Oost" in page
         assert "invalid input syntax" in page
 
         app.config["KOERS"].smtp_port = smtp.port  # the mail server is back
@@ -335,24 +335,24 @@ def test_the_platform_admin_sees_failed_jobs_across_tenants_and_retries_one(app,
         assert "The job runs again" in operator.text("/platform/jobs")
         [message] = smtp.messages
         assert message["To"] == "bob@example.org"
-        old, new = _runs(make, "workers.jobs.send_mail")
+        old, new = _runs(make, "saas.kernel.mail_jobs.send_mail")
         assert old.id == failed_mail.id and old.retried_as == new.id and new.status == "done"
         page = operator.text("/platform/jobs")
         assert failed_mail.id[:8] not in page and broken[:8] in page  # the retried one left the list
         # a second click on the same (stale) button retries nothing
         operator.submit(f"/platform/jobs/{failed_mail.id}/retry", page="/platform/jobs")
-        assert len(_runs(make, "workers.jobs.send_mail")) == 2 and len(smtp.messages) == 1
+        assert len(_runs(make, "saas.kernel.mail_jobs.send_mail")) == 2 and len(smtp.messages) == 1
     finally:
         smtp.close()
 
 
 @pytest.mark.smoke
 def test_the_jobs_page_does_not_exist_for_anyone_but_the_platform_admin(app, make):
-    from workers.queue import dispatch
+    from saas.kernel.jobs import dispatch
 
     tenant = make.tenant("oost")
     with app.app_context():
-        run_id = dispatch("workers.jobs.notify_invitation_accepted", tenant.id, 0)
+        run_id = dispatch("saas.administration.jobs.notify_invitation_accepted", tenant.id, 0)
     anonymous = app.test_client()
     assert anonymous.get("/platform/jobs").status_code == 404
     assert anonymous.post(f"/platform/jobs/{run_id}/retry").status_code in (400, 404)
@@ -367,4 +367,4 @@ def test_the_jobs_page_does_not_exist_for_anyone_but_the_platform_admin(app, mak
     assert admin.post(f"/platform/jobs/{run_id}/retry").status_code == 400  # no CSRF token: refused
     assert admin.get("/platform/jobs/nonexistent/retry").status_code == 405
     assert admin.post("/platform/jobs/nonexistent/retry", data={"csrf_token": token}).status_code == 404
-    assert len(_runs(make, "workers.jobs.notify_invitation_accepted")) == 1
+    assert len(_runs(make, "saas.administration.jobs.notify_invitation_accepted")) == 1

@@ -195,3 +195,38 @@ def test_0016_freezes_the_audience_of_existing_invitations_from_the_membership(e
     migrate.downgrade(empty_database, "0015")
     migrate.upgrade(empty_database)
     assert frozen() == expected
+
+
+@pytest.mark.smoke
+def test_0020_moves_stored_job_names_to_where_the_jobs_now_live(empty_database):
+    """A pending run recorded before the jobs moved out of workers/ is still enqueued by its name, so
+    0020 renames the stored names; going back restores them."""
+    from sqlalchemy import text
+
+    from saas.kernel.jobs import job_function
+
+    migrate.upgrade(empty_database, "0019")
+    engine = make_engine(empty_database.migration_database_url or empty_database.database_url)
+
+    def names(*statements):
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+            for statement in statements:
+                conn.execute(text(statement))
+            return sorted(conn.execute(text("SELECT function FROM job_runs")).scalars())
+
+    try:
+        old = names(*(f"INSERT INTO job_runs (id, function, args, args_key, queue, status, progress, attempts, "
+                      f"created_at) VALUES ('{n}', '{name}', '[1]', '[1]', 'default', 'pending', 0, 0, "
+                      f"CURRENT_TIMESTAMP)"
+                      for n, name in enumerate(["workers.jobs.send_mail", "workers.survey_jobs.mix_pool",
+                                                "tests.jobs_for_tests.count_slowly"])))
+        migrate.upgrade(empty_database)
+        new = names()
+        assert new == ["saas.kernel.mail_jobs.send_mail", "saas.surveys.jobs.mix_pool", "tests.jobs_for_tests.count_slowly"]
+        assert all(job_function(name) for name in new[:2])
+        migrate.downgrade(empty_database, "0019")
+        assert names() == old
+    finally:
+        engine.dispose()

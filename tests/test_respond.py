@@ -651,8 +651,8 @@ def test_answers_arriving_while_the_mixing_job_waits_ask_for_no_second_one_and_t
                                                                                                       survey):
     import uuid
 
-    from workers.models import JobRun, args_key
-    from workers.queue import _Queued, _run_in_process
+    from saas.kernel.job_models import JobRun, args_key
+    from saas.kernel.jobs import _Queued, _run_in_process
 
     args = (survey.id, survey.wave_id)
     waiting_run = uuid.uuid4().hex

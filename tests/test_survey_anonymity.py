@@ -205,7 +205,7 @@ def test_answers_given_through_the_pages_cannot_be_traced_to_who_gave_them(app, 
         conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
         runs = conn.execute(text("SELECT function, args FROM job_runs")).all()
     assert runs and {(function, tuple(args)) for function, args in runs} == {
-        ("workers.survey_jobs.mix_pool", (wave.id, wave.wave_id))}
+        ("saas.surveys.jobs.mix_pool", (wave.id, wave.wave_id))}
     with owner_engine.connect() as conn:
         conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
         responses = conn.execute(text("SELECT * FROM survey_responses")).mappings().all()

@@ -15,7 +15,7 @@ from saas.surveys import service
 from saas.surveys.importer import COLUMNS
 from saas.surveys.models import Response, SurveyInvitation, Wave
 from tests.helpers import link_in
-from workers.survey_jobs import send_survey_reminders, send_wave_invitations
+from saas.surveys.jobs import send_survey_reminders, send_wave_invitations
 
 CLOSES = (date.today() + timedelta(days=21)).isoformat()
 OPENS = date.today().isoformat()

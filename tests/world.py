@@ -234,11 +234,11 @@ def job_run(app, make, tenant, admin, objects):
     import uuid
 
     from saas.db import utcnow
-    from workers.models import JobRun, args_key
+    from saas.kernel.job_models import JobRun, args_key
 
     args = [tenant.id, objects["membership_id"]]
     with make.session(tenant.id) as db:
-        run = JobRun(id=uuid.uuid4().hex, function="workers.jobs.notify_invitation_accepted", args=args,
+        run = JobRun(id=uuid.uuid4().hex, function="saas.administration.jobs.notify_invitation_accepted", args=args,
                      args_key=args_key(args), status="failed", attempts=1, finished_at=utcnow(),
                      error=f"The worker stopped while running this job ({tenant.slug}).")
         db.add(run)

@@ -11,6 +11,10 @@ it runs exactly as long as the worker (a killed worker takes its sweeper along, 
 brings it back), and it works while the worker's single work horse is busy with a long job. It
 has its own app, database engine and Redis client, so the work horses RQ forks never share a
 connection with it. Several workers may sweep at once: rows are claimed with row locks.
+
+The process's apps come from its entry point (`koers worker`): the app its jobs run in, handed to
+the kernel's job runtime (`serve_jobs_in`), and a factory for the sweeper's own app; this package
+imports no app factory. Jobs are found by their names (saas.kernel.jobs), not imported here.
 """
 from __future__ import annotations
 
@@ -19,10 +23,14 @@ import os
 import threading
 from datetime import date
 
+from flask import Flask
 from redis import Redis
 from rq import Worker
 
-from workers.queue import QUEUES, redis_connection, sweep
+from saas.deadlines import close_due
+from saas.kernel.jobs import QUEUES, redis_connection, sweep
+from saas.kernel.job_runtime import use_app
+from saas.kernel.mail_jobs import sweep_outbox
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +39,16 @@ LOST_AFTER = 60  # seconds without a heartbeat (beaten every 5 s) before a runni
 PENDING_AFTER = 10  # seconds a pending run is left to the request that committed it
 
 
+def serve_jobs_in(app: Flask) -> None:
+    """Run this process's jobs in `app`, also in the work horses RQ forks from it: each horse opens its
+    own database connections, never the parent's pooled ones."""
+    engine = app.extensions["koers.db"].engine
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    use_app(app)
+
+
 def sweep_once(app, *, lost_after: float = LOST_AFTER, pending_after: float = PENDING_AFTER):
     """One sweep, inside `app` (its engine, its settings)."""
-    from saas.deadlines import close_due
-    from workers.jobs import sweep_outbox
-
     settings = app.config["KOERS"]
     with app.app_context():
         report = sweep(app.extensions["koers.db"].engine, redis_connection(settings.redis_url),
@@ -52,16 +65,14 @@ def sweep_once(app, *, lost_after: float = LOST_AFTER, pending_after: float = PE
 
 
 class Sweeper(threading.Thread):
-    def __init__(self, settings, *, every: float = SWEEP_EVERY, lost_after: float = LOST_AFTER,
+    def __init__(self, make_app, *, every: float = SWEEP_EVERY, lost_after: float = LOST_AFTER,
                  pending_after: float = PENDING_AFTER):
         super().__init__(name="koers-sweeper", daemon=True)
-        self.settings, self.every, self.lost_after, self.pending_after = settings, every, lost_after, pending_after
+        self.make_app, self.every, self.lost_after, self.pending_after = make_app, every, lost_after, pending_after
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        from saas import create_app
-
-        app = create_app(self.settings)  # its own engine: never shared with a forked work horse
+        app = self.make_app()  # its own engine: never shared with a forked work horse
         try:
             while not self.stopping.wait(self.every):
                 try:
@@ -76,21 +87,18 @@ class Sweeper(threading.Thread):
         self.join(10)
 
 
-def run_worker(settings, *, burst: bool = False, with_scheduler: bool = True, sweep_every: float = SWEEP_EVERY,
-               lost_after: float = LOST_AFTER) -> bool:
-    from flask import current_app
-
-    app = current_app._get_current_object()
-    # A work horse is a fork of this process: it must open its own database connections.
-    engine = app.extensions["koers.db"].engine
-    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+def run_worker(app, make_app, *, burst: bool = False, with_scheduler: bool = True,
+               sweep_every: float = SWEEP_EVERY, lost_after: float = LOST_AFTER) -> bool:
+    """Work on the queues in `app`; `make_app()` gives the sweeper thread an app of its own."""
+    settings = app.config["KOERS"]
+    serve_jobs_in(app)
     try:
         sweep_once(app, lost_after=lost_after, pending_after=0)
     except Exception:
         log.warning("sweeper: the first round failed; the worker starts anyway", exc_info=True)
     sweeper = None
     if not burst:
-        sweeper = Sweeper(settings, every=sweep_every, lost_after=lost_after)
+        sweeper = Sweeper(make_app, every=sweep_every, lost_after=lost_after)
         sweeper.start()
     try:
         # Its own client: RQ raises the socket timeout for its long blocking pops, which the short

@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0021'
-down_revision = '0019'  # the integrator: '0020' once jobs' 0020_job_paths is in
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

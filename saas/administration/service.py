@@ -20,6 +20,7 @@ from saas.auth.service import normalise_email
 from saas.consent import log_setting
 from saas.db import utcnow
 from saas.errors import DomainError
+from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel.mail import mail_to
 from saas.surveys.models import SurveyInvitation
 from tenants.models import Invitation, LegacyOrganisation, Membership, MembershipRole, Role, Tenant
@@ -255,9 +256,7 @@ def accept_invitation(db, invitation: Invitation, user: User) -> Membership:
             membership.role_rows.append(MembershipRole(role=role))
     invitation.accepted_at = utcnow()
     invitation.membership_id = membership.id
-    from workers.queue import enqueue_after_commit
-
-    enqueue_after_commit(db, "workers.jobs.notify_invitation_accepted", invitation.tenant_id, membership.id)
+    enqueue_after_commit(db, "saas.administration.jobs.notify_invitation_accepted", invitation.tenant_id, membership.id)
     return membership
 
 

@@ -5,7 +5,7 @@ Every form and button goes through the one view pattern (`saas.kernel.views`: `s
 the legacy organisation, person or invitation a URL names is loaded once, before the view runs."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 

@@ -22,13 +22,14 @@ from saas.comparison import extract, maths
 from saas.comparison.models import Comparison
 from saas.db import utcnow
 from saas.errors import DomainError
+from saas.kernel.jobs import enqueue_after_commit, latest_run as latest_job_run
 from saas.surveys.instruments import CONTRACT_PAIRED_TOPICS, DIMENSIONS, TYPES
 from saas.surveys.models import Response, Wave
 
 METHOD_VERSION = 1
 DEFAULTS = {"bootstrap": 1000, "permutations": 1000, "seed": 0}
 LIMITS = {"bootstrap": (100, 20_000), "permutations": (100, 20_000)}
-JOB = "workers.comparison_jobs.run_comparison"
+JOB = "saas.comparison.jobs.run_comparison"
 
 
 @dataclass(frozen=True)
@@ -161,8 +162,6 @@ def request_comparison(db, tenant, wave: Wave) -> str:
     """Queue the release-and-compare job after commit (the close, and the page's button), unless it
     waits or runs already, or the stored result is up to date. Returns "queued", "running" or
     "up_to_date"."""
-    from workers.queue import enqueue_after_commit
-
     if wave.status != "closed":
         raise NotReleased()
     stored = get_comparison(db, wave)
@@ -180,9 +179,7 @@ def request_comparison(db, tenant, wave: Wave) -> str:
 
 def latest_run(db, wave: Wave):
     """The newest job record of this wave's comparison (queued, running, done or failed), or None."""
-    from workers.queue import latest_run as latest
-
-    return latest(db, JOB, wave.tenant_id, wave.id)
+    return latest_job_run(db, JOB, wave.tenant_id, wave.id)
 
 
 def series_trend(db, wave: Wave) -> dict:

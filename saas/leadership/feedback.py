@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, select
 from saas.anonymity import policy, pool, raters as rater_rule
 from saas.anonymity.releases import latest_release, store_release
 from saas.errors import DomainError
+from saas.kernel.jobs import enqueue_after_commit
 from saas.leadership import rules
 from saas.leadership.models import FeedbackAnswer, FeedbackInvitation, FeedbackPooledAnswer, FeedbackRound
 from saas.leadership.promises import promises
@@ -63,8 +64,6 @@ def start_round(db, tenant, programme, subject: Membership, *, coach_id: int | N
                 send_mail: bool = True) -> FeedbackRound:
     """Start a round on the programme's promises; a job mails every rater their own link (unless not
     `send_mail`, as in the demo: raters who are signed in answer from their leadership page)."""
-    from workers.queue import enqueue_after_commit
-
     asked = [p.id for p in promises(db, programme, include_retired=False)]
     if not asked:
         raise DomainError(_l("The management team has not recorded any promises in this programme yet."))
@@ -96,7 +95,7 @@ def start_round(db, tenant, programme, subject: Membership, *, coach_id: int | N
                                   token_hash=hash_token(secrets.token_urlsafe(32))))
     db.flush()
     if send_mail:
-        enqueue_after_commit(db, "workers.leadership_jobs.send_feedback_invitations", tenant.id, feedback_round.id)
+        enqueue_after_commit(db, "saas.leadership.jobs.send_feedback_invitations", tenant.id, feedback_round.id)
     return feedback_round
 
 
@@ -104,8 +103,6 @@ def add_raters(db, tenant, feedback_round: FeedbackRound, *, peer_ids: list[int]
                today: date) -> int:
     """Ask more people while the round is open (someone forgotten, a new colleague); the job mails only
     them. The groups are counted when the round closes, so the anonymity rules hold as before."""
-    from workers.queue import enqueue_after_commit
-
     if feedback_round.status != "open" or today > feedback_round.closes_on:
         raise RoundClosed()
     raters = [("peer", i) for i in peer_ids] + [("report", i) for i in report_ids]
@@ -127,7 +124,7 @@ def add_raters(db, tenant, feedback_round: FeedbackRound, *, peer_ids: list[int]
         db.add(FeedbackInvitation(round_id=feedback_round.id, membership_id=membership_id, relation=relation,
                                   token_hash=hash_token(secrets.token_urlsafe(32))))
     db.flush()
-    enqueue_after_commit(db, "workers.leadership_jobs.send_feedback_invitations", tenant.id, feedback_round.id,
+    enqueue_after_commit(db, "saas.leadership.jobs.send_feedback_invitations", tenant.id, feedback_round.id,
                          unique=True)
     return len(raters)
 
@@ -135,8 +132,6 @@ def add_raters(db, tenant, feedback_round: FeedbackRound, *, peer_ids: list[int]
 def request_reminder(db, tenant, feedback_round: FeedbackRound, today: date) -> int:
     """Have a job remind the raters who have not answered, each with a new link; once per round. The
     manager learns how many, never who. Returns how many."""
-    from workers.queue import enqueue_after_commit
-
     if feedback_round.status != "open" or today > feedback_round.closes_on:
         raise RoundClosed()
     if feedback_round.reminded_on is not None:
@@ -144,7 +139,7 @@ def request_reminder(db, tenant, feedback_round: FeedbackRound, today: date) -> 
     waiting = len(unanswered_raters(db, feedback_round))
     if not waiting:
         raise DomainError(_l("Everyone you asked has answered: there is nobody to remind."))
-    enqueue_after_commit(db, "workers.leadership_jobs.send_feedback_reminders", tenant.id, feedback_round.id,
+    enqueue_after_commit(db, "saas.leadership.jobs.send_feedback_reminders", tenant.id, feedback_round.id,
                          unique=True)
     return waiting
 
@@ -365,7 +360,5 @@ def submit(db, feedback_round: FeedbackRound, invitation: FeedbackInvitation, sc
     pooled = db.scalars(select(FeedbackPooledAnswer).where(FeedbackPooledAnswer.round_id == feedback_round.id))
     if pool.raters_mix_due(_raters_waiting(pooled)):
         # never in this transaction: the batch would share the last submitter's transaction id
-        from workers.queue import enqueue_after_commit
-
-        enqueue_after_commit(db, "workers.leadership_jobs.mix_feedback_pool", feedback_round.tenant_id,
+        enqueue_after_commit(db, "saas.leadership.jobs.mix_feedback_pool", feedback_round.tenant_id,
                              feedback_round.id, unique=True)

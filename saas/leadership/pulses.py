@@ -22,6 +22,7 @@ from saas import consent
 from saas.anonymity import policy, pool
 from saas.anonymity.releases import latest_release, latest_releases, store_release
 from saas.errors import DomainError
+from saas.kernel.jobs import enqueue_after_commit
 from saas.leadership import rules
 from saas.leadership.models import PulseAnswer, PulseInvitation, PulsePooledAnswer, PulseRound
 from saas.leadership.promises import promises
@@ -137,8 +138,6 @@ def record_consent(db, pulse: PulseRound, *, by, decided_on: date, decision: str
 def open_round(db, tenant, pulse: PulseRound, today: date, *, send_mail: bool = True) -> None:
     """Open the round with the promises as they are now; a job then mails everyone their own link
     (without `send_mail`, nobody is invited: the caller invites, as the demo does)."""
-    from workers.queue import enqueue_after_commit
-
     if pulse.status != "draft":
         raise DomainError(_l("Only a pulse check in preparation can be opened."))
     if pulse.closes_on < today:
@@ -152,14 +151,12 @@ def open_round(db, tenant, pulse: PulseRound, today: date, *, send_mail: bool = 
     pulse.k = policy.launch_k(tenant, pulse.consent_min_group_size)  # frozen with the consent's k, if higher
     db.flush()
     if send_mail:
-        enqueue_after_commit(db, "workers.leadership_jobs.send_pulse_invitations", tenant.id, pulse.id)
+        enqueue_after_commit(db, "saas.leadership.jobs.send_pulse_invitations", tenant.id, pulse.id)
 
 
 def request_reminder(db, tenant, pulse: PulseRound, today: date) -> int:
     """Have a job remind the staff who have not answered, each with a new link; once per round, so that
     a three-minute check does not turn into nagging. Returns how many are reminded."""
-    from workers.queue import enqueue_after_commit
-
     if not accepts_answers(pulse, today):
         raise DomainError(_l("A reminder can only be sent while the pulse check is open, up to its close date."))
     if pulse.reminded_on is not None:
@@ -167,7 +164,7 @@ def request_reminder(db, tenant, pulse: PulseRound, today: date) -> int:
     waiting = len(unanswered(db, pulse))
     if not waiting:
         raise DomainError(_l("Everyone has answered: there is nobody to remind."))
-    enqueue_after_commit(db, "workers.leadership_jobs.send_pulse_reminders", tenant.id, pulse.id, unique=True)
+    enqueue_after_commit(db, "saas.leadership.jobs.send_pulse_reminders", tenant.id, pulse.id, unique=True)
     return waiting
 
 
@@ -277,9 +274,7 @@ def submit(db, tenant, pulse: PulseRound, invitation: PulseInvitation, scores: d
                         .where(PulsePooledAnswer.round_id == pulse.id))
     if pool.mix_due(waiting, policy.frozen_k(pulse, tenant)):
         # never in this transaction: the batch would share the k-th submitter's transaction id
-        from workers.queue import enqueue_after_commit
-
-        enqueue_after_commit(db, "workers.leadership_jobs.mix_pulse_pool", tenant.id, pulse.id, unique=True)
+        enqueue_after_commit(db, "saas.leadership.jobs.mix_pulse_pool", tenant.id, pulse.id, unique=True)
 
 
 def mix_pool(db, pulse_id: int) -> int:

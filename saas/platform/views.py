@@ -15,8 +15,8 @@ from sqlalchemy import select
 from saas.db import session
 from tenants.models import Tenant
 from tenants.scoping import cross_tenant
-from workers.models import JOB_STATUSES, STATUS_LABELS
-from workers.queue import count_by_status, failed_runs, job_status, retry_run
+from saas.kernel.job_models import JOB_STATUSES, STATUS_LABELS
+from saas.kernel.jobs import count_by_status, failed_runs, job_status, retry_run
 
 bp = Blueprint("platform", __name__, url_prefix="/platform")
 

@@ -13,7 +13,7 @@ from tenants.scoping import TenantOwned
 
 
 class ReportFile(TenantOwned, Base):
-    """A printable report, made by a job (workers.report_jobs.render_report_pdf) and then downloadable
+    """A printable report, made by a job (saas.reports.jobs.render_report_pdf) and then downloadable
     by whoever may read the report; each download is logged like a view."""
 
     __tablename__ = "report_files"

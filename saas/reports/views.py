@@ -14,6 +14,7 @@ from saas.db import session
 from saas.downloads import attachment
 from saas.errors import json_problem
 from saas.kernel.views import ButtonForm, press
+from saas.kernel.jobs import enqueue_after_commit
 from saas.leadership.models import FeedbackRound, Promise, PulseRound
 from saas.programme.models import Programme
 from saas.reports import export, service
@@ -25,7 +26,7 @@ from tenants.models import Role
 bp = tenant_blueprint("reports", __name__, "/reports")
 READERS = (Role.WORKS_COUNCIL, Role.ADMIN, Role.MANAGEMENT)
 LOG_READERS = (Role.WORKS_COUNCIL, Role.ADMIN)
-PDF_JOB = "workers.report_jobs.render_report_pdf"
+PDF_JOB = "saas.reports.jobs.render_report_pdf"
 
 
 @bp.route("/")
@@ -92,8 +93,6 @@ def wave_csv(wave_id: int):
 @requires(*READERS)
 def request_pdf(wave_id: int):
     """Ask for a printable report with the current filters; a job makes it (it takes a few seconds)."""
-    from workers.queue import enqueue_after_commit
-
     db = session()
     wave = _wave(wave_id)
 

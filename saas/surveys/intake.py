@@ -35,11 +35,12 @@ from threading import Lock
 from sqlalchemy import select, text
 
 from saas.anonymity import policy, pool
+from saas.kernel.jobs import enqueue_after_commit
 from saas.surveys import service
 from saas.surveys.models import Wave
 from tenants.scoping import TenantScopeError, current_tenant_id
 from tenants.service import hash_token
-from workers.models import ACTIVE_STATUSES, args_key
+from saas.kernel.job_models import ACTIVE_STATUSES, args_key
 
 
 class UnknownLink(Exception):
@@ -101,8 +102,6 @@ def submit_by_token(db, tenant, token: str, answers: dict, attributes: dict, tod
     # at the cost of an ORM query on every submission until the job has run); what it leaves in the
     # pool is mixed by the job the next submission asks for, or by the close.
     if pool.mix_due(row.waiting + 1, wave.k) and not row.job_waiting:
-        from workers.queue import enqueue_after_commit
-
         enqueue_after_commit(db, service.MIX_JOB, tenant.id, found.wave_id, unique=True)
 
 
@@ -162,7 +161,7 @@ WHERE i.tenant_id = :tenant AND i.token_hash = :hash
 # closed wave. Two requests with the same token: the second waits for the first's row lock, then
 # finds the invitation answered and claims nothing. `waiting` is counted in the statement's snapshot,
 # so without this answer. `job_waiting`: an unfinished run of the mixing job for this wave (the
-# `unique` lookup of workers.queue.enqueue_after_commit, read in the same statement).
+# `unique` lookup of saas.kernel.jobs.enqueue_after_commit, read in the same statement).
 _TAKE_IN = text(f"""
 WITH claimed AS (
     UPDATE survey_invitations SET answered = true, draft = NULL

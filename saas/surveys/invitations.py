@@ -2,7 +2,7 @@
 response rates (under the k rule of DESIGN.md §3) and importing earlier results.
 
 Plain functions on a tenant-scoped session. The mails themselves go out from jobs
-(workers.survey_jobs), so a page never waits for them; the jobs use the functions here too.
+(saas.surveys.jobs), so a page never waits for them; the jobs use the functions here too.
 Nothing here ever tells who answered: an invitation only knows *whether* it was answered, and the
 response rates show counts of groups of at least k invited people.
 """
@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select
 from saas.anonymity import people
 from saas.errors import DomainError
 from saas.kernel.mail import on_base_url
+from saas.kernel.jobs import enqueue_after_commit
 from saas.surveys import service
 from saas.surveys.models import SurveyInvitation, Wave
 from tenants import service as tenants_service
@@ -66,14 +67,12 @@ class ReminderAlreadySent(DomainError):
 
 def launch(db, tenant, wave: Wave, *, send_invitations: bool, today: date | None = None) -> None:
     """Open the wave; with `send_invitations`, a job then mails everyone in the audience their own link."""
-    from workers.queue import enqueue_after_commit
-
     today = today or date.today()
     if wave.status == "draft" and wave.closes_on is not None and wave.closes_on < today:
         raise CloseDatePassed(field="closes_on")
     service.open_wave(db, tenant, wave)
     if send_invitations:
-        enqueue_after_commit(db, "workers.survey_jobs.send_wave_invitations", tenant.id, wave.id)
+        enqueue_after_commit(db, "saas.surveys.jobs.send_wave_invitations", tenant.id, wave.id)
 
 
 class NobodyNew(DomainError):
@@ -92,15 +91,13 @@ def newcomers(db, wave: Wave) -> list[Membership]:
 
 def request_newcomer_invitations(db, tenant, wave: Wave) -> int:
     """Have the invitation job mail everyone who joined the audience after the launch; returns how many."""
-    from workers.queue import enqueue_after_commit
-
     if not wave.takes_answers_on(date.today()):
         raise service.WaveNotOpen()
     count = len(newcomers(db, wave))
     if not count:
         raise NobodyNew()
     # The same job as at launch: it invites exactly those without an invitation, once.
-    enqueue_after_commit(db, "workers.survey_jobs.send_wave_invitations", tenant.id, wave.id, unique=True)
+    enqueue_after_commit(db, "saas.surveys.jobs.send_wave_invitations", tenant.id, wave.id, unique=True)
     return count
 
 
@@ -112,8 +109,6 @@ def next_reminder_round(db, wave: Wave) -> int:
 def request_reminders(db, tenant, wave: Wave, round_: int) -> None:
     """Have a job remind everyone who has not answered. The page names the round it means, so a second
     click on the same button asks for the same round, which the job sends only once."""
-    from workers.queue import enqueue_after_commit
-
     if wave.status != "open":
         raise service.WaveNotOpen()
     if not wave.takes_answers_on(date.today()):
@@ -124,7 +119,7 @@ def request_reminders(db, tenant, wave: Wave, round_: int) -> None:
         raise DomainError(_l("Please reload the page and try again."))
     if not unanswered(db, wave):
         raise NobodyToRemind()
-    enqueue_after_commit(db, "workers.survey_jobs.send_survey_reminders", tenant.id, wave.id, round_)
+    enqueue_after_commit(db, "saas.surveys.jobs.send_survey_reminders", tenant.id, wave.id, round_)
 
 
 def unanswered(db, wave: Wave, *, below_round: int | None = None, lock: bool = False) -> list[SurveyInvitation]:

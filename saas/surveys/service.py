@@ -13,6 +13,7 @@ from billing.entitlements import require_writable
 from saas.anonymity import microdata, policy, pool
 from saas.db import utcnow
 from saas.errors import DomainError
+from saas.kernel.jobs import enqueue_after_commit
 from tenants import service as tenants_service
 from tenants.scoping import current_tenant_id
 from tenants.service import hash_token
@@ -336,14 +337,12 @@ def submit(db, wave: Wave, invitation: SurveyInvitation | None, answers: dict, a
     db.flush()
 
 
-MIX_JOB = "workers.survey_jobs.mix_pool"
+MIX_JOB = "saas.surveys.jobs.mix_pool"
 
 
 def mix_when_k_wait(db, tenant, wave: Wave) -> bool:
     """After a submission: once k answers wait, have a job mix them into the responses in a
     transaction of its own (never the k-th submitter's). Returns whether the job was asked for."""
-    from workers.queue import enqueue_after_commit
-
     waiting = db.scalar(select(func.count()).select_from(PooledAnswer).where(PooledAnswer.wave_id == wave.id)) or 0
     if not pool.mix_due(waiting, min_group_size(db, tenant, wave)):
         return False

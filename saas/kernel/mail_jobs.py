@@ -1,4 +1,6 @@
-"""Job functions. Each takes ids, sets its scope first (see runtime), and is safe to run twice."""
+"""Mail delivery jobs: each mail in the outbox is sent by a job of its own (retried with back-off while
+the mail server is away), and the sweeper's safety net for mails left pending. They take ids and are
+safe to run twice (see saas.kernel.job_runtime)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,11 +8,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from saas.db import utcnow
-from saas.kernel.mail import mail_to
 from saas.mail import OutboundMail, deliver
-from workers.runtime import platform_job, tenant_job
+from saas.kernel.job_models import JobRun, args_key
+from saas.kernel.jobs import enqueue_after_commit, platform_job, retry_run
+from tenants.scoping import cross_tenant
 
-SEND_MAIL = "workers.jobs.send_mail"
+SEND_MAIL = "saas.kernel.mail_jobs.send_mail"
 MAIL_RETRY = (10, 60, 300)  # seconds between attempts: a mail server that is down may be back soon
 
 
@@ -37,11 +40,7 @@ def sweep_outbox(session, settings, older_than_seconds: int = 60) -> int:
     """Safety net for mails left pending with no job on its way: e.g. sent in-process while the
     mail server was down, before a worker ran. A failed delivery run is retried (it leaves the
     platform admin's failed list); a mail whose run is still pending, queued or running is left to
-    it (the generic sweeper in `workers.queue.sweep` enqueues pending runs)."""
-    from tenants.scoping import cross_tenant
-    from workers.models import JobRun, args_key
-    from workers.queue import enqueue_after_commit, retry_run
-
+    it (the generic sweeper in `saas.kernel.jobs.sweep` enqueues pending runs)."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     ids = session.scalars(
         select(OutboundMail.id).where(OutboundMail.status == "pending", OutboundMail.created_at < cutoff)
@@ -66,23 +65,3 @@ def sweep_outbox(session, settings, older_than_seconds: int = 60) -> int:
         swept += 1
     return swept
 
-
-@tenant_job
-def notify_invitation_accepted(session, settings, membership_id: int) -> bool:
-    """Tell the person who sent an invitation that it was accepted."""
-    from tenants.models import Invitation, Membership, Tenant
-
-    membership = session.get(Membership, membership_id)
-    if membership is None:
-        return False  # not in this job's tenant: the scope hides it
-    invitation = session.scalars(
-        select(Invitation).where(Invitation.membership_id == membership.id).order_by(Invitation.id.desc())
-    ).first()
-    if invitation is None or invitation.invited_by is None or invitation.inviter_notified_at:
-        return False  # nothing to tell, or already told: a rerun sends no second mail
-    invitation.inviter_notified_at = utcnow()
-    tenant = session.get(Tenant, membership.tenant_id)
-    inviter = invitation.invited_by
-    mail_to(session, inviter.email, "member_joined", locale=inviter.locale or tenant.language,
-            member=membership.user, tenant=tenant)
-    return True

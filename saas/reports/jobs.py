@@ -10,17 +10,16 @@ from datetime import date
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from workers.runtime import tenant_job
+from saas.db import utcnow
+from saas.kernel.jobs import tenant_job
+from saas.reports import export, service
+from saas.reports.models import ReportFile
+from saas.surveys.models import Wave
+from tenants.models import Tenant
 
 
 @tenant_job(timeout=300)
 def render_report_pdf(session, settings, file_id: int) -> str:
-    from saas.db import utcnow
-    from saas.reports import export, service
-    from saas.reports.models import ReportFile
-    from saas.surveys.models import Wave
-    from tenants.models import Tenant
-
     report_file = session.scalar(select(ReportFile).where(ReportFile.id == file_id))
     if report_file is None or report_file.status == "done":
         return "nothing to do"

@@ -10,6 +10,12 @@ because the record is committed together with whatever asked for the job.
 The sweeper (`sweep`) also finds runs whose worker died: a `running` record whose heartbeat
 stopped. A job with a retry policy (it calls outside) runs again while it has attempts left;
 any other is marked `failed`, visibly, and the platform admin can retry it (`retry_run`).
+
+A job is named by its dotted path (`"saas.surveys.jobs.mix_pool"`): this module imports no job
+module; `job_function` imports the named one when the job is enqueued or run (a documented lazy
+import, in the app that is running). Features declare their jobs with the decorators re-exported
+here (`tenant_job`, `platform_job`, from `saas.kernel.job_runtime`) in a `jobs.py` beside their
+service; `koers worker` (workers/) only runs them.
 """
 from __future__ import annotations
 
@@ -24,9 +30,10 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, func, or_, select, update
 
 from saas.db import KoersSession, utcnow
-from tenants.scoping import cross_tenant
-from workers.models import ACTIVE_STATUSES, JobRun, args_key
-from workers.runtime import JobPolicy, assigned_run
+from saas.kernel.job_models import ACTIVE_STATUSES, JobRun, args_key
+from saas.kernel.job_runtime import (JobPolicy, assigned_run, job_app, platform_job, report_progress,  # noqa: F401
+                                     tenant_job)
+from tenants.scoping import cross_tenant, set_scope
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +47,7 @@ LOST = "The worker stopped while running this job."
 def job_function(job_path: str):
     """The decorated job function at `job_path`; a ValueError for anything that is not a job."""
     module, _, name = job_path.rpartition(".")
-    try:
+    try:  # the lazy import by name: the queue knows no feature, the feature's jobs.py is loaded here
         function = getattr(import_module(module), name)
     except (ImportError, AttributeError, ValueError) as error:
         raise ValueError(f"no job {job_path!r}") from error
@@ -101,9 +108,6 @@ def enqueue_after_commit(session, job_path: str, *args, unique: bool = False) ->
 
 def dispatch(job_path: str, *args, settings=None) -> str:
     """Record and enqueue a job outside any request (a command, the sweeper): its own transaction."""
-    from tenants.scoping import set_scope
-    from workers.runtime import job_app
-
     app = job_app()
     with app.app_context():
         with app.extensions["koers.db"].Session() as session:
@@ -151,8 +155,6 @@ def _dispatch_pending(session) -> None:
         return
     settings = session.info.get("jobs_settings") or (current_app.config["KOERS"] if has_app_context() else None)
     if settings is None:
-        from workers.runtime import job_app
-
         settings = job_app().config["KOERS"]
     _send(session.get_bind(), settings, pending)
 

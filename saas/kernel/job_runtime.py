@@ -10,6 +10,10 @@ beats a heartbeat every few seconds from a thread so the sweeper can tell a lost
 it `done` in the same transaction as the job's own work, so a job that committed is never shown as
 unfinished. On an exception it records the error: `queued` again when RQ will retry, otherwise
 `failed`. Called directly (unit tests, one job calling another) a job runs without a record.
+
+The app a job runs in is the one whose context is active (in-process: the web app that committed;
+a command) or else the one the worker process handed over at its start (`use_app`, from
+`workers.worker`): the kernel never creates an app, it knows no feature and no entry point.
 """
 from __future__ import annotations
 
@@ -24,6 +28,8 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import update
 
+from saas.db import utcnow
+from saas.kernel.job_models import JobRun
 from tenants.scoping import cross_tenant, set_scope
 
 log = logging.getLogger(__name__)
@@ -63,16 +69,21 @@ _current: ContextVar[RunContext | None] = ContextVar("koers_job_run", default=No
 _assigned_run: ContextVar[str | None] = ContextVar("koers_assigned_run", default=None)
 
 
+def use_app(app: Flask) -> None:
+    """The app jobs run in outside any app context: the worker process's, made once by its entry point."""
+    global _app, _app_pid
+    _app, _app_pid = app, os.getpid()
+
+
 def job_app() -> Flask:
     """The app whose settings and database a job uses (the web app's when run in-process)."""
-    global _app, _app_pid
+    global _app_pid
     if has_app_context():
         return current_app._get_current_object()
     if _app is None:
-        from saas import create_app
-
-        _app, _app_pid = create_app(), os.getpid()
-    elif _app_pid != os.getpid():
+        raise RuntimeError("no app to run jobs in: run them inside an app context, or hand the worker's app "
+                           "to saas.kernel.job_runtime.use_app first")
+    if _app_pid != os.getpid():
         # RQ forks a work horse per job: never reuse the parent's pooled connections.
         _app.extensions["koers.db"].engine.dispose(close=False)
         _app_pid = os.getpid()
@@ -134,9 +145,6 @@ def _decorate(fn, kind: str, policy: JobPolicy):
 
 
 def _execute(fn, app, database, tenant_id, job_args, context: RunContext | None):
-    from saas.db import utcnow
-    from workers.models import JobRun
-
     with database.Session() as session:
         set_scope(session, tenant_id=tenant_id)
         result = fn(session, app.config["KOERS"], *job_args)
@@ -199,8 +207,6 @@ def record_session(database, tenant_id):
 
 
 def _update_record(context: RunContext, *conditions, **values) -> int:
-    from workers.models import JobRun
-
     with record_session(context.database, context.tenant_id) as session:
         result = session.execute(
             update(JobRun).where(JobRun.id == context.run_id, *conditions).values(**values)
@@ -211,9 +217,6 @@ def _update_record(context: RunContext, *conditions, **values) -> int:
 
 def _claim(context: RunContext) -> bool:
     """pending/queued → running, atomically: a run taken twice (swept twice, retried) runs once."""
-    from saas.db import utcnow
-    from workers.models import JobRun
-
     now = utcnow()
     return _update_record(
         context, JobRun.status.in_(("pending", "queued")),
@@ -223,9 +226,6 @@ def _claim(context: RunContext) -> bool:
 
 
 def _record_failure(context: RunContext, error: BaseException) -> None:
-    from saas.db import utcnow
-    from workers.models import JobRun
-
     message = short_error(error)
     will_retry = _rq_will_retry()
     try:
@@ -259,9 +259,6 @@ def _start_heartbeat(context: RunContext) -> threading.Thread | None:
 
 
 def _beat(context: RunContext) -> None:
-    from saas.db import utcnow
-    from workers.models import JobRun
-
     while not context.beating.wait(HEARTBEAT_SECONDS):
         try:
             _update_record(context, JobRun.status == "running", heartbeat_at=utcnow())
@@ -273,8 +270,6 @@ def report_progress(percent: float, note: str | None = None) -> None:
     """From inside a running job: how far it is. Written at once in a transaction of its own, so a
     page sees it while the job still runs. Outside a recorded run (a direct call) it does nothing;
     on SQLite (embedded, in-process) neither, as the job's own transaction holds the only writer."""
-    from workers.models import JobRun
-
     context = _current.get()
     if context is None or context.database.engine.dialect.name == "sqlite":
         return

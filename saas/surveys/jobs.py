@@ -1,6 +1,6 @@
 """Survey mail jobs: the personal invitations of a wave and the reminders.
 
-Each job takes ids, sets its tenant first (workers.runtime.tenant_job) and is safe to run twice:
+Each job takes ids, sets its tenant first (saas.kernel.job_runtime.tenant_job) and is safe to run twice:
 invitations go only to people not yet invited, a reminder round only to invitations that have not
 had it. The wave row is locked while a job works on it, so two runs of the same job do not mail
 the same person twice. Every mail goes through the outbox (saas.kernel.mail.mail_to) in the person's
@@ -13,15 +13,16 @@ from datetime import date
 from sqlalchemy import select
 
 from saas.kernel.mail import mail_to
-from workers.runtime import tenant_job
+from saas.kernel.jobs import tenant_job
+from saas.surveys import service
+from saas.surveys.invitations import audience, renew_token, unanswered
+from saas.surveys.models import Wave
+from tenants.models import Membership, Tenant
 
 
 @tenant_job
 def send_wave_invitations(session, settings, wave_id: int) -> int:
     """Invite everyone in the wave's audience who has no invitation yet; returns how many were mailed."""
-    from saas.surveys import service
-    from saas.surveys.invitations import audience
-
     wave, tenant = _open_wave(session, wave_id)
     if wave is None:
         return 0
@@ -41,10 +42,6 @@ def send_survey_reminders(session, settings, wave_id: int, round_: int) -> int:
     Only the hash of a token is kept, so the first link cannot be sent again: each reminder carries a
     new one and the old one stops working. A half-finished survey stays, it belongs to the invitation.
     """
-    from saas.surveys import service
-    from saas.surveys.invitations import renew_token, unanswered
-    from tenants.models import Membership
-
     wave, tenant = _open_wave(session, wave_id)
     if wave is None:
         return 0
@@ -65,10 +62,6 @@ def send_survey_reminders(session, settings, wave_id: int, round_: int) -> int:
 def mix_pool(session, settings, wave_id: int) -> int:
     """Mix the wave's waiting answers into the responses, in this job's own transaction (never the
     transaction of the submission that brought the pool to k: DESIGN.md §3)."""
-    from saas.surveys import service
-    from saas.surveys.models import Wave
-    from tenants.models import Tenant
-
     wave = session.get(Wave, wave_id)
     if wave is None:
         return 0
@@ -77,9 +70,6 @@ def mix_pool(session, settings, wave_id: int) -> int:
 
 def _open_wave(session, wave_id: int):
     """The wave, locked for this job, and its tenant; (None, None) when it is not open (any more)."""
-    from saas.surveys.models import Wave
-    from tenants.models import Tenant
-
     wave = session.scalar(select(Wave).where(Wave.id == wave_id).with_for_update())
     if wave is None or not wave.takes_answers_on(date.today()):
         return None, None  # closed or past its close date meanwhile, or not this job's tenant: nothing to send
