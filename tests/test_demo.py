@@ -22,7 +22,6 @@ def demo(app, database, make):
         return {"tenant": tenant, "programme": programme.id, "member_team": member_team.id}
 
 
-
 def test_the_demo_programme_has_five_themes_nine_teams_and_pitches_in_every_state(make, demo):
     with make.session(demo["tenant"].id) as db:
         assert db.scalar(select(func.count()).select_from(Team)) == 9

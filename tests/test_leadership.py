@@ -47,7 +47,6 @@ def world(app, make):
                            pulse_checks=f"{base}/pulse-checks", results=f"{base}/pulse-results")
 
 
-
 def _record_promises(app, world, texts=PROMISES):
     mia = signed_in(app, "mia@noord.example")
     for promise in texts:

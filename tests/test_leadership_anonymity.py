@@ -55,7 +55,6 @@ def world(app, make):
                            results=f"{base}/pulse-results", consistency=f"{base}/consistency")
 
 
-
 def _start(app, world, *, coach="cora", manager=None, peers=(), reports=()):
     mia = signed_in(app, "mia@noord.example")
     ids = vars(world.ids)

@@ -61,7 +61,6 @@ def world(app, make):
                            overview=f"/t/noord/leadership/programmes/{ids.programme}/consistency")
 
 
-
 def _evidence_url(world, n, kind=None):
     url = f"/t/noord/leadership/promises/{world.ids.promises[n]}/evidence"
     return f"{url}/{kind}" if kind else url

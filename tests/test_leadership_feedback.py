@@ -43,7 +43,6 @@ def world(app, make):
                            promise_ids=promise_ids, start=f"/t/noord/leadership/programmes/{programme_id}/feedback/new")
 
 
-
 def _start(app, world, *, manager="boss", peers=(), reports=(), coach="coach"):
     mia = signed_in(app, "mia@noord.example")
     form = {"manager_id": str(world.ids[manager]) if manager else "", "coach_id": str(world.ids[coach]) if coach else "",

@@ -52,7 +52,6 @@ def council(app, make):
         return SimpleNamespace(tenant=tenant, wave=wave.id, open_wave=open_wave.id, orgs=orgs)
 
 
-
 def _log(make, tenant_id):
     """The readings in the access log (not the consents the fixture recorded)."""
     with make.session(tenant_id) as db:

@@ -45,7 +45,6 @@ def world(app, make):
                            base="/t/noord/strategy", orgs=(aal, bee, cur))
 
 
-
 def _rows(make, world, model, *where):
     with make.session(world.tenant.id) as db:
         return db.scalars(select(model).where(*where).order_by(model.id)).all()

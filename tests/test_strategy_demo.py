@@ -23,7 +23,6 @@ def demo(app, database, make):
         return db.scalar(select(Tenant.id).where(Tenant.slug == "regio-noord"))
 
 
-
 def test_the_demo_programme_rests_on_three_pillars_with_expectations_plans_and_a_knowledge_day(app, make, demo):
     with make.session(demo) as db:
         pillars = db.scalars(select(Pillar).order_by(Pillar.position)).all()

@@ -54,7 +54,6 @@ def day(app, make):
     return world
 
 
-
 def _choose(client, workshop_url, choice="sign_up"):
     response = client.submit(f"{workshop_url}/place", {"choice": choice}, page=workshop_url)
     assert response.status_code == 302

@@ -57,7 +57,6 @@ def world(app, make):
     return SimpleNamespace(tenant=tenant, people=people, ids=ids, aal=aal, bee=bee, cur=cur)
 
 
-
 def _wave_form(world, **changes):
     form = {"name": "Nulmeting 2026", "programme_id": str(world.ids.programme), "series_label": "baseline",
             "series_other": "", "instruments": ["values", "culture"], "groupings": ["legacy_org", "team"],

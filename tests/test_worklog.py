@@ -49,7 +49,6 @@ def world(app, make):
     return SimpleNamespace(tenant=tenant, ids=ids, team_id=team_id, log=f"/t/noord/teams/{team_id}/log")
 
 
-
 def _session_form(world, **changes):
     form = {"held_on": "2026-04-07", "attendee_ids": [str(world.ids.lead), str(world.ids.mate)],
             "notes": "We mapped the route of a client through three counters.",
