@@ -19,11 +19,14 @@ run: install
 # The suite waits on browsers, subprocesses and timeouts more than it computes, so it runs in three
 # processes (pytest-xdist; each with its own PostgreSQL, Redis and worker, a file's tests together),
 # with the SQLite smoke run beside it; its output follows. Fails when either fails or runs nothing.
+# The slowest tests and files of each run are kept in test-artifacts/slowest.txt (slowest-sqlite.txt).
 TEST_PROCESSES ?= 3
 test: install-test system-test-deps
 	@mkdir -p test-artifacts; \
-	KOERS_TEST_DB=sqlite $(PY) -m pytest -m smoke > test-artifacts/sqlite-smoke.log 2>&1 & smoke=$$!; \
-	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --durations=15; postgres=$$?; \
+	KOERS_TEST_DB=sqlite $(PY) -m pytest -m smoke --record-slowest=test-artifacts/slowest-sqlite.txt \
+	  > test-artifacts/sqlite-smoke.log 2>&1 & smoke=$$!; \
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --durations=15 --record-slowest=test-artifacts/slowest.txt; \
+	postgres=$$?; \
 	wait $$smoke; sqlite=$$?; \
 	echo "---- the smoke subset on SQLite, the embedded default ----"; cat test-artifacts/sqlite-smoke.log; \
 	[ $$postgres -eq 0 ] && [ $$sqlite -eq 0 ]

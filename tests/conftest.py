@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,38 @@ SQLITE = os.environ.get("KOERS_TEST_DB") == "sqlite"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 # Under pytest-xdist each process has its own stack; its log files get the process's name.
 LOG_SUFFIX = f"-{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else ""
+
+
+_STARTED = time.monotonic()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--record-slowest", metavar="PATH", default=None,
+                     help="write the slowest tests and files (setup + call + teardown) to PATH")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """`make test` keeps the slowest tests and test files in test-artifacts/ (see --record-slowest)."""
+    path = config.getoption("--record-slowest")
+    if not path or hasattr(config, "workerinput"):  # under pytest-xdist the controller writes it
+        return
+    per_test: dict[str, float] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) and getattr(report, "duration", None) is not None:
+                per_test[report.nodeid] = per_test.get(report.nodeid, 0.0) + report.duration
+    per_file: dict[str, float] = {}
+    for nodeid, seconds in per_test.items():
+        per_file[nodeid.split("::")[0]] = per_file.get(nodeid.split("::")[0], 0.0) + seconds
+    lines = [f"exit status {int(exitstatus)}; {len(per_test)} tests; wall time {time.monotonic() - _STARTED:.0f} s"
+             + f"; {sum(per_test.values()):.0f} s in tests (summed over processes)", "",
+             "slowest test files (s):"]
+    lines += [f"{seconds:8.1f}  {name}" for name, seconds in sorted(per_file.items(), key=lambda i: -i[1])[:25]]
+    lines += ["", "slowest tests (s, setup + call + teardown):"]
+    lines += [f"{seconds:8.1f}  {name}" for name, seconds in sorted(per_test.items(), key=lambda i: -i[1])[:40]]
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(lines) + "\n")
 
 
 def pytest_collection_modifyitems(config, items):

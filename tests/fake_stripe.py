@@ -1,10 +1,18 @@
 """A fake Stripe API on loopback, for the real `stripe` library (pointed at it by STRIPE_API_BASE).
 
-Hand-written rather than `localstripe`: we need only the handful of endpoints billing/ calls, and
-the tests need things a general fake does not give: to go unreachable and come back on the same
-port (connection refused, as when Stripe is down), to see every request with its idempotency key,
-and to make things happen on Stripe's side (a checkout completed, a payment failed, paid,
-a subscription canceled) and get the events Stripe would send, to sign and deliver in any order.
+Hand-written rather than `localstripe` (checked with localstripe 1.15.10, stripe 16.1.0, Python 3.11;
+README, "Tests"): of the six calls billing/stripe_api.py makes, localstripe answers two as Stripe does
+(`POST /v1/customers` and `POST /v1/invoices/create_preview`) and not the other four:
+Checkout sessions and portal sessions are 404, a subscription item knows only legacy plans (no prices:
+`items[][price]` is refused, `/v1/prices` is 404, an item has `plan` where billing reads `price`), a
+quantity change with `proration_behavior` is a 500, and a trial without a card starts `incomplete`.
+Nor does it honour idempotency keys (the same key makes a second customer) or refuse to change a
+canceled subscription, which the tests check. Splitting the calls over two fakes would leave the
+customer on one and its checkout on the other, so every call goes here. The tests also need what a
+general fake does not give: to go unreachable and come back on the same port (connection refused, as
+when Stripe is down), to see every request with its idempotency key, and to make things happen on
+Stripe's side (a checkout completed, a payment failed, paid, a subscription canceled) and get the
+events Stripe would send, to sign and deliver in any order.
 
 State lives in `FakeStripe.state`, apart from the HTTP server, so it survives going down and up.
 Objects are shaped as Stripe's current API has them (the item carries `current_period_end`, an

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 from contextlib import contextmanager
 
 from flask.testing import FlaskClient
@@ -44,6 +45,24 @@ class KoersClient(FlaskClient):
         response = self.get(url)
         assert response.status_code == expect, (url, response.status_code)
         return response.get_data(as_text=True)
+
+
+def signed_in(app, email: str, password: str = PASSWORD) -> KoersClient:
+    """A fresh test client (its own cookies) logged in as `email`: one user in a story of several."""
+    client = app.test_client()
+    client.login(email, password)
+    return client
+
+
+def wait_for(check, timeout: float = 30.0, what: str = "the worker"):
+    """Poll `check` until it returns something true (and return that), or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not get there in {timeout} s (see the worker logs in test-artifacts/)")
 
 
 class Factory:

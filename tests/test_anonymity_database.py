@@ -23,7 +23,7 @@ from saas.surveys import service as surveys
 from saas.surveys.models import Wave
 from tenants.service import hash_token
 from tests.conftest import settings_for
-from tests.fake_smtp import FakeSMTP
+from tests.smtp_server import SMTPServer
 from tests.helpers import Factory, KoersClient, link_in, works_council
 from tests.test_adversary import answers_of, fingerprint_of
 
@@ -40,7 +40,7 @@ AFTER_REMINDER = [2, 15, 10, 4, 8]  # answer with the reminder's link, in this o
 
 @pytest.fixture
 def smtp():
-    server = FakeSMTP()
+    server = SMTPServer()
     yield server
     server.close()
 

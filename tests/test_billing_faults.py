@@ -12,10 +12,10 @@ from sqlalchemy import select
 from billing.models import BillingAccount, TenantBilling
 from billing.service import SYNC_QUANTITY
 from tenants.models import Tenant
-from tests.helpers import Factory
+from tests.helpers import Factory, wait_for
 from tests.test_billing import deliver_all
 from tests.test_billing_consultancy import create_client, sign_up
-from tests.test_job_faults import _app, _run, _runs, _wait_for, start_worker  # noqa: F401 (a fixture)
+from tests.test_job_faults import _app, _run, _runs, start_worker  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.worker
 
@@ -44,13 +44,13 @@ def test_stripe_down_during_a_client_change_keeps_the_change_and_a_job_syncs_the
         assert db.scalar(select(TenantBilling)).archived_at is None  # the change is kept
     [run] = [r for r in _runs(make, SYNC_QUANTITY) if r.id not in before]
     # the first attempt fails on the unreachable Stripe and waits for its retry
-    waiting = _wait_for(lambda: (lambda r: r if r and r.attempts >= 1 and r.status == "queued" else None)(
+    waiting = wait_for(lambda: (lambda r: r if r and r.attempts >= 1 and r.status == "queued" else None)(
         _run(make, run.id)), 30, "the failed first attempt")
     assert "StripeUnavailable" in waiting.error
     assert fake_stripe.quantity(subscription_id) == 1
 
     fake_stripe.up()
-    done = _wait_for(lambda: _run(make, run.id, "done"), 60, "the retried quantity sync")
+    done = wait_for(lambda: _run(make, run.id, "done"), 60, "the retried quantity sync")
     assert done.attempts >= 2
     assert fake_stripe.quantity(subscription_id) == 2
     with make.session() as db:

@@ -1,21 +1,51 @@
-"""The `koers` command, run as a user would, against the same database as the app."""
+"""The `koers` command, run as a user would, against the same database as the app.
+
+The commands run in this process through click's test runner (an app built from the environment, as the
+installed command builds it); one test runs the installed `koers` entry point as a real process.
+"""
 import os
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
 from sqlalchemy import select
 
+from saas.cli import main
 from tenants.models import LegacyOrganisation, Tenant
 
 ROOT = Path(__file__).resolve().parent.parent
 KOERS = str(Path(sys.executable).with_name("koers"))
 pytestmark = pytest.mark.smoke
+_apps: dict = {}
+
+
+def _environment(stack) -> dict:
+    return {"DATABASE_URL": stack.app_url, "SECRET_KEY": "test", "KOERS_ENV": "development"}
 
 
 def koers(stack, *args, expect=0):
-    env = {**os.environ, "DATABASE_URL": stack.app_url, "SECRET_KEY": "test", "KOERS_ENV": "development"}
+    """`koers ARGS` in this process: the settings come from the environment, as for the installed command."""
+    def load():
+        if stack.app_url not in _apps:  # built once: building the app is most of what a command costs
+            from saas import create_app
+
+            _apps[stack.app_url] = create_app()
+        return _apps[stack.app_url]
+
+    result = CliRunner().invoke(main, list(args), env=_environment(stack), obj=ScriptInfo(create_app=load))
+    crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
+    trace = "".join(traceback.format_exception(*result.exc_info)) if crashed else ""
+    assert result.exit_code == expect and not crashed, result.output + trace
+    return result.output
+
+
+def installed_koers(stack, *args, expect=0):
+    """The installed `koers` entry point as a real process."""
+    env = {**os.environ, **_environment(stack)}
     result = subprocess.run([KOERS, *args], env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == expect, result.stdout + result.stderr
     return result.stdout + result.stderr
@@ -29,8 +59,8 @@ def test_every_command_has_help(stack, command):
 
 
 def test_create_user_and_tenant_with_legacy_organisations(stack, app, make, client):
-    koers(stack, "create-user", "ada@example.org", "--password", "a long password", "--name", "Ada")
-    out = koers(stack, "create-tenant", "oost", "--name", "Sociale Dienst Oost", "--admin", "ada@example.org",
+    installed_koers(stack, "create-user", "ada@example.org", "--password", "a long password", "--name", "Ada")
+    out = installed_koers(stack, "create-tenant", "oost", "--name", "Sociale Dienst Oost", "--admin", "ada@example.org",
                 "--legacy-org", "GRO=Gemeente Groenlo", "--legacy-org", "HAV=Gemeente Havelte")
     assert "created tenant oost" in out
     with make.session() as db:

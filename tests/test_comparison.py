@@ -16,6 +16,7 @@ from saas.surveys.models import Wave
 from tenants.models import LegacyOrganisation, Tenant
 from tests.test_cli import koers
 from saas.reports.release import release_and_compare
+from tests.helpers import signed_in
 
 ORG_KEYS = ["code", "n", "suppressed", "profile_now", "profile_preferred", "entropy", "top_values_current"]
 PAIR_KEYS = ["a", "b", "distance_now", "ci_now", "p_now", "distance_preferred", "ci_preferred", "p_preferred",
@@ -50,11 +51,6 @@ def _compare(make, tenant, wave_id, **params):
                                        params=service.parameters(**params) if params else None)
         return outcome.computed, outcome.comparison.result, outcome.comparison.computed_at
 
-
-def _as(app, email):
-    client = app.test_client()
-    client.login(email)
-    return client
 
 
 # ---- the stored result --------------------------------------------------------------------------
@@ -205,7 +201,7 @@ def test_management_sees_every_chart_beside_its_table(app, make, series):
     _compare(make, series.tenant, series.waves[0])
     _compare(make, series.tenant, series.waves[1])
     _compare(make, series.tenant, series.last)
-    page = _as(app, "mia@noord.example").text(f"/t/noord/comparisons/waves/{series.last}")
+    page = signed_in(app, "mia@noord.example").text(f"/t/noord/comparisons/waves/{series.last}")
     charts = re.findall(r'<svg class="chart" id="([\w-]+)" role="img" aria-labelledby="\1-title \1-desc"', page)
     assert set(charts) >= {"profile-AAL", "profile-BEE", "profile-CUR", "distance-now", "distance-preferred",
                            "values-AAL", "entropy", "over-waves"}
@@ -222,7 +218,7 @@ def test_management_sees_every_chart_beside_its_table(app, make, series):
 
 @pytest.mark.smoke  # also on SQLite, the embedded default
 def test_running_the_comparison_from_the_page(app, make, series):
-    manager = _as(app, "cas@noord.example")
+    manager = signed_in(app, "cas@noord.example")
     url = f"/t/noord/comparisons/waves/{series.waves[0]}"
     assert "has not been made yet" in manager.text(url)
     response = manager.submit(f"{url}/run", {"action": "run"})
@@ -246,7 +242,7 @@ def test_the_page_shows_a_running_job_and_its_progress(app, make, series):
     with make.session(series.tenant.id) as db:
         db.add(JobRun(id=uuid.uuid4().hex, function=service.JOB, args=args, args_key=args_key(args), status="running",
                       progress=40, attempts=1, started_at=utcnow(), created_at=utcnow()))
-    admin = _as(app, series.tenant.admin_email)
+    admin = signed_in(app, series.tenant.admin_email)
     page = admin.text(f"/t/noord/comparisons/waves/{series.last}")
     assert "The comparison is being made" in page and 'value="40"' in page
     response = admin.submit(f"/t/noord/comparisons/waves/{series.last}/run", {"action": "run"})
@@ -256,17 +252,17 @@ def test_the_page_shows_a_running_job_and_its_progress(app, make, series):
 
 def test_only_admins_management_and_consultants_see_comparisons(app, make, series):
     for email in ("wim@noord.example", "sam@noord.example", "mo@noord.example"):
-        person = _as(app, email)
+        person = signed_in(app, email)
         assert person.get("/t/noord/comparisons/").status_code == 403
         assert person.get(f"/t/noord/comparisons/waves/{series.last}").status_code == 403
     for email in (series.tenant.admin_email, "mia@noord.example", "cas@noord.example"):
-        listing = _as(app, email).text("/t/noord/comparisons/")
+        listing = signed_in(app, email).text("/t/noord/comparisons/")
         assert "Synthetic wave 3 of 3" in listing
 
 
 def test_another_tenants_wave_is_not_found(app, make, series):
     make.tenant("zuid", "zoe@zuid.example")
-    stranger = _as(app, "zoe@zuid.example")
+    stranger = signed_in(app, "zoe@zuid.example")
     assert stranger.get(f"/t/zuid/comparisons/waves/{series.last}").status_code == 404
     assert stranger.submit(f"/t/zuid/comparisons/waves/{series.last}/run", {"action": "run"},
                            page="/t/zuid/comparisons/").status_code == 404
@@ -280,7 +276,7 @@ def test_the_page_speaks_dutch_too(app, make, series):
         from saas.auth.models import User
 
         db.execute(User.__table__.update().where(User.email == "mia@noord.example").values(locale="nl"))
-    page = _as(app, "mia@noord.example").text(f"/t/noord/comparisons/waves/{series.last}")
+    page = signed_in(app, "mia@noord.example").text(f"/t/noord/comparisons/waves/{series.last}")
     assert 'lang="nl"' in page
     assert "Familie (samenwerken)" in page  # the culture types come from the instrument, in Dutch
 
@@ -293,7 +289,7 @@ def test_a_wave_without_answers_has_a_comparison_with_everyone_suppressed(app, m
     computed, result, _ = _compare(make, tenant, wave_id)
     assert computed and result["pairs"] == []
     assert all(org["suppressed"] for org in result["orgs"])
-    page = _as(app, tenant.admin_email).text(f"/t/leeg/comparisons/waves/{wave_id}")
+    page = signed_in(app, tenant.admin_email).text(f"/t/leeg/comparisons/waves/{wave_id}")
     assert "No legacy organisation has enough answers to be shown yet." in page
 
 
@@ -308,7 +304,7 @@ def test_an_organisation_is_hidden_too_when_subtraction_would_give_a_small_one_a
     _, result, _ = _compare(make, tenant, wave_id)
     shown = {org["code"]: org["n"] for org in result["orgs"] if not org["suppressed"]}
     assert len(shown) == 2 and "DRO" not in shown
-    page = _as(app, tenant.admin_email).text(f"/t/west/comparisons/waves/{wave_id}")
+    page = signed_in(app, tenant.admin_email).text(f"/t/west/comparisons/waves/{wave_id}")
     assert "Also not shown, so that the answers of the organisations above" in page
 
 
@@ -331,20 +327,20 @@ def test_every_reading_of_a_comparison_is_in_the_access_log_but_not_the_status_t
     from saas.anonymity.models import ReportAccess
 
     _compare(make, series.tenant, series.last)
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     url = f"/t/noord/comparisons/waves/{series.last}"
     mia.text(url)
     mia.get(f"{url}/status")
     mia.get(f"{url}/status")
-    _as(app, "cas@noord.example").text(url)
+    signed_in(app, "cas@noord.example").text(url)
     with make.session(series.tenant.id) as db:
         rows = list(db.scalars(select(ReportAccess).order_by(ReportAccess.id)))
         assert [(r.kind, r.wave_id, r.user_email) for r in rows] == [
             ("comparison", series.last, "mia@noord.example"), ("comparison", series.last, "cas@noord.example")]
-    log = _as(app, "wim@noord.example").text("/t/noord/reports/access-log")
+    log = signed_in(app, "wim@noord.example").text("/t/noord/reports/access-log")
     rows = [row for row in log.split("<tbody>", 1)[1].split("<tr>") if "culture comparison" in row]
     assert len(rows) == 2 and all("Synthetic wave 3 of 3" in row for row in rows)
     # a refused reading leaves no trace
-    assert _as(app, "mo@noord.example").get(url).status_code == 403
+    assert signed_in(app, "mo@noord.example").get(url).status_code == 403
     with make.session(series.tenant.id) as db:
         assert db.scalar(select(func.count()).select_from(ReportAccess)) == 2

@@ -19,8 +19,8 @@ from saas.comparison import service, synth
 from saas.comparison.models import Comparison
 from saas.surveys.models import Wave
 from tenants.models import Tenant
-from tests.helpers import Factory
-from tests.test_job_faults import _app, _run, _runs, _wait_for, start_worker  # noqa: F401 (a fixture)
+from tests.helpers import Factory, wait_for
+from tests.test_job_faults import _app, _run, _runs, start_worker  # noqa: F401 (a fixture)
 from saas.reports.release import release_and_compare
 
 pytestmark = pytest.mark.worker
@@ -55,14 +55,14 @@ def test_a_worker_killed_mid_comparison_leaves_the_earlier_result_and_the_run_vi
         assert service.request_comparison(db, db.get(Tenant, tenant.id), db.get(Wave, wave_id)) == "queued"
     [run] = _runs(make, service.JOB)
     # in the middle: it has read the answers and is resampling (progress 10–99 %)
-    _wait_for(lambda: (lambda r: r is not None and 10 <= r.progress < 99)(_run(make, run.id, "running")),
+    wait_for(lambda: (lambda r: r is not None and 10 <= r.progress < 99)(_run(make, run.id, "running")),
               60, "the comparison's resampling")
     first.kill_hard()
     killed_at = time.monotonic()
     assert _stored(make, tenant.id, wave_id) == (earlier, 1)  # never half-written
 
     start_worker()  # a supervisor brings the worker back; its sweeper sees the heartbeat stop
-    failed = _wait_for(lambda: _run(make, run.id, "failed"), 40, "the lost comparison")
+    failed = wait_for(lambda: _run(make, run.id, "failed"), 40, "the lost comparison")
     assert time.monotonic() - killed_at < 30
     assert failed.error == LOST and failed.attempts == 1 and failed.finished_at is not None
     with make.session(tenant.id) as db:
@@ -76,7 +76,7 @@ def test_a_worker_killed_mid_comparison_leaves_the_earlier_result_and_the_run_vi
         assert service.request_comparison(db, db.get(Tenant, tenant.id), db.get(Wave, wave_id)) == "queued"
     again = [r for r in _runs(make, service.JOB) if r.id != run.id]
     assert len(again) == 1
-    done = _wait_for(lambda: _run(make, again[0].id, "done"), 60, "the comparison asked again")
+    done = wait_for(lambda: _run(make, again[0].id, "done"), 60, "the comparison asked again")
     assert done.progress == 100 and done.attempts == 1
     (computed_at, digest, result, _details), count = _stored(make, tenant.id, wave_id)
     assert count == 1 and computed_at > earlier[0] and digest != earlier[1]
@@ -112,7 +112,7 @@ def test_redis_stopped_while_a_wave_closes_then_the_comparison_runs_once_it_is_b
         assert _stored(make, tenant.id, wave_id) == (None, 0)
     finally:
         stack.redis.start()  # empty: nothing of the job ever reached it
-    done = _wait_for(lambda: _run(make, run.id, "done"), 40, "the comparison")
+    done = wait_for(lambda: _run(make, run.id, "done"), 40, "the comparison")
     assert done.attempts == 1 and done.progress == 100
     (_at, _digest, result, _details), count = _stored(make, tenant.id, wave_id)
     assert count == 1 and [org["code"] for org in result["orgs"]] == ["AAL", "BEE", "CUR"]

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from saas.demo import DEMO_PASSWORD, TEAMS, seed
 from saas.pitches.models import Pitch
 from saas.programme.models import Programme, Team
+from tests.helpers import signed_in
 
 
 @pytest.fixture
@@ -21,12 +22,6 @@ def demo(app, database, make):
         return {"tenant": tenant, "programme": programme.id, "member_team": member_team.id}
 
 
-def _as(app, email):
-    client = app.test_client()
-    client.login(email, DEMO_PASSWORD)
-    return client
-
-
 def test_the_demo_programme_has_five_themes_nine_teams_and_pitches_in_every_state(make, demo):
     with make.session(demo["tenant"].id) as db:
         assert db.scalar(select(func.count()).select_from(Team)) == 9
@@ -37,25 +32,25 @@ def test_the_demo_programme_has_five_themes_nine_teams_and_pitches_in_every_stat
 
 def test_every_demo_account_has_something_to_see(app, demo):
     p, team = demo["programme"], demo["member_team"]
-    member = _as(app, "member@demo.example.org")
+    member = signed_in(app, "member@demo.example.org", DEMO_PASSWORD)
     assert "Samen Koers" in member.text(f"/t/regio-noord/programmes/{p}")
     assert "Slim plannen" in member.text(f"/t/regio-noord/teams/{team}/pitch")
     assert "Sociale Dienst Drechtsteden" in member.text(f"/t/regio-noord/teams/{team}/log/")
 
-    sponsor = _as(app, "sponsor@demo.example.org")
+    sponsor = signed_in(app, "sponsor@demo.example.org", DEMO_PASSWORD)
     assert "Eén loket voor de klant" in sponsor.text(f"/t/regio-noord/programmes/{p}")
 
-    manager = _as(app, "management@demo.example.org")
+    manager = signed_in(app, "management@demo.example.org", DEMO_PASSWORD)
     board = manager.text(f"/t/regio-noord/programmes/{p}/board")
     assert all(name in board for _, name in TEAMS)
     assert "Loket Noord" in manager.text(f"/t/regio-noord/programmes/{p}/pitch-day")
 
-    council = _as(app, "works-council@demo.example.org")
+    council = signed_in(app, "works-council@demo.example.org", DEMO_PASSWORD)
     assert "Loket Noord" in council.text(f"/t/regio-noord/programmes/{p}/pitches")
     assert council.get(f"/t/regio-noord/programmes/{p}/pitch-day").status_code == 403
 
-    assert "Loket Noord" in _as(app, "consultant@demo.example.org").text(f"/t/regio-noord/programmes/{p}/board")
-    assert "Mo El Amrani" in _as(app, "admin@demo.example.org").text("/t/regio-noord/admin/members")
+    assert "Loket Noord" in signed_in(app, "consultant@demo.example.org", DEMO_PASSWORD).text(f"/t/regio-noord/programmes/{p}/board")
+    assert "Mo El Amrani" in signed_in(app, "admin@demo.example.org", DEMO_PASSWORD).text("/t/regio-noord/admin/members")
 
 
 def test_the_demo_has_a_closed_baseline_with_a_comparison_and_an_open_midway_wave(app, make, demo):
@@ -73,4 +68,4 @@ def test_the_demo_has_a_closed_baseline_with_a_comparison_and_an_open_midway_wav
     assert {org["code"] for org in result["orgs"] if not org["suppressed"]} == {"AAL", "BEE", "CUR"}
     assert len(result["pairs"]) == 3
     # the demo member is invited to the midway wave and has not answered it yet
-    assert "Vragenlijst invullen" in _as(app, "member@demo.example.org").text("/t/regio-noord/survey/mine")  # in Dutch
+    assert "Vragenlijst invullen" in signed_in(app, "member@demo.example.org", DEMO_PASSWORD).text("/t/regio-noord/survey/mine")  # in Dutch

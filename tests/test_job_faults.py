@@ -18,8 +18,8 @@ from sqlalchemy import select, text, update
 
 from saas.mail import OutboundMail
 from tests.conftest import ARTIFACTS, LOG_SUFFIX, settings_for
-from tests.fake_smtp import FakeSMTP
-from tests.helpers import link_in
+from tests.helpers import link_in, wait_for
+from tests.smtp_server import SMTPServer
 from tests.services import WorkerProcess
 
 pytestmark = pytest.mark.worker
@@ -83,7 +83,7 @@ def start_worker(stack, worker):
             "--sweep-every", "1", "--lost-after", str(LOST_AFTER),
         ).start()
         started.append(process)
-        _wait_for(lambda: _listening(stack, process), 30, "the new worker")
+        wait_for(lambda: _listening(stack, process), 30, "the new worker")
         return process
 
     try:
@@ -111,16 +111,6 @@ def _app(stack, database, **overrides):
                              testing=True)
     application.test_client_class = KoersClient
     return application
-
-
-def _wait_for(check, timeout=30.0, what="the worker"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"{what} did not get there in {timeout} s (see test-artifacts/fault-worker.log)")
 
 
 def _runs(make, function):
@@ -167,9 +157,9 @@ def test_a_running_jobs_progress_is_visible_from_another_session(stack, database
             run = job_status(db, run_id)
         return run if run is not None and run.status == "running" and 0 < run.progress < 100 else None
 
-    seen = _wait_for(part_way, what="progress")
+    seen = wait_for(part_way, what="progress")
     assert seen.progress_note.startswith("Step ") and seen.progress_note.endswith(" of 20")
-    done = _wait_for(lambda: _run(make, run_id, "done"))
+    done = wait_for(lambda: _run(make, run_id, "done"))
     assert done.progress == 100 and done.attempts == 1
 
 
@@ -194,7 +184,7 @@ def test_redis_stopped_while_a_request_enqueues_then_the_job_runs_once_it_is_bac
     finally:
         stack.redis.start()  # an empty Redis: whatever was on the queue before is gone too
     # the worker reconnects; its sweeper finds the pending run and enqueues it; the mail goes out
-    _wait_for(lambda: _statuses(make, "bob@example.org") == ["kept"], 60, "the mail")
+    wait_for(lambda: _statuses(make, "bob@example.org") == ["kept"], 60, "the mail")
     done = _run(make, run.id)
     assert done.status == "done" and done.attempts == 1
 
@@ -217,7 +207,7 @@ def test_a_queued_job_that_redis_lost_in_a_restart_is_enqueued_again(stack, data
     assert sweep(database.engine, connection, pending_after=0).enqueued == 1
     assert sweep(database.engine, connection, pending_after=0).enqueued == 0  # on the queue again: left alone
     start_worker()
-    assert _wait_for(lambda: _run(make, run_id, "done")).attempts == 1
+    assert wait_for(lambda: _run(make, run_id, "done")).attempts == 1
     assert _statuses(make, "x@example.org") == ["kept"]
 
 
@@ -231,7 +221,7 @@ def test_a_job_whose_worker_is_killed_shows_failed_soon_and_the_platform_admin_r
     tenant = make.tenant("oost")
     app = _app(stack, database)
     admin = _invite_bob(app, make, tenant)
-    _wait_for(lambda: _statuses(make, "bob@example.org") == ["kept"])
+    wait_for(lambda: _statuses(make, "bob@example.org") == ["kept"])
     bob = app.test_client()
     with owner_engine.connect() as blocker:
         # a slow transaction holds the outbox: the notice to the inviter waits for it, half done
@@ -240,12 +230,12 @@ def test_a_job_whose_worker_is_killed_shows_failed_soon_and_the_platform_admin_r
                               {"new-name": "Bob", "new-password": "bobs long password"})
         assert response.status_code == 302
         [run] = _runs(make, "saas.administration.jobs.notify_invitation_accepted")
-        _wait_for(lambda: _run(make, run.id, "running"))
+        wait_for(lambda: _run(make, run.id, "running"))
         time.sleep(1)
         first.kill_hard()
         killed_at = time.monotonic()
         start_worker()  # a supervisor brings the worker back
-        failed = _wait_for(lambda: _run(make, run.id, "failed"), 60, "the lost job")
+        failed = wait_for(lambda: _run(make, run.id, "failed"), 60, "the lost job")
         assert time.monotonic() - killed_at < 30  # RQ alone notices only after its maintenance, ~600 s
         assert failed.error == LOST and failed.attempts == 1
         blocker.rollback()
@@ -261,10 +251,10 @@ def test_a_job_whose_worker_is_killed_shows_failed_soon_and_the_platform_admin_r
     assert "saas.administration.jobs.notify_invitation_accepted" in page and "Organisation oost" in page and LOST in page
     response = admin.submit(f"/platform/jobs/{run.id}/retry", page="/platform/jobs")
     assert response.status_code == 302
-    notices = _wait_for(lambda: [m for m in make.mails_to(tenant.admin_email) if m.status == "kept"])
+    notices = wait_for(lambda: [m for m in make.mails_to(tenant.admin_email) if m.status == "kept"])
     assert [m.subject for m in notices] == ["Bob joined Organisation oost"]
     retried = _run(make, run.id)
-    assert _wait_for(lambda: _run(make, retried.retried_as, "done"))
+    assert wait_for(lambda: _run(make, retried.retried_as, "done"))
     assert run.id[:8] not in admin.text("/platform/jobs")
 
 
@@ -296,15 +286,15 @@ def test_a_mail_whose_worker_is_killed_mid_delivery_is_retried_and_sent_once(sta
         first = start_worker(SMTP_HOST="127.0.0.1", SMTP_PORT=str(hanging.port), SMTP_STARTTLS="false")
         with app.app_context():
             run_id = dispatch("saas.kernel.mail_jobs.send_mail", mail_id)
-        _wait_for(lambda: _run(make, run_id, "running"))
+        wait_for(lambda: _run(make, run_id, "running"))
         time.sleep(1)
         first.kill_hard()
         killed_at = time.monotonic()
-    smtp = FakeSMTP()
+    smtp = SMTPServer()
     try:
         start_worker(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp.port), SMTP_STARTTLS="false")
         # the sweeper sees the heartbeat stop; mail delivery has retries left, so it runs again
-        done = _wait_for(lambda: _run(make, run_id, "done"), 60, "the lost job")
+        done = wait_for(lambda: _run(make, run_id, "done"), 60, "the lost job")
         assert done.attempts == 2 and time.monotonic() - killed_at < 30
         [message] = smtp.messages
         assert message["To"] == "x@example.org" and message["Subject"] == "Hello"

@@ -6,8 +6,8 @@ from sqlalchemy import select, text, update
 
 from saas.mail import OutboundMail
 from tests.conftest import settings_for
-from tests.fake_smtp import FakeSMTP
-from tests.helpers import link_in
+from tests.helpers import link_in, wait_for
+from tests.smtp_server import SMTPServer
 
 
 def _app(stack, database, **overrides):
@@ -17,16 +17,6 @@ def _app(stack, database, **overrides):
     application = create_app(settings_for(stack, **overrides), database=database, testing=True)
     application.test_client_class = KoersClient
     return application
-
-
-def _wait_for(check, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError("the worker did not finish in time (see test-artifacts/worker.log)")
 
 
 def _statuses(make, email):
@@ -61,13 +51,13 @@ def test_invitation_mail_and_acceptance_notice_go_through_the_worker(stack, data
     admin.login(tenant.admin_email)
     admin.submit("/t/oost/admin/invitations", {"email": "bob@example.org", "roles": ["member"], "legacy_org_id": ""})
     # the request did not wait: the worker process delivers the mail (kept, with no SMTP configured)
-    _wait_for(lambda: _statuses(make, "bob@example.org") == ["kept"])
+    wait_for(lambda: _statuses(make, "bob@example.org") == ["kept"])
 
     bob = app.test_client()
     path = link_in(make.mails_to("bob@example.org")[0].body)
     bob.submit(path, {"new-name": "Bob", "new-password": "bobs long password"})
     # a tenant job, run by the worker in tenant oost, tells the inviter
-    notice = _wait_for(lambda: [m for m in make.mails_to(tenant.admin_email) if m.status == "kept"])
+    notice = wait_for(lambda: [m for m in make.mails_to(tenant.admin_email) if m.status == "kept"])
     assert "Bob joined Organisation oost" == notice[0].subject
 
 
@@ -88,13 +78,13 @@ def test_when_redis_is_down_the_request_succeeds_and_the_mail_goes_later(stack, 
     # Redis is back: the sweeper (in `koers worker`, here called at once) enqueues what was left pending
     report = sweep(database.engine, redis_connection(stack.redis.url), pending_after=0)
     assert report.enqueued == 1
-    _wait_for(lambda: _statuses(make, "bob@example.org") == ["kept"])
-    _wait_for(lambda: _run(make, run.id).status == "done")
+    wait_for(lambda: _statuses(make, "bob@example.org") == ["kept"])
+    wait_for(lambda: _run(make, run.id).status == "done")
 
 
 @pytest.mark.smoke
 def test_with_smtp_configured_mail_is_sent_and_its_link_not_kept(stack, database, make):
-    smtp = FakeSMTP()
+    smtp = SMTPServer()
     try:
         app = _app(stack, database, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_starttls=False)
         tenant = make.tenant("oost")
@@ -133,7 +123,7 @@ def test_an_unreachable_mail_server_does_not_fail_the_request(stack, database, m
 
 @pytest.mark.smoke
 def test_sending_the_same_mail_twice_sends_it_once(stack, database, make):
-    smtp = FakeSMTP()
+    smtp = SMTPServer()
     try:
         app = _app(stack, database, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_starttls=False)
         from saas.kernel.mail_jobs import send_mail
@@ -153,7 +143,7 @@ def test_sending_the_same_mail_twice_sends_it_once(stack, database, make):
 
 @pytest.mark.smoke
 def test_a_name_with_a_line_break_cannot_break_a_mail_header(stack, database, make):
-    smtp = FakeSMTP()
+    smtp = SMTPServer()
     try:
         app = _app(stack, database, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_starttls=False)
         from saas.mail import queue_mail
@@ -208,11 +198,11 @@ def test_a_run_is_recorded_from_the_queue_through_running_to_done(stack, databas
         with app.app_context():
             run_id = dispatch("saas.kernel.mail_jobs.send_mail", mail_id)
         assert _run(make, run_id).status in ("queued", "running")
-        running = _wait_for(lambda: _run_in(make, run_id, "running"))
+        running = wait_for(lambda: _run_in(make, run_id, "running"))
         assert running.attempts == 1 and running.started_at and running.finished_at is None
         assert running.tenant_id is None and running.queue == "mail" and running.args == [mail_id]
         blocker.rollback()
-    done = _wait_for(lambda: _run_in(make, run_id, "done"))
+    done = wait_for(lambda: _run_in(make, run_id, "done"))
     assert done.progress == 100 and done.finished_at >= done.started_at and done.error is None
     assert _statuses(make, "x@example.org") == ["kept"]
 
@@ -225,7 +215,7 @@ def test_a_failing_job_is_recorded_failed_with_its_error_and_not_retried(stack, 
     app = _app(stack, database, redis_url=stack.redis.url)
     with app.app_context():
         run_id = dispatch("saas.administration.jobs.notify_invitation_accepted", tenant.id, "not-a-membership-id")
-    failed = _wait_for(lambda: _run_in(make, run_id, "failed"))
+    failed = wait_for(lambda: _run_in(make, run_id, "failed"))
     assert failed.tenant_id == tenant.id and failed.finished_at
     assert "invalid input syntax" in failed.error and len(failed.error) <= 500
     time.sleep(1.5)  # a job that does not call outside is not retried
@@ -305,7 +295,7 @@ def test_a_tenant_sees_only_its_own_job_runs(app, make, database):
 def test_the_platform_admin_sees_failed_jobs_across_tenants_and_retries_one(app, make):
     from saas.kernel.jobs import dispatch
 
-    smtp = FakeSMTP()
+    smtp = SMTPServer()
     try:
         app.config["KOERS"].smtp_host, app.config["KOERS"].smtp_port = "127.0.0.1", 1  # the mail server is down
         app.config["KOERS"].smtp_starttls = False

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, inspect, select, text
 
 from saas.leadership.models import Promise, PulseAnswer, PulseInvitation, PulsePooledAnswer, PulseRound
 from tests.world import PDF_BYTES
-from tests.helpers import link_in
+from tests.helpers import link_in, signed_in
 
 STAFF = [f"staff{n}" for n in range(12)]
 PROMISES = ["We join a team for a morning every month.", "We explain every decision that affects your work.",
@@ -47,14 +47,8 @@ def world(app, make):
                            pulse_checks=f"{base}/pulse-checks", results=f"{base}/pulse-results")
 
 
-def _as(app, email):
-    client = app.test_client()
-    client.login(email)
-    return client
-
-
 def _record_promises(app, world, texts=PROMISES):
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     for promise in texts:
         response = mia.submit(world.promises, {"text": promise})
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -69,12 +63,12 @@ def _promise_ids(make, world) -> list[int]:
 def _plan_and_open(app, world, name="Pulse check 1") -> str:
     """The manager plans a round, the works council's Wim records its consent on it, the manager opens
     it; returns its page."""
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     response = mia.submit(world.pulse_checks, {
         "name": name, "opens_on": date.today().isoformat(), "closes_on": (date.today() + timedelta(days=14)).isoformat()})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     page = response.headers["Location"]
-    response = _as(app, "wim@noord.example").submit(f"{page}/consent", {
+    response = signed_in(app, "wim@noord.example").submit(f"{page}/consent", {
         "decided_on": "2026-03-02", "decision": "De ondernemingsraad stemt in met de pulse checks."})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     response = mia.submit(f"{page}/open", {"action": "open"}, page=page)
@@ -100,7 +94,7 @@ def _answer(app, make, who: str, scores: list, examples: list | None = None) -> 
 
 
 def _close(app, page):
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     response = mia.submit(f"{page}/close", {"action": "close"}, page=page)
     assert response.status_code == 302
     return mia.text(page)
@@ -110,14 +104,14 @@ def _close(app, page):
 
 def test_the_management_team_records_promises_that_everyone_can_read(app, make, world):
     _record_promises(app, world)
-    staff = _as(app, "staff0@noord.example")
+    staff = signed_in(app, "staff0@noord.example")
     page = staff.text(world.promises)
     assert all(promise in page for promise in PROMISES)
     assert "Promised by Mia Manager" in page
     assert "Record the promise" not in page  # staff read, they do not write
     assert staff.submit(world.promises, {"text": "Free coffee"}).status_code == 403
 
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     response = mia.submit(world.promises, {"text": "   "})
     assert response.status_code == 200 and "Please fill this in." in response.get_data(as_text=True)
     assert len(_promise_ids(make, world)) == 3
@@ -126,7 +120,7 @@ def test_the_management_team_records_promises_that_everyone_can_read(app, make, 
 def test_a_promise_keeps_its_words_once_asked_and_can_be_retired(app, make, world):
     _record_promises(app, world)
     first = _promise_ids(make, world)[0]
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     edit = f"/t/noord/leadership/promises/{first}"
     assert mia.submit(edit, {"text": "We join a team for a whole day every month."}).status_code == 302
     _plan_and_open(app, world)
@@ -145,7 +139,7 @@ def test_a_promise_keeps_its_words_once_asked_and_can_be_retired(app, make, worl
 # ---- running a pulse check -------------------------------------------------------------------
 
 def test_a_pulse_check_needs_promises_and_the_works_councils_consent(app, make, world):
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     assert "Record at least one promise" in mia.text(world.pulse_checks)
     _record_promises(app, world)
     response = mia.submit(world.pulse_checks, {"name": "Pulse 1", "opens_on": date.today().isoformat(),
@@ -157,7 +151,7 @@ def test_a_pulse_check_needs_promises_and_the_works_councils_consent(app, make, 
 
     # the manager cannot record it; the admin only by uploading the signed decision, as a PDF
     assert mia.get(f"{page}/consent").status_code == 403
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     typed = {"decided_on": "2026-03-02", "decision": "De OR stemt in."}
     refused = admin.submit(f"{page}/consent", typed)
     assert refused.status_code == 200 and "Upload the works council's signed decision" in refused.get_data(as_text=True)
@@ -167,7 +161,7 @@ def test_a_pulse_check_needs_promises_and_the_works_councils_consent(app, make, 
         assert db.scalar(select(PulseRound)).consent_on is None
 
     # Wim of the works council records it, with a higher k; who and how are shown on the round
-    wim = _as(app, "wim@noord.example")
+    wim = signed_in(app, "wim@noord.example")
     assert wim.submit(f"{page}/consent", {**typed, "conditions": "Alleen groepen van acht.",
                                           "min_group_size": "8"}).status_code == 302
     round_page = mia.text(page)
@@ -202,8 +196,8 @@ def test_opening_asks_all_staff_but_not_the_management_team_or_consultants(app, 
     for email in ("mia@noord.example", "max@noord.example", "carla@noord.example"):
         assert make.mails_to(email) == []
     # the works council reads the round's page; staff do not run pulse checks
-    assert _as(app, "wim@noord.example").get(world.pulse_checks).status_code == 403
-    assert _as(app, "staff0@noord.example").get(world.results).status_code == 403
+    assert signed_in(app, "wim@noord.example").get(world.pulse_checks).status_code == 403
+    assert signed_in(app, "staff0@noord.example").get(world.results).status_code == 403
 
 
 def test_staff_answer_and_the_manager_sees_results_per_promise_over_time(app, make, world):
@@ -211,7 +205,7 @@ def test_staff_answer_and_the_manager_sees_results_per_promise_over_time(app, ma
     promise_ids = _promise_ids(make, world)
     first = _plan_and_open(app, world, "Pulse check March")
 
-    staff = _as(app, "staff0@noord.example")
+    staff = signed_in(app, "staff0@noord.example")
     assert "Answer the pulse check" in staff.text("/t/noord/leadership/")
     thanks = _answer(app, make, "staff0", [(p, 2) for p in promise_ids])
     assert "Thank you" in thanks
@@ -219,7 +213,7 @@ def test_staff_answer_and_the_manager_sees_results_per_promise_over_time(app, ma
         _answer(app, make, who, [(promise_ids[0], 2 + n % 2), (promise_ids[1], 4), (promise_ids[2], "na")])
     assert "You have answered this pulse check" in staff.text("/t/noord/leadership/")
 
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     page = mia.text(first)
     assert "6 of 14 invited people" in page
     assert "Average" not in page  # nothing while the round is open
@@ -239,7 +233,7 @@ def test_staff_answer_and_the_manager_sees_results_per_promise_over_time(app, ma
     row = _row(results, PROMISES[0])
     assert "2.3" in row and "4.0" in row and ">up<" in row
     assert "too few answers to show" in _row(results, PROMISES[2])
-    wim = _as(app, "wim@noord.example")
+    wim = signed_in(app, "wim@noord.example")
     assert "Average per promise" in wim.text(world.results)  # the works council reads
 
     # Every reading of results is in the works council's access log: who, which programme, which round.
@@ -266,7 +260,7 @@ def test_results_need_k_answers_and_examples_need_ten(app, make, world):
     closed = _close(app, page)
     assert "Only 4 people answered" in closed and "Average" not in closed
     assert "Example number" not in closed
-    assert "too few answers to show" in _as(app, "mia@noord.example").text(world.results)
+    assert "too few answers to show" in signed_in(app, "mia@noord.example").text(world.results)
 
     page = _plan_and_open(app, world, "Pulse check 2")
     for n, who in enumerate(STAFF[:9]):
@@ -309,7 +303,7 @@ def test_one_reminder_goes_to_those_who_have_not_answered_with_a_new_link(app, m
     _answer(app, make, "staff0", [(p, 3) for p in promise_ids])
     first_link = link_in(make.mails_to("staff1@noord.example")[-1].body)
 
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     assert "Send the reminder" in mia.text(page)
     response = mia.submit(f"{page}/remind", {"action": "remind"}, page=page)
     assert response.status_code == 302
@@ -340,9 +334,9 @@ def test_a_link_answers_once_and_strangers_find_nothing(app, make, world):
     assert "Thank you" in again.text(answer_page)
     assert app.test_client().get("/t/noord/leadership/p/not-a-token").status_code == 404
     assert app.test_client().get(f"/t/noord/leadership/pulse-checks/{round_id}/answer").status_code == 404
-    assert _as(app, "mia@noord.example").get(f"/t/noord/leadership/pulse-checks/{round_id}/answer").status_code == 404
+    assert signed_in(app, "mia@noord.example").get(f"/t/noord/leadership/pulse-checks/{round_id}/answer").status_code == 404
     # signed in, a staff member answers from the leadership page without the mail
-    staff = _as(app, "staff1@noord.example")
+    staff = signed_in(app, "staff1@noord.example")
     response = staff.submit(f"/t/noord/leadership/pulse-checks/{round_id}/answer",
                             {f"score-{p}": "5" for p in promise_ids})
     assert response.status_code == 302

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, text, update
 from saas.anonymity import policy, pulse as pulse_rule, raters
 from saas.anonymity.models import Release
 from saas.leadership.models import Evidence, FeedbackAnswer, FeedbackRound, Promise, PulseAnswer, PulseRound
-from tests.helpers import link_in
+from tests.helpers import link_in, signed_in
 
 STAFF = [f"staff{n}" for n in range(12)]
 
@@ -55,14 +55,8 @@ def world(app, make):
                            results=f"{base}/pulse-results", consistency=f"{base}/consistency")
 
 
-def _as(app, email):
-    client = app.test_client()
-    client.login(email)
-    return client
-
-
 def _start(app, world, *, coach="cora", manager=None, peers=(), reports=()):
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     ids = vars(world.ids)
     form = {"coach_id": str(ids[coach]) if coach else "", "manager_id": str(ids[manager]) if manager else "",
             "peer_ids": [str(_id(world, p)) for p in peers], "report_ids": [str(_id(world, r)) for r in reports],
@@ -90,12 +84,12 @@ def _close_feedback(mia, page) -> str:
 
 
 def _open_pulse(app, world, name="Pulse check 1") -> str:
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     response = mia.submit(world.pulse_checks, {
         "name": name, "opens_on": date.today().isoformat(), "closes_on": (date.today() + timedelta(days=14)).isoformat()})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     page = response.headers["Location"]
-    response = _as(app, "wim@noord.example").submit(f"{page}/consent", {  # the works council records its consent
+    response = signed_in(app, "wim@noord.example").submit(f"{page}/consent", {  # the works council records its consent
         "decided_on": "2026-03-02", "decision": "De ondernemingsraad stemt in."})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     assert mia.submit(f"{page}/open", {"action": "open"}, page=page).status_code == 302
@@ -112,7 +106,7 @@ def _answer_pulse(app, make, who: str, score, example: str = "") -> None:
 
 
 def _close_pulse(app, page) -> str:
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     assert mia.submit(f"{page}/close", {"action": "close"}, page=page).status_code == 302
     return mia.text(page)
 
@@ -232,12 +226,12 @@ def test_shared_360_evidence_is_never_shown_to_someone_who_rated_that_round(app,
 
     # Mia, who shared it, and the management team and consultants who did not rate, see the figure
     for email in ("mia@noord.example", "cora@noord.example"):
-        seen = _as(app, email).text(evidence_page)
+        seen = signed_in(app, email).text(evidence_page)
         assert "All others: 2.0 (n = 5)" in seen and "Others see me explain less" in seen, email
-        assert "verdict-part" in _row(_as(app, email).text(world.consistency), "We explain every decision.")
+        assert "verdict-part" in _row(signed_in(app, email).text(world.consistency), "We explain every decision.")
     # the raters see that something is withheld, and why, but nothing of it
     for email in ("max@noord.example", "carla@noord.example"):
-        rater = _as(app, email)
+        rater = signed_in(app, email)
         seen = rater.text(evidence_page)
         assert "withheld" in seen and "You were asked to rate that round" in seen, email
         assert "All others" not in seen and "Others see me explain less" not in seen and "2.0" not in seen
@@ -281,7 +275,7 @@ def test_pulse_results_are_released_once_at_the_close_and_hold_whatever_happens_
         assert releases[1].released_on == date.today()
 
     # raising k now, or anything done to the stored answers, changes no released figure
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     before = (mia.text(page), mia.text(world.results))
     _set_tenant_k(make, world, 8)
     with owner_engine.begin() as conn:
@@ -308,7 +302,7 @@ def test_a_360_report_is_released_once_at_the_close(app, make, world, owner_engi
         conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
         conn.execute(update(FeedbackAnswer.__table__).values(scores={str(first): 1}))
     assert '4.0 <span class="meta">(n = 3)</span>' in mia.text(page)
-    assert '4.0 <span class="meta">(n = 3)</span>' in _as(app, "cora@noord.example").text(page)
+    assert '4.0 <span class="meta">(n = 3)</span>' in signed_in(app, "cora@noord.example").text(page)
 
 
 def test_closing_by_date_releases_the_results_too(app, make, world, database):
@@ -394,12 +388,12 @@ def test_every_look_at_consistency_evidence_and_a_360_report_is_in_the_access_lo
     for who in ["staff0", "staff1", "staff2"]:
         _answer_feedback(app, make, who, [(first, 4)])
     _close_feedback(mia, page)  # Mia reads her report (1)
-    _as(app, "cora@noord.example").text(page)  # and her coach (2)
-    carla = _as(app, "carla@noord.example")
+    signed_in(app, "cora@noord.example").text(page)  # and her coach (2)
+    carla = signed_in(app, "carla@noord.example")
     carla.text(world.consistency)
     carla.text(f"/t/noord/leadership/promises/{first}/evidence")
 
-    log = _as(app, "wim@noord.example").text("/t/noord/reports/access-log")
+    log = signed_in(app, "wim@noord.example").text("/t/noord/reports/access-log")
     rows = log.split("<tbody>", 1)[1].split("<tr>")
     feedback_rows = [row for row in rows if "360-degree feedback report of Mia Manager" in row]
     assert len(feedback_rows) == 2

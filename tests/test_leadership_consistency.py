@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from saas.leadership import rules
 from saas.leadership.models import Evidence
 from tests.world import PDF_BYTES
-from tests.helpers import works_council
+from tests.helpers import signed_in, works_council
 
 PROMISES = ["We join a team for a morning every month.", "We explain every decision.", "We answer within a week.",
             "We address each other on agreements."]
@@ -61,19 +61,13 @@ def world(app, make):
                            overview=f"/t/noord/leadership/programmes/{ids.programme}/consistency")
 
 
-def _as(app, email):
-    client = app.test_client()
-    client.login(email)
-    return client
-
-
 def _evidence_url(world, n, kind=None):
     url = f"/t/noord/leadership/promises/{world.ids.promises[n]}/evidence"
     return f"{url}/{kind}" if kind else url
 
 
 def test_documents_are_checked_by_their_content(app, make, world):
-    carla = _as(app, "carla@noord.example")
+    carla = signed_in(app, "carla@noord.example")
     url = _evidence_url(world, 2, "document")
     response = carla.submit(url, {"title": "MT decisions October", "rating": "inconsistent",
                                   "notes": "Four of five decisions came without a team's proposal.",
@@ -97,7 +91,7 @@ def test_documents_are_checked_by_their_content(app, make, world):
 
 
 def test_evidence_of_every_kind_is_rated_and_the_overview_shows_where_words_and_deeds_part(app, make, world):
-    mia, carla = _as(app, "mia@noord.example"), _as(app, "carla@noord.example")
+    mia, carla = signed_in(app, "mia@noord.example"), signed_in(app, "carla@noord.example")
     # promise 1: interview notes (consistent) and Mia shares her own 360 figure (consistent)
     assert carla.submit(_evidence_url(world, 0, "interview"), {
         "title": "Three team leaders", "held_on": "2026-10-21", "rating": "consistent",
@@ -138,7 +132,7 @@ def test_evidence_of_every_kind_is_rated_and_the_overview_shows_where_words_and_
 
 
 def test_only_the_manager_shares_figures_of_their_own_360(app, make, world):
-    max_ = _as(app, "max@noord.example")
+    max_ = signed_in(app, "max@noord.example")
     form = max_.text(_evidence_url(world, 0, "feedback"))
     assert "You have no closed 360-degree feedback round" in form
     response = max_.submit(_evidence_url(world, 0, "feedback"), {"feedback_round_id": str(world.ids.feedback),
@@ -149,9 +143,9 @@ def test_only_the_manager_shares_figures_of_their_own_360(app, make, world):
 
 
 def test_the_consistency_check_is_for_the_management_team_and_its_consultants(app, make, world):
-    assert _as(app, "staff0@noord.example").get(world.overview).status_code == 403
-    assert _as(app, "admin@noord.example.org").get(world.overview).status_code == 403
-    assert _as(app, "max@noord.example").get(world.overview).status_code == 200
+    assert signed_in(app, "staff0@noord.example").get(world.overview).status_code == 403
+    assert signed_in(app, "admin@noord.example.org").get(world.overview).status_code == 403
+    assert signed_in(app, "max@noord.example").get(world.overview).status_code == 200
 
 
 @pytest.mark.smoke

@@ -16,7 +16,7 @@ from saas.anonymity import raters
 from saas.anonymity.policy import RATERS_MIN_SCORES
 from saas.leadership import rules
 from saas.leadership.models import FeedbackAnswer, FeedbackRound, Promise
-from tests.helpers import link_in
+from tests.helpers import link_in, signed_in
 
 PEOPLE = ["boss", "coach", "peer1", "peer2", "peer3", "peer4", "rep1", "rep2", "rep3", "rep4", "rep5", "other"]
 
@@ -43,14 +43,8 @@ def world(app, make):
                            promise_ids=promise_ids, start=f"/t/noord/leadership/programmes/{programme_id}/feedback/new")
 
 
-def _as(app, email):
-    client = app.test_client()
-    client.login(email)
-    return client
-
-
 def _start(app, world, *, manager="boss", peers=(), reports=(), coach="coach"):
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     form = {"manager_id": str(world.ids[manager]) if manager else "", "coach_id": str(world.ids[coach]) if coach else "",
             "peer_ids": [str(world.ids[p]) for p in peers], "report_ids": [str(world.ids[r]) for r in reports],
             "closes_on": (date.today() + timedelta(days=10)).isoformat()}
@@ -185,7 +179,7 @@ def test_more_raters_can_be_asked_while_the_round_is_open(app, make, world):
     response = mia.submit(f"{page}/raters", {"peer_ids": [str(world.ids["peer1"])]})
     assert response.status_code == 400  # not a choice any more: asked already
     # only the manager chooses: the coach reads the report but asks nobody
-    coach = _as(app, "coach@noord.example")
+    coach = signed_in(app, "coach@noord.example")
     assert coach.submit(f"{page}/raters", {"peer_ids": [str(world.ids["peer4"])]}).status_code == 403
     # once closed, nobody more can be asked
     _close(mia, page)
@@ -214,7 +208,7 @@ def test_one_reminder_goes_to_the_raters_who_have_not_answered(app, make, world)
     assert make.mails_to("coach@noord.example") == []
     mia.submit(f"{page}/remind", {"action": "remind"}, page=page)
     assert "The reminder of this round has been sent already." in mia.text(page)
-    assert _as(app, "coach@noord.example").submit(f"{page}/remind", {"action": "remind"}).status_code == 403
+    assert signed_in(app, "coach@noord.example").submit(f"{page}/remind", {"action": "remind"}).status_code == 403
 
 
 def test_the_report_is_for_the_manager_and_the_coach_only(app, make, world):
@@ -223,21 +217,21 @@ def test_the_report_is_for_the_manager_and_the_coach_only(app, make, world):
     for who in ["peer1", "peer2", "peer3"]:
         _answer(app, make, who, [(first, 4)])
     _close(mia, page)
-    assert "4.0" in _as(app, "coach@noord.example").text(page)
-    assert "Feedback round of Mia Manager" in _as(app, "coach@noord.example").text("/t/noord/leadership/")
+    assert "4.0" in signed_in(app, "coach@noord.example").text(page)
+    assert "Feedback round of Mia Manager" in signed_in(app, "coach@noord.example").text("/t/noord/leadership/")
     for stranger in ("admin@noord.example.org", "max@noord.example", "boss@noord.example", "peer1@noord.example"):
-        client = _as(app, stranger)
+        client = signed_in(app, stranger)
         assert client.get(page).status_code == 404, stranger
         assert client.submit(f"{page}/close", {"action": "close"}, page="/account").status_code == 404, stranger
     # the coach reads, but closing is the manager's
     _second_page = _start(app, world, peers=["peer1"])[1]
-    coach = _as(app, "coach@noord.example")
+    coach = signed_in(app, "coach@noord.example")
     assert coach.submit(f"{_second_page}/close", {"action": "close"}, page=_second_page).status_code == 403
 
 
 def test_only_management_starts_a_round_and_the_form_refuses_nonsense(app, make, world):
-    assert _as(app, "peer1@noord.example").get(world.start).status_code == 403
-    mia = _as(app, "mia@noord.example")
+    assert signed_in(app, "peer1@noord.example").get(world.start).status_code == 403
+    mia = signed_in(app, "mia@noord.example")
     for form, message in (
         ({"peer_ids": [str(world.mia)], "closes_on": "2099-01-01"}, "Choose people from the list"),
         ({"peer_ids": [str(world.ids["peer1"])], "report_ids": [str(world.ids["peer1"])], "closes_on": "2099-01-01"},

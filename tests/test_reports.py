@@ -19,7 +19,7 @@ from saas.surveys import service as surveys
 from saas.surveys.models import Wave
 from tenants.models import LegacyOrganisation, Tenant
 from saas.reports.release import release_and_compare
-from tests.helpers import works_council
+from tests.helpers import signed_in, works_council
 
 WC = "wim@ors.example"
 MANAGER = "mia@ors.example"
@@ -52,12 +52,6 @@ def council(app, make):
         return SimpleNamespace(tenant=tenant, wave=wave.id, open_wave=open_wave.id, orgs=orgs)
 
 
-def _as(app, email):
-    client = app.test_client()
-    client.login(email)
-    return client
-
-
 def _log(make, tenant_id):
     """The readings in the access log (not the consents the fixture recorded)."""
     with make.session(tenant_id) as db:
@@ -66,7 +60,7 @@ def _log(make, tenant_id):
 
 
 def test_the_works_council_reads_the_report_in_english_and_dutch(app, make, council):
-    wim = _as(app, WC)
+    wim = signed_in(app, WC)
     page = wim.text(f"/t/ors/reports/waves/{council.wave}")
     for words in ("Culture report: Nulmeting", "How to read this report", "Participation", "Culture profile",
                   "Top values", "Cultural entropy", "Value alignment", "Psychological contract",
@@ -83,7 +77,7 @@ def test_the_works_council_reads_the_report_in_english_and_dutch(app, make, coun
 
 
 def test_the_json_has_the_documented_shape_and_takes_the_same_filters(app, make, council):
-    wim = _as(app, WC)
+    wim = signed_in(app, WC)
     report = wim.get(f"/t/ors/reports/waves/{council.wave}.json").get_json()
     assert sorted(report) == sorted(TOP_LEVEL_KEYS)
     assert report["k"] == 5 and report["figures_ready"] is True
@@ -103,7 +97,7 @@ def test_the_json_has_the_documented_shape_and_takes_the_same_filters(app, make,
 
 
 def test_a_bad_filter_is_a_clear_4xx_and_a_page_that_says_why(app, make, council):
-    wim = _as(app, WC)
+    wim = signed_in(app, WC)
     response = wim.get(f"/t/ors/reports/waves/{council.wave}.json?legacy_org=ZZZ")
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
@@ -117,7 +111,7 @@ def test_a_bad_filter_is_a_clear_4xx_and_a_page_that_says_why(app, make, council
 
 
 def test_the_filter_form_switches_waves_and_keeps_the_filters(app, make, council):
-    wim = _as(app, WC)
+    wim = signed_in(app, WC)
     response = wim.get(f"/t/ors/reports/?wave={council.open_wave}&legacy_org=AAL&team=")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/t/ors/reports/waves/{council.open_wave}?legacy_org=AAL")
@@ -126,14 +120,14 @@ def test_the_filter_form_switches_waves_and_keeps_the_filters(app, make, council
 
 
 def test_an_open_wave_shows_participation_but_no_figures(app, make, council):
-    wim = _as(app, WC)
+    wim = signed_in(app, WC)
     report = wim.get(f"/t/ors/reports/waves/{council.open_wave}.json").get_json()
     assert report["figures_ready"] is False and "focus" not in report
     assert "Its figures appear here once it is closed" in wim.text(f"/t/ors/reports/waves/{council.open_wave}")
 
 
 def test_csv_holds_the_same_figures_and_says_what_is_hidden(app, make, council):
-    wim = _as(app, WC)
+    wim = signed_in(app, WC)
     body = wim.get(f"/t/ors/reports/waves/{council.wave}.csv").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
     report = wim.get(f"/t/ors/reports/waves/{council.wave}.json").get_json()
@@ -148,11 +142,11 @@ def test_csv_holds_the_same_figures_and_says_what_is_hidden(app, make, council):
 
 def test_the_access_log_is_readable_by_the_council_and_the_admin_and_changeable_by_nobody(app, make, council,
                                                                                            owner_engine):
-    wim, mia = _as(app, WC), _as(app, MANAGER)
+    wim, mia = signed_in(app, WC), signed_in(app, MANAGER)
     mia.get(f"/t/ors/reports/waves/{council.wave}?legacy_org=AAL")
     log = wim.text("/t/ors/reports/access-log")
     assert MANAGER in log and "legacy organisation AAL" in log
-    assert _as(app, council.tenant.admin_email).get("/t/ors/reports/access-log").status_code == 200
+    assert signed_in(app, council.tenant.admin_email).get("/t/ors/reports/access-log").status_code == 200
     assert mia.get("/t/ors/reports/access-log").status_code == 403
     with make.session(council.tenant.id) as db:
         with pytest.raises(Exception, match="cannot be changed"):
@@ -164,7 +158,7 @@ def test_the_access_log_is_readable_by_the_council_and_the_admin_and_changeable_
 
 
 def test_the_pdf_is_made_by_a_job_with_its_charts_and_its_download_is_logged(app, make, council, tmp_path):
-    wim = _as(app, WC)
+    wim = signed_in(app, WC)
     response = wim.submit(f"/t/ors/reports/waves/{council.wave}/pdf", {"legacy_org": "AAL", "action": "pdf"},
                           page=f"/t/ors/reports/waves/{council.wave}?legacy_org=AAL")
     assert response.status_code == 303
@@ -185,7 +179,7 @@ def test_the_pdf_job_runs_on_the_real_worker(stack, database, make, council, wor
 
     app = create_app(settings_for(stack, redis_url=stack.redis.url), database=database, testing=True)
     app.test_client_class = KoersClient
-    wim = _as(app, WC)
+    wim = signed_in(app, WC)
     response = wim.submit(f"/t/ors/reports/waves/{council.wave}/pdf", {"action": "pdf"}, page=f"/t/ors/reports/waves/{council.wave}")
     status_page = response.headers["Location"]
     assert "The PDF is being made" in wim.text(status_page)

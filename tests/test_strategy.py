@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from saas.strategy.expectations import placement_key
 from saas.strategy.models import Contribution, DevelopmentGoal, ExpectationCluster, Pillar, PlanAction
 from tests.conftest import SQLITE
+from tests.helpers import signed_in
 
 pytestmark = pytest.mark.smoke  # runs on SQLite too
 
@@ -44,12 +45,6 @@ def world(app, make):
                            base="/t/noord/strategy", orgs=(aal, bee, cur))
 
 
-def _as(app, email):
-    client = app.test_client()
-    client.login(email)
-    return client
-
-
 def _rows(make, world, model, *where):
     with make.session(world.tenant.id) as db:
         return db.scalars(select(model).where(*where).order_by(model.id)).all()
@@ -66,7 +61,7 @@ def _add_pillar(client, world, title="Ondernemend", meaning="Kansen zien en verz
 # ---- 1. pillars ------------------------------------------------------------------------------
 
 def test_management_sets_three_pillars_and_links_a_theme_and_everyone_reads_them(app, make, world):
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     client_first = _add_pillar(mia, world, "Klant eerst", "We beginnen bij de vraag van de klant.")
     _add_pillar(mia, world, "Eén organisatie", "Eén werkwijze in alle vestigingen.")
     _add_pillar(mia, world, "Ondernemend")
@@ -84,7 +79,7 @@ def test_management_sets_three_pillars_and_links_a_theme_and_everyone_reads_them
         "sponsor_ids": [str(world.ids.sanne)]})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
 
-    lotte = _as(app, "lotte@noord.example")
+    lotte = signed_in(app, "lotte@noord.example")
     overview = lotte.text(f"{world.base}/programmes/{world.programme_id}")
     assert overview.index("Klant eerst") < overview.index("Eén organisatie") < overview.index("Ondernemend")
     page = lotte.text(f"{world.base}/pillars/{client_first}")
@@ -98,7 +93,7 @@ def test_management_sets_three_pillars_and_links_a_theme_and_everyone_reads_them
 def test_a_theme_cannot_be_linked_to_another_programmes_pillar(app, make, world):
     from saas.programme import service
 
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     with make.session(world.tenant.id) as db:
         other = service.create_programme(db, name="Ander programma", goal="", starts_on=date(2026, 1, 1),
                                          ends_on=date(2026, 12, 31))
@@ -111,9 +106,9 @@ def test_a_theme_cannot_be_linked_to_another_programmes_pillar(app, make, world)
 
 
 def test_a_pillar_in_use_is_not_removed_and_an_unused_one_is(app, make, world):
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     used, unused = _add_pillar(mia, world, "Klant eerst"), _add_pillar(mia, world, "Tijdelijk")
-    lotte = _as(app, "lotte@noord.example")
+    lotte = signed_in(app, "lotte@noord.example")
     assert lotte.submit(f"{world.base}/programmes/{world.programme_id}/my-goals",
                         {"pillar_id": str(used), "description": "Beter luisteren"}).status_code == 302
 
@@ -130,9 +125,9 @@ def test_a_pillar_in_use_is_not_removed_and_an_unused_one_is(app, make, world):
 
 @pytest.fixture
 def expectation_round(app, make, world):
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     pillar_id = _add_pillar(mia, world)
-    carla = _as(app, "carla@noord.example")
+    carla = signed_in(app, "carla@noord.example")
     response = carla.submit(f"{world.base}/pillars/{pillar_id}/rounds/new", {
         "title": "Regiobijeenkomst Beekhoven", "held_on": "2026-11-05", "invitation": "Wat betekent ondernemend?"})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -159,7 +154,7 @@ def _close(client, expectation_round):
 
 def test_staff_and_management_write_what_they_expect_and_anonymous_ones_carry_no_name(app, make, world,
                                                                                       expectation_round):
-    lotte, mia = _as(app, "lotte@noord.example"), _as(app, "mia@noord.example")
+    lotte, mia = signed_in(app, "lotte@noord.example"), signed_in(app, "mia@noord.example")
     page = lotte.text(expectation_round.url)
     assert "Wat betekent ondernemend?" in page and "What I expect of management" in page
     _contribute(lotte, expectation_round, "Ruimte om te proberen, ook als het mislukt.")
@@ -178,7 +173,7 @@ def test_staff_and_management_write_what_they_expect_and_anonymous_ones_carry_no
     assert (management.side, management.author_id) == ("management", world.ids.manager)
 
     # while the round is open the facilitator sees the named contributions only, and is told why
-    carla = _as(app, "carla@noord.example")
+    carla = signed_in(app, "carla@noord.example")
     board = carla.text(f"{expectation_round.url}/facilitate")
     assert "Ruimte om te proberen" not in board
     assert "Anonymous contributions appear here when the round closes" in board
@@ -200,7 +195,7 @@ def test_staff_and_management_write_what_they_expect_and_anonymous_ones_carry_no
     # the writer sees their named contribution, never their anonymous one; other members see neither yet
     mine = lotte.text(expectation_round.url)
     assert "Kansen zien voor een klant." in mine and "Ruimte om te proberen" not in mine
-    assert "Kansen zien voor een klant." not in _as(app, "mo@noord.example").text(expectation_round.url)
+    assert "Kansen zien voor een klant." not in signed_in(app, "mo@noord.example").text(expectation_round.url)
 
 
 def test_groups_of_anonymous_writers_are_named_by_counting_people_not_items(app, make, world, expectation_round):
@@ -219,8 +214,8 @@ def test_groups_of_anonymous_writers_are_named_by_counting_people_not_items(app,
             people[org].append(make.member(world.tenant, f"p{org}-{i}@noord.example", legacy_org_id=org))
     # six people from Aal (with Lotte, through the page), five from Bee, two from Cur: all anonymous;
     # each Cur person writes three
-    _contribute(_as(app, "lotte@noord.example"), expectation_round, "Vertrouwen van het MT.")
-    mia = _as(app, "mia@noord.example")
+    _contribute(signed_in(app, "lotte@noord.example"), expectation_round, "Vertrouwen van het MT.")
+    mia = signed_in(app, "mia@noord.example")
     with make.session(world.tenant.id) as db:
         expectation_round_row = db.get(ExpectationRound, expectation_round.id)
         for org, ids in people.items():
@@ -249,7 +244,7 @@ def test_groups_of_anonymous_writers_are_named_by_counting_people_not_items(app,
     # released, labelled over their own two authors: five items are one manager, no group, and then
     # "staff" would be the rest: nothing is named. The six from Aal keep the label they were shown with.
     assert mia.submit(f"{expectation_round.url}/status", {"status": "open"}, page=facilitate).status_code == 302
-    _contribute(_as(app, "lotte@noord.example"), expectation_round, "Nog iets van Lotte.")
+    _contribute(signed_in(app, "lotte@noord.example"), expectation_round, "Nog iets van Lotte.")
     for i in range(5):
         _contribute(mia, expectation_round, f"Het MT verwacht {i}")
     board = mia.text(facilitate)
@@ -278,11 +273,11 @@ def test_groups_of_anonymous_writers_are_named_by_counting_people_not_items(app,
 
 
 def test_the_facilitator_clusters_and_publishes_a_summary_that_everyone_reads(app, make, world, expectation_round):
-    lotte, mo = _as(app, "lotte@noord.example"), _as(app, "mo@noord.example")
+    lotte, mo = signed_in(app, "lotte@noord.example"), signed_in(app, "mo@noord.example")
     _contribute(lotte, expectation_round, "Ruimte om te proberen.")
     _contribute(mo, expectation_round, "Fouten maken mag.")
     _contribute(mo, expectation_round, "Duidelijke kaders.", identity="named")
-    carla = _as(app, "carla@noord.example")
+    carla = signed_in(app, "carla@noord.example")
     facilitate = f"{expectation_round.url}/facilitate"
     for name in ("Ruimte", "Kaders"):
         assert carla.submit(f"{expectation_round.url}/clusters", {"name": name}, page=facilitate).status_code == 302
@@ -324,7 +319,7 @@ def test_the_facilitator_clusters_and_publishes_a_summary_that_everyone_reads(ap
     assert response.status_code == 302
 
     for reader in ("mo@noord.example", "sanne@noord.example"):
-        page = _as(app, reader).text(expectation_round.url)
+        page = signed_in(app, reader).text(expectation_round.url)
         assert "Medewerkers vragen ruimte; het MT vraagt initiatief." in page
         assert page.index("Kaders en uitleg") < page.index("Duidelijke kaders.")
         assert page.index("Ruimte") < page.index("Fouten maken mag.")
@@ -336,11 +331,11 @@ def test_the_facilitator_clusters_and_publishes_a_summary_that_everyone_reads(ap
 
 
 def test_publishing_an_open_round_releases_its_anonymous_contributions_first(app, make, world, expectation_round):
-    _contribute(_as(app, "lotte@noord.example"), expectation_round, "Meer tijd voor klanten.")
-    carla = _as(app, "carla@noord.example")
+    _contribute(signed_in(app, "lotte@noord.example"), expectation_round, "Meer tijd voor klanten.")
+    carla = signed_in(app, "carla@noord.example")
     response = carla.submit(f"{expectation_round.url}/summary", {"summary": "Tijd.", "publish": "Save and publish"})
     assert response.status_code == 302
-    page = _as(app, "mo@noord.example").text(expectation_round.url)
+    page = signed_in(app, "mo@noord.example").text(expectation_round.url)
     assert "Meer tijd voor klanten." in page
     [row] = _rows(make, world, Contribution)
     assert row.author_key is None
@@ -352,10 +347,10 @@ def test_publishing_an_open_round_releases_its_anonymous_contributions_first(app
 
 
 def test_only_facilitators_run_a_round_and_consultants_do_not_write_in_it(app, world, expectation_round):
-    lotte = _as(app, "lotte@noord.example")
+    lotte = signed_in(app, "lotte@noord.example")
     assert lotte.get(f"{expectation_round.url}/facilitate").status_code == 403
     assert lotte.get(f"{expectation_round.url}/summary").status_code == 403
-    carla = _as(app, "carla@noord.example")
+    carla = signed_in(app, "carla@noord.example")
     assert "Add my contribution" not in carla.text(expectation_round.url)
     assert carla.submit(f"{expectation_round.url}/contribute", {"kind": "meaning", "text": "x", "identity": "named"},
                         page=expectation_round.url).status_code == 403
@@ -364,7 +359,7 @@ def test_only_facilitators_run_a_round_and_consultants_do_not_write_in_it(app, w
 # ---- 3. action plans, the annual plan and personal goals --------------------------------------
 
 def test_a_region_plans_actions_per_pillar_and_the_annual_plan_shows_progress(app, make, world):
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     client_first, entrepreneurial = _add_pillar(mia, world, "Klant eerst"), _add_pillar(mia, world, "Ondernemend")
     response = mia.submit(f"{world.base}/programmes/{world.programme_id}/plans/new", {
         "year": "2027", "unit_kind": "region", "unit_name": "Regio Noord", "coordinator_id": str(world.ids.lotte)})
@@ -373,7 +368,7 @@ def test_a_region_plans_actions_per_pillar_and_the_annual_plan_shows_progress(ap
     plan_id = int(plan_url.rsplit("/", 1)[1])
 
     # Lotte coordinates the plan and adds its actions
-    lotte = _as(app, "lotte@noord.example")
+    lotte = signed_in(app, "lotte@noord.example")
     for description, pillar, owner, status in (("Eén vast contactpersoon", client_first, world.ids.mo, "planned"),
                                                ("Intake in één gesprek", client_first, world.ids.lotte, "done"),
                                                ("Werkgevers zelf benaderen", entrepreneurial, world.ids.mo,
@@ -389,7 +384,7 @@ def test_a_region_plans_actions_per_pillar_and_the_annual_plan_shows_progress(ap
 
     # Mo owns an action and reports it done; someone else's action he cannot change
     first, _second, third = _rows(make, world, PlanAction)
-    mo = _as(app, "mo@noord.example")
+    mo = signed_in(app, "mo@noord.example")
     assert mo.submit(f"{world.base}/plan-actions/{first.id}/status", {"status": "done"},
                      page=plan_url).status_code == 302
     assert mo.submit(f"{world.base}/plan-actions/{_second.id}/status", {"status": "planned"},
@@ -397,7 +392,7 @@ def test_a_region_plans_actions_per_pillar_and_the_annual_plan_shows_progress(ap
     assert mo.get(f"{world.base}/plans/{plan_id}/actions/new").status_code == 403
     assert [a.status for a in _rows(make, world, PlanAction)] == ["done", "done", "in_progress"]
 
-    annual = _as(app, "sanne@noord.example").text(f"{world.base}/programmes/{world.programme_id}/annual-plan?year=2027")
+    annual = signed_in(app, "sanne@noord.example").text(f"{world.base}/programmes/{world.programme_id}/annual-plan?year=2027")
     assert "Annual plan 2027" in annual
     assert "2 of 2 actions done" in annual and "0 of 1 action done" in annual
     assert "2 of 3 actions done this year" in annual
@@ -412,9 +407,9 @@ def test_a_region_plans_actions_per_pillar_and_the_annual_plan_shows_progress(ap
 
 
 def test_personal_goals_are_private_and_only_their_number_is_shown(app, make, world):
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     pillar = _add_pillar(mia, world, "Ondernemend")
-    lotte = _as(app, "lotte@noord.example")
+    lotte = signed_in(app, "lotte@noord.example")
     goals = f"{world.base}/programmes/{world.programme_id}/my-goals"
     response = lotte.submit(goals, {"pillar_id": str(pillar), "description": "Leren pitchen bij werkgevers"})
     assert response.status_code == 302
@@ -423,7 +418,7 @@ def test_personal_goals_are_private_and_only_their_number_is_shown(app, make, wo
     [goal] = _rows(make, world, DevelopmentGoal)
 
     for other in ("mo@noord.example", "mia@noord.example"):
-        client = _as(app, other)
+        client = signed_in(app, other)
         assert "Leren pitchen" not in client.text(goals)
         assert "1 goal" in client.text(goals)
         assert "1 personal development goal" in client.text(f"{world.base}/programmes/{world.programme_id}")
@@ -439,7 +434,7 @@ def test_personal_goals_are_private_and_only_their_number_is_shown(app, make, wo
 
 
 def test_someone_who_leaves_keeps_the_plan_whole(app, make, world):
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     pillar = _add_pillar(mia, world, "Klant eerst")
     response = mia.submit(f"{world.base}/programmes/{world.programme_id}/plans/new", {
         "year": "2027", "unit_kind": "team", "unit_name": "Wijkteam Oost", "coordinator_id": str(world.ids.mo)})
@@ -447,7 +442,7 @@ def test_someone_who_leaves_keeps_the_plan_whole(app, make, world):
     assert mia.submit(f"{world.base}/plans/{plan_id}/actions/new", {
         "description": "Spreekuur in de wijk", "pillar_id": str(pillar), "owner_id": str(world.ids.mo),
         "due_on": "2027-02-01", "status": "planned"}).status_code == 302
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     assert admin.submit(f"/t/noord/admin/members/{world.ids.mo}/remove", {},
                         page="/t/noord/admin/members").status_code == 302
     [action] = _rows(make, world, PlanAction)
@@ -456,8 +451,8 @@ def test_someone_who_leaves_keeps_the_plan_whole(app, make, world):
 
 
 def test_what_people_type_is_shown_as_text(app, world, expectation_round):
-    _contribute(_as(app, "lotte@noord.example"), expectation_round, "<script>alert(1)</script>", identity="named")
-    board = _as(app, "mia@noord.example").text(f"{expectation_round.url}/facilitate")
+    _contribute(signed_in(app, "lotte@noord.example"), expectation_round, "<script>alert(1)</script>", identity="named")
+    board = signed_in(app, "mia@noord.example").text(f"{expectation_round.url}/facilitate")
     assert "<script>alert(1)" not in board and "&lt;script&gt;alert(1)&lt;/script&gt;" in board
 
 
@@ -471,11 +466,11 @@ def test_after_the_close_no_anonymous_contribution_points_at_the_transaction_of_
 
     xmin = "xmin::text" if not SQLITE else "'-'"  # SQLite has no transaction ids to compare
     for email in ("lotte@noord.example", "mo@noord.example", "sanne@noord.example"):
-        _contribute(_as(app, email), expectation_round, f"Anoniem van {email}")
+        _contribute(signed_in(app, email), expectation_round, f"Anoniem van {email}")
     with make.session(world.tenant.id) as db:
         before = dict(db.execute(text(f"SELECT id, {xmin} FROM expectation_contributions")).all())
     assert len(before) == 3 and len(set(before.values())) == (1 if SQLITE else 3)
-    _close(_as(app, "carla@noord.example"), expectation_round)
+    _close(signed_in(app, "carla@noord.example"), expectation_round)
     with make.session(world.tenant.id) as db:
         after = db.execute(text(f"SELECT id, {xmin}, author_key FROM expectation_contributions")).all()
     assert len(after) == 3 and len({x for _id, x, _key in after}) == 1

@@ -12,6 +12,7 @@ from saas.programme.models import Theme
 from saas.strategy.models import ExpectationRound, KnowledgeDay, Pillar, PlanAction, Signup, Workshop
 from tenants.models import Tenant
 from tests.browser.words import Words
+from tests.helpers import signed_in
 
 
 @pytest.fixture
@@ -20,12 +21,6 @@ def demo(app, database, make):
         seed(only_if_empty=False, db=db)
     with make.session() as db:
         return db.scalar(select(Tenant.id).where(Tenant.slug == "regio-noord"))
-
-
-def _as(app, email):
-    client = app.test_client()
-    client.login(email, DEMO_PASSWORD)
-    return client
 
 
 def test_the_demo_programme_rests_on_three_pillars_with_expectations_plans_and_a_knowledge_day(app, make, demo):
@@ -42,18 +37,18 @@ def test_the_demo_programme_rests_on_three_pillars_with_expectations_plans_and_a
     assert places["In gesprek met de klant"] == (12, 11)  # nearly full
     assert places["Feedback geven en ontvangen"] == (8, 8)  # full, with a waiting list
 
-    member = _as(app, "member@demo.example.org")
+    member = signed_in(app, "member@demo.example.org", DEMO_PASSWORD)
     published = member.text(f"/t/regio-noord/strategy/rounds/{rounds['published'].id}")
     assert "Ruimte om te proberen" in published and "Ondernemend betekent voor ons" in published
     dutch = Words(app, "nl")  # the demo tenant's language
     assert dutch("Add my contribution") in member.text(f"/t/regio-noord/strategy/rounds/{rounds['open'].id}")
     # the open round: the facilitator sees the named contributions and is told the anonymous ones come at the close
-    board = _as(app, "consultant@demo.example.org").text(f"/t/regio-noord/strategy/rounds/{rounds['open'].id}/facilitate")
+    board = signed_in(app, "consultant@demo.example.org", DEMO_PASSWORD).text(f"/t/regio-noord/strategy/rounds/{rounds['open'].id}/facilitate")
     assert "De klant hoeft zijn verhaal maar één keer te vertellen." in board
     assert "Minder formulieren" not in board
     assert dutch("Anonymous contributions appear here when the round closes, all at once, so that nobody can tell "
                  "who wrote what while the round is open.") in board
     assert "Kennisdag Samen Koers" in member.text(f"/t/regio-noord/strategy/knowledge-days/{day.id}")
-    annual = _as(app, "management@demo.example.org").text(
+    annual = signed_in(app, "management@demo.example.org", DEMO_PASSWORD).text(
         f"/t/regio-noord/strategy/programmes/{day.programme_id}/annual-plan")
     assert "Regio Noord" in annual and "Werk en Inkomen" in annual

@@ -16,6 +16,7 @@ from sqlalchemy import inspect, select
 from saas.programme.models import Notification
 from saas.strategy.models import Evaluation, EvaluationPool, Signup, Workshop
 from tests.conftest import SQLITE
+from tests.helpers import signed_in
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def day(app, make):
                                              ends_on=date(2027, 12, 31))
         programme_id = programme.id
     world = SimpleNamespace(tenant=tenant, ids=ids, base="/t/noord/strategy", programme_id=programme_id)
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     response = mia.submit(f"{world.base}/programmes/{programme_id}/knowledge-days/new", {
         "title": "Kennisdag", "held_on": "2027-03-18", "location": "Cultuurhuis", "description": "Oefenen."})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -53,12 +54,6 @@ def day(app, make):
     return world
 
 
-def _as(app, email):
-    client = app.test_client()
-    client.login(email)
-    return client
-
-
 def _choose(client, workshop_url, choice="sign_up"):
     response = client.submit(f"{workshop_url}/place", {"choice": choice}, page=workshop_url)
     assert response.status_code == 302
@@ -74,15 +69,15 @@ def _places(make, day, title):
 
 @pytest.mark.smoke
 def test_an_organiser_plans_the_day_and_a_member_sees_the_slots_and_places(app, day):
-    page = _as(app, "lotte@noord.example").text(day.day_url)
+    page = signed_in(app, "lotte@noord.example").text(day.day_url)
     assert "Kennisdag" in page and "2027-03-18" in page and "Cultuurhuis" in page
     assert page.index("09:30–11:00") < page.index("In gesprek met de klant") < page.index("10:30–12:00")
     assert "2 places left of 2" in page and "Host: Carla Coach" in page
     # a workshop ends after it starts
-    response = _as(app, "mia@noord.example").submit(f"{day.base}/knowledge-days/{day.day_id}/workshops/new", {
+    response = signed_in(app, "mia@noord.example").submit(f"{day.base}/knowledge-days/{day.day_id}/workshops/new", {
         "title": "Omgekeerd", "host_id": str(day.ids.host), "capacity": "5", "starts_at": "14:00", "ends_at": "13:00"})
     assert response.status_code == 200 and "A workshop ends after it starts." in response.get_data(as_text=True)
-    lotte = _as(app, "lotte@noord.example")
+    lotte = signed_in(app, "lotte@noord.example")
     assert lotte.get(f"{day.base}/knowledge-days/{day.day_id}/workshops/new").status_code == 403
 
 
@@ -90,8 +85,8 @@ def test_an_organiser_plans_the_day_and_a_member_sees_the_slots_and_places(app, 
 def test_people_sign_up_until_full_then_join_the_waiting_list_and_are_promoted_in_order(app, make, day):
     workshop = day.workshops["In gesprek met de klant"]
     for name in ("lotte", "mo"):
-        assert "You have a place at In gesprek met de klant." in _choose(_as(app, f"{name}@noord.example"), workshop)
-    sanne, daan = _as(app, "sanne@noord.example"), _as(app, "daan@noord.example")
+        assert "You have a place at In gesprek met de klant." in _choose(signed_in(app, f"{name}@noord.example"), workshop)
+    sanne, daan = signed_in(app, "sanne@noord.example"), signed_in(app, "daan@noord.example")
     page = _choose(sanne, workshop)
     assert "is full. You are number 1 on the waiting list" in page
     assert "number 2 on the waiting list" in _choose(daan, workshop)
@@ -103,7 +98,7 @@ def test_people_sign_up_until_full_then_join_the_waiting_list_and_are_promoted_i
                                                                            "waiting"]
 
     # Mo cancels: Sanne, first in line, gets the place and is told in the app and by e-mail
-    assert "You are no longer signed up" in _choose(_as(app, "mo@noord.example"), workshop, "cancel")
+    assert "You are no longer signed up" in _choose(signed_in(app, "mo@noord.example"), workshop, "cancel")
     assert _places(make, day, "In gesprek met de klant") == [
         (day.ids.lotte, "confirmed"), (day.ids.sanne, "confirmed"), (day.ids.daan, "waiting")]
     assert "You have a place" in sanne.text(workshop)
@@ -117,7 +112,7 @@ def test_people_sign_up_until_full_then_join_the_waiting_list_and_are_promoted_i
     assert make.mails_to("daan@noord.example") == []
 
     # raising the capacity promotes the next in line too
-    mia = _as(app, "mia@noord.example")
+    mia = signed_in(app, "mia@noord.example")
     response = mia.submit(f"{workshop}/edit", {"title": "In gesprek met de klant", "description": "", "pillar_id": "",
                                                "host_id": str(day.ids.host), "capacity": "3", "starts_at": "09:30",
                                                "ends_at": "11:00"})
@@ -132,7 +127,7 @@ def test_people_sign_up_until_full_then_join_the_waiting_list_and_are_promoted_i
 
 @pytest.mark.smoke
 def test_overlapping_workshops_cannot_both_be_booked_and_the_message_says_which(app, make, day):
-    lotte = _as(app, "lotte@noord.example")
+    lotte = signed_in(app, "lotte@noord.example")
     _choose(lotte, day.workshops["In gesprek met de klant"])  # 09:30–11:00
     page = _choose(lotte, day.workshops["Effectief samenwerken"])  # 10:30–12:00 overlaps
     assert ("You are already signed up for “In gesprek met de klant” (09:30–11:00), which overlaps with this "
@@ -144,7 +139,7 @@ def test_overlapping_workshops_cannot_both_be_booked_and_the_message_says_which(
     assert response.headers["Location"].startswith(day.day_url.replace("http://localhost", ""))
     assert "You have a place at Feedback geven." in lotte.text(response.headers["Location"])
     # a place on a waiting list counts too: it may turn into a place
-    mo = _as(app, "mo@noord.example")
+    mo = signed_in(app, "mo@noord.example")
     assert "waiting list" in _choose(mo, day.workshops["Feedback geven"])
     assert "which overlaps" in _choose(mo, day.workshops["Effectief samenwerken"])
 
@@ -179,8 +174,8 @@ def test_the_host_records_attendance_and_attendees_evaluate_once_without_their_n
     workshop = day.workshops["Effectief samenwerken"]
     people = ["lotte", "mo", "sanne", "daan", "eva"]
     for name in people:
-        _choose(_as(app, f"{name}@noord.example"), workshop)
-    lotte = _as(app, "lotte@noord.example")
+        _choose(signed_in(app, f"{name}@noord.example"), workshop)
+    lotte = signed_in(app, "lotte@noord.example")
     page = lotte.text(workshop)
     assert "Your evaluation" not in page  # before attendance is recorded
     assert "The evaluations open once the host has recorded who attended." in page
@@ -188,7 +183,7 @@ def test_the_host_records_attendance_and_attendees_evaluate_once_without_their_n
     # a member cannot record attendance; the host can, and that opens the evaluations for two weeks
     assert lotte.submit(f"{workshop}/attendance", {"recorded": "yes", "attended_ids": [str(day.ids.lotte)]},
                         page=workshop).status_code == 403
-    carla = _as(app, "carla@noord.example")
+    carla = signed_in(app, "carla@noord.example")
     attended = [getattr(day.ids, name) for name in people[:4]]  # Eva did not come
     assert carla.submit(f"{workshop}/attendance", {"recorded": "yes", "attended_ids": [str(i) for i in attended]},
                         page=workshop).status_code == 302
@@ -196,13 +191,13 @@ def test_the_host_records_attendance_and_attendees_evaluate_once_without_their_n
         assert {s.membership_id: s.attended for s in db.scalars(select(Signup))} == {
             **{i: True for i in attended}, day.ids.eva: False}
 
-    eva = _as(app, "eva@noord.example")
+    eva = signed_in(app, "eva@noord.example")
     assert "Your evaluation" not in eva.text(workshop)
     response = eva.submit(f"{workshop}/evaluate", {"score": "1", "comment": "Niet geweest"}, page=workshop)
     assert "Only people who attended the workshop can evaluate it, once." in eva.text(response.headers["Location"])
 
     for name, score in zip(people[:4], (4, 5, 3, 4)):
-        client = _as(app, f"{name}@noord.example")
+        client = signed_in(app, f"{name}@noord.example")
         page = client.text(workshop)
         assert "Your evaluation" in page and "The evaluations are open until 2027-04-01." in page
         response = client.submit(f"{workshop}/evaluate", {"score": str(score), "comment": f"Leerzaam, zegt {name}"},
@@ -231,7 +226,7 @@ def test_five_evaluations_show_nothing_until_the_host_closes_them_then_the_avera
 
     workshop_url = day.workshops["Effectief samenwerken"]
     _attend_and_evaluate(make, day, "Effectief samenwerken", (4, 5, 3, 4, 5))
-    lotte = _as(app, "lotte@noord.example")
+    lotte = signed_in(app, "lotte@noord.example")
     page = lotte.text(workshop_url)
     assert "Average score" not in page and "5 evaluations" not in page
     assert "The evaluations are open until 2027-04-01." in page
@@ -242,7 +237,7 @@ def test_five_evaluations_show_nothing_until_the_host_closes_them_then_the_avera
         from tenants.models import Tenant
 
         db.get(Tenant, day.tenant.id).min_group_size = 8
-    carla = _as(app, "carla@noord.example")
+    carla = signed_in(app, "carla@noord.example")
     response = carla.submit(f"{workshop_url}/evaluations", {"close": "Close the evaluations now"}, page=workshop_url)
     assert "The evaluations are closed and the results are published." in carla.text(response.headers["Location"])
 
@@ -279,17 +274,17 @@ def test_comments_come_from_ten_evaluations_sorted_and_the_page_reads_only_the_r
     with make.session(day.tenant.id) as db:
         workshop = db.scalar(select(Workshop).where(Workshop.title == "Effectief samenwerken"))
         knowledge_day.close_evaluations(db, workshop, date(2027, 3, 20), db.get(Membership, day.ids.host))
-    host_page = _as(app, "carla@noord.example").text(workshop_url)
+    host_page = signed_in(app, "carla@noord.example").text(workshop_url)
     assert "Average score: 4.0 out of 5, from 10 evaluations." in host_page
     comments = re.findall(r"<li>(\d+ zegt \d)</li>", host_page)
     assert len(comments) == 10 and comments == sorted(comments, key=str.casefold)
-    member_page = _as(app, "lotte@noord.example").text(workshop_url)
+    member_page = signed_in(app, "lotte@noord.example").text(workshop_url)
     assert "Average score: 4.0" in member_page and "zegt" not in member_page  # comments are for the host
     # what is in the tables afterwards does not change what was released
     with make.session(day.tenant.id) as db:
         for evaluation in db.scalars(select(Evaluation)):
             evaluation.score = 1
-    assert "Average score: 4.0 out of 5, from 10 evaluations." in _as(app, "lotte@noord.example").text(workshop_url)
+    assert "Average score: 4.0 out of 5, from 10 evaluations." in signed_in(app, "lotte@noord.example").text(workshop_url)
 
 
 def test_a_closed_workshop_has_fewer_than_k_evaluations_and_shows_only_their_number(app, make, day):
@@ -301,7 +296,7 @@ def test_a_closed_workshop_has_fewer_than_k_evaluations_and_shows_only_their_num
     with make.session(day.tenant.id) as db:
         workshop = db.scalar(select(Workshop).where(Workshop.title == "Effectief samenwerken"))
         knowledge_day.close_evaluations(db, workshop, date(2027, 3, 20), db.get(Membership, day.ids.organiser))
-    page = _as(app, "lotte@noord.example").text(workshop_url)
+    page = signed_in(app, "lotte@noord.example").text(workshop_url)
     assert "2 evaluations. An average is shown only from 5 evaluations" in page and "Average score" not in page
 
 
@@ -313,7 +308,7 @@ def test_the_host_moves_the_close_date_and_the_sweeper_closes_the_window_the_day
 
     workshop_url = day.workshops["Effectief samenwerken"]
     extra = _attend_and_evaluate(make, day, "Effectief samenwerken", (4, 4, 5, 3, 4, 5))
-    carla, lotte = _as(app, "carla@noord.example"), _as(app, "lotte@noord.example")
+    carla, lotte = signed_in(app, "carla@noord.example"), signed_in(app, "lotte@noord.example")
     assert 'value="2027-04-01"' in carla.text(workshop_url)
     # a member may not move it; a date in the past or that is no date is refused with a clear message
     assert lotte.submit(f"{workshop_url}/evaluations", {"closes_on": "2027-05-01", "save": "x"},
@@ -383,7 +378,7 @@ def test_two_people_taking_the_last_place_at_once_one_gets_it_the_other_waits(ap
     from tenants.models import Membership
     from tenants.scoping import set_scope
 
-    _choose(_as(app, "sanne@noord.example"), day.workshops["In gesprek met de klant"])  # one place left of two
+    _choose(signed_in(app, "sanne@noord.example"), day.workshops["In gesprek met de klant"])  # one place left of two
 
     def session_for(membership_id):
         db = database.Session()
@@ -421,7 +416,7 @@ def test_two_people_taking_the_last_place_at_once_one_gets_it_the_other_waits(ap
 def test_many_people_pressing_sign_up_together_for_the_last_place(app, make, day):
     workshop = day.workshops["Feedback geven"]  # one place
     names = ["lotte", "mo", "sanne", "daan", "eva"]
-    clients = {name: _as(app, f"{name}@noord.example") for name in names}
+    clients = {name: signed_in(app, f"{name}@noord.example") for name in names}
     tokens = {name: client.csrf_token(workshop) for name, client in clients.items()}
     start = threading.Barrier(len(names))
     statuses = {}
@@ -446,7 +441,7 @@ def test_many_people_pressing_sign_up_together_for_the_last_place(app, make, day
 def test_one_person_booking_two_overlapping_workshops_at_once_gets_one(app, make, day):
     """Two tabs, two overlapping workshops, pressed together: the lock on the person makes the second
     sign-up see the first."""
-    lotte = _as(app, "lotte@noord.example")
+    lotte = signed_in(app, "lotte@noord.example")
     urls = [day.workshops["In gesprek met de klant"], day.workshops["Effectief samenwerken"]]
     tokens = [lotte.csrf_token(url) for url in urls]
     tabs = [app.test_client() for _ in urls]

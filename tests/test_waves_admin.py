@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select
 from saas.surveys import service
 from saas.surveys.importer import COLUMNS
 from saas.surveys.models import Response, SurveyInvitation, Wave
-from tests.helpers import link_in
+from tests.helpers import link_in, signed_in
 from saas.surveys.jobs import send_survey_reminders, send_wave_invitations
 
 CLOSES = (date.today() + timedelta(days=21)).isoformat()
@@ -55,12 +55,6 @@ def world(app, make):
         programme.join_team(db, prog, balie, db.get(Membership, people["cur1@oost.example"]))
         ids = SimpleNamespace(programme=prog.id, wijkteam=wijkteam.id, balie=balie.id)
     return SimpleNamespace(tenant=tenant, people=people, ids=ids, aal=aal, bee=bee, cur=cur)
-
-
-def _as(app, email):
-    client = app.test_client()
-    client.login(email)
-    return client
 
 
 def _wave_form(world, **changes):
@@ -135,7 +129,7 @@ def _follow(client, response) -> str:
 # ---- the admin's story ----------------------------------------------------------------------
 
 def test_admin_creates_changes_consents_launches_reminds_and_closes_a_team_wave(app, make, world):
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     wijkteam = [f"{e}@oost.example" for e in ("aal0", "aal1", "aal2", "aal3", "bee0", "bee1")]
 
     # The overview leads to the survey pages.
@@ -244,7 +238,7 @@ def test_people_who_join_after_the_launch_are_invited_with_one_click(app, make, 
     from saas.programme import service as programme
     from tenants.models import Membership
 
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     wave_id = _create(admin, world, audience_team_ids=[str(world.ids.wijkteam)])
     _consent(admin, wave_id)
     assert "6 people invited." in _follow(admin, _launch(admin, wave_id))
@@ -282,7 +276,7 @@ def _answers(wave):
 
 
 def test_wave_listed_under_its_programme_series(app, make, world):
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     _create(admin, world)
     _create(admin, world, name="Tussenmeting", series_label="midway")
     _create(admin, world, name="Losse peiling", programme_id="", series_label="other",
@@ -295,7 +289,7 @@ def test_wave_listed_under_its_programme_series(app, make, world):
 
 
 def test_wrong_input_comes_back_with_messages_and_saves_nothing(app, make, world):
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     cases = [
         ({"name": ""}, "Please enter a name."),
         ({"instruments": None}, "Choose at least one part of the survey."),
@@ -322,7 +316,7 @@ def test_wrong_input_comes_back_with_messages_and_saves_nothing(app, make, world
 
 
 def test_a_wave_whose_close_date_has_passed_is_not_launched(app, make, world):
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     wave_id = _create(admin, world, opens_on="2026-01-01", closes_on="2026-01-02")
     _consent(admin, wave_id)
     if date.today() > date(2026, 1, 2):
@@ -331,7 +325,7 @@ def test_a_wave_whose_close_date_has_passed_is_not_launched(app, make, world):
 
 
 def test_open_link_is_shown_once_and_labelled_weaker(app, make, world):
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     wave_id = _create(admin, world)
     _consent(admin, wave_id)
     launched = _follow(admin, _launch(admin, wave_id, invitations="none"))
@@ -364,7 +358,7 @@ def test_open_link_is_shown_once_and_labelled_weaker(app, make, world):
 
 
 def test_response_rates_hide_small_groups_and_the_next_smallest(app, make, world):
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     wave_id = _create(admin, world, audience_legacy_org_ids=[str(o) for o in (world.aal, world.bee, world.cur)])
     _consent(admin, wave_id)
     _follow(admin, _launch(admin, wave_id))
@@ -394,7 +388,7 @@ def test_response_rates_hide_small_groups_and_the_next_smallest(app, make, world
     assert "Person" not in page
 
     # Management reads the rates too, and the access log records both readings.
-    assert "to protect a smaller group" in _as(app, "mia@oost.example").text(f"/t/oost/waves/{wave_id}/rates")
+    assert "to protect a smaller group" in signed_in(app, "mia@oost.example").text(f"/t/oost/waves/{wave_id}/rates")
     log = admin.text("/t/oost/reports/access-log")
     assert "mia@oost.example" in log and log.count("<td>response rates</td>") == 2  # two rows of the log
 
@@ -439,7 +433,7 @@ def test_response_rates_of_partially_overlapping_teams_single_out_no_one(app, ma
     aal = [f"aal{n}@oost.example" for n in range(8)]
     _team(make, world, "Noord", aal[:6] + ["bee0@oost.example"])
     _team(make, world, "Zuid", aal[2:] + ["bee0@oost.example"])
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     wave_id = _create(admin, world, audience_legacy_org_ids=[str(world.aal), str(world.bee)])
     _consent(admin, wave_id)
     _follow(admin, _launch(admin, wave_id))
@@ -462,7 +456,7 @@ def test_moving_people_after_the_launch_changes_no_response_rate(app, make, worl
     from saas.programme.models import TeamMember
     from tenants.models import Membership
 
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     wave_id = _create(admin, world, audience_legacy_org_ids=[str(o) for o in (world.aal, world.bee, world.cur)])
     _consent(admin, wave_id)
     _follow(admin, _launch(admin, wave_id))
@@ -481,7 +475,7 @@ def test_moving_people_after_the_launch_changes_no_response_rate(app, make, worl
         db.add(TeamMember(team_id=world.ids.balie, membership_id=world.people["aal5@oost.example"]))
         db.execute(delete(TeamMember).where(TeamMember.membership_id == world.people["bee0@oost.example"]))
     assert _rates(admin, wave_id) == before
-    assert _rates(_as(app, "mia@oost.example"), wave_id) == before
+    assert _rates(signed_in(app, "mia@oost.example"), wave_id) == before
 
     # Everyone leaves CUR; the wave still counts its two invitations there, so CUR cannot be deleted.
     with make.session(world.tenant.id) as db:
@@ -494,7 +488,7 @@ def test_moving_people_after_the_launch_changes_no_response_rate(app, make, worl
 
 
 def test_catalogue_changes_reach_new_waves_only(app, make, world):
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     before_id = _create(admin, world, name="Voor de wijziging")
     before = _wave(make, world, before_id).value_keys
     assert "bureaucracy" in before
@@ -553,7 +547,7 @@ def _responses(make, world):
 
 
 def test_import_lists_errors_by_line_and_column_and_imports_all_or_nothing(app, make, world):
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     wave_id = _create(admin, world, name="Nulmeting 2024 (bureau)")
     page = admin.text(f"/t/oost/waves/{wave_id}/import")
     assert "legacy_org" in page and "d1_clan_now" in page
@@ -588,9 +582,9 @@ def test_import_lists_errors_by_line_and_column_and_imports_all_or_nothing(app, 
 # ---- who may do what ------------------------------------------------------------------------
 
 def test_management_reads_but_cannot_act_and_a_consultant_manages(app, make, world):
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     wave_id = _create(admin, world)
-    mia = _as(app, "mia@oost.example")
+    mia = signed_in(app, "mia@oost.example")
     assert "Nulmeting 2026" in mia.text("/t/oost/waves/")
     page = mia.text(f"/t/oost/waves/{wave_id}")
     assert "Nulmeting 2026" in page and "Launch the wave" not in page and "Change the wave" not in page
@@ -605,22 +599,22 @@ def test_management_reads_but_cannot_act_and_a_consultant_manages(app, make, wor
     assert _wave(make, world, wave_id).status == "draft"
 
     # A member sees no survey pages at all.
-    member = _as(app, "aal0@oost.example")
+    member = signed_in(app, "aal0@oost.example")
     assert member.get("/t/oost/waves/").status_code == 403
     assert "/t/oost/waves/" not in member.text("/t/oost/")
 
     # The consultant runs the wave for the organisation.
-    carla = _as(app, "carla@consult.example")
+    carla = signed_in(app, "carla@consult.example")
     assert "has been recorded" in _follow(carla, _consent(carla, wave_id))
     assert "The wave is open." in _follow(carla, _launch(carla, wave_id))
     assert len(_survey_mails(make, "aal0@oost.example")) == 1
 
 
 def test_another_tenants_wave_is_not_found(app, make, world):
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     wave_id = _create(admin, world)
     other = make.tenant("west")
-    west = _as(app, other.admin_email)
+    west = signed_in(app, other.admin_email)
     assert west.get(f"/t/west/waves/{wave_id}").status_code == 404
     assert west.get(f"/t/oost/waves/{wave_id}").status_code == 404
 
@@ -635,7 +629,7 @@ def test_launch_sends_the_invitations_through_the_worker(stack, database, make, 
 
     app = create_app(settings_for(stack, redis_url=stack.redis.url), database=database, testing=True)
     app.test_client_class = KoersClient
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     wave_id = _create(admin, world, audience_legacy_org_ids=[str(world.cur)])
     _consent(admin, wave_id)
     response = _launch(admin, wave_id)
@@ -655,10 +649,10 @@ def test_launch_sends_the_invitations_through_the_worker(stack, database, make, 
 
 
 def test_the_works_council_records_its_consent_and_an_admin_only_uploads_the_signed_decision(app, make, world):
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     wave_id = _create(admin, world)
     make.member(world.tenant, "wim@oost.example", roles=["works_council"], name="Wim Council")
-    wim = _as(app, "wim@oost.example")
+    wim = signed_in(app, "wim@oost.example")
 
     # the admin cannot type the works council's consent in, nor upload something that is not a PDF
     typed = _consent(admin, wave_id, signed=False).get_data(as_text=True)
@@ -701,7 +695,7 @@ def test_the_works_council_records_its_consent_and_an_admin_only_uploads_the_sig
 
 
 def test_a_consent_form_with_text_where_the_file_belongs_is_refused_with_a_message(app, make, world):
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     wave_id = _create(admin, world)
     response = _consent(admin, wave_id, signed=False, document="not a file")
     assert response.status_code == 200  # taken as no file at all
@@ -717,7 +711,7 @@ def test_a_released_waves_response_rates_are_read_not_counted_and_equal_the_coun
     from saas.surveys import invitations
     from tenants.models import Tenant
 
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     wave_id = _create(admin, world, audience_legacy_org_ids=[str(o) for o in (world.aal, world.bee, world.cur)])
     _consent(admin, wave_id)
     _follow(admin, _launch(admin, wave_id))

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from saas.worklog.models import Action, BenchmarkVisit, ClientInterview, SessionAttendee, WorkSession
+from tests.helpers import signed_in
 
 pytestmark = pytest.mark.smoke  # everything here runs on SQLite too
 
@@ -48,12 +49,6 @@ def world(app, make):
     return SimpleNamespace(tenant=tenant, ids=ids, team_id=team_id, log=f"/t/noord/teams/{team_id}/log")
 
 
-def _as(app, email):
-    client = app.test_client()
-    client.login(email)
-    return client
-
-
 def _session_form(world, **changes):
     form = {"held_on": "2026-04-07", "attendee_ids": [str(world.ids.lead), str(world.ids.mate)],
             "notes": "We mapped the route of a client through three counters.",
@@ -65,7 +60,7 @@ def _session_form(world, **changes):
 
 
 def _log_a_session(app, world, **changes):
-    lotte = _as(app, "lotte@noord.example")
+    lotte = signed_in(app, "lotte@noord.example")
     response = lotte.submit(f"{world.log}/sessions/new", _session_form(world, **changes))
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     return lotte
@@ -180,7 +175,7 @@ def test_what_the_team_types_is_shown_as_text_not_run_as_html(app, world):
 
 
 def test_team_member_logs_a_benchmark_visit_and_a_client_interview(app, make, world):
-    mo = _as(app, "mo@noord.example")
+    mo = signed_in(app, "mo@noord.example")
     response = mo.submit(f"{world.log}/visits/new", {
         "visited_on": "2026-05-12", "organisation": "Gemeente Zuidhaven",
         "learned": "They answer every question at the first counter.\n\nNo hand-offs."})
@@ -289,7 +284,7 @@ def test_sponsor_of_the_theme_reads_the_log_but_cannot_write_in_it(app, make, wo
     _log_a_session(app, world)
     [work_session] = _the(make, world, WorkSession)
     [action] = _the(make, world, Action)
-    sanne = _as(app, "sanne@noord.example")
+    sanne = signed_in(app, "sanne@noord.example")
 
     page = sanne.text(f"{world.log}/")
     assert "One front desk for the whole region." in page
@@ -309,7 +304,7 @@ def test_sponsor_of_the_theme_reads_the_log_but_cannot_write_in_it(app, make, wo
 def test_management_and_the_admin_read_every_teams_log(app, world):
     _log_a_session(app, world)
     for email in ("mia@noord.example", world.tenant.admin_email):
-        reader = _as(app, email)
+        reader = signed_in(app, email)
         assert "One front desk for the whole region." in reader.text(f"{world.log}/")
         assert reader.get(f"{world.log}/sessions/new").status_code == 403
 
@@ -317,7 +312,7 @@ def test_management_and_the_admin_read_every_teams_log(app, world):
 def test_a_member_outside_the_team_and_another_themes_sponsor_get_403(app, make, world):
     _log_a_session(app, world)
     for email in ("olaf@noord.example", "bram@noord.example"):
-        stranger = _as(app, email)
+        stranger = signed_in(app, email)
         for url in ("/", "/export.csv", "/export.pdf", "/sessions/new", "/visits/new"):
             assert stranger.get(world.log + url).status_code == 403, (email, url)
         response = stranger.submit(f"{world.log}/visits/new", {"visited_on": "2026-05-12", "organisation": "X",
@@ -328,7 +323,7 @@ def test_a_member_outside_the_team_and_another_themes_sponsor_get_403(app, make,
 
 def test_another_tenants_team_is_not_found(app, make, world):
     make.tenant("zuid", "zara@zuid.example")
-    zara = _as(app, "zara@zuid.example")
+    zara = signed_in(app, "zara@zuid.example")
     assert zara.get(f"/t/zuid/teams/{world.team_id}/log/").status_code == 404
     assert zara.get(f"{world.log}/").status_code == 404
 
@@ -343,7 +338,7 @@ def test_someone_leaving_the_organisation_does_not_erase_the_log(app, make, worl
     [action] = _the(make, world, Action)
     assert action.owner_id is None and action.description == "Draft the front-desk script"
     assert [a.membership_id for a in _the(make, world, SessionAttendee)] == [world.ids.lead]
-    page = _as(app, "lotte@noord.example").text(f"{world.log}/")
+    page = signed_in(app, "lotte@noord.example").text(f"{world.log}/")
     assert "No owner any more" in page and "One front desk for the whole region." in page
 
 
@@ -367,7 +362,7 @@ def test_someone_leaving_the_organisation_does_not_erase_the_log(app, make, worl
 def test_a_bad_session_is_refused_with_a_message_and_saves_nothing(app, make, world, changes, message):
     changes = {k: ([str(world.ids.outsider)] if v == ["OUTSIDER"] else str(world.ids.outsider) if v == "OUTSIDER"
                    else v) for k, v in changes.items()}
-    lotte = _as(app, "lotte@noord.example")
+    lotte = signed_in(app, "lotte@noord.example")
     response = lotte.submit(f"{world.log}/sessions/new", _session_form(world, **changes))
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
@@ -404,7 +399,7 @@ def test_a_refused_edit_leaves_the_session_as_it_was(app, make, world):
                          "findings": "Call him on 0612345678"}, "Describe the client without anything that identifies"),
 ])
 def test_a_bad_visit_or_interview_is_refused_with_a_message_and_saves_nothing(app, make, world, url, form, message):
-    mo = _as(app, "mo@noord.example")
+    mo = signed_in(app, "mo@noord.example")
     response = mo.submit(world.log + url, form)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
