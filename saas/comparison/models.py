@@ -7,7 +7,7 @@ from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
-from saas.programme.models import _fk
+from saas.kernel.models import tenant_fk
 from tenants.scoping import TenantOwned
 
 
@@ -35,5 +35,5 @@ class Comparison(TenantOwned, Base):
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
-        _fk(["wave_id"], "survey_waves", "fk_comparisons_wave"),
+        tenant_fk(["wave_id"], "survey_waves", "fk_comparisons_wave"),
     )

@@ -8,7 +8,8 @@ from werkzeug.exceptions import Forbidden
 
 from saas.db import session, utcnow
 from saas.errors import DomainError
-from saas.programme import notifications, service
+from saas.kernel import notifications
+from saas.programme import service
 from saas.programme.forms import (
     EmailKindsForm, MessageForm, PhaseDatesForm, ProgrammeForm, RecruitForm, SponsorsForm, SupportForm, TeamForm,
     ThemeForm,

@@ -9,7 +9,7 @@ from saas.anonymity import access
 from saas.db import session, utcnow
 from saas.errors import DomainError
 from saas.forms import show_domain_error
-from saas.programme import notifications
+from saas.kernel import notifications
 from saas.worklog.forms import DATE_MESSAGE
 from saas.strategy import knowledge_day
 from saas.strategy.forms import (
