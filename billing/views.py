@@ -26,7 +26,7 @@ from saas.db import session, utcnow
 from saas.programme.service import PHASE_LABELS
 from saas.errors import DomainError, problem
 from saas.extensions import csrf
-from saas.forms import show_domain_error
+from saas.kernel.views import show_domain_error
 from tenants.forms import ActionForm
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from saas.auth.forms import email_field, name_field
-from saas.forms import language_choices, password_field
+from saas.kernel.forms import MultiCheckboxField, language_choices, password_field
 from tenants.models import Role
 
 ROLE_LABELS = {
@@ -29,11 +28,6 @@ COUNTRIES = [
 ]
 
 NO_LEGACY_ORG = ""
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def roles_field():

@@ -11,7 +11,7 @@ from saas.auth.sessions import log_in
 from saas import consent as consent_rules
 from saas.db import session, utcnow
 from saas.errors import DomainError
-from saas.forms import show_domain_error
+from saas.kernel.views import show_domain_error
 from tenants import service
 from tenants.forms import (
     ROLE_LABELS, AcceptWithNewAccountForm, ActionForm, ConsentRequirementForm, InviteForm, LegacyOrgForm, MembershipForm, TenantForm,

@@ -24,7 +24,7 @@ from saas.anonymity import access, policy
 from saas import consent as consent_rules
 from saas.db import session
 from saas.errors import DomainError
-from saas.forms import show_domain_error
+from saas.kernel.views import show_domain_error
 from saas.leadership import feedback, pulses, rules, service
 from saas.leadership.forms import (
     EVIDENCE_FORMS, RATING_LABELS, AddRatersForm, ButtonForm, PromiseForm, PulseRoundForm, RateForm,

@@ -14,7 +14,7 @@ from saas.errors import DomainError
 from saas.pitches import review as service
 from saas.pitches import service as pitch_service
 from saas.programme import service as programme_service
-from saas.forms import show_domain_error
+from saas.kernel.views import show_domain_error
 from tenants.forms import ActionForm
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role

@@ -16,7 +16,7 @@ from saas.programme.forms import (
 )
 from saas.programme.models import PHASES
 from saas.strategy import pillars as strategy_pillars
-from saas.forms import show_domain_error
+from saas.kernel.views import show_domain_error
 from tenants import service as tenant_service
 from tenants.forms import ActionForm
 from tenants.guards import requires, tenant_blueprint

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from saas.anonymity import access
 from saas.db import session, utcnow
 from saas.errors import DomainError
-from saas.forms import show_domain_error
+from saas.kernel.views import show_domain_error
 from saas.strategy import expectations
 from saas.strategy.forms import ClusterForm, ConfirmForm, ContributionForm, RoundForm, RoundStatusForm, SummaryForm
 from saas.strategy.views import _form_data, _pillar, bp

@@ -8,9 +8,9 @@ from flask_login import current_user
 from saas.anonymity import access
 from saas.db import session, utcnow
 from saas.errors import DomainError
-from saas.forms import show_domain_error
+from saas.kernel.views import show_domain_error
 from saas.kernel import notifications
-from saas.worklog.forms import DATE_MESSAGE
+from saas.kernel.forms import DATE_MESSAGE
 from saas.strategy import knowledge_day
 from saas.strategy.forms import (
     AttendanceForm, EvaluationForm, EvaluationWindowForm, KnowledgeDayForm, PlaceForm, WorkshopForm,

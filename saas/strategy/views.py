@@ -11,7 +11,7 @@ from werkzeug.exceptions import Forbidden
 
 from saas.db import session
 from saas.errors import DomainError
-from saas.forms import show_domain_error
+from saas.kernel.views import show_domain_error
 from saas.programme import service as programme_service
 from saas.strategy import expectations, knowledge_day, pillars, plans
 from saas.strategy.forms import ActionStatusForm, ConfirmForm, GoalForm, PillarForm, PlanActionForm, PlanForm

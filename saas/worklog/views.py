@@ -15,7 +15,7 @@ from saas.errors import DomainError
 from saas.programme import service as programme
 from saas.worklog import export, service
 from saas.worklog.forms import SEARCH_MAX, ActionDoneForm, BenchmarkVisitForm, ClientInterviewForm, WorkSessionForm
-from saas.forms import show_domain_error
+from saas.kernel.views import show_domain_error
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
 
