@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from saas.anonymity import access
 from saas.errors import DomainError
+from saas.kernel.files import PDF, sniff_content_type
 from tenants.models import Role
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -71,9 +72,7 @@ def document(filename: str | None, data: bytes | None) -> Document | None:
     """An uploaded file checked by its content: a PDF of at most 10 MB. Nothing sent: None."""
     if not data:
         return None
-    from saas.pitches.service import sniff_content_type
-
-    if len(data) > MAX_DOCUMENT_BYTES or sniff_content_type(data) != "application/pdf":
+    if len(data) > MAX_DOCUMENT_BYTES or sniff_content_type(data) != PDF:
         raise DocumentRefused(field="document")
     safe = "".join(c for c in (filename or "decision.pdf").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
                    if c.isprintable() and c not in '"<>:|?*')[:200] or "decision.pdf"
