@@ -21,11 +21,11 @@ from sqlalchemy import delete, func, select
 from saas.anonymity import policy, pool
 from saas.anonymity.releases import latest_release, latest_releases, store_release
 from saas.errors import DomainError
+from saas.kernel import tokens
 from saas.leadership import rules
 from saas.leadership.models import PulseAnswer, PulseInvitation, PulsePooledAnswer, PulseRound
 from saas.leadership.service import promises
 from tenants.models import Membership, Role
-from tenants import service as tenants_service
 
 NAME_MAX = 160
 EXAMPLE_MAX = 1000
@@ -203,11 +203,11 @@ def audience(db) -> list[Membership]:
 
 def invite(db, pulse: PulseRound, memberships) -> list[tuple[Membership, str]]:
     """One personal token per person not yet invited; only its hash is kept."""
-    return tenants_service.invite_once(db, PulseInvitation, memberships, round_id=pulse.id)
+    return tokens.invite_once(db, PulseInvitation, memberships, round_id=pulse.id)
 
 
 def invitation_for_token(db, token: str) -> PulseInvitation | None:
-    return tenants_service.invitation_by_token(db, PulseInvitation, token)
+    return tokens.invitation_by_token(db, PulseInvitation, token)
 
 
 def invitation_of(db, round_id: int, membership) -> PulseInvitation | None:

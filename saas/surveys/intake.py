@@ -38,7 +38,7 @@ from saas.anonymity import policy, pool
 from saas.surveys import service
 from saas.surveys.models import Wave
 from tenants.scoping import TenantScopeError, current_tenant_id
-from tenants.service import hash_token
+from saas.kernel.tokens import hash_token
 from workers.models import ACTIVE_STATUSES, args_key
 
 

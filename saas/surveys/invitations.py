@@ -18,9 +18,9 @@ from sqlalchemy import func, or_, select
 
 from saas.anonymity import people
 from saas.errors import DomainError
+from saas.kernel import tokens
 from saas.surveys import service
 from saas.surveys.models import SurveyInvitation, Wave
-from tenants import service as tenants_service
 from tenants.models import Membership, Role
 
 SHOWN, TOO_SMALL, PROTECTS = "shown", "too_small", "protects"  # a RateRow's status: as the page shows it
@@ -154,7 +154,7 @@ def invitation_of(db, wave_id: int, membership) -> SurveyInvitation | None:
 
 def renew_token(invitation: SurveyInvitation) -> str:
     """A new personal link; the old one stops working. A half-finished draft stays with the invitation."""
-    return tenants_service.renew_token(invitation)
+    return tokens.renew_token(invitation)
 
 
 def answer_link(settings, tenant, token: str) -> str:
