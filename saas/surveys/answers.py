@@ -148,7 +148,7 @@ def _read_in_parts(db, connection, wave, keys, parts: int) -> list[dict]:
             # a plain subprocess, not multiprocessing: nothing of this (maybe threaded) process is
             # inherited, and no main module is imported again. The task (with the database
             # password) goes over stdin, the arrays come back on stdout.
-            helper = subprocess.Popen([sys.executable, "-c", "from saas.comparison.extract import helper_main; "
+            helper = subprocess.Popen([sys.executable, "-c", "from saas.surveys.answers import helper_main; "
                                        "helper_main()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             helper.stdin.write(json.dumps({**task, "low": low, "high": high}).encode())
             helper.stdin.close()
