@@ -15,7 +15,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from saas.anonymity import access
+from saas.anonymity import access, policy
 from saas.errors import DomainError
 from saas.kernel.files import PDF, sniff_content_type
 from tenants.models import Role
@@ -121,8 +121,6 @@ def check(membership, signed: Document | None, *, decided_on: date | None, decis
           min_group_size: int | None) -> tuple[Recorded, str, str]:
     """Everything a consent must satisfy, for a wave and a pulse check alike: who may record it and how,
     the decision's date and text, and a higher k only. Returns (who and how, decision, conditions)."""
-    from saas.anonymity import policy
-
     recorded = recorder(membership, signed)
     decision, conditions = check_decision(decided_on, decision, conditions)
     if min_group_size is not None and not policy.valid_k(min_group_size):

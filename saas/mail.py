@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
 from saas.logredact import redact
+from workers.queue import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,6 @@ class OutboundMail(Base):
 
 def queue_mail(session, recipient: str, subject: str, body: str) -> OutboundMail:
     """Add a mail to the outbox and have it delivered once the transaction commits."""
-    from workers.queue import enqueue_after_commit
-
     subject = " ".join(str(subject).split())[:255]  # a header is one line, whatever a name contains
     mail = OutboundMail(recipient=recipient, subject=subject, body=body)
     session.add(mail)
