@@ -7,8 +7,7 @@ from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
-from saas.kernel.models import tenant_fk
-from tenants.scoping import TenantOwned
+from saas.kernel.models import TenantOwned, tenant_fk
 
 
 class Comparison(TenantOwned, Base):

@@ -1,8 +1,17 @@
-"""Model helpers every feature's tables use: foreign keys and person links that stay in one tenant."""
+"""Model helpers every feature's tables use: the tenant column, and foreign keys and person links
+that stay in one tenant."""
 from __future__ import annotations
 
-from sqlalchemy import ForeignKeyConstraint
-from sqlalchemy.orm import relationship
+from sqlalchemy import ForeignKey, ForeignKeyConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+
+class TenantOwned:
+    """Mixin for every table that belongs to one tenant (tenants.scoping keeps its rows in their tenant)."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False)
 
 
 def tenant_person(cls_name: str, column: str):

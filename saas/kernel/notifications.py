@@ -9,10 +9,9 @@ from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
-from saas.kernel.models import tenant_fk
+from saas.kernel.models import TenantOwned, tenant_fk
 from saas.mail import queue_mail
 from tenants.models import Membership, Tenant
-from tenants.scoping import TenantOwned
 
 
 class Notification(TenantOwned, Base):

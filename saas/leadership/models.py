@@ -22,8 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
-from saas.kernel.models import tenant_fk, tenant_person
-from tenants.scoping import TenantOwned
+from saas.kernel.models import TenantOwned, tenant_fk, tenant_person
 
 ROUND_STATUSES = ("draft", "open", "closed")
 RELATIONS = ("self", "manager", "peer", "report")  # who a 360 rater is to the manager

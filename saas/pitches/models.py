@@ -6,8 +6,7 @@ from sqlalchemy import CheckConstraint, DateTime, Integer, LargeBinary, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, utcnow
-from saas.kernel.models import tenant_fk, tenant_person
-from tenants.scoping import TenantOwned
+from saas.kernel.models import TenantOwned, tenant_fk, tenant_person
 
 # Who wrote, uploaded or reviewed is kept as a plain membership id, without a foreign key: the
 # history of a pitch must survive a person leaving the organisation. The id is always taken from

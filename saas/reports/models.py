@@ -8,8 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.anonymity.models import ReportAccess  # noqa: F401  (kept here for older imports)
 from saas.db import Base, utcnow
-from saas.kernel.models import tenant_fk
-from tenants.scoping import TenantOwned
+from saas.kernel.models import TenantOwned, tenant_fk
 
 
 class ReportFile(TenantOwned, Base):

@@ -20,9 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
-from saas.kernel.models import tenant_fk, tenant_person
+from saas.kernel.models import TenantOwned, tenant_fk, tenant_person
 from tenants.models import Membership
-from tenants.scoping import TenantOwned
 
 SIDES = ("staff", "management")  # who writes an expectation: staff of management, or management of staff
 KINDS = ("expectation", "meaning")  # what I expect of the other side; what the pillar means to me

@@ -18,8 +18,7 @@ from sqlalchemy import true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
-from saas.kernel.models import tenant_fk
-from tenants.scoping import TenantOwned
+from saas.kernel.models import TenantOwned, tenant_fk
 
 WAVE_STATUSES = ("draft", "open", "closed")
 INSTRUMENTS = ("values", "culture", "contract")

@@ -6,9 +6,8 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, utcnow
-from saas.kernel.models import tenant_fk, tenant_person
+from saas.kernel.models import TenantOwned, tenant_fk, tenant_person
 from tenants.models import Membership
-from tenants.scoping import TenantOwned
 
 
 class WorkSession(TenantOwned, Base):
