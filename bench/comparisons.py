@@ -97,7 +97,8 @@ def _measure(url: str, slug: str, wave_id: str) -> None:
 
     import saas.models  # noqa: F401  (every model, for the mappers)
     import tenants.scoping  # noqa: F401  (the tenant scope of every session)
-    from saas.comparison import extract, service
+    from saas.comparison import service
+    from saas.surveys import answers as extract
     from saas.db import Database
     from saas.surveys.models import Wave
     from tenants.models import Tenant

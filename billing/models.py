@@ -14,7 +14,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, utcnow
-from tenants.scoping import TenantOwned
+from saas.kernel.models import TenantOwned
 
 ORGANISATION = "organisation"
 CONSULTANCY = "consultancy"

@@ -1,4 +1,9 @@
-"""Koers: the app factory."""
+"""Koers: the app factory.
+
+Its imports of the app's modules stand inside the functions on purpose (the documented exception of
+the import contracts): every `import saas.x` runs this file first, so the answers reader's helper
+processes and the command line stay light, and the blueprints are imported only to register them.
+"""
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,8 @@
-"""The `koers` command. Every command reads the same settings as the app (DATABASE_URL etc.)."""
+"""The `koers` command. Every command reads the same settings as the app (DATABASE_URL etc.).
+
+Each command imports what it runs inside its function (a documented lazy import): `koers --help` and
+`koers worker` do not load every feature.
+"""
 from __future__ import annotations
 
 import sys

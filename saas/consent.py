@@ -15,8 +15,9 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from saas.anonymity import access
+from saas.anonymity import access, policy
 from saas.errors import DomainError
+from saas.kernel.files import PDF, sniff_content_type
 from tenants.models import Role
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -71,9 +72,7 @@ def document(filename: str | None, data: bytes | None) -> Document | None:
     """An uploaded file checked by its content: a PDF of at most 10 MB. Nothing sent: None."""
     if not data:
         return None
-    from saas.pitches.service import sniff_content_type
-
-    if len(data) > MAX_DOCUMENT_BYTES or sniff_content_type(data) != "application/pdf":
+    if len(data) > MAX_DOCUMENT_BYTES or sniff_content_type(data) != PDF:
         raise DocumentRefused(field="document")
     safe = "".join(c for c in (filename or "decision.pdf").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
                    if c.isprintable() and c not in '"<>:|?*')[:200] or "decision.pdf"
@@ -122,8 +121,6 @@ def check(membership, signed: Document | None, *, decided_on: date | None, decis
           min_group_size: int | None) -> tuple[Recorded, str, str]:
     """Everything a consent must satisfy, for a wave and a pulse check alike: who may record it and how,
     the decision's date and text, and a higher k only. Returns (who and how, decision, conditions)."""
-    from saas.anonymity import policy
-
     recorded = recorder(membership, signed)
     decision, conditions = check_decision(decided_on, decision, conditions)
     if min_group_size is not None and not policy.valid_k(min_group_size):

@@ -4,6 +4,7 @@ from billing.models import BillingAccount, BillingAccountMember, BillingEvent, T
 from saas.auth.models import User  # noqa: F401
 from saas.comparison.models import Comparison  # noqa: F401
 from saas.db import Base
+from saas.kernel.notifications import EmailOptOut, Notification  # noqa: F401
 from saas.leadership.models import (  # noqa: F401
     Evidence, FeedbackAnswer, FeedbackInvitation, FeedbackPooledAnswer, FeedbackRound, Promise, PulseAnswer,
     PulseInvitation, PulsePooledAnswer, PulseRound,
@@ -13,7 +14,7 @@ from saas.pitches.models import (  # noqa: F401
     Pitch, PitchAttachment, PitchEvent, PitchRevision, PitchSection, Review, ReviewScore, ScorecardCriterion,
 )
 from saas.programme.models import (  # noqa: F401
-    EmailOptOut, Notification, Programme, ProgrammePhase, Sponsor, Supporter, Team, TeamMember, Theme,
+    Programme, ProgrammePhase, Sponsor, Supporter, Team, TeamMember, Theme,
 )
 from saas.strategy.models import (  # noqa: F401
     ActionPlan, Contribution, DevelopmentGoal, Evaluation, EvaluationPool, ExpectationCluster, ExpectationRound,

@@ -10,7 +10,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, utcnow
-from tenants.scoping import TenantOwned
+from saas.kernel.models import TenantOwned
 
 
 class Role(StrEnum):

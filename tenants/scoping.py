@@ -15,22 +15,18 @@ from __future__ import annotations
 import functools
 from contextlib import contextmanager
 
-from sqlalchemy import ForeignKey, String, bindparam, cast, event, func, inspect, select, text
-from sqlalchemy.orm import Mapped, ORMExecuteState, declared_attr, mapped_column, with_loader_criteria
+from sqlalchemy import String, bindparam, cast, event, func, inspect, select, text
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 
 from saas.db import KoersSession
+# TenantOwned is defined with the other model helpers; re-exported here for workers/models.py, which
+# imports it from this module (one import line to change when workers/ is settled).
+from saas.kernel.models import TenantOwned  # noqa: F401
+from tenants.models import Membership, Tenant
 
 
 class TenantScopeError(RuntimeError):
     """A write that would cross tenants, or a tenant-owned write with no tenant set."""
-
-
-class TenantOwned:
-    """Mixin for every table that belongs to one tenant."""
-
-    @declared_attr
-    def tenant_id(cls) -> Mapped[int]:
-        return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False)
 
 
 _KEEP = object()
@@ -58,8 +54,6 @@ def enter_tenant(session: KoersSession, slug: str | None):
     (`set_config` in the select list runs for the one row found), which saves a round trip on every
     tenant page; the session's own scope, for the ORM criteria and the write checks, is set after.
     """
-    from tenants.models import Tenant
-
     if session.get_bind().dialect.name != "postgresql":
         tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
         if tenant is not None:
@@ -77,8 +71,6 @@ def enter_tenant(session: KoersSession, slug: str | None):
 @functools.cache
 def _tenant_with_scope():
     """The tenant by slug, setting the transaction's scope as it is read (built once, on first use)."""
-    from tenants.models import Tenant  # (tenants.models imports this module)
-
     settings = func.concat(
         func.set_config("app.tenant_id", cast(Tenant.id, String), True),
         func.set_config("app.user_id", bindparam("scope_user", type_=String), True),
@@ -114,8 +106,6 @@ def _scope_orm_statements(state: ORMExecuteState) -> None:
         return  # reads the tenant registry only (see enter_tenant); saves the criteria's cost on every page
     tenant_id = state.session.info.get("tenant_id")
     if state.execution_options.get("own_memberships"):
-        from tenants.models import Membership
-
         user_id = state.session.info.get("user_id")
         state.statement = state.statement.options(
             with_loader_criteria(Membership, lambda cls: cls.user_id == user_id, include_aliases=True)

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from saas.programme.models import Programme, Team, Theme
 from saas.surveys import service as surveys
 from saas.surveys.models import Wave
-from tenants.service import hash_token
+from saas.kernel.tokens import hash_token
 from tests.conftest import settings_for
 from tests.smtp_server import SMTPServer
 from tests.helpers import Factory, KoersClient, link_in, works_council

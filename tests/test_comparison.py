@@ -149,7 +149,7 @@ def test_the_job_stores_the_comparison_is_idempotent_and_stays_in_its_tenant(app
 
 
 def test_reading_in_parallel_parts_gives_exactly_the_same_arrays(make, series):
-    from saas.comparison import extract
+    from saas.surveys import answers as extract
 
     with make.session(series.tenant.id) as db:
         wave = db.get(Wave, series.last)

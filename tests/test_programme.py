@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from saas.programme import service
-from saas.programme.models import Notification, Programme, Team, TeamMember, Theme
+from saas.kernel.notifications import Notification
+from saas.programme.models import Programme, Team, TeamMember, Theme
 from tenants.models import Membership
 
 

@@ -218,8 +218,7 @@ def test_the_reports_quick_number_formats_write_what_babel_writes(app):
 
     from babel import Locale
 
-    from saas.comparison.views import _percent_of_100, _points
-    from saas.reports.export import _percent_in, _points_in
+    from saas.kernel.formatting import percent_of_100, percent_of_100_in, points, points_in
     from flask_babel import force_locale
 
     rng = random.Random(15)
@@ -228,6 +227,6 @@ def test_the_reports_quick_number_formats_write_what_babel_writes(app):
         [round(rng.uniform(0, 100), 2) for _ in range(3000)]
     for language in ("en", "nl"):
         with app.test_request_context(), force_locale(language):
-            points, percent = _points_in(Locale.parse(language)), _percent_in(Locale.parse(language))
-            assert [points(v) for v in values] == [_points(v) for v in values]
-            assert [percent(v) for v in values] == [_percent_of_100(v) for v in values]
+            fast_points, fast_percent = points_in(Locale.parse(language)), percent_of_100_in(Locale.parse(language))
+            assert [fast_points(v) for v in values] == [points(v) for v in values]
+            assert [fast_percent(v) for v in values] == [percent_of_100(v) for v in values]

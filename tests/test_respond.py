@@ -15,7 +15,8 @@ from saas.surveys import answering, service
 from saas.surveys.instruments import CONTRACT_ITEMS, DIMENSIONS, TYPES, culture_key
 from saas.surveys.models import PooledAnswer, Response, SurveyInvitation, Wave
 from tenants.models import Membership, Tenant
-from tenants.service import get_legacy_org, hash_token
+from tenants.service import get_legacy_org
+from saas.kernel.tokens import hash_token
 from tests.helpers import works_council
 
 PEOPLE = ["anna", "bram", "carmen", "dirk", "eva", "femke", "gijs"]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from saas.pitches import review, service
 from saas.pitches.models import SECTIONS, Pitch, PitchEvent, Review, ReviewScore, ScorecardCriterion
 from saas.programme import service as programme_service
-from saas.programme.models import Notification
+from saas.kernel.notifications import Notification
 from tenants.models import Membership, MembershipRole
 
 CLIENT_CASE = "Strong client case, weak on numbers"

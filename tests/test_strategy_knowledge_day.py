@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import inspect, select
 
-from saas.programme.models import Notification
+from saas.kernel.notifications import Notification
 from saas.strategy.models import Evaluation, EvaluationPool, Signup, Workshop
 from tests.conftest import SQLITE
 from tests.helpers import signed_in

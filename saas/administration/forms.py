@@ -7,8 +7,8 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Regexp
 
 from saas.auth.forms import email_field, name_field
-from saas.forms import language_choices, password_field
-from tenants.forms import MultiCheckboxField
+from saas.kernel.forms import language_choices, password_field
+from saas.kernel.forms import MultiCheckboxField
 from tenants.models import Role
 
 ROLE_LABELS = {

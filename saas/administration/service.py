@@ -25,7 +25,8 @@ from saas.kernel.mail import mail_to
 from saas.surveys.models import SurveyInvitation
 from tenants.models import Invitation, LegacyOrganisation, Membership, MembershipRole, Role, Tenant
 from tenants.scoping import set_scope
-from tenants.service import get_legacy_org, hash_token
+from saas.kernel.tokens import hash_token
+from tenants.service import get_legacy_org
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
 RESERVED_SLUGS = {"admin", "api", "static", "new", "login", "logout", "signup", "account", "dev", "t"}

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
-from tenants.scoping import TenantOwned
+from saas.kernel.models import TenantOwned
 
 COLLECTIONS = ("wave", "pulse", "feedback", "expectations", "workshop")
 

@@ -16,6 +16,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from saas.anonymity.audit import COMPLEMENTARY, FEWER_THAN_K, Shown, audit
 from saas.anonymity.models import COLLECTIONS, Release, ReleaseGroup
 
 
@@ -93,8 +94,6 @@ def pattern_of(shown) -> dict:
 
 def reason_in(pattern: dict | None, org: int | None, team: int | None) -> str | None:
     """Why a stored pattern hides a group, or None when it shows it (the whole set: org and team None)."""
-    from saas.anonymity.audit import FEWER_THAN_K
-
     if not pattern or not pattern.get("overall"):
         return FEWER_THAN_K
     if org is None and team is None:
@@ -121,8 +120,6 @@ def nested(shown, earlier_pattern: dict | None, earlier_atoms: list | None, atom
     disjoint sets of answers, so nothing combined from both can rest on fewer. Without enough new
     answers for the whole collection, nothing new is shown (see `repeat`).
     """
-    from saas.anonymity.audit import COMPLEMENTARY, Shown, audit
-
     before = {(o, t): n for o, t, n in (earlier_atoms or [])}
     after = {(o, t): n for o, t, n in atoms_now}
     new = {key: after.get(key, 0) - before.get(key, 0) for key in set(after) | set(before)}

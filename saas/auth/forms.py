@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from saas.forms import language_choices, password_field
+from saas.kernel.forms import language_choices, password_field
 
 EMAIL_REQUIRED = _l("Please enter your e-mail address.")
 EMAIL_INVALID = _l("This is not a valid e-mail address.")

@@ -7,8 +7,7 @@ from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
-from saas.programme.models import _fk
-from tenants.scoping import TenantOwned
+from saas.kernel.models import TenantOwned, tenant_fk
 
 
 class Comparison(TenantOwned, Base):
@@ -35,5 +34,5 @@ class Comparison(TenantOwned, Base):
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
-        _fk(["wave_id"], "survey_waves", "fk_comparisons_wave"),
+        tenant_fk(["wave_id"], "survey_waves", "fk_comparisons_wave"),
     )

@@ -18,11 +18,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, cast, select
 
 from saas.anonymity import releases
-from saas.comparison import extract, maths
+from saas.comparison import maths
 from saas.comparison.models import Comparison
 from saas.db import utcnow
 from saas.errors import DomainError
 from saas.kernel.jobs import enqueue_after_commit, latest_run as latest_job_run
+from saas.surveys import answers as survey_answers
+from saas.surveys.catalogue import limiting_keys
 from saas.surveys.instruments import CONTRACT_PAIRED_TOPICS, DIMENSIONS, TYPES
 from saas.surveys.models import Response, Wave
 
@@ -94,7 +96,7 @@ def compare_wave(db, tenant, wave: Wave, *, params: dict | None = None, force: b
     stored = get_comparison(db, wave)
     if stored is not None and stored.inputs_digest == digest and not force:
         return Outcome(stored, False)
-    answers = wave_answers(extract.read_wave(db, wave), orgs, wave, _limiting_keys(db, wave))
+    answers = wave_answers(survey_answers.read_wave(db, wave), orgs, wave, limiting_keys(db, wave))
     result = maths.compare(answers, k, bootstrap=params["bootstrap"], permutations=params["permutations"],
                            seed=params["seed"], progress=progress, shown=shown_orgs(release, orgs))
     return Outcome(_store(db, wave, release, params, digest, result, len(answers.org)), True)
@@ -111,11 +113,11 @@ def shown_orgs(release, orgs: list[tuple[int, str]]) -> dict[str, list[str]]:
     return shown
 
 
-def load_answers(db, wave: Wave, batch: int = extract.BATCH):
+def load_answers(db, wave: Wave, batch: int = survey_answers.BATCH):
     """The wave's responses as lists of (legacy_org_id, answers dict), `batch` at a time, streamed.
 
-    Merely reading the answers, the plain way (one process, use inside `extract.paused_gc()`); the
-    comparison itself reads through `extract.read_wave`, in parallel for a large wave.
+    Merely reading the answers, the plain way (one process, use inside `survey_answers.paused_gc()`); the
+    comparison itself reads through `survey_answers.read_wave`, in parallel for a large wave.
     """
     statement = (select(Response.legacy_org_id, cast(Response.answers, Text)).where(Response.wave_id == wave.id)
                  .execution_options(yield_per=batch))
@@ -125,14 +127,14 @@ def load_answers(db, wave: Wave, batch: int = extract.BATCH):
 
 
 def wave_answers(part: dict, orgs: list[tuple[int, str]], wave: Wave, limiting: set[str]) -> maths.WaveAnswers:
-    """The arrays of `extract.read_wave` as `maths.WaveAnswers` for the wave's legacy organisations."""
+    """The arrays of `survey_answers.read_wave` as `maths.WaveAnswers` for the wave's legacy organisations."""
     keys = list(wave.value_keys)
     position = {org_id: i for i, (org_id, _code) in enumerate(orgs)}
     org_ids = part["org_ids"].tolist()
     n = len(org_ids)
     org = np.fromiter(map(position.get, org_ids, repeat(-1)), dtype=np.int64, count=n)
     picks = {}
-    for name in extract.VALUE_LISTS:
+    for name in survey_answers.VALUE_LISTS:
         cols = part[f"{name}_cols"]
         rows = np.repeat(np.arange(n, dtype=np.int64), part[f"{name}_lengths"])
         known = cols >= 0  # a key the wave did not ask about cannot be there; ignore it if it is
@@ -154,7 +156,7 @@ def inputs_digest(db, tenant, wave: Wave, params: dict, orgs=None) -> tuple[int,
     orgs = orgs if orgs is not None else _orgs_of(db, wave, release)
     fingerprint = {"method": METHOD_VERSION, "k": release.k, "parameters": params, "release": release.number,
                    "responses": release.answers, "orgs": orgs, "keys": list(wave.value_keys),
-                   "limiting": sorted(_limiting_keys(db, wave))}
+                   "limiting": sorted(limiting_keys(db, wave))}
     return release.k, hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
 
 
@@ -241,13 +243,6 @@ def _orgs_of(db, wave: Wave, release) -> list[tuple[int, str]]:
         query = query.where(LegacyOrganisation.id.in_(list(wave.audience_legacy_org_ids))
                             | LegacyOrganisation.id.in_(answered))
     return [(org_id, code) for org_id, code in db.execute(query.order_by(LegacyOrganisation.code))]
-
-
-def _limiting_keys(db, wave: Wave) -> set[str]:
-    from saas.surveys.catalogue import all_values
-
-    known = all_values(db)
-    return {key for key in wave.value_keys if key in known and known[key].limiting}
 
 
 def _store(db, wave: Wave, release, params: dict, digest: str, result: maths.Result, responses: int) -> Comparison:

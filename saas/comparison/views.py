@@ -7,27 +7,24 @@ from __future__ import annotations
 
 from flask import abort, g, jsonify, render_template, url_for
 from flask_login import current_user
-from flask_babel import format_decimal, format_percent, get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from saas.anonymity import access, releases
 from saas.comparison import charts, service
+from saas.comparison.bands import ENTROPY_BANDS, LEVEL, band as _band
 from saas.db import session
 from saas.kernel.views import ButtonForm, press
+from saas.kernel.formatting import (
+    percent as _percent, percent_of_100 as _percent_of_100, points as _points, pvalue as _pvalue, share as _share,
+    signed as _signed,
+)
 from saas.surveys.models import Wave
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
 
 bp = tenant_blueprint("comparison", __name__, "/comparisons")
 READERS = (Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT)
-ENTROPY_BANDS = (  # DESIGN.md §5: the customary bands, upper bound in %
-    (10, _l("healthy"), "#e3f1e6"),
-    (20, _l("minor issues"), "#fbf3d0"),
-    (30, _l("significant"), "#fde3c8"),
-    (40, _l("serious"), "#f9d0cc"),
-    (100, _l("critical"), "#f2b8b5"),
-)
-LEVEL = "95 %"  # the confidence level of the intervals, put into sentences as a placeholder
 TRENDS = {"shrinking": _l("shrinking"), "growing": _l("growing"), "unclear": _l("no clear change")}
 
 
@@ -199,36 +196,3 @@ def _figures(db, wave: Wave, comparison) -> dict:
     return {"visible": visible, "suppressed": suppressed, "also_hidden": also_hidden, "profiles": profiles, "pairs": pairs,
             "heatmaps": heatmaps, "top_values": top_values, "entropy": entropy, "alignment": alignment,
             "over_waves": over_waves, "visible_total": comparison.details.get("responses", 0)}
-
-
-def _points(value: float) -> str:
-    return format_decimal(value, format="0.0")
-
-
-def _percent_of_100(value: float) -> str:
-    return format_percent(value / 100, format="0%")
-
-
-def _percent(fraction: float) -> str:
-    return format_percent(fraction, format="0%")
-
-
-def _share(fraction: float) -> str:
-    return format_decimal(fraction, format="0.00")
-
-
-def _signed(value: float, pattern: str = "0.0") -> str:
-    return format_decimal(value, format=f"+{pattern};-{pattern}")
-
-
-def _pvalue(p: float) -> str:
-    return format_decimal(p, format="0.000")
-
-
-def _band(percent: float | None):
-    if percent is None:
-        return None
-    for upper, name, _fill in ENTROPY_BANDS:
-        if percent <= upper:
-            return name
-    return ENTROPY_BANDS[-1][1]

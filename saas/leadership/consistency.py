@@ -14,14 +14,14 @@ from sqlalchemy import select
 from saas.anonymity import raters
 from saas.errors import DomainError
 from saas.leadership import feedback, pulses, rules
+from saas.kernel.files import DOCX, JPEG, PDF, PNG, PPTX, sniff_content_type
 from saas.leadership.models import RATINGS, Evidence, FeedbackRound, Promise, PulseRound
 from saas.leadership.promises import promises
-from saas.pitches.service import sniff_content_type
 
 TITLE_MAX = 200
 NOTES_MAX = 10_000
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCUMENT_TYPES = (PDF, PPTX, PNG, JPEG, DOCX)
 
 
 class DocumentRefused(DomainError):
@@ -91,20 +91,8 @@ def remove_evidence(db, evidence: Evidence) -> None:
 
 def document_type(data: bytes) -> str | None:
     """What pitch attachments accept (PDF, PowerPoint, PNG, JPEG), and Word documents."""
-    import io
-    import zipfile
-
-    known = sniff_content_type(data)
-    if known is not None:
-        return known
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError):
-            return None
-        if "[Content_Types].xml" in names and "word/document.xml" in names:
-            return DOCX
-    return None
+    found = sniff_content_type(data)
+    return found if found in DOCUMENT_TYPES else None
 
 
 def _add(db, promise: Promise, membership, kind: str, rating: str, **values) -> Evidence:

@@ -22,12 +22,12 @@ from saas.anonymity import policy, pool, raters as rater_rule
 from saas.anonymity.releases import latest_release, store_release
 from saas.errors import DomainError
 from saas.kernel.jobs import enqueue_after_commit
+from saas.kernel import tokens
+from saas.kernel.tokens import hash_token
 from saas.leadership import rules
 from saas.leadership.models import FeedbackAnswer, FeedbackInvitation, FeedbackPooledAnswer, FeedbackRound
 from saas.leadership.promises import promises
 from tenants.models import Membership, Role
-from tenants import service as tenants_service
-from tenants.service import hash_token
 
 QUESTIONS = ("keep", "change")  # the two open questions, asked after the scores
 COMMENT_MAX = 2000
@@ -301,7 +301,7 @@ def requests(db, membership, today: date) -> list[tuple[FeedbackRound, FeedbackI
 
 
 def invitation_for_token(db, token: str) -> FeedbackInvitation | None:
-    return tenants_service.invitation_by_token(db, FeedbackInvitation, token)
+    return tokens.invitation_by_token(db, FeedbackInvitation, token)
 
 
 def invitation_of(db, round_id: int, membership) -> FeedbackInvitation | None:
@@ -315,7 +315,7 @@ def to_mail(db, feedback_round: FeedbackRound) -> list[tuple[FeedbackInvitation,
     for invitation in db.scalars(select(FeedbackInvitation).where(
             FeedbackInvitation.round_id == feedback_round.id, FeedbackInvitation.mailed.is_(False))
             .order_by(FeedbackInvitation.id)):
-        token = tenants_service.renew_token(invitation)
+        token = tokens.renew_token(invitation)
         invitation.mailed = True
         sent.append((invitation, token))
     db.flush()

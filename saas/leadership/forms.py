@@ -12,8 +12,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional
 from saas.leadership.models import RATINGS
 from saas.leadership.consistency import NOTES_MAX, TITLE_MAX
 from saas.leadership.promises import PROMISE_MAX
-from saas.worklog.forms import _date, clean_text
-from tenants.forms import MultiCheckboxField
+from saas.kernel.forms import MultiCheckboxField, clean_text, date_field
 
 PICK = _l("Choose people from the list.")
 RATING_LABELS = {
@@ -51,8 +50,8 @@ class PromiseForm(FlaskForm):
 
 class PulseRoundForm(FlaskForm):
     name = _text(_l("Name"), 160, area=False)
-    opens_on = _date(_l("Opens on"))
-    closes_on = _date(_l("Closes on"))
+    opens_on = date_field(_l("Opens on"))
+    closes_on = date_field(_l("Closes on"))
 
 
 # ---- 360-degree feedback ------------------------------------------------------------------
@@ -70,7 +69,7 @@ class StartFeedbackForm(FlaskForm):
                            invalid_choice_message=PICK, invalid_value_message=PICK,
                            description=_l("The one other person who may read your report. Nobody else can, "
                                           "not even an administrator."))
-    closes_on = _date(_l("Closes on"))
+    closes_on = date_field(_l("Closes on"))
 
     def set_people(self, people) -> None:
         choices = [(m.id, m.user.name) for m in people]
@@ -110,7 +109,7 @@ class DocumentEvidenceForm(FlaskForm):
 class InterviewEvidenceForm(FlaskForm):
     title = _text(_l("Title"), TITLE_MAX, area=False,
                   description=_l("Who was interviewed, by role, not by name: for example “Two team leaders”."))
-    held_on = _date(_l("Date of the interview"))
+    held_on = date_field(_l("Date of the interview"))
     notes = _text(_l("Interview notes"), NOTES_MAX)
     rating = _rating()
 

@@ -17,7 +17,7 @@ from saas.kernel.jobs import tenant_job
 from saas.leadership import feedback, pulses
 from saas.leadership.models import FeedbackRound, PulseRound
 from tenants.models import Membership, Tenant
-from tenants.service import renew_token
+from saas.kernel.tokens import renew_token
 
 
 @tenant_job

@@ -22,8 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
-from saas.programme.models import _fk, _person
-from tenants.scoping import TenantOwned
+from saas.kernel.models import TenantOwned, tenant_fk, tenant_person
 
 ROUND_STATUSES = ("draft", "open", "closed")
 RELATIONS = ("self", "manager", "peer", "report")  # who a 360 rater is to the manager
@@ -45,11 +44,11 @@ class Promise(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # no longer asked
 
-    made_by = _person("Promise", "made_by_id")
+    made_by = tenant_person("Promise", "made_by_id")
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
-        _fk(["programme_id"], "programmes", "fk_leadership_promises_programme"),
+        tenant_fk(["programme_id"], "programmes", "fk_leadership_promises_programme"),
     )
 
 
@@ -87,7 +86,7 @@ class PulseRound(TenantOwned, Base):
         UniqueConstraint("tenant_id", "id"),
         CheckConstraint("status IN ('draft', 'open', 'closed')", name="known_status"),
         CheckConstraint("closes_on >= opens_on", name="closes_after_opening"),
-        _fk(["programme_id"], "programmes", "fk_pulse_rounds_programme"),
+        tenant_fk(["programme_id"], "programmes", "fk_pulse_rounds_programme"),
     )
 
 
@@ -104,8 +103,8 @@ class PulseInvitation(TenantOwned, Base):
 
     __table_args__ = (
         UniqueConstraint("round_id", "membership_id"),
-        _fk(["round_id"], "pulse_rounds", "fk_pulse_invitations_round"),
-        _fk(["membership_id"], "memberships", "fk_pulse_invitations_membership"),
+        tenant_fk(["round_id"], "pulse_rounds", "fk_pulse_invitations_round"),
+        tenant_fk(["membership_id"], "memberships", "fk_pulse_invitations_membership"),
     )
 
 
@@ -118,7 +117,7 @@ class PulsePooledAnswer(TenantOwned, Base):
     round_id: Mapped[int] = mapped_column(Integer, index=True)
     payload: Mapped[dict] = mapped_column(JSON)
 
-    __table_args__ = (_fk(["round_id"], "pulse_rounds", "fk_pulse_answer_pool_round"),)
+    __table_args__ = (tenant_fk(["round_id"], "pulse_rounds", "fk_pulse_answer_pool_round"),)
 
 
 class PulseAnswer(TenantOwned, Base):
@@ -131,7 +130,7 @@ class PulseAnswer(TenantOwned, Base):
     scores: Mapped[dict] = mapped_column(JSON)
     examples: Mapped[dict] = mapped_column(JSON)
 
-    __table_args__ = (_fk(["round_id"], "pulse_rounds", "fk_pulse_answers_round"),)
+    __table_args__ = (tenant_fk(["round_id"], "pulse_rounds", "fk_pulse_answers_round"),)
 
 
 class FeedbackRound(TenantOwned, Base):
@@ -150,14 +149,14 @@ class FeedbackRound(TenantOwned, Base):
     reminded_on: Mapped[date | None] = mapped_column(Date)  # the one reminder of the round, once sent
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    subject = _person("FeedbackRound", "subject_id")
-    coach = _person("FeedbackRound", "coach_id")
+    subject = tenant_person("FeedbackRound", "subject_id")
+    coach = tenant_person("FeedbackRound", "coach_id")
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         CheckConstraint("status IN ('open', 'closed')", name="known_status"),
-        _fk(["programme_id"], "programmes", "fk_feedback_rounds_programme"),
-        _fk(["subject_id"], "memberships", "fk_feedback_rounds_subject"),
+        tenant_fk(["programme_id"], "programmes", "fk_feedback_rounds_programme"),
+        tenant_fk(["subject_id"], "memberships", "fk_feedback_rounds_subject"),
     )
 
 
@@ -174,13 +173,13 @@ class FeedbackInvitation(TenantOwned, Base):
     mailed: Mapped[bool] = mapped_column(Boolean, default=False)
     answered: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    person = _person("FeedbackInvitation", "membership_id")
+    person = tenant_person("FeedbackInvitation", "membership_id")
 
     __table_args__ = (
         UniqueConstraint("round_id", "membership_id"),
         CheckConstraint("relation IN ('self', 'manager', 'peer', 'report')", name="known_relation"),
-        _fk(["round_id"], "feedback_rounds", "fk_feedback_invitations_round"),
-        _fk(["membership_id"], "memberships", "fk_feedback_invitations_membership"),
+        tenant_fk(["round_id"], "feedback_rounds", "fk_feedback_invitations_round"),
+        tenant_fk(["membership_id"], "memberships", "fk_feedback_invitations_membership"),
     )
 
 
@@ -193,7 +192,7 @@ class FeedbackPooledAnswer(TenantOwned, Base):
     round_id: Mapped[int] = mapped_column(Integer, index=True)
     payload: Mapped[dict] = mapped_column(JSON)
 
-    __table_args__ = (_fk(["round_id"], "feedback_rounds", "fk_feedback_answer_pool_round"),)
+    __table_args__ = (tenant_fk(["round_id"], "feedback_rounds", "fk_feedback_answer_pool_round"),)
 
 
 class FeedbackAnswer(TenantOwned, Base):
@@ -209,7 +208,7 @@ class FeedbackAnswer(TenantOwned, Base):
 
     __table_args__ = (
         CheckConstraint("rater_group IN ('self', 'peer', 'report', 'other')", name="known_group"),
-        _fk(["round_id"], "feedback_rounds", "fk_feedback_answers_round"),
+        tenant_fk(["round_id"], "feedback_rounds", "fk_feedback_answers_round"),
     )
 
 
@@ -234,12 +233,12 @@ class Evidence(TenantOwned, Base):
     added_by_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    added_by = _person("Evidence", "added_by_id")
+    added_by = tenant_person("Evidence", "added_by_id")
 
     __table_args__ = (
         CheckConstraint("kind IN ('document', 'interview', 'pulse', 'feedback')", name="known_kind"),
         CheckConstraint("rating IN ('consistent', 'inconsistent')", name="known_rating"),
-        _fk(["promise_id"], "leadership_promises", "fk_promise_evidence_promise"),
-        _fk(["pulse_round_id"], "pulse_rounds", "fk_promise_evidence_pulse_round"),
-        _fk(["feedback_round_id"], "feedback_rounds", "fk_promise_evidence_feedback_round"),
+        tenant_fk(["promise_id"], "leadership_promises", "fk_promise_evidence_promise"),
+        tenant_fk(["pulse_round_id"], "pulse_rounds", "fk_promise_evidence_pulse_round"),
+        tenant_fk(["feedback_round_id"], "feedback_rounds", "fk_promise_evidence_feedback_round"),
     )

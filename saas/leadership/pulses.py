@@ -23,12 +23,12 @@ from saas.anonymity import policy, pool
 from saas.anonymity.releases import latest_release, latest_releases, store_release
 from saas.errors import DomainError
 from saas.kernel.jobs import enqueue_after_commit
+from saas.kernel import tokens
 from saas.leadership import rules
 from saas.leadership.models import PulseAnswer, PulseInvitation, PulsePooledAnswer, PulseRound
 from saas.leadership.promises import promises
 from saas.programme.service import get_programme
 from tenants.models import Membership, Role, Tenant
-from tenants import service as tenants_service
 
 NAME_MAX = 160
 EXAMPLE_MAX = 1000
@@ -198,11 +198,11 @@ def audience(db) -> list[Membership]:
 
 def invite(db, pulse: PulseRound, memberships) -> list[tuple[Membership, str]]:
     """One personal token per person not yet invited; only its hash is kept."""
-    return tenants_service.invite_once(db, PulseInvitation, memberships, round_id=pulse.id)
+    return tokens.invite_once(db, PulseInvitation, memberships, round_id=pulse.id)
 
 
 def invitation_for_token(db, token: str) -> PulseInvitation | None:
-    return tenants_service.invitation_by_token(db, PulseInvitation, token)
+    return tokens.invitation_by_token(db, PulseInvitation, token)
 
 
 def invitation_of(db, round_id: int, membership) -> PulseInvitation | None:

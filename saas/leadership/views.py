@@ -11,7 +11,7 @@ from datetime import date
 from flask import g, render_template
 
 from saas.db import session
-from saas.leadership import consistency_views, feedback, feedback_views, promise_views, pulse_views, pulses  # noqa: F401
+from saas.leadership import consistency_views, feedback, feedback_views, promise_views, pulse_views, pulses
 from saas.leadership.blueprint import bp
 from saas.programme import service as programmes
 from tenants.guards import requires

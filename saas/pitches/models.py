@@ -6,8 +6,7 @@ from sqlalchemy import CheckConstraint, DateTime, Integer, LargeBinary, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, utcnow
-from saas.programme.models import _fk, _person
-from tenants.scoping import TenantOwned
+from saas.kernel.models import TenantOwned, tenant_fk, tenant_person
 
 # Who wrote, uploaded or reviewed is kept as a plain membership id, without a foreign key: the
 # history of a pitch must survive a person leaving the organisation. The id is always taken from
@@ -42,7 +41,7 @@ class Pitch(TenantOwned, Base):
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
-        _fk(["team_id"], "teams", "fk_pitches_team"),
+        tenant_fk(["team_id"], "teams", "fk_pitches_team"),
         CheckConstraint("status IN ('draft', 'submitted', 'in_review', 'decided')", name="known_status"),
         CheckConstraint("decision IS NULL OR decision IN ('approved', 'approved_with_conditions', 'parked',"
                         " 'rejected')", name="known_decision"),
@@ -65,7 +64,7 @@ class PitchSection(TenantOwned, Base):
 
     __table_args__ = (
         UniqueConstraint("pitch_id", "key"),
-        _fk(["pitch_id"], "pitches", "fk_pitch_sections_pitch"),
+        tenant_fk(["pitch_id"], "pitches", "fk_pitch_sections_pitch"),
     )
 
 
@@ -82,11 +81,11 @@ class PitchRevision(TenantOwned, Base):
     author_membership_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    author = _person("PitchRevision", "author_membership_id")
+    author = tenant_person("PitchRevision", "author_membership_id")
 
     __table_args__ = (
         UniqueConstraint("pitch_id", "key", "version"),
-        _fk(["pitch_id"], "pitches", "fk_pitch_revisions_pitch"),
+        tenant_fk(["pitch_id"], "pitches", "fk_pitch_revisions_pitch"),
     )
 
 
@@ -103,7 +102,7 @@ class PitchAttachment(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (
-        _fk(["pitch_id"], "pitches", "fk_pitch_attachments_pitch"),
+        tenant_fk(["pitch_id"], "pitches", "fk_pitch_attachments_pitch"),
     )
 
 
@@ -118,7 +117,7 @@ class PitchEvent(TenantOwned, Base):
     membership_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    __table_args__ = (_fk(["pitch_id"], "pitches", "fk_pitch_events_pitch"),)
+    __table_args__ = (tenant_fk(["pitch_id"], "pitches", "fk_pitch_events_pitch"),)
 
 
 class ScorecardCriterion(TenantOwned, Base):
@@ -137,7 +136,7 @@ class ScorecardCriterion(TenantOwned, Base):
         UniqueConstraint("tenant_id", "id"),
         UniqueConstraint("programme_id", "name"),
         CheckConstraint("weight BETWEEN 1 AND 100", name="weight_range"),
-        _fk(["programme_id"], "programmes", "fk_scorecard_criteria_programme"),
+        tenant_fk(["programme_id"], "programmes", "fk_scorecard_criteria_programme"),
     )
 
 
@@ -160,7 +159,7 @@ class Review(TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         UniqueConstraint("pitch_id", "reviewer_membership_id"),
-        _fk(["pitch_id"], "pitches", "fk_reviews_pitch"),
+        tenant_fk(["pitch_id"], "pitches", "fk_reviews_pitch"),
     )
 
 
@@ -176,6 +175,6 @@ class ReviewScore(TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("review_id", "criterion_id"),
         CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
-        _fk(["review_id"], "reviews", "fk_review_scores_review"),
-        _fk(["criterion_id"], "scorecard_criteria", "fk_review_scores_criterion"),
+        tenant_fk(["review_id"], "reviews", "fk_review_scores_review"),
+        tenant_fk(["criterion_id"], "scorecard_criteria", "fk_review_scores_criterion"),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, g, url_for
 from flask_babel import gettext as _
 
-from saas.programme import notifications
+from saas.kernel import notifications
 from tenants import service as tenant_service
 from tenants.models import Role
 

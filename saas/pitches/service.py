@@ -3,8 +3,6 @@ checked by content, submission before the deadline, withdrawal until the review 
 from __future__ import annotations
 
 import difflib
-import io
-import zipfile
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -14,11 +12,13 @@ from billing.entitlements import require_writable
 from saas.db import utcnow
 from saas.errors import Conflict, DomainError
 from saas.pitches import notices
+from saas.kernel.files import JPEG, PDF, PNG, PPTX, sniff_content_type
 from saas.pitches.models import SECTIONS, Pitch, PitchAttachment, PitchEvent, PitchRevision, PitchSection, Review
 from saas.programme import service as programme_service
 from saas.programme.models import Programme, Team
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES = (PDF, PPTX, PNG, JPEG)  # by content, not by name
 SECTION_MAX = 20_000
 
 SECTION_LABELS = {
@@ -162,7 +162,7 @@ def add_attachment(db, pitch: Pitch, filename: str, data: bytes, membership) -> 
     if not data or len(data) > MAX_ATTACHMENT_BYTES:
         raise AttachmentRefused(field="file")
     content_type = sniff_content_type(data)
-    if content_type is None:
+    if content_type not in ATTACHMENT_TYPES:
         raise AttachmentRefused(field="file")
     safe_name = "".join(c for c in (filename or "attachment").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
                         if c.isprintable() and c not in '"<>:|?*')[:200] or "attachment"
@@ -176,24 +176,6 @@ def add_attachment(db, pitch: Pitch, filename: str, data: bytes, membership) -> 
 def remove_attachment(db, pitch: Pitch, attachment: PitchAttachment) -> None:
     _ensure_editable(db, pitch)
     db.delete(attachment)
-
-
-def sniff_content_type(data: bytes) -> str | None:
-    """The type of a file by its content, not its name; None for anything we do not accept."""
-    if data.startswith(b"%PDF-"):
-        return "application/pdf"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError):
-            return None  # a damaged or crafted archive is simply not a presentation
-        if "[Content_Types].xml" in names and any(n.startswith("ppt/") for n in names):
-            return "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-    return None
 
 
 # ---- submitting ----------------------------------------------------------------------------

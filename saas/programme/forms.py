@@ -6,7 +6,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from saas.programme.models import PHASES
-from tenants.forms import MultiCheckboxField
+from saas.kernel.forms import MultiCheckboxField
 
 TEXT_MAX = 10_000
 

@@ -3,31 +3,16 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Date, DateTime, ForeignKeyConstraint, Integer, String, Text, UniqueConstraint,
+    Boolean, CheckConstraint, Date, DateTime, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, utcnow
-from tenants.scoping import TenantOwned
+from saas.kernel.models import TenantOwned, tenant_fk, tenant_person
 
 # The order in which a programme moves on; "closed" comes after the last.
 PHASES = ("recruitment", "team_work", "pitching", "decisions")
 CLOSED = "closed"
-
-
-def _person(cls_name: str, column: str):
-    """The Membership a row's `column` names, joined within the row's own tenant."""
-    return relationship(
-        "Membership", primaryjoin=f"and_({cls_name}.{column} == Membership.id,"
-                                  f" {cls_name}.tenant_id == Membership.tenant_id)",
-        foreign_keys=f"[{cls_name}.{column}]", viewonly=True, lazy="joined",
-    )
-
-
-def _fk(columns, target, name, ondelete="CASCADE"):
-    """A composite (tenant_id, id) foreign key: a row can never point into another tenant."""
-    return ForeignKeyConstraint(["tenant_id", *columns], [f"{target}.tenant_id", f"{target}.id"], name=name,
-                                ondelete=ondelete)
 
 
 class Programme(TenantOwned, Base):
@@ -77,7 +62,7 @@ class ProgrammePhase(TenantOwned, Base):
 
     __table_args__ = (
         UniqueConstraint("programme_id", "phase"),
-        _fk(["programme_id"], "programmes", "fk_programme_phases_programme"),
+        tenant_fk(["programme_id"], "programmes", "fk_programme_phases_programme"),
     )
 
 
@@ -100,8 +85,8 @@ class Theme(TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         UniqueConstraint("programme_id", "title"),
-        _fk(["programme_id"], "programmes", "fk_themes_programme"),
-        _fk(["pillar_id"], "strategy_pillars", "fk_themes_pillar", ondelete=None),
+        tenant_fk(["programme_id"], "programmes", "fk_themes_programme"),
+        tenant_fk(["pillar_id"], "strategy_pillars", "fk_themes_pillar", ondelete=None),
     )
 
 
@@ -114,12 +99,12 @@ class Sponsor(TenantOwned, Base):
     theme_id: Mapped[int] = mapped_column(Integer, index=True)
     membership_id: Mapped[int] = mapped_column(Integer, index=True)
 
-    membership = _person("Sponsor", "membership_id")
+    membership = tenant_person("Sponsor", "membership_id")
 
     __table_args__ = (
         UniqueConstraint("theme_id", "membership_id"),
-        _fk(["theme_id"], "themes", "fk_theme_sponsors_theme"),
-        _fk(["membership_id"], "memberships", "fk_theme_sponsors_membership"),
+        tenant_fk(["theme_id"], "themes", "fk_theme_sponsors_theme"),
+        tenant_fk(["membership_id"], "memberships", "fk_theme_sponsors_membership"),
     )
 
 
@@ -132,12 +117,12 @@ class Supporter(TenantOwned, Base):
     motivation: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    membership = _person("Supporter", "membership_id")
+    membership = tenant_person("Supporter", "membership_id")
 
     __table_args__ = (
         UniqueConstraint("theme_id", "membership_id"),
-        _fk(["theme_id"], "themes", "fk_supporters_theme"),
-        _fk(["membership_id"], "memberships", "fk_supporters_membership"),
+        tenant_fk(["theme_id"], "themes", "fk_supporters_theme"),
+        tenant_fk(["membership_id"], "memberships", "fk_supporters_membership"),
     )
 
 
@@ -161,7 +146,7 @@ class Team(TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         UniqueConstraint("theme_id", "name"),
-        _fk(["theme_id"], "themes", "fk_teams_theme"),
+        tenant_fk(["theme_id"], "themes", "fk_teams_theme"),
     )
 
     @property
@@ -178,42 +163,10 @@ class TeamMember(TenantOwned, Base):
     is_lead: Mapped[bool] = mapped_column(Boolean, default=False)
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    membership = _person("TeamMember", "membership_id")
+    membership = tenant_person("TeamMember", "membership_id")
 
     __table_args__ = (
         UniqueConstraint("team_id", "membership_id"),
-        _fk(["team_id"], "teams", "fk_team_members_team"),
-        _fk(["membership_id"], "memberships", "fk_team_members_membership"),
-    )
-
-
-class Notification(TenantOwned, Base):
-    """An in-app notice to one member; e-mail copies go through the outbox unless turned off."""
-
-    __tablename__ = "notifications"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    membership_id: Mapped[int] = mapped_column(Integer, index=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    subject: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text, default="")
-    link: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    __table_args__ = (_fk(["membership_id"], "memberships", "fk_notifications_membership"),)
-
-
-class EmailOptOut(TenantOwned, Base):
-    """A member who does not want e-mail for one kind of notification (in-app stays)."""
-
-    __tablename__ = "email_opt_outs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    membership_id: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(40))
-
-    __table_args__ = (
-        UniqueConstraint("membership_id", "kind"),
-        _fk(["membership_id"], "memberships", "fk_email_opt_outs_membership"),
+        tenant_fk(["team_id"], "teams", "fk_team_members_team"),
+        tenant_fk(["membership_id"], "memberships", "fk_team_members_membership"),
     )

@@ -8,8 +8,9 @@ from werkzeug.exceptions import Forbidden
 
 from saas.db import session, utcnow
 from saas.kernel.views import ButtonForm, back_with_errors, press, submit
-from saas.programme import notifications, service
+from saas.programme import service
 from saas.programme.loaders import load_programme, load_team, load_theme
+from saas.kernel import notifications
 from saas.programme.forms import (
     EmailKindsForm, MessageForm, PhaseDatesForm, ProgrammeForm, RecruitForm, SupportForm, TeamForm, ThemeForm,
     ThemeWithSponsorsForm,

@@ -9,16 +9,16 @@ import csv
 import io
 import re
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
 
 from flask import render_template
 from flask_babel import get_locale, gettext as _
 
 from saas.comparison import charts
-from saas.comparison.views import ENTROPY_BANDS, LEVEL, _band, _percent_of_100, _points
+from saas.comparison.bands import ENTROPY_BANDS, LEVEL, band
 from saas.anonymity.audit import COMPLEMENTARY, FEWER_THAN_K
+from saas.kernel.files import csv_cell, pdf
+from saas.kernel.formatting import percent_of_100_in, points_in
 from saas.surveys.instruments import TYPE_NAMES, TYPES
-from saas.worklog.export import _cell, _no_fetching
 
 
 class ReportView:
@@ -36,7 +36,7 @@ class ReportView:
         self._labels = {}
         self._profile_words = None  # the words every profile chart shares, translated once
         self.level, self.bands = LEVEL, ENTROPY_BANDS
-        self.points, self.percent, self.band = _points_in(get_locale()), _percent_in(get_locale()), _band
+        self.points, self.percent, self.band = points_in(get_locale()), percent_of_100_in(get_locale()), band
 
     # -- words --------------------------------------------------------------------------------
     def group_label(self, group: dict | None = None) -> str:
@@ -142,42 +142,6 @@ class ReportView:
             _("distance (points)"))
 
 
-def _points_in(locale):
-    """saas.comparison.views._points (babel's pattern "0.0") for one locale, without parsing the
-    pattern and looking up the locale on every call: a report page of a large organisation formats
-    thousands of figures, which took most of its time (bench/report_page.py). The same text: babel
-    rounds Decimal(str(value)) half to even to one decimal, with the locale's decimal sign, no grouping
-    and the pattern's own "-" (tests/test_reports.py compares both)."""
-    from babel.numbers import get_decimal_symbol
-
-    if locale is None:
-        return _points
-    point = get_decimal_symbol(locale)
-    tenth = Decimal("0.1")
-
-    def points(value) -> str:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-        if not number.is_finite():
-            return _points(value)
-        return format(number.quantize(tenth, ROUND_HALF_EVEN), "f").replace(".", point, 1)
-    return points
-
-
-def _percent_in(locale):
-    """saas.comparison.views._percent_of_100 (babel's "0%" of value / 100) for one locale, as
-    `_points_in`: the same text, rounded half to even to a whole percent (no grouping)."""
-    if locale is None:
-        return _percent_of_100
-    one = Decimal(1)
-
-    def percent_of_100(value) -> str:
-        number = Decimal(str(value / 100))
-        if not number.is_finite():
-            return _percent_of_100(value)
-        return format(number.scaleb(2).quantize(one, ROUND_HALF_EVEN), "f") + "%"  # the pattern's own sign
-    return percent_of_100
-
-
 def _shown(figures: dict, measure: str) -> bool:
     return not figures.get("hidden") and measure in figures and not figures[measure].get("hidden")
 
@@ -195,7 +159,7 @@ def report_csv(view: ReportView) -> bytes:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in _csv_rows(view, report):
-        writer.writerow({key: _cell(value) for key, value in row.items()})
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -262,13 +226,9 @@ def _figure_rows(view: ReportView, figures: dict):
 # ---- PDF -------------------------------------------------------------------------------------
 
 def report_pdf(view: ReportView, wave, tenant, made_on: date) -> bytes:
-    from weasyprint import CSS, HTML  # imported when needed: it takes a moment to load
-
     html = render_template("reports/report_pdf.html", report=view.report, view=view, wave=wave, tenant=tenant,
                            made_on=made_on)
-    stylesheet = render_template("reports/report_pdf.css")
-    fetcher = _no_fetching()
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[CSS(string=stylesheet, url_fetcher=fetcher)])
+    return pdf(html, render_template("reports/report_pdf.css"))
 
 
 def filename(wave, extension: str) -> str:

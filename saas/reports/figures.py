@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from saas.comparison import maths
-from saas.comparison.extract import VALUE_LISTS
+from saas.surveys.answers import VALUE_LISTS
 from saas.surveys.instruments import DIMENSIONS, TYPES
 
 MEASURES = ("culture", "values", "contract")
@@ -41,7 +41,7 @@ class WaveData:
 
 def build(part: dict, team_of: dict, question_answers: dict, wave, limiting: set,
           verified_of: dict | None = None) -> WaveData:
-    """From `saas.comparison.extract.read_wave` arrays, the team per response id, and the answers to
+    """From `saas.surveys.answers.read_wave` arrays, the team per response id, and the answers to
     the wave's own questions per response id."""
     ids = [i.decode() if isinstance(i, bytes) else i for i in part["ids"].tolist()]
     n = len(ids)

@@ -8,8 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.anonymity.models import ReportAccess  # noqa: F401  (kept here for older imports)
 from saas.db import Base, utcnow
-from saas.programme.models import _fk
-from tenants.scoping import TenantOwned
+from saas.kernel.models import TenantOwned, tenant_fk
 
 
 class ReportFile(TenantOwned, Base):
@@ -31,5 +30,5 @@ class ReportFile(TenantOwned, Base):
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
-        _fk(["wave_id"], "survey_waves", "fk_report_files_wave"),
+        tenant_fk(["wave_id"], "survey_waves", "fk_report_files_wave"),
     )

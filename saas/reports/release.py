@@ -15,7 +15,8 @@ from datetime import date
 from sqlalchemy import Text, cast, func, select
 
 from saas.anonymity import policy, releases
-from saas.comparison import extract
+from saas.surveys import answers as survey_answers
+from saas.surveys.catalogue import limiting_keys
 from saas.errors import DomainError
 from saas.reports import figures as fig
 from saas.anonymity.audit import Shown, audit
@@ -79,9 +80,7 @@ def release_wave(db, tenant, wave: Wave, *, today: date | None = None, interim: 
 
 
 def load(db, wave: Wave) -> fig.WaveData:
-    from saas.comparison.service import _limiting_keys
-
-    part = extract.read_wave(db, wave)
+    part = survey_answers.read_wave(db, wave)
     rows = db.execute(select(Response.id, Response.team_id, Response.verified).where(Response.wave_id == wave.id)).all()
     team_of = {i: t for i, t, _v in rows} if "team" in wave.groupings else {}
     verified_of = {i: v for i, _t, v in rows}
@@ -91,7 +90,7 @@ def load(db, wave: Wave) -> fig.WaveData:
                                             .where(Response.wave_id == wave.id)):
             answers = json.loads(text) if isinstance(text, str) else text
             questions[response_id] = answers.get("questions") or {}
-    return fig.build(part, team_of, questions, wave, _limiting_keys(db, wave), verified_of)
+    return fig.build(part, team_of, questions, wave, limiting_keys(db, wave), verified_of)
 
 
 def audits_of(data: fig.WaveData, wave: Wave, k: int) -> dict:

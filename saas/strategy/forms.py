@@ -8,8 +8,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 
 from saas.strategy.models import ACTION_STATES, KINDS, UNIT_KINDS
 from saas.strategy.plans import STATUS_LABELS, UNIT_LABELS
-from saas.worklog.forms import DATE_MESSAGE, DayField, _sensible_date, clean_text
-from tenants.forms import MultiCheckboxField
+from saas.kernel.forms import DATE_MESSAGE, DayField, MultiCheckboxField, clean_text, sensible_date
 
 TEXT_MAX = 10_000
 TITLE_MAX = 160
@@ -25,7 +24,7 @@ def _text(label, *, required=True, max_length=TEXT_MAX, description=None, area=T
 
 def _date(label, *, required=True, description=None):
     first = DataRequired(message=DATE_MESSAGE) if required else Optional()
-    return DayField(label, validators=[first, _sensible_date], render_kw={"placeholder": "yyyy-mm-dd"},
+    return DayField(label, validators=[first, sensible_date], render_kw={"placeholder": "yyyy-mm-dd"},
                     description=description)
 
 

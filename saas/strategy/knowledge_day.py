@@ -34,7 +34,7 @@ from saas.anonymity import policy
 from saas.anonymity.releases import latest_release, store_release
 from saas.anonymity.scores import score_figures
 from saas.errors import DomainError
-from saas.programme import notifications
+from saas.kernel import notifications
 from saas.programme.models import Programme
 from saas.strategy.models import Evaluation, EvaluationPool, KnowledgeDay, Signup, Workshop
 from saas.strategy.pillars import pillar_of_programme

@@ -10,9 +10,9 @@ from saas.anonymity import access
 from saas.db import session, utcnow
 from saas.errors import DomainError
 from saas.kernel.views import send, submit
-from saas.worklog.forms import DATE_MESSAGE
 from saas.strategy import knowledge_day, pillars
 from saas.strategy.blueprint import bp, day_or_404, form_data, people, pillar_choices, programme_or_404, workshop_or_404
+from saas.kernel.forms import DATE_MESSAGE
 from saas.strategy.forms import (
     AttendanceForm, EvaluationForm, EvaluationWindowForm, KnowledgeDayForm, PlaceForm, WorkshopForm,
 )

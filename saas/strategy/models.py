@@ -20,9 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
-from saas.programme.models import _fk, _person
+from saas.kernel.models import TenantOwned, tenant_fk, tenant_person
 from tenants.models import Membership
-from tenants.scoping import TenantOwned
 
 SIDES = ("staff", "management")  # who writes an expectation: staff of management, or management of staff
 KINDS = ("expectation", "meaning")  # what I expect of the other side; what the pillar means to me
@@ -54,7 +53,7 @@ class Pillar(TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         UniqueConstraint("programme_id", "title"),
-        _fk(["programme_id"], "programmes", "fk_strategy_pillars_programme"),
+        tenant_fk(["programme_id"], "programmes", "fk_strategy_pillars_programme"),
     )
 
 
@@ -79,7 +78,7 @@ class ExpectationRound(TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         _one_of("status", ROUND_STATES, "known_status"),
-        _fk(["pillar_id"], "strategy_pillars", "fk_expectation_rounds_pillar"),
+        tenant_fk(["pillar_id"], "strategy_pillars", "fk_expectation_rounds_pillar"),
     )
 
 
@@ -95,7 +94,7 @@ class ExpectationCluster(TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         UniqueConstraint("round_id", "name"),
-        _fk(["round_id"], "expectation_rounds", "fk_expectation_clusters_round"),
+        tenant_fk(["round_id"], "expectation_rounds", "fk_expectation_clusters_round"),
     )
 
 
@@ -121,17 +120,17 @@ class Contribution(TenantOwned, Base):
     written_on: Mapped[date] = mapped_column(Date)  # the day when named; the round's date when anonymous
     author_key: Mapped[str | None] = mapped_column(String(64))  # anonymous and not yet released: the pseudonym
 
-    author = _person("Contribution", "author_id")
+    author = tenant_person("Contribution", "author_id")
 
     __table_args__ = (
         _one_of("side", SIDES, "known_side"),
         _one_of("kind", KINDS, "known_kind"),
         CheckConstraint("NOT anonymous OR author_id IS NULL", name="anonymous_has_no_author"),
         CheckConstraint("anonymous OR author_key IS NULL", name="only_anonymous_has_a_pseudonym"),
-        _fk(["round_id"], "expectation_rounds", "fk_expectation_contributions_round"),
-        _fk(["author_id"], "memberships", "fk_expectation_contributions_author", ondelete=None),
-        _fk(["legacy_org_id"], "legacy_organisations", "fk_expectation_contributions_legacy_org", ondelete=None),
-        _fk(["cluster_id"], "expectation_clusters", "fk_expectation_contributions_cluster", ondelete=None),
+        tenant_fk(["round_id"], "expectation_rounds", "fk_expectation_contributions_round"),
+        tenant_fk(["author_id"], "memberships", "fk_expectation_contributions_author", ondelete=None),
+        tenant_fk(["legacy_org_id"], "legacy_organisations", "fk_expectation_contributions_legacy_org", ondelete=None),
+        tenant_fk(["cluster_id"], "expectation_clusters", "fk_expectation_contributions_cluster", ondelete=None),
     )
 
 
@@ -151,15 +150,15 @@ class ActionPlan(TenantOwned, Base):
     coordinator_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    coordinator = _person("ActionPlan", "coordinator_id")
+    coordinator = tenant_person("ActionPlan", "coordinator_id")
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         UniqueConstraint("programme_id", "year", "unit_kind", "unit_name"),
         _one_of("unit_kind", UNIT_KINDS, "known_unit_kind"),
         CheckConstraint("year BETWEEN 2000 AND 2099", name="sensible_year"),
-        _fk(["programme_id"], "programmes", "fk_action_plans_programme"),
-        _fk(["coordinator_id"], "memberships", "fk_action_plans_coordinator", ondelete=None),
+        tenant_fk(["programme_id"], "programmes", "fk_action_plans_programme"),
+        tenant_fk(["coordinator_id"], "memberships", "fk_action_plans_coordinator", ondelete=None),
     )
 
 
@@ -177,13 +176,13 @@ class PlanAction(TenantOwned, Base):
     status: Mapped[str] = mapped_column(String(12), default="planned")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    owner = _person("PlanAction", "owner_id")
+    owner = tenant_person("PlanAction", "owner_id")
 
     __table_args__ = (
         _one_of("status", ACTION_STATES, "known_status"),
-        _fk(["plan_id"], "action_plans", "fk_plan_actions_plan"),
-        _fk(["pillar_id"], "strategy_pillars", "fk_plan_actions_pillar", ondelete=None),
-        _fk(["owner_id"], "memberships", "fk_plan_actions_owner", ondelete=None),
+        tenant_fk(["plan_id"], "action_plans", "fk_plan_actions_plan"),
+        tenant_fk(["pillar_id"], "strategy_pillars", "fk_plan_actions_pillar", ondelete=None),
+        tenant_fk(["owner_id"], "memberships", "fk_plan_actions_owner", ondelete=None),
     )
 
 
@@ -199,8 +198,8 @@ class DevelopmentGoal(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (
-        _fk(["membership_id"], "memberships", "fk_development_goals_membership"),
-        _fk(["pillar_id"], "strategy_pillars", "fk_development_goals_pillar", ondelete=None),
+        tenant_fk(["membership_id"], "memberships", "fk_development_goals_membership"),
+        tenant_fk(["pillar_id"], "strategy_pillars", "fk_development_goals_pillar", ondelete=None),
     )
 
 
@@ -219,7 +218,7 @@ class KnowledgeDay(TenantOwned, Base):
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
-        _fk(["programme_id"], "programmes", "fk_knowledge_days_programme"),
+        tenant_fk(["programme_id"], "programmes", "fk_knowledge_days_programme"),
     )
 
 
@@ -249,16 +248,16 @@ class Workshop(TenantOwned, Base):
     k: Mapped[int | None] = mapped_column(Integer)  # frozen when the evaluation window opens
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    host = _person("Workshop", "host_id")
+    host = tenant_person("Workshop", "host_id")
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         _one_of("evaluations", EVALUATION_STATES, "known_evaluations"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        _fk(["day_id"], "knowledge_days", "fk_workshops_day"),
-        _fk(["host_id"], "memberships", "fk_workshops_host", ondelete=None),
-        _fk(["pillar_id"], "strategy_pillars", "fk_workshops_pillar", ondelete=None),
+        tenant_fk(["day_id"], "knowledge_days", "fk_workshops_day"),
+        tenant_fk(["host_id"], "memberships", "fk_workshops_host", ondelete=None),
+        tenant_fk(["pillar_id"], "strategy_pillars", "fk_workshops_pillar", ondelete=None),
     )
 
 
@@ -275,13 +274,13 @@ class Signup(TenantOwned, Base):
     attended: Mapped[bool | None] = mapped_column(Boolean)  # None: not recorded yet
     evaluated: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    membership = _person("Signup", "membership_id")
+    membership = tenant_person("Signup", "membership_id")
 
     __table_args__ = (
         UniqueConstraint("workshop_id", "membership_id"),
         _one_of("status", PLACE_STATES, "known_status"),
-        _fk(["workshop_id"], "workshops", "fk_workshop_signups_workshop"),
-        _fk(["membership_id"], "memberships", "fk_workshop_signups_membership"),
+        tenant_fk(["workshop_id"], "workshops", "fk_workshop_signups_workshop"),
+        tenant_fk(["membership_id"], "memberships", "fk_workshop_signups_membership"),
     )
 
 
@@ -298,7 +297,7 @@ class EvaluationPool(TenantOwned, Base):
 
     __table_args__ = (
         CheckConstraint("score BETWEEN 1 AND 5", name="score_1_to_5"),
-        _fk(["workshop_id"], "workshops", "fk_workshop_evaluation_pool_workshop"),
+        tenant_fk(["workshop_id"], "workshops", "fk_workshop_evaluation_pool_workshop"),
     )
 
 
@@ -315,7 +314,7 @@ class Evaluation(TenantOwned, Base):
 
     __table_args__ = (
         CheckConstraint("score BETWEEN 1 AND 5", name="score_1_to_5"),
-        _fk(["workshop_id"], "workshops", "fk_workshop_evaluations_workshop"),
+        tenant_fk(["workshop_id"], "workshops", "fk_workshop_evaluations_workshop"),
     )
 
 

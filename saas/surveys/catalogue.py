@@ -41,6 +41,12 @@ def values_for_wave(db, wave) -> list[Value]:
     return [known[key] for key in wave.value_keys if key in known]
 
 
+def limiting_keys(db, wave) -> set[str]:
+    """The keys of the values a wave asks about that can hold an organisation back."""
+    known = all_values(db)
+    return {key for key in wave.value_keys if key in known and known[key].limiting}
+
+
 def add_value(db, *, nl: str, en: str, limiting: bool = False) -> Value:
     nl, en = " ".join(nl.split()), " ".join(en.split())
     if not nl:

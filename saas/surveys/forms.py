@@ -14,8 +14,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from saas.surveys.catalogue import LABEL_MAX
 from saas.surveys.models import GROUPINGS, INSTRUMENTS
 from saas.surveys.service import MAX_QUESTIONS, QUESTION_MAX
-from saas.worklog.forms import DayField, _sensible_date, clean_text
-from tenants.forms import MultiCheckboxField
+from saas.kernel.forms import DayField, MultiCheckboxField, clean_text, sensible_date
 
 STATUS_LABELS = {"draft": _l("In preparation"), "open": _l("Open"), "closed": _l("Closed")}
 INSTRUMENT_LABELS = {
@@ -45,7 +44,7 @@ def series_text(label: str) -> str:
 
 
 def _date(label, *, description=None):
-    return DayField(label, validators=[DataRequired(message=DATE_MESSAGE), _sensible_date],
+    return DayField(label, validators=[DataRequired(message=DATE_MESSAGE), sensible_date],
                     render_kw={"placeholder": "yyyy-mm-dd"}, description=description)
 
 
@@ -116,7 +115,7 @@ class WaveForm(FlaskForm):
         description=_l("Reports can only compare groups that the survey asks about."))
     opens_on = _date(_l("Opens on"))
     closes_on = _date(_l("Closes on"), description=_l("The invitation mails mention this date."))
-    checkpoint = DayField(_l("Interim release (optional)"), validators=[Optional(), _sensible_date],
+    checkpoint = DayField(_l("Interim release (optional)"), validators=[Optional(), sensible_date],
                           render_kw={"placeholder": "yyyy-mm-dd"}, description=_l(
         "Figures appear only when the wave closes. Choose a day here to release the figures so far at the end of "
         "that day as well, for example halfway. Groups that the interim release does not show then stay hidden "

@@ -39,8 +39,8 @@ from saas.kernel.jobs import enqueue_after_commit
 from saas.surveys import service
 from saas.surveys.models import Wave
 from tenants.scoping import TenantScopeError, current_tenant_id
-from tenants.service import hash_token
 from saas.kernel.job_models import ACTIVE_STATUSES, args_key
+from saas.kernel.tokens import hash_token
 
 
 class UnknownLink(Exception):

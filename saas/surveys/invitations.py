@@ -21,9 +21,9 @@ from saas.anonymity import people
 from saas.errors import DomainError
 from saas.kernel.mail import on_base_url
 from saas.kernel.jobs import enqueue_after_commit
+from saas.kernel import tokens
 from saas.surveys import service
 from saas.surveys.models import SurveyInvitation, Wave
-from tenants import service as tenants_service
 from tenants.models import Membership, Role
 
 SHOWN, TOO_SMALL, PROTECTS = "shown", "too_small", "protects"  # a RateRow's status: as the page shows it
@@ -151,7 +151,7 @@ def invitation_of(db, wave_id: int, membership) -> SurveyInvitation | None:
 
 def renew_token(invitation: SurveyInvitation) -> str:
     """A new personal link; the old one stops working. A half-finished draft stays with the invitation."""
-    return tenants_service.renew_token(invitation)
+    return tokens.renew_token(invitation)
 
 
 def open_link(settings, tenant, token: str) -> str:

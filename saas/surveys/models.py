@@ -18,8 +18,7 @@ from sqlalchemy import true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, utcnow
-from saas.programme.models import _fk
-from tenants.scoping import TenantOwned
+from saas.kernel.models import TenantOwned, tenant_fk
 
 WAVE_STATUSES = ("draft", "open", "closed")
 INSTRUMENTS = ("values", "culture", "contract")
@@ -112,7 +111,7 @@ class WorksCouncilConsent(TenantOwned, Base):
 
     __table_args__ = (
         CheckConstraint("min_group_size IS NULL OR min_group_size >= 5", name="k_at_least_5"),
-        _fk(["wave_id"], "survey_waves", "fk_survey_consents_wave"),
+        tenant_fk(["wave_id"], "survey_waves", "fk_survey_consents_wave"),
     )
 
 
@@ -135,8 +134,8 @@ class SurveyInvitation(TenantOwned, Base):
 
     __table_args__ = (
         UniqueConstraint("wave_id", "membership_id"),
-        _fk(["wave_id"], "survey_waves", "fk_survey_invitations_wave"),
-        _fk(["membership_id"], "memberships", "fk_survey_invitations_membership"),
+        tenant_fk(["wave_id"], "survey_waves", "fk_survey_invitations_wave"),
+        tenant_fk(["membership_id"], "memberships", "fk_survey_invitations_membership"),
         ForeignKeyConstraint(["tenant_id", "legacy_org_id"], ["legacy_organisations.tenant_id",
                                                               "legacy_organisations.id"],
                              name="fk_survey_invitations_legacy_org"),
@@ -152,7 +151,7 @@ class PooledAnswer(TenantOwned, Base):
     wave_id: Mapped[int] = mapped_column(Integer, index=True)
     payload: Mapped[dict] = mapped_column(JSON)
 
-    __table_args__ = (_fk(["wave_id"], "survey_waves", "fk_survey_answer_pool_wave"),)
+    __table_args__ = (tenant_fk(["wave_id"], "survey_waves", "fk_survey_answer_pool_wave"),)
 
 
 class Response(TenantOwned, Base):
@@ -171,7 +170,7 @@ class Response(TenantOwned, Base):
     answers: Mapped[dict] = mapped_column(JSON)
 
     __table_args__ = (
-        _fk(["wave_id"], "survey_waves", "fk_survey_responses_wave"),
+        tenant_fk(["wave_id"], "survey_waves", "fk_survey_responses_wave"),
         ForeignKeyConstraint(["tenant_id", "legacy_org_id"], ["legacy_organisations.tenant_id",
                                                               "legacy_organisations.id"],
                              name="fk_survey_responses_legacy_org"),

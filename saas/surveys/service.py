@@ -14,9 +14,9 @@ from saas.anonymity import microdata, policy, pool
 from saas.db import utcnow
 from saas.errors import DomainError
 from saas.kernel.jobs import enqueue_after_commit
-from tenants import service as tenants_service
+from saas.kernel import tokens
+from saas.kernel.tokens import hash_token
 from tenants.scoping import current_tenant_id
-from tenants.service import hash_token
 from saas.surveys.models import (
     GROUPINGS, INSTRUMENTS, TENURE_BANDS, PooledAnswer, Response, SurveyInvitation, Wave, WorksCouncilConsent,
 )
@@ -229,13 +229,13 @@ def invite(db, wave: Wave, memberships) -> list[tuple[object, str]]:
     for team_id, membership_id in db.execute(select(TeamMember.team_id, TeamMember.membership_id)
                                              .order_by(TeamMember.team_id)):
         teams.setdefault(membership_id, []).append(team_id)
-    return tenants_service.invite_once(
+    return tokens.invite_once(
         db, SurveyInvitation, memberships, wave_id=wave.id,
         columns_of=lambda m: {"legacy_org_id": m.legacy_org_id, "team_ids": teams.get(m.id, [])})
 
 
 def invitation_for_token(db, token: str) -> SurveyInvitation | None:
-    return tenants_service.invitation_by_token(db, SurveyInvitation, token)
+    return tokens.invitation_by_token(db, SurveyInvitation, token)
 
 
 def invitation_and_wave(db, token: str) -> tuple[SurveyInvitation, Wave] | None:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from saas.db import session
 from saas.errors import DomainError
 from saas import consent as consent_rules
-from saas.forms import show_domain_error
+from saas.kernel.views import show_domain_error
 from saas.surveys import catalogue as values_catalogue
 from saas.surveys import importer, invitations, service
 from saas.surveys.forms import (

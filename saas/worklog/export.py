@@ -8,12 +8,11 @@ from datetime import datetime
 
 from flask import render_template
 
+from saas.kernel.files import csv_cell, pdf
 from saas.worklog.service import WorkLog
 
 COLUMNS = ("kind", "date", "attendees", "notes", "decisions", "action", "owner", "due_on", "done", "organisation",
            "learned", "client_profile", "findings")
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def log_csv(work_log: WorkLog) -> bytes:
@@ -22,18 +21,14 @@ def log_csv(work_log: WorkLog) -> bytes:
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in _rows(work_log):
-        writer.writerow({key: _cell(value) for key, value in row.items()})
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
     # The byte-order mark tells Excel the file is UTF-8, so ë and é survive a double-click.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def log_pdf(team, theme, work_log: WorkLog, *, generated_at: datetime) -> bytes:
-    from weasyprint import CSS, HTML  # imported when needed: it takes a moment to load
-
     html = render_template("worklog/log_pdf.html", team=team, theme=theme, log=work_log, generated_at=generated_at)
-    stylesheet = render_template("worklog/log_pdf.css")
-    fetcher = _no_fetching()
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[CSS(string=stylesheet, url_fetcher=fetcher)])
+    return pdf(html, render_template("worklog/log_pdf.css"))
 
 
 def filename(team, extension: str, now: datetime) -> str:
@@ -56,15 +51,3 @@ def _rows(work_log: WorkLog):
     for interview in work_log.interviews:
         yield {"kind": "interview", "date": interview.held_on.isoformat(), "client_profile": interview.client_profile,
                "findings": interview.findings}
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _no_fetching():
-    """The PDF is built from our template and the team's text only: it never fetches a URL or a file."""
-    from weasyprint.urls import URLFetcher
-
-    return URLFetcher(allowed_protocols=())

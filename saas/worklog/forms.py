@@ -2,15 +2,13 @@ from __future__ import annotations
 
 import re
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, FieldList, Form, FormField, HiddenField, SelectField, StringField, \
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, \
     TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
-from tenants.forms import MultiCheckboxField
+from saas.kernel.forms import DATE_MESSAGE, MultiCheckboxField, clean_text, date_field
 
 TEXT_MAX = 10_000
 PROFILE_MAX = 2_000
@@ -19,17 +17,7 @@ ORGANISATION_MAX = 160
 SEARCH_MAX = 200
 BLANK_ACTION_ROWS = 3
 MAX_ACTION_ROWS = 50
-# Far enough apart for any programme; close enough to catch a mistyped year (0224, 20224).
-EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
-DATE_MESSAGE = _l("Please enter a date (yyyy-mm-dd).")
 NOT_IN_TEAM = _l("Choose people from the team.")
-
-
-def clean_text(value):
-    """Line endings as \\n, no NUL characters (PostgreSQL refuses them in text), no outer spaces."""
-    if not isinstance(value, str):
-        return value
-    return value.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _text(label, *, required=True, max_length=TEXT_MAX, description=None, area=True):
@@ -37,27 +25,6 @@ def _text(label, *, required=True, max_length=TEXT_MAX, description=None, area=T
                   Length(max=max_length, message=_l("At most %(max)d characters.", max=max_length))]
     field_class = TextAreaField if area else StringField
     return field_class(label, validators=validators, filters=[clean_text], description=description)
-
-
-def _sensible_date(_form, field):
-    if field.data is not None and not EARLIEST <= field.data <= LATEST:
-        raise ValidationError(_l("Please enter a date between %(first)s and %(last)s.",
-                                 first=EARLIEST.isoformat(), last=LATEST.isoformat()))
-
-
-class DayField(DateField):
-    """A date field that says in the user's language what it expects when the date does not parse."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(DATE_MESSAGE) from None
-
-
-def _date(label, *, required=True):
-    first = DataRequired(message=DATE_MESSAGE) if required else Optional()
-    return DayField(label, validators=[first, _sensible_date], render_kw={"placeholder": "yyyy-mm-dd"})
 
 
 def _someone_attended(_form, field):
@@ -84,7 +51,7 @@ class ActionRowForm(Form):
     description = _text(_l("Action"), required=False, max_length=ACTION_MAX, area=False)
     owner_id = SelectField(_l("Owner"), coerce=_optional_int, validate_choice=True,
                            invalid_value_message=NOT_IN_TEAM, invalid_choice_message=NOT_IN_TEAM)
-    due_on = _date(_l("Due date"), required=False)
+    due_on = date_field(_l("Due date"), required=False)
     done = BooleanField(_l("Done"))
     remove = BooleanField(_l("Remove this action"))
 
@@ -115,7 +82,7 @@ class ActionRowForm(Form):
 
 
 class WorkSessionForm(FlaskForm):
-    held_on = _date(_l("Date of the session"))
+    held_on = date_field(_l("Date of the session"))
     attendee_ids = MultiCheckboxField(
         _l("Who attended"), coerce=int, validate_choice=True, invalid_value_message=NOT_IN_TEAM,
         invalid_choice_message=NOT_IN_TEAM, validators=[_someone_attended])
@@ -148,13 +115,13 @@ class ActionDoneForm(FlaskForm):
 
 
 class BenchmarkVisitForm(FlaskForm):
-    visited_on = _date(_l("Date of the visit"))
+    visited_on = date_field(_l("Date of the visit"))
     organisation = _text(_l("Organisation visited"), max_length=ORGANISATION_MAX, area=False)
     learned = _text(_l("What the team learned"))
 
 
 class ClientInterviewForm(FlaskForm):
-    held_on = _date(_l("Date of the interview"))
+    held_on = date_field(_l("Date of the interview"))
     client_profile = _text(
         _l("Client profile (anonymous)"), max_length=PROFILE_MAX,
         description=_l("Describe the client without a name, address, date of birth, client number or anything "

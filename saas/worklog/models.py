@@ -6,9 +6,8 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, utcnow
-from saas.programme.models import _fk, _person
+from saas.kernel.models import TenantOwned, tenant_fk, tenant_person
 from tenants.models import Membership
-from tenants.scoping import TenantOwned
 
 
 class WorkSession(TenantOwned, Base):
@@ -25,7 +24,7 @@ class WorkSession(TenantOwned, Base):
     created_by_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    created_by = _person("WorkSession", "created_by_id")
+    created_by = tenant_person("WorkSession", "created_by_id")
     attendees: Mapped[list["SessionAttendee"]] = relationship(
         primaryjoin="and_(SessionAttendee.work_session_id == WorkSession.id,"
                     " SessionAttendee.tenant_id == WorkSession.tenant_id)",
@@ -40,8 +39,8 @@ class WorkSession(TenantOwned, Base):
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
-        _fk(["team_id"], "teams", "fk_work_sessions_team"),
-        _fk(["created_by_id"], "memberships", "fk_work_sessions_created_by", ondelete=None),
+        tenant_fk(["team_id"], "teams", "fk_work_sessions_team"),
+        tenant_fk(["created_by_id"], "memberships", "fk_work_sessions_created_by", ondelete=None),
     )
 
 
@@ -52,12 +51,12 @@ class SessionAttendee(TenantOwned, Base):
     work_session_id: Mapped[int] = mapped_column(Integer, index=True)
     membership_id: Mapped[int] = mapped_column(Integer, index=True)
 
-    membership = _person("SessionAttendee", "membership_id")
+    membership = tenant_person("SessionAttendee", "membership_id")
 
     __table_args__ = (
         UniqueConstraint("work_session_id", "membership_id"),
-        _fk(["work_session_id"], "work_sessions", "fk_session_attendees_work_session"),
-        _fk(["membership_id"], "memberships", "fk_session_attendees_membership"),
+        tenant_fk(["work_session_id"], "work_sessions", "fk_session_attendees_work_session"),
+        tenant_fk(["membership_id"], "memberships", "fk_session_attendees_membership"),
     )
 
 
@@ -74,11 +73,11 @@ class Action(TenantOwned, Base):
     due_on: Mapped[date] = mapped_column(Date)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    owner = _person("Action", "owner_id")
+    owner = tenant_person("Action", "owner_id")
 
     __table_args__ = (
-        _fk(["work_session_id"], "work_sessions", "fk_work_session_actions_work_session"),
-        _fk(["owner_id"], "memberships", "fk_work_session_actions_owner", ondelete=None),
+        tenant_fk(["work_session_id"], "work_sessions", "fk_work_session_actions_work_session"),
+        tenant_fk(["owner_id"], "memberships", "fk_work_session_actions_owner", ondelete=None),
     )
 
 
@@ -94,7 +93,7 @@ class BenchmarkVisit(TenantOwned, Base):
     learned: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    __table_args__ = (_fk(["team_id"], "teams", "fk_benchmark_visits_team"),)
+    __table_args__ = (tenant_fk(["team_id"], "teams", "fk_benchmark_visits_team"),)
 
 
 class ClientInterview(TenantOwned, Base):
@@ -109,7 +108,7 @@ class ClientInterview(TenantOwned, Base):
     findings: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    __table_args__ = (_fk(["team_id"], "teams", "fk_client_interviews_team"),)
+    __table_args__ = (tenant_fk(["team_id"], "teams", "fk_client_interviews_team"),)
 
 
 @event.listens_for(Membership, "before_delete")

@@ -110,6 +110,7 @@ def read_wave(db, wave, *, parts: int | None = None) -> dict:
     `db` is the caller's scoped session. `parts`: how many parallel readers (default: one per
     core, at most MAX_PARTS, and 1 below PARALLEL_FROM responses or off PostgreSQL).
     """
+    # Lazy imports, on purpose: helper processes import this module and must start light.
     from sqlalchemy import Text, cast, func, select
 
     from saas.surveys.models import Response
@@ -134,7 +135,7 @@ def read_wave(db, wave, *, parts: int | None = None) -> dict:
 
 
 def _read_in_parts(db, connection, wave, keys, parts: int) -> list[dict]:
-    from sqlalchemy import text
+    from sqlalchemy import text  # lazy: see read_wave
 
     from tenants.scoping import current_tenant_id
 
@@ -148,7 +149,7 @@ def _read_in_parts(db, connection, wave, keys, parts: int) -> list[dict]:
             # a plain subprocess, not multiprocessing: nothing of this (maybe threaded) process is
             # inherited, and no main module is imported again. The task (with the database
             # password) goes over stdin, the arrays come back on stdout.
-            helper = subprocess.Popen([sys.executable, "-c", "from saas.comparison.extract import helper_main; "
+            helper = subprocess.Popen([sys.executable, "-c", "from saas.surveys.answers import helper_main; "
                                        "helper_main()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             helper.stdin.write(json.dumps({**task, "low": low, "high": high}).encode())
             helper.stdin.close()

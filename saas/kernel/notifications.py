@@ -1,14 +1,50 @@
 """In-app notifications, with an e-mail copy (sent by a job through the outbox) unless turned off."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Callable
 
 from flask_babel import force_locale, lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.kernel.mail import mail_to
-from saas.programme.models import EmailOptOut, Notification
+from saas.db import Base, utcnow
+from saas.kernel.models import TenantOwned, tenant_fk
 from tenants.models import Membership, Tenant
+
+
+class Notification(TenantOwned, Base):
+    """An in-app notice to one member; e-mail copies go through the outbox unless turned off."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (tenant_fk(["membership_id"], "memberships", "fk_notifications_membership"),)
+
+
+class EmailOptOut(TenantOwned, Base):
+    """A member who does not want e-mail for one kind of notification (in-app stays)."""
+
+    __tablename__ = "email_opt_outs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (
+        UniqueConstraint("membership_id", "kind"),
+        tenant_fk(["membership_id"], "memberships", "fk_email_opt_outs_membership"),
+    )
+
 
 KINDS = {
     "new_supporter": _l("Someone supports a theme you sponsor"),
