@@ -32,7 +32,8 @@ from saas.db import session
 from saas.errors import DomainError, json_problem, problem
 from saas.extensions import csrf
 from saas.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from saas.surveys import answering, intake, invitations, service
+from saas.surveys import intake, invitations, service
+from saas.surveys.answering import engine as answering
 from saas.surveys.catalogue import values_for_wave
 from saas.surveys.instruments import (
     CONTRACT_GROUP_TITLES, DIMENSIONS, LIKERT_LABELS, MAX_PICKS, POINTS_PER_DIMENSION, TYPES, VALUE_LIST_PROMPTS,
