@@ -13,14 +13,20 @@ Errors name the line (the header is line 1) and the column.
 from __future__ import annotations
 
 import csv
+import io
 import random
 import secrets
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
+
+from saas.errors import DomainError
+from saas.surveys import service
 
 from saas.surveys.instruments import DIMENSIONS, MAX_PICKS, PHASES, POINTS_PER_DIMENSION, TYPES, culture_key
 from saas.surveys.models import Response, Wave
+from tenants.models import Tenant
 
 MAX_ERRORS = 20
 CHUNK = 5000
@@ -42,12 +48,14 @@ COLUMNS = ("legacy_org", "team", *VALUE_COLUMNS, *CULTURE_COLUMNS)
 _shuffle = random.SystemRandom().shuffle
 
 
-class ImportErrors(Exception):
+class ImportErrors(DomainError):
     """The file cannot be imported; `errors` holds up to MAX_ERRORS messages naming line and column."""
 
+    default_message = _l("Correct the errors listed above and upload the file again.")
+
     def __init__(self, errors: list[str]):
+        super().__init__(field="file")
         self.errors = errors
-        super().__init__("\n".join(errors))
 
 
 class _Errors(list):
@@ -202,3 +210,35 @@ def import_responses(db, wave: Wave, rows: list[dict], *, today: date | None = N
     for start in range(0, len(records), CHUNK):
         connection.execute(statement, records[start:start + CHUNK])
     return len(records)
+
+
+# ---- importing earlier results --------------------------------------------------------------
+
+class ImportNotAllowed(DomainError):
+    status = 409
+    default_message = _l("Earlier results cannot be imported into an open wave. Import them into a wave in "
+                         "preparation or a closed wave.")
+
+
+def import_earlier_results(db, wave: Wave, stream) -> int:
+    """Import a CSV file (the format of `koers import-responses`) into the wave, all or nothing.
+
+    Raises ImportErrors naming line and column. A wave in preparation that receives earlier
+    results is closed: it records a survey that has already taken place, so it can no longer be launched.
+    """
+    if wave.status == "open":
+        raise ImportNotAllowed()
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        rows = read_rows(text)
+    except UnicodeDecodeError:
+        raise ImportErrors(["the file is not UTF-8 text; save it as CSV UTF-8"]) from None
+    except csv.Error as error:
+        raise ImportErrors([f"the file is not a readable CSV file: {error}"]) from None
+    if not rows:
+        raise ImportErrors(["line 2: the file holds no answers, only the header"])
+    count = import_responses(db, wave, rows)
+    if wave.status == "draft":
+        wave.status = "closed"
+    service.after_import(db, db.get(Tenant, wave.tenant_id), wave)
+    return count
