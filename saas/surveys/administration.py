@@ -3,8 +3,10 @@
 Who may: administrators and consultants manage waves (create, edit, consent, launch, remind, close,
 open link, catalogue, import); central management reads the list of waves, a wave's page and its
 response rates. Nobody here ever sees who answered: only counts of groups of at least k people.
-Views validate a form, call one function of saas.surveys (service, invitations, catalogue), commit,
-flash and redirect; a rule that says no is flashed on the wave's page.
+Views hand a form and one call of saas.surveys (service, invitations, catalogue, importer) to the one
+view pattern (saas.kernel.views: `submit` for a form, `press` for a button), which commits, flashes
+and redirects; a button's refusal is flashed on the wave's page. The wave in the URL is loaded by
+saas.surveys.loaders.
 """
 from __future__ import annotations
 

@@ -258,22 +258,24 @@ def problems(wave, step: Step, draft: dict, lang: str, options: AboutOptions | N
                 found.append(Problem(name, _l("Choose one of the options, or “Prefer not to say”."), name))
     elif step.kind == "values":
         picks = (answers.get("values") or {}).get(step.part) or []
-        if len(picks) > MAX_PICKS:
+        if instruments.check_pick_count(step.part, picks):
             found.append(Problem("values", _l("You chose %(count)d values. Choose at most %(max)d.",
                                               count=len(picks), max=MAX_PICKS), "values"))
     elif step.kind == "culture":
         cells = answers.get("culture") or {}
         for dimension in DIMENSIONS:
-            values = [cells.get(dimension.field(type_, step.part)) for type_ in TYPES]
+            given = {key: (0 if cells.get(key) is None else cells[key])  # empty counts as 0, as when sent
+                     for key in (dimension.field(type_, step.part) for type_ in TYPES)}
+            wrong = instruments.check_culture_group(dimension.number, step.part, given)
             part = f"d{dimension.number}_{step.part}"
             anchor = dimension.field(TYPES[0], step.part)
             title = dimension.title.get(lang)
-            if any(not (value is None or _whole(value)) or (value or 0) > POINTS_PER_DIMENSION for value in values):
+            if any(error.code != "bad_sum" for error in wrong):
                 found.append(Problem(part, _l("%(dimension)s: use whole numbers from 0 to 100.", dimension=title),
                                      anchor))
                 continue
-            total = sum(value or 0 for value in values)
-            if total != POINTS_PER_DIMENSION:
+            total = sum(given.values())
+            if wrong:
                 found.append(Problem(part, _l("%(dimension)s: the four numbers add up to %(total)d. They must add up "
                                               "to 100.", dimension=title, total=total), anchor))
     elif step.kind == "contract":
