@@ -137,8 +137,8 @@ def _register_blueprints(app: Flask) -> None:
     from saas.pitches.views import bp as pitches_bp
     from saas.programme.views import bp as programme_bp
     from saas.comparison.views import bp as comparison_bp
-    from saas.surveys.respond import bp as respond_bp
-    from saas.surveys.views import bp as surveys_bp
+    from saas.surveys.answering.views import bp as respond_bp
+    from saas.surveys.administration import bp as surveys_bp
     from saas.worklog.views import bp as worklog_bp
     from saas.reports.views import bp as reports_bp
     from saas.strategy.views import bp as strategy_bp

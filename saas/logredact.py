@@ -19,7 +19,7 @@ MASK = "…"
 _SEP = r"(?:/|%2[Ff])"  # a slash, also when the path sits URL-encoded in a query (?next=…)
 _SEG = r"[^/%?#&\s\"'<>]+(?:%(?!2[Ff])[^/%?#&\s\"'<>]*)*"  # one path segment, %-escapes allowed except %2F
 _SLUG = _SEG
-# Words that follow /survey/ but are not tokens (the other routes of saas/surveys/respond.py).
+# Words that follow /survey/ but are not tokens (the other routes of saas/surveys/answering/views.py).
 _SURVEY_WORDS = r"(?:open|personal|shared|preview|mine)"
 
 _PATTERNS = [

@@ -11,7 +11,8 @@ from sqlalchemy import func, select, text
 from werkzeug.datastructures import MultiDict
 
 from saas.models import metadata
-from saas.surveys import answering, service
+from saas.surveys import service
+from saas.surveys.answering import engine as answering
 from saas.surveys.instruments import CONTRACT_ITEMS, DIMENSIONS, TYPES, culture_key
 from saas.surveys.models import PooledAnswer, Response, SurveyInvitation, Wave
 from tenants.models import Membership, Tenant

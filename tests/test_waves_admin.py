@@ -579,6 +579,32 @@ def test_import_lists_errors_by_line_and_column_and_imports_all_or_nothing(app, 
     assert "cannot be imported into an open wave" in body and _responses(make, world) == 3
 
 
+def test_the_import_page_in_dutch_names_bad_rows_in_dutch(app, make, world):
+    """The rows are checked by the instruments' own rules, whose messages are translated."""
+    admin = _as(app, world.tenant.admin_email)
+    wave_id = _create(admin, world, name="Nulmeting 2023 (bureau)")
+    admin.submit("/language", {"language": "nl", "next": f"/t/oost/waves/{wave_id}/import"},
+                 page=f"/t/oost/waves/{wave_id}/import")
+    too_many = "trust;openness;respect;honesty;integrity;quality;care;humour;courage;clarity;vision"
+    body = _upload(admin, wave_id, _csv_line(d3_market_now=19), _csv_line(d4_clan_now="tien"),
+                   _csv_line(personal_values=too_many, d1_clan_now=-10, d1_adhocracy_now=80),
+                   _csv_line(d2_clan_now="")).get_data(as_text=True)
+    for dutch in ("regel 2, kolom d3_hierarchy_now: de vier &#39;now&#39;-getallen van dimensie 3 tellen op tot 99",
+                  "regel 3, kolom d4_clan_now: &#39;tien&#39; is geen heel getal",
+                  "regel 4, kolom personal_values: 11 waarden; hoogstens 10 toegestaan",
+                  "regel 4, kolom d1_clan_now: -10 is negatief",
+                  "regel 5, kolom d2_clan_now: leeg; vul een heel getal van 0 tot en met 100 in",
+                  "Verbeter de fouten hierboven en upload het bestand opnieuw."):
+        assert dutch in body, dutch
+    assert "is not a whole number" not in body and "add up to" not in body
+    # what is checked against the wave and the tenant: after the file's shape
+    body = _upload(admin, wave_id, _csv_line(org="XYZ"), _csv_line(desired_values="trust;onzin")).get_data(as_text=True)
+    for dutch in ("regel 2, kolom legacy_org: geen voormalige organisatie met code &#39;XYZ&#39;",
+                  "regel 3, kolom desired_values: onbekende waarde &#39;onzin&#39; (zie `koers values`)"):
+        assert dutch in body, dutch
+    assert _responses(make, world) == 0
+
+
 # ---- who may do what ------------------------------------------------------------------------
 
 def test_management_reads_but_cannot_act_and_a_consultant_manages(app, make, world):

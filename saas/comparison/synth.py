@@ -27,6 +27,7 @@ from datetime import date, timedelta
 import numpy as np
 from sqlalchemy import JSON, Text, bindparam, cast, insert, select
 
+from saas.surveys import instruments
 from saas.surveys.instruments import CONTRACT_ITEMS, DIMENSIONS, MAX_PICKS, TYPES, VALUES_BY_KEY
 
 CHUNK = 5000
@@ -265,8 +266,20 @@ def _answers(rng, archetype: Archetype, progress: float, size: int, value_keys: 
     contract = _contract(rng, archetype.breach * (1 - progress), size)
     rows = np.concatenate([now.reshape(size, -1), preferred.reshape(size, -1)], axis=1).tolist()
     contract_rows = contract.tolist()
-    return [_ANSWERS_TEMPLATE % (*picks, *culture, *promises)
-            for *picks, culture, promises in zip(*lists, rows, contract_rows)]
+    answers = [_ANSWERS_TEMPLATE % (*picks, *culture, *promises)
+               for *picks, culture, promises in zip(*lists, rows, contract_rows)]
+    _check(answers[0], value_keys)
+    return answers
+
+
+def _check(answer: str, value_keys: list[str]) -> None:
+    """The answers are made in bulk as JSON text; each batch's first one goes through the survey's own
+    rules (saas.surveys.instruments, as every submitted and imported answer does), so that a generator
+    drifting from them fails here, not in a report. Raises InstrumentError."""
+    given = json.loads(answer)
+    instruments.validate_value_picks(given["values"], set(value_keys))
+    instruments.validate_culture(given["culture"])
+    instruments.validate_contract(given["contract"])
 
 
 def _points(rng, profile, size: int) -> np.ndarray:

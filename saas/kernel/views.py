@@ -19,7 +19,7 @@ from flask import flash, redirect
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import HiddenField
+from wtforms import FieldList, HiddenField
 from wtforms.validators import DataRequired
 
 from saas.db import session
@@ -63,14 +63,17 @@ def submit(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Mess
     return redirect(then(result) if callable(then) else then)
 
 
-def press(action: str, work: Callable[[], Any], *, then: str, done: Message = None,
+def press(action: str | FlaskForm, work: Callable[[], Any], *, then: str, done: Message = None,
           back: str | None = None, follow: bool = False) -> Response:
     """A button named `action`: run `work()` and commit, flash `done`; a refusal is flashed instead and
     nothing is kept. A stray or empty request changes nothing. Redirects to `then`, or to `back` (when
     given) if nothing was done: a removed thing's own page no longer exists. With `follow`, a successful
     `work()` returns the address to go to instead (another site's page, such as the payment provider's
-    checkout), and the browser is sent there with 303."""
-    if ButtonForm().says(action):
+    checkout), and the browser is sent there with 303.
+
+    `action` may instead be the button's own small form (a box to tick, the round it asks for): when
+    it does not validate, its messages are flashed and nothing is done."""
+    if _pressed(action):
         db = session()
         try:
             result = work()
@@ -116,10 +119,21 @@ def back_with_errors(form: FlaskForm, then: str) -> Response:
     return redirect(then)
 
 
+def _pressed(action: str | FlaskForm) -> bool:
+    if not isinstance(action, FlaskForm):
+        return ButtonForm().says(action)
+    if action.validate_on_submit():
+        return True
+    messages = [message for errors in action.errors.values() for message in errors]
+    for message in messages or [_("Nothing was changed. Please use the buttons on the page.")]:
+        flash(message, "error")
+    return False
+
+
 def show_domain_error(form: FlaskForm, error: DomainError) -> None:
     """Put a DomainError's message next to the field it names, or above the form."""
     field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
+    if field is not None and not isinstance(field, FieldList):  # about a list as a whole: above the form
         field.errors = list(field.errors) + [error.message]
     else:
         form.form_errors.append(error.message)

@@ -8,19 +8,29 @@ Two steps, both in plain Python because a file may hold 100,000 rows:
 `read_rows` checks the file's shape and numbers; `import_responses` checks the rows against the
 wave and the tenant (value keys, legacy organisations, teams) and inserts them all in one
 transaction, in random order, with random ids and the import day. Any error: nothing is inserted.
-Errors name the line (the header is line 1) and the column.
+Errors name the line (the header is line 1) and the column, in the reader's language (the web page's,
+or English on the command line). The answers are checked by the instruments' own rules
+(saas.surveys.instruments), the same as the survey's pages and its JSON submission.
 """
 from __future__ import annotations
 
 import csv
+import io
 import random
+import re
 import secrets
 from datetime import date
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import insert, select
 
-from saas.surveys.instruments import DIMENSIONS, MAX_PICKS, PHASES, POINTS_PER_DIMENSION, TYPES, culture_key
+from saas.errors import DomainError
+from saas.surveys import service
+
+from saas.surveys import instruments
+from saas.surveys.instruments import DIMENSIONS, PHASES, TYPES, culture_key
 from saas.surveys.models import Response, Wave
+from tenants.models import Tenant
 
 MAX_ERRORS = 20
 CHUNK = 5000
@@ -40,19 +50,23 @@ REQUIRED_COLUMNS = ("legacy_org", *VALUE_COLUMNS, *CULTURE_COLUMNS)
 COLUMNS = ("legacy_org", "team", *VALUE_COLUMNS, *CULTURE_COLUMNS)
 
 _shuffle = random.SystemRandom().shuffle
+_INTEGER = re.compile(r"^[+-]?\d+$")  # what int() takes, without its spaces and underscores
 
 
-class ImportErrors(Exception):
+class ImportErrors(DomainError):
     """The file cannot be imported; `errors` holds up to MAX_ERRORS messages naming line and column."""
 
+    default_message = _l("Correct the errors listed above and upload the file again.")
+
     def __init__(self, errors: list[str]):
+        super().__init__(field="file")
         self.errors = errors
-        super().__init__("\n".join(errors))
 
 
 class _Errors(list):
-    def add(self, line: int, column: str | None, message: str) -> None:
-        where = f"line {line}, column {column}" if column else f"line {line}"
+    def add(self, line: int, column: str | None, message) -> None:
+        where = _("line %(line)d, column %(column)s", line=line, column=column) if column else \
+            _("line %(line)d", line=line)
         self.append(f"{where}: {message}")
         if len(self) >= MAX_ERRORS:
             raise ImportErrors(list(self))
@@ -72,18 +86,18 @@ def read_rows(file) -> list[dict]:
     reader = csv.reader(file)
     header = next(reader, None)
     if header is None:
-        errors.add(1, None, "the file is empty; the first line must name the columns")
+        errors.add(1, None, _("the file is empty; the first line must name the columns"))
     header = [name.strip() for name in header]
     seen = set()
     for name in header:
         if name not in COLUMNS:
-            errors.add(1, name or "(empty)", "unknown column")
+            errors.add(1, name or _("(empty)"), _("unknown column"))
         elif name in seen:
-            errors.add(1, name, "the column appears twice")
+            errors.add(1, name, _("the column appears twice"))
         seen.add(name)
     for name in REQUIRED_COLUMNS:
         if name not in seen:
-            errors.add(1, name, "missing column")
+            errors.add(1, name, _("missing column"))
     errors.raise_any()
 
     position = {name: i for i, name in enumerate(header)}
@@ -98,11 +112,11 @@ def read_rows(file) -> list[dict]:
         if not fields or (len(fields) == 1 and not fields[0].strip()):
             continue  # a blank line
         if len(fields) != width:
-            errors.add(line, None, f"has {len(fields)} fields, the header has {width}")
+            errors.add(line, None, _("has %(count)d fields, the header has %(width)d", count=len(fields), width=width))
             continue
         legacy_org = fields[legacy_at].strip()
         if not legacy_org:
-            errors.add(line, "legacy_org", "empty; give the legacy organisation's code")
+            errors.add(line, "legacy_org", _("empty; give the legacy organisation's code"))
         values = {}
         for column, list_name, at in value_at:
             keys = []
@@ -110,32 +124,20 @@ def read_rows(file) -> list[dict]:
                 key = key.strip()
                 if key and key not in keys:  # repeats are dropped, as in the survey itself
                     keys.append(key)
-            if len(keys) > MAX_PICKS:
-                errors.add(line, column, f"{len(keys)} values; at most {MAX_PICKS} allowed")
+            wrong = instruments.check_pick_count(list_name, keys)
+            if wrong:
+                errors.add(line, column, wrong.message)
             values[list_name] = keys
         culture = {}
         for number, phase, cells in groups:
-            total, complete = 0, True
+            given = {}
             for column, at in cells:
                 raw = fields[at].strip()
-                try:
-                    points = int(raw)
-                except ValueError:
-                    complete = False
-                    errors.add(line, column, f"{raw!r} is not a whole number" if raw else
-                               "empty; give a whole number from 0 to 100")
-                    continue
-                if points < 0:
-                    complete = False
-                    errors.add(line, column, f"{points} is negative")
-                elif points > POINTS_PER_DIMENSION:
-                    complete = False
-                    errors.add(line, column, f"{points} is more than {POINTS_PER_DIMENSION}")
-                culture[column] = points
-                total += points
-            if complete and total != POINTS_PER_DIMENSION:
-                errors.add(line, cells[-1][0], f"the four '{phase}' numbers of dimension {number} add up to "
-                                               f"{total}, not {POINTS_PER_DIMENSION}")
+                if raw:  # an empty cell is missing
+                    given[column] = int(raw) if _INTEGER.match(raw) else raw
+            for wrong in instruments.check_culture_group(number, phase, given):
+                errors.add(line, wrong.cell or cells[-1][0], wrong.message)
+            culture.update({column: points for column, points in given.items() if isinstance(points, int)})
         rows.append({"line": line, "legacy_org": legacy_org,
                      "team": fields[team_at].strip() if team_at is not None else "",
                      "values": values, "culture": culture})
@@ -159,7 +161,7 @@ def import_responses(db, wave: Wave, rows: list[dict], *, today: date | None = N
     if db.scalar(select(Response.id).where(Response.wave_id == wave.id).limit(1)) is not None:
         # reports of the wave may have been read: answers added now would let a reader subtract the
         # two readings and see the new ones (the k rule holds per reading, not between readings)
-        raise ImportErrors(["the wave already holds answers; import the file into a new wave"])
+        raise ImportErrors([_("the wave already holds answers; import the file into a new wave")])
     orgs = {code: org_id for code, org_id in db.execute(select(LegacyOrganisation.code, LegacyOrganisation.id))}
     audience = set(wave.audience_legacy_org_ids or ())
     teams: dict[str, int | None] = {}
@@ -174,21 +176,23 @@ def import_responses(db, wave: Wave, rows: list[dict], *, today: date | None = N
         line = row["line"]
         org_id = orgs.get(row["legacy_org"])
         if org_id is None:
-            errors.add(line, "legacy_org", f"no legacy organisation with code {row['legacy_org']!r}")
+            errors.add(line, "legacy_org", _("no legacy organisation with code %(code)s", code=repr(row["legacy_org"])))
         elif audience and org_id not in audience:
-            errors.add(line, "legacy_org", f"legacy organisation {row['legacy_org']!r} is not asked in this wave")
+            errors.add(line, "legacy_org", _("legacy organisation %(code)s is not asked in this wave",
+                                              code=repr(row["legacy_org"])))
         team_id = None
         if row["team"]:
             if row["team"] not in teams:
-                errors.add(line, "team", f"no team named {row['team']!r}")
+                errors.add(line, "team", _("no team named %(name)s", name=repr(row["team"])))
             elif teams[row["team"]] is None:
-                errors.add(line, "team", f"more than one team is named {row['team']!r}")
+                errors.add(line, "team", _("more than one team is named %(name)s", name=repr(row["team"])))
             else:
                 team_id = teams[row["team"]]
         for column, list_name in VALUE_COLUMNS.items():
             for key in row["values"][list_name]:
-                if key not in allowed:
-                    errors.add(line, column, f"unknown value key {key!r} (see `koers values`)")
+                wrong = instruments.check_pick(list_name, key, allowed)
+                if wrong:
+                    errors.add(line, column, wrong.message)
         records.append({"tenant_id": tenant_id, "wave_id": wave.id, "legacy_org_id": org_id, "team_id": team_id,
                         "tenure_band": None, "submitted_on": today,
                         "answers": {"values": row["values"], "culture": row["culture"]}})
@@ -202,3 +206,35 @@ def import_responses(db, wave: Wave, rows: list[dict], *, today: date | None = N
     for start in range(0, len(records), CHUNK):
         connection.execute(statement, records[start:start + CHUNK])
     return len(records)
+
+
+# ---- importing earlier results --------------------------------------------------------------
+
+class ImportNotAllowed(DomainError):
+    status = 409
+    default_message = _l("Earlier results cannot be imported into an open wave. Import them into a wave in "
+                         "preparation or a closed wave.")
+
+
+def import_earlier_results(db, wave: Wave, stream) -> int:
+    """Import a CSV file (the format of `koers import-responses`) into the wave, all or nothing.
+
+    Raises ImportErrors naming line and column. A wave in preparation that receives earlier
+    results is closed: it records a survey that has already taken place, so it can no longer be launched.
+    """
+    if wave.status == "open":
+        raise ImportNotAllowed()
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        rows = read_rows(text)
+    except UnicodeDecodeError:
+        raise ImportErrors([_("the file is not UTF-8 text; save it as CSV UTF-8")]) from None
+    except csv.Error as error:
+        raise ImportErrors([_("the file is not a readable CSV file: %(error)s", error=error)]) from None
+    if not rows:
+        raise ImportErrors([_("line 2: the file holds no answers, only the header")])
+    count = import_responses(db, wave, rows)
+    if wave.status == "draft":
+        wave.status = "closed"
+    service.after_import(db, db.get(Tenant, wave.tenant_id), wave)
+    return count

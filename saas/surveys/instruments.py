@@ -1,18 +1,24 @@
 """The survey instruments (DESIGN.md §4): the values catalogue, the culture profile and the
 psychological contract, as plain data plus the validation of a respondent's answers.
 
-Pure Python: no Flask, no database. All wording is our own. The competing-values framework and the
+Plain Python: no request, no database (the messages for people are lazy translations that take the
+reader's language when shown). All wording is our own. The competing-values framework and the
 idea of a psychological contract are public; the published questionnaires are not copied here.
 
 Errors are raised as `InstrumentError(part, detail, code)`: `part` names the list, dimension or item
 that is wrong, `detail` is an English sentence for developers and logs, `code` is a stable key the
-app can translate for respondents.
+app can translate for respondents, and `message`, where a rule has one, says it for people in their
+language. The same rules check answers from the survey's pages, its JSON submission, an imported CSV
+file (saas.surveys.importer, one rule at a time: `check_culture_group`, `check_pick`, `check_pick_count`)
+and generated demo data (saas.comparison.synth).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
+
+from flask_babel import lazy_gettext as _l
 
 
 class InstrumentError(Exception):
@@ -24,10 +30,12 @@ class InstrumentError(Exception):
     ``"not_integer"``, ``"out_of_range"`` or ``"bad_sum"``.
     """
 
-    def __init__(self, part: str, detail: str, code: str = "invalid"):
+    def __init__(self, part: str, detail: str, code: str = "invalid", message=None, cell: str | None = None):
         self.part = part
         self.detail = detail
         self.code = code
+        self.message = message or detail  # in the reader's language where the rule has a sentence for it
+        self.cell = cell  # the one answer (a culture cell) that is wrong, if it is one
         super().__init__(f"{part}: {detail}")
 
 
@@ -210,15 +218,30 @@ def validate_value_picks(picks: dict[str, list[str]], allowed_keys: set[str]) ->
             raise InstrumentError(name, f"value list {name!r} must be a list of keys", "invalid")
         seen: list[str] = []
         for key in keys:
-            if not isinstance(key, str) or key not in allowed_keys:
-                raise InstrumentError(name, f"unknown value key {key!r} in list {name!r}", "unknown_key")
+            if not isinstance(key, str) or key not in allowed_keys:  # kept inline: the submission's hot path
+                raise check_pick(name, key, allowed_keys)
             if key not in seen:
                 seen.append(key)
         if len(seen) > MAX_PICKS:
-            raise InstrumentError(name, f"list {name!r} has {len(seen)} picks; at most {MAX_PICKS} allowed",
-                                  "too_many")
+            raise check_pick_count(name, seen)
         cleaned[name] = seen
     return cleaned
+
+
+def check_pick(name: str, key, allowed_keys) -> InstrumentError | None:
+    """One pick of value list `name`: a key of the wave's values."""
+    if isinstance(key, str) and key in allowed_keys:
+        return None
+    return InstrumentError(name, f"unknown value key {key!r} in list {name!r}", "unknown_key",
+                           _l("unknown value key %(key)s (see `koers values`)", key=repr(key)))
+
+
+def check_pick_count(name: str, keys: list) -> InstrumentError | None:
+    """A value list, repeats dropped: at most MAX_PICKS keys."""
+    if len(keys) <= MAX_PICKS:
+        return None
+    return InstrumentError(name, f"list {name!r} has {len(keys)} picks; at most {MAX_PICKS} allowed", "too_many",
+                           _l("%(count)d values; at most %(max)d allowed", count=len(keys), max=MAX_PICKS))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,6 +400,9 @@ CULTURE_KEYS: tuple[str, ...] = tuple(
 )
 
 
+_GROUP_KEYS = {(d.number, phase): tuple(d.field(type_, phase) for type_ in TYPES) for d in DIMENSIONS for phase in PHASES}
+
+
 def validate_culture(points: dict[str, int]) -> dict[str, int]:
     """Check a culture profile and return exactly the 48 cells as a new dict.
 
@@ -390,29 +416,54 @@ def validate_culture(points: dict[str, int]) -> dict[str, int]:
     extra = sorted(set(points) - set(CULTURE_KEYS), key=str)
     if extra:
         raise InstrumentError("culture", f"unknown culture key {extra[0]!r}", "unknown_key")
-    cleaned: dict[str, int] = {}
     for dim in DIMENSIONS:
         for phase in PHASES:
-            part = f"d{dim.number}_{phase}"
-            where = f"dimension {dim.number} ({dim.title.en}), {phase}"
-            total = 0
-            for type_ in TYPES:
-                key = dim.field(type_, phase)
-                if key not in points:
-                    raise InstrumentError(part, f"{where}: {key} is missing", "missing")
-                value = points[key]
-                if not _is_int(value):
-                    raise InstrumentError(part, f"{where}: {key} must be a whole number, got {value!r}",
-                                          "not_integer")
-                if not 0 <= value <= POINTS_PER_DIMENSION:
-                    raise InstrumentError(part, f"{where}: {key} must be between 0 and "
-                                                f"{POINTS_PER_DIMENSION}, got {value}", "out_of_range")
-                cleaned[key] = value
-                total += value
-            if total != POINTS_PER_DIMENSION:
-                raise InstrumentError(part, f"{where}: the four types add up to {total}, not "
-                                            f"{POINTS_PER_DIMENSION}", "bad_sum")
-    return cleaned
+            found = check_culture_group(dim.number, phase, points)
+            if found:
+                raise found[0]
+    return {key: points[key] for key in CULTURE_KEYS}
+
+
+def check_culture_group(number: int, phase: str, points: Mapping) -> list[InstrumentError]:
+    """Everything wrong with the four cells of one dimension and phase, in type order: a cell that is
+    absent from `points` (missing), not a whole number, or not from 0 to 100; or, when the four are
+    fine, a total other than 100 (`part` ``"d3_now"``; each cell's error also names its `cell`)."""
+    keys = _GROUP_KEYS[number, phase]
+    try:  # the common case, on the submission's hot path: four whole numbers that add up
+        values = [points[key] for key in keys]
+        if all(type(value) is int and 0 <= value <= POINTS_PER_DIMENSION for value in values) \
+                and sum(values) == POINTS_PER_DIMENSION:
+            return []
+    except KeyError:
+        pass
+    dim = DIMENSIONS[number - 1]
+    part = f"d{number}_{phase}"
+    where = f"dimension {number} ({dim.title.en}), {phase}"
+    found: list[InstrumentError] = []
+    total = 0
+    for type_ in TYPES:
+        key = dim.field(type_, phase)
+        if key not in points:
+            found.append(InstrumentError(part, f"{where}: {key} is missing", "missing", _l(
+                "empty; give a whole number from 0 to %(max)d", max=POINTS_PER_DIMENSION), cell=key))
+            continue
+        value = points[key]
+        if not _is_int(value):
+            found.append(InstrumentError(part, f"{where}: {key} must be a whole number, got {value!r}", "not_integer",
+                                         _l("%(value)s is not a whole number", value=repr(value)), cell=key))
+        elif not 0 <= value <= POINTS_PER_DIMENSION:
+            found.append(InstrumentError(
+                part, f"{where}: {key} must be between 0 and {POINTS_PER_DIMENSION}, got {value}", "out_of_range",
+                _l("%(value)d is negative", value=value) if value < 0 else
+                _l("%(value)d is more than %(max)d", value=value, max=POINTS_PER_DIMENSION), cell=key))
+        else:
+            total += value
+    if not found and total != POINTS_PER_DIMENSION:
+        found.append(InstrumentError(
+            part, f"{where}: the four types add up to {total}, not {POINTS_PER_DIMENSION}", "bad_sum",
+            _l("the four '%(phase)s' numbers of dimension %(number)d add up to %(total)d, not %(max)d",
+               phase=phase, number=number, total=total, max=POINTS_PER_DIMENSION)))
+    return found
 
 
 def profile(points: dict[str, int]) -> dict[str, dict[str, float]]:

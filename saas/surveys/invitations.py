@@ -8,8 +8,6 @@ response rates show counts of groups of at least k invited people.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -292,39 +290,3 @@ def response_rates(db, tenant, wave: Wave, *, stored: dict | None = None, teams:
 def _split(rows: list) -> tuple[dict, dict]:
     """Stored [[id, invited, answered], ...] as ({id: invited}, {id: answered})."""
     return {key: size for key, size, _n in rows}, {key: n for key, _s, n in rows}
-
-
-# ---- importing earlier results --------------------------------------------------------------
-
-class ImportNotAllowed(DomainError):
-    status = 409
-    default_message = _l("Earlier results cannot be imported into an open wave. Import them into a wave in "
-                         "preparation or a closed wave.")
-
-
-def import_earlier_results(db, wave: Wave, stream) -> int:
-    """Import a CSV file (the format of `koers import-responses`) into the wave, all or nothing.
-
-    Raises importer.ImportErrors naming line and column. A wave in preparation that receives earlier
-    results is closed: it records a survey that has already taken place, so it can no longer be launched.
-    """
-    from saas.surveys import importer
-
-    if wave.status == "open":
-        raise ImportNotAllowed()
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    try:
-        rows = importer.read_rows(text)
-    except UnicodeDecodeError:
-        raise importer.ImportErrors(["the file is not UTF-8 text; save it as CSV UTF-8"]) from None
-    except csv.Error as error:
-        raise importer.ImportErrors([f"the file is not a readable CSV file: {error}"]) from None
-    if not rows:
-        raise importer.ImportErrors(["line 2: the file holds no answers, only the header"])
-    count = importer.import_responses(db, wave, rows)
-    if wave.status == "draft":
-        wave.status = "closed"
-    from tenants.models import Tenant
-
-    service.after_import(db, db.get(Tenant, wave.tenant_id), wave)
-    return count

@@ -1,8 +1,9 @@
 """A survey answered step by step: which steps a wave has, how a step's form fields go into the
 respondent's draft, what is still wrong or missing, and the answers that `service.submit` takes.
 
-Plain functions on plain data (no request; only `about_options` reads the database), so the
-respondent's pages, the JSON submission and the tests share one set of rules.
+The pages call `post` for a posted step and `send` once the review is passed; `send` alone calls
+the service. Plain functions on plain data (no request; only `about_options` and `send` touch the
+database), so the respondent's pages, the JSON submission and the tests share one set of rules.
 
 A draft is what the respondent has entered so far, kept *as entered*: a culture dimension that adds
 up to 90, or an eleventh value, stays in the draft, so that leaving and coming back loses nothing.
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from saas.errors import DomainError
-from saas.surveys import instruments
+from saas.surveys import instruments, service
 from saas.surveys.instruments import (
     CONTRACT_GROUPS, CONTRACT_ITEMS, DIMENSIONS, LIKERT_MAX, LIKERT_MIN, MAX_PICKS, PHASES, POINTS_PER_DIMENSION,
     TYPES, VALUE_LISTS,
@@ -257,22 +258,24 @@ def problems(wave, step: Step, draft: dict, lang: str, options: AboutOptions | N
                 found.append(Problem(name, _l("Choose one of the options, or “Prefer not to say”."), name))
     elif step.kind == "values":
         picks = (answers.get("values") or {}).get(step.part) or []
-        if len(picks) > MAX_PICKS:
+        if instruments.check_pick_count(step.part, picks):
             found.append(Problem("values", _l("You chose %(count)d values. Choose at most %(max)d.",
                                               count=len(picks), max=MAX_PICKS), "values"))
     elif step.kind == "culture":
         cells = answers.get("culture") or {}
         for dimension in DIMENSIONS:
-            values = [cells.get(dimension.field(type_, step.part)) for type_ in TYPES]
+            given = {key: (0 if cells.get(key) is None else cells[key])  # empty counts as 0, as when sent
+                     for key in (dimension.field(type_, step.part) for type_ in TYPES)}
+            wrong = instruments.check_culture_group(dimension.number, step.part, given)
             part = f"d{dimension.number}_{step.part}"
             anchor = dimension.field(TYPES[0], step.part)
             title = dimension.title.get(lang)
-            if any(not (value is None or _whole(value)) or (value or 0) > POINTS_PER_DIMENSION for value in values):
+            if any(error.code != "bad_sum" for error in wrong):
                 found.append(Problem(part, _l("%(dimension)s: use whole numbers from 0 to 100.", dimension=title),
                                      anchor))
                 continue
-            total = sum(value or 0 for value in values)
-            if total != POINTS_PER_DIMENSION:
+            total = sum(given.values())
+            if wrong:
                 found.append(Problem(part, _l("%(dimension)s: the four numbers add up to %(total)d. They must add up "
                                               "to 100.", dimension=title, total=total), anchor))
     elif step.kind == "contract":
@@ -335,6 +338,53 @@ def submission(wave, draft: dict) -> tuple[dict, dict]:
         chosen = draft["attributes"].get(name)
         attributes[name] = None if chosen in (None, NOT_SAYING) else chosen
     return answers, attributes
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What a posted step comes to (`post`): the new draft, what is still wrong, the step to show
+    next (the same one when something is wrong), and whether the answers are ready to be sent."""
+
+    draft: dict
+    problems: list[Problem]
+    target: Step
+    action: str
+    ready: bool = False
+
+
+def post(wave, step: Step, form, draft: dict, lang: str, options: AboutOptions | None = None) -> Posted:
+    """One posted step, the whole way: take its fields into the draft; on "Next" check the step and
+    mark it passed; at the review check every step, and say whether the answers can be sent (`send`).
+    `form` is a MultiDict with the button's `action` ("next", "back" or "save")."""
+    action = str(form.get("action", "next"))
+    draft = take(wave, step, form, draft, options)
+    moving_on = action not in ("back", "save")
+    found: list[Problem] = []
+    if moving_on:
+        found = problems(wave, step, draft, lang, options)
+        if not found:
+            draft = mark_passed(draft, step)
+    if moving_on and step == REVIEW:
+        waiting = unfinished(wave, draft, lang, options)
+        if not waiting:
+            return Posted(draft, [], REVIEW, action, ready=True)
+        found = [Problem(s.key, _l("“%(step)s” is not finished yet.", step=step_title(s, lang)), f"change-{s.key}")
+                 for s, _found in waiting]
+        target = REVIEW
+    else:
+        previous, following = neighbours(wave, step)
+        target = step if found or action == "save" else (previous if action == "back" else following) or step
+    draft["step"] = target.key
+    return Posted(draft, found, target, action)
+
+
+def send(db, tenant, wave, invitation, draft: dict, today) -> None:
+    """Send a finished draft: the one way answers from the survey's pages reach `service.submit`
+    (`invitation` is None for the open link). Once k answers wait, a job mixes them into the
+    responses (`service.mix_when_k_wait`). The caller commits."""
+    answers, attributes = submission(wave, draft)
+    service.submit(db, wave, invitation, answers, attributes, today)
+    service.mix_when_k_wait(db, tenant, wave)
 
 
 class BadSubmission(DomainError):

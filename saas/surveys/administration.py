@@ -3,8 +3,10 @@
 Who may: administrators and consultants manage waves (create, edit, consent, launch, remind, close,
 open link, catalogue, import); central management reads the list of waves, a wave's page and its
 response rates. Nobody here ever sees who answered: only counts of groups of at least k people.
-Views validate a form, call one function of saas.surveys (service, invitations, catalogue), commit,
-flash and redirect; a rule that says no is flashed on the wave's page.
+Views hand a form and one call of saas.surveys (service, invitations, catalogue, importer) to the one
+view pattern (saas.kernel.views: `submit` for a form, `press` for a button), which commits, flashes
+and redirects; a button's refusal is flashed on the wave's page. The wave in the URL is loaded by
+saas.surveys.loaders.
 """
 from __future__ import annotations
 
@@ -16,11 +18,11 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from saas.db import session
-from saas.errors import DomainError
 from saas import consent as consent_rules
-from saas.kernel.views import show_domain_error
+from saas.kernel.views import press, submit
 from saas.surveys import catalogue as values_catalogue
 from saas.surveys import importer, invitations, service
+from saas.surveys.loaders import wave_or_404
 from saas.surveys.forms import (
     GROUPING_LABELS, INSTRUMENT_LABELS, QUESTION_KIND_LABELS, STATUS_LABELS, CloseForm, ConsentForm,
     DisableOpenLinkForm, ImportForm, LaunchForm, OpenLinkForm, RemindForm, ValueForm, ValueVisibilityForm, WaveForm,
@@ -65,7 +67,7 @@ def waves():
 @requires(*READ)
 def wave(wave_id: int):
     db = session()
-    wave = _wave(wave_id)
+    wave = wave_or_404()
     invited, answered = invitations.invitation_counts(db, wave)
     k = service.min_group_size(db, g.tenant, wave)
     consent = _consent(db, wave)
@@ -89,24 +91,17 @@ def create_wave():
     db = session()
     form = WaveForm()
     _set_choices(db, form)
-    if form.validate_on_submit():
-        try:
-            wave = service.create_wave(db, **form.wave_data())
-        except DomainError as error:
-            db.rollback()
-            _show_error(form, error)
-        else:
-            db.commit()
-            flash(_("The wave has been created. It stays in preparation until you launch it."), "success")
-            return redirect(url_for("surveys.wave", wave_id=wave.id))
-    return _form_page(form, None)
+    return submit(form, lambda: service.create_wave(db, **form.wave_data()),
+                  done=_("The wave has been created. It stays in preparation until you launch it."),
+                  then=lambda wave: url_for("surveys.wave", wave_id=wave.id)) \
+        or _form_page(form, None)
 
 
 @bp.route("/<int:wave_id>/edit", methods=["GET", "POST"])
 @requires(*MANAGE)
 def edit_wave(wave_id: int):
     db = session()
-    wave = _wave(wave_id)
+    wave = wave_or_404()
     if wave.status != "draft":
         flash(_("A wave can only be changed while it is in preparation."), "error")
         return redirect(url_for("surveys.wave", wave_id=wave.id))
@@ -116,17 +111,9 @@ def edit_wave(wave_id: int):
         form = WaveForm(data=WaveForm.data_of(wave))
         form.add_blank_rows(len(wave.questions or []))
     _set_choices(db, form)
-    if form.validate_on_submit():
-        try:
-            service.update_wave(db, wave, **form.wave_data())
-        except DomainError as error:
-            db.rollback()
-            _show_error(form, error)
-        else:
-            db.commit()
-            flash(_("The changes have been saved."), "success")
-            return redirect(url_for("surveys.wave", wave_id=wave.id))
-    return _form_page(form, wave)
+    return submit(form, lambda: service.update_wave(db, wave, **form.wave_data()),
+                  done=_("The changes have been saved."), then=url_for("surveys.wave", wave_id=wave.id)) \
+        or _form_page(form, wave)
 
 
 # ---- consent, launch, reminders, closing ----------------------------------------------------
@@ -136,7 +123,7 @@ def edit_wave(wave_id: int):
 def consent(wave_id: int):
     """A works council member records its decision; an admin or consultant only by uploading it signed."""
     db = session()
-    wave = _wave(wave_id)
+    wave = wave_or_404()
     back = url_for("surveys.wave", wave_id=wave.id) if g.membership.has_any(READ) else url_for("tenant.consent")
     if wave.status != "draft":
         flash(_("The works council's consent is recorded before the wave opens."), "error")
@@ -144,20 +131,15 @@ def consent(wave_id: int):
     recorded = _consent(db, wave)
     form = ConsentForm(obj=recorded if request.method == "GET" else None)
     form.set_tenant_k(g.tenant.min_group_size)
-    if form.validate_on_submit():
-        try:
-            signed = consent_rules.uploaded(form.document.data)
-            service.record_consent(db, wave, by=g.membership, decided_on=form.decided_on.data,
-                                   decision=form.decision.data, conditions=form.conditions.data or "",
-                                   min_group_size=form.min_group_size.data, document=signed)
-        except DomainError as error:
-            db.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("The works council's consent has been recorded."), "success")
-            return redirect(back)
-    return render_template("surveys/admin/consent.html", wave=wave, form=form, recorded=recorded, back=back,
+
+    def record():
+        signed = consent_rules.uploaded(form.document.data)
+        service.record_consent(db, wave, by=g.membership, decided_on=form.decided_on.data,
+                               decision=form.decision.data, conditions=form.conditions.data or "",
+                               min_group_size=form.min_group_size.data, document=signed)
+
+    return submit(form, record, done=_("The works council's consent has been recorded."), then=back) \
+        or render_template("surveys/admin/consent.html", wave=wave, form=form, recorded=recorded, back=back,
                            typed=g.membership.has_any(consent_rules.RECORDERS))
 
 
@@ -165,7 +147,7 @@ def consent(wave_id: int):
 @requires(*MANAGE, Role.WORKS_COUNCIL)
 def consent_document(wave_id: int):
     """The works council's signed decision as uploaded."""
-    recorded = _consent(session(), _wave(wave_id))
+    recorded = _consent(session(), wave_or_404())
     if recorded is None or recorded.document is None:
         abort(404)
     return consent_rules.decision_response(recorded.document, recorded.filename)
@@ -174,75 +156,40 @@ def consent_document(wave_id: int):
 @bp.route("/<int:wave_id>/launch", methods=["POST"])
 @requires(*MANAGE)
 def launch(wave_id: int):
-    db = session()
-    wave = _wave(wave_id)
-    form = LaunchForm()
-    if not form.validate_on_submit():
-        return _refused(wave, form)
+    wave, form = wave_or_404(), LaunchForm()
     send = form.invitations.data == "mail"
-    try:
-        invitations.launch(db, g.tenant, wave, send_invitations=send)
-    except DomainError as error:
-        return _refused(wave, error=error)
-    db.commit()
-    if send:
-        flash(_("The wave is open. The invitations are being sent; each person gets their own link."), "success")
-    else:
-        flash(_("The wave is open. No e-mails are sent: create the open link and share it."), "success")
-    return _to_wave(wave)
+    return press(form, lambda: invitations.launch(session(), g.tenant, wave, send_invitations=send),
+                 done=_("The wave is open. The invitations are being sent; each person gets their own link.") if send
+                 else _("The wave is open. No e-mails are sent: create the open link and share it."),
+                 then=_wave_page(wave))
 
 
 @bp.route("/<int:wave_id>/remind", methods=["POST"])
 @requires(*MANAGE)
 def remind(wave_id: int):
-    db = session()
-    wave = _wave(wave_id)
-    form = RemindForm()
-    if not form.validate_on_submit():
-        return _refused(wave, form)
-    try:
-        invitations.request_reminders(db, g.tenant, wave, form.round.data)
-    except DomainError as error:
-        return _refused(wave, error=error)
-    db.commit()
-    flash(_("The reminders are being sent to everyone who has not answered, each with a new link."), "success")
-    return _to_wave(wave)
+    wave, form = wave_or_404(), RemindForm()
+    return press(form, lambda: invitations.request_reminders(session(), g.tenant, wave, form.round.data),
+                 done=_("The reminders are being sent to everyone who has not answered, each with a new link."),
+                 then=_wave_page(wave))
 
 
 @bp.route("/<int:wave_id>/invite-newcomers", methods=["POST"])
 @requires(*MANAGE)
 def invite_newcomers(wave_id: int):
-    db = session()
-    wave = _wave(wave_id)
-    form = FlaskForm()
-    if not form.validate_on_submit():
-        return _refused(wave, form)
-    try:
-        count = invitations.request_newcomer_invitations(db, g.tenant, wave)
-    except DomainError as error:
-        return _refused(wave, error=error)
-    db.commit()
-    flash(ngettext("The invitation is being sent to the %(num)d person who joined after the launch.",
-                   "The invitations are being sent to the %(num)d people who joined after the launch.", count),
-          "success")
-    return _to_wave(wave)
+    wave = wave_or_404()
+    return press(FlaskForm(), lambda: invitations.request_newcomer_invitations(session(), g.tenant, wave),
+                 done=lambda count: ngettext(
+                     "The invitation is being sent to the %(num)d person who joined after the launch.",
+                     "The invitations are being sent to the %(num)d people who joined after the launch.", count),
+                 then=_wave_page(wave))
 
 
 @bp.route("/<int:wave_id>/close", methods=["POST"])
 @requires(*MANAGE)
 def close(wave_id: int):
-    db = session()
-    wave = _wave(wave_id)
-    form = CloseForm()
-    if not form.validate_on_submit():
-        return _refused(wave, form)
-    try:
-        service.close_and_compare(db, g.tenant, wave)
-    except DomainError as error:
-        return _refused(wave, error=error)
-    db.commit()
-    flash(_("The wave is closed. Nobody can answer any more."), "success")
-    return _to_wave(wave)
+    wave = wave_or_404()
+    return press(CloseForm(), lambda: service.close_and_compare(session(), g.tenant, wave),
+                 done=_("The wave is closed. Nobody can answer any more."), then=_wave_page(wave))
 
 
 # ---- the open link --------------------------------------------------------------------------
@@ -251,12 +198,9 @@ def close(wave_id: int):
 @requires(*MANAGE)
 def enable_open_link(wave_id: int):
     db = session()
-    wave = _wave(wave_id)
-    form = OpenLinkForm()
-    if not form.validate_on_submit():
-        return _refused(wave, form)
-    if wave.status == "closed":
-        return _refused(wave, error=service.WaveNotOpen())
+    wave, form = wave_or_404(), OpenLinkForm()
+    if not form.validate_on_submit() or wave.status == "closed":  # refused as any button is
+        return press(form, lambda: service.enable_open_link(db, wave), then=_wave_page(wave))
     token = service.enable_open_link(db, wave)
     db.commit()
     # Only the hash is kept: this answer is the one time the link can be shown.
@@ -270,16 +214,9 @@ def enable_open_link(wave_id: int):
 @bp.route("/<int:wave_id>/open-link/disable", methods=["POST"])
 @requires(*MANAGE)
 def disable_open_link(wave_id: int):
-    db = session()
-    wave = _wave(wave_id)
-    form = DisableOpenLinkForm()
-    if not form.validate_on_submit():
-        return _refused(wave, form)
-    if wave.open_link_hash is not None:
-        service.disable_open_link(wave)
-        db.commit()
-    flash(_("The open link is switched off; it no longer opens the survey."), "success")
-    return _to_wave(wave)
+    wave = wave_or_404()
+    return press(DisableOpenLinkForm(), lambda: service.disable_open_link(wave),
+                 done=_("The open link is switched off; it no longer opens the survey."), then=_wave_page(wave))
 
 
 # ---- response rates -------------------------------------------------------------------------
@@ -292,7 +229,7 @@ def response_rates(wave_id: int):
     from saas.reports.service import Filters, log_access
 
     db = session()
-    wave = _wave(wave_id)
+    wave = wave_or_404()
     rates = invitations.response_rates(db, g.tenant, wave)
     log_access(db, current_user, wave, "rates", Filters())  # a report on people too: the access log shows it
     db.commit()
@@ -305,25 +242,20 @@ def response_rates(wave_id: int):
 @requires(*MANAGE)
 def import_responses(wave_id: int):
     db = session()
-    wave = _wave(wave_id)
-    form = ImportForm()
+    wave, form = wave_or_404(), ImportForm()
     errors: list[str] = []
-    if form.validate_on_submit():
+
+    def import_file():
         try:
-            count = invitations.import_earlier_results(db, wave, form.file.data.stream)
+            return importer.import_earlier_results(db, wave, form.file.data.stream)
         except importer.ImportErrors as failure:
-            db.rollback()
-            errors = failure.errors
-        except DomainError as error:
-            db.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(ngettext("%(num)d answer has been imported.", "%(num)d answers have been imported.", count),
-                  "success")
-            return redirect(url_for("surveys.wave", wave_id=wave.id))
-    return render_template("surveys/admin/import.html", wave=wave, form=form, errors=errors,
-                           columns=importer.COLUMNS)
+            errors.extend(failure.errors)  # listed on the page, each with its line and column
+            raise
+
+    return submit(form, import_file, then=url_for("surveys.wave", wave_id=wave.id),
+                  done=lambda count: ngettext("%(num)d answer has been imported.",
+                                              "%(num)d answers have been imported.", count)) \
+        or render_template("surveys/admin/import.html", wave=wave, form=form, errors=errors, columns=importer.COLUMNS)
 
 
 # ---- the values catalogue -------------------------------------------------------------------
@@ -333,17 +265,12 @@ def import_responses(wave_id: int):
 def catalogue():
     db = session()
     form = ValueForm()
-    if form.validate_on_submit():
-        try:
-            value = values_catalogue.add_value(db, nl=form.nl.data, en=form.en.data, limiting=form.limiting.data)
-        except DomainError as error:
-            db.rollback()
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            flash(_("The value %(name)s has been added. New waves ask about it.", name=value.label(_lang())),
-                  "success")
-            return redirect(url_for("surveys.catalogue"))
+    response = submit(
+        form, lambda: values_catalogue.add_value(db, nl=form.nl.data, en=form.en.data, limiting=form.limiting.data),
+        done=lambda value: _("The value %(name)s has been added. New waves ask about it.", name=value.label(_lang())),
+        then=url_for("surveys.catalogue"))
+    if response:
+        return response
     hidden = values_catalogue.hidden_keys(db)
     values = list(values_catalogue.all_values(db).values())
     return render_template("surveys/admin/catalogue.html", form=form, values=values, hidden=hidden,
@@ -355,44 +282,25 @@ def catalogue():
 def set_value_visibility():
     db = session()
     form = ValueVisibilityForm()
-    if not form.validate_on_submit():
-        flash(_("Nothing was changed. Please use the buttons on the page."), "error")
-        return redirect(url_for("surveys.catalogue"))
-    hide = form.hidden.data == "1"
-    try:
-        values_catalogue.set_hidden(db, form.key.data, hide)
-    except DomainError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("surveys.catalogue"))
-    db.commit()
-    label = values_catalogue.all_values(db)[form.key.data].label(_lang())
-    flash(_("%(name)s is hidden from new waves.", name=label) if hide
-          else _("%(name)s is asked again in new waves.", name=label), "success")
-    return redirect(url_for("surveys.catalogue", _anchor=f"value-{form.key.data}"))
+    key, hide = form.key.data, form.hidden.data == "1"
+
+    def said(_nothing) -> str:
+        label = values_catalogue.all_values(db)[key].label(_lang())
+        return _("%(name)s is hidden from new waves.", name=label) if hide \
+            else _("%(name)s is asked again in new waves.", name=label)
+
+    return press(form, lambda: values_catalogue.set_hidden(db, key, hide), done=said,
+                 then=url_for("surveys.catalogue", _anchor=f"value-{key}") if key else url_for("surveys.catalogue"))
 
 
 # ---- helpers --------------------------------------------------------------------------------
-
-def _wave(wave_id: int) -> Wave:
-    return session().scalar(select(Wave).where(Wave.id == wave_id)) or abort(404)
-
 
 def _consent(db, wave: Wave) -> WorksCouncilConsent | None:
     return db.scalar(select(WorksCouncilConsent).where(WorksCouncilConsent.wave_id == wave.id))
 
 
-def _to_wave(wave: Wave):
-    return redirect(url_for("surveys.wave", wave_id=wave.id))
-
-
-def _refused(wave: Wave, form=None, error: DomainError | None = None):
-    """A button that could not do its work: say why on the wave's page, change nothing."""
-    session().rollback()
-    messages = [error.message] if error is not None else [e for errors in form.errors.values() for e in errors]
-    for message in messages or [_("Nothing was changed. Please use the buttons on the page.")]:
-        flash(message, "error")
-    return _to_wave(wave)
+def _wave_page(wave: Wave) -> str:
+    return url_for("surveys.wave", wave_id=wave.id)
 
 
 def _lang() -> str:
@@ -410,13 +318,6 @@ def _set_choices(db, form: WaveForm) -> None:
     for prog in programmes:
         teams += [(team, f"{team.name} ({theme.title})") for team, theme in programme.teams_of_programme(db, prog)]
     form.set_choices(programmes, tenants.legacy_organisations(db), teams)
-
-
-def _show_error(form: WaveForm, error: DomainError) -> None:
-    if error.field == "questions":  # about the questions as a whole: shown above the form
-        form.form_errors.append(error.message)
-    else:
-        show_domain_error(form, error)
 
 
 def _form_page(form: WaveForm, wave: Wave | None):

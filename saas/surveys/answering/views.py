@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask import session as http_session
 from flask_babel import format_date, get_locale, gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -32,8 +32,10 @@ from saas.db import session
 from saas.errors import DomainError, json_problem, problem
 from saas.extensions import csrf
 from saas.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from saas.surveys import answering, intake, invitations, service
+from saas.surveys import intake, invitations, service
+from saas.surveys.answering import engine as answering
 from saas.surveys.catalogue import values_for_wave
+from saas.surveys.loaders import wave_or_404
 from saas.surveys.instruments import (
     CONTRACT_GROUP_TITLES, DIMENSIONS, LIKERT_LABELS, MAX_PICKS, POINTS_PER_DIMENSION, TYPES, VALUE_LIST_PROMPTS,
 )
@@ -73,7 +75,7 @@ def personal_link(survey_token: str):
     if invitation is None:
         raise LinkUnknown()
     _set_slot(f"p{invitation.wave_id}", survey_token)
-    wave = _wave(invitation.wave_id)
+    wave = wave_or_404(invitation.wave_id)
     if invitation.answered:
         return redirect(url_for("respond.personal_thanks", wave_id=wave.id))
     step = answering.resume(wave, answering.load(invitation.draft))
@@ -166,7 +168,7 @@ def start(wave_id: int):
     token = invitations.renew_token(invitation)
     db.commit()
     _set_slot(f"p{wave_id}", token)
-    wave = _wave(wave_id)
+    wave = wave_or_404(wave_id)
     step = answering.resume(wave, answering.load(invitation.draft))
     return redirect(url_for("respond.personal_step", wave_id=wave.id, step=step.key))
 
@@ -270,7 +272,7 @@ class _Respondent:
     def has_answered(self) -> bool:
         return False
 
-    def submit(self, answers: dict, attributes: dict) -> None:
+    def submit(self, draft: dict) -> None:
         raise NotImplementedError
 
     def finish(self, response):
@@ -300,10 +302,9 @@ class _Personal(_Respondent):
     def has_answered(self) -> bool:
         return self.invitation.answered
 
-    def submit(self, answers: dict, attributes: dict) -> None:
+    def submit(self, draft: dict) -> None:
         db = session()
-        service.submit(db, self.wave, self.invitation, answers, attributes, date.today())
-        _release(db, self.wave)
+        answering.send(db, g.tenant, self.wave, self.invitation, draft, date.today())
         db.commit()
 
 
@@ -330,10 +331,9 @@ class _Open(_Respondent):
     def has_answered(self) -> bool:
         return _answered_here(self.wave)
 
-    def submit(self, answers: dict, attributes: dict) -> None:
+    def submit(self, draft: dict) -> None:
         db = session()
-        service.submit(db, self.wave, None, answers, attributes, date.today())
-        _release(db, self.wave)
+        answering.send(db, g.tenant, self.wave, None, draft, date.today())
         db.commit()
         slot = dict(_slots().get(self.slot) or {})
         slot["draft"] = None
@@ -350,7 +350,7 @@ class _Open(_Respondent):
 class _Preview(_Respondent):
     mode, prefix = "preview", "v"
 
-    def submit(self, answers: dict, attributes: dict) -> None:
+    def submit(self, draft: dict) -> None:
         _set_slot(self.slot, None)  # the preview ends here: nothing is sent, nothing is stored
 
 
@@ -359,7 +359,7 @@ def _personal(wave_id: int) -> _Personal:
     invitation = service.invitation_for_token(session(), token) if isinstance(token, str) else None
     if invitation is None or invitation.wave_id != wave_id:
         raise LinkUnknown()
-    return _Personal(_wave(wave_id), invitation)
+    return _Personal(wave_or_404(wave_id), invitation)
 
 
 def _open(wave_id: int) -> _Open:
@@ -372,7 +372,7 @@ def _open(wave_id: int) -> _Open:
 
 
 def _preview(wave_id: int) -> _Preview:
-    return _Preview(_wave(wave_id))
+    return _Preview(wave_or_404(wave_id))
 
 
 # ---- the pages, the same for every kind of respondent ---------------------------------------
@@ -390,39 +390,23 @@ def _step(r: _Respondent, key: str):
     draft = r.draft()
     found: list[answering.Problem] = []
     if request.method == "POST":
-        action = request.form.get("action", "next")
-        draft = answering.take(wave, step, request.form, draft, options)
-        moving_on = action not in ("back", "save")
-        if moving_on:
-            found = answering.problems(wave, step, draft, lang, options)
-            if not found:
-                draft = answering.mark_passed(draft, step)
-        if moving_on and step == answering.REVIEW:
-            return _submit(r, draft, lang, options)
-        previous, following = answering.neighbours(wave, step)
-        target = step if found or action == "save" else (previous if action == "back" else following) or step
-        draft["step"] = target.key
+        posted = answering.post(wave, step, request.form, draft, lang, options)
+        draft, found = posted.draft, posted.problems
+        if posted.ready:
+            return _send(r, draft, lang, options)
         try:
             r.keep(draft)
         except DraftTooLarge as error:
             found = [answering.Problem("", error.message)]
         if not found:
-            return redirect(r.url("saved") if action == "save" else r.url("step", step=target.key))
+            return redirect(r.url("saved") if posted.action == "save" else r.url("step", step=posted.target.key))
     return _render_step(r, step, draft, found, lang, options)
 
 
-def _submit(r: _Respondent, draft: dict, lang: str, options):
-    waiting = answering.unfinished(r.wave, draft, lang, options)
-    if waiting:
-        draft["step"] = answering.REVIEW.key
-        r.keep(draft)
-        problems = [answering.Problem(s.key, _("“%(step)s” is not finished yet.", step=answering.step_title(s, lang)),
-                                      f"change-{s.key}") for s, _found in waiting]
-        return _render_step(r, answering.REVIEW, draft, problems, lang, options)
-    answers, attributes = answering.submission(r.wave, draft)
+def _send(r: _Respondent, draft: dict, lang: str, options):
     db = session()
     try:
-        r.submit(answers, attributes)
+        r.submit(draft)
     except service.AlreadyAnswered:
         db.rollback()
         return redirect(r.url("thanks"))
@@ -497,18 +481,6 @@ def _not_open(r: _Respondent):
 
 
 # ---- helpers -------------------------------------------------------------------------------
-
-def _wave(wave_id: int) -> Wave:
-    wave = session().scalar(select(Wave).where(Wave.id == wave_id))
-    if wave is None:
-        abort(404)
-    return wave
-
-
-def _release(db, wave: Wave) -> None:
-    """Answers wait in the pool until k of them can be mixed into the responses together, by a job."""
-    service.mix_when_k_wait(db, g.tenant, wave)
-
 
 def _lang() -> str:
     lang = str(get_locale() or DEFAULT_LANGUAGE)
