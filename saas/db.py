@@ -5,10 +5,11 @@ across tenants. The tenant scope that every session carries is installed by `ten
 """
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from flask import current_app, g
-from sqlalchemy import MetaData, event, create_engine
+from sqlalchemy import MetaData, event, create_engine, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -34,15 +35,39 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, *, ping_when_idle_for: float = 5.0, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 10)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkin", _note_idle)
+    event.listen(engine, "checkout", _pinger(engine.dialect, ping_when_idle_for))
+    return engine
+
+
+# A pooled connection is pinged before use only when it has been idle a while. SQLAlchemy's
+# `pool_pre_ping` pings on every checkout: three of the eight waits on the database that a survey
+# submission had (bench/submit.py). A connection in steady use is known to be alive; one that was idle may have
+# been closed by a restart or a firewall, and is replaced before the request sees it. A database
+# that goes away under steady use fails the statement in flight; SQLAlchemy then invalidates the
+# pool, so the next request gets fresh connections.
+def _note_idle(_dbapi_connection, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _pinger(dialect, idle_seconds: float):
+    def ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # new, or in steady use
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool throws the connection away and checks out another
+            raise exc.DisconnectionError() from error
+    return ping_if_idle
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
