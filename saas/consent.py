@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote
 
+from flask import Response
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage
 
 from saas.anonymity import access, policy
 from saas.errors import DomainError
@@ -81,8 +84,6 @@ def document(filename: str | None, data: bytes | None) -> Document | None:
 
 def uploaded(upload) -> Document | None:
     """The signed decision from a form's file field: nothing chosen is None; text sent in its place is refused."""
-    from werkzeug.datastructures import FileStorage
-
     if isinstance(upload, FileStorage):
         return document(upload.filename, upload.read(MAX_DOCUMENT_BYTES + 1))
     if upload:
@@ -157,26 +158,8 @@ def set_required(db, tenant, membership, on: bool) -> None:
     db.flush()
 
 
-def waiting(db):
-    """What may still get a consent: survey waves and pulse checks in preparation (and the waves' consents)."""
-    from sqlalchemy import select
-
-    from saas.leadership.models import PulseRound
-    from saas.surveys.models import Wave, WorksCouncilConsent
-
-    waves = list(db.scalars(select(Wave).where(Wave.status == "draft").order_by(Wave.id)))
-    consents = {c.wave_id: c for c in db.scalars(select(WorksCouncilConsent).where(
-        WorksCouncilConsent.wave_id.in_([w.id for w in waves])))} if waves else {}
-    rounds = list(db.scalars(select(PulseRound).where(PulseRound.status == "draft").order_by(PulseRound.id)))
-    return waves, consents, rounds
-
-
 def decision_response(data: bytes, filename: str):
     """The signed decision as a download, never shown inline (a crafted PDF runs in no one's page)."""
-    from urllib.parse import quote
-
-    from flask import Response
-
     response = Response(data, mimetype="application/pdf")
     ascii_name = filename.encode("ascii", "replace").decode().replace('"', "")
     response.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

@@ -135,13 +135,13 @@ def test_a_run_that_fails_halfway_leaves_the_previous_result_untouched(make, ser
 
 
 def test_the_job_stores_the_comparison_is_idempotent_and_stays_in_its_tenant(app, make, series):
-    from saas.comparison.jobs import run_comparison
+    from saas.reports.jobs import release_and_compare
 
     other = make.tenant("zuid")
     with app.app_context():
-        assert run_comparison(series.tenant.id, series.last) == "computed"
-        assert run_comparison(series.tenant.id, series.last) == "up to date"
-        assert run_comparison(other.id, series.last) == "no such wave"
+        assert release_and_compare(series.tenant.id, series.last) == "computed"
+        assert release_and_compare(series.tenant.id, series.last) == "up to date"
+        assert release_and_compare(other.id, series.last) == "no such wave"
     with make.session(series.tenant.id) as db:
         assert db.scalar(select(func.count()).select_from(Comparison)) == 1
     with make.session(other.id) as db:

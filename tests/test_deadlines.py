@@ -119,7 +119,7 @@ def test_what_is_past_its_close_date_is_closed_and_its_answers_mixed_in(app, mak
 
     with make.session(due.id) as db:
         runs = [(run.function, run.args) for run in db.scalars(select(JobRun))]
-    assert runs == [("saas.comparison.jobs.run_comparison", [due.id, due.wave_id])]
+    assert runs == [("saas.reports.jobs.release_and_compare", [due.id, due.wave_id])]
     # a second run finds nothing left to close
     assert not close_due(database.Session, TODAY + timedelta(days=1))
 

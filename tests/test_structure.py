@@ -1,15 +1,14 @@
 """How the modules relate (issue 16): the import contracts hold, and production code has no import cycle.
 
-- The contracts in `.importlinter` (entry points above features above the kernel; no module imports
-  another package's view module) are checked by import-linter, through its Python API, here so that
+- The contracts in `.importlinter` (entry points above features above the kernel; only the entry
+  points import the app factory) are checked by import-linter, through its Python API, here so that
   `make test` runs them. `.venv/bin/lint-imports` prints the same report.
 - The cycle check builds the import graph of production code from the source with `ast`, imports
   written inside functions included: an import that is only deferred to run time still ties two
   modules together.
 
-Both have short lists of the imports that are still being removed (`ignore_imports` in
-`.importlinter`, `STILL_BEING_REMOVED` here), each with who removes it; an entry whose import is gone
-makes the test fail, so the lists only shrink.
+- Every module is in a layer; no module imports another package's view module (pages are reached by
+  URL); imports inside functions only where `IMPORTS_INSIDE_FUNCTIONS` says why.
 """
 from __future__ import annotations
 
@@ -23,18 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("saas", "tenants", "billing", "workers")
 CONTRACTS = ROOT / ".importlinter"
 
-# Back edges that close an import cycle and that the work of issue 16 removes; the integrator deletes
-# each entry as it goes. (importer, imported): who removes it.
-STILL_BEING_REMOVED = {
-    ("workers.runtime", "saas"): "helper `jobs`: the worker gets the app from its entry point",
-    ("saas.surveys.service", "saas.comparison.service"): "helper `jobs`: closing a wave queues the comparison "
-                                                         "job by its name",
-    ("saas.leadership.service", "saas.leadership.pulses"): "helper `leadstrat`: leadership split in promises, "
-                                                           "pulses and 360",
-    ("saas.leadership.service", "saas.leadership.feedback"): "helper `leadstrat`: as above",
-    ("saas.strategy.views", "saas.strategy.expectation_views"): "helper `leadstrat`: strategy's views and its "
-                                                                "sub-view modules",
-    ("saas.strategy.views", "saas.strategy.knowledge_day_views"): "helper `leadstrat`: as above",
+# Imports written inside functions, by the only modules that may have them, and why. Everywhere else an
+# import is at the top of its module, where the contracts and the cycle check see it plainly.
+IMPORTS_INSIDE_FUNCTIONS = {
+    "saas": "the app factory registers every blueprint (and the CLI's commands) when it makes the app",
+    "saas.cli": "each command imports what it runs, so `koers --help` and `koers worker` start light "
+                "(the entry point: nothing imports it)",
 }
 
 
@@ -49,26 +42,56 @@ def test_the_import_contracts_hold():
                  "\"How the code is laid out\")"
 
 
-def test_the_views_contract_names_every_view_module():
-    """The contract lists view modules by name (import-linter has no pattern for `*_views`): a new
-    blueprint module must be added to it, or another package could import it unnoticed."""
+def test_no_module_imports_another_packages_view_module():
+    """Pages are reached through URLs, never through another feature's view functions; only the app
+    factory imports view modules (to register their blueprints)."""
+    views = set(view_modules())
+    crossing = sorted(f"{importer} -> {imported}" for importer, imported, _line, _inner in imports()
+                      if imported in views and importer != "saas" and feature(importer) != feature(imported))
+    assert not crossing, "a module imports another package's views: " + ", ".join(crossing)
+
+
+def test_every_module_is_in_a_layer():
+    """A module that no layer names would escape the contracts: the layers list every module."""
     contracts = configparser.ConfigParser()
     contracts.read(CONTRACTS)
-    listed = set(contracts["importlinter:contract:views"]["forbidden_modules"].split())
-    assert set(view_modules()) - listed == set(), "add these view modules to forbidden_modules in .importlinter"
+    layers = [name for line in contracts["importlinter:contract:layers"]["layers"].splitlines()
+              for name in line.replace("|", ":").split(":") if name.strip() and not line.strip().startswith("#")]
+    layers = [name.strip() for name in layers]
+    outside = sorted(module for module in production_modules() if module != "saas"
+                     and not any(module == layer or module.startswith(layer + ".") or layer.startswith(module + ".")
+                                 for layer in layers))
+    assert not outside, f"add these modules to a layer in .importlinter: {outside}"
+
+
+def test_imports_inside_functions_are_only_the_documented_ones():
+    inside = sorted({importer for importer, _imported, _line, in_function in imports() if in_function}
+                    - set(IMPORTS_INSIDE_FUNCTIONS))
+    assert not inside, f"imports written inside functions (move them to the top of the module): {inside}"
+
+
+def feature(module: str) -> str:
+    """The package a module belongs to: saas.<feature>, or the top package (tenants, billing, workers)."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "saas" else parts[0]
 
 
 def view_modules() -> list[str]:
-    """Modules that make a blueprint at module level (`bp = Blueprint(...)`, `tenant_blueprint(...)`)."""
+    """Modules with pages: they make a blueprint at module level or add routes to one (`@bp.route(...)`)."""
+
+    def name_of(call):
+        return call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
+
     found = []
     for name, path in production_modules().items():
-        for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                called = node.value.func
-                called = called.id if isinstance(called, ast.Name) else getattr(called, "attr", "")
-                if called in ("Blueprint", "tenant_blueprint"):
-                    found.append(name)
-                    break
+        tree = ast.parse(path.read_text())
+        makes = any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                    and name_of(node.value) in ("Blueprint", "tenant_blueprint") for node in tree.body)
+        routes = any(isinstance(node, ast.FunctionDef) and any(
+            isinstance(decorator, ast.Call) and name_of(decorator) == "route" for decorator in node.decorator_list)
+            for node in ast.walk(tree))
+        if makes or routes:
+            found.append(name)
     return found
 
 
@@ -76,17 +99,9 @@ def view_modules() -> list[str]:
 
 def test_production_code_has_no_import_cycle():
     graph = import_graph()
-    for importer, imported in STILL_BEING_REMOVED:
-        graph[importer].discard(imported)
     cycles = [a_cycle(component, graph) for component in strongly_connected(graph)]
     assert not cycles, "import cycles (imports inside functions count too):\n" + "\n".join(
         " -> ".join(cycle) for cycle in cycles)
-
-
-def test_the_list_of_imports_still_being_removed_only_shrinks():
-    graph = import_graph()
-    gone = [edge for edge in STILL_BEING_REMOVED if edge[1] not in graph[edge[0]]]
-    assert not gone, f"these imports are gone: delete them from STILL_BEING_REMOVED: {gone}"
 
 
 def test_the_measures_count_imports_inside_functions(tmp_path):

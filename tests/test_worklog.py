@@ -148,7 +148,7 @@ def test_editing_a_session_keeps_the_people_who_have_left_the_team_since(app, ma
     with make.session(world.tenant.id) as db:
         team = service.get_team(db, world.team_id)
         programme = service.get_programme(db, service.get_theme(db, team.theme_id).programme_id)
-        service.leave_team(db, programme, team, db.get(Membership, world.ids.mate))
+        service.leave_team(db, programme, team, db.get(Membership, world.ids.mate), pitch_submitted=False)
     [work_session] = _the(make, world, WorkSession)
     [action] = _the(make, world, Action)
     url = f"{world.log}/sessions/{work_session.id}"

@@ -25,7 +25,7 @@ MOVED = {
     'workers.jobs.sweep_outbox': 'saas.kernel.mail_jobs.sweep_outbox',
     'workers.jobs.notify_invitation_accepted': 'saas.administration.jobs.notify_invitation_accepted',
     'workers.billing_jobs.sync_quantity': 'billing.jobs.sync_quantity',
-    'workers.comparison_jobs.run_comparison': 'saas.comparison.jobs.run_comparison',
+    'workers.comparison_jobs.run_comparison': 'saas.reports.jobs.release_and_compare',
     'workers.report_jobs.render_report_pdf': 'saas.reports.jobs.render_report_pdf',
     'workers.survey_jobs.send_wave_invitations': 'saas.surveys.jobs.send_wave_invitations',
     'workers.survey_jobs.send_survey_reminders': 'saas.surveys.jobs.send_survey_reminders',

@@ -22,7 +22,8 @@ from saas.db import utcnow
 from saas.errors import DomainError
 from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel.mail import mail_to
-from saas.surveys.models import SurveyInvitation
+from saas.leadership.models import PulseRound
+from saas.surveys.models import SurveyInvitation, Wave, WorksCouncilConsent
 from tenants.models import Invitation, LegacyOrganisation, Membership, MembershipRole, Role, Tenant
 from tenants.scoping import set_scope
 from saas.kernel.tokens import hash_token
@@ -264,3 +265,13 @@ def accept_invitation(db, invitation: Invitation, user: User) -> Membership:
 def _mail_invitation(db, tenant: Tenant, inviter: User, invitation: Invitation, token: str, settings) -> None:
     mail_to(db, invitation.email, "account_invitation", locale=tenant.language, inviter=inviter, tenant=tenant,
             expires_at=invitation.expires_at, token=token)
+
+
+def awaiting_consent(db):
+    """What may still get the works council's consent: survey waves and pulse checks in preparation
+    (and the waves' consents so far)."""
+    waves = list(db.scalars(select(Wave).where(Wave.status == "draft").order_by(Wave.id)))
+    consents = {c.wave_id: c for c in db.scalars(select(WorksCouncilConsent).where(
+        WorksCouncilConsent.wave_id.in_([w.id for w in waves])))} if waves else {}
+    rounds = list(db.scalars(select(PulseRound).where(PulseRound.status == "draft").order_by(PulseRound.id)))
+    return waves, consents, rounds

@@ -105,7 +105,7 @@ def consent():
                   then=url_for("tenant.consent"))
     if done:
         return done
-    waves, consents, rounds = consent_rules.waiting(db)
+    waves, consents, rounds = service.awaiting_consent(db)
     roles = g.membership.roles
     return render_template("administration/consent.html", form=form, waves=waves, consents=consents, rounds=rounds,
                            may_turn_off=Role.WORKS_COUNCIL in roles,

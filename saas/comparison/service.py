@@ -26,12 +26,15 @@ from saas.kernel.jobs import enqueue_after_commit, latest_run as latest_job_run
 from saas.surveys import answers as survey_answers
 from saas.surveys.catalogue import limiting_keys
 from saas.surveys.instruments import CONTRACT_PAIRED_TOPICS, DIMENSIONS, TYPES
+from saas.surveys import service as survey_service
 from saas.surveys.models import Response, Wave
+from saas.surveys.service import min_group_size, response_count
+from tenants.models import LegacyOrganisation
 
 METHOD_VERSION = 1
 DEFAULTS = {"bootstrap": 1000, "permutations": 1000, "seed": 0}
 LIMITS = {"bootstrap": (100, 20_000), "permutations": (100, 20_000)}
-JOB = "saas.comparison.jobs.run_comparison"
+JOB = survey_service.RELEASE_JOB  # release, then compare
 
 
 @dataclass(frozen=True)
@@ -51,15 +54,11 @@ def stored_for(db, waves) -> dict[int, Comparison]:
 
 
 def response_total(db, wave: Wave) -> int:
-    from saas.surveys.service import response_count
-
     return response_count(db, wave)
 
 
 def current_k(db, tenant, wave: Wave) -> int:
     """The k the wave's figures are released under: its release's, else the one frozen at its launch."""
-    from saas.surveys.service import min_group_size
-
     release = releases.latest_release(db, "wave", wave.id)
     return release.k if release is not None else min_group_size(db, tenant, wave)
 
@@ -232,8 +231,6 @@ def _trend(points: list[dict]) -> str | None:
 def _orgs_of(db, wave: Wave, release) -> list[tuple[int, str]]:
     """The legacy organisations the wave compares, as (id, code) sorted by code: those its release
     knew that it asked (all when its audience names none), and any that answered."""
-    from tenants.models import LegacyOrganisation
-
     known = (release.figures.get("groups") or {}).get("orgs")
     answered = select(Response.legacy_org_id).where(Response.wave_id == wave.id).distinct()
     query = select(LegacyOrganisation.id, LegacyOrganisation.code)

@@ -59,6 +59,11 @@ class AttachmentRefused(DomainError):
 
 # ---- reading -------------------------------------------------------------------------------
 
+def is_submitted(db, team: Team) -> bool:
+    """Whether the team's pitch has gone to central management (its members then stay until the decision)."""
+    return db.scalar(select(Pitch.status).where(Pitch.team_id == team.id)) not in (None, "draft")
+
+
 def may_read(db, team: Team, theme, membership) -> bool:
     """The team writes its pitch; management, admin, consultants and the theme's sponsors read it."""
     from tenants.models import Role

@@ -289,14 +289,13 @@ def join_team(db, programme: Programme, team: Team, membership: Membership, *,
     return member, True
 
 
-def leave_team(db, programme: Programme, team: Team, membership: Membership) -> None:
-    """Leave a team while teams form; not once its pitch is submitted (it was judged with you in it)."""
+def leave_team(db, programme: Programme, team: Team, membership: Membership, *, pitch_submitted: bool) -> None:
+    """Leave a team while teams form; not once its pitch is submitted (it was judged with you in it).
+    Whether it is, the pitches say (saas.pitches.service.is_submitted): they build on teams, not teams on them."""
     _check_phase_allows_teams(programme)
     db.execute(select(Team.id).where(Team.id == team.id).with_for_update())
     db.refresh(team, attribute_names=["members"])
-    from saas.pitches.models import Pitch
-
-    if db.scalar(select(Pitch.status).where(Pitch.team_id == team.id)) not in (None, "draft"):
+    if pitch_submitted:
         raise ProgrammeRuleError(_l("The team's pitch has been submitted: its members stay until the decision."))
     member = next((m for m in team.members if m.membership_id == membership.id), None)
     if member is None:

@@ -11,12 +11,14 @@ from saas.kernel.views import ButtonForm, back_with_errors, press, submit
 from saas.programme import service
 from saas.programme.loaders import load_programme, load_team, load_theme
 from saas.kernel import notifications
+from saas.pitches import service as pitches
 from saas.programme.forms import (
     EmailKindsForm, MessageForm, PhaseDatesForm, ProgrammeForm, RecruitForm, SupportForm, TeamForm, ThemeForm,
     ThemeWithSponsorsForm,
 )
 from saas.programme.models import PHASES
 from saas.strategy import pillars as strategy_pillars
+from saas.worklog import service as worklog
 from tenants import service as tenant_service
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
@@ -274,14 +276,11 @@ def propose_team(theme_id: int):
 @bp.route("/teams/<int:team_id>")
 @requires()
 def team(team_id: int):
-    from saas.pitches.service import may_read as may_read_pitch
-    from saas.worklog.service import may_read as may_read_log
-
     db = session()
     team, theme, programme = load_team(team_id)
     return render_template("programme/team.html", team=team, theme=theme, programme=programme,
-                           can_read_pitch=may_read_pitch(db, team, theme, g.membership),
-                           can_read_log=may_read_log(db, team, g.membership),
+                           can_read_pitch=pitches.may_read(db, team, theme, g.membership),
+                           can_read_log=worklog.may_read(db, team, g.membership),
                            mix=service.legacy_mix(team), mix_ok=service.mix_ok(programme, team),
                            is_member=service.is_team_member(team, g.membership),
                            full=len(team.members) >= programme.max_team_size, action_form=ButtonForm())
@@ -298,8 +297,10 @@ def join_team(team_id: int):
 @bp.route("/teams/<int:team_id>/leave", methods=["POST"])
 @requires(*PARTICIPANTS)
 def leave_team(team_id: int):
+    db = session()
     team, _theme_, programme = load_team(team_id)
-    return press("leave", lambda: service.leave_team(session(), programme, team, g.membership),
+    return press("leave", lambda: service.leave_team(db, programme, team, g.membership,
+                                                     pitch_submitted=pitches.is_submitted(db, team)),
                  done=_("You have left %(team)s.", team=team.name), then=url_for("programme.team", team_id=team.id))
 
 

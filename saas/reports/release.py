@@ -4,7 +4,7 @@
 filter, format or page could show (the whole wave, each legacy organisation, each team, each team
 within an organisation), computes the figures of every shown group and stores them with the patterns
 (saas.anonymity.releases). Reports, their JSON, CSV and PDF, the comparison and the trend over waves
-then read only what is stored here. It runs in the release job after the close (saas.comparison.jobs)
+then read only what is stored here. It runs in the release job after the close (saas.reports.jobs)
 and is idempotent: a wave that already has a release of its current answers gets no second one.
 """
 from __future__ import annotations

@@ -9,17 +9,15 @@ no figures: the difference between two readings would be the newest answers.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Text, cast, select
+from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
-from saas.anonymity import policy, releases
+from saas.anonymity import access, policy, releases
 from saas.comparison.models import Comparison
 from saas.errors import DomainError
-from saas.reports.models import ReportAccess
 from saas.anonymity.audit import FEWER_THAN_K
 from saas.surveys.models import Wave, WorksCouncilConsent
 from saas.surveys.service import min_group_size
@@ -80,21 +78,7 @@ def read_report(db, tenant, user, wave: Wave, filters: Filters, kind: str) -> di
 
 
 def log_access(db, user, wave: Wave, kind: str, filters: Filters) -> None:
-    db.add(ReportAccess(user_id=user.id, user_name=user.name, user_email=user.email, wave_id=wave.id, kind=kind,
-                        filters=filters.as_dict()))
-    db.flush()
-
-
-def log_pulse_access(db, user, programme, pulse_round=None) -> None:
-    """A reading of pulse-check results: a programme's over time, or one round's."""
-    db.add(ReportAccess(user_id=user.id, user_name=user.name, user_email=user.email, programme_id=programme.id,
-                        kind="pulse", filters={"round": pulse_round.id} if pulse_round is not None else {}))
-    db.flush()
-
-
-def access_log(db, limit: int = 500) -> list[ReportAccess]:
-    return list(db.scalars(select(ReportAccess).order_by(ReportAccess.at.desc(), ReportAccess.id.desc())
-                           .limit(limit)))
+    access.log(db, user, kind, wave_id=wave.id, details=filters.as_dict())
 
 
 # ---- the report --------------------------------------------------------------------------------

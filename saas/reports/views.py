@@ -10,6 +10,7 @@ from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from saas.anonymity import access
 from saas.db import session
 from saas.downloads import attachment
 from saas.errors import json_problem
@@ -135,7 +136,7 @@ def download(file_id: int):
 @requires(*LOG_READERS)
 def access_log():
     db = session()
-    entries = service.access_log(db)
+    entries = access.entries(db)
     waves = {w.id: w for w in db.scalars(select(Wave))}
     programmes = {p.id: p for p in db.scalars(select(Programme))}
     pulse_rounds = {r.id: r for r in db.scalars(select(PulseRound))}

@@ -200,22 +200,18 @@ def close_wave(db, wave: Wave, today: date | None = None) -> None:
 def close_and_compare(db, tenant, wave: Wave) -> None:
     """Close the wave (the button, or saas.deadlines after its close date) and queue its release:
     the audited figures and the cross-culture comparison, made once from the final answers."""
-    from saas.comparison import service as comparison
-
     close_wave(db, wave)
-    comparison.request_comparison(db, tenant, wave)
+    enqueue_after_commit(db, RELEASE_JOB, tenant.id, wave.id, unique=True)
 
 
 def after_import(db, tenant, wave: Wave, today: date | None = None) -> None:
     """Imported answers are stored like a closed wave's: k frozen, every answer written anew keeping
     only as much of its group as k answers share, and the release queued (saas.reports.release)."""
-    from saas.comparison import service as comparison
-
     if wave.k is None:
         wave.k = min_group_size(db, tenant, wave)
     if wave.status == "closed":
         rewrite_results(db, wave, today or date.today())
-        comparison.request_comparison(db, tenant, wave)
+        enqueue_after_commit(db, RELEASE_JOB, tenant.id, wave.id, unique=True)
 
 
 def invite(db, wave: Wave, memberships) -> list[tuple[object, str]]:
@@ -338,6 +334,9 @@ def submit(db, wave: Wave, invitation: SurveyInvitation | None, answers: dict, a
 
 
 MIX_JOB = "saas.surveys.jobs.mix_pool"
+# The release and comparison of a closed wave: a job of the reports, asked for by its name (the reports
+# read the surveys, not the other way round).
+RELEASE_JOB = "saas.reports.jobs.release_and_compare"
 
 
 def mix_when_k_wait(db, tenant, wave: Wave) -> bool:
