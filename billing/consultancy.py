@@ -17,11 +17,14 @@ from sqlalchemy import and_, func, select, update
 from billing.entitlements import Entitlement, require_account_writable, tenant_entitlement
 from billing.models import CONSULTANCY, CONSULTANT, OWNER, BillingAccount, BillingAccountMember, TenantBilling
 from billing.service import has_ongoing_subscription, request_quantity_sync
+from saas.administration import service as tenants
 from saas.auth.models import User
 from saas.auth.service import find_user, normalise_email
+from saas.comparison.models import Comparison
 from saas.db import utcnow
 from saas.errors import DomainError
-from saas.administration import service as tenants
+from saas.programme.models import Programme
+from saas.surveys.models import SurveyInvitation, Wave
 from tenants.models import Membership, MembershipRole, Role, Tenant
 from tenants.scoping import cross_tenant, set_scope
 
@@ -203,10 +206,6 @@ class ClientSummary:
 
 def client_summary(database, tenant: Tenant, link: TenantBilling, *, settings, now=None) -> ClientSummary:
     """What the dashboard shows of one client, read in that client's own scope (a session of its own)."""
-    from saas.comparison.models import Comparison
-    from saas.programme.models import Programme
-    from saas.surveys.models import SurveyInvitation, Wave
-
     with database.Session() as db:
         set_scope(db, tenant_id=tenant.id)
         entitlement = tenant_entitlement(db, tenant, now=now, settings=settings)

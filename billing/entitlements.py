@@ -20,8 +20,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from billing.models import BillingAccount, TenantBilling
+from saas.config import Settings
 from saas.db import utcnow
 from saas.errors import DomainError
+from tenants.models import Tenant
+from tenants.scoping import current_tenant_id
 
 TRIALING = "trialing"
 ACTIVE = "active"
@@ -74,9 +77,6 @@ MESSAGES = {
 def require_writable(db, tenant=None, *, now: datetime | None = None, settings=None) -> None:
     """Raise ReadOnly unless the tenant (default: the session's tenant) may add new things."""
     if tenant is None:
-        from tenants.models import Tenant
-        from tenants.scoping import current_tenant_id
-
         tenant_id = current_tenant_id(db)
         tenant = db.get(Tenant, tenant_id) if tenant_id is not None else None
         if tenant is None:
@@ -158,6 +158,4 @@ def _settings(settings):
         return settings
     if has_app_context():
         return current_app.config["KOERS"]
-    from saas.config import Settings
-
     return Settings()  # outside any app: billing off

@@ -22,7 +22,17 @@ from datetime import date
 
 from sqlalchemy import select
 
+from saas.anonymity.models import Release
 from saas.errors import DomainError
+from saas.leadership import feedback, pulses
+from saas.leadership.models import FeedbackRound, PulseRound
+from saas.reports.release import release_wave
+from saas.strategy import knowledge_day
+from saas.strategy.models import Workshop
+from saas.surveys import service as surveys
+from saas.surveys.models import Wave
+from saas.surveys.service import checkpoint_due
+from tenants.models import Tenant
 from tenants.scoping import cross_tenant, set_scope
 
 log = logging.getLogger(__name__)
@@ -43,8 +53,6 @@ class Closed:
 
 def _due(model, today: date):
     """The condition under which `model` is open past its close date."""
-    from saas.strategy.models import Workshop
-
     if model is Workshop:
         return (Workshop.evaluations == "open") & (Workshop.evaluations_close_on < today)
     return (model.status == "open") & (model.closes_on < today)
@@ -52,10 +60,6 @@ def _due(model, today: date):
 
 def close_due(Session, today: date) -> Closed:
     """Close every wave and round, in every tenant, whose close date is before `today`."""
-    from saas.leadership.models import FeedbackRound, PulseRound
-    from saas.strategy.models import Workshop
-    from saas.surveys.models import Wave
-
     closed = {}
     for kind, model in (("waves", Wave), ("pulse_checks", PulseRound), ("feedback_rounds", FeedbackRound),
                         ("workshop_evaluations", Workshop)):
@@ -70,10 +74,6 @@ def close_due(Session, today: date) -> Closed:
 def release_checkpoints(Session, today: date) -> int:
     """Make the interim release of every open wave whose interim release day has passed (DESIGN.md §3:
     figures exist only at release points fixed before the launch). Each in its own transaction."""
-    from saas.surveys.models import Wave
-
-    from saas.surveys.service import checkpoint_due
-
     with Session() as db, cross_tenant(db):
         # only waves whose interim day has passed are locked and looked at again, one at a time
         due = [(wave.tenant_id, wave.id) for wave in db.scalars(select(Wave).where(Wave.status == "open")
@@ -83,12 +83,6 @@ def release_checkpoints(Session, today: date) -> int:
 
 
 def _release_checkpoint(Session, tenant_id: int, wave_id: int, today: date) -> bool:
-    from saas.anonymity.models import Release
-    from saas.reports.release import release_wave
-    from saas.surveys import service as surveys
-    from saas.surveys.models import Wave
-    from tenants.models import Tenant
-
     with Session() as db:
         set_scope(db, tenant_id=tenant_id)
         wave = db.scalar(select(Wave).where(Wave.id == wave_id, Wave.status == "open").with_for_update())
@@ -124,27 +118,18 @@ def _close_one(Session, model, kind: str, tenant_id: int, thing_id: int, today: 
 
 
 def _close_wave(db, wave, _today) -> None:
-    from saas.surveys import service as surveys
-    from tenants.models import Tenant
-
     surveys.close_and_compare(db, db.get(Tenant, wave.tenant_id), wave)
 
 
 def _close_pulse_check(db, pulse, _today) -> None:
-    from saas.leadership import pulses
-
     pulses.close_round(db, pulse)
 
 
 def _close_feedback_round(db, feedback_round, _today) -> None:
-    from saas.leadership import feedback
-
     feedback.close_round(db, feedback_round)
 
 
 def _close_workshop_evaluations(db, workshop, today) -> None:
-    from saas.strategy import knowledge_day
-
     knowledge_day.close_evaluations(db, workshop, today)
 
 

@@ -3,10 +3,24 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from billing.models import CONSULTANCY, OWNER, BillingAccount, BillingAccountMember, TenantBilling
+from saas.administration import service
 from saas.auth import service as accounts
 from saas.auth.models import User
-from saas.administration import service
-from tenants.models import Role
+from saas.comparison.synth import fill_wave
+from saas.db import session as request_session, utcnow
+from saas.leadership import demo
+from saas.pitches import review
+from saas.pitches import service as pitches
+from saas.pitches.models import SECTIONS
+from saas.programme import service as programme
+from saas.reports.release import release_and_compare
+from saas.strategy import expectations, knowledge_day, pillars, plans
+from saas.surveys import service as surveys
+from saas.surveys.models import SurveyInvitation
+from saas.worklog import service as worklog
+from tenants.models import MembershipRole, Role, Tenant
+from tenants.scoping import current_tenant_id
 
 DEMO_PASSWORD = "koers-demo"
 DEMO_SLUG = "regio-noord"
@@ -27,18 +41,13 @@ ACCOUNTS = [
 
 
 def demo_exists(db=None) -> bool:
-    from saas.db import session
-    from tenants.models import Tenant
-
-    db = db or session()
+    db = db or request_session()
     return db.scalar(select(Tenant.id).where(Tenant.slug == DEMO_SLUG)) is not None
 
 
 def seed(*, only_if_empty: bool = True, db=None) -> list[tuple[str, list[str]]]:
     """Create the demo tenant; returns the accounts made, or [] when the database was not empty."""
-    from saas.db import session
-
-    db = db or session()
+    db = db or request_session()
     if only_if_empty and db.scalar(select(func.count()).select_from(User)):
         return []
     users = {}
@@ -84,9 +93,6 @@ TEAMS = [(0, "Loket Noord"), (0, "Klantreis"), (1, "Jobcoach 2.0"), (1, "Werkgev
 def _seed_programme(db, memberships: dict, orgs: list) -> None:
     """A programme in its team-work phase: five themes, nine teams that mix the three municipalities."""
     from datetime import date
-
-    from saas.programme import service as programme
-    from tenants.models import MembershipRole
 
     staff = []
     password_hash = accounts.hash_password(DEMO_PASSWORD)  # one slow hash for all demo staff
@@ -140,9 +146,6 @@ def _seed_work_logs(db, prog) -> None:
     """Every team has met, visited a peer organisation and spoken with a client."""
     from datetime import date, timedelta
 
-    from saas.programme import service as programme
-    from saas.worklog import service as worklog
-
     start = date(2026, 10, 13)
     for number, (team, theme) in enumerate(programme.teams_of_programme(db, prog)):
         lead = next(m.membership for m in team.members if m.is_lead)
@@ -175,11 +178,6 @@ def _seed_pitches(db, prog, memberships: dict, staff: list) -> None:
     from datetime import date, timedelta
 
     from flask import current_app, g
-
-    from saas.pitches import review, service as pitches
-    from saas.pitches.models import SECTIONS
-    from saas.programme import service as programme
-    from tenants.models import MembershipRole, Tenant
 
     manager = memberships["management@demo.example.org"]
     second_manager = staff[0]  # a second reviewer (in no team), so that the pitch day shows a spread
@@ -239,12 +237,6 @@ def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list) -> None:
     the demo member has not answered yet (they start it from "Your surveys")."""
     from datetime import date, timedelta
 
-    from saas.reports.release import release_and_compare
-    from saas.comparison.synth import fill_wave
-    from saas.surveys import service as surveys
-    from saas.surveys.models import SurveyInvitation
-    from tenants.models import Tenant
-
     tenant = db.get(Tenant, prog.tenant_id)
     by_code = {org.code: org.id for org in orgs}
     baseline = surveys.create_wave(
@@ -292,8 +284,6 @@ def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list) -> None:
 def _seed_leadership(db, prog, memberships: dict, staff: list) -> None:
     """Five promises of the management team, two closed pulse checks, Mark Jansen's closed 360 round
     (coached by the consultant) and evidence for the consistency check: see saas/leadership/demo.py."""
-    from saas.leadership import demo
-
     demo.seed(db, prog, memberships, staff)
 
 # Strategy (issue 9): three pillars, mutual expectations with a published summary, action plans, a knowledge day.
@@ -312,9 +302,6 @@ def _seed_strategy(db, prog, memberships: dict, staff: list) -> None:
     open online round, two action plans, personal goals (counts only) and a knowledge day whose workshops
     are filling up: one nearly full, one full with a waiting list; the demo member has not signed up yet."""
     from datetime import date, time
-
-    from saas.programme import service as programme
-    from saas.strategy import expectations, knowledge_day, pillars, plans
 
     made = {english: pillars.save_pillar(db, prog, None, title=title, meaning=meaning, examples=examples)
             for title, english, meaning, examples in PILLARS}
@@ -426,10 +413,6 @@ def _seed_billing(db, memberships: dict) -> None:
     """The demo consultant runs a consultancy with Regio Noord as its client: her dashboard shows it.
     With billing off (the default without a Stripe key) the tenant stays active."""
     from datetime import timedelta
-
-    from billing.models import CONSULTANCY, OWNER, BillingAccount, BillingAccountMember, TenantBilling
-    from saas.db import utcnow
-    from tenants.scoping import current_tenant_id
 
     consultant = memberships["consultant@demo.example.org"]
     account = BillingAccount(kind=CONSULTANCY, name="Smit Cultuuradvies", owner_id=consultant.user_id,

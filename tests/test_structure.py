@@ -28,6 +28,8 @@ IMPORTS_INSIDE_FUNCTIONS = {
     "saas": "the app factory registers every blueprint (and the CLI's commands) when it makes the app",
     "saas.cli": "each command imports what it runs, so `koers --help` and `koers worker` start light "
                 "(the entry point: nothing imports it)",
+    "saas.surveys.answers": "the parallel readers of a large wave are fresh processes that import this "
+                            "module: they must not load the app (its package imports Flask and every model)",
 }
 
 

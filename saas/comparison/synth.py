@@ -27,8 +27,16 @@ from datetime import date, timedelta
 import numpy as np
 from sqlalchemy import JSON, Text, bindparam, cast, insert, select
 
+from saas.administration import service
+from saas.auth.models import User
+from saas.auth.service import find_user, hash_password
+from saas.programme.service import create_programme
 from saas.surveys import instruments
+from saas.surveys.catalogue import catalogue
 from saas.surveys.instruments import CONTRACT_ITEMS, DIMENSIONS, MAX_PICKS, TYPES, VALUES_BY_KEY
+from saas.surveys.models import Response, Wave
+from tenants.models import LegacyOrganisation, Membership, Role, Tenant
+from tenants.scoping import current_tenant_id, set_scope
 
 CHUNK = 5000
 TARGET = np.array([35.0, 25.0, 15.0, 25.0])  # the culture everybody grows towards (clan, adhocracy, market, hierarchy)
@@ -84,12 +92,6 @@ def ensure_tenant(db, slug: str, admin_email: str | None = None):
     (``admin@<slug>.synth.invalid``); pass an existing account to look at the pages. An existing
     account given for an existing tenant becomes an admin there if it is not a member yet.
     """
-    from saas.auth.models import User
-    from saas.auth.service import find_user, hash_password
-    from saas.administration import service
-    from tenants.models import Membership, Role, Tenant
-    from tenants.scoping import set_scope
-
     admin = find_user(db, admin_email) if admin_email else None
     if admin_email and admin is None:
         raise LookupError(f"no account for {admin_email}; create it first with `koers create-user`")
@@ -116,12 +118,6 @@ def synthesise(db, *, respondents: int, legacy_orgs: int, waves: int = 1, seed: 
     `db` must be scoped to the tenant. Legacy organisations with the codes AAL, BEE, … are created
     where missing. All in the caller's transaction; the caller commits.
     """
-    from saas.programme.service import create_programme
-    from saas.surveys.catalogue import catalogue
-    from saas.surveys.models import Wave
-    from tenants.models import LegacyOrganisation
-    from tenants.scoping import current_tenant_id
-
     if not 1 <= legacy_orgs <= len(ORG_CODES):
         raise ValueError(f"between 1 and {len(ORG_CODES)} legacy organisations")
     if respondents < 0 or waves < 1:
@@ -168,8 +164,6 @@ def fill_wave(db, wave, sizes: dict[int | None, int], *, seed: int = 0, progress
     into the responses, past the mixing pool: this is for demos (saas/demo.py) and tests, not for
     real answers.
     """
-    from tenants.scoping import current_tenant_id
-
     rng = np.random.default_rng(seed)
     day = day or wave.closes_on or date.today()
     tenant_id = current_tenant_id(db)
@@ -185,8 +179,6 @@ def add_answers(db, wave, legacy_org_id: int | None, count: int, *, archetype: i
                 seed: int = 0) -> None:
     """Add `count` synthetic answers of one legacy organisation (None: people without one) to an
     existing wave, shaped like the `archetype`-th organisation of `synthesise`."""
-    from tenants.scoping import current_tenant_id
-
     rng = np.random.default_rng(seed)
     day = wave.closes_on or date.today()
     _insert(db, [(secrets.token_hex(16), current_tenant_id(db), wave.id, legacy_org_id, day, answers)
@@ -203,8 +195,6 @@ def _insert(db, records: list[tuple]) -> None:
     refuses COPY FROM into a table with row-level security; SQLAlchemy's multi-row VALUES
     batches measured faster than psycopg's pipelined executemany.)
     """
-    from saas.surveys.models import Response
-
     connection = db.connection()
     text = bindparam("answers_text", type_=Text)
     # PostgreSQL needs the text cast to json; SQLite stores JSON as text already (and a CAST to "JSON"
@@ -217,8 +207,6 @@ def _insert(db, records: list[tuple]) -> None:
 
 
 def _legacy_orgs(db, count: int, model) -> list[int]:
-    from saas.administration import service
-
     existing = {org.code: org.id for org in db.scalars(select(model))}
     ids = []
     for code, name in zip(ORG_CODES[:count], ORG_NAMES):

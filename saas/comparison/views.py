@@ -6,19 +6,26 @@ already obeys the k rule; the page only lays it out.
 from __future__ import annotations
 
 from flask import abort, g, jsonify, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from saas.anonymity import access, releases
 from saas.comparison import charts, service
-from saas.comparison.bands import ENTROPY_BANDS, LEVEL, band as _band
+from saas.comparison.bands import ENTROPY_BANDS, LEVEL
+from saas.comparison.bands import band as _band
 from saas.db import session
+from saas.kernel.formatting import percent as _percent
+from saas.kernel.formatting import percent_of_100 as _percent_of_100
+from saas.kernel.formatting import points as _points
+from saas.kernel.formatting import pvalue as _pvalue
+from saas.kernel.formatting import share as _share
+from saas.kernel.formatting import signed as _signed
 from saas.kernel.views import ButtonForm, press
-from saas.kernel.formatting import (
-    percent as _percent, percent_of_100 as _percent_of_100, points as _points, pvalue as _pvalue, share as _share,
-    signed as _signed,
-)
+from saas.surveys.catalogue import all_values
+from saas.surveys.instruments import TYPE_NAMES, TYPES
 from saas.surveys.models import Wave
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
@@ -97,9 +104,6 @@ def _wave(wave_id: int) -> Wave:
 # --- what the page shows, from the stored result --------------------------------------------------
 
 def _figures(db, wave: Wave, comparison) -> dict:
-    from saas.surveys.catalogue import all_values
-    from saas.surveys.instruments import TYPE_NAMES, TYPES
-
     lang = str(get_locale() or "en")[:2]
     values = all_values(db)
     result, details = comparison.result, comparison.details.get("orgs", {})

@@ -18,7 +18,7 @@ from saas.pitches import notices
 from saas.pitches.models import DECISIONS, Pitch, PitchEvent, Review, ReviewScore, ScorecardCriterion
 from saas.programme import service as programme_service
 from saas.programme.models import Programme, Team, Theme
-from tenants.models import Role
+from tenants.models import Membership, Role
 
 COMMENT_MAX = 5_000
 FEEDBACK_MAX = 10_000
@@ -214,8 +214,6 @@ def submitted_review_count(db, pitch: Pitch) -> int:
 
 def reviewer_names(db, reviews: list[Review]) -> dict[int, str]:
     """Names of the reviewers, by membership id (someone who left shows as a former member)."""
-    from tenants.models import Membership
-
     ids = {r.reviewer_membership_id for r in reviews}
     if not ids:
         return {}

@@ -11,11 +11,12 @@ from sqlalchemy import func, select, update
 from billing.entitlements import require_writable
 from saas.db import utcnow
 from saas.errors import Conflict, DomainError
-from saas.pitches import notices
 from saas.kernel.files import JPEG, PDF, PNG, PPTX, sniff_content_type
+from saas.pitches import notices
 from saas.pitches.models import SECTIONS, Pitch, PitchAttachment, PitchEvent, PitchRevision, PitchSection, Review
 from saas.programme import service as programme_service
-from saas.programme.models import Programme, Team
+from saas.programme.models import Programme, Team, Theme
+from tenants.models import Role
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ATTACHMENT_TYPES = (PDF, PPTX, PNG, JPEG)  # by content, not by name
@@ -66,8 +67,6 @@ def is_submitted(db, team: Team) -> bool:
 
 def may_read(db, team: Team, theme, membership) -> bool:
     """The team writes its pitch; management, admin, consultants and the theme's sponsors read it."""
-    from tenants.models import Role
-
     return (programme_service.is_team_member(team, membership)
             or membership.has_any((Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT))
             or programme_service.is_sponsor(db, theme, membership))
@@ -82,8 +81,6 @@ def get_pitch(db, pitch_id: int) -> Pitch | None:
 
 
 def pitches_of_programme(db, programme: Programme) -> list[tuple[Pitch, Team]]:
-    from saas.programme.models import Theme
-
     return list(db.execute(
         select(Pitch, Team).join(Team, Team.id == Pitch.team_id).join(Theme, Theme.id == Team.theme_id)
         .where(Theme.programme_id == programme.id).order_by(Team.name)).all())

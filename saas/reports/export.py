@@ -11,13 +11,15 @@ import re
 from datetime import date
 
 from flask import render_template
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
+from saas.anonymity.audit import COMPLEMENTARY, FEWER_THAN_K
 from saas.comparison import charts
 from saas.comparison.bands import ENTROPY_BANDS, LEVEL, band
-from saas.anonymity.audit import COMPLEMENTARY, FEWER_THAN_K
 from saas.kernel.files import csv_cell, pdf
 from saas.kernel.formatting import percent_of_100_in, points_in
+from saas.surveys.catalogue import all_values
 from saas.surveys.instruments import TYPE_NAMES, TYPES
 
 
@@ -25,8 +27,6 @@ class ReportView:
     """Names and charts for the report's figures, in the reader's language."""
 
     def __init__(self, db, report: dict):
-        from saas.surveys.catalogue import all_values
-
         self.report = report
         self.lang = str(get_locale() or "en")[:2]
         self.values = all_values(db)

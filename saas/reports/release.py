@@ -15,12 +15,16 @@ from datetime import date
 from sqlalchemy import Text, cast, func, select
 
 from saas.anonymity import policy, releases
+from saas.anonymity.audit import Shown, audit
+from saas.comparison.service import compare_wave
+from saas.errors import DomainError
+from saas.programme.models import Team
+from saas.reports import figures as fig
 from saas.surveys import answers as survey_answers
 from saas.surveys.catalogue import limiting_keys
-from saas.errors import DomainError
-from saas.reports import figures as fig
-from saas.anonymity.audit import Shown, audit
+from saas.surveys.invitations import participation_pattern
 from saas.surveys.models import Response, Wave
+from tenants.models import LegacyOrganisation
 
 ALL = "all"
 
@@ -151,8 +155,6 @@ def _free_text(data, wave: Wave, k: int) -> list[dict]:
 
 
 def _participation_pattern(db, tenant, wave: Wave, pattern: dict | None = None) -> dict:
-    from saas.surveys.invitations import participation_pattern
-
     return participation_pattern(db, tenant, wave, pattern=pattern)
 
 
@@ -161,21 +163,15 @@ def _key(measure) -> str:
 
 
 def _org_ids(db) -> list[int]:
-    from tenants.models import LegacyOrganisation
-
     return sorted(db.scalars(select(LegacyOrganisation.id)))
 
 
 def _team_ids(db, wave: Wave) -> list[int]:
-    from saas.programme.models import Team
-
     return sorted(db.scalars(select(Team.id))) if "team" in wave.groupings else []
 
 
 def release_and_compare(db, tenant, wave: Wave, **options):
     """What the job after a close does, in one go (the demo, `koers compare`, benchmarks, tests):
     the wave's release, then its comparison (saas.comparison.service.compare_wave options)."""
-    from saas.comparison.service import compare_wave
-
     release_wave(db, tenant, wave)
     return compare_wave(db, tenant, wave, **options)

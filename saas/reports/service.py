@@ -16,11 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from saas.anonymity import access, policy, releases
+from saas.anonymity.audit import FEWER_THAN_K
 from saas.comparison.models import Comparison
 from saas.errors import DomainError
-from saas.anonymity.audit import FEWER_THAN_K
+from saas.programme.models import Team
+from saas.surveys.invitations import response_rates
 from saas.surveys.models import Wave, WorksCouncilConsent
 from saas.surveys.service import min_group_size
+from tenants.models import LegacyOrganisation
 
 ALL = "all"  # the pattern of the answers as a whole (and their counts)
 MAX_ID = 2**31 - 1  # as saas.DatabaseIntConverter for ids in paths
@@ -43,9 +46,6 @@ class Filters:
 
 def parse_filters(db, wave: Wave, legacy_org: str | None, team: str | None) -> Filters:
     """The filters asked (a legacy organisation's code, a team's id), checked against the tenant."""
-    from saas.programme.models import Team
-    from tenants.models import LegacyOrganisation
-
     org = chosen_team = None
     if legacy_org:
         org = db.scalar(select(LegacyOrganisation).where(LegacyOrganisation.code == legacy_org.strip()))
@@ -86,8 +86,6 @@ def log_access(db, user, wave: Wave, kind: str, filters: Filters) -> None:
 def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:
     """Everything the report shows, as plain data (the JSON of `/reports/waves/<id>.json`), laid out
     from the wave's stored release (saas.reports.release): nothing is computed from the answers here."""
-    from saas.surveys.invitations import response_rates
-
     release = releases.latest_release(db, "wave", wave.id)
     k = release.k if release is not None else min_group_size(db, tenant, wave)
     known = (release.figures.get("groups") or {}) if release is not None else {}
@@ -199,8 +197,6 @@ def _trend(db, wave: Wave, filters: Filters, orgs, release, focus: dict, compari
 def _orgs(db, known: list | None = None) -> dict:
     """The tenant's legacy organisations by id; with `known`, only those a release knew (one added
     after the close is no group of that wave)."""
-    from tenants.models import LegacyOrganisation
-
     query = select(LegacyOrganisation).order_by(LegacyOrganisation.code)
     if known is not None:
         query = query.where(LegacyOrganisation.id.in_(known))
@@ -208,8 +204,6 @@ def _orgs(db, known: list | None = None) -> dict:
 
 
 def _teams(db, wave: Wave, known: list | None = None) -> dict:
-    from saas.programme.models import Team
-
     if "team" not in wave.groupings:
         return {}
     # Only id and name, not Team objects (Team.members loads eagerly by default: a large tenant's

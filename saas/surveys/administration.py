@@ -13,26 +13,42 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from saas import consent as consent_rules
 from saas.anonymity import access
 from saas.db import session
-from saas import consent as consent_rules
 from saas.kernel.views import press, submit
+from saas.programme import service as programme
+from saas.programme.models import Team
 from saas.surveys import catalogue as values_catalogue
 from saas.surveys import importer, invitations, service
-from saas.surveys.loaders import wave_or_404
 from saas.surveys.forms import (
-    GROUPING_LABELS, INSTRUMENT_LABELS, QUESTION_KIND_LABELS, STATUS_LABELS, CloseForm, ConsentForm,
-    DisableOpenLinkForm, ImportForm, LaunchForm, OpenLinkForm, RemindForm, ValueForm, ValueVisibilityForm, WaveForm,
+    GROUPING_LABELS,
+    INSTRUMENT_LABELS,
+    QUESTION_KIND_LABELS,
+    STATUS_LABELS,
+    CloseForm,
+    ConsentForm,
+    DisableOpenLinkForm,
+    ImportForm,
+    LaunchForm,
+    OpenLinkForm,
+    RemindForm,
+    ValueForm,
+    ValueVisibilityForm,
+    WaveForm,
     series_text,
 )
+from saas.surveys.loaders import wave_or_404
 from saas.surveys.models import Wave, WorksCouncilConsent
+from tenants import service as tenants
 from tenants.guards import requires, tenant_blueprint
-from tenants.models import Role
+from tenants.models import LegacyOrganisation, Role
 
 bp = tenant_blueprint("surveys", __name__, "/waves")
 
@@ -53,8 +69,6 @@ def _labels():
 @requires(*READ)
 def waves():
     db = session()
-    from saas.programme import service as programme
-
     programmes = {p.id: p for p in programme.programmes(db)}
     series: dict[int | None, list[Wave]] = {}
     for wave in db.scalars(select(Wave).order_by(Wave.opens_on.is_(None), Wave.opens_on, Wave.id)):
@@ -309,9 +323,6 @@ def _lang() -> str:
 
 
 def _set_choices(db, form: WaveForm) -> None:
-    from saas.programme import service as programme
-    from tenants import service as tenants
-
     programmes = programme.programmes(db)
     teams = []
     for prog in programmes:
@@ -324,15 +335,10 @@ def _form_page(form: WaveForm, wave: Wave | None):
 
 
 def _programme_of(db, wave: Wave):
-    from saas.programme import service as programme
-
     return programme.get_programme(db, wave.programme_id) if wave.programme_id else None
 
 
 def _audience_text(db, wave: Wave) -> dict:
-    from saas.programme.models import Team
-    from tenants.models import LegacyOrganisation
-
     orgs = db.scalars(select(LegacyOrganisation).where(LegacyOrganisation.id.in_(wave.audience_legacy_org_ids or [])))
     teams = db.scalars(select(Team).where(Team.id.in_(wave.audience_team_ids or [])))
     return {"legacy_orgs": [o.name for o in orgs], "teams": [t.name for t in teams]}

@@ -21,16 +21,17 @@ import re
 import secrets
 from datetime import date
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 
 from saas.errors import DomainError
-from saas.surveys import service
-
-from saas.surveys import instruments
+from saas.programme.models import Team
+from saas.surveys import instruments, service
 from saas.surveys.instruments import DIMENSIONS, PHASES, TYPES, culture_key
 from saas.surveys.models import Response, Wave
-from tenants.models import Tenant
+from tenants.models import LegacyOrganisation, Tenant
+from tenants.scoping import current_tenant_id
 
 MAX_ERRORS = 20
 CHUNK = 5000
@@ -151,10 +152,6 @@ def import_responses(db, wave: Wave, rows: list[dict], *, today: date | None = N
     `db` must be scoped to the wave's tenant. Inserts with Core executemany in chunks, inside the
     caller's transaction; the caller commits.
     """
-    from saas.programme.models import Team
-    from tenants.models import LegacyOrganisation
-    from tenants.scoping import current_tenant_id
-
     tenant_id = current_tenant_id(db)
     if tenant_id is None or tenant_id != wave.tenant_id:
         raise ValueError("the session must be scoped to the wave's tenant")

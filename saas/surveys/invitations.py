@@ -17,12 +17,13 @@ from sqlalchemy import func, or_, select
 
 from saas.anonymity import people
 from saas.errors import DomainError
-from saas.kernel.mail import on_base_url
-from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel import tokens
+from saas.kernel.jobs import enqueue_after_commit
+from saas.kernel.mail import on_base_url
+from saas.programme.models import Team, TeamMember
 from saas.surveys import service
 from saas.surveys.models import SurveyInvitation, Wave
-from tenants.models import Membership, Role
+from tenants.models import LegacyOrganisation, Membership, Role
 
 SHOWN, TOO_SMALL, PROTECTS = "shown", "too_small", "protects"  # a RateRow's status: as the page shows it
 
@@ -36,8 +37,6 @@ def audience(db, wave: Wave) -> list[Membership]:
     legacy organisations together with the members of the chosen teams. Consultants who hold no
     other role come from outside the organisation and are never asked.
     """
-    from saas.programme.models import TeamMember
-
     people = [m for m in db.scalars(select(Membership).order_by(Membership.id)) if m.roles - {Role.CONSULTANT}]
     orgs, teams = set(wave.audience_legacy_org_ids or ()), set(wave.audience_team_ids or ())
     if not orgs and not teams:
@@ -216,8 +215,9 @@ def _counts(invited: dict, answered: dict, shown) -> dict:
 
 def _signatures(db, wave: Wave) -> tuple[dict, dict]:
     """({(organisation, teams): invited}, {(organisation, teams): answered}), counted by the database."""
-    from sqlalchemy import Text, cast
     import json
+
+    from sqlalchemy import Text, cast
 
     invited: dict[tuple, int] = {}
     answered: dict[tuple, int] = {}
@@ -247,9 +247,6 @@ def response_rates(db, tenant, wave: Wave, *, stored: dict | None = None, teams:
     `stored`: the release's participation (`participation_pattern`); when it holds the counts, nothing
     is counted. `teams=False`: no rows per team (by_team empty; the report shows none).
     """
-    from saas.programme.models import Team
-    from tenants.models import LegacyOrganisation
-
     k = service.min_group_size(db, tenant, wave)
     counts = (stored or {}).get("counts")
     if counts is not None:

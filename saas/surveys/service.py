@@ -10,16 +10,29 @@ from sqlalchemy import delete, func, null, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from billing.entitlements import require_writable
+from saas import consent as rules
 from saas.anonymity import microdata, policy, pool
 from saas.db import utcnow
 from saas.errors import DomainError
-from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel import tokens
+from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel.tokens import hash_token
-from tenants.scoping import current_tenant_id
+from saas.programme.models import Team, TeamMember
+from saas.surveys.catalogue import catalogue
+from saas.surveys.instruments import LIKERT_MAX, LIKERT_MIN
+from saas.surveys import instruments
 from saas.surveys.models import (
-    GROUPINGS, INSTRUMENTS, TENURE_BANDS, PooledAnswer, Response, SurveyInvitation, Wave, WorksCouncilConsent,
+    GROUPINGS,
+    INSTRUMENTS,
+    TENURE_BANDS,
+    PooledAnswer,
+    Response,
+    SurveyInvitation,
+    Wave,
+    WorksCouncilConsent,
 )
+from tenants.models import LegacyOrganisation
+from tenants.scoping import current_tenant_id
 
 _shuffle = random.SystemRandom().shuffle
 
@@ -41,9 +54,7 @@ class AlreadyAnswered(DomainError):
 def consent_required(tenant) -> bool:
     """Whether the works council's consent comes first (WOR art. 27): the tenant's own setting, which
     the country does not change (saas.consent)."""
-    from saas import consent
-
-    return consent.required(tenant)
+    return rules.required(tenant)
 
 
 def min_group_size(db, tenant, wave: Wave) -> int:
@@ -67,8 +78,6 @@ def create_wave(db, *, name: str, value_keys: list[str] | None = None, instrumen
     if opens_on and closes_on and closes_on < opens_on:
         raise DomainError(_l("A wave cannot close before it opens."), field="closes_on")
     if value_keys is None:  # the catalogue as it stands now; later catalogue changes leave this wave alone
-        from saas.surveys.catalogue import catalogue
-
         value_keys = [v.key for v in catalogue(db)]
     wave = Wave(name=name.strip(), programme_id=programme_id, series_label=series_label, opens_on=opens_on,
                 closes_on=closes_on, instruments=list(instruments), groupings=list(groupings),
@@ -149,8 +158,6 @@ def record_consent(db, wave: Wave, *, by, decided_on: date, decision: str, condi
     """The works council's decision on a wave in preparation, recorded by `by` (a Membership): typed by
     a works council member, or by an admin only with the signed decision uploaded (`document`, a
     saas.consent.Document). Who and how are kept with it, and it goes into the access log."""
-    from saas import consent as rules
-
     if wave.status != "draft":
         raise DomainError(_l("The works council's consent is recorded before the wave opens."))
     recorded, decision, conditions = rules.check(by, document, decided_on=decided_on, decision=decision,
@@ -219,8 +226,6 @@ def invite(db, wave: Wave, memberships) -> list[tuple[object, str]]:
 
     Each invitation freezes the person's legacy organisation and teams as they are now: the response
     rates read only these, so moving people between readings cannot tell who answered."""
-    from saas.programme.models import TeamMember
-
     teams: dict[int, list[int]] = {}
     for team_id, membership_id in db.execute(select(TeamMember.team_id, TeamMember.membership_id)
                                              .order_by(TeamMember.team_id)):
@@ -252,8 +257,6 @@ def save_draft(invitation: SurveyInvitation, answers: dict) -> None:
 
 def clean_answers(wave: Wave, answers: dict) -> dict:
     """Check the answers to the wave's instruments (saas.surveys.instruments); anything else is refused."""
-    from saas.surveys import instruments
-
     unknown = set(answers) - set(wave.instruments) - ({"questions"} if wave.questions else set())
     if unknown:
         raise DomainError(_l("These answers do not belong to this survey."))
@@ -274,8 +277,6 @@ def clean_answers(wave: Wave, answers: dict) -> dict:
 
 def _clean_question_answers(wave: Wave, given: dict) -> dict:
     """Scale questions need a whole number 1–5; open questions may stay empty (then left out)."""
-    from saas.surveys.instruments import LIKERT_MAX, LIKERT_MIN
-
     if not isinstance(given, dict) or set(given) - {q["key"] for q in wave.questions}:
         raise InvalidAnswer("questions", "unknown_key")
     clean = {}
@@ -425,9 +426,6 @@ def rewrite_results(db, wave: Wave, day: date, *, generalise: bool = True) -> in
 
 def _everything(db, wave: Wave) -> list[dict]:
     """The wave's mixed and pooled answers as plain rows; attributes that no longer exist are dropped."""
-    from saas.programme.models import Team
-    from tenants.models import LegacyOrganisation
-
     orgs = set(db.scalars(select(LegacyOrganisation.id)))
     teams = set(db.scalars(select(Team.id)))
     rows = [{"legacy_org_id": o, "team_id": t, "tenure_band": b, "answers": a, "verified": v, "day": d}
@@ -444,9 +442,6 @@ def _everything(db, wave: Wave) -> list[dict]:
 
 def _mix_into_responses(db, wave_id: int, pooled: list[PooledAnswer]) -> int:
     """The same as _MIX_POOL, for SQLite."""
-    from saas.programme.models import Team
-    from tenants.models import LegacyOrganisation
-
     def still_there(model, key):  # removed while the answer waited: left out, the answer kept
         return key if key is not None and db.get(model, key) is not None else None
 
@@ -513,9 +508,6 @@ def response_count(db, wave: Wave) -> int:
 
 def _clean_attributes(db, wave: Wave, attributes: dict) -> dict:
     """Keep only the grouping attributes this wave asks, each checked against the tenant's data."""
-    from saas.programme.models import Team
-    from tenants.models import LegacyOrganisation
-
     def exists(model, grouping: str, key: str) -> bool:
         asked = grouping in wave.groupings and attributes.get(key) is not None
         return asked and db.get(model, attributes[key]) is not None

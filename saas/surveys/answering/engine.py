@@ -25,13 +25,23 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from saas.errors import DomainError
+from saas.programme.models import Team, Theme
 from saas.surveys import instruments, service
 from saas.surveys.instruments import (
-    CONTRACT_GROUPS, CONTRACT_ITEMS, DIMENSIONS, LIKERT_MAX, LIKERT_MIN, MAX_PICKS, PHASES, POINTS_PER_DIMENSION,
-    TYPES, VALUE_LISTS,
+    CONTRACT_GROUPS,
+    CONTRACT_ITEMS,
+    DIMENSIONS,
+    LIKERT_MAX,
+    LIKERT_MIN,
+    MAX_PICKS,
+    PHASES,
+    POINTS_PER_DIMENSION,
+    TYPES,
+    VALUE_LISTS,
 )
 from saas.surveys.models import GROUPINGS, TENURE_BANDS
 from saas.surveys.service import OPEN_ANSWER_MAX
+from tenants.models import LegacyOrganisation
 
 #: the form value of "Prefer not to say" (ids and tenure bands can never be this)
 NOT_SAYING = "none"
@@ -129,9 +139,6 @@ def step_title(step: Step, lang: str):
 def about_options(db, wave) -> AboutOptions:
     """The legacy organisations and teams a respondent may choose: the wave's audience if it has one."""
     from sqlalchemy import select
-
-    from saas.programme.models import Team, Theme
-    from tenants.models import LegacyOrganisation
 
     options = AboutOptions()
     asked = asked_attributes(wave)
