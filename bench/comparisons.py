@@ -85,8 +85,8 @@ def main() -> None:
 
 
 def _migrate(app_url: str, owner_url: str) -> None:
-    from saas import migrate
-    from saas.config import Settings
+    from saas.kernel import migrate
+    from saas.kernel.config import Settings
 
     migrate.upgrade(Settings(database_url=app_url, migration_database_url=owner_url, secret_key="bench"))
 
@@ -99,7 +99,7 @@ def _measure(url: str, slug: str, wave_id: str) -> None:
     import tenants.scoping  # noqa: F401  (the tenant scope of every session)
     from saas.comparison import service
     from saas.surveys import answers as extract
-    from saas.db import Database
+    from saas.kernel.db import Database
     from saas.surveys.models import Wave
     from tenants.models import Tenant
     from tenants.scoping import set_scope

@@ -77,7 +77,7 @@ def run(app_url: str, owner_url: str, args) -> None:
     import psycopg
 
     from saas import create_app, migrate
-    from saas.config import Settings
+    from saas.kernel.config import Settings
     from tests.helpers import KoersClient
 
     settings = Settings(database_url=app_url, migration_database_url=owner_url, secret_key="bench")

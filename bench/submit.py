@@ -299,9 +299,9 @@ def _prepare(app_url: str, owner_url: str, invitations: int) -> tuple[str, list[
     from sqlalchemy import insert
 
     from saas import create_app
-    from saas import migrate
+    from saas.kernel import migrate
     from saas.auth.models import User
-    from saas.config import Settings
+    from saas.kernel.config import Settings
     from saas.surveys import service
     from saas.surveys.models import SurveyInvitation
     from tenants.models import Membership, Tenant

@@ -21,8 +21,8 @@ from saas.administration import service as tenants
 from saas.auth.models import User
 from saas.auth.service import find_user, normalise_email
 from saas.comparison.models import Comparison
-from saas.db import utcnow
-from saas.errors import DomainError
+from saas.kernel.db import utcnow
+from saas.kernel.errors import DomainError
 from saas.programme.models import Programme
 from saas.surveys.models import SurveyInvitation, Wave
 from tenants.models import Membership, MembershipRole, Role, Tenant

@@ -20,9 +20,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from billing.models import BillingAccount, TenantBilling
-from saas.config import Settings
-from saas.db import utcnow
-from saas.errors import DomainError
+from saas.kernel.config import Settings
+from saas.kernel.db import utcnow
+from saas.kernel.errors import DomainError
 from tenants.models import Tenant
 from tenants.scoping import current_tenant_id
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from saas.db import Base, utcnow
+from saas.kernel.db import Base, utcnow
 from saas.kernel.models import TenantOwned
 
 ORGANISATION = "organisation"

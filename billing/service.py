@@ -19,8 +19,8 @@ from billing import stripe_api
 from billing.entitlements import aware, tenant_billing
 from billing.models import ORGANISATION, BillingAccount, BillingEvent, TenantBilling
 from billing.plans import plan_for
-from saas.db import utcnow
-from saas.errors import DomainError
+from saas.kernel.db import utcnow
+from saas.kernel.errors import DomainError
 from saas.kernel.jobs import enqueue_after_commit
 from tenants.scoping import cross_tenant
 

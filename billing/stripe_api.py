@@ -15,7 +15,7 @@ from functools import lru_cache
 import stripe
 from flask_babel import lazy_gettext as _l
 
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 
 TIMEOUT_SECONDS = 15
 

@@ -23,10 +23,10 @@ from billing import consultancy, entitlements, service, stripe_api
 from billing.forms import ArchiveForm, ClientForm, ConsultancyForm, ConsultantForm
 from billing.models import ORGANISATION, OWNER, BillingEvent
 from billing.plans import plan_for
-from saas.db import session, utcnow
+from saas.kernel.db import session, utcnow
 from saas.programme.service import PHASE_LABELS
-from saas.errors import problem
-from saas.extensions import csrf
+from saas.kernel.errors import problem
+from saas.kernel.extensions import csrf
 from saas.kernel.views import ButtonForm, press, submit
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role

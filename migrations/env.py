@@ -2,7 +2,7 @@
 from alembic import context
 from sqlalchemy import text
 
-from saas.db import make_engine
+from saas.kernel.db import make_engine
 from saas.models import metadata
 
 config = context.config

@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import Flask, g
 from werkzeug.routing import IntegerConverter
 
-from saas.config import ROOT, Settings
+from saas.kernel.config import ROOT, Settings
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, *, database=None, testing: bool
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
     )
 
-    from saas.db import Database, close_request_session
+    from saas.kernel.db import Database, close_request_session
 
     app.extensions["koers.db"] = database or Database(settings.database_url)
     app.teardown_appcontext(close_request_session)
@@ -54,8 +54,8 @@ def create_app(settings: Settings | None = None, *, database=None, testing: bool
     _init_extensions(app)
     _register_blueprints(app)
 
-    from saas.errors import register_error_handlers
-    from saas.security import add_hsts, add_security_headers
+    from saas.kernel.errors import register_error_handlers
+    from saas.kernel.security import add_hsts, add_security_headers
 
     register_error_handlers(app)
     app.before_request(_refuse_nul_bytes)
@@ -90,8 +90,8 @@ def _refuse_nul_bytes():
 
 
 def _init_extensions(app: Flask) -> None:
-    from saas.extensions import babel, csrf, limiter, login_manager
-    from saas.i18n import LANGUAGES, select_locale
+    from saas.kernel.extensions import babel, csrf, limiter, login_manager
+    from saas.kernel.i18n import LANGUAGES, select_locale
     import tenants.scoping  # noqa: F401  (installs the tenant-scoping session events)
 
     babel.init_app(app, locale_selector=select_locale)
@@ -116,7 +116,7 @@ def _init_extensions(app: Flask) -> None:
 def _load_user(user_id: str):
     """Session cookies carry id and password stamp: a password change logs out other sessions."""
     from saas.auth.models import User
-    from saas.db import session
+    from saas.kernel.db import session
     from tenants.scoping import set_scope
 
     user_key, _, stamp = user_id.partition(":")
@@ -155,11 +155,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _configure_logging(settings: Settings) -> None:
-    from saas import logredact
+    from saas.kernel import logredact
 
     # secret links never reach a log: Koers's own error log and the development server's request log
     # (gunicorn's logs: gunicorn.conf.py)
-    for name in ("saas.errors", "werkzeug"):
+    for name in ("saas.kernel.errors", "werkzeug"):
         logredact.install(name)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -10,7 +10,7 @@ import sys
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from saas.config import ConfigError
+from saas.kernel.config import ConfigError
 
 
 def _create_app():
@@ -43,7 +43,7 @@ def db():
 @click.argument("revision", default="head")
 @with_appcontext
 def db_upgrade(revision):
-    from saas import migrate
+    from saas.kernel import migrate
 
     migrate.upgrade(_settings(), revision)
 
@@ -52,7 +52,7 @@ def db_upgrade(revision):
 @click.argument("revision")
 @with_appcontext
 def db_downgrade(revision):
-    from saas import migrate
+    from saas.kernel import migrate
 
     migrate.downgrade(_settings(), revision)
 
@@ -60,7 +60,7 @@ def db_downgrade(revision):
 @db.command("current", help="Show the schema revision of the database.")
 @with_appcontext
 def db_current():
-    from saas import migrate
+    from saas.kernel import migrate
 
     migrate.current(_settings())
 
@@ -73,8 +73,8 @@ def db_current():
 @with_appcontext
 def create_user(email, password, name, platform_admin):
     from saas.auth import service
-    from saas.errors import DomainError
-    from saas.db import session
+    from saas.kernel.errors import DomainError
+    from saas.kernel.db import session
 
     if not 10 <= len(password) <= 200:
         raise click.BadParameter("a password has between 10 and 200 characters", param_hint="--password")
@@ -99,8 +99,8 @@ def create_user(email, password, name, platform_admin):
 @with_appcontext
 def create_tenant(slug, name, admin_email, country, language, legacy_orgs):
     from saas.auth.service import find_user
-    from saas.db import session
-    from saas.errors import DomainError
+    from saas.kernel.db import session
+    from saas.kernel.errors import DomainError
     from saas.administration import service
 
     db = session()
@@ -149,7 +149,7 @@ def _tenant_scope(slug: str):
     """The session of this command, scoped to one tenant (as a request under /t/<slug>/ is)."""
     from sqlalchemy import select
 
-    from saas.db import session
+    from saas.kernel.db import session
     from tenants.models import Tenant
     from tenants.scoping import set_scope
 
@@ -167,7 +167,7 @@ def _tenant_scope(slug: str):
 @click.option("--closed", is_flag=True, help="Create it closed, to import earlier results into it.")
 @with_appcontext
 def create_wave(slug, name, closed):
-    from saas.errors import DomainError
+    from saas.kernel.errors import DomainError
     from saas.surveys import service
 
     db, _tenant = _tenant_scope(slug)
@@ -299,8 +299,8 @@ def worker(burst, with_scheduler, sweep_every, lost_after):
 @with_appcontext
 def synth(slug, respondents, legacy_orgs, waves, seed, admin_email):
     from saas.comparison import synth as synthetic
-    from saas.db import session
-    from saas.errors import DomainError
+    from saas.kernel.db import session
+    from saas.kernel.errors import DomainError
 
     db = session()
     try:

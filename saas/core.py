@@ -5,8 +5,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, url_
 from flask_login import current_user
 from sqlalchemy import select, text
 
-from saas.db import session
-from saas.mail import OutboundMail
+from saas.kernel.db import session
+from saas.kernel.outbox import OutboundMail
 from tenants.service import tenants_of
 
 bp = Blueprint("core", __name__)

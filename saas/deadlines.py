@@ -23,7 +23,7 @@ from datetime import date
 from sqlalchemy import select
 
 from saas.anonymity.models import Release
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.leadership import feedback, pulses
 from saas.leadership.models import FeedbackRound, PulseRound
 from saas.reports.release import release_wave

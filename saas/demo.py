@@ -8,7 +8,7 @@ from saas.administration import service
 from saas.auth import service as accounts
 from saas.auth.models import User
 from saas.comparison.synth import fill_wave
-from saas.db import session as request_session, utcnow
+from saas.kernel.db import session as request_session, utcnow
 from saas.leadership import demo
 from saas.pitches import review
 from saas.pitches import service as pitches

@@ -3,13 +3,13 @@ from saas.anonymity.models import Release, ReleaseGroup, ReportAccess  # noqa: F
 from billing.models import BillingAccount, BillingAccountMember, BillingEvent, TenantBilling  # noqa: F401
 from saas.auth.models import User  # noqa: F401
 from saas.comparison.models import Comparison  # noqa: F401
-from saas.db import Base
+from saas.kernel.db import Base
 from saas.kernel.notifications import EmailOptOut, Notification  # noqa: F401
 from saas.leadership.models import (  # noqa: F401
     Evidence, FeedbackAnswer, FeedbackInvitation, FeedbackPooledAnswer, FeedbackRound, Promise, PulseAnswer,
     PulseInvitation, PulsePooledAnswer, PulseRound,
 )
-from saas.mail import OutboundMail  # noqa: F401
+from saas.kernel.outbox import OutboundMail  # noqa: F401
 from saas.pitches.models import (  # noqa: F401
     Pitch, PitchAttachment, PitchEvent, PitchRevision, PitchSection, Review, ReviewScore, ScorecardCriterion,
 )

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, current_app, g, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from saas.db import session
+from saas.kernel.db import session
 from tenants.models import Membership
 from tenants.scoping import enter_tenant
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from sqlalchemy import String, bindparam, cast, event, func, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 
-from saas.db import KoersSession
+from saas.kernel.db import KoersSession
 # TenantOwned is defined with the other model helpers; re-exported here for workers/models.py, which
 # imports it from this module (one import line to change when workers/ is settled).
 from saas.kernel.models import TenantOwned  # noqa: F401

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from saas.config import Settings
-from saas.db import Database, make_engine
+from saas.kernel.config import Settings
+from saas.kernel.db import Database, make_engine
 from saas.models import metadata
 from tests.services import PostgresServer, RedisServer, WorkerProcess
 
@@ -101,7 +101,7 @@ def stack():
     # subprocess) must land on the test database, never on a developer's instance/ database.
     os.environ.update(DATABASE_URL=started.app_url, SECRET_KEY="test-secret-key", KOERS_ENV="test")
     try:
-        from saas import migrate
+        from saas.kernel import migrate
 
         migrate.upgrade(Settings(database_url=started.app_url, migration_database_url=started.owner_url,
                                  secret_key="test"))
@@ -170,7 +170,7 @@ def settings(stack):
 @pytest.fixture
 def app(settings, database):
     from saas import create_app
-    from saas.extensions import limiter
+    from saas.kernel.extensions import limiter
 
     from tests.helpers import KoersClient
 

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from saas.auth.service import hash_password
-from saas.mail import OutboundMail
+from saas.kernel.outbox import OutboundMail
 from saas.administration import service
 from tenants.scoping import set_scope
 
@@ -138,7 +138,7 @@ def link_in(body: str) -> str:
 
 def works_council(db):
     """A member of the works council of the tenant `db` is scoped to (made the first time): who records
-    the works council's consent on a wave or a pulse check (saas.consent)."""
+    the works council's consent on a wave or a pulse check (saas.kernel.consent)."""
     from saas.auth.models import User
     from tenants.models import Membership, MembershipRole
     from tenants.scoping import current_tenant_id

@@ -48,7 +48,7 @@ def smtp():
 @pytest.fixture
 def mailing_app(stack, database, smtp):
     from saas import create_app
-    from saas.extensions import limiter
+    from saas.kernel.extensions import limiter
 
     application = create_app(settings_for(stack, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_starttls=False),
                              database=database, testing=True)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from billing import entitlements
 from billing.entitlements import ReadOnly, require_writable, tenant_entitlement
 from billing.models import BillingAccount, BillingEvent, TenantBilling
-from saas.db import utcnow
+from saas.kernel.db import utcnow
 from tenants.models import Tenant
 from tests.fake_stripe import PRICE_ORGANISATION, WEBHOOK_SECRET, sign
 from tests.helpers import Factory, KoersClient
@@ -23,7 +23,7 @@ from tests.helpers import Factory, KoersClient
 def billing_app(stack, database, fake_stripe):
     """The app with billing on, its Stripe the fake."""
     from saas import create_app
-    from saas.extensions import limiter
+    from saas.kernel.extensions import limiter
     from tests.conftest import settings_for
 
     application = create_app(settings_for(stack, **fake_stripe.settings()), database=database, testing=True)

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from billing import entitlements
 from billing.models import BillingAccount, TenantBilling
-from saas.db import utcnow
+from saas.kernel.db import utcnow
 from tenants.models import Membership, Tenant
 from tests.fake_stripe import PRICE_CLIENT
 from tests.helpers import TenantRecord, link_in

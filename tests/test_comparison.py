@@ -235,7 +235,7 @@ def test_running_the_comparison_from_the_page(app, make, series):
 def test_the_page_shows_a_running_job_and_its_progress(app, make, series):
     import uuid
 
-    from saas.db import utcnow
+    from saas.kernel.db import utcnow
     from saas.kernel.job_models import JobRun, args_key
 
     args = [series.tenant.id, series.last]

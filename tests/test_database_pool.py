@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from saas.db import make_engine
+from saas.kernel.db import make_engine
 
 
 @pytest.fixture

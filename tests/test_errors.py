@@ -21,7 +21,7 @@ def test_an_unexpected_error_shows_a_500_page_in_the_users_language_and_rolls_ba
     app = create_app(settings_for(stack), database=database)
 
     def boom():
-        from saas.db import session
+        from saas.kernel.db import session
         from saas.auth.models import User
 
         session().add(User(email="half@example.org", name="Half", password_hash="x"))

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from saas.mail import OutboundMail
+from saas.kernel.outbox import OutboundMail
 from saas.models import metadata
 from tenants.rls import tenant_owned_tables
 from tenants.models import Invitation, LegacyOrganisation, Membership

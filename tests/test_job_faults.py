@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text, update
 
-from saas.mail import OutboundMail
+from saas.kernel.outbox import OutboundMail
 from tests.conftest import ARTIFACTS, LOG_SUFFIX, settings_for
 from tests.helpers import link_in, wait_for
 from tests.smtp_server import SMTPServer

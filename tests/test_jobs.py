@@ -4,7 +4,7 @@ import time
 import pytest
 from sqlalchemy import select, text, update
 
-from saas.mail import OutboundMail
+from saas.kernel.outbox import OutboundMail
 from tests.conftest import settings_for
 from tests.helpers import link_in, wait_for
 from tests.smtp_server import SMTPServer
@@ -146,7 +146,7 @@ def test_a_name_with_a_line_break_cannot_break_a_mail_header(stack, database, ma
     smtp = SMTPServer()
     try:
         app = _app(stack, database, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_starttls=False)
-        from saas.mail import queue_mail
+        from saas.kernel.outbox import queue_mail
 
         with app.app_context(), database.Session() as db:
             mail = queue_mail(db, "x@example.org", "Eve\r\nBcc: victim@example.org joined", "body")
@@ -160,7 +160,7 @@ def test_a_name_with_a_line_break_cannot_break_a_mail_header(stack, database, ma
 
 @pytest.mark.smoke
 def test_the_development_outbox_is_on_only_in_development(monkeypatch):
-    from saas.config import Settings
+    from saas.kernel.config import Settings
 
     monkeypatch.setenv("SECRET_KEY", "s")
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
@@ -261,7 +261,7 @@ def test_without_redis_jobs_run_in_process_and_keep_their_records(app, make):
 
 @pytest.mark.smoke
 def test_a_tenant_sees_only_its_own_job_runs(app, make, database):
-    from saas.mail import queue_mail
+    from saas.kernel.outbox import queue_mail
     from tenants.scoping import TenantScopeError
     from saas.kernel.job_models import JobRun
     from saas.kernel.jobs import dispatch, job_status, latest_run

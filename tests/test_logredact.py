@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from saas.logredact import redact
+from saas.kernel.logredact import redact
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "Zq3_secretTOKENvalue-9xY"
@@ -137,7 +137,7 @@ def test_gunicorns_access_log_holds_no_token(stack, tmp_path):
 def test_the_development_outbox_prints_mails_without_their_secret_links(caplog):
     from types import SimpleNamespace
 
-    from saas.mail import OutboundMail, deliver
+    from saas.kernel.outbox import OutboundMail, deliver
 
     caplog.set_level(logging.INFO)
     mail = OutboundMail(recipient="anna@oost.example", subject="Survey", attempts=0,

@@ -15,7 +15,7 @@ import pytest
 from flask import g, request, url_for
 from markupsafe import escape
 
-from saas.config import ROOT, Settings
+from saas.kernel.config import ROOT, Settings
 from saas.kernel.mail import paragraphs, render_mail
 
 pytestmark = pytest.mark.smoke

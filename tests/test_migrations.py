@@ -6,9 +6,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from saas import migrate
-from saas.config import Settings
-from saas.db import make_engine
+from saas.kernel import migrate
+from saas.kernel.config import Settings
+from saas.kernel.db import make_engine
 from saas.models import metadata
 from tests.conftest import SQLITE
 

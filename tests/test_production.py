@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from saas.config import ConfigError, Settings
+from saas.kernel.config import ConfigError, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.smoke

@@ -9,8 +9,8 @@ from datetime import date, time
 import pytest
 from sqlalchemy import text
 
-from saas import migrate
-from saas.db import make_engine
+from saas.kernel import migrate
+from saas.kernel.db import make_engine
 from tests.test_migrations import empty_database  # noqa: F401  (the fixture)
 
 

@@ -581,7 +581,7 @@ def test_import_lists_errors_by_line_and_column_and_imports_all_or_nothing(app, 
 
 def test_the_import_page_in_dutch_names_bad_rows_in_dutch(app, make, world):
     """The rows are checked by the instruments' own rules, whose messages are translated."""
-    admin = _as(app, world.tenant.admin_email)
+    admin = signed_in(app, world.tenant.admin_email)
     wave_id = _create(admin, world, name="Nulmeting 2023 (bureau)")
     admin.submit("/language", {"language": "nl", "next": f"/t/oost/waves/{wave_id}/import"},
                  page=f"/t/oost/waves/{wave_id}/import")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from saas import consent
+from saas.kernel import consent
 from saas.reports.release import release_and_compare
 from tests.helpers import link_in, works_council
 
@@ -98,7 +98,7 @@ def worklog(app, make, tenant, admin, objects):
     """A work session with an action, a benchmark visit and a client interview, logged by the admin."""
     from datetime import date
 
-    from saas.errors import DomainError
+    from saas.kernel.errors import DomainError
     from saas.programme import service
     from saas.programme.models import TeamMember
     from saas.worklog.models import Action, WorkSession
@@ -233,7 +233,7 @@ def job_run(app, make, tenant, admin, objects):
     directly: making a job fail on purpose would need a broken worker)."""
     import uuid
 
-    from saas.db import utcnow
+    from saas.kernel.db import utcnow
     from saas.kernel.job_models import JobRun, args_key
 
     args = [tenant.id, objects["membership_id"]]

@@ -70,7 +70,7 @@ def upgrade() -> None:
 
 
 def _insert(bind, tenant_id, collection, collection_id, k, answers, figures, today) -> None:
-    from saas.db import utcnow
+    from saas.kernel.db import utcnow
 
     bind.execute(releases.insert().values(tenant_id=tenant_id, collection=collection, collection_id=collection_id,
                                           number=1, final=True, k=k, released_on=today, answers=answers, patterns={},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from saas.db import utcnow
+from saas.kernel.db import utcnow
 from saas.kernel.jobs import tenant_job
 from saas.kernel.mail import mail_to
 from tenants.models import Invitation, Membership, Tenant

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from saas.anonymity import policy
 from saas.auth.models import User
 from saas.auth.service import normalise_email
-from saas.consent import log_setting
-from saas.db import utcnow
-from saas.errors import DomainError
+from saas.kernel.consent import log_setting
+from saas.kernel.db import utcnow
+from saas.kernel.errors import DomainError
 from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel.mail import mail_to
 from saas.leadership.models import PulseRound
@@ -89,7 +89,7 @@ def create_tenant(db, creator: User, *, name: str, slug: str, country: str, lang
 def update_tenant(db, tenant: Tenant, user: User, *, name: str, country: str, language: str,
                   min_group_size: int) -> None:
     """The admin's settings. A change of k or of the country goes into the access log with the change;
-    the country no longer decides whether the works council's consent is required (saas.consent)."""
+    the country no longer decides whether the works council's consent is required (saas.kernel.consent)."""
     country, k = country.upper(), policy.settable_k(min_group_size)
     log_setting(db, user, "min_group_size", tenant.min_group_size, k)
     log_setting(db, user, "country", tenant.country, country)

@@ -16,8 +16,8 @@ from saas.administration.forms import (
 )
 from saas.auth import service as accounts
 from saas.auth.sessions import log_in
-from saas import consent as consent_rules
-from saas.db import session, utcnow
+from saas.kernel import consent as consent_rules
+from saas.kernel.db import session, utcnow
 from saas.kernel.views import ButtonForm, press, submit
 from tenants import service as tenancy
 from tenants.guards import public_in_tenant, requires, tenant_blueprint

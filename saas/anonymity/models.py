@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.db import Base, utcnow
+from saas.kernel.db import Base, utcnow
 from saas.kernel.models import TenantOwned
 
 COLLECTIONS = ("wave", "pulse", "feedback", "expectations", "workshop")

@@ -7,7 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.db import Base, utcnow
+from saas.kernel.db import Base, utcnow
 
 
 class User(UserMixin, Base):

@@ -8,8 +8,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from saas.auth.models import User
-from saas.db import utcnow
-from saas.errors import DomainError
+from saas.kernel.db import utcnow
+from saas.kernel.errors import DomainError
 from saas.kernel.mail import mail_to
 
 _hasher = PasswordHasher()

@@ -10,10 +10,10 @@ from flask_login import current_user, login_required
 from saas.auth import service
 from saas.auth.sessions import log_in, log_out
 from saas.auth.forms import AccountForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
-from saas.db import session
-from saas.errors import DomainError
-from saas.extensions import limiter
-from saas.i18n import LANGUAGES
+from saas.kernel.db import session
+from saas.kernel.errors import DomainError
+from saas.kernel.extensions import limiter
+from saas.kernel.i18n import LANGUAGES
 from saas.kernel.views import submit
 
 bp = Blueprint("auth", __name__)

@@ -20,8 +20,8 @@ from sqlalchemy import Text, cast, select
 from saas.anonymity import releases
 from saas.comparison import maths
 from saas.comparison.models import Comparison
-from saas.db import utcnow
-from saas.errors import DomainError
+from saas.kernel.db import utcnow
+from saas.kernel.errors import DomainError
 from saas.kernel.jobs import enqueue_after_commit, latest_run as latest_job_run
 from saas.surveys import answers as survey_answers
 from saas.surveys.catalogue import limiting_keys

@@ -16,7 +16,7 @@ from saas.anonymity import access, releases
 from saas.comparison import charts, service
 from saas.comparison.bands import ENTROPY_BANDS, LEVEL
 from saas.comparison.bands import band as _band
-from saas.db import session
+from saas.kernel.db import session
 from saas.kernel.formatting import percent as _percent
 from saas.kernel.formatting import percent_of_100 as _percent_of_100
 from saas.kernel.formatting import points as _points

@@ -8,7 +8,7 @@ from wtforms import DateField, PasswordField, SelectMultipleField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from saas.i18n import LANGUAGES
+from saas.kernel.i18n import LANGUAGES
 
 # Far enough apart for any programme; close enough to catch a mistyped year (0224, 20224).
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.db import Base, utcnow
+from saas.kernel.db import Base, utcnow
 from tenants.scoping import TenantOwned
 
 JOB_STATUSES = ("pending", "queued", "running", "done", "failed")

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import update
 
-from saas.db import utcnow
+from saas.kernel.db import utcnow
 from saas.kernel.job_models import JobRun
 from tenants.scoping import cross_tenant, set_scope
 

@@ -29,7 +29,7 @@ from importlib import import_module
 from flask import current_app, has_app_context
 from sqlalchemy import event, func, or_, select, update
 
-from saas.db import KoersSession, utcnow
+from saas.kernel.db import KoersSession, utcnow
 from saas.kernel.job_models import ACTIVE_STATUSES, JobRun, args_key
 from saas.kernel.job_runtime import (JobPolicy, assigned_run, job_app, platform_job, report_progress,  # noqa: F401
                                      tenant_job)

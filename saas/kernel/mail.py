@@ -11,7 +11,7 @@ both parts always say the same. A mail's template may override the layout's `con
 
 Both are rendered inside a request context built from BASE_URL, so a link is the same whether the
 mail is made by a page (whatever host the request came in on), by a job in the worker (no request
-at all) or by the CLI. The rendered mail goes into the outbox (saas.mail.queue_mail), which keeps
+at all) or by the CLI. The rendered mail goes into the outbox (saas.kernel.outbox.queue_mail), which keeps
 neither recipient nor body once the mail server has it.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from flask_babel import force_locale, get_locale
 from jinja2.utils import urlize
 from markupsafe import Markup
 
-from saas.mail import OutboundMail, queue_mail
+from saas.kernel.outbox import OutboundMail, queue_mail
 
 
 class RenderedMail(NamedTuple):

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from saas.db import utcnow
-from saas.mail import OutboundMail, deliver
+from saas.kernel.db import utcnow
+from saas.kernel.outbox import OutboundMail, deliver
 from saas.kernel.job_models import JobRun, args_key
 from saas.kernel.jobs import enqueue_after_commit, platform_job, retry_run
 from tenants.scoping import cross_tenant

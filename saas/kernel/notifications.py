@@ -9,7 +9,7 @@ from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.kernel.mail import mail_to
-from saas.db import Base, utcnow
+from saas.kernel.db import Base, utcnow
 from saas.kernel.models import TenantOwned, tenant_fk
 from tenants.models import Membership, Tenant
 

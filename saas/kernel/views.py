@@ -22,8 +22,8 @@ from werkzeug.wrappers import Response
 from wtforms import FieldList, HiddenField
 from wtforms.validators import DataRequired
 
-from saas.db import session
-from saas.errors import DomainError
+from saas.kernel.db import session
+from saas.kernel.errors import DomainError
 
 Message = str | Callable[[Any], str] | None
 Target = str | Callable[[Any], str]

@@ -19,8 +19,8 @@ from flask_babel import lazy_gettext as _l, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from saas.db import session
-from saas.errors import DomainError
+from saas.kernel.db import session
+from saas.kernel.errors import DomainError
 from saas.leadership import consistency, feedback, promises, pulses, rules
 from saas.programme import service as programmes
 from tenants.guards import tenant_blueprint
@@ -32,7 +32,7 @@ MANAGEMENT = (Role.MANAGEMENT,)
 PULSE_RUNNERS = (Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT)
 RESULT_READERS = (Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT, Role.WORKS_COUNCIL)
 CHECKERS = (Role.MANAGEMENT, Role.CONSULTANT)
-CONSENT_RECORDERS = (Role.ADMIN, Role.CONSULTANT, Role.WORKS_COUNCIL)  # saas.consent: who types, who uploads
+CONSENT_RECORDERS = (Role.ADMIN, Role.CONSULTANT, Role.WORKS_COUNCIL)  # saas.kernel.consent: who types, who uploads
 SCALE_LABELS = {1: _l("Never"), 2: _l("Rarely"), 3: _l("Sometimes"), 4: _l("Often"), 5: _l("Always")}
 SESSION_KEY = "leadership"  # {"p<round id>": pulse token, "f<round id>": feedback token}
 

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from saas.anonymity import raters
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.leadership import feedback, pulses, rules
 from saas.kernel.files import DOCX, JPEG, PDF, PNG, PPTX, sniff_content_type
 from saas.leadership.models import RATINGS, Evidence, FeedbackRound, Promise, PulseRound

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from saas.anonymity import access
-from saas.db import session
+from saas.kernel.db import session
 from saas.kernel.views import press, send, submit
 from saas.leadership import consistency, feedback, pulses
 from saas.leadership.blueprint import CHECKERS, bp, programme_or_404, promise_or_404, visible_evidence_or_404

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select
 
 from saas.anonymity import policy, pool, raters as rater_rule
 from saas.anonymity.releases import latest_release, store_release
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel import tokens
 from saas.kernel.tokens import hash_token

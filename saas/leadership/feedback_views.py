@@ -10,8 +10,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from saas.anonymity import access, policy
-from saas.db import session
-from saas.errors import DomainError
+from saas.kernel.db import session
+from saas.kernel.errors import DomainError
 from saas.kernel.views import press, show_domain_error, submit
 from saas.leadership import feedback, promises
 from saas.leadership.blueprint import (

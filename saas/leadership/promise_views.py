@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, render_template, request, url_for
 from flask_babel import gettext as _
 
-from saas.db import session
+from saas.kernel.db import session
 from saas.kernel.views import press, submit
 from saas.leadership import promises
 from saas.leadership.blueprint import MANAGEMENT, bp, programme_or_404, promise_or_404

@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from saas.db import utcnow
-from saas.errors import DomainError
+from saas.kernel.db import utcnow
+from saas.kernel.errors import DomainError
 from saas.leadership.models import FeedbackRound, Promise, PulseRound
 
 PROMISE_MAX = 1000

@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from saas import consent as consent_rules
+from saas.kernel import consent as consent_rules
 from saas.anonymity import access, policy
-from saas.db import session
+from saas.kernel.db import session
 from saas.kernel.views import press, submit
 from saas.leadership import promises, pulses
 from saas.leadership.blueprint import (

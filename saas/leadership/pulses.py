@@ -18,10 +18,10 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
-from saas import consent
+from saas.kernel import consent
 from saas.anonymity import policy, pool
 from saas.anonymity.releases import latest_release, latest_releases, store_release
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel import tokens
 from saas.leadership import rules
@@ -66,7 +66,7 @@ class InvalidPulseAnswer(DomainError):
 
 def consent_required(tenant) -> bool:
     """A pulse check is a staff survey: the works council's consent comes first when the tenant requires
-    it (its own setting, saas.consent; the country does not change it)."""
+    it (its own setting, saas.kernel.consent; the country does not change it)."""
     return consent.required(tenant)
 
 

@@ -10,7 +10,7 @@ from datetime import date
 
 from flask import g, render_template
 
-from saas.db import session
+from saas.kernel.db import session
 from saas.leadership import consistency_views, feedback, feedback_views, promise_views, pulse_views, pulses
 from saas.leadership.blueprint import bp
 from saas.programme import service as programmes

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import abort
 
-from saas.db import session
+from saas.kernel.db import session
 from saas.pitches import service
 from saas.pitches.models import Pitch
 from saas.programme.loaders import load_team

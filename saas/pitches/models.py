@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from saas.db import Base, utcnow
+from saas.kernel.db import Base, utcnow
 from saas.kernel.models import TenantOwned, tenant_fk, tenant_person
 
 # Who wrote, uploaded or reviewed is kept as a plain membership id, without a foreign key: the

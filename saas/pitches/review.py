@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from saas.db import utcnow
-from saas.errors import Conflict, DomainError
+from saas.kernel.db import utcnow
+from saas.kernel.errors import Conflict, DomainError
 from saas.pitches import notices
 from saas.pitches.models import DECISIONS, Pitch, PitchEvent, Review, ReviewScore, ScorecardCriterion
 from saas.programme import service as programme_service

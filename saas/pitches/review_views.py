@@ -9,7 +9,7 @@ from wtforms import IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from saas.db import session
+from saas.kernel.db import session
 from saas.kernel.views import press, submit
 from saas.pitches import review as service
 from saas.pitches.loaders import load_pitch

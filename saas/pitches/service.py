@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from billing.entitlements import require_writable
-from saas.db import utcnow
-from saas.errors import Conflict, DomainError
+from saas.kernel.db import utcnow
+from saas.kernel.errors import Conflict, DomainError
 from saas.kernel.files import JPEG, PDF, PNG, PPTX, sniff_content_type
 from saas.pitches import notices
 from saas.pitches.models import SECTIONS, Pitch, PitchAttachment, PitchEvent, PitchRevision, PitchSection, Review

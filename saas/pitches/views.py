@@ -7,8 +7,8 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
-from saas.db import session
-from saas.errors import DomainError
+from saas.kernel.db import session
+from saas.kernel.errors import DomainError
 from saas.kernel.views import ButtonForm, back_with_errors, press, submit
 from saas.pitches import service
 from saas.pitches.loaders import load_pitch

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from saas.db import session
+from saas.kernel.db import session
 from tenants.models import Tenant
 from tenants.scoping import cross_tenant
 from saas.kernel.job_models import JOB_STATUSES, STATUS_LABELS

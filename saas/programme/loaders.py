@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import abort
 
-from saas.db import session
+from saas.kernel.db import session
 from saas.programme import service
 from saas.programme.models import Programme, Team, Theme
 

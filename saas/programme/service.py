@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from billing.entitlements import require_writable
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.programme import notices
 from saas.programme.models import (
     CLOSED, PHASES, Programme, ProgrammePhase, Sponsor, Supporter, Team, TeamMember, Theme,

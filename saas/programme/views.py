@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from flask_babel import gettext as _, ngettext
 from werkzeug.exceptions import Forbidden
 
-from saas.db import session, utcnow
+from saas.kernel.db import session, utcnow
 from saas.kernel.views import ButtonForm, back_with_errors, press, submit
 from saas.programme import service
 from saas.programme.loaders import load_programme, load_team, load_theme

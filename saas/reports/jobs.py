@@ -12,7 +12,7 @@ from datetime import date
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from saas.db import utcnow
+from saas.kernel.db import utcnow
 from saas.comparison import service as comparison
 from saas.kernel.jobs import report_progress, tenant_job
 from saas.reports import export, service

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, CheckConstraint, DateTime, Integer, LargeBinary, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.anonymity.models import ReportAccess  # noqa: F401  (kept here for older imports)
-from saas.db import Base, utcnow
+from saas.kernel.db import Base, utcnow
 from saas.kernel.models import TenantOwned, tenant_fk
 
 

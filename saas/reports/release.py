@@ -17,7 +17,7 @@ from sqlalchemy import Text, cast, func, select
 from saas.anonymity import policy, releases
 from saas.anonymity.audit import Shown, audit
 from saas.comparison.service import compare_wave
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.programme.models import Team
 from saas.reports import figures as fig
 from saas.surveys import answers as survey_answers

@@ -18,7 +18,7 @@ from sqlalchemy.orm import lazyload
 from saas.anonymity import access, policy, releases
 from saas.anonymity.audit import FEWER_THAN_K
 from saas.comparison.models import Comparison
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.programme.models import Team
 from saas.surveys.invitations import response_rates
 from saas.surveys.models import Wave, WorksCouncilConsent

@@ -11,9 +11,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from saas.anonymity import access
-from saas.db import session
-from saas.downloads import attachment
-from saas.errors import json_problem
+from saas.kernel.db import session
+from saas.kernel.downloads import attachment
+from saas.kernel.errors import json_problem
 from saas.kernel.views import ButtonForm, press
 from saas.kernel.jobs import enqueue_after_commit
 from saas.leadership.models import FeedbackRound, Promise, PulseRound

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import abort, request
 
-from saas.db import session
+from saas.kernel.db import session
 from saas.programme import service as programme_service
 from saas.strategy import expectations, knowledge_day, pillars, plans
 from tenants import service as tenant_service

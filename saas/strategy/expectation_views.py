@@ -10,8 +10,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from saas.anonymity import access
-from saas.db import session, utcnow
-from saas.errors import DomainError
+from saas.kernel.db import session, utcnow
+from saas.kernel.errors import DomainError
 from saas.kernel.views import press, send, submit
 from saas.strategy import expectations
 from saas.strategy.blueprint import bp, form_data, pillar_or_404, round_or_404

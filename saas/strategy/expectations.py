@@ -29,7 +29,7 @@ from saas.anonymity import policy
 from saas.anonymity.labels import group_counts, group_labels
 from saas.anonymity.pseudonyms import pseudonym
 from saas.anonymity.releases import latest_release, store_release
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.strategy.models import Contribution, ExpectationCluster, ExpectationRound, Pillar
 from tenants.models import LegacyOrganisation, Membership, Role, Tenant
 

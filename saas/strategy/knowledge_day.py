@@ -33,7 +33,7 @@ from werkzeug.exceptions import Forbidden
 from saas.anonymity import policy
 from saas.anonymity.releases import latest_release, store_release
 from saas.anonymity.scores import score_figures
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.kernel import notifications
 from saas.programme.models import Programme
 from saas.strategy.models import Evaluation, EvaluationPool, KnowledgeDay, Signup, Workshop

@@ -7,8 +7,8 @@ from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
 from saas.anonymity import access
-from saas.db import session, utcnow
-from saas.errors import DomainError
+from saas.kernel.db import session, utcnow
+from saas.kernel.errors import DomainError
 from saas.kernel.views import send, submit
 from saas.strategy import knowledge_day, pillars
 from saas.strategy.blueprint import bp, day_or_404, form_data, people, pillar_choices, programme_or_404, workshop_or_404

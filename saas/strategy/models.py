@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.db import Base, utcnow
+from saas.kernel.db import Base, utcnow
 from saas.kernel.models import TenantOwned, tenant_fk, tenant_person
 from tenants.models import Membership
 

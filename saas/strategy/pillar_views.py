@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, render_template, url_for
 from flask_babel import gettext as _
 
-from saas.db import session
+from saas.kernel.db import session
 from saas.kernel.views import press, submit
 from saas.strategy import expectations, pillars, plans
 from saas.strategy.blueprint import bp, form_data, pillar_or_404, programme_or_404

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.programme.models import Programme, Theme
 from saas.strategy.models import (
     ActionPlan, DevelopmentGoal, ExpectationRound, KnowledgeDay, Pillar, PlanAction, Workshop,

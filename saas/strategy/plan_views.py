@@ -8,7 +8,7 @@ from flask import abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
-from saas.db import session
+from saas.kernel.db import session
 from saas.kernel.views import press, send, submit
 from saas.strategy import pillars, plans
 from saas.strategy.blueprint import bp, form_data, people, pillar_choices, pillar_or_404, plan_or_404, programme_or_404

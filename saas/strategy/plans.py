@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.exceptions import Forbidden
 
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.programme.models import Programme
 from saas.strategy.models import ACTION_STATES, UNIT_KINDS, ActionPlan, DevelopmentGoal, Pillar, PlanAction
 from saas.strategy.pillars import EDITORS, PillarProgress, pillar_of_programme, progress

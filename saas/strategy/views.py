@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import g, render_template
 
-from saas.db import session
+from saas.kernel.db import session
 from saas.programme import service as programme_service
 from saas.strategy import (  # noqa: F401  (the page modules add their routes to bp)
     expectation_views, expectations, knowledge_day, knowledge_day_views, pillar_views, pillars, plan_views, plans,

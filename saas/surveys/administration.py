@@ -19,9 +19,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from saas import consent as consent_rules
+from saas.kernel import consent as consent_rules
 from saas.anonymity import access
-from saas.db import session
+from saas.kernel.db import session
 from saas.kernel.views import press, submit
 from saas.programme import service as programme
 from saas.programme.models import Team

@@ -13,7 +13,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.surveys.instruments import VALUES, VALUES_BY_KEY, Value
 from saas.surveys.models import CatalogueValue
 

@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.programme.models import Team
 from saas.surveys import instruments, service
 from saas.surveys.instruments import DIMENSIONS, PHASES, TYPES, culture_key

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from saas.anonymity import people
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.kernel import tokens
 from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel.mail import on_base_url

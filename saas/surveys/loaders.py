@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import abort, g, request
 from sqlalchemy import select
 
-from saas.db import session
+from saas.kernel.db import session
 from saas.surveys.models import Wave
 
 

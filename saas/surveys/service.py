@@ -10,10 +10,10 @@ from sqlalchemy import delete, func, null, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from billing.entitlements import require_writable
-from saas import consent as rules
+from saas.kernel import consent as rules
 from saas.anonymity import microdata, policy, pool
-from saas.db import utcnow
-from saas.errors import DomainError
+from saas.kernel.db import utcnow
+from saas.kernel.errors import DomainError
 from saas.kernel import tokens
 from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel.tokens import hash_token
@@ -53,7 +53,7 @@ class AlreadyAnswered(DomainError):
 
 def consent_required(tenant) -> bool:
     """Whether the works council's consent comes first (WOR art. 27): the tenant's own setting, which
-    the country does not change (saas.consent)."""
+    the country does not change (saas.kernel.consent)."""
     return rules.required(tenant)
 
 
@@ -157,7 +157,7 @@ def record_consent(db, wave: Wave, *, by, decided_on: date, decision: str, condi
                    min_group_size: int | None = None, document=None) -> WorksCouncilConsent:
     """The works council's decision on a wave in preparation, recorded by `by` (a Membership): typed by
     a works council member, or by an admin only with the signed decision uploaded (`document`, a
-    saas.consent.Document). Who and how are kept with it, and it goes into the access log."""
+    saas.kernel.consent.Document). Who and how are kept with it, and it goes into the access log."""
     if wave.status != "draft":
         raise DomainError(_l("The works council's consent is recorded before the wave opens."))
     recorded, decision, conditions = rules.check(by, document, decided_on=decided_on, decision=decision,

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, UniqueConstraint, event, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from saas.db import Base, utcnow
+from saas.kernel.db import Base, utcnow
 from saas.kernel.models import TenantOwned, tenant_fk, tenant_person
 from tenants.models import Membership
 

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 from werkzeug.exceptions import Forbidden
 
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.programme import service as programme
 from saas.programme.models import Team
 from saas.worklog.models import Action, BenchmarkVisit, ClientInterview, SessionAttendee, WorkSession

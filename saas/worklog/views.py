@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from saas.db import session, utcnow
-from saas.downloads import attachment
+from saas.kernel.db import session, utcnow
+from saas.kernel.downloads import attachment
 from saas.kernel.views import submit
 from saas.programme import service as programme
 from saas.programme.loaders import load_team

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 def app(stack, database, fake_stripe):
     """The app with billing on (overrides tests/conftest.py `app` for the live server)."""
     from saas import create_app
-    from saas.extensions import limiter
+    from saas.kernel.extensions import limiter
     from tests.conftest import settings_for
     from tests.helpers import KoersClient
 

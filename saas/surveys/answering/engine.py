@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.programme.models import Team, Theme
 from saas.surveys import instruments, service
 from saas.surveys.instruments import (

@@ -28,10 +28,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from saas.anonymity import policy
-from saas.db import session
-from saas.errors import DomainError, json_problem, problem
-from saas.extensions import csrf
-from saas.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from saas.kernel.db import session
+from saas.kernel.errors import DomainError, json_problem, problem
+from saas.kernel.extensions import csrf
+from saas.kernel.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from saas.surveys import intake, invitations, service
 from saas.surveys.answering import engine as answering
 from saas.surveys.catalogue import values_for_wave

@@ -15,9 +15,9 @@ from email.message import EmailMessage
 from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.db import Base, utcnow
+from saas.kernel.db import Base, utcnow
 from saas.kernel.jobs import enqueue_after_commit
-from saas.logredact import redact
+from saas.kernel.logredact import redact
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def deliver(mail: OutboundMail, settings) -> None:
     mail.attempts += 1
     if not settings.smtp_host:
         if settings.dev_outbox:  # development: the console is where the developer reads the mail
-            # secret links are redacted here like in every log (saas.logredact); /dev/outbox shows them
+            # secret links are redacted here like in every log (saas.kernel.logredact); /dev/outbox shows them
             log.info("mail to %s kept in the development outbox (links with a secret: /dev/outbox): %s\n%s",
                      mail.recipient, mail.subject, redact(mail.body))
         else:

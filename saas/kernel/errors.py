@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from saas.logredact import redact
+from saas.kernel.logredact import redact
 
-log = logging.getLogger(__name__)  # its records pass saas.logredact.RedactingFilter (create_app)
+log = logging.getLogger(__name__)  # its records pass saas.kernel.logredact.RedactingFilter (create_app)
 
 
 class DomainError(Exception):

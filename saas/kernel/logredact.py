@@ -5,9 +5,9 @@ segment. Whoever reads a log (an operator, a log service, a backup) must not be 
 someone, accept their invitation or take over their account, nor tie a log line to a person's link.
 `redact` replaces every such segment by `…` in any text (a request line, a referrer, an error
 message, a traceback); `RedactingFilter` applies it to every record of a logger. It is installed on
-Koers's unexpected-error log (saas/errors.py), the development server's request log (werkzeug) and
+Koers's unexpected-error log (saas/kernel/errors.py), the development server's request log (werkzeug) and
 gunicorn's access and error logs (`RedactingGunicornLogger`, set in gunicorn.conf.py); the development
-outbox prints mails with their links redacted (saas/mail.py).
+outbox prints mails with their links redacted (saas/kernel/outbox.py).
 """
 from __future__ import annotations
 

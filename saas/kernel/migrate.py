@@ -5,7 +5,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
 
-from saas.config import INSTANCE, ROOT, Settings
+from saas.kernel.config import INSTANCE, ROOT, Settings
 
 
 def alembic_config(settings: Settings) -> Config:

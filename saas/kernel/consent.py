@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
 from saas.anonymity import access, policy
-from saas.errors import DomainError
+from saas.kernel.errors import DomainError
 from saas.kernel.files import PDF, sniff_content_type
 from tenants.models import Role
 
