@@ -110,15 +110,6 @@ def send(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Messag
     return redirect(then(result) if callable(then) else then)
 
 
-def back_with_errors(form: FlaskForm, then: str) -> Response:
-    """A small form posted from another page (`submit` returned None): its errors, a refusal among them,
-    are flashed there instead of showing the form again on a page of its own."""
-    for errors in form.errors.values():
-        for error in errors:
-            flash(error, "error")
-    return redirect(then)
-
-
 def _pressed(action: str | FlaskForm) -> bool:
     if not isinstance(action, FlaskForm):
         return ButtonForm().says(action)

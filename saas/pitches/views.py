@@ -9,7 +9,7 @@ from werkzeug.exceptions import Forbidden
 
 from saas.kernel.db import session
 from saas.kernel.errors import DomainError
-from saas.kernel.views import ButtonForm, back_with_errors, press, submit
+from saas.kernel.views import ButtonForm, press, send
 from saas.pitches import service
 from saas.pitches.loaders import load_pitch
 from saas.pitches.forms import AttachmentForm, SectionForm, StartPitchForm
@@ -132,7 +132,7 @@ def upload(pitch_id: int):
         return service.add_attachment(db, pitch, upload.filename, upload.read(service.MAX_ATTACHMENT_BYTES + 1),
                                       g.membership)
 
-    return submit(form, attach, done=_("The file has been attached."), then=back) or back_with_errors(form, back)
+    return send(form, attach, done=_("The file has been attached."), then=back)
 
 
 @bp.route("/pitches/<int:pitch_id>/attachments/<int:attachment_id>")

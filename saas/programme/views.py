@@ -7,7 +7,7 @@ from flask_babel import gettext as _, ngettext
 from werkzeug.exceptions import Forbidden
 
 from saas.kernel.db import session, utcnow
-from saas.kernel.views import ButtonForm, back_with_errors, press, submit
+from saas.kernel.views import ButtonForm, press, send, submit
 from saas.programme import service
 from saas.programme.loaders import load_programme, load_team, load_theme
 from saas.kernel import notifications
@@ -198,10 +198,9 @@ def support(theme_id: int):
     theme, programme = load_theme(theme_id)
     form = SupportForm()
     back = url_for("programme.theme", theme_id=theme.id)
-    return submit(form, lambda: service.support(session(), theme, g.membership, form.motivation.data or "",
-                                                tell_sponsors=True),
-                  done=_("Thank you: you support %(theme)s.", theme=theme.title), then=back) \
-        or back_with_errors(form, back)
+    return send(form, lambda: service.support(session(), theme, g.membership, form.motivation.data or "",
+                                              tell_sponsors=True),
+                done=_("Thank you: you support %(theme)s.", theme=theme.title), then=back)
 
 
 @bp.route("/themes/<int:theme_id>/withdraw", methods=["POST"])
@@ -265,12 +264,12 @@ def message_supporters(theme_id: int):
 def propose_team(theme_id: int):
     theme, programme = load_theme(theme_id)
     form = TeamForm()
-    return submit(form, lambda: service.propose_team(session(), programme, theme, g.membership, name=form.name.data,
-                                                     goal=form.goal.data),
-                  done=lambda team: _("Your team %(name)s has been created. Invite colleagues to join it.",
-                                      name=team.name),
-                  then=lambda team: url_for("programme.team", team_id=team.id)) \
-        or back_with_errors(form, url_for("programme.theme", theme_id=theme.id))
+    return send(form, lambda: service.propose_team(session(), programme, theme, g.membership, name=form.name.data,
+                                                   goal=form.goal.data),
+                done=lambda team: _("Your team %(name)s has been created. Invite colleagues to join it.",
+                                    name=team.name),
+                then=lambda team: url_for("programme.team", team_id=team.id),
+                back=url_for("programme.theme", theme_id=theme.id))
 
 
 @bp.route("/teams/<int:team_id>")
