@@ -5,7 +5,7 @@ already obeys the k rule; the page only lays it out.
 """
 from __future__ import annotations
 
-from flask import abort, g, jsonify, render_template, url_for
+from flask import g, jsonify, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,6 +26,7 @@ from saas.kernel.formatting import signed as _signed
 from saas.kernel.views import ButtonForm, press
 from saas.surveys.catalogue import all_values
 from saas.surveys.instruments import TYPE_NAMES, TYPES
+from saas.surveys.loaders import wave_or_404
 from saas.surveys.models import Wave
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
@@ -48,7 +49,7 @@ def index():
 @requires(*READERS)
 def wave(wave_id: int):
     db = session()
-    wave = _wave(wave_id)
+    wave = wave_or_404(wave_id)
     release = releases.latest_release(db, "wave", wave.id) if wave.status == "closed" else None
     comparison = service.get_comparison(db, wave)
     if comparison is not None and (release is None or comparison.result.get("release") != release.number):
@@ -72,7 +73,7 @@ def wave(wave_id: int):
 @requires(*READERS)
 def run(wave_id: int):
     db = session()
-    wave = _wave(wave_id)
+    wave = wave_or_404(wave_id)
     return press("run", lambda: service.request_comparison(db, g.tenant, wave),
                  then=url_for("comparison.wave", wave_id=wave.id),
                  done=lambda outcome: {
@@ -87,7 +88,7 @@ def run(wave_id: int):
 def status(wave_id: int):
     """The job's state as JSON, for the page's script that follows the progress."""
     db = session()
-    wave = _wave(wave_id)
+    wave = wave_or_404(wave_id)
     run = service.latest_run(db, wave)
     comparison = service.get_comparison(db, wave)
     return jsonify({
@@ -95,10 +96,6 @@ def status(wave_id: int):
                                          "progress": run.progress, "finished": not run.active},
         "computed_at": comparison.computed_at.isoformat() if comparison else None,
     })
-
-
-def _wave(wave_id: int) -> Wave:
-    return session().scalar(select(Wave).where(Wave.id == wave_id)) or abort(404)
 
 
 # --- what the page shows, from the stored result --------------------------------------------------

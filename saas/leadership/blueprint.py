@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, request
 from flask import session as http_session
-from flask_babel import lazy_gettext as _l, ngettext
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -52,10 +53,6 @@ def _roles() -> set[str]:
 
 
 # ---- loaders --------------------------------------------------------------------------------
-
-def programme_or_404(programme_id: int):
-    return programmes.get_programme(session(), programme_id) or abort(404)
-
 
 def promise_or_404(promise_id: int):
     """A promise and its programme."""

@@ -12,9 +12,10 @@ from saas.anonymity import access
 from saas.kernel.db import session
 from saas.kernel.views import press, send, submit
 from saas.leadership import consistency, feedback, pulses
-from saas.leadership.blueprint import CHECKERS, bp, programme_or_404, promise_or_404, visible_evidence_or_404
+from saas.leadership.blueprint import CHECKERS, bp, promise_or_404, visible_evidence_or_404
 from saas.leadership.forms import EVIDENCE_FORMS, RATING_LABELS, RateForm
 from saas.leadership.models import RATINGS
+from saas.programme.loaders import load_programme
 from tenants.guards import requires
 
 WITHHELD = "withheld"  # in place of a figure: evidence from a 360 round the reader rated
@@ -24,7 +25,7 @@ WITHHELD = "withheld"  # in place of a figure: evidence from a 360 round the rea
 @requires(*CHECKERS)
 def consistency_page(programme_id: int):
     db = session()
-    programme = programme_or_404(programme_id)
+    programme = load_programme(programme_id)
     rows = consistency.consistency(db, programme, g.membership)
     access.log(db, current_user, "consistency", programme_id=programme.id)  # built from answers: logged
     db.commit()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -15,11 +16,18 @@ from saas.kernel.errors import DomainError
 from saas.kernel.views import press, show_domain_error, submit
 from saas.leadership import feedback, promises
 from saas.leadership.blueprint import (
-    MANAGEMENT, bp, invitation, keep_token, own_round_or_404, programme_or_404, promise_texts, reminder_sent,
+    MANAGEMENT,
+    bp,
+    invitation,
+    keep_token,
+    own_round_or_404,
+    promise_texts,
+    reminder_sent,
     take_answer,
 )
 from saas.leadership.forms import AddRatersForm, StartFeedbackForm
 from saas.programme import service as programmes
+from saas.programme.loaders import load_programme
 from tenants.guards import public_in_tenant, requires
 
 
@@ -27,7 +35,7 @@ from tenants.guards import public_in_tenant, requires
 @requires(*MANAGEMENT)
 def start_feedback(programme_id: int):
     db = session()
-    programme = programme_or_404(programme_id)
+    programme = load_programme(programme_id)
     form = StartFeedbackForm()
     form.set_people(feedback.rater_choices(db, g.membership))
     return submit(form, lambda: feedback.start_round(

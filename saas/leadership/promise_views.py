@@ -7,21 +7,22 @@ from flask_babel import gettext as _
 from saas.kernel.db import session
 from saas.kernel.views import press, submit
 from saas.leadership import promises
-from saas.leadership.blueprint import MANAGEMENT, bp, programme_or_404, promise_or_404
+from saas.leadership.blueprint import MANAGEMENT, bp, promise_or_404
 from saas.leadership.forms import PromiseForm
+from saas.programme.loaders import load_programme
 from tenants.guards import requires
 
 
 @bp.route("/programmes/<int:programme_id>/promises", endpoint="promises")
 @requires()
 def promises_page(programme_id: int):
-    return _promises_page(programme_or_404(programme_id), PromiseForm(formdata=None))
+    return _promises_page(load_programme(programme_id), PromiseForm(formdata=None))
 
 
 @bp.route("/programmes/<int:programme_id>/promises", methods=["POST"])
 @requires(*MANAGEMENT)
 def add_promise(programme_id: int):
-    programme = programme_or_404(programme_id)
+    programme = load_programme(programme_id)
     form = PromiseForm()
     return submit(form, lambda: promises.add_promise(session(), programme, g.membership, form.text.data),
                   done=_("The promise has been recorded."),

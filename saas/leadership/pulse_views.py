@@ -9,27 +9,35 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from saas.kernel import consent as consent_rules
 from saas.anonymity import access, policy
+from saas.kernel import consent as consent_rules
 from saas.kernel.db import session
 from saas.kernel.views import press, submit
 from saas.leadership import promises, pulses
 from saas.leadership.blueprint import (
-    CONSENT_RECORDERS, PULSE_RUNNERS, RESULT_READERS, bp, invitation, keep_token, programme_or_404, promise_texts,
-    pulse_or_404, reminder_sent, take_answer,
+    CONSENT_RECORDERS,
+    PULSE_RUNNERS,
+    RESULT_READERS,
+    bp,
+    invitation,
+    keep_token,
+    promise_texts,
+    pulse_or_404,
+    reminder_sent,
+    take_answer,
 )
 from saas.leadership.forms import PulseRoundForm
 from saas.programme import service as programmes
+from saas.programme.loaders import load_programme
 from saas.surveys.forms import ConsentForm
 from tenants.guards import public_in_tenant, requires
-
 
 # ---- running them ---------------------------------------------------------------------------
 
 @bp.route("/programmes/<int:programme_id>/pulse-checks")
 @requires(*PULSE_RUNNERS)
 def pulse_rounds(programme_id: int):
-    programme = programme_or_404(programme_id)
+    programme = load_programme(programme_id)
     form = PulseRoundForm(data=pulses.next_round_defaults(session(), programme, date.today()))
     return _pulse_rounds_page(programme, form)
 
@@ -37,7 +45,7 @@ def pulse_rounds(programme_id: int):
 @bp.route("/programmes/<int:programme_id>/pulse-checks", methods=["POST"])
 @requires(*PULSE_RUNNERS)
 def plan_pulse_round(programme_id: int):
-    programme = programme_or_404(programme_id)
+    programme = load_programme(programme_id)
     form = PulseRoundForm()
     return submit(form, lambda: pulses.plan_round(session(), g.tenant, programme, name=form.name.data,
                                                   opens_on=form.opens_on.data, closes_on=form.closes_on.data),
@@ -137,7 +145,7 @@ def close_pulse_round(pulse_round_id: int):
 @requires(*RESULT_READERS)
 def pulse_results(programme_id: int):
     db = session()
-    programme = programme_or_404(programme_id)
+    programme = load_programme(programme_id)
     closed, results = pulses.results_over_time(db, programme)
     # a report on staff answers: the access log shows who read it
     access.log(db, current_user, "pulse", programme_id=programme.id)

@@ -6,7 +6,9 @@ and each view or download is written to the access log in the same transaction.
 from __future__ import annotations
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,12 +16,13 @@ from saas.anonymity import access
 from saas.kernel.db import session
 from saas.kernel.downloads import attachment
 from saas.kernel.errors import json_problem
-from saas.kernel.views import ButtonForm, press
 from saas.kernel.jobs import enqueue_after_commit
+from saas.kernel.views import ButtonForm, press
 from saas.leadership.models import FeedbackRound, Promise, PulseRound
 from saas.programme.models import Programme
 from saas.reports import export, service
 from saas.reports.models import ReportFile
+from saas.surveys.loaders import wave_or_404
 from saas.surveys.models import Wave
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
@@ -225,8 +228,9 @@ def _filters(wave: Wave, source=None) -> service.Filters:
 
 
 def _wave(wave_id: int) -> Wave:
-    wave = session().scalar(select(Wave).where(Wave.id == wave_id, Wave.status.in_(("open", "closed"))))
-    return wave or abort(404)
+    """The wave (saas.surveys.loaders); a wave in preparation has no report yet."""
+    wave = wave_or_404(wave_id)
+    return wave if wave.status in ("open", "closed") else abort(404)
 
 
 def _file(file_id: int) -> ReportFile:

@@ -16,10 +16,6 @@ bp = tenant_blueprint("strategy", __name__, "/strategy")
 
 # ---- loaders: another tenant's object (or none) is a 404 ------------------------------------
 
-def programme_or_404(programme_id: int):
-    return programme_service.get_programme(session(), programme_id) or abort(404)
-
-
 def pillar_or_404(pillar_id: int):
     """A pillar and its programme."""
     db = session()

@@ -9,12 +9,18 @@ from werkzeug.exceptions import Forbidden
 from saas.anonymity import access
 from saas.kernel.db import session, utcnow
 from saas.kernel.errors import DomainError
-from saas.kernel.views import send, submit
-from saas.strategy import knowledge_day, pillars
-from saas.strategy.blueprint import bp, day_or_404, form_data, people, pillar_choices, programme_or_404, workshop_or_404
 from saas.kernel.forms import DATE_MESSAGE
+from saas.kernel.views import send, submit
+from saas.programme.loaders import load_programme
+from saas.strategy import knowledge_day, pillars
+from saas.strategy.blueprint import bp, day_or_404, form_data, people, pillar_choices, workshop_or_404
 from saas.strategy.forms import (
-    AttendanceForm, EvaluationForm, EvaluationWindowForm, KnowledgeDayForm, PlaceForm, WorkshopForm,
+    AttendanceForm,
+    EvaluationForm,
+    EvaluationWindowForm,
+    KnowledgeDayForm,
+    PlaceForm,
+    WorkshopForm,
 )
 from tenants.guards import requires
 
@@ -26,7 +32,7 @@ ORGANISERS = knowledge_day.ORGANISERS
 @bp.route("/programmes/<int:programme_id>/knowledge-days/new", methods=["GET", "POST"])
 @requires(*ORGANISERS)
 def new_day(programme_id: int):
-    return _day_form(programme_or_404(programme_id), None)
+    return _day_form(load_programme(programme_id), None)
 
 
 @bp.route("/knowledge-days/<int:knowledge_day_id>/edit", methods=["GET", "POST"])

@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 
 from saas.kernel.db import session
 from saas.kernel.views import press, submit
+from saas.programme.loaders import load_programme
 from saas.strategy import expectations, pillars, plans
-from saas.strategy.blueprint import bp, form_data, pillar_or_404, programme_or_404
+from saas.strategy.blueprint import bp, form_data, pillar_or_404
 from saas.strategy.forms import PillarForm
 from tenants.guards import requires
 
@@ -17,7 +18,7 @@ EDITORS = pillars.EDITORS
 @bp.route("/programmes/<int:programme_id>/pillars/new", methods=["GET", "POST"])
 @requires(*EDITORS)
 def new_pillar(programme_id: int):
-    programme = programme_or_404(programme_id)
+    programme = load_programme(programme_id)
     return _pillar_form(programme, None)
 
 

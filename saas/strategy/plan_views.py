@@ -10,8 +10,9 @@ from werkzeug.exceptions import Forbidden
 
 from saas.kernel.db import session
 from saas.kernel.views import press, send, submit
+from saas.programme.loaders import load_programme
 from saas.strategy import pillars, plans
-from saas.strategy.blueprint import bp, form_data, people, pillar_choices, pillar_or_404, plan_or_404, programme_or_404
+from saas.strategy.blueprint import bp, form_data, people, pillar_choices, pillar_or_404, plan_or_404
 from saas.strategy.forms import ActionStatusForm, GoalForm, PlanActionForm, PlanForm
 from tenants.guards import requires
 
@@ -24,7 +25,7 @@ EDITORS = pillars.EDITORS
 @requires()
 def annual_plan(programme_id: int):
     db = session()
-    programme = programme_or_404(programme_id)
+    programme = load_programme(programme_id)
     known = plans.years(db, programme)
     year = request.args.get("year", type=int)
     if year is None or not 2000 <= year <= 2099:
@@ -37,7 +38,7 @@ def annual_plan(programme_id: int):
 @bp.route("/programmes/<int:programme_id>/plans/new", methods=["GET", "POST"])
 @requires(*EDITORS)
 def new_plan(programme_id: int):
-    programme = programme_or_404(programme_id)
+    programme = load_programme(programme_id)
     return _plan_form(programme, None)
 
 
@@ -125,7 +126,7 @@ def set_action_status(plan_action_id: int):
 @requires()
 def my_goals(programme_id: int):
     db = session()
-    programme = programme_or_404(programme_id)
+    programme = load_programme(programme_id)
     form = GoalForm()
     form.pillar_id.choices = pillar_choices(programme, _("Choose a pillar"))
     return submit(form, lambda: plans.save_goal(db, programme, g.membership, None, pillar_id=form.pillar_id.data,

@@ -8,10 +8,18 @@ from flask import g, render_template
 
 from saas.kernel.db import session
 from saas.programme import service as programme_service
+from saas.programme.loaders import load_programme
 from saas.strategy import (  # noqa: F401  (the page modules add their routes to bp)
-    expectation_views, expectations, knowledge_day, knowledge_day_views, pillar_views, pillars, plan_views, plans,
+    expectation_views,
+    expectations,
+    knowledge_day,
+    knowledge_day_views,
+    pillar_views,
+    pillars,
+    plan_views,
+    plans,
 )
-from saas.strategy.blueprint import bp, programme_or_404
+from saas.strategy.blueprint import bp
 from tenants.guards import requires
 
 __all__ = ["bp"]
@@ -29,7 +37,7 @@ def home():
 @requires()
 def index(programme_id: int):
     db = session()
-    programme = programme_or_404(programme_id)
+    programme = load_programme(programme_id)
     rows = pillars.progress(db, programme)
     rounds = expectations.rounds_of_pillars(db, [row.pillar.id for row in rows])
     return render_template(
