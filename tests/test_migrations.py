@@ -88,7 +88,8 @@ def test_the_access_log_keeps_its_wave_rows_through_a_downgrade_of_0012(empty_da
     from saas import create_app
     from saas.auth.models import User
     from saas.programme.service import create_programme
-    from saas.reports.service import Filters, log_access, log_pulse_access
+    from saas.anonymity import access
+    from saas.reports.service import Filters, log_access
     from saas.surveys.service import create_wave
     from tenants.models import Tenant
     from tenants.scoping import cross_tenant, set_scope
@@ -106,7 +107,7 @@ def test_the_access_log_keeps_its_wave_rows_through_a_downgrade_of_0012(empty_da
         programme = create_programme(db, name="Samen", goal="", starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
         wave = create_wave(db, name="Nulmeting")
         log_access(db, reader, wave, "page", Filters())
-        log_pulse_access(db, reader, programme)
+        access.log(db, reader, "pulse", programme_id=programme.id)
         db.commit()
     database.dispose()
 

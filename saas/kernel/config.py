@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: saas/kernel/config.py
 INSTANCE = ROOT / "instance"
 DEFAULT_SQLITE_URL = f"sqlite:///{INSTANCE / 'koers.sqlite3'}"
 
