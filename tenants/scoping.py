@@ -19,9 +19,7 @@ from sqlalchemy import String, bindparam, cast, event, func, inspect, select, te
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 
 from saas.kernel.db import KoersSession
-# TenantOwned is defined with the other model helpers; re-exported here for workers/models.py, which
-# imports it from this module (one import line to change when workers/ is settled).
-from saas.kernel.models import TenantOwned  # noqa: F401
+from saas.kernel.models import TenantOwned
 from tenants.models import Membership, Tenant
 
 

@@ -142,7 +142,7 @@ def test_every_mail_template_has_both_parts_and_is_tested_here():
 SOURCE_FOLDERS = ("saas", "tenants", "workers", "billing")
 # An f-string that builds a link by hand: "{settings.base_url}/..." or "/t/{tenant.slug}/...".
 HAND_BUILT = re.compile(r"""f["'][^"'\n]*(?:base_url\}|/t/\{)""")
-NOT_A_LINK = re.compile(r"""path=f["']/t/\{""")  # a cookie's path (saas/surveys/respond.py) is no link
+NOT_A_LINK = re.compile(r"""path=f["']/t/\{""")  # a cookie's path (saas/surveys/answering/views.py) is no link
 
 
 def test_no_link_is_built_by_hand():

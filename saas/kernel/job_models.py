@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.kernel.db import Base, utcnow
-from tenants.scoping import TenantOwned
+from saas.kernel.models import TenantOwned
 
 JOB_STATUSES = ("pending", "queued", "running", "done", "failed")
 ACTIVE_STATUSES = ("pending", "queued", "running")
