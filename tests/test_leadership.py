@@ -244,7 +244,7 @@ def test_staff_answer_and_the_manager_sees_results_per_promise_over_time(app, ma
     assert sum("Pulse check March" in row for row in rows) == 1 and sum("Pulse check May" in row for row in rows) == 1
     assert sum("wim@noord.example" in row for row in rows) == 1
     # nobody changes that record, not even with the app's database role
-    from saas.reports.models import ReportAccess
+    from saas.anonymity.models import ReportAccess
 
     with pytest.raises(Exception, match="cannot be changed"), make.session(world.tenant.id) as db:
         db.execute(delete(ReportAccess).where(ReportAccess.programme_id == world.programme_id))

@@ -14,7 +14,8 @@ from PIL import Image
 from sqlalchemy import select, text
 
 from saas.comparison import service as comparison, synth
-from saas.reports.models import ReportAccess, ReportFile
+from saas.anonymity.models import ReportAccess
+from saas.reports.models import ReportFile
 from saas.surveys import service as surveys
 from saas.surveys.models import Wave
 from tenants.models import LegacyOrganisation, Tenant

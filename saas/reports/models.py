@@ -6,7 +6,6 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, DateTime, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.anonymity.models import ReportAccess  # noqa: F401  (kept here for older imports)
 from saas.kernel.db import Base, utcnow
 from saas.kernel.models import TenantOwned, tenant_fk
 
