@@ -35,7 +35,6 @@ from saas.surveys.instruments import (
     LIKERT_MIN,
     MAX_PICKS,
     PHASES,
-    POINTS_PER_DIMENSION,
     TYPES,
     VALUE_LISTS,
 )
