@@ -122,30 +122,93 @@ def entropy_chart(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str
     """Cultural entropy (in %) per organisation over the customary bands, 0–60 %.
 
     `bands`: (upper bound in %, label, fill), in order; the last one runs to the right edge.
+    Nothing overlaps in any language: the names have a column of their own as wide as the widest
+    (wrapped onto more lines past LABEL_MAX), and the bands are named in a legend above the plot,
+    laid out in rows by the width of their words, not inside bands too narrow for "kleine problemen".
     """
-    label_w, bar_w, left, top, row_h, top_axis = 70, 480, 10, 44, 28, 60.0
-    width, height = left + label_w + bar_w + 70, top + row_h * len(rows) + 30
+    left, gap, bar_h, top_axis = 10, 12, 16, 60.0
+    bar_w = 480
+    names = [_wrap(code, LABEL_MAX, 13, bold=True) for code, _value in rows]
+    label_w = max([text_width(line, 13, bold=True) for lines in names for line in lines] + [40.0])
+    x0 = left + label_w + gap
     scale = bar_w / top_axis
-    x0 = left + label_w
-    body, lower = [], 0.0
-    for upper, label, fill in bands:
+    values = [fmt(value) if value is not None else missing for _code, value in rows]
+    right = max(text_width(v, 12, bold=True) for v in values) + 12 if values else 40
+    width = int(x0 + bar_w + right + 10)
+    # the legend: "≤ 10 %: healthy" … "> 40 %: critical", in rows that fit the width
+    body, legend_items, lower = [], [], 0.0
+    for i, (upper, label, fill) in enumerate(bands):
+        bound = f"> {fmt(lower)}" if i == len(bands) - 1 else f"≤ {fmt(upper)}"
+        legend_items.append((f"{bound}: {label}", fill))
+        lower = upper
+    legend_y, x = 14.0, left
+    for text, fill in legend_items:
+        item_w = 14 + 6 + text_width(text, 12) + 18
+        if x > left and x + item_w > width - 10:
+            legend_y, x = legend_y + 20, left
+        body.append(f'<rect x="{x:.1f}" y="{legend_y - 11:.1f}" width="14" height="14" fill="{fill}" '
+                    f'stroke="{MUTED}"/>')
+        body.append(_text(x + 20, legend_y, text, size=12))
+        x += item_w
+    top = legend_y + 16
+    heights = [max(28, 17 * len(lines) + 10) for lines in names]
+    plot_h = sum(heights) + 8
+    lower = 0.0
+    for upper, _label, fill in bands:
         upper = min(upper, top_axis)
-        body.append(f'<rect x="{x0 + lower * scale:.1f}" y="{top - 6}" width="{(upper - lower) * scale:.1f}" '
-                    f'height="{row_h * len(rows) + 8}" fill="{fill}"/>')
-        body.append(_text(x0 + (lower + upper) / 2 * scale, top - 12, label, anchor="middle", size=11))
+        body.append(f'<rect x="{x0 + lower * scale:.1f}" y="{top:.1f}" width="{(upper - lower) * scale:.1f}" '
+                    f'height="{plot_h}" fill="{fill}"/>')
         lower = upper
     for tick in range(0, int(top_axis) + 1, 10):
-        body.append(_text(x0 + tick * scale, height - 8, f"{tick} %", anchor="middle", size=11, fill=INK))
-    for i, (code, value) in enumerate(rows):
-        y = top + i * row_h
-        body.append(_text(left, y + 15, code, weight="bold"))
+        body.append(_text(x0 + tick * scale, top + plot_h + 16, fmt(tick), anchor="middle", size=11, fill=INK))
+    y = top + 4
+    for lines, (code, value), shown_value, row_h in zip(names, rows, values, heights):
+        middle = y + row_h / 2
+        first = middle - 8.5 * (len(lines) - 1) + 4
+        for n, line in enumerate(lines):
+            body.append(_text(left, first + 17 * n, line, weight="bold"))
         if value is None:
-            body.append(_text(x0 + 4, y + 15, missing, size=12))
-            continue
-        shown = min(value, top_axis)
-        body.append(f'<rect x="{x0}" y="{y + 2}" width="{shown * scale:.1f}" height="16" fill="{INK}"/>')
-        body.append(_text(x0 + shown * scale + 4, y + 15, fmt(value), size=12, weight="bold"))
+            body.append(_text(x0 + 4, middle + 4, shown_value, size=12))
+        else:
+            shown = min(max(0.0, value), top_axis)
+            body.append(f'<rect x="{x0}" y="{middle - bar_h / 2:.1f}" width="{shown * scale:.1f}" height="{bar_h}" '
+                        f'fill="{INK}"/>')
+            body.append(_text(x0 + shown * scale + 4, middle + 4, shown_value, size=12, weight="bold"))
+        y += row_h
+    height = int(top + plot_h + 24)
     return _svg(chart_id, title, desc, width, height, "".join(body))
+
+
+LABEL_MAX = 260  # the widest a column of names gets before they wrap
+
+
+def text_width(text: str, size: float, *, bold: bool = False) -> float:
+    """A generous estimate of how wide `text` is drawn, so that nothing is placed on it: the widest
+    system sans fonts (DejaVu Sans in the PDF) average about 0.6 em a character, capitals and
+    digits more; this counts 0.62 em for narrow and 0.76 em for wide ones, 8 % more in bold."""
+    wide = sum(1 for c in text if c.isupper() or c.isdigit() or c in "mwMW%@")
+    em = 0.62 * (len(text) - wide) + 0.76 * wide
+    return em * size * (1.08 if bold else 1.0)
+
+
+def _wrap(text: str, limit: float, size: float, *, bold: bool = False) -> list[str]:
+    """`text` in lines no wider than `limit` (a word longer than that is cut between characters)."""
+    lines, line = [], ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if text_width(candidate, size, bold=bold) <= limit:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while text_width(word, size, bold=bold) > limit:
+            cut = next((n for n in range(len(word), 0, -1) if text_width(word[:n], size, bold=bold) <= limit), 1)
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line or not lines:
+        lines.append(line)
+    return lines
 
 
 def line_chart(chart_id: str, title: str, desc: str, x_labels: Sequence[str],
