@@ -3,15 +3,18 @@ fits the A4 page with all its column headers, in Dutch and English; the CSV a Du
 (semicolons, decimal commas, a BOM) and the XLSX beside it, with the same released figures."""
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 import subprocess
-from xml.etree import ElementTree as ET
 
+import openpyxl
 import pytest
 
+from saas.kernel.files import XLSX as XLSX_TYPE
 from tests.helpers import signed_in
-from tests.test_reports import WC, council  # noqa: F401  (the fixture)
+from tests.test_reports import WC, _log, council  # noqa: F401  (the fixture)
 
 
 def _headers(page: str) -> list[str]:
@@ -60,3 +63,50 @@ def test_every_column_header_of_every_table_is_on_the_pdf_page(app, council, tmp
     for header in headers:  # a header may wrap inside its cell: each of its words is on the page
         missing = [word for word in header.split() if word not in inside]
         assert not missing, f"column header {header!r} is not on the page: {missing}"
+
+
+# ---- CSV and XLSX for spreadsheets -------------------------------------------------------------
+
+def test_the_dutch_csv_has_semicolons_decimal_commas_and_readable_notes(app, council):  # noqa: F811
+    """A Dutch Excel reads a comma-separated file as one column; the Dutch CSV is what it expects."""
+    wim = signed_in(app, WC)
+    wim.submit("/language", {"language": "nl"}, page=f"/t/ors/reports/waves/{council.wave}")
+    body = wim.get(f"/t/ors/reports/waves/{council.wave}.csv").get_data()
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    report = wim.get(f"/t/ors/reports/waves/{council.wave}.json").get_json()
+    clan_now = next(r for r in rows if r["legacy_org"] == "AAL" and r["measure"] == "culture_now")
+    expected = report["breakdown"][0]["culture"]["now"]["clan"]
+    assert clan_now["value"] == f"{expected}".replace(".", ",") and "," in clan_now["value"]
+    assert float(clan_now["value"].replace(",", ".")) == expected
+    assert not any("." in r["value"] for r in rows)
+    # the wave's answers came without personal invitations: no rate, said so, with the answers counted
+    participation = rows[0]
+    assert participation["measure"] == "participation" and participation["answers"] == str(report["focus"]["n"])
+    assert "niemand persoonlijk uitgenodigd" in participation["note"].lower() and "too_small" not in body.decode()
+    cur = [r for r in rows if r["legacy_org"] == "CUR"]
+    assert len(cur) == 1 and cur[0]["value"] == "" and "Minder dan 5 antwoorden" in cur[0]["note"]
+
+
+def test_the_xlsx_holds_the_csvs_released_figures_as_numbers(app, make, council):  # noqa: F811
+    wim = signed_in(app, WC)
+    response = wim.get(f"/t/ors/reports/waves/{council.wave}.xlsx?legacy_org=")
+    assert response.status_code == 200 and response.mimetype == XLSX_TYPE
+    assert "culture-report-nulmeting.xlsx" in response.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    table = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert table[0] == ["group", "legacy_org", "team", "measure", "item", "value", "answers", "note"]
+    csv_rows = list(csv.reader(io.StringIO(wim.get(f"/t/ors/reports/waves/{council.wave}.csv")
+                                           .get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(table) == len(csv_rows)
+    report = wim.get(f"/t/ors/reports/waves/{council.wave}.json").get_json()
+    by = {(r[1], r[3], r[4]): r for r in table[1:]}
+    aal = report["breakdown"][0]
+    clan = next(name for name in (r[4] for r in table[1:] if r[3] == "culture_now"))
+    assert by[("AAL", "culture_now", clan)][5] == aal["culture"]["now"]["clan"]
+    assert isinstance(by[("AAL", "answers", None)][5], int) and by[("AAL", "answers", None)][5] == aal["n"]
+    cur = [r for r in table[1:] if r[1] == "CUR"]  # hidden: a row that says so, with no number
+    assert len(cur) == 1 and cur[0][5] is None and "Fewer than 5 answers" in cur[0][7]
+    assert not [r for r in table[1:] if r[1] == "BEE" and r[5] is not None]
+    assert [kind for _e, kind, _f in _log(make, council.tenant.id)][0] == "xlsx"
+    assert "XLSX" in wim.text(f"/t/ors/reports/waves/{council.wave}")  # the page offers it

@@ -61,6 +61,7 @@ ACCESS = {
     "worklog.new_visit": TEAM_ROLES,
     "worklog.new_interview": TEAM_ROLES,
     "worklog.export_csv": TEAM_ROLES,
+    "worklog.export_xlsx": TEAM_ROLES,
     "worklog.export_pdf": TEAM_ROLES,
     "reviews.scorecard": {"admin", "management"},
     "reviews.save_criterion": ADMIN_ONLY,
@@ -75,6 +76,7 @@ ACCESS = {
     "reports.wave": {"works_council", "admin", "management"},
     "reports.wave_json": {"works_council", "admin", "management"},
     "reports.wave_csv": {"works_council", "admin", "management"},
+    "reports.wave_xlsx": {"works_council", "admin", "management"},
     "reports.request_pdf": {"works_council", "admin", "management"},
     "reports.file": {"works_council", "admin", "management"},
     "reports.download": {"works_council", "admin", "management"},
@@ -204,6 +206,7 @@ OBJECT_LEVEL: set[str] = {
     # a team's work log is written by its members and read by management, admin and the theme's sponsors
     "worklog.log", "worklog.new_session", "worklog.edit_session", "worklog.set_action_done", "worklog.new_visit",
     "worklog.new_interview", "worklog.export_csv", "worklog.export_pdf",
+    "worklog.export_xlsx",
 }
 # Pages about the member's own row: someone without one (here: not invited to the wave) finds nothing.
 OWN_ROW: set[str] = {"respond.start"}

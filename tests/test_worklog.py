@@ -256,6 +256,30 @@ def test_team_exports_the_log_as_csv_that_excel_opens_safely(app, world):
     assert interview["client_profile"] == "'-Older man" and interview["findings"] == "Plain text stays plain."
 
 
+def test_a_dutch_reader_gets_a_csv_in_columns_and_an_xlsx_beside_it(app, world):
+    """A Dutch Excel reads a comma-separated file as one column: semicolons for a Dutch reader, and
+    the same rows as a workbook (issue 17, defect 9)."""
+    import openpyxl
+
+    lotte = _log_a_session(app, world, notes="=SUM(A1:A2), niet uitvoeren", decisions="Eén loket; twee balies")
+    lotte.submit("/language", {"language": "nl"}, page=world.log)
+    body = lotte.get(f"{world.log}/export.csv").get_data()
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    session_row = next(r for r in rows if r["kind"] == "session")
+    assert session_row["decisions"] == "Eén loket; twee balies" and session_row["attendees"] == "Lotte Lead; Mo Mate"
+    response = lotte.get(f"{world.log}/export.xlsx")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    table = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert table[0][:4] == ["kind", "date", "attendees", "notes"] and len(table) == len(rows) + 1
+    session_cells = next(r for r in table if r[0] == "session")
+    assert session_cells[3] == "=SUM(A1:A2), niet uitvoeren"  # text, not a formula
+    assert next(c for c in sheet.iter_rows(min_row=2) if c[0].value == "session")[3].data_type == "s"
+    assert "Excel (XLSX)" in lotte.text(world.log)
+
+
 def test_team_exports_the_log_as_pdf_with_its_notes(app, world):
     lotte = _log_a_session(app, world, notes="Kwartiermakers bespraken het eerste loket.")
     response = lotte.get(f"{world.log}/export.pdf")

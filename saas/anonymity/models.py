@@ -76,7 +76,7 @@ class ReportAccess(TenantOwned, Base):
     is gone.
 
     Who is kept as it was at the time (name and e-mail), so the record survives the person leaving.
-    `kind`: page | json | csv | pdf | rates (a wave's report or response rates); pulse; comparison;
+    `kind`: page | json | csv | xlsx | pdf | rates (a wave's report or response rates); pulse; comparison;
     consistency; evidence; feedback; setting (a change of k, country or consent requirement);
     consent (a works council decision recorded).
     """

@@ -2,14 +2,23 @@
 and PDFs that never fetch anything."""
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
+from decimal import Decimal
+from numbers import Number
+
+from babel.numbers import get_decimal_symbol
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 PDF = "application/pdf"
 PNG = "image/png"
 JPEG = "image/jpeg"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -47,6 +56,57 @@ def csv_cell(value) -> str:
     """A value as a CSV cell that a spreadsheet shows as text, never runs as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def table_csv(header, rows, locale) -> bytes:
+    """A table as a CSV file the reader's spreadsheet opens in columns: where the locale writes a
+    decimal comma (Dutch) the cells are separated by semicolons and numbers get the comma, as a
+    Dutch Excel expects; elsewhere commas and decimal points. The byte-order mark tells Excel the
+    file is UTF-8, so ë and é survive a double-click. Text is never a formula (`csv_cell`)."""
+    point = get_decimal_symbol(locale) if locale is not None else "."
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";" if point == "," else ",", lineterminator="\r\n")
+    writer.writerow([csv_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([_number_cell(v, point) if _is_number(v) else csv_cell(v) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def table_xlsx(title: str, header, rows) -> bytes:
+    """The same table as an Excel workbook (openpyxl): numbers are numbers whatever the reader's
+    locale, text stays text (a cell starting with "=" is stored as a string, never a formula)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "".join(c for c in title if c not in "[]:*?/\\")[:31] or "Sheet"
+    sheet.append([str(h) for h in header])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_xlsx_value(v) for v in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, Number) and not isinstance(value, bool)
+
+
+def _number_cell(value, point: str) -> str:
+    text = format(value, "f") if isinstance(value, Decimal) else str(value)
+    return text.replace(".", point)
+
+
+def _xlsx_value(value):
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    return value if _is_number(value) else str(value)
 
 
 def pdf(html: str, stylesheet: str) -> bytes:

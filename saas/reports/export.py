@@ -5,8 +5,6 @@ CSV and the PDF can never show more than the JSON.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date
 
@@ -17,8 +15,8 @@ from flask_babel import gettext as _
 from saas.anonymity.audit import COMPLEMENTARY, FEWER_THAN_K
 from saas.comparison import charts
 from saas.comparison.bands import ENTROPY_BANDS, LEVEL, band
-from saas.kernel.files import csv_cell, pdf
-from saas.kernel.formatting import percent_of_100_in, points_in
+from saas.kernel.files import pdf, table_csv, table_xlsx
+from saas.kernel.formatting import percent_of_100_in, points_in, pvalue
 from saas.surveys.catalogue import all_values
 from saas.surveys.instruments import TYPE_NAMES, TYPES
 
@@ -66,6 +64,13 @@ class ReportView:
         if reason == FEWER_THAN_K or reason:
             return _("Fewer than %(k)d answers", k=k)
         return ""
+
+    def participation_note(self, row: dict) -> str:
+        """Why a participation row has no rate, in words (never the status key, "too_small")."""
+        if not row["invited"]:
+            return _("Nobody was invited personally to this wave (its answers were imported, or came through the "
+                     "open link), so there is no response rate.")
+        return self.hidden_text(FEWER_THAN_K if row["hidden"] == "too_small" else COMPLEMENTARY)
 
     def value_label(self, key: str) -> str:
         return self.values[key].label(self.lang) if key in self.values else key
@@ -153,21 +158,29 @@ CSV_COLUMNS = ("group", "legacy_org", "team", "measure", "item", "value", "answe
 
 def report_csv(view: ReportView) -> bytes:
     """One row per figure of the focus group and the breakdown, with the group it belongs to;
-    a hidden figure is a row that says so, with no number."""
-    report = view.report
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in _csv_rows(view, report):
-        writer.writerow({key: csv_cell(value) for key, value in row.items()})
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    a hidden figure is a row that says so, with no number. Separators and decimal signs as the
+    reader's spreadsheet expects them (saas.kernel.files.table_csv)."""
+    return table_csv(CSV_COLUMNS, _table(view), get_locale())
+
+
+def report_xlsx(view: ReportView, wave) -> bytes:
+    """The same rows as the CSV, as a workbook: the same released figures, nothing more."""
+    return table_xlsx(wave.name, CSV_COLUMNS, _table(view))
+
+
+def _table(view: ReportView):
+    for row in _csv_rows(view, view.report):
+        yield [row.get(key) for key in CSV_COLUMNS]
 
 
 def _csv_rows(view: ReportView, report: dict):
     participation = report["participation"]
     for row in [participation["total"], *participation["by_legacy_org"]]:
+        answers = row["answered"]
+        if not row["invited"] and report["figures_ready"] and not any(report["filters"].values()):
+            answers = report["focus"].get("n")  # no rate, but the answers the report counts
         yield {"group": row["label"], "measure": "participation", "value": row["percent"],
-               "answers": row["answered"], "note": view.hidden_text(row["hidden"]) if row["hidden"] else ""}
+               "answers": answers, "note": view.participation_note(row) if row["hidden"] else ""}
     if not report["figures_ready"]:
         return
     for figures in [report["focus"], *report["breakdown"]]:
@@ -178,7 +191,7 @@ def _csv_rows(view: ReportView, report: dict):
                 low, high = pair[f"ci_{phase}"]
                 yield {"group": f"{pair['a']}–{pair['b']}", "measure": f"distance_{phase}",
                        "value": round(pair[f"distance_{phase}"], 1),
-                       "note": f"{LEVEL}: {low:.1f}–{high:.1f}; p = {pair[f'p_{phase}']:.3f}"}
+                       "note": f"{LEVEL}: {view.points(low)}–{view.points(high)}; p = {pvalue(pair[f'p_{phase}'])}"}
 
 
 def _figure_rows(view: ReportView, figures: dict):

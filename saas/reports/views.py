@@ -15,6 +15,7 @@ from sqlalchemy import select
 from saas.anonymity import access
 from saas.kernel.db import session
 from saas.kernel.downloads import attachment
+from saas.kernel.files import CSV, XLSX
 from saas.kernel.errors import json_problem
 from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel.views import ButtonForm, press
@@ -89,8 +90,22 @@ def wave_csv(wave_id: int):
         return _unfiltered(wave, error)
     report = service.read_report(db, g.tenant, current_user, wave, filters, "csv")
     db.commit()
-    return attachment(export.report_csv(export.ReportView(db, report)), "text/csv; charset=utf-8",
-                      export.filename(wave, "csv"))
+    return attachment(export.report_csv(export.ReportView(db, report)), CSV, export.filename(wave, "csv"))
+
+
+@bp.route("/waves/<int:wave_id>.xlsx")
+@requires(*READERS)
+def wave_xlsx(wave_id: int):
+    """The CSV's rows as an Excel workbook, for spreadsheets whose locale reads a CSV in one column."""
+    db = session()
+    wave = _wave(wave_id)
+    try:
+        filters = _filters(wave)
+    except service.UnknownFilter as error:
+        return _unfiltered(wave, error)
+    report = service.read_report(db, g.tenant, current_user, wave, filters, "xlsx")
+    db.commit()
+    return attachment(export.report_xlsx(export.ReportView(db, report), wave), XLSX, export.filename(wave, "xlsx"))
 
 
 @bp.route("/waves/<int:wave_id>/pdf", methods=["POST"])
@@ -149,7 +164,7 @@ def access_log():
     return render_template("reports/access_log.html", rows=rows)
 
 
-KINDS = {"page": _l("page"), "json": "JSON", "csv": "CSV", "pdf": "PDF", "rates": _l("response rates"),
+KINDS = {"page": _l("page"), "json": "JSON", "csv": "CSV", "xlsx": "XLSX", "pdf": "PDF", "rates": _l("response rates"),
          "pulse": _l("pulse-check results"), "comparison": _l("culture comparison"),
          "consistency": _l("consistency check"), "evidence": _l("evidence page"),
          "feedback": _l("360-degree feedback report"), "workshop": _l("workshop evaluation"),

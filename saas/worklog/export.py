@@ -1,14 +1,13 @@
 """A team's work log as a CSV file (for Excel) and as a PDF (WeasyPrint)."""
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import datetime
 
 from flask import render_template
+from flask_babel import get_locale
 
-from saas.kernel.files import csv_cell, pdf
+from saas.kernel.files import pdf, table_csv, table_xlsx
 from saas.worklog.service import WorkLog
 
 COLUMNS = ("kind", "date", "attendees", "notes", "decisions", "action", "owner", "due_on", "done", "organisation",
@@ -16,14 +15,19 @@ COLUMNS = ("kind", "date", "attendees", "notes", "decisions", "action", "owner",
 
 
 def log_csv(work_log: WorkLog) -> bytes:
-    """One row per entry, its kind in the first column; each action gets a row after its session."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
+    """One row per entry, its kind in the first column; each action gets a row after its session.
+    Semicolons where the reader's locale writes a decimal comma (a Dutch Excel), with a BOM."""
+    return table_csv(COLUMNS, _table(work_log), get_locale())
+
+
+def log_xlsx(team, work_log: WorkLog) -> bytes:
+    """The CSV's rows as an Excel workbook."""
+    return table_xlsx(team.name, COLUMNS, _table(work_log))
+
+
+def _table(work_log: WorkLog):
     for row in _rows(work_log):
-        writer.writerow({key: csv_cell(value) for key, value in row.items()})
-    # The byte-order mark tells Excel the file is UTF-8, so ë and é survive a double-click.
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        yield [row.get(key) for key in COLUMNS]
 
 
 def log_pdf(team, theme, work_log: WorkLog, *, generated_at: datetime) -> bytes:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from saas.kernel.db import session, utcnow
 from saas.kernel.downloads import attachment
+from saas.kernel.files import CSV, XLSX
 from saas.kernel.views import submit
 from saas.programme import service as programme
 from saas.programme.loaders import load_team
@@ -138,7 +139,15 @@ def new_interview(team_id: int):
 def export_csv(team_id: int):
     team = load_team(team_id)[0]
     work_log = service.read_log(session(), team, g.membership, _query())
-    return attachment(export.log_csv(work_log), "text/csv; charset=utf-8", export.filename(team, "csv", utcnow()))
+    return attachment(export.log_csv(work_log), CSV, export.filename(team, "csv", utcnow()))
+
+
+@bp.route("/export.xlsx")
+@requires(*TEAM_ROLES)
+def export_xlsx(team_id: int):
+    team = load_team(team_id)[0]
+    work_log = service.read_log(session(), team, g.membership, _query())
+    return attachment(export.log_xlsx(team, work_log), XLSX, export.filename(team, "xlsx", utcnow()))
 
 
 @bp.route("/export.pdf")
