@@ -262,7 +262,7 @@ def test_a_dutch_reader_gets_a_csv_in_columns_and_an_xlsx_beside_it(app, world):
     import openpyxl
 
     lotte = _log_a_session(app, world, notes="=SUM(A1:A2), niet uitvoeren", decisions="Eén loket; twee balies")
-    lotte.submit("/language", {"language": "nl"}, page=world.log)
+    lotte.submit("/language", {"language": "nl"}, page=f"{world.log}/")
     body = lotte.get(f"{world.log}/export.csv").get_data()
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
@@ -277,7 +277,7 @@ def test_a_dutch_reader_gets_a_csv_in_columns_and_an_xlsx_beside_it(app, world):
     session_cells = next(r for r in table if r[0] == "session")
     assert session_cells[3] == "=SUM(A1:A2), niet uitvoeren"  # text, not a formula
     assert next(c for c in sheet.iter_rows(min_row=2) if c[0].value == "session")[3].data_type == "s"
-    assert "Excel (XLSX)" in lotte.text(world.log)
+    assert "Excel (XLSX)" in lotte.text(f"{world.log}/")
 
 
 def test_team_exports_the_log_as_pdf_with_its_notes(app, world):
