@@ -92,3 +92,18 @@ def test_the_band_of_a_value_is_the_legends_band_for_the_figure_shown(app, value
         assert str(band(value)) == legend
     with app.test_request_context(), force_locale("nl"):
         assert str(band(40)) == "ernstige problemen" and str(band(41)) == "kritiek"
+
+
+def test_no_bar_of_the_top_values_chart_is_drawn_on_a_long_dutch_value_name(app):
+    rows = [("hiërarchie om de hiërarchie zelf", 62.0, True), ("werkplezier", 40.0, False),
+            ("samenwerking over de grenzen van de oude gemeenten heen", 100.0, False)]
+    with app.test_request_context(), force_locale("nl"):
+        svg = charts.bar_chart("values", "Topwaarden", "desc", rows, percent_of_100, marked="(beperkend)")
+    root, texts, rects = _boxes(svg)
+    assert len(rects) == 3
+    for i, text in enumerate(texts):
+        assert text[2] <= float(root.get("width")), f"{text[4]!r} runs off the chart"
+        for bar in rects:
+            assert not _overlap(text, bar), f"{text[4]!r} is drawn on a bar"
+        for other in texts[i + 1:]:
+            assert not _overlap(text, other), f"{text[4]!r} and {other[4]!r} overlap"

@@ -101,19 +101,24 @@ def heatmap(chart_id: str, title: str, desc: str, codes: Sequence[str],
 def bar_chart(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str, float, bool]],
               fmt: Callable[[float], str], marked: str = "", maximum: float = 100.0) -> Markup:
     """Horizontal bars with their values; rows whose flag is set are drawn in LIMITING and their
-    label gets `marked` after it (so the mark is not colour alone)."""
-    label_w, bar_w, left, top, row_h = 250, 260, 10, 12, 24
-    width, height = left + label_w + bar_w + 70, top + row_h * len(rows) + 8
+    label gets `marked` after it (so the mark is not colour alone). The labels' column is as wide as
+    the widest label (measured generously, `text_width`), so no bar is drawn on a long Dutch name."""
+    bar_w, left, top, row_h = 260, 10, 12, 24
+    labels = [f"{label} {marked}" if flagged and marked else label for label, _value, flagged in rows]
+    label_w = max([text_width(label, 13) for label in labels] + [120.0]) + 12
+    values = [fmt(value) for _label, value, _flagged in rows]
+    width = int(left + label_w + bar_w + max([text_width(v, 12) for v in values] + [30.0]) + 14)
+    height = top + row_h * len(rows) + 8
     scale = bar_w / maximum if maximum else 0
     x0 = left + label_w
     body = []
-    for i, (label, value, flagged) in enumerate(rows):
+    for i, (shown_label, (_label, value, flagged)) in enumerate(zip(labels, rows)):
         y = top + i * row_h
-        body.append(_text(left, y + 15, f"{label} {marked}" if flagged and marked else label))
-        body.append(f'<rect x="{x0}" y="{y + 3}" width="{max(0.0, value) * scale:.1f}" height="16" '
+        body.append(_text(left, y + 15, shown_label))
+        body.append(f'<rect x="{x0:.1f}" y="{y + 3}" width="{max(0.0, value) * scale:.1f}" height="16" '
                     f'fill="{LIMITING if flagged else NOW}"/>')
-        body.append(_text(x0 + max(0.0, value) * scale + 4, y + 16, fmt(value), size=12))
-    body.append(f'<line x1="{x0}" y1="{top}" x2="{x0}" y2="{height - 6}" stroke="{MUTED}"/>')
+        body.append(_text(x0 + max(0.0, value) * scale + 4, y + 16, values[i], size=12))
+    body.append(f'<line x1="{x0:.1f}" y1="{top}" x2="{x0:.1f}" y2="{height - 6}" stroke="{MUTED}"/>')
     return _svg(chart_id, title, desc, width, height, "".join(body))
 
 
