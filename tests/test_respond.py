@@ -820,3 +820,29 @@ def test_a_link_kept_in_the_session_does_not_survive_logout_and_login_as_someone
     assert browser.get(step).status_code == 200
     browser.login("bram@oost.example")
     assert browser.get(step).status_code == 404
+
+
+def test_what_an_anonymous_visitor_can_send_is_a_clear_4xx_never_a_500(app, make, survey):
+    """Issue 17 §10: a NUL byte in the tenant's slug, and a JSON body nested deeper than a parser
+    recurses, were both 500s. Each is now a clear answer: a problem document on the JSON endpoint."""
+    visitor = app.test_client()
+    for url in ("/t/oo%00st/survey/mine", "/t/%00/", f"/t/oost%00/survey/{survey.tokens['dirk']}"):
+        response = visitor.get(url)
+        assert response.status_code in (400, 404), (url, response.status_code)
+        assert "Something went wrong" not in response.get_data(as_text=True)
+    response = visitor.post(f"/t/oo%00st/survey/{survey.tokens['dirk']}/answers.json", json={})
+    assert response.status_code in (400, 404) and response.mimetype == "application/problem+json"
+
+    url = f"/t/oost/survey/{survey.tokens['dirk']}/answers.json"
+    for depth in (100_000, 5_000, 900):
+        deep = "[" * depth + "]" * depth
+        for body in (deep, '{"answers": {"questions": {"q1": ' + deep + "}}}"):
+            response = visitor.post(url, data=body, content_type="application/json")
+            assert response.status_code == 400, (depth, response.status_code)
+            assert response.mimetype == "application/problem+json" and response.get_json()["status"] == 400
+    response = visitor.post("/t/oost/survey/unknown/answers.json", data="[" * 100_000, content_type="application/json")
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+    assert not _invitation(make, survey, "dirk")["answered"]
+    # and the person can still answer afterwards
+    response = visitor.post(url, json={"answers": _json_answers(survey)})
+    assert response.status_code == 201, response.get_json()

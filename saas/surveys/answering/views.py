@@ -117,7 +117,11 @@ def submit_json(survey_token: str):
     """
     db = session()
     try:
-        answers, attributes = answering.parse_json_submission(request.get_json(silent=True))
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes: no survey's answers look like that
+        body = None
+    try:
+        answers, attributes = answering.parse_json_submission(body)
     except answering.BadSubmission:
         if service.invitation_for_token(db, survey_token) is None:  # an unknown link is a 404 whatever was sent
             return problem(404, _("This survey link is not known."))
