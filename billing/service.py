@@ -171,8 +171,11 @@ def next_invoice(account: BillingAccount, settings) -> NextInvoice | None:
 def handle_event(db, event: dict, *, settings, now: datetime | None = None) -> str:
     """Record a verified event and apply it, in the caller's transaction. Returns what happened:
     `duplicate` (seen before: nothing changes), `ignored` (a type we do not use), `unknown` (no
-    account of ours) or `applied`. StripeUnavailable propagates: the caller rolls back, answers
-    an error, and Stripe delivers the event again later."""
+    account of ours), `refused` (Stripe does not know the event's subscription, or refuses it for no
+    account of ours: recorded, as asking again would change nothing) or `applied`. StripeUnavailable
+    propagates: the caller rolls back, answers an error, and Stripe delivers the event again later;
+    so does StripeRefused about an account of ours (our settings are wrong, and once they are
+    mended Stripe's next delivery applies it)."""
     now = now or utcnow()
     if db.get(BillingEvent, event["id"]) is not None:
         return "duplicate"
@@ -185,7 +188,16 @@ def handle_event(db, event: dict, *, settings, now: datetime | None = None) -> s
     obj = (event.get("data") or {}).get("object") or {}
     subscription_id, customer_id, account_hint = _references(record.type, obj)
     account = _find_account(db, account_hint, customer_id, subscription_id)
-    subscription = stripe_api.retrieve_subscription(settings, subscription_id) if subscription_id else None
+    try:
+        subscription = stripe_api.retrieve_subscription(settings, subscription_id) if subscription_id else None
+    except stripe_api.StripeRefused as refused:
+        if account is not None and not refused.not_found:
+            raise  # about an account of ours, and our settings are wrong: not recorded, delivered again later
+        # A subscription Stripe does not know (any more), or one of no account of ours: asking again changes nothing.
+        log.warning("stripe event %s (%s) not applied: Stripe refused subscription %s (HTTP %s): %s",
+                    record.id, record.type, subscription_id, refused.http_status, refused.reason)
+        record.account_id = account.id if account is not None else None
+        return "refused"
     if account is None and subscription is not None:
         account = _find_account(db, _account_hint(subscription), subscription.get("customer"), None)
     if account is None:

@@ -10,6 +10,7 @@ Every function returns plain dicts, as Stripe's JSON has them.
 """
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 import stripe
@@ -18,14 +19,38 @@ from flask_babel import lazy_gettext as _l
 from saas.kernel.errors import DomainError
 
 TIMEOUT_SECONDS = 15
+log = logging.getLogger(__name__)
 
 
 class StripeUnavailable(DomainError):
-    """Stripe could not be reached or answered with an error; nothing was changed on our side."""
+    """Stripe could not be reached, was busy (429) or failed itself (5xx): the same request may work
+    later, so a job retries and the webhook asks Stripe to deliver again. Nothing was changed on our side."""
 
     status = 503
     default_message = _l("The payment provider cannot be reached just now. Nothing has been changed; "
                          "please try again in a few minutes.")
+
+
+class StripeRefused(DomainError):
+    """Stripe answered and said no (4xx other than 429): a wrong API key, a price or subscription it does
+    not know. Asking again will not help until something is changed, so it is never called an outage:
+    the admin reads Stripe's own reason. Nothing was changed on our side."""
+
+    status = 502
+
+    def __init__(self, error: stripe.StripeError):
+        self.http_status = error.http_status
+        self.code = error.code
+        self.reason = error.user_message or str(error) or type(error).__name__
+        super().__init__(_l("The payment provider refused the request: “%(reason)s” (HTTP %(status)s). Nothing has "
+                            "been changed. Trying again will not help: the billing settings (the API key, a price "
+                            "or a subscription at the payment provider) need to be checked.",
+                            reason=self.reason, status=self.http_status))
+
+    @property
+    def not_found(self) -> bool:
+        """Stripe does not know what was asked for (a subscription or customer that is not there)."""
+        return self.http_status == 404
 
 
 def idempotency_key(*parts) -> str:
@@ -90,7 +115,18 @@ def _call(settings, request):
     try:
         return request(_client(settings.stripe_secret_key, settings.stripe_api_base)).to_dict()
     except stripe.StripeError as error:
+        if _refused(error):
+            log.warning("Stripe refused a request (HTTP %s, %s): %s", error.http_status, error.code or "no code",
+                        error.user_message)
+            raise StripeRefused(error) from error
         raise StripeUnavailable() from error
+
+
+def _refused(error: stripe.StripeError) -> bool:
+    """A 4xx answer, except 429 (too many requests: Stripe asks to try again later). No answer at all
+    (a connection error, a timeout) and 5xx are an outage."""
+    status = error.http_status
+    return isinstance(status, int) and 400 <= status < 500 and status != 429
 
 
 @lru_cache(maxsize=8)

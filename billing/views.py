@@ -48,12 +48,12 @@ def _settings():
 def page():
     db, settings = session(), _settings()
     account = service.account_of_tenant(db, g.tenant)
-    invoice, invoice_unavailable = _next_invoice(account, settings)
+    invoice, invoice_problem = _next_invoice(account, settings)
     return render_template(
         "billing/tenant.html", settings=settings, account=account,
         plan=plan_for(account.kind if account else ORGANISATION, settings),
         entitlement=entitlements.tenant_entitlement(db, g.tenant, settings=settings),
-        invoice=invoice, invoice_unavailable=invoice_unavailable, action_form=ButtonForm(),
+        invoice=invoice, invoice_problem=invoice_problem, action_form=ButtonForm(),
         subscribed=account is not None and service.has_ongoing_subscription(account),
         returned=request.args.get("checkout") == "done",
     )
@@ -122,6 +122,12 @@ def webhook():
         log.warning("stripe event %s not applied: Stripe could not be reached; it will be delivered again",
                     event["id"])
         return jsonify({"received": False, "retry": True}), 503
+    except stripe_api.StripeRefused as refused:
+        db.rollback()  # about an account of ours, refused because our settings are wrong: not an outage
+        log.error("stripe event %s not applied: Stripe refused (HTTP %s, %s): %s; check the billing settings "
+                  "(STRIPE_SECRET_KEY, the prices); Stripe delivers the event again", event["id"],
+                  refused.http_status, refused.code or "no code", refused.reason)
+        return jsonify({"received": False, "refused": refused.reason}), 500
     return jsonify({"received": True, "outcome": outcome})
 
 
@@ -172,14 +178,14 @@ def account():
     if added:
         return added
     account = _owned_account()  # again: a refusal rolled the request's transaction back
-    invoice, invoice_unavailable = _next_invoice(account, settings)
+    invoice, invoice_problem = _next_invoice(account, settings)
     return render_template(
         "billing/account.html", account=account, settings=settings, form=form, action_form=ButtonForm(),
         archive_form=ArchiveForm(), plan=plan_for(account.kind, settings),
         entitlement=entitlements.account_entitlement(account, settings=settings),
         clients=consultancy.clients(db, account), people=consultancy.people(db, account),
         active_count=service.active_client_count(db, account), invoice=invoice,
-        invoice_unavailable=invoice_unavailable, subscribed=service.has_ongoing_subscription(account),
+        invoice_problem=invoice_problem, subscribed=service.has_ongoing_subscription(account),
         returned=request.args.get("checkout") == "done",
     )
 
@@ -269,13 +275,18 @@ def _owned_account():
 
 
 def _next_invoice(account, settings):
-    """(next invoice or None, whether Stripe could not be asked)."""
+    """(next invoice or None, why Stripe could not say: None, or the message for the admin)."""
     if account is None:
-        return None, False
+        return None, None
     try:
-        return service.next_invoice(account, settings), False
+        return service.next_invoice(account, settings), None
     except stripe_api.StripeUnavailable:
-        return None, True
+        return None, _("The payment provider cannot be reached just now, so the next invoice cannot be shown.")
+    except stripe_api.StripeRefused as refused:
+        return None, _("The payment provider refused to show the next invoice: “%(reason)s” (HTTP %(status)s). "
+                       "Trying again will not help: the billing settings (the API key, a price or the "
+                       "subscription at the payment provider) need to be checked.",
+                       reason=refused.reason, status=refused.http_status)
 
 
 # ---- the banner on every tenant page ---------------------------------------------------------

@@ -79,10 +79,11 @@ class DatabaseIntConverter(IntegerConverter):
 
 
 def _refuse_nul_bytes():
-    """PostgreSQL text cannot hold NUL; no honest form sends one. Answer 400 before any view runs."""
+    """PostgreSQL text cannot hold NUL; no honest form or link sends one. Answer 400 before any view runs
+    (in the path too: a tenant's slug or a token with a NUL would otherwise reach the database)."""
     from flask import abort, request
 
-    values = list(request.args.values())
+    values = [request.path, *request.args.values()]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         values += list(request.form.values())
     if any("\x00" in value for value in values):

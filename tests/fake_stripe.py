@@ -101,6 +101,7 @@ class FakeStripe:
             self.requests: list[Request] = []
             self.idempotent: dict[str, tuple[int, dict]] = {}
             self.counter = itertools.count(1)
+            self.failures: list[tuple[int, dict]] = []
 
     def settings(self, **overrides) -> dict:
         """The Koers settings that point billing at this fake."""
@@ -115,6 +116,16 @@ class FakeStripe:
         return {"STRIPE_SECRET_KEY": self.secret_key, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
                 "STRIPE_PRICE_ORGANISATION": PRICE_ORGANISATION, "STRIPE_PRICE_CONSULTANCY_CLIENT": PRICE_CLIENT,
                 "STRIPE_API_BASE": self.url}
+
+    def fail_next(self, status: int, message: str, times: int = 1, *, error_type: str | None = None,
+                  code: str | None = None) -> None:
+        """The next `times` requests are answered with `status` and Stripe's error body (a 500 or a 429
+        as when Stripe has trouble, a 400 as when it refuses), whatever they ask."""
+        error = {"type": error_type or ("api_error" if status >= 500 else "invalid_request_error"), "message": message}
+        if code:
+            error["code"] = code
+        with self.lock:
+            self.failures.extend([(status, {"error": error})] * times)
 
     # ---- what tests look at ----------------------------------------------------------------
 
@@ -192,6 +203,8 @@ class FakeStripe:
     def handle(self, method: str, path: str, params: dict, key: str | None) -> tuple[int, dict]:
         with self.lock:
             self.requests.append(Request(method, path, params, key))
+            if self.failures:
+                return copy.deepcopy(self.failures.pop(0))
             if key and (method, path, key) in self.idempotent:
                 return self.idempotent[(method, path, key)]
             status, body = self._route(method, path, params)
@@ -240,7 +253,7 @@ class FakeStripe:
                 return 200, obj
             if method == "POST" and match.group(1) == "subscriptions":
                 return self._update_subscription(obj, params)
-        return _error(404, f"No such resource: {path}")
+        return _error(404, f"No such resource: {path}", code="resource_missing")
 
     def _update_subscription(self, subscription, params):
         if subscription["status"] == "canceled":
@@ -276,8 +289,8 @@ class FakeStripe:
         return invoice
 
 
-def _error(status: int, message: str) -> tuple[int, dict]:
-    return status, {"error": {"type": "invalid_request_error", "message": message}}
+def _error(status: int, message: str, code: str | None = None) -> tuple[int, dict]:
+    return status, {"error": {"type": "invalid_request_error", "message": message, **({"code": code} if code else {})}}
 
 
 def _handler(fake: FakeStripe):

@@ -128,6 +128,11 @@ def test_after_the_close_no_result_can_be_tied_to_an_invitation(mailing_app, dat
         assert response.status_code == 302
     assert len(_owner(owner_engine, "SELECT 1 FROM survey_invitations WHERE draft IS NOT NULL")) == len(DRAFTERS)
 
+    # a day passes: a reminder renews only links mailed at least 24 hours before it (issue 17 §6)
+    with owner_engine.begin() as conn:
+        conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+        conn.execute(text("UPDATE survey_invitations SET mailed_at = mailed_at - interval '25 hours' "
+                          "WHERE wave_id = :w"), {"w": wave_id})
     sent_before = len(smtp.messages)
     response = admin.submit(f"{wave_page}/remind", {"round": "1"}, page=wave_page)
     assert response.status_code == 302, response.get_data(as_text=True)[:1000]
@@ -153,12 +158,13 @@ def test_after_the_close_no_result_can_be_tied_to_an_invitation(mailing_app, dat
     result_xids = {r.xid for r in results}
     assert len(result_xids) == 1 and not result_xids & claims
     # every invitation was written anew by that same transaction: none keeps the transaction of its claim
-    invitations = _owner(owner_engine, "SELECT xmin::text AS xid, answered, reminders_sent, draft FROM "
+    invitations = _owner(owner_engine, "SELECT xmin::text AS xid, answered, reminders_sent, draft, mailed_at FROM "
                                        "survey_invitations WHERE wave_id = :w", w=wave_id)
     assert {i.xid for i in invitations} == result_xids
     assert not {i.xid for i in invitations} & claims
     assert sum(i.answered for i in invitations) == len(order)
     assert all(i.draft is None for i in invitations)  # the drafts are gone
+    assert all(i.mailed_at is None for i in invitations)  # and when each was last mailed
     # neither the physical order nor the order of the (random) ids is the order of answering
     by_id = [fingerprint_of(r.answers) for r in sorted(results, key=lambda r: r.id)]
     assert physical != order and by_id != order

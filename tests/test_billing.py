@@ -275,6 +275,77 @@ def test_events_about_no_account_of_ours_and_other_types_are_recorded_and_ignore
     assert deliver(stripe_client, stranger).get_json()["outcome"] == "duplicate"
 
 
+def test_a_subscription_stripe_does_not_know_is_refused_not_an_outage_so_stripe_stops_retrying(
+        billed, fake_stripe, stripe_client, caplog):
+    """Issue 17 §11: a 404 from Stripe for a subscription of no account of ours was answered 503, and
+    Stripe delivered the event again for days. Now it is recorded as refused, with a 2xx."""
+    stranger = fake_stripe.event("customer.subscription.updated",
+                                 {"id": "sub_not_at_stripe", "object": "subscription", "customer": "cus_nobody"})
+    response = deliver(stripe_client, stranger)
+    assert response.status_code == 200 and response.get_json()["outcome"] == "refused"
+    assert deliver(stripe_client, stranger).get_json()["outcome"] == "duplicate"  # recorded: asked once
+    assert len(fake_stripe.calls("GET", r"/v1/subscriptions/sub_not_at_stripe")) == 1
+    assert "refused subscription sub_not_at_stripe (HTTP 404)" in caplog.text
+    assert "could not be reached" not in caplog.text
+
+
+def _wrong_key_app(stack, database, fake_stripe):
+    from saas import create_app
+    from tests.conftest import settings_for
+
+    application = create_app(settings_for(stack, **fake_stripe.settings(stripe_secret_key="sk_test_not_ours")),
+                             database=database, testing=True)
+    application.test_client_class = KoersClient
+    return application
+
+
+def test_a_wrong_api_key_reads_as_refused_with_stripes_reason_and_ours_is_delivered_again(
+        billed, fake_stripe, stripe_client, stack, database, caplog):
+    tenant = billed.tenant("oost")
+    subscription_id = subscribe(billed, tenant, fake_stripe)
+    misconfigured = _wrong_key_app(stack, database, fake_stripe)
+    admin = misconfigured.test_client()
+    admin.login(tenant.admin_email)
+    page = admin.text("/t/oost/billing/")
+    assert "refused to show the next invoice: “Invalid API Key provided” (HTTP 401)" in page, \
+        page[page.find("<main"):]
+    assert "cannot be reached" not in page
+    other = billed.tenant("west")
+    west = misconfigured.test_client()
+    west.login(other.admin_email)
+    response = west.submit("/t/west/billing/checkout", {"action": "checkout"}, page="/t/west/billing/")
+    shown = west.text(response.headers["Location"])
+    assert "The payment provider refused the request: “Invalid API Key provided” (HTTP 401)" in shown
+    assert "cannot be reached" not in shown and account_of(billed, other) is None
+
+    # an event about an account of ours cannot be applied with the wrong key: not recorded, and not
+    # called an outage; Stripe delivers it again, and once the key is right it applies
+    failed = fake_stripe.fail_payment(subscription_id)
+    response = deliver(misconfigured.test_client(), failed[0])
+    assert response.status_code == 500 and response.get_json() == {"received": False,
+                                                                    "refused": "Invalid API Key provided"}
+    assert "Stripe refused (HTTP 401" in caplog.text and "could not be reached" not in caplog.text
+    with billed.session() as db:
+        assert db.get(BillingEvent, failed[0]["id"]) is None
+    assert deliver(stripe_client, failed[0]).get_json()["outcome"] == "applied"
+    assert account_of(billed, tenant).subscription_status == "past_due"
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+def test_stripe_failing_itself_or_asking_to_slow_down_is_an_outage_and_retried(billed, fake_stripe, stripe_client,
+                                                                                status):
+    tenant = billed.tenant("oost")
+    subscription_id = subscribe(billed, tenant, fake_stripe)
+    failed = fake_stripe.fail_payment(subscription_id)
+    fake_stripe.fail_next(status, "Stripe is having trouble", error_type="rate_limit_error" if status == 429 else None)
+    assert deliver(stripe_client, failed[0]).status_code == 503
+    assert deliver(stripe_client, failed[0]).get_json()["outcome"] == "applied"
+    admin = billed.app.test_client()
+    admin.login(tenant.admin_email)
+    fake_stripe.fail_next(status, "Stripe is having trouble")
+    assert "cannot be reached just now, so the next invoice cannot be shown" in admin.text("/t/oost/billing/")
+
+
 # ---- the states, the clocks and what is enforced -----------------------------------------------
 
 def test_payment_failure_grace_then_read_only_then_payment_makes_it_active_again(billed, fake_stripe, stripe_client):

@@ -308,3 +308,65 @@ def test_the_rule_holds_per_promise_when_raters_cannot_judge():
 def _row(page: str, label: str) -> str:
     start = page.index(label)
     return page[start:page.index("</tr>", start)]
+
+
+def test_a_manager_rating_themselves_while_the_invitations_go_out_loses_no_answer(app, make, world, database):
+    """Issue 17 §10: the manager rated themselves right after starting a round, while the job mailed the
+    raters. The answer locked its invitation and then (inserting into the pool) waited for the round,
+    which the job held while it wanted that invitation: PostgreSQL broke the deadlock with a 500, and
+    the answer was lost. Both now take the round first. Real PostgreSQL, two threads, and a third
+    connection holding the round so that both are surely under way at the same time."""
+    import threading
+
+    from saas.leadership import feedback
+    from saas.leadership.jobs import send_feedback_invitations
+    from saas.leadership.models import FeedbackInvitation, FeedbackPooledAnswer
+    from saas.programme import service as programmes
+    from tenants.models import Membership, Tenant
+    from tests.test_respond import _wait_until_blocked
+
+    with make.session(world.tenant.id) as db:
+        feedback_round = feedback.start_round(
+            db, db.get(Tenant, world.tenant.id), programmes.get_programme(db, world.programme_id),
+            db.get(Membership, world.mia), coach_id=world.ids["coach"], manager_id=world.ids["boss"],
+            peer_ids=[world.ids[p] for p in ("peer1", "peer2", "peer3")], report_ids=[], today=date.today(),
+            closes_on=date.today() + timedelta(days=10), send_mail=False)  # the job is run below, by hand
+        round_id = feedback_round.id
+    mia = signed_in(app, "mia@noord.example")
+    page = f"/t/noord/leadership/feedback/{round_id}/answer"
+    form = {f"score-{promise_id}": "4" for promise_id in world.promise_ids}
+    form.update(keep="Listening.", change="", csrf_token=mia.csrf_token(page))
+    outcome: dict = {}
+
+    def job():
+        try:
+            with app.app_context():
+                outcome["mailed"] = send_feedback_invitations(world.tenant.id, round_id)
+        except Exception as error:  # noqa: BLE001 - the test reports it
+            outcome["job"] = repr(error)
+
+    def rate_myself():
+        outcome["answer"] = mia.post(page, data=form).status_code
+
+    with database.engine.connect() as blocker:
+        blocker.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(world.tenant.id)})
+        blocker.execute(text("SELECT id FROM feedback_rounds WHERE id = :r FOR UPDATE"), {"r": round_id})
+        threads = [threading.Thread(target=job)]
+        threads[0].start()
+        _wait_until_blocked(database, 1)  # the job waits for the round
+        threads.append(threading.Thread(target=rate_myself))
+        threads[1].start()
+        _wait_until_blocked(database, 2)  # and so does the answer
+        blocker.rollback()
+    for thread in threads:
+        thread.join(30)
+    assert outcome.get("answer") == 302 and "job" not in outcome, outcome
+    assert "Thank you" in mia.text(page)
+    with make.session(world.tenant.id) as db:
+        [pooled] = db.scalars(select(FeedbackPooledAnswer).where(FeedbackPooledAnswer.round_id == round_id)).all()
+        assert pooled.payload["relation"] == "self" and pooled.payload["comments"] == {"keep": "Listening."}
+        invitations = db.scalars(select(FeedbackInvitation).where(FeedbackInvitation.round_id == round_id)).all()
+        assert all(i.mailed for i in invitations if i.relation != "self")
+    for who in ("boss", "peer1", "peer2", "peer3"):
+        assert len(make.mails_to(f"{who}@noord.example")) == 1
+    assert outcome["mailed"] in (4, 5)  # the raters, and the manager unless they had answered already

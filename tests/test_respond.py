@@ -820,3 +820,60 @@ def test_a_link_kept_in_the_session_does_not_survive_logout_and_login_as_someone
     assert browser.get(step).status_code == 200
     browser.login("bram@oost.example")
     assert browser.get(step).status_code == 404
+
+
+def test_what_an_anonymous_visitor_can_send_is_a_clear_4xx_never_a_500(app, make, survey):
+    """Issue 17 §10: a NUL byte in the tenant's slug, and a JSON body nested deeper than a parser
+    recurses, were both 500s. Each is now a clear answer: a problem document on the JSON endpoint."""
+    visitor = app.test_client()
+    for url in ("/t/oo%00st/survey/mine", "/t/%00/", f"/t/oost%00/survey/{survey.tokens['dirk']}"):
+        response = visitor.get(url)
+        assert response.status_code in (400, 404), (url, response.status_code)
+        assert "Something went wrong" not in response.get_data(as_text=True)
+    response = visitor.post(f"/t/oo%00st/survey/{survey.tokens['dirk']}/answers.json", json={})
+    assert response.status_code in (400, 404) and response.mimetype == "application/problem+json"
+
+    url = f"/t/oost/survey/{survey.tokens['dirk']}/answers.json"
+    for depth in (100_000, 5_000, 900):
+        deep = "[" * depth + "]" * depth
+        for body in (deep, '{"answers": {"questions": {"q1": ' + deep + "}}}"):
+            response = visitor.post(url, data=body, content_type="application/json")
+            assert response.status_code == 400, (depth, response.status_code)
+            assert response.mimetype == "application/problem+json" and response.get_json()["status"] == 400
+    response = visitor.post("/t/oost/survey/unknown/answers.json", data="[" * 100_000, content_type="application/json")
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+    assert not _invitation(make, survey, "dirk")["answered"]
+    # and the person can still answer afterwards
+    response = visitor.post(url, json={"answers": _json_answers(survey)})
+    assert response.status_code == 201, response.get_json()
+
+
+def test_after_continuing_in_the_app_the_pages_no_longer_send_people_to_the_dead_mailed_link(app, make, survey):
+    """Issue 17 §6: starting from "Your surveys" renews the token, so the mailed link stops working, but
+    the welcome and "saved" pages still told people to open it to continue. They now say where to go."""
+    carmen = app.test_client()
+    carmen.login("carmen@oost.example")
+    response = carmen.submit(f"/t/oost/survey/mine/{survey.wave_id}/start", page="/t/oost/survey/mine")
+    person = Respondent(app)
+    person.client, person.here = carmen, response.headers["Location"]
+    welcome = person.page()
+    assert "the link in your invitation e-mail no longer works" in welcome and "“Your surveys”" in welcome
+    assert "open the same link from your invitation e-mail" not in welcome
+    saved = carmen.text(person.send(action="save").headers["Location"])
+    assert "Your answers are saved" in saved
+    assert "the link in your invitation e-mail no longer works" in saved and "/t/oost/survey/mine" in saved
+    assert "open the same link from your invitation e-mail" not in saved and "its link works too" not in saved
+    # the mailed link is dead indeed, and its page says why and where to continue
+    dead = app.test_client().get(f"/t/oost/survey/{survey.tokens['carmen']}")
+    assert dead.status_code == 404
+    assert "If you started this survey in Koers while signed in" in dead.get_data(as_text=True)
+    # "Your surveys" takes her back to where she left off
+    again = carmen.submit(f"/t/oost/survey/mine/{survey.wave_id}/start", page="/t/oost/survey/mine")
+    assert again.headers["Location"] == f"/t/oost/survey/personal/{survey.wave_id}/step/welcome"
+
+    # someone who follows the mailed link is still told to use it
+    dirk = Respondent(app)
+    dirk.open(f"/t/oost/survey/{survey.tokens['dirk']}")
+    assert "open the same link from your invitation e-mail" in dirk.page()
+    saved = dirk.client.text(dirk.send(action="save").headers["Location"])
+    assert "open the same link from your invitation e-mail again" in saved and "no longer works" not in saved

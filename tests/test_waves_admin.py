@@ -193,6 +193,7 @@ def test_admin_creates_changes_consents_launches_reminds_and_closes_a_team_wave(
         service.save_draft(service.invitation_for_token(db, tokens["bee0@oost.example"]), {"values": {}})
 
     # Reminders go to the five who did not answer, each with a new link; the old link dies.
+    _a_day_passes(make, world, wave_id)  # a reminder leaves links mailed less than 24 hours ago alone
     page = admin.text(f"/t/oost/waves/{wave_id}")
     assert "Send reminder 1" in page
     reminded = _follow(admin, admin.submit(f"/t/oost/waves/{wave_id}/remind", {"round": "1"},
@@ -266,6 +267,61 @@ def test_people_who_join_after_the_launch_are_invited_with_one_click(app, make, 
                                         page=f"/t/oost/waves/{wave_id}"))
     assert "Everyone in the audience has been invited already." in again
     assert len(_survey_mails(make, "bee2@oost.example")) == 1
+
+
+def _a_day_passes(make, world, wave_id, hours=25):
+    """The invitations of the wave were mailed `hours` earlier than they were."""
+    from sqlalchemy import update
+
+    with make.session(world.tenant.id) as db:
+        for invitation in db.scalars(select(SurveyInvitation).where(SurveyInvitation.wave_id == wave_id)):
+            db.execute(update(SurveyInvitation).where(SurveyInvitation.id == invitation.id)
+                       .values(mailed_at=invitation.mailed_at - timedelta(hours=hours)))
+
+
+def test_a_reminder_right_after_inviting_newcomers_leaves_their_fresh_link_alone(app, make, world):
+    """Issue 17 §6: "invite newcomers", then "send reminder" a minute later, and the newcomer's link,
+    mailed seconds earlier, was dead. A reminder now goes only to links mailed at least 24 hours before
+    it was asked for, and the button says so."""
+    from saas.programme import service as programme
+    from saas.programme.models import Team
+    from tenants.models import Membership
+
+    admin = signed_in(app, world.tenant.admin_email)
+    wave_id = _create(admin, world, audience_team_ids=[str(world.ids.wijkteam)])
+    _consent(admin, wave_id)
+    _launch(admin, wave_id)
+    wave_page = f"/t/oost/waves/{wave_id}"
+    # right after the launch there is nobody to remind yet: the links are minutes old
+    too_soon = _follow(admin, admin.submit(f"{wave_page}/remind", {"round": "1"}, page=wave_page))
+    assert "was mailed their link less than 24 hours ago" in too_soon and "Send reminder 1" in too_soon
+    assert all(len(_survey_mails(make, f"{e}@oost.example")) == 1 for e in ("aal0", "aal1", "bee0"))
+
+    _a_day_passes(make, world, wave_id)
+    with make.session(world.tenant.id) as db:
+        programme.join_team(db, programme.get_programme(db, world.ids.programme), db.get(Team, world.ids.wijkteam),
+                            db.get(Membership, world.people["bee2@oost.example"]))
+    _follow(admin, admin.submit(f"{wave_page}/invite-newcomers", {}, page=wave_page))
+    [invitation] = _survey_mails(make, "bee2@oost.example")
+    page = admin.text(wave_page)
+    assert "at least 24 hours ago" in page and "newcomers you just invited" in page  # said at the button
+    reminded = _follow(admin, admin.submit(f"{wave_page}/remind", {"round": "1"}, page=wave_page))
+    assert "everyone who has not answered and was mailed at least 24 hours ago" in reminded
+    # the six mailed yesterday are reminded; the newcomer's link of a minute ago still works
+    for email in ("aal0", "aal1", "aal2", "aal3", "bee0", "bee1"):
+        first, reminder = _survey_mails(make, f"{email}@oost.example")
+        assert reminder.subject.startswith("Reminder") and _invitation_for(make, world, _token(first)) is None
+    assert [m.subject for m in _survey_mails(make, "bee2@oost.example")] == [invitation.subject]
+    assert _invitation_for(make, world, _token(invitation)) is not None
+    assert app.test_client().get(link_in(invitation.body)).status_code == 302  # into the survey, not "not found"
+    # the job, run late, keeps to the moment the reminder was asked for: still nothing for the newcomer
+    with app.app_context():
+        assert send_survey_reminders(world.tenant.id, wave_id, 1, int(time.time()) - 60) == 0
+    # a day later the newcomer gets the next reminder with everyone else who still has not answered
+    _a_day_passes(make, world, wave_id)
+    _follow(admin, admin.submit(f"{wave_page}/remind", {"round": "2"}, page=wave_page))
+    assert [m.subject.startswith("Reminder") for m in _survey_mails(make, "bee2@oost.example")] == [False, True]
+    assert len(_survey_mails(make, "aal0@oost.example")) == 3
 
 
 def _answers(wave):

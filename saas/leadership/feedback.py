@@ -310,11 +310,12 @@ def invitation_of(db, round_id: int, membership) -> FeedbackInvitation | None:
 
 
 def to_mail(db, feedback_round: FeedbackRound) -> list[tuple[FeedbackInvitation, str]]:
-    """Fresh tokens for the raters not mailed yet (for the job; the round row is locked by the caller)."""
+    """Fresh tokens for the raters not mailed yet (for the job; the round row is locked by the caller).
+    Someone who answered meanwhile (the manager rating themselves while signed in) gets no link."""
     sent = []
     for invitation in db.scalars(select(FeedbackInvitation).where(
-            FeedbackInvitation.round_id == feedback_round.id, FeedbackInvitation.mailed.is_(False))
-            .order_by(FeedbackInvitation.id)):
+            FeedbackInvitation.round_id == feedback_round.id, FeedbackInvitation.mailed.is_(False),
+            FeedbackInvitation.answered.is_(False)).order_by(FeedbackInvitation.id)):
         token = tokens.renew_token(invitation)
         invitation.mailed = True
         sent.append((invitation, token))
@@ -344,7 +345,16 @@ def read_answer(feedback_round: FeedbackRound, form) -> tuple[dict, dict]:
 
 def submit(db, feedback_round: FeedbackRound, invitation: FeedbackInvitation, scores: dict, comments: dict,
            today: date) -> None:
-    """Mark the invitation answered; the answer waits in the pool, with only the rater's relation."""
+    """Mark the invitation answered; the answer waits in the pool, with only the rater's relation.
+
+    The round is locked first, as the jobs that mail, remind, mix and close lock it before they touch its
+    invitations: were the invitation locked first, the pool's row (whose key points at the round) would
+    then wait for the round while a job holding the round waited for the invitation, a deadlock. Both
+    are read again under the lock (a job may have closed the round, a second request answered)."""
+    db.scalar(select(FeedbackRound).where(FeedbackRound.id == feedback_round.id).with_for_update(of=FeedbackRound)
+              .execution_options(populate_existing=True))
+    db.scalar(select(FeedbackInvitation).where(FeedbackInvitation.id == invitation.id)
+              .execution_options(populate_existing=True))
     if feedback_round.status != "open" or today > feedback_round.closes_on:
         raise RoundClosed()
     if invitation.answered:

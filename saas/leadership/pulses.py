@@ -257,7 +257,15 @@ def read_answer(pulse: PulseRound, form) -> tuple[dict, dict]:
 
 def submit(db, tenant, pulse: PulseRound, invitation: PulseInvitation, scores: dict, examples: dict,
            today: date) -> None:
-    """Mark the invitation answered and put the answer in the pool, detached from it."""
+    """Mark the invitation answered and put the answer in the pool, detached from it.
+
+    The round is locked first, in the order of the jobs (the reminder renews invitations under the round's
+    lock): locking the invitation first and then the round (the pool's key points at it) could deadlock
+    with the reminder. Both are read again under the lock."""
+    db.scalar(select(PulseRound).where(PulseRound.id == pulse.id).with_for_update(of=PulseRound)
+              .execution_options(populate_existing=True))
+    db.scalar(select(PulseInvitation).where(PulseInvitation.id == invitation.id)
+              .execution_options(populate_existing=True))
     if not accepts_answers(pulse, today):
         raise RoundNotOpen()
     if invitation.answered:

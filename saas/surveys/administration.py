@@ -185,7 +185,8 @@ def launch(wave_id: int):
 def remind(wave_id: int):
     wave, form = wave_or_404(), RemindForm()
     return press(form, lambda: invitations.request_reminders(session(), g.tenant, wave, form.round.data),
-                 done=_("The reminders are being sent to everyone who has not answered, each with a new link."),
+                 done=_("The reminders are being sent to everyone who has not answered and was mailed at least 24 "
+                        "hours ago, each with a new link."),
                  then=_wave_page(wave))
 
 

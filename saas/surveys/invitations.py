@@ -9,13 +9,14 @@ response rates show counts of groups of at least k invited people.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from saas.anonymity import people
+from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
 from saas.kernel import tokens
 from saas.kernel.jobs import enqueue_after_commit
@@ -26,6 +27,10 @@ from saas.surveys.models import SurveyInvitation, Wave
 from tenants.models import LegacyOrganisation, Membership, Role
 
 SHOWN, TOO_SMALL, PROTECTS = "shown", "too_small", "protects"  # a RateRow's status: as the page shows it
+# A reminder renews a link (only hashes are kept, so the old link cannot be mailed again) and so kills the
+# link mailed before. It leaves alone whoever was mailed less than this before the reminder was asked
+# for: a newcomer invited minutes earlier keeps their link, and gets the next reminder.
+REMINDER_MIN_AGE = timedelta(hours=24)
 
 
 # ---- who is asked ---------------------------------------------------------------------------
@@ -55,6 +60,13 @@ class CloseDatePassed(DomainError):
 class NobodyToRemind(DomainError):
     status = 409
     default_message = _l("Everyone who was invited has answered: there is nobody to remind.")
+
+
+class TooSoonToRemind(DomainError):
+    status = 409
+    default_message = _l("Everyone who has not answered was mailed their link less than 24 hours ago. A reminder "
+                         "would replace that link, so it goes only to people mailed at least 24 hours ago: please "
+                         "send it later.")
 
 
 class ReminderAlreadySent(DomainError):
@@ -116,15 +128,32 @@ def request_reminders(db, tenant, wave: Wave, round_: int) -> None:
         raise DomainError(_l("Please reload the page and try again."))
     if not unanswered(db, wave):
         raise NobodyToRemind()
-    enqueue_after_commit(db, "saas.surveys.jobs.send_survey_reminders", tenant.id, wave.id, round_)
+    asked_at = utcnow()
+    if not unanswered(db, wave, mailed_before=reminder_cutoff(asked_at)):
+        raise TooSoonToRemind()
+    # The moment it was asked for goes with the job (as a whole number: job records hold only numbers),
+    # so whoever is invited between now and the job's run is not reminded either.
+    enqueue_after_commit(db, "saas.surveys.jobs.send_survey_reminders", tenant.id, wave.id, round_,
+                         int(asked_at.timestamp()))
 
 
-def unanswered(db, wave: Wave, *, below_round: int | None = None, lock: bool = False) -> list[SurveyInvitation]:
-    """Invitations not answered (yet). With `lock`, someone answering right now is waited for and left out."""
+def reminder_cutoff(asked_at: datetime | int) -> datetime:
+    """A reminder asked for at `asked_at` (a datetime, or seconds since 1970) goes to links mailed before this."""
+    if isinstance(asked_at, int):
+        asked_at = datetime.fromtimestamp(asked_at, timezone.utc)
+    return asked_at - REMINDER_MIN_AGE
+
+
+def unanswered(db, wave: Wave, *, below_round: int | None = None, mailed_before: datetime | None = None,
+               lock: bool = False) -> list[SurveyInvitation]:
+    """Invitations not answered (yet). With `lock`, someone answering right now is waited for and left out.
+    `mailed_before`: only those whose link was mailed before then (or before mailing times were kept)."""
     query = select(SurveyInvitation).where(SurveyInvitation.wave_id == wave.id,
                                            SurveyInvitation.answered.is_(False))
     if below_round is not None:
         query = query.where(SurveyInvitation.reminders_sent < below_round)
+    if mailed_before is not None:
+        query = query.where(or_(SurveyInvitation.mailed_at.is_(None), SurveyInvitation.mailed_at <= mailed_before))
     query = query.order_by(SurveyInvitation.id)
     return list(db.scalars(query.with_for_update() if lock else query))
 

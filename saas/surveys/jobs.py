@@ -12,10 +12,11 @@ from datetime import date
 
 from sqlalchemy import select
 
+from saas.kernel.db import utcnow
 from saas.kernel.mail import mail_to
 from saas.kernel.jobs import tenant_job
 from saas.surveys import service
-from saas.surveys.invitations import audience, renew_token, unanswered
+from saas.surveys.invitations import audience, reminder_cutoff, renew_token, unanswered
 from saas.surveys.models import Wave
 from tenants.models import Membership, Tenant
 
@@ -36,22 +37,26 @@ def send_wave_invitations(session, settings, wave_id: int) -> int:
 
 
 @tenant_job
-def send_survey_reminders(session, settings, wave_id: int, round_: int) -> int:
+def send_survey_reminders(session, settings, wave_id: int, round_: int, asked_at: int | None = None) -> int:
     """Remind everyone who has not answered and has not had reminder `round_` yet, with a new link.
 
     Only the hash of a token is kept, so the first link cannot be sent again: each reminder carries a
     new one and the old one stops working. A half-finished survey stays, it belongs to the invitation.
+    Whoever was mailed a link less than REMINDER_MIN_AGE before the reminder was asked for (`asked_at`,
+    seconds since 1970; now when not given) keeps it, and is left for the next round.
     """
     wave, tenant = _open_wave(session, wave_id)
     if wave is None:
         return 0
     k = service.min_group_size(session, tenant, wave)
-    invitations = unanswered(session, wave, below_round=round_, lock=True)
+    cutoff = reminder_cutoff(asked_at if asked_at is not None else utcnow())
+    invitations = unanswered(session, wave, below_round=round_, mailed_before=cutoff, lock=True)
     people = {m.id: m for m in session.scalars(
         select(Membership).where(Membership.id.in_([i.membership_id for i in invitations])))}
     for invitation in invitations:
         token = renew_token(invitation)
         invitation.reminders_sent = round_
+        invitation.mailed_at = utcnow()
         user = people[invitation.membership_id].user
         mail_to(session, user.email, "survey_reminder", locale=user.locale or tenant.language, name=user.name,
                 tenant=tenant, wave=wave, token=token, k=k)

@@ -127,6 +127,9 @@ class SurveyInvitation(TenantOwned, Base):
     answered: Mapped[bool] = mapped_column(Boolean, default=False)
     draft: Mapped[dict | None] = mapped_column(JSON)
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # When the job last mailed this invitation a link (the invitation or a reminder); emptied at the close.
+    # A reminder leaves a link mailed shortly before it alone (saas.surveys.invitations.REMINDER_MIN_AGE).
+    mailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The audience frozen when the invitation is made: the person's legacy organisation and teams then.
     # The response rates read only these, so a later move or team change alters no reading.
     legacy_org_id: Mapped[int | None] = mapped_column(Integer)

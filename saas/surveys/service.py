@@ -230,9 +230,11 @@ def invite(db, wave: Wave, memberships) -> list[tuple[object, str]]:
     for team_id, membership_id in db.execute(select(TeamMember.team_id, TeamMember.membership_id)
                                              .order_by(TeamMember.team_id)):
         teams.setdefault(membership_id, []).append(team_id)
+    mailed_at = utcnow()  # the caller mails each token at once, in this transaction (the outbox)
     return tokens.invite_once(
         db, SurveyInvitation, memberships, wave_id=wave.id,
-        columns_of=lambda m: {"legacy_org_id": m.legacy_org_id, "team_ids": teams.get(m.id, [])})
+        columns_of=lambda m: {"legacy_org_id": m.legacy_org_id, "team_ids": teams.get(m.id, []),
+                              "mailed_at": mailed_at})
 
 
 def invitation_for_token(db, token: str) -> SurveyInvitation | None:
@@ -396,8 +398,10 @@ def rewrite_results(db, wave: Wave, day: date, *, generalise: bool = True) -> in
     lock_pool(db, wave.id)
     k = policy.frozen_k(wave)
     # Every invitation is written anew too (drafts deleted): no row keeps the transaction of its claim.
+    # At the close the time of the last mail goes too: no reminder follows.
     db.execute(update(SurveyInvitation).where(SurveyInvitation.wave_id == wave.id)
-               .values(draft=null()).execution_options(synchronize_session=False))
+               .values(draft=null(), **({"mailed_at": null()} if generalise else {}))
+               .execution_options(synchronize_session=False))
     rows = _everything(db, wave)
     classes: dict = {}
     if not generalise:  # an interim release: the pool is mixed in with the rest, nothing is coarsened yet

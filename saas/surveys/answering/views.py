@@ -45,7 +45,9 @@ from tenants.models import Role
 
 bp = tenant_blueprint("respond", __name__, "/survey")
 
-SESSION_KEY = "surveys"  # {"p<wave>": token, "o<wave>": {"token", "draft"}, "v<wave>": {"draft"}}
+# {"p<wave>": token, "a<wave>": True, "o<wave>": {"token", "draft"}, "v<wave>": {"draft"}}; "a<wave>": the
+# personal token was issued here, to a member who started in the app: the mailed link no longer works
+SESSION_KEY = "surveys"
 ANSWERED_COOKIE = "koers_answered_{wave_id}"
 ANSWERED_MAX_AGE = 365 * 24 * 3600
 COOKIE_BUDGET = 3800  # browsers drop a cookie above 4096 bytes; a draft must never be lost that way
@@ -75,6 +77,7 @@ def personal_link(survey_token: str):
     if invitation is None:
         raise LinkUnknown()
     _set_slot(f"p{invitation.wave_id}", survey_token)
+    _set_slot(f"a{invitation.wave_id}", None)  # a mailed link: the pages may send them back to it
     wave = wave_or_404(invitation.wave_id)
     if invitation.answered:
         return redirect(url_for("respond.personal_thanks", wave_id=wave.id))
@@ -117,7 +120,11 @@ def submit_json(survey_token: str):
     """
     db = session()
     try:
-        answers, attributes = answering.parse_json_submission(request.get_json(silent=True))
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes: no survey's answers look like that
+        body = None
+    try:
+        answers, attributes = answering.parse_json_submission(body)
     except answering.BadSubmission:
         if service.invitation_for_token(db, survey_token) is None:  # an unknown link is a 404 whatever was sent
             return problem(404, _("This survey link is not known."))
@@ -168,6 +175,7 @@ def start(wave_id: int):
     token = invitations.renew_token(invitation)
     db.commit()
     _set_slot(f"p{wave_id}", token)
+    _set_slot(f"a{wave_id}", True)  # the pages no longer point to the mailed link: it stopped working
     wave = wave_or_404(wave_id)
     step = answering.resume(wave, answering.load(invitation.draft))
     return redirect(url_for("respond.personal_step", wave_id=wave.id, step=step.key))
@@ -291,6 +299,11 @@ class _Personal(_Respondent):
     def __init__(self, wave: Wave, invitation):
         super().__init__(wave)
         self.invitation = invitation
+
+    @property
+    def in_app(self) -> bool:
+        """Started from "Your surveys" while signed in: the link in the invitation mail no longer works."""
+        return _slots().get(f"a{self.wave.id}") is True
 
     def draft(self) -> dict:
         return answering.load(self.invitation.draft)
