@@ -104,6 +104,11 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.user_loader(_load_user)
+    from saas.kernel import formatting
+    from saas.surveys.forms import series_text
+
+    formatting.register(app)
+    app.jinja_env.globals["series_text"] = series_text  # a wave's place in its series, in the reader's words
 
     @app.context_processor
     def template_globals():
