@@ -23,7 +23,9 @@ from tests.test_reports import WC, council  # noqa: F401  (the works council's r
 TEMPLATES = ROOT / "templates"
 # formatting by hand: a date or time through strftime or isoformat (except the machine-readable
 # `datetime` attribute of <time>), a number through "%.1f"|format or round
-BY_HAND = re.compile(r"strftime|\.isoformat\(\)|\"%[+ ]?\.?\d*f\"\s*\|\s*format|\|\s*round\b|round\(")
+BY_HAND = re.compile(r"strftime|\.isoformat\(\)|\"%[+ ]?\.?\d*f\"\s*\|\s*format|\|\s*round\b|round\("
+                     # a day printed as Python writes it: {{ wave.closes_on }}, {{ deadline }}
+                     r"|\{\{\s*[\w.\[\]]*(?:_on|_at|deadline)\s*(?:or [^}]*)?\}\}")
 MACHINE_READABLE = re.compile(r'datetime="\{\{ [^}]*?\.isoformat\(\) \}\}"')
 # a figure with a decimal point, in visible text (not in a tag or an SVG)
 DECIMAL_POINT = re.compile(r"(?<![\d.,])\d+\.\d+(?![\d.])")
