@@ -18,6 +18,8 @@ from saas.kernel.mail import render_mail
 from saas.kernel.outbox import queue_mail
 from saas.surveys.models import Wave
 from tests.helpers import signed_in
+from tests.test_leadership import (STAFF, _answer, _close, _plan_and_open, _promise_ids,  # noqa: F401
+                                   _record_promises, world)
 from tests.test_reports import WC, council  # noqa: F401  (the works council's report, a closed wave)
 
 TEMPLATES = ROOT / "templates"
@@ -136,3 +138,21 @@ def test_the_development_outbox_says_what_kept_means(app, make):
     assert "hier bewaard, niet verstuurd (geen mailserver)" in page
     assert not re.search(r"·\s*(kept|pending|sent|failed)\s", page)
 
+
+
+def test_a_dutch_manager_reads_pulse_averages_with_a_decimal_comma(app, make, world):  # noqa: F811
+    """The pulse check's averages were Python's "2.3" on a Dutch page whose other figures read "29,3"."""
+    _record_promises(app, world)
+    promise_ids = _promise_ids(make, world)
+    page = _plan_and_open(app, world, "Pulscheck maart")
+    for n, who in enumerate(STAFF[:6]):
+        _answer(app, make, who, [(promise_ids[0], 2 + n % 3), (promise_ids[1], 4), (promise_ids[2], 3)])
+    _close(app, page)
+    mia = signed_in(app, "mia@noord.example")
+    mia.submit("/language", {"language": "nl"}, page=page)
+    closed = visible_text(mia.text(page))
+    assert "Gemiddeld 3,0 op een schaal" in closed and "Gemiddeld 4,0 op een schaal" in closed
+    results = visible_text(mia.text(world.results))
+    assert "3,0" in results and "4,0" in results
+    for text in (closed, results):
+        assert not DECIMAL_POINT.findall(text), DECIMAL_POINT.findall(text)
