@@ -163,4 +163,4 @@ def number(value, pattern: str = "0.0") -> str:
 def register(app) -> None:
     """The Jinja filters every template formats with (the app factory calls this)."""
     app.jinja_env.filters.update(day=day, moment=moment, number=number, signed=signed, points=points,
-                                 percent=percent)
+                                 percent=percent, percent_of_100=percent_of_100)
