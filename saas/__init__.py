@@ -91,11 +91,12 @@ def _refuse_nul_bytes():
 
 
 def _init_extensions(app: Flask) -> None:
+    from saas.kernel import formatting
     from saas.kernel.extensions import babel, csrf, limiter, login_manager
     from saas.kernel.i18n import LANGUAGES, select_locale
     import tenants.scoping  # noqa: F401  (installs the tenant-scoping session events)
 
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=formatting.time_zone)  # the tenant's zone
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -105,6 +106,10 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.user_loader(_load_user)
+    from saas.surveys.forms import series_text
+
+    formatting.register(app)
+    app.jinja_env.globals["series_text"] = series_text  # a wave's place in its series, in the reader's words
 
     @app.context_processor
     def template_globals():

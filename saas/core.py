@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select, text
 
 from saas.kernel.db import session
-from saas.kernel.outbox import OutboundMail
+from saas.kernel.outbox import STATUS_LABELS, OutboundMail
 from tenants.service import tenants_of
 
 bp = Blueprint("core", __name__)
@@ -32,4 +32,4 @@ def outbox():
     if not current_app.config["KOERS"].dev_outbox:
         abort(404)
     mails = session().scalars(select(OutboundMail).order_by(OutboundMail.id.desc()).limit(100)).all()
-    return render_template("dev/outbox.html", mails=mails)
+    return render_template("dev/outbox.html", mails=mails, status_labels=STATUS_LABELS)

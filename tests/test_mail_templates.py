@@ -100,7 +100,7 @@ def test_the_wording_of_the_text_part_is_that_of_before(app):
     assert mail.text == (
         'Dear Ada,\n\nGemeente Oost & Zn asks you to take part in the survey "Koersmeting 2027". Answering takes '
         "about ten minutes; you can stop halfway and carry on later with the same link.\n\nYour personal link:\n"
-        f"{BASE_URL}/t/oost/survey/{TOKEN}\n\nThe survey closes on 2027-03-01.\n\nYour answers are anonymous: "
+        f"{BASE_URL}/t/oost/survey/{TOKEN}\n\nThe survey closes on March 1, 2027.\n\nYour answers are anonymous: "
         "they are stored without your name, your e-mail address or this link, and reports only show groups of "
         "at least 7 people. Nobody can see which answers are yours.\n\nThis link is meant for you only; please "
         "do not forward this mail.")

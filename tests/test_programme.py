@@ -63,7 +63,7 @@ def test_management_sets_up_a_programme_and_the_admin_moves_its_phases_on(app, m
         "min_team_size": "4", "max_team_size": "10", "teams_per_person": "1", "min_legacy_orgs_per_team": "2",
         "recruitment_starts_on": "2026-01-05", "recruitment_ends_on": "2026-02-13"})
     page = manager.text(overview_path)
-    assert "Now: Recruitment" in page and "Deadline: 2026-02-13" in page
+    assert "Now: Recruitment" in page and "Deadline: February 13, 2026" in page
     assert "Move on to the next phase" not in page  # only the admin moves phases on
 
     admin = _client(app, org.admin_email)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import delete, func, select
 
 from saas.surveys import service
@@ -18,6 +19,7 @@ from tests.helpers import link_in, signed_in
 from saas.surveys.jobs import send_survey_reminders, send_wave_invitations
 
 CLOSES = (date.today() + timedelta(days=21)).isoformat()
+CLOSES_IN_WORDS = format_date(date.fromisoformat(CLOSES), "long", locale="en")  # as a mail writes it
 OPENS = date.today().isoformat()
 
 
@@ -172,7 +174,7 @@ def test_admin_creates_changes_consents_launches_reminds_and_closes_a_team_wave(
     tokens = {}
     for email in wijkteam:
         [mail] = _survey_mails(make, email)
-        assert "/t/oost/survey/" in mail.body and CLOSES in mail.body and "anonymous" in mail.body
+        assert "/t/oost/survey/" in mail.body and CLOSES_IN_WORDS in mail.body and "anonymous" in mail.body
         assert "at least 7 people" in mail.body  # the works council's higher k
         tokens[email] = _token(mail)
         assert _invitation_for(make, world, tokens[email]) is not None
@@ -645,7 +647,7 @@ def test_the_import_page_in_dutch_names_bad_rows_in_dutch(app, make, world):
     body = _upload(admin, wave_id, _csv_line(d3_market_now=19), _csv_line(d4_clan_now="tien"),
                    _csv_line(personal_values=too_many, d1_clan_now=-10, d1_adhocracy_now=80),
                    _csv_line(d2_clan_now="")).get_data(as_text=True)
-    for dutch in ("regel 2, kolom d3_hierarchy_now: de vier &#39;now&#39;-getallen van dimensie 3 tellen op tot 99",
+    for dutch in ("regel 2, kolom d3_hierarchy_now: de vier &#39;nu&#39;-getallen van dimensie 3 tellen op tot 99",
                   "regel 3, kolom d4_clan_now: &#39;tien&#39; is geen heel getal",
                   "regel 4, kolom personal_values: 11 waarden; hoogstens 10 toegestaan",
                   "regel 4, kolom d1_clan_now: -10 is negatief",

@@ -86,7 +86,7 @@ def test_team_member_logs_a_session_with_attendees_decisions_and_an_action(app, 
     assert "We mapped the route of a client through three counters." in page
     assert "One front desk for the whole region." in page
     assert "Lotte Lead, Mo Mate" in page  # who attended
-    assert "Draft the front-desk script" in page and "2026-04-21" in page
+    assert "Draft the front-desk script" in page and "April 21, 2026" in page
     [action] = _the(make, world, Action)
     assert (action.owner_id, action.due_on, action.done) == (world.ids.mate, date(2026, 4, 21), False)
     [work_session] = _the(make, world, WorkSession)

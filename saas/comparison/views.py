@@ -25,6 +25,7 @@ from saas.kernel.formatting import share as _share
 from saas.kernel.formatting import signed as _signed
 from saas.kernel.views import ButtonForm, press
 from saas.surveys.catalogue import all_values
+from saas.surveys.forms import series_text
 from saas.surveys.instruments import TYPE_NAMES, TYPES
 from saas.surveys.loaders import wave_or_404
 from saas.surveys.models import Wave
@@ -192,7 +193,8 @@ def _figures(db, wave: Wave, comparison) -> dict:
                 "over-waves", _("Distance now over the waves"),
                 _("One line per pair of legacy organisations: the distance between their culture profiles now in "
                   "each wave of the series, with its %(level)s interval as a vertical line.", level=LEVEL),
-                [w["label"] or w["name"] for w in trend["waves"]], series, _points, _("distance (points)")),
+                [series_text(w["label"]) or w["name"] for w in trend["waves"]], series, _points,
+                _("distance (points)")),
         }
     return {"visible": visible, "suppressed": suppressed, "also_hidden": also_hidden, "profiles": profiles, "pairs": pairs,
             "heatmaps": heatmaps, "top_values": top_values, "entropy": entropy, "alignment": alignment,

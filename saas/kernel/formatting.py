@@ -1,14 +1,35 @@
-"""Numbers as people read them, in the reader's language (babel through flask_babel).
+"""Numbers, dates and times as people read them: in the reader's language (babel through flask_babel)
+and, for a moment in time, in the tenant's time zone.
 
-The comparison page and the culture report format their figures here, so a figure reads the same
-on the page, in the PDF and in the CSV.
+Every page, mail, PDF and CSV formats its figures and dates here, so a figure reads the same on the
+page, in the PDF and in the CSV, and no template formats by hand (tests/test_formatting.py reads the
+templates). `register(app)` makes them Jinja filters:
+
+    {{ wave.closes_on|day }}            18 december 2026 / December 18, 2026
+    {{ mail.created_at|moment }}        18 dec 2026, 14:05 (in the tenant's time zone)
+    {{ row.at|moment("seconds") }}      18 dec 2026, 14:05:09
+    {{ found.mean|number }}             3,9 / 3.9
+
+A mail or job has no request, but `render_mail` runs under `force_locale`, so the locale is the
+recipient's; the time zone is the tenant's on `g`, or one passed explicitly (`moment(value, tenant)`).
 """
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from babel.core import Locale, get_global
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_time as babel_format_time
+from babel.dates import get_datetime_format, get_timezone
 from babel.numbers import get_decimal_symbol
-from flask_babel import format_decimal, format_percent
+from flask import g, has_app_context
+from flask_babel import format_decimal, format_percent, get_locale
+
+DEFAULT_TIME_ZONE = "Europe/Amsterdam"  # Koers's tenants are Dutch unless their country says otherwise
+# countries over several zones whose first zone in the CLDR list is not where most people live
+MAIN_ZONES = {"US": "America/New_York", "CA": "America/Toronto", "AU": "Australia/Sydney",
+              "BR": "America/Sao_Paulo", "RU": "Europe/Moscow", "ES": "Europe/Madrid", "PT": "Europe/Lisbon"}
 
 
 def points(value: float) -> str:
@@ -67,3 +88,79 @@ def percent_of_100_in(locale):
             return percent_of_100(value)
         return format(number.scaleb(2).quantize(one, ROUND_HALF_EVEN), "f") + "%"  # the pattern's own sign
     return percent_of_100_here
+
+
+# ---- dates and times -------------------------------------------------------------------------
+
+def time_zone_for_country(country: str | None) -> str:
+    """The time zone a tenant in `country` (ISO 3166 alpha-2) lives in: NL Europe/Amsterdam, BE
+    Europe/Brussels, GB Europe/London, ...; Europe/Amsterdam when the country is unknown."""
+    code = (country or "").strip().upper()
+    if code in MAIN_ZONES:
+        return MAIN_ZONES[code]
+    zones = get_global("territory_zones").get(code)
+    return zones[0] if zones else DEFAULT_TIME_ZONE
+
+
+def time_zone(where=None):
+    """The tzinfo to show moments in: of `where` (a tenant, a zone name or a tzinfo), else of the
+    tenant of the request or job (`g.tenant`), else the default."""
+    if where is None and has_app_context():
+        where = g.get("tenant")
+    if where is None:
+        return get_timezone(DEFAULT_TIME_ZONE)
+    if isinstance(where, str):
+        return get_timezone(where)
+    if hasattr(where, "utcoffset"):
+        return where
+    return get_timezone(time_zone_for_country(getattr(where, "country", None)))
+
+
+def _locale() -> Locale:
+    return get_locale() or Locale.parse("en")
+
+
+def local(value: datetime, where=None) -> datetime:
+    """A stored moment (UTC; naive means UTC, as SQLite gives it back) in the tenant's time zone."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(time_zone(where))
+
+
+def day(value: date | datetime | str | None, format: str = "long", where=None) -> str:
+    """A day as the reader writes it: "18 december 2026" (nl), "December 18, 2026" (en); `format`
+    "medium" gives "18 dec 2026". A moment in time is the day it is in the tenant's time zone; a
+    string is an ISO day as the JSON of a report and the access log keep it."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = local(value, where).date()
+    return babel_format_date(value, format, locale=_locale())
+
+
+def moment(value: datetime | None, format: str = "minutes", where=None) -> str:
+    """A moment in time in the reader's language and the tenant's time zone: "18 dec 2026, 14:05";
+    `format` "seconds" adds the seconds (the access log)."""
+    if value is None:
+        return ""
+    locale = _locale()
+    here = local(value, where)
+    time_format = "medium" if format == "seconds" else "short"
+    return (get_datetime_format("medium", locale=locale)
+            .replace("{1}", babel_format_date(here, "medium", locale=locale))
+            .replace("{0}", babel_format_time(here, time_format, locale=locale)))
+
+
+def number(value, pattern: str = "0.0") -> str:
+    """A figure with the reader's decimal sign: 3,9 (nl), 3.9 (en); "–" when there is none."""
+    if value is None:
+        return "–"
+    return format_decimal(value, format=pattern)
+
+
+def register(app) -> None:
+    """The Jinja filters every template formats with (the app factory calls this)."""
+    app.jinja_env.filters.update(day=day, moment=moment, number=number, signed=signed, points=points,
+                                 percent=percent, percent_of_100=percent_of_100)

@@ -12,6 +12,7 @@ import smtplib
 from datetime import datetime
 from email.message import EmailMessage
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,6 +21,8 @@ from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel.logredact import redact
 
 log = logging.getLogger(__name__)
+STATUS_LABELS = {"pending": _l("waiting to be sent"), "sent": _l("sent"),
+                 "kept": _l("kept here, not sent (no mail server)"), "failed": _l("could not be sent")}
 
 
 class OutboundMail(Base):

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from saas.anonymity import access
+from saas.kernel import formatting
 from saas.kernel.db import session
 from saas.kernel.views import press, send, submit
 from saas.leadership import consistency, feedback, pulses
@@ -69,7 +70,7 @@ def add_evidence(promise_id: int, evidence_kind: str):
             (r.id, r.name) for r in pulses.rounds(db, programme) if r.status == "closed" and promise.id in r.promise_ids]
     elif kind == "feedback":
         form.feedback_round_id.choices = [(None, _("Choose a feedback round"))] + [
-            (r.id, _("Closed on %(date)s", date=r.closes_on.isoformat())) for r in feedback.rounds_about(db, g.membership)
+            (r.id, _("Closed on %(date)s", date=formatting.day(r.closes_on))) for r in feedback.rounds_about(db, g.membership)
             if r.status == "closed" and promise.id in r.promise_ids]
     return submit(form, lambda: _add_evidence(db, promise, kind, form), done=_("The evidence has been added."),
                   then=url_for("leadership.evidence", promise_id=promise.id)) \

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from billing.entitlements import require_writable
+from saas.kernel import formatting
 from saas.kernel.db import utcnow
 from saas.kernel.errors import Conflict, DomainError
 from saas.kernel.files import JPEG, PDF, PNG, PPTX, sniff_content_type
@@ -189,7 +190,7 @@ def submission_problems(pitch: Pitch, programme: Programme, team: Team, today: d
         problems.append(_l("Pitches are submitted in the pitching phase."))
     deadline = programme_service.deadline(programme) if programme.phase == "pitching" else None
     if deadline is not None and today > deadline:
-        problems.append(_l("The deadline for pitches (%(date)s) has passed.", date=deadline.isoformat()))
+        problems.append(_l("The deadline for pitches (%(date)s) has passed.", date=formatting.day(deadline)))
     empty = [SECTION_LABELS[s.key] for s in pitch.sections if not s.text.strip()]
     if empty:
         problems.append(_l("Still empty: %(sections)s.", sections=", ".join(str(e) for e in empty)))

@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from saas.anonymity import access
+from saas.kernel import formatting
 from saas.kernel.db import session
 from saas.kernel.downloads import attachment
 from saas.kernel.files import CSV, XLSX
@@ -213,7 +214,7 @@ def _describe(entry, waves, programmes, pulse_rounds, feedback_rounds=None, prom
                        before=_value(details.get("from")), after=_value(details.get("to"))))
     elif entry.kind == "consent":
         if details.get("decided_on"):
-            parts.append(_("decided on %(date)s", date=details["decided_on"]))
+            parts.append(_("decided on %(date)s", date=formatting.day(details["decided_on"])))
         if details.get("k"):
             parts.append(_("minimum group size %(k)s", k=details["k"]))
         if details.get("how") in HOW:

@@ -34,7 +34,7 @@ from saas.anonymity import policy
 from saas.anonymity.releases import latest_release, store_release
 from saas.anonymity.scores import score_figures
 from saas.kernel.errors import DomainError
-from saas.kernel import notifications
+from saas.kernel import formatting, notifications
 from saas.programme.models import Programme
 from saas.strategy.models import Evaluation, EvaluationPool, KnowledgeDay, Signup, Workshop
 from saas.strategy.pillars import pillar_of_programme
@@ -434,7 +434,7 @@ def _tell_promoted(db, workshop: Workshop, promoted: list[Signup]) -> None:
         return (_("You have a place at the workshop %(title)s", title=workshop.title),
                 _("A place at the workshop \"%(title)s\" on %(date)s, %(start)s–%(end)s, has become free and it is "
                   "yours now. If you cannot come, please cancel, so that the next person gets it.",
-                  title=workshop.title, date=day.held_on.isoformat(), start=hhmm(workshop.starts_at),
+                  title=workshop.title, date=formatting.day(day.held_on), start=hhmm(workshop.starts_at),
                   end=hhmm(workshop.ends_at)))
 
     notifications.notify(db, db.get(Tenant, workshop.tenant_id), people, "workshop_place", render,

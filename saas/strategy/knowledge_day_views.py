@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
 from saas.anonymity import access
+from saas.kernel import formatting
 from saas.kernel.db import session, utcnow
 from saas.kernel.errors import DomainError
 from saas.kernel.forms import DATE_MESSAGE
@@ -207,5 +208,5 @@ def evaluation_window(workshop_id: int):
 
     return send(form, move, done=lambda _result: _("The evaluations are closed and the results are published.")
                 if form.close.data else _("The evaluations now close after %(date)s.",
-                                          date=form.closes_on.data.isoformat()),
+                                          date=formatting.day(form.closes_on.data)),
                 then=url_for("strategy.workshop", workshop_id=workshop.id, _anchor="results-heading"))

@@ -226,8 +226,9 @@ def import_earlier_results(db, wave: Wave, stream) -> int:
         rows = read_rows(text)
     except UnicodeDecodeError:
         raise ImportErrors([_("the file is not UTF-8 text; save it as CSV UTF-8")]) from None
-    except csv.Error as error:
-        raise ImportErrors([_("the file is not a readable CSV file: %(error)s", error=error)]) from None
+    except csv.Error:  # Python's own words are English: the reader gets a sentence in their language
+        raise ImportErrors([_("the file is not a readable CSV file; save it as CSV UTF-8 (comma-separated)")]) \
+            from None
     if not rows:
         raise ImportErrors([_("line 2: the file holds no answers, only the header")])
     count = import_responses(db, wave, rows)

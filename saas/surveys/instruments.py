@@ -263,6 +263,7 @@ PHASE_NAMES: Mapping[str, Text] = MappingProxyType({
     "now": Text("Nu", "Now"),
     "preferred": Text("Gewenst", "Preferred"),
 })
+PHASE_WORDS = {"now": _l("now"), "preferred": _l("preferred")}  # inside a sentence, in the reader's language
 
 
 @dataclass(frozen=True)
@@ -462,7 +463,7 @@ def check_culture_group(number: int, phase: str, points: Mapping) -> list[Instru
         found.append(InstrumentError(
             part, f"{where}: the four types add up to {total}, not {POINTS_PER_DIMENSION}", "bad_sum",
             _l("the four '%(phase)s' numbers of dimension %(number)d add up to %(total)d, not %(max)d",
-               phase=phase, number=number, total=total, max=POINTS_PER_DIMENSION)))
+               phase=PHASE_WORDS[phase], number=number, total=total, max=POINTS_PER_DIMENSION)))
     return found
 
 
