@@ -18,6 +18,7 @@ from saas.comparison.bands import ENTROPY_BANDS, LEVEL, band
 from saas.kernel.files import pdf, table_csv, table_xlsx
 from saas.kernel.formatting import percent_of_100_in, points_in, pvalue
 from saas.surveys.catalogue import all_values
+from saas.surveys.forms import series_text
 from saas.surveys.instruments import TYPE_NAMES, TYPES
 
 
@@ -143,7 +144,7 @@ class ReportView:
             "trend", _("Distance now over the waves"),
             _("One line per pair of legacy organisations: the distance between their culture profiles now in each "
               "wave of the series, with its %(level)s interval as a vertical line.", level=LEVEL),
-            [p["wave"]["series_label"] or p["wave"]["name"] for p in trend], series, self.points,
+            [series_text(p["wave"]["series_label"]) or p["wave"]["name"] for p in trend], series, self.points,
             _("distance (points)"))
 
 
