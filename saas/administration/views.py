@@ -1,4 +1,4 @@
-"""Tenant administration's pages: creating a tenant, its dashboard and settings, the works council's
+"""Tenant administration's pages: creating a tenant, its settings (its home page is `saas.home`), the works council's
 consent setting, legacy organisations, people and invitations, and accepting an invitation.
 
 Every form and button goes through the one view pattern (`saas.kernel.views`: `submit`, `press`);
@@ -67,18 +67,6 @@ def create():
 
 
 # ---- inside a tenant -----------------------------------------------------------------------
-
-@bp.route("/")
-@requires()
-def dashboard():
-    db = session()
-    return render_template(
-        "administration/dashboard.html",
-        legacy_orgs=tenancy.legacy_organisations(db),
-        member_count=len(tenancy.members(db)) if Role.ADMIN in g.membership.roles else None,
-        role_labels=ROLE_LABELS,
-    )
-
 
 @bp.route("/settings", methods=["GET", "POST"])
 @requires(Role.ADMIN)
