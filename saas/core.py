@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, url_
 from flask_login import current_user
 from sqlalchemy import select, text
 
-from saas.home import service as home
+from saas.home import service as status_board
 from saas.kernel.db import session
 from saas.kernel.outbox import OutboundMail
 from tenants.service import tenants_of
@@ -24,7 +24,7 @@ def home():
     tenants = tenants_of(db, current_user)
     if len(tenants) == 1:  # one tenant: its home is the start
         return redirect(url_for("tenant.dashboard", slug=tenants[0].slug))
-    return render_template("home.html", lines=home.status_lines(db, current_user, tenants, date.today()))
+    return render_template("home.html", lines=status_board.status_lines(db, current_user, tenants, date.today()))
 
 
 @bp.route("/healthz")

@@ -48,7 +48,7 @@ def sections(membership: Membership) -> list[str]:
 def home(db, tenant, membership: Membership, today: date) -> dict:
     """Every section this person sees, by name; the management and admin sections once, also for a consultant."""
     shown = sections(membership)
-    found: dict = {"sections": shown}
+    found: dict = {"sections": shown, "legacy_orgs": tenancy.legacy_organisations(db)}
     if "member" in shown:
         found["member"] = member(db, membership, today)
     if "sponsor" in shown:
