@@ -23,7 +23,7 @@ def home():
     db = session()
     tenants = tenants_of(db, current_user)
     if len(tenants) == 1:  # one tenant: its home is the start
-        return redirect(url_for("tenant.dashboard", slug=tenants[0].slug))
+        return redirect(url_for("home.index", slug=tenants[0].slug))
     return render_template("home.html", lines=status_board.status_lines(db, current_user, tenants, date.today()))
 
 

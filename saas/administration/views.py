@@ -200,7 +200,7 @@ def accept_invitation(token: str):
         # signed in: the button; otherwise a new account in the same transaction as joining
         form = action_form if current_user.is_authenticated else signup_form
         joined = submit(form, lambda: _join(db, invitation, signup_form),
-                        done=_("Welcome to %(tenant)s.", tenant=g.tenant.name), then=url_for("tenant.dashboard"))
+                        done=_("Welcome to %(tenant)s.", tenant=g.tenant.name), then=url_for("home.index"))
         if joined:
             return joined
     return render_template(
