@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from saas.auth.models import User
 from saas.demo import DEMO_PASSWORD, seed
-from saas.leadership import pulses
+from saas.leadership import feedback, pulses
 from saas.leadership.models import Promise
 from saas.programme.models import Programme
 from saas.strategy import knowledge_day
@@ -69,10 +69,15 @@ def test_a_member_sees_what_to_answer_their_team_and_pitch_their_themes_and_work
         member = db.scalar(select(Membership).join(User, User.id == Membership.user_id)
                            .where(User.email == "member@demo.example.org"))
         knowledge_day.sign_up(db, workshop, member)
+        manager = db.scalar(select(Membership).join(User, User.id == Membership.user_id)
+                            .where(User.email == "management@demo.example.org"))
+        feedback.start_round(db, demo, programme, manager, coach_id=None, manager_id=None, peer_ids=[member.id],
+                             report_ids=[], closes_on=today + timedelta(days=14), today=today, send_mail=False)
     page = _home(app, "member", "en")
     todo = _section(page, "home-todo")
     assert "Tussenmeting cultuur (survey) closes" in todo
     assert "Pulse december (pulse check) closes" in todo
+    assert "360 feedback about Mark Jansen closes" in todo
     mine = _section(page, "home-mine")
     assert "Slim plannen (Digitaal waar het kan): pitch – Decided" in mine
     assert "Themes you support Digitaal waar het kan" in mine

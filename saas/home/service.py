@@ -49,6 +49,7 @@ def home(db, tenant, membership: Membership, today: date) -> dict:
     """Every section this person sees, by name; the management and admin sections once, also for a consultant."""
     shown = sections(membership)
     found: dict = {"sections": shown, "legacy_orgs": tenancy.legacy_organisations(db)}
+    found["answer"] = to_answer(db, membership, today)  # whoever is asked, whatever their roles
     if "member" in shown:
         found["member"] = member(db, membership, today)
     if "sponsor" in shown:
@@ -64,9 +65,17 @@ def home(db, tenant, membership: Membership, today: date) -> dict:
 
 # ---- a member ------------------------------------------------------------------------------
 
+def to_answer(db, membership: Membership, today: date) -> dict:
+    """The surveys, pulse checks and 360 requests open to this person and not answered yet, with close dates."""
+    return {
+        "surveys": [(w, i) for w, i in invitations.open_invitations(db, membership, today) if not i.answered],
+        "pulses": [(p, i) for p, i in pulses.open_invitations(db, membership, today) if not i.answered],
+        "feedback": [(r, i) for r, i in feedback.requests(db, membership, today) if not i.answered],
+    }
+
+
 def member(db, membership: Membership, today: date) -> dict:
-    """Open surveys, pulse checks and 360 requests (with close dates), teams and pitches, themes supported,
-    workshops to come."""
+    """Their teams and pitches, the themes they support, their workshops to come."""
     teams = []
     for team, theme in db.execute(select(Team, Theme).join(TeamMember, TeamMember.team_id == Team.id)
                                   .join(Theme, Theme.id == Team.theme_id)
@@ -79,12 +88,7 @@ def member(db, membership: Membership, today: date) -> dict:
         .join(KnowledgeDay, KnowledgeDay.id == Workshop.day_id)
         .where(Signup.membership_id == membership.id, KnowledgeDay.held_on >= today)
         .order_by(KnowledgeDay.held_on, Workshop.starts_at)))
-    return {
-        "surveys": invitations.open_invitations(db, membership, today),
-        "pulses": pulses.open_invitations(db, membership, today),
-        "feedback": [(r, i) for r, i in feedback.requests(db, membership, today) if not i.answered],
-        "teams": teams, "themes": themes, "workshops": workshops,
-    }
+    return {"teams": teams, "themes": themes, "workshops": workshops}
 
 
 # ---- a sponsor -----------------------------------------------------------------------------
