@@ -1,10 +1,14 @@
-"""Pages outside any tenant: the start page with the tenant switch, health, development outbox."""
+"""Pages outside any tenant: the start page (a person's tenants with a line of status each, or straight to
+the one tenant's home), health, development outbox."""
 from __future__ import annotations
+
+from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select, text
 
+from saas.home import service as status_board
 from saas.kernel.db import session
 from saas.kernel.outbox import STATUS_LABELS, OutboundMail
 from tenants.service import tenants_of
@@ -16,8 +20,11 @@ bp = Blueprint("core", __name__)
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    tenants = tenants_of(session(), current_user)
-    return render_template("home.html", tenants=tenants)
+    db = session()
+    tenants = tenants_of(db, current_user)
+    if len(tenants) == 1:  # one tenant: its home is the start
+        return redirect(url_for("home.index", slug=tenants[0].slug))
+    return render_template("home.html", lines=status_board.status_lines(db, current_user, tenants, date.today()))
 
 
 @bp.route("/healthz")

@@ -102,7 +102,7 @@ def test_seed_demo_fills_an_empty_database_once_and_the_accounts_log_in(stack, a
     for email, *_ in ACCOUNTS:
         user = app.test_client()
         user.login(email, "koers-demo")
-        assert "Sociale Dienst Regio Noord" in user.text("/")
+        assert "Sociale Dienst Regio Noord" in user.get("/", follow_redirects=True).get_data(as_text=True)
     with make.session() as db:
         tenant = db.scalar(select(Tenant).where(Tenant.slug == "regio-noord"))
     with make.session(tenant.id) as db:

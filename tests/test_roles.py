@@ -11,7 +11,7 @@ TEAM_ROLES = {"admin", "management", "sponsor", "member"}  # who can have a rela
 
 # Every tenant endpoint and the roles that may use it. A new tenant view must be added here.
 ACCESS = {
-    "tenant.dashboard": EVERYONE,
+    "home.index": EVERYONE,
     "tenant.settings": ADMIN_ONLY,
     "tenant.consent": {"admin", "works_council", "consultant"},
     "tenant.legacy_orgs": ADMIN_ONLY,

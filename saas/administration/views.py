@@ -1,4 +1,4 @@
-"""Tenant administration's pages: creating a tenant, its dashboard and settings, the works council's
+"""Tenant administration's pages: creating a tenant, its settings (its home page is `saas.home`), the works council's
 consent setting, legacy organisations, people and invitations, and accepting an invitation.
 
 Every form and button goes through the one view pattern (`saas.kernel.views`: `submit`, `press`);
@@ -67,18 +67,6 @@ def create():
 
 
 # ---- inside a tenant -----------------------------------------------------------------------
-
-@bp.route("/")
-@requires()
-def dashboard():
-    db = session()
-    return render_template(
-        "administration/dashboard.html",
-        legacy_orgs=tenancy.legacy_organisations(db),
-        member_count=len(tenancy.members(db)) if Role.ADMIN in g.membership.roles else None,
-        role_labels=ROLE_LABELS,
-    )
-
 
 @bp.route("/settings", methods=["GET", "POST"])
 @requires(Role.ADMIN)
@@ -212,7 +200,7 @@ def accept_invitation(token: str):
         # signed in: the button; otherwise a new account in the same transaction as joining
         form = action_form if current_user.is_authenticated else signup_form
         joined = submit(form, lambda: _join(db, invitation, signup_form),
-                        done=_("Welcome to %(tenant)s.", tenant=g.tenant.name), then=url_for("tenant.dashboard"))
+                        done=_("Welcome to %(tenant)s.", tenant=g.tenant.name), then=url_for("home.index"))
         if joined:
             return joined
     return render_template(
