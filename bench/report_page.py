@@ -76,7 +76,8 @@ def main() -> None:
 def run(app_url: str, owner_url: str, args) -> None:
     import psycopg
 
-    from saas import create_app, migrate
+    from saas import create_app
+    from saas.kernel import migrate
     from saas.kernel.config import Settings
     from tests.helpers import KoersClient
 
