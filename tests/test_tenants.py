@@ -259,3 +259,25 @@ def test_consent_is_required_by_its_own_setting_which_the_country_does_not_chang
     assert all("The organisation&#39;s settings" in row or "The organisation's settings" in row for row in rows)
     with make.session(tenant.id) as db:
         assert works_council(db).user.email == "wim@oost.example"
+
+
+def test_a_person_without_a_legacy_organisation_is_invited_and_saved_as_the_page_offers(client, make):
+    """The default "None, or joined after the merger" is what the page sends back unchanged: the admin's first
+    invitation and saving the admin's own record (no legacy organisation) must work with it."""
+    tenant = make.tenant("oost")
+    client.login(tenant.admin_email)
+    form = client.form_on("/t/oost/admin/invitations")
+    form.update({"email": "bob@example.org", "roles": ["member"]})
+    page = client.post("/t/oost/admin/invitations", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "An invitation has been sent to bob@example.org" in page
+    assert make.mails_to("bob@example.org")
+
+    with make.session(tenant.id) as db:
+        admin_id = db.scalar(select(Membership.id))
+    edit = f"/t/oost/admin/members/{admin_id}"
+    form = client.form_on(edit)
+    assert "admin" in form["roles"]
+    page = client.post(edit, data=form, follow_redirects=True).get_data(as_text=True)
+    assert "The changes have been saved" in page
+    with make.session(tenant.id) as db:
+        assert db.get(Membership, admin_id).legacy_org_id is None
