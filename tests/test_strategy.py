@@ -443,7 +443,7 @@ def test_someone_who_leaves_keeps_the_plan_whole(app, make, world):
         "description": "Spreekuur in de wijk", "pillar_id": str(pillar), "owner_id": str(world.ids.mo),
         "due_on": "2027-02-01", "status": "planned"}).status_code == 302
     admin = signed_in(app, world.tenant.admin_email)
-    assert admin.submit(f"/t/noord/admin/members/{world.ids.mo}/remove", {"action": "remove"},
+    assert admin.submit(f"/t/noord/admin/members/{world.ids.mo}/remove", {"action": "remove", "confirmed": "yes"},
                         page="/t/noord/admin/members").status_code == 302
     [action] = _rows(make, world, PlanAction)
     assert action.owner_id is None
