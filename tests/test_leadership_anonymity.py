@@ -243,7 +243,7 @@ def test_shared_360_evidence_is_never_shown_to_someone_who_rated_that_round(app,
         url = f"/t/noord/leadership/evidence/{evidence_id}"
         assert rater.get(f"{url}/file").status_code == 404
         assert rater.submit(f"{url}/rating", {"rating": "consistent"}, page=evidence_page).status_code == 404
-        assert rater.submit(f"{url}/remove", {"action": "remove"}, page=evidence_page).status_code == 404
+        assert rater.submit(f"{url}/remove", {"action": "remove", "confirmed": "yes"}, page=evidence_page).status_code == 404
     with make.session(world.tenant.id) as db:
         evidence = db.get(Evidence, evidence_id)
         assert evidence.rating == "inconsistent"
