@@ -10,11 +10,12 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: run test install install-test system-test-deps translations update-translations bench clean
 
+# PORT goes to the app too: without BASE_URL, development derives the links in mails from it.
 run: install
 	$(VENV)/bin/koers db upgrade
-	$(VENV)/bin/koers seed-demo --if-empty
+	PORT=$(PORT) $(VENV)/bin/koers seed-demo --if-empty
 	@echo "Koers serves http://127.0.0.1:$(PORT)  (stop with Ctrl-C)"
-	$(VENV)/bin/koers run --host 127.0.0.1 --port $(PORT) --no-reload --no-debugger
+	PORT=$(PORT) $(VENV)/bin/koers run --host 127.0.0.1 --port $(PORT) --no-reload --no-debugger
 
 # The suite waits on browsers, subprocesses and timeouts more than it computes, so it runs in three
 # processes (pytest-xdist; each with its own PostgreSQL, Redis and worker, a file's tests together),

@@ -131,6 +131,8 @@ def seed_demo(if_empty):
     from saas.demo import DEMO_PASSWORD, seed
 
     from saas.demo import ACCOUNTS, demo_exists
+    from flask import url_for
+    from saas.kernel.mail import on_base_url
 
     created = seed(only_if_empty=if_empty)
     if created:
@@ -143,6 +145,10 @@ def seed_demo(if_empty):
     click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for email, _name, roles, _org in ACCOUNTS:
         click.echo(f"  {email:34} {', '.join(map(str, roles))}")
+    with on_base_url():  # the address mailed links are on: the one `make run` serves (PORT) unless BASE_URL says
+        click.echo(f"Log in at {url_for('auth.login', _external=True)}; links in mails lead to {_settings().base_url}"
+                   + (f", the development outbox: {url_for('core.outbox', _external=True)}"
+                      if _settings().dev_outbox else ""))
 
 
 def _tenant_scope(slug: str):

@@ -1,6 +1,8 @@
 """Demo data for `make run`: the tenant regio-noord with one account per role."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import func, select
 
 from billing.models import CONSULTANCY, OWNER, BillingAccount, BillingAccountMember, TenantBilling
@@ -73,26 +75,37 @@ FIRST_NAMES = ["Anouk", "Bram", "Carmen", "Daan", "Eva", "Fatima", "Gijs", "Hann
 LAST_NAMES = ["Bos", "Dekker", "Hendriks", "Kok", "Meijer", "Mulder", "Peters", "Postma", "Smit", "Veenstra",
               "Wijnberg", "Zwart"]
 THEMES = [
-    ("Eén loket voor de klant", "Clients tell their story three times, once per former municipality's counter.",
-     "The first impression of the new organisation is made at the counter.", "One counter, one story, one answer.",
-     "Client first"),
-    ("Werk boven uitkering", "Job coaching differs per former municipality, and so do the results.",
-     "Work is the best route out of benefits.", "One way of coaching that uses the best of each.", "Client first"),
-    ("Samen één werkwijze", "Three ways of handling the same application.", "Staff cannot replace each other.",
-     "One process, described together.", "One organisation"),
-    ("Ruimte voor vakmanschap", "Staff feel checked rather than trusted.", "Professionals leave.",
-     "Room to decide within clear limits.", "Entrepreneurial"),
-    ("Digitaal waar het kan", "Paper files travel between three offices.", "Time goes to searching, not to clients.",
-     "A digital file, reachable from every office.", "Entrepreneurial"),
+    ("Eén loket voor de klant", "Klanten vertellen hun verhaal drie keer, aan het loket van elke voormalige gemeente.",
+     "Aan het loket maakt de nieuwe organisatie haar eerste indruk.", "Eén loket, één verhaal, één antwoord.",
+     "Klant eerst"),
+    ("Werk boven uitkering", "De begeleiding naar werk verschilt per voormalige gemeente, en de resultaten ook.",
+     "Werk is de beste weg uit de uitkering.", "Eén manier van begeleiden die het beste van elke gemeente gebruikt.",
+     "Klant eerst"),
+    ("Samen één werkwijze", "Drie manieren om dezelfde aanvraag te behandelen.",
+     "Medewerkers kunnen elkaar niet vervangen.", "Eén werkproces, samen beschreven.", "Eén organisatie"),
+    ("Ruimte voor vakmanschap", "Medewerkers voelen zich eerder gecontroleerd dan vertrouwd.", "Vakmensen vertrekken.",
+     "Ruimte om zelf te beslissen binnen duidelijke grenzen.", "Ondernemend"),
+    ("Digitaal waar het kan", "Papieren dossiers reizen tussen drie kantoren.",
+     "De tijd gaat naar zoeken in plaats van naar klanten.", "Eén digitaal dossier, bereikbaar vanuit elk kantoor.",
+     "Ondernemend"),
 ]
 # (theme index, team name): nine teams, as in the reference case
 TEAMS = [(0, "Loket Noord"), (0, "Klantreis"), (1, "Jobcoach 2.0"), (1, "Werkgeversservice"),
          (2, "Eén proces"), (2, "Kennisbank"), (3, "Vertrouwen"), (4, "Digitaal dossier"), (4, "Slim plannen")]
 
 
+def phase_dates(today: date) -> dict[str, tuple[date, date]]:
+    """The demo programme's phases, one after the other around today: the demo ends in its pitching phase
+    (see _seed_pitches), which began two weeks ago and closes in three."""
+    pitching = (today - timedelta(weeks=2), today + timedelta(weeks=3))
+    team_work = (pitching[0] - timedelta(weeks=12), pitching[0] - timedelta(days=1))
+    recruitment = (team_work[0] - timedelta(weeks=6), team_work[0] - timedelta(days=1))
+    decisions = (pitching[1] + timedelta(days=1), pitching[1] + timedelta(weeks=5))
+    return {"recruitment": recruitment, "team_work": team_work, "pitching": pitching, "decisions": decisions}
+
+
 def _seed_programme(db, memberships: dict, orgs: list) -> None:
     """A programme in its team-work phase: five themes, nine teams that mix the three municipalities."""
-    from datetime import date
 
     staff = []
     password_hash = accounts.hash_password(DEMO_PASSWORD)  # one slow hash for all demo staff
@@ -106,11 +119,10 @@ def _seed_programme(db, memberships: dict, orgs: list) -> None:
     for extra in staff[:3]:  # three more sponsors, so that every theme has one
         extra.role_rows.append(MembershipRole(role=Role.SPONSOR))
     sponsor = memberships["sponsor@demo.example.org"]
+    deadlines = phase_dates(date.today())
     prog = programme.create_programme(
         db, name="Samen Koers", goal="Eén sociale dienst met één cultuur, gebouwd door de mensen zelf.",
-        starts_on=date(2026, 9, 1), ends_on=date(2027, 6, 30))
-    deadlines = {"recruitment": (date(2026, 9, 1), date(2026, 10, 9)), "team_work": (date(2026, 10, 12), date(2027, 1, 29)),
-                 "pitching": (date(2027, 2, 1), date(2027, 3, 12)), "decisions": (date(2027, 3, 15), date(2027, 4, 16))}
+        starts_on=deadlines["recruitment"][0], ends_on=deadlines["decisions"][1] + timedelta(weeks=16))
     for phase, (start, end) in deadlines.items():
         row = prog.phase_row(phase)
         row.starts_on, row.ends_on = start, end
@@ -143,10 +155,8 @@ def _seed_programme(db, memberships: dict, orgs: list) -> None:
 
 
 def _seed_work_logs(db, prog) -> None:
-    """Every team has met, visited a peer organisation and spoken with a client."""
-    from datetime import date, timedelta
-
-    start = date(2026, 10, 13)
+    """Every team has met, visited a peer organisation and spoken with a client, early in the team work."""
+    start = prog.phase_row("team_work").starts_on + timedelta(days=1)
     for number, (team, theme) in enumerate(programme.teams_of_programme(db, prog)):
         lead = next(m.membership for m in team.members if m.is_lead)
         people = [m.membership_id for m in team.members]
@@ -183,7 +193,6 @@ def _seed_pitches(db, prog, memberships: dict, staff: list) -> None:
     second_manager = staff[0]  # a second reviewer (in no team), so that the pitch day shows a spread
     second_manager.role_rows.append(MembershipRole(role=Role.MANAGEMENT))
     prog.phase = "pitching"
-    prog.phase_row("pitching").ends_on = date.today() + timedelta(days=21)
     card = [review.save_criterion(db, prog, None, name=name, weight=weight) for name, weight in CRITERIA]
     tenant = db.get(Tenant, prog.tenant_id)
     # Decisions notify the team, which builds links: give the job a request context like a page has.
@@ -305,9 +314,10 @@ def _seed_strategy(db, prog, memberships: dict, staff: list) -> None:
 
     made = {english: pillars.save_pillar(db, prog, None, title=title, meaning=meaning, examples=examples)
             for title, english, meaning, examples in PILLARS}
+    by_title = {title: made[english] for title, english, _meaning, _examples in PILLARS}
     for theme in programme.themes(db, prog):
-        if theme.pillar in made:
-            pillars.link_theme(db, prog, theme, made[theme.pillar].id)
+        if theme.pillar in by_title:
+            pillars.link_theme(db, prog, theme, by_title[theme.pillar].id)
     manager, consultant = memberships["management@demo.example.org"], memberships["consultant@demo.example.org"]
     people = [m for m in staff if "management" not in m.roles]
 

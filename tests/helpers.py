@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import time
 from contextlib import contextmanager
+from html.parser import HTMLParser
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -41,10 +42,60 @@ class KoersClient(FlaskClient):
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return response
 
+    def form_on(self, url: str, action: str | None = None) -> dict[str, list[str]]:
+        """What a browser would post from the form on `url` (the one posting to `action`) when the user
+        changes nothing: text fields as filled, the options shown as selected (else the first), the boxes ticked.
+        Tests then change only what a user would fill in, so a value the page cannot send back is caught."""
+        reader = _FormReader(url, action or url)
+        reader.feed(self.text(url))
+        assert reader.found, f"no form posting to {action or url} on {url}"
+        return reader.values
+
     def text(self, url: str, expect: int = 200) -> str:
         response = self.get(url)
         assert response.status_code == expect, (url, response.status_code)
         return response.get_data(as_text=True)
+
+
+class _FormReader(HTMLParser):
+    def __init__(self, page: str, action: str):
+        super().__init__()
+        self.page, self.action, self.found, self.inside, self.values = page, action, False, False, {}
+        self._select: str | None = None
+        self._options: list[tuple[str, bool]] = []
+        self._textarea: str | None = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea][-1] += data
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and not self.found and a.get("method", "get").lower() == "post" \
+                and (a.get("action") or self.page) == self.action:
+            self.found = self.inside = True
+        elif not self.inside or "disabled" in a:
+            return
+        elif tag == "input" and a.get("name") and a.get("type") not in ("submit", "button", "file"):
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self.values.setdefault(a["name"], []).append(a.get("value", "on" if a.get("type") else ""))
+        elif tag == "textarea" and a.get("name"):
+            self.values.setdefault(a["name"], []).append("")
+            self._textarea = a["name"]
+        elif tag == "select" and a.get("name"):
+            self._select, self._options = a["name"], []
+        elif tag == "option" and self._select:
+            self._options.append((a.get("value", ""), "selected" in a))
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.inside:
+            self.inside = False
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "select" and self._select:
+            chosen = [value for value, selected in self._options if selected] or [v for v, _ in self._options[:1]]
+            self.values[self._select] = chosen
+            self._select = None
 
 
 def signed_in(app, email: str, password: str = PASSWORD) -> KoersClient:

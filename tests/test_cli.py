@@ -96,6 +96,7 @@ def test_cli_errors_are_clear(stack, make):
 def test_seed_demo_fills_an_empty_database_once_and_the_accounts_log_in(stack, app, make):
     out = koers(stack, "seed-demo", "--if-empty")
     assert "admin@demo.example.org" in out and "koers-demo" in out
+    assert "Log in at http://127.0.0.1:5000/login" in out  # the same BASE_URL as the mailed links
     assert "already there" in koers(stack, "seed-demo", "--if-empty")
     from saas.demo import ACCOUNTS
 

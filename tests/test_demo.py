@@ -69,3 +69,38 @@ def test_the_demo_has_a_closed_baseline_with_a_comparison_and_an_open_midway_wav
     assert len(result["pairs"]) == 3
     # the demo member is invited to the midway wave and has not answered it yet
     assert "Vragenlijst invullen" in signed_in(app, "member@demo.example.org", DEMO_PASSWORD).text("/t/regio-noord/survey/mine")  # in Dutch
+
+
+def test_the_demo_programme_form_saves_unchanged_and_a_wrong_phase_names_the_phase(app, make, demo):
+    """The demo's phases follow each other around today, so saving the programme as shown works; a phase
+    that ends before it starts, or starts before the one before it ends, is refused with the phase's name."""
+    from datetime import date
+
+    p = demo["programme"]
+    manager = signed_in(app, "management@demo.example.org", DEMO_PASSWORD)
+    edit = f"/t/regio-noord/programmes/{p}/edit"
+    form = manager.form_on(edit)
+    starts = {phase: date.fromisoformat(form[f"{phase}_starts_on"][0])
+              for phase in ("recruitment", "team_work", "pitching", "decisions")}
+    assert starts["pitching"] <= date.today() <= date.fromisoformat(form["pitching_ends_on"][0])
+    assert list(starts.values()) == sorted(starts.values())
+    response = manager.post(edit, data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+
+    wrong = dict(form, pitching_ends_on=form["team_work_ends_on"])  # ends before it starts
+    page = manager.post(edit, data=wrong).get_data(as_text=True)
+    assert "Fase Pitchen: de deadline ligt vóór de start." in page  # the demo tenant speaks Dutch
+    wrong = dict(form, decisions_starts_on=form["pitching_starts_on"])  # starts while pitching runs
+    page = manager.post(edit, data=wrong).get_data(as_text=True)
+    assert "Fase Besluitvorming begint voordat fase Pitchen eindigt" in page
+
+
+def test_the_demo_themes_are_in_the_tenants_language(make, demo):
+    from saas.programme.models import Theme
+
+    with make.session(demo["tenant"].id) as db:
+        themes = db.scalars(select(Theme)).all()
+    assert demo["tenant"].language == "nl"
+    assert "Klanten vertellen hun verhaal drie keer, aan het loket van elke voormalige gemeente." in \
+        {t.problem for t in themes}
+    assert {t.pillar for t in themes} == {"Klant eerst", "Eén organisatie", "Ondernemend"}

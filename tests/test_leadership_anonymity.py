@@ -243,7 +243,7 @@ def test_shared_360_evidence_is_never_shown_to_someone_who_rated_that_round(app,
         url = f"/t/noord/leadership/evidence/{evidence_id}"
         assert rater.get(f"{url}/file").status_code == 404
         assert rater.submit(f"{url}/rating", {"rating": "consistent"}, page=evidence_page).status_code == 404
-        assert rater.submit(f"{url}/remove", {"action": "remove"}, page=evidence_page).status_code == 404
+        assert rater.submit(f"{url}/remove", {"action": "remove", "confirmed": "yes"}, page=evidence_page).status_code == 404
     with make.session(world.tenant.id) as db:
         evidence = db.get(Evidence, evidence_id)
         assert evidence.rating == "inconsistent"
@@ -471,3 +471,13 @@ def test_rounds_closed_before_releases_get_their_release_from_migration_0017(app
         assert db.scalar(select(func.count()).select_from(Release)) == 2
     assert after == before
     assert "Average 4.0" in mia.text(page) and '2.0 <span class="meta">(n = 3)</span>' in mia.text(round_page)
+
+
+def test_a_round_without_a_manager_starts_as_the_page_offers_it(app, world):
+    """"Nobody" (no manager of one's own) is the default the page offers: sent back unchanged, it is accepted."""
+    mia = signed_in(app, "mia@noord.example")
+    form = mia.form_on(world.start)
+    form.update({"coach_id": [str(world.ids.cora)], "peer_ids": [str(_id(world, p)) for p in ("staff0", "staff1")],
+                 "closes_on": [(date.today() + timedelta(days=10)).isoformat()]})
+    response = mia.post(world.start, data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]

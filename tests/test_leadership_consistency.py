@@ -126,7 +126,7 @@ def test_evidence_of_every_kind_is_rated_and_the_overview_shows_where_words_and_
     assert carla.submit(f"/t/noord/leadership/evidence/{document.id}/rating", {"rating": "consistent"},
                         page=url).status_code == 302
     assert "verdict-match" in _row(mia.text(world.overview), PROMISES[2])
-    carla.submit(f"/t/noord/leadership/evidence/{document.id}/remove", {"action": "remove"}, page=url)
+    carla.submit(f"/t/noord/leadership/evidence/{document.id}/remove", {"action": "remove", "confirmed": "yes"}, page=url)
     with make.session(world.tenant.id) as db:
         assert db.scalar(select(func.count()).select_from(Evidence).where(Evidence.kind == "document")) == 0
 

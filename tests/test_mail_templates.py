@@ -153,3 +153,27 @@ def test_no_link_is_built_by_hand():
                 if HAND_BUILT.search(line) and not NOT_A_LINK.search(line):
                     found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert found == [], "build links with url_for(..., _external=True) (saas.kernel.mail)"
+
+
+def test_in_development_without_base_url_links_lead_to_the_port_the_server_runs_on(monkeypatch):
+    """`PORT=5101 make run` (as the README says): without BASE_URL the mailed links must be on :5101 too."""
+    from saas import create_app
+
+    monkeypatch.setenv("KOERS_ENV", "development")
+    monkeypatch.setenv("SECRET_KEY", "s")
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("PORT", "5101")
+    monkeypatch.delenv("BASE_URL", raising=False)
+    settings = Settings.from_env()
+    assert settings.base_url == "http://127.0.0.1:5101"
+    development = create_app(settings, testing=True)
+    with development.app_context():
+        mail = render_mail("password_reset", locale="nl", token=TOKEN)
+    [link] = LINK.findall(mail.text)
+    assert link.startswith("http://127.0.0.1:5101/") and link.endswith(TOKEN)
+
+    monkeypatch.setenv("BASE_URL", "https://koers.example.org/")  # a BASE_URL that is set wins
+    assert Settings.from_env().base_url == "https://koers.example.org"
+    monkeypatch.delenv("BASE_URL")
+    monkeypatch.setenv("KOERS_ENV", "production")  # production: never guessed from a port
+    assert Settings.from_env().base_url == "http://127.0.0.1:5000"

@@ -116,7 +116,7 @@ def test_the_admin_configures_the_scorecard_and_management_reads_it(app, make, o
     assert "Change criterion: Feasibility" in edit_page
     admin.submit(scorecard, {"criterion_id": str(ids["Feasibility"]), "name": "Feasibility", "description": "",
                              "weight": "1", "position": "1"})
-    page = admin.submit(f"{scorecard}/{ids['Fun']}/delete", {"action": "remove"}, page=scorecard,
+    page = admin.submit(f"{scorecard}/{ids['Fun']}/delete", {"action": "remove", "confirmed": "yes"}, page=scorecard,
                         follow_redirects=True).get_data(as_text=True)
     assert "has been removed from the scorecard" in page and "Fun" not in page
     assert "75%" in page and "25%" in page
@@ -150,7 +150,7 @@ def test_a_criterion_that_reviewers_have_used_cannot_be_removed(app, make, org):
     mia.submit(f"/t/oost/pitches/{org.pitch_ids[0]}/review", _review_form({value_id: 4}, action="draft"))
     admin = _client(app, org.admin_email)
     scorecard = f"/t/oost/programmes/{org.programme_id}/scorecard"
-    page = admin.submit(f"{scorecard}/{value_id}/delete", {"action": "remove"}, page=scorecard, follow_redirects=True).get_data(as_text=True)
+    page = admin.submit(f"{scorecard}/{value_id}/delete", {"action": "remove", "confirmed": "yes"}, page=scorecard, follow_redirects=True).get_data(as_text=True)
     assert "can no longer be removed" in page
     assert _count(make, org, ScorecardCriterion) == 2
 

@@ -112,11 +112,11 @@ def test_a_pillar_in_use_is_not_removed_and_an_unused_one_is(app, make, world):
     assert lotte.submit(f"{world.base}/programmes/{world.programme_id}/my-goals",
                         {"pillar_id": str(used), "description": "Beter luisteren"}).status_code == 302
 
-    response = mia.submit(f"{world.base}/pillars/{used}/delete", {"action": "remove"},
+    response = mia.submit(f"{world.base}/pillars/{used}/delete", {"action": "remove", "confirmed": "yes"},
                           page=f"{world.base}/pillars/{used}")
     assert response.status_code == 302
     assert "linked to this pillar" in mia.text(response.headers["Location"])
-    assert mia.submit(f"{world.base}/pillars/{unused}/delete", {"action": "remove"},
+    assert mia.submit(f"{world.base}/pillars/{unused}/delete", {"action": "remove", "confirmed": "yes"},
                       page=f"{world.base}/pillars/{unused}").status_code == 302
     assert [p.title for p in _rows(make, world, Pillar)] == ["Klant eerst"]
 
@@ -423,13 +423,13 @@ def test_personal_goals_are_private_and_only_their_number_is_shown(app, make, wo
         assert "1 goal" in client.text(goals)
         assert "1 personal development goal" in client.text(f"{world.base}/programmes/{world.programme_id}")
         assert client.get(f"{world.base}/goals/{goal.id}").status_code == 404
-        assert client.submit(f"{world.base}/goals/{goal.id}/delete", {"action": "remove"}, page=goals).status_code == 404
+        assert client.submit(f"{world.base}/goals/{goal.id}/delete", {"action": "remove", "confirmed": "yes"}, page=goals).status_code == 404
 
     response = lotte.submit(f"{world.base}/goals/{goal.id}", {"pillar_id": str(pillar),
                                                               "description": "Leren pitchen, en luisteren"})
     assert response.status_code == 302
     assert _rows(make, world, DevelopmentGoal)[0].description == "Leren pitchen, en luisteren"
-    assert lotte.submit(f"{world.base}/goals/{goal.id}/delete", {"action": "remove"}, page=goals).status_code == 302
+    assert lotte.submit(f"{world.base}/goals/{goal.id}/delete", {"action": "remove", "confirmed": "yes"}, page=goals).status_code == 302
     assert _rows(make, world, DevelopmentGoal) == []
 
 
@@ -443,7 +443,7 @@ def test_someone_who_leaves_keeps_the_plan_whole(app, make, world):
         "description": "Spreekuur in de wijk", "pillar_id": str(pillar), "owner_id": str(world.ids.mo),
         "due_on": "2027-02-01", "status": "planned"}).status_code == 302
     admin = signed_in(app, world.tenant.admin_email)
-    assert admin.submit(f"/t/noord/admin/members/{world.ids.mo}/remove", {"action": "remove"},
+    assert admin.submit(f"/t/noord/admin/members/{world.ids.mo}/remove", {"action": "remove", "confirmed": "yes"},
                         page="/t/noord/admin/members").status_code == 302
     [action] = _rows(make, world, PlanAction)
     assert action.owner_id is None

@@ -59,7 +59,7 @@ def test_admin_adds_edits_and_deletes_legacy_organisations(client, make):
         assert client.submit(f"/t/oost/admin/legacy-orgs/{gro.id}/delete", stray,
                              page="/t/oost/admin/legacy-orgs").status_code == 302
         assert "Groenlo" in client.text("/t/oost/admin/legacy-orgs")
-    client.submit(f"/t/oost/admin/legacy-orgs/{gro.id}/delete", {"action": "delete"}, page="/t/oost/admin/legacy-orgs")
+    client.submit(f"/t/oost/admin/legacy-orgs/{gro.id}/delete", {"action": "delete", "confirmed": "yes"}, page="/t/oost/admin/legacy-orgs")
     assert "Groenlo" not in client.text("/t/oost/admin/legacy-orgs")
     assert client.get(f"/t/oost/admin/legacy-orgs/{gro.id}").status_code == 404  # loaded once, before the view
 
@@ -68,7 +68,7 @@ def test_a_legacy_organisation_in_use_cannot_be_deleted(client, make):
     tenant = make.tenant("oost")
     make.member(tenant, "bob@example.org", legacy_org_id=tenant.legacy_org_ids[0])
     client.login(tenant.admin_email)
-    page = client.submit(f"/t/oost/admin/legacy-orgs/{tenant.legacy_org_ids[0]}/delete", {"action": "delete"},
+    page = client.submit(f"/t/oost/admin/legacy-orgs/{tenant.legacy_org_ids[0]}/delete", {"action": "delete", "confirmed": "yes"},
                          page="/t/oost/admin/legacy-orgs", follow_redirects=True).get_data(as_text=True)
     assert "cannot be deleted" in page
     assert "Gemeente Aal" in page
@@ -149,7 +149,7 @@ def test_expired_revoked_and_resent_invitations(app, client, make):
     assert app.test_client().get(first_path).status_code == 404  # the old link is dead
     assert "Create your account" in app.test_client().text(second_path)
 
-    client.submit(f"/t/oost/admin/invitations/{invitation.id}/revoke", {"action": "revoke"}, page="/t/oost/admin/invitations")
+    client.submit(f"/t/oost/admin/invitations/{invitation.id}/revoke", {"action": "revoke", "confirmed": "yes"}, page="/t/oost/admin/invitations")
     assert "Withdrawn" in client.text("/t/oost/admin/invitations")
     assert "was withdrawn" in app.test_client().text(second_path)
 
@@ -182,7 +182,7 @@ def test_the_last_admin_cannot_be_removed_or_demoted(client, make):
         admin_id = db.scalar(select(Membership.id))
     page = client.submit(f"/t/oost/admin/members/{admin_id}", {"roles": ["member"], "legacy_org_id": ""})
     assert "at least one administrator" in page.get_data(as_text=True)
-    page = client.submit(f"/t/oost/admin/members/{admin_id}/remove", {"action": "remove"}, page="/t/oost/admin/members",
+    page = client.submit(f"/t/oost/admin/members/{admin_id}/remove", {"action": "remove", "confirmed": "yes"}, page="/t/oost/admin/members",
                          follow_redirects=True)
     assert "at least one administrator" in page.get_data(as_text=True)
 
@@ -194,7 +194,7 @@ def test_removed_member_loses_access(app, client, make):
     bob.login("bob@example.org")
     assert bob.get("/t/oost/").status_code == 200
     client.login(tenant.admin_email)
-    client.submit(f"/t/oost/admin/members/{membership_id}/remove", {"action": "remove"}, page="/t/oost/admin/members")
+    client.submit(f"/t/oost/admin/members/{membership_id}/remove", {"action": "remove", "confirmed": "yes"}, page="/t/oost/admin/members")
     assert bob.get("/t/oost/").status_code == 404
 
 
@@ -260,3 +260,70 @@ def test_consent_is_required_by_its_own_setting_which_the_country_does_not_chang
     assert all("The organisation&#39;s settings" in row or "The organisation's settings" in row for row in rows)
     with make.session(tenant.id) as db:
         assert works_council(db).user.email == "wim@oost.example"
+
+
+def test_a_person_without_a_legacy_organisation_is_invited_and_saved_as_the_page_offers(client, make):
+    """The default "None, or joined after the merger" is what the page sends back unchanged: the admin's first
+    invitation and saving the admin's own record (no legacy organisation) must work with it."""
+    tenant = make.tenant("oost")
+    client.login(tenant.admin_email)
+    form = client.form_on("/t/oost/admin/invitations")
+    form.update({"email": "bob@example.org", "roles": ["member"]})
+    page = client.post("/t/oost/admin/invitations", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "An invitation has been sent to bob@example.org" in page
+    assert make.mails_to("bob@example.org")
+
+    with make.session(tenant.id) as db:
+        admin_id = db.scalar(select(Membership.id))
+    edit = f"/t/oost/admin/members/{admin_id}"
+    form = client.form_on(edit)
+    assert "admin" in form["roles"]
+    page = client.post(edit, data=form, follow_redirects=True).get_data(as_text=True)
+    assert "The changes have been saved" in page
+    with make.session(tenant.id) as db:
+        assert db.get(Membership, admin_id).legacy_org_id is None
+
+
+def test_removing_a_person_asks_first_and_one_post_without_the_confirmation_changes_nothing(client, make):
+    tenant = make.tenant("oost")
+    membership_id = make.member(tenant, "bob@example.org", name="Bob Smit")
+    client.login(tenant.admin_email)
+    remove = f"/t/oost/admin/members/{membership_id}/remove"
+    # the button on the list leads to the confirmation page, which says what will happen
+    assert f'<form method="get" action="{remove}"' in client.text("/t/oost/admin/members")
+    page = client.text(remove)
+    assert "Remove Bob Smit from Organisation oost?" in page and "loses access to this organisation at once" in page
+
+    # one click from an old page or a stray request (no confirmation) changes nothing and says why
+    response = client.submit(remove, {"action": "remove"}, page="/t/oost/admin/members")
+    assert response.status_code == 303 and response.headers["Location"] == remove
+    assert "Nothing has been changed yet: please confirm below." in client.text(remove)
+    with make.session(tenant.id) as db:
+        assert db.get(Membership, membership_id) is not None
+
+    # the button on the confirmation page does it
+    page = client.post(remove, data=client.form_on(remove), follow_redirects=True).get_data(as_text=True)
+    assert "The member has been removed from the organisation." in page and "Bob Smit" not in page
+    with make.session(tenant.id) as db:
+        assert db.get(Membership, membership_id) is None
+
+
+def test_withdrawing_an_invitation_and_deleting_a_legacy_organisation_ask_first(client, make):
+    tenant = make.tenant("oost")
+    client.login(tenant.admin_email)
+    _invite(client)
+    with make.session(tenant.id) as db:
+        invitation_id = db.scalar(select(Invitation.id))
+    revoke = f"/t/oost/admin/invitations/{invitation_id}/revoke"
+    assert "The link in the invitation mail stops working at once." in client.text(revoke)
+    client.submit(revoke, {"action": "revoke"}, page="/t/oost/admin/invitations")
+    assert "Withdrawn" not in client.text("/t/oost/admin/invitations")
+    client.post(revoke, data=client.form_on(revoke))
+    assert "Withdrawn" in client.text("/t/oost/admin/invitations")
+
+    delete = f"/t/oost/admin/legacy-orgs/{tenant.legacy_org_ids[2]}/delete"
+    assert "This cannot be undone" in client.text(delete)
+    client.submit(delete, {"action": "delete"}, page="/t/oost/admin/legacy-orgs")
+    assert "Gemeente Cur" in client.text("/t/oost/admin/legacy-orgs")
+    client.post(delete, data=client.form_on(delete))
+    assert "Gemeente Cur" not in client.text("/t/oost/admin/legacy-orgs")

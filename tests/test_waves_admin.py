@@ -539,7 +539,7 @@ def test_moving_people_after_the_launch_changes_no_response_rate(app, make, worl
     with make.session(world.tenant.id) as db:
         for email in ("cur0@oost.example", "cur1@oost.example"):
             db.get(Membership, world.people[email]).legacy_org_id = world.bee
-    refused = _follow(admin, admin.submit(f"/t/oost/admin/legacy-orgs/{world.cur}/delete", {"action": "delete"},
+    refused = _follow(admin, admin.submit(f"/t/oost/admin/legacy-orgs/{world.cur}/delete", {"action": "delete", "confirmed": "yes"},
                                           page="/t/oost/admin/legacy-orgs"))
     assert "still refer to this legacy organisation" in refused
     assert _rates(admin, wave_id) == before

@@ -50,8 +50,10 @@ def legacy_org_field():
 
 
 def set_legacy_org_choices(field, organisations) -> None:
-    field.choices = [(None, _l("None, or joined after the merger"))] + [(o.id, f"{o.name} ({o.code})")
-                                                                      for o in organisations]
+    # The "none" option's value is the empty string: a None here would be rendered as value="None", which
+    # the field cannot read back, so a person without a legacy organisation could not be saved.
+    field.choices = [(NO_LEGACY_ORG, _l("None, or joined after the merger"))] + [
+        (o.id, f"{o.name} ({o.code})") for o in organisations]
 
 
 class TenantForm(FlaskForm):

@@ -18,7 +18,7 @@ from saas.auth import service as accounts
 from saas.auth.sessions import log_in
 from saas.kernel import consent as consent_rules
 from saas.kernel.db import session, utcnow
-from saas.kernel.views import ButtonForm, press, submit
+from saas.kernel.views import ButtonForm, press, press_confirmed, submit
 from tenants import service as tenancy
 from tenants.guards import public_in_tenant, requires, tenant_blueprint
 from tenants.models import Role
@@ -120,11 +120,17 @@ def edit_legacy_org():
         or render_template("administration/legacy_org_edit.html", form=form, org=g.legacy_org)
 
 
-@bp.route("/admin/legacy-orgs/<int:legacy_org_id>/delete", methods=["POST"])
+@bp.route("/admin/legacy-orgs/<int:legacy_org_id>/delete", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def delete_legacy_org():
-    return press("delete", lambda: service.delete_legacy_org(session(), g.legacy_org),
-                 done=_("The legacy organisation has been deleted."), then=url_for("tenant.legacy_orgs"))
+    org = g.legacy_org
+    return press_confirmed(
+        "delete", lambda: service.delete_legacy_org(session(), org),
+        title=_("Delete the legacy organisation %(name)s (%(code)s)?", name=org.name, code=org.code),
+        consequence=_("It disappears from the list and from every choice of a legacy organisation. This cannot be "
+                      "undone; you can add it again later."),
+        button=_("Delete %(name)s", name=org.name),
+        done=_("The legacy organisation has been deleted."), then=url_for("tenant.legacy_orgs"))
 
 
 @bp.route("/admin/members")
@@ -147,11 +153,17 @@ def edit_member():
         or render_template("administration/member_edit.html", form=form, membership=membership)
 
 
-@bp.route("/admin/members/<int:membership_id>/remove", methods=["POST"])
+@bp.route("/admin/members/<int:membership_id>/remove", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def remove_member():
-    return press("remove", lambda: service.remove_member(session(), g.member),
-                 done=_("The member has been removed from the organisation."), then=url_for("tenant.members"))
+    member = g.member
+    return press_confirmed(
+        "remove", lambda: service.remove_member(session(), member),
+        title=_("Remove %(name)s from %(tenant)s?", name=member.user.name, tenant=g.tenant.name),
+        consequence=_("%(name)s loses access to this organisation at once. This cannot be undone: to let them back "
+                      "in, invite them again.", name=member.user.name),
+        button=_("Remove %(name)s", name=member.user.name),
+        done=_("The member has been removed from the organisation."), then=url_for("tenant.members"))
 
 
 @bp.route("/admin/invitations", methods=["GET", "POST"])
@@ -179,11 +191,17 @@ def resend_invitation():
                  then=url_for("tenant.invitations"))
 
 
-@bp.route("/admin/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@bp.route("/admin/invitations/<int:invitation_id>/revoke", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def revoke_invitation():
-    return press("revoke", lambda: service.revoke_invitation(g.invitation),
-                 done=_("The invitation has been withdrawn."), then=url_for("tenant.invitations"))
+    invitation = g.invitation
+    return press_confirmed(
+        "revoke", lambda: service.revoke_invitation(invitation),
+        title=_("Withdraw the invitation to %(email)s?", email=invitation.email),
+        consequence=_("The link in the invitation mail stops working at once. You can invite %(email)s again "
+                      "later.", email=invitation.email),
+        button=_("Withdraw the invitation to %(email)s", email=invitation.email),
+        done=_("The invitation has been withdrawn."), then=url_for("tenant.invitations"))
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

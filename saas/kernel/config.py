@@ -81,7 +81,7 @@ class Settings:
             database_url=normalise_database_url(database_url or DEFAULT_SQLITE_URL),
             migration_database_url=normalise_database_url(os.environ.get("MIGRATION_DATABASE_URL", "")),
             redis_url=os.environ.get("REDIS_URL", ""),
-            base_url=os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            base_url=_base_url(env),
             smtp_host=os.environ.get("SMTP_HOST", ""),
             smtp_port=int(os.environ.get("SMTP_PORT", "587")),
             smtp_user=os.environ.get("SMTP_USER", ""),
@@ -100,6 +100,21 @@ class Settings:
             billing_trial_days=int(os.environ.get("BILLING_TRIAL_DAYS", "14")),
             billing_grace_days=int(os.environ.get("BILLING_GRACE_DAYS", "7")),
         )
+
+
+DEVELOPMENT_PORT = 5000
+
+
+def _base_url(env: str) -> str:
+    """BASE_URL when set. Otherwise, outside production, the address the development server listens on:
+    `PORT=5101 make run` passes PORT, and a mailed link on another port than the server's would be dead."""
+    base_url = os.environ.get("BASE_URL", "").strip()
+    if base_url:
+        return base_url.rstrip("/")
+    port = os.environ.get("PORT", "").strip() if env != "production" else ""
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        port = str(DEVELOPMENT_PORT)
+    return f"http://127.0.0.1:{int(port)}"
 
 
 def normalise_database_url(url: str) -> str:

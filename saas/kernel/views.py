@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from flask import flash, redirect
+from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -85,6 +85,27 @@ def press(action: str | FlaskForm, work: Callable[[], Any], *, then: str, done: 
             _flash(done, result)
             return redirect(result, 303) if follow else redirect(then)
     return redirect(back or then)
+
+
+CONFIRMED = "yes"
+
+
+def press_confirmed(action: str, work: Callable[[], Any], *, title: str, consequence: str, button: str, then: str,
+                    done: Message = None, back: str | None = None) -> Response | str:
+    """A button that destroys something (removes a person, withdraws an invitation, deletes a pillar): one
+    click never does it. The button on the list is a link to this URL (GET), a page that says what will
+    happen (`title`, `consequence`) with the real button (`button`, named after the action) and a way back.
+    Only a POST from that page (it carries `confirmed`) runs `work()`, as `press` does; any other POST changes
+    nothing, says why and shows the confirmation page. Works without JavaScript."""
+    if request.method == "POST" and ButtonForm().says(action):
+        if request.form.get("confirmed") == CONFIRMED:
+            return press(action, work, then=then, done=done, back=back)
+        flash(_("Nothing has been changed yet: please confirm below."), "error")
+        return redirect(request.path, 303)
+    if request.method == "POST":
+        return press(action, work, then=then, done=done, back=back)  # a stray request: changes nothing
+    return render_template("_confirm.html", title=title, consequence=consequence, button=button, action=action,
+                           confirmed=CONFIRMED, cancel=back or then)
 
 
 def send(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Message = None,

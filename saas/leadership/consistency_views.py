@@ -11,7 +11,7 @@ from flask_login import current_user
 from saas.anonymity import access
 from saas.kernel import formatting
 from saas.kernel.db import session
-from saas.kernel.views import press, send, submit
+from saas.kernel.views import press_confirmed, send, submit
 from saas.leadership import consistency, feedback, pulses
 from saas.leadership.blueprint import CHECKERS, bp, promise_or_404, visible_evidence_or_404
 from saas.leadership.forms import EVIDENCE_FORMS, RATING_LABELS, RateForm
@@ -101,13 +101,17 @@ def rate_evidence(evidence_id: int):
                 then=url_for("leadership.evidence", promise_id=item.promise_id))
 
 
-@bp.route("/evidence/<int:evidence_id>/remove", methods=["POST"])
+@bp.route("/evidence/<int:evidence_id>/remove", methods=["GET", "POST"])
 @requires(*CHECKERS)
 def remove_evidence(evidence_id: int):
     item = visible_evidence_or_404(evidence_id)
     back = url_for("leadership.evidence", promise_id=item.promise_id)
-    return press("remove", lambda: consistency.remove_evidence(session(), item),
-                 done=_("The evidence has been removed."), then=back)
+    return press_confirmed("remove", lambda: consistency.remove_evidence(session(), item),
+                           title=_("Remove the evidence %(title)s?", title=item.title),
+                           consequence=_("It no longer counts for this promise in the consistency check. This cannot "
+                                         "be undone."),
+                           button=_("Remove the evidence %(title)s", title=item.title),
+                           done=_("The evidence has been removed."), then=back)
 
 
 @bp.route("/evidence/<int:evidence_id>/file")

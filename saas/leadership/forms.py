@@ -73,8 +73,8 @@ class StartFeedbackForm(FlaskForm):
 
     def set_people(self, people) -> None:
         choices = [(m.id, m.user.name) for m in people]
-        self.manager_id.choices = [(None, _l("Nobody"))] + choices
-        self.coach_id.choices = [(None, _l("No coach"))] + choices
+        self.manager_id.choices = [("", _l("Nobody"))] + choices  # "", not None: that renders as value="None"
+        self.coach_id.choices = [("", _l("No coach"))] + choices
         self.peer_ids.choices = self.report_ids.choices = choices
 
 

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from saas.kernel.db import session
-from saas.kernel.views import press, submit
+from saas.kernel.views import press_confirmed, submit
 from saas.pitches import review as service
 from saas.pitches.loaders import load_pitch
 from saas.programme import service as programme_service
@@ -113,15 +113,18 @@ def save_criterion(programme_id: int):
         or _scorecard_page(programme, form, editing)
 
 
-@bp.post("/programmes/<int:programme_id>/scorecard/<int:criterion_id>/delete")
+@bp.route("/programmes/<int:programme_id>/scorecard/<int:criterion_id>/delete", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def delete_criterion(programme_id: int, criterion_id: int):
     db = session()
     programme = load_programme(programme_id)
     criterion = service.get_criterion(db, programme, criterion_id) or abort(404)
-    return press("remove", lambda: service.remove_criterion(db, criterion),
-                 done=_("The criterion has been removed from the scorecard."),
-                 then=url_for("reviews.scorecard", programme_id=programme.id))
+    return press_confirmed("remove", lambda: service.remove_criterion(db, criterion),
+                           title=_("Remove the criterion %(name)s?", name=criterion.name),
+                           consequence=_("It is no longer on the scorecard. This cannot be undone."),
+                           button=_("Remove the criterion %(name)s", name=criterion.name),
+                           done=_("The criterion has been removed from the scorecard."),
+                           then=url_for("reviews.scorecard", programme_id=programme.id))
 
 
 def _scorecard_page(programme, form, editing):

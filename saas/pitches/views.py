@@ -9,7 +9,7 @@ from werkzeug.exceptions import Forbidden
 
 from saas.kernel.db import session
 from saas.kernel.errors import DomainError
-from saas.kernel.views import ButtonForm, press, send
+from saas.kernel.views import ButtonForm, press, press_confirmed, send
 from saas.pitches import service
 from saas.pitches.loaders import load_pitch
 from saas.pitches.forms import AttachmentForm, SectionForm, StartPitchForm
@@ -147,15 +147,18 @@ def download(pitch_id: int, attachment_id: int):
     return response
 
 
-@bp.route("/pitches/<int:pitch_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
+@bp.route("/pitches/<int:pitch_id>/attachments/<int:attachment_id>/delete", methods=["GET", "POST"])
 @requires()
 def delete_attachment(pitch_id: int, attachment_id: int):
     db = session()
     pitch, team, theme, programme = load_pitch(pitch_id)
     _ensure_writer(team)
     attachment = service.get_attachment(db, pitch, attachment_id) or abort(404)
-    return press("remove", lambda: service.remove_attachment(db, pitch, attachment),
-                 done=_("The file has been removed."), then=url_for("pitches.pitch", team_id=team.id))
+    return press_confirmed("remove", lambda: service.remove_attachment(db, pitch, attachment),
+                           title=_("Remove the file %(name)s?", name=attachment.filename),
+                           consequence=_("The file is removed from your pitch. This cannot be undone."),
+                           button=_("Remove the file %(name)s", name=attachment.filename),
+                           done=_("The file has been removed."), then=url_for("pitches.pitch", team_id=team.id))
 
 
 @bp.route("/pitches/<int:pitch_id>/submit", methods=["POST"], endpoint="submit")

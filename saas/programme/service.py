@@ -76,9 +76,8 @@ def create_programme(db, *, name: str, goal: str, starts_on: date, ends_on: date
 def update_programme(db, programme: Programme, *, name: str, goal: str, starts_on: date, ends_on: date,
                      phase_dates: dict[str, tuple[date | None, date | None]], **rules) -> None:
     _check_dates(starts_on, ends_on)
+    _check_phase_dates(phase_dates)
     for phase, (start, end) in phase_dates.items():
-        if start and end and end < start:
-            raise ProgrammeRuleError(_l("A phase cannot end before it starts."), field=f"{phase}_ends_on")
         row = programme.phase_row(phase)
         row.starts_on, row.ends_on = start, end
     programme.name, programme.goal = name.strip(), (goal or "").strip()
@@ -99,6 +98,22 @@ def advance_phase(programme: Programme) -> str:
 def deadline(programme: Programme) -> date | None:
     row = programme.phase_row(programme.phase)
     return row.ends_on if row else None
+
+
+def _check_phase_dates(phase_dates: dict[str, tuple[date | None, date | None]]) -> None:
+    """Each phase ends after it starts, and starts once the one before it has ended; the message names the
+    phase, as the form has a "Starts on" and a "Deadline" for each of them."""
+    previous = None
+    for phase in (p for p in PHASES if p in phase_dates):
+        start, end = phase_dates[phase]
+        if start and end and end < start:
+            raise ProgrammeRuleError(_l("Phase %(phase)s: the deadline is before the start.",
+                                        phase=PHASE_LABELS[phase]), field=f"{phase}_ends_on")
+        if previous and start and phase_dates[previous][1] and start < phase_dates[previous][1]:
+            raise ProgrammeRuleError(_l("Phase %(phase)s starts before phase %(previous)s ends: the phases "
+                                        "follow each other.", phase=PHASE_LABELS[phase],
+                                        previous=PHASE_LABELS[previous]), field=f"{phase}_starts_on")
+        previous = phase
 
 
 def _check_dates(starts_on: date, ends_on: date) -> None:

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from saas.anonymity import access
 from saas.kernel.db import session, utcnow
 from saas.kernel.errors import DomainError
-from saas.kernel.views import press, send, submit
+from saas.kernel.views import press_confirmed, send, submit
 from saas.strategy import expectations
 from saas.strategy.blueprint import bp, form_data, pillar_or_404, round_or_404
 from saas.strategy.forms import ClusterForm, ContributionForm, RoundForm, RoundStatusForm, SummaryForm
@@ -200,15 +200,19 @@ def rename_cluster(expectation_round_id: int, expectation_cluster_id: int):
                 then=_round_url(expectation_round, "strategy.facilitate", "clusters"))
 
 
-@bp.route("/rounds/<int:expectation_round_id>/clusters/<int:expectation_cluster_id>/delete", methods=["POST"])
+@bp.route("/rounds/<int:expectation_round_id>/clusters/<int:expectation_cluster_id>/delete",
+          methods=["GET", "POST"])
 @requires(*FACILITATORS)
 def delete_cluster(expectation_round_id: int, expectation_cluster_id: int):
     db = session()
     expectation_round, _pillar_, _programme = round_or_404(expectation_round_id)
     cluster = expectations.get_cluster(db, expectation_round, expectation_cluster_id) or abort(404)
-    return press("remove", lambda: expectations.delete_cluster(db, expectation_round, cluster),
-                 done=_("The cluster has been removed; its contributions are unclustered again."),
-                 then=_round_url(expectation_round, "strategy.facilitate", "clusters"))
+    return press_confirmed("remove", lambda: expectations.delete_cluster(db, expectation_round, cluster),
+                           title=_("Remove the cluster %(name)s?", name=cluster.name),
+                           consequence=_("Its contributions stay, without a cluster."),
+                           button=_("Remove the cluster %(name)s", name=cluster.name),
+                           done=_("The cluster has been removed; its contributions are unclustered again."),
+                           then=_round_url(expectation_round, "strategy.facilitate", "clusters"))
 
 
 @bp.route("/rounds/<int:expectation_round_id>/summary", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from flask import g, render_template, url_for
 from flask_babel import gettext as _
 
 from saas.kernel.db import session
-from saas.kernel.views import press, submit
+from saas.kernel.views import press_confirmed, submit
 from saas.programme.loaders import load_programme
 from saas.strategy import expectations, pillars, plans
 from saas.strategy.blueprint import bp, form_data, pillar_or_404
@@ -52,10 +52,15 @@ def _pillar_form(programme, pillar):
         or render_template("strategy/pillar_form.html", form=form, pillar=pillar, programme=programme)
 
 
-@bp.route("/pillars/<int:pillar_id>/delete", methods=["POST"])
+@bp.route("/pillars/<int:pillar_id>/delete", methods=["GET", "POST"])
 @requires(*EDITORS)
 def delete_pillar(pillar_id: int):
     pillar, programme = pillar_or_404(pillar_id)
-    return press("remove", lambda: pillars.delete_pillar(session(), pillar), done=_("The pillar has been removed."),
-                 then=url_for("strategy.index", programme_id=programme.id),
-                 back=url_for("strategy.pillar", pillar_id=pillar.id))
+    return press_confirmed("remove", lambda: pillars.delete_pillar(session(), pillar),
+                           title=_("Remove the pillar %(title)s?", title=pillar.title),
+                           consequence=_("The pillar and what it means disappear from the programme. This cannot be "
+                                         "undone."),
+                           button=_("Remove the pillar %(title)s", title=pillar.title),
+                           done=_("The pillar has been removed."),
+                           then=url_for("strategy.index", programme_id=programme.id),
+                           back=url_for("strategy.pillar", pillar_id=pillar.id))

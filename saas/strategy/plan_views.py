@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
 from saas.kernel.db import session
-from saas.kernel.views import press, send, submit
+from saas.kernel.views import press_confirmed, send, submit
 from saas.programme.loaders import load_programme
 from saas.strategy import pillars, plans
 from saas.strategy.blueprint import bp, form_data, people, pillar_choices, pillar_or_404, plan_or_404
@@ -156,10 +156,14 @@ def edit_goal(development_goal_id: int):
         or render_template("strategy/goal_form.html", form=form, goal=goal, programme=programme)
 
 
-@bp.route("/goals/<int:development_goal_id>/delete", methods=["POST"])
+@bp.route("/goals/<int:development_goal_id>/delete", methods=["GET", "POST"])
 @requires()
 def delete_goal(development_goal_id: int):
     goal, programme = _own_goal(development_goal_id)
-    return press("remove", lambda: plans.delete_goal(session(), g.membership, goal),
-                 done=_("Your development goal has been removed."),
-                 then=url_for("strategy.my_goals", programme_id=programme.id))
+    return press_confirmed("remove", lambda: plans.delete_goal(session(), g.membership, goal),
+                           title=_("Remove your development goal?"),
+                           consequence=_("“%(goal)s” disappears from your goals. This cannot be undone.",
+                                         goal=goal.description),
+                           button=_("Remove the goal"),
+                           done=_("Your development goal has been removed."),
+                           then=url_for("strategy.my_goals", programme_id=programme.id))

@@ -55,6 +55,20 @@ def test_founder_sets_up_a_tenant_and_a_colleague_joins_by_invitation(page, new_
     expect(page.get_by_role("status")).to_contain_text("An invitation has been sent to bob@example.org")
     expect(page.get_by_role("table", name="Sent invitations")).to_contain_text("bob@example.org")
 
+    # A second colleague joined after the merger: the legacy organisation stays at its default, "none".
+    page.get_by_label("E-mail address").fill("carol@example.org")
+    page.get_by_role("checkbox", name="Team member").check()
+    expect(page.get_by_label("Legacy organisation")).to_have_value("")
+    page.click_and_wait(page.get_by_role("button", name="Send the invitation"))
+    expect(page.get_by_role("status")).to_contain_text("An invitation has been sent to carol@example.org")
+    # She withdraws it again: the button leads to a page that says what will happen, with the real button.
+    page.click_and_wait(page.get_by_role("button", name="Withdraw carol@example.org"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Withdraw the invitation to carol@example.org?")
+    page.click_and_wait(page.get_by_role("button", name="Withdraw the invitation to carol@example.org"))
+    expect(page.get_by_role("status")).to_contain_text("The invitation has been withdrawn.")
+    expect(page.get_by_role("table", name="Sent invitations").get_by_role("row").filter(
+        has_text="carol@example.org")).to_contain_text("Withdrawn")
+
     # The mail waits in the development outbox.
     page.goto("/dev/outbox")
     mail = page.locator("article.mail").filter(has_text="bob@example.org")

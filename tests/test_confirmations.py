@@ -1,0 +1,23 @@
+"""One click never destroys anything: a button that removes, deletes or revokes goes through
+`press_confirmed` (saas/kernel/views.py), whose confirmation page says what will happen. This reads the source."""
+import re
+
+import pytest
+
+from saas.kernel.config import ROOT
+
+pytestmark = pytest.mark.smoke
+
+DESTRUCTIVE = re.compile(r'(?<![_\w])press\(\s*"(remove|delete|revoke)"')
+# Still one click, to be moved to press_confirmed when the branches that edit these files have landed (issue 17).
+NOT_YET = {"billing/views.py"}
+
+
+def test_every_button_that_removes_deletes_or_revokes_asks_first():
+    one_click = []
+    for folder in ("saas", "billing", "tenants"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            name = str(path.relative_to(ROOT))
+            if name not in NOT_YET and DESTRUCTIVE.search(path.read_text(encoding="utf-8")):
+                one_click.append(name)
+    assert one_click == [], "use press_confirmed for a button that destroys something"
