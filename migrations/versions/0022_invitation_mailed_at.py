@@ -1,6 +1,6 @@
 """when a survey invitation's link was last mailed
 
-Revision ID: 0022c
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-06 18:15:00
 
@@ -12,7 +12,7 @@ Create Date: 2026-12-06 18:15:00
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0022c'
+revision = '0022'
 down_revision = '0021'
 branch_labels = None
 depends_on = None
