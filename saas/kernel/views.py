@@ -3,10 +3,12 @@
 A view hands the form (or the button's name) and the service call to `submit` or `press`; a refusal
 by the domain (a `DomainError`) rolls the request's transaction back, so nothing half-done is kept,
 and is shown in the user's language: next to the field it names (a form) or as a message (a button).
-A small form on a page that always goes back to a page (a status, a rating) goes to `send`.
+A small form on a page that always goes back to a page (a status, a rating) goes to `send`; a button
+that removes something goes to `press_confirmed`, which asks first on a page of its own (no JavaScript).
 
     form = PulseRoundForm()
-    return submit(form, lambda: pulses.plan_round(db, g.tenant, programme, **form.values()),
+    return submit(form, lambda: pulses.plan_round(db, g.tenant, programme, name=form.name.data,
+                                                  opens_on=form.opens_on.data, closes_on=form.closes_on.data),
                   done=_("The pulse check has been planned."),
                   then=lambda pulse: url_for("leadership.pulse_round", pulse_round_id=pulse.id)) \
         or _pulse_rounds_page(programme, form)
