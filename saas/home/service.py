@@ -167,11 +167,15 @@ def management(db, membership: Membership, today: date) -> dict:
 
 def works_council(db) -> dict:
     """The latest released (closed) waves and what waits for their consent."""
-    waves, consents, rounds = administration.awaiting_consent(db)
-    waiting = [w for w in waves if w.id not in consents]
-    waiting_rounds = [r for r in rounds if r.consent_on is None]
+    waiting, waiting_rounds = without_consent(db)
     released = [w for w in readable_waves(db) if w.status == "closed"][:RECENT_RELEASES]
     return {"released": released, "waves": waiting, "rounds": waiting_rounds}
+
+
+def without_consent(db) -> tuple[list, list]:
+    """Survey waves and pulse checks in preparation that have no consent of the works council yet."""
+    waves, consents, rounds = administration.awaiting_consent(db)
+    return [w for w in waves if w.id not in consents], [r for r in rounds if r.consent_on is None]
 
 
 # ---- an admin ------------------------------------------------------------------------------
@@ -217,9 +221,8 @@ def attention(db, tenant, today: date, now: datetime) -> list[dict]:
     """What an admin should look at: collections waiting for consent, invitations not yet accepted, waves
     closing within a week. Each entry: its kind, a number or the wave."""
     found = []
-    waves, consents, rounds = administration.awaiting_consent(db)
     if tenant.consent_required:
-        waiting = len([w for w in waves if w.id not in consents]) + len([r for r in rounds if r.consent_on is None])
+        waiting = sum(map(len, without_consent(db)))
         if waiting:
             found.append({"kind": "consent", "num": waiting})
     pending = db.scalar(select(func.count()).select_from(Invitation).where(

@@ -24,6 +24,7 @@ from saas.kernel.db import session
 from saas.kernel.errors import DomainError
 from saas.leadership import consistency, feedback, promises, pulses, rules
 from saas.programme import service as programmes
+from saas.programme.loaders import with_programme
 from tenants.guards import tenant_blueprint
 from tenants.models import Membership, Role
 
@@ -56,16 +57,12 @@ def _roles() -> set[str]:
 
 def promise_or_404(promise_id: int):
     """A promise and its programme."""
-    db = session()
-    promise = promises.get_promise(db, promise_id) or abort(404)
-    return promise, programmes.get_programme(db, promise.programme_id)
+    return with_programme(promises.get_promise(session(), promise_id))
 
 
 def pulse_or_404(round_id: int):
     """A pulse check and its programme."""
-    db = session()
-    pulse = pulses.get_round(db, round_id) or abort(404)
-    return pulse, programmes.get_programme(db, pulse.programme_id)
+    return with_programme(pulses.get_round(session(), round_id))
 
 
 def own_round_or_404(feedback_round_id: int):

@@ -7,6 +7,7 @@ own `_programme()`. Another tenant's row is simply not found (scoping is automat
     programme = load_programme(programme_id)
     theme, programme = load_theme(theme_id)
     team, theme, programme = load_team(team_id)
+    pillar, programme = with_programme(pillars.get_pillar(session(), pillar_id))  # a feature's own row
 """
 from __future__ import annotations
 
@@ -19,6 +20,14 @@ from saas.programme.models import Programme, Team, Theme
 
 def load_programme(programme_id: int) -> Programme:
     return service.get_programme(session(), programme_id) or abort(404)
+
+
+def with_programme(found):
+    """A feature's row that belongs to a programme (a pillar, a pulse check, …) and that programme;
+    nothing found (another tenant's row, or none) is a 404."""
+    if found is None:
+        abort(404)
+    return found, service.get_programme(session(), found.programme_id)
 
 
 def load_theme(theme_id: int) -> tuple[Theme, Programme]:

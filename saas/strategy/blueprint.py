@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, request
 
 from saas.kernel.db import session
-from saas.programme import service as programme_service
+from saas.programme.loaders import with_programme
 from saas.strategy import expectations, knowledge_day, pillars, plans
 from tenants import service as tenant_service
 from tenants.guards import tenant_blueprint
@@ -18,16 +18,12 @@ bp = tenant_blueprint("strategy", __name__, "/strategy")
 
 def pillar_or_404(pillar_id: int):
     """A pillar and its programme."""
-    db = session()
-    pillar = pillars.get_pillar(db, pillar_id) or abort(404)
-    return pillar, programme_service.get_programme(db, pillar.programme_id)
+    return with_programme(pillars.get_pillar(session(), pillar_id))
 
 
 def plan_or_404(plan_id: int):
     """An action plan and its programme."""
-    db = session()
-    plan = plans.get_plan(db, plan_id) or abort(404)
-    return plan, programme_service.get_programme(db, plan.programme_id)
+    return with_programme(plans.get_plan(session(), plan_id))
 
 
 def round_or_404(round_id: int):
@@ -40,9 +36,7 @@ def round_or_404(round_id: int):
 
 def day_or_404(day_id: int):
     """A knowledge day and its programme."""
-    db = session()
-    day = knowledge_day.get_day(db, day_id) or abort(404)
-    return day, programme_service.get_programme(db, day.programme_id)
+    return with_programme(knowledge_day.get_day(session(), day_id))
 
 
 def workshop_or_404(workshop_id: int):
