@@ -62,6 +62,8 @@ class ReportView:
             return _("Fewer than %(n)d answers: not shown.", n=self.report["free_text_k"])
         if reason == "not_asked":
             return _("This wave did not ask for teams.")
+        if reason == "not_yet":
+            return _("This group did not exist yet when this wave's figures were released.")
         if reason == FEWER_THAN_K or reason:
             return _("Fewer than %(k)d answers", k=k)
         return ""

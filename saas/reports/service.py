@@ -45,12 +45,18 @@ class Filters:
 
 
 def parse_filters(db, wave: Wave, legacy_org: str | None, team: str | None) -> Filters:
-    """The filters asked (a legacy organisation's code, a team's id), checked against the tenant."""
+    """The filters asked (a legacy organisation's code, a team's id), checked against the tenant and,
+    once the wave is released, against the groups its release knew: an organisation added or a team
+    formed after that is no group of the wave (its report shows the organisation as it was then)."""
     org = chosen_team = None
+    known = released_groups(db, wave)
     if legacy_org:
         org = db.scalar(select(LegacyOrganisation).where(LegacyOrganisation.code == legacy_org.strip()))
         if org is None:
             raise UnknownFilter(_l("There is no legacy organisation with this code."), field="legacy_org")
+        if known.get("orgs") is not None and org.id not in known["orgs"]:
+            raise UnknownFilter(_l("This legacy organisation was added after this wave's figures were released, "
+                                   "so the wave has no figures for it."), field="legacy_org")
     if team:
         if "team" not in wave.groupings:
             raise UnknownFilter(_l("This wave did not ask for teams, so it cannot be filtered by team."),
@@ -61,7 +67,18 @@ def parse_filters(db, wave: Wave, legacy_org: str | None, team: str | None) -> F
             if text.isdigit() and int(text) <= MAX_ID else None
         if chosen_team is None:
             raise UnknownFilter(_l("There is no such team."), field="team")
+        if known.get("teams") is not None and chosen_team.id not in known["teams"]:
+            raise UnknownFilter(_l("This team was formed after this wave's figures were released, "
+                                   "so the wave has no figures for it."), field="team")
     return Filters(org, chosen_team)
+
+
+def released_groups(db, wave: Wave, release=...) -> dict:
+    """{"orgs": [id, ...], "teams": [id, ...]}: the legacy organisations and teams the wave's release
+    knew (its groups are fixed then); empty for a wave without a release (or one from before they were stored)."""
+    if release is ...:
+        release = releases.latest_release(db, "wave", wave.id)
+    return (release.figures.get("groups") or {}) if release is not None else {}
 
 
 def readable_waves(db) -> list[Wave]:
@@ -88,7 +105,7 @@ def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:
     from the wave's stored release (saas.reports.release): nothing is computed from the answers here."""
     release = releases.latest_release(db, "wave", wave.id)
     k = release.k if release is not None else min_group_size(db, tenant, wave)
-    known = (release.figures.get("groups") or {}) if release is not None else {}
+    known = released_groups(db, wave, release)
     orgs = _orgs(db, known.get("orgs"))
     teams = _teams(db, wave, known.get("teams"))
     report = {
@@ -180,6 +197,12 @@ def _trend(db, wave: Wave, filters: Filters, orgs, release, focus: dict, compari
             continue
         if team is not None and "team" not in each.groupings:
             points.append({"wave": _wave_ref(each), "n": None, "hidden": "not_asked"})
+            continue
+        known = released_groups(db, each, release)
+        if (org is not None and org not in known.get("orgs", [org])) \
+                or (team is not None and team not in known.get("teams", [team])):
+            # added or formed after that wave was released: no group of it (not "fewer than k answers")
+            points.append({"wave": _wave_ref(each), "n": None, "hidden": "not_yet"})
             continue
         if each.id == wave.id:
             figures, compared = focus, comparisons
