@@ -79,6 +79,8 @@ class Membership(TenantOwned, Base):
     # None means: not from one of the legacy organisations (joined after the merger) or unknown.
     legacy_org_id: Mapped[int | None] = mapped_column(Integer)
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # when they last opened their home here: what is new since is marked there (saas.home)
+    home_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user = relationship("User", lazy="joined")
     legacy_org = relationship(

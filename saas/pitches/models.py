@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, DateTime, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -16,6 +17,12 @@ from saas.kernel.models import TenantOwned, tenant_fk, tenant_person
 SECTIONS = ("problem", "proposal", "client_impact", "benefits", "costs", "risks", "implementation", "values")
 STATUSES = ("draft", "submitted", "in_review", "decided")
 DECISIONS = ("approved", "approved_with_conditions", "parked", "rejected")
+DECISION_LABELS = {  # here, beside the decisions: the review and the team's notification name them
+    "approved": _l("Approved"),
+    "approved_with_conditions": _l("Approved with conditions"),
+    "parked": _l("Parked"),
+    "rejected": _l("Rejected"),
+}
 
 
 class Pitch(TenantOwned, Base):

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from saas.kernel.db import utcnow
 from saas.kernel.errors import Conflict, DomainError
 from saas.pitches import notices
-from saas.pitches.models import DECISIONS, Pitch, PitchEvent, Review, ReviewScore, ScorecardCriterion
+from saas.pitches.models import DECISION_LABELS, Pitch, PitchEvent, Review, ReviewScore, ScorecardCriterion
 from saas.programme import service as programme_service
 from saas.programme.models import Programme, Team, Theme
 from tenants.models import Membership, Role
@@ -28,12 +28,6 @@ SCORES = (1, 2, 3, 4, 5)
 REVIEWABLE = ("submitted", "in_review")
 ON_PITCH_DAY = ("submitted", "in_review", "decided")
 
-DECISION_LABELS = {
-    "approved": _l("Approved"),
-    "approved_with_conditions": _l("Approved with conditions"),
-    "parked": _l("Parked"),
-    "rejected": _l("Rejected"),
-}
 STATUS_LABELS = {
     "draft": _l("Being written"),
     "submitted": _l("Submitted"),
@@ -229,7 +223,7 @@ def decide(db, pitch: Pitch, team: Team, membership, decision: str, feedback: st
         raise AlreadyDecided()
     if pitch.status != "in_review":
         raise NotDecidable()
-    if decision not in DECISIONS:
+    if decision not in DECISION_LABELS:  # the decisions (saas.pitches.models.DECISIONS), each with its name
         raise DomainError(_l("Choose one of the decisions."), field="decision")
     feedback = (feedback or "").replace("\x00", "").replace("\r\n", "\n").strip()
     if decision != "approved" and not feedback:
@@ -248,7 +242,7 @@ def decide(db, pitch: Pitch, team: Team, membership, decision: str, feedback: st
         raise AlreadyDecided() if pitch.status == "decided" else NotDecidable()
     db.refresh(pitch)
     _event(db, pitch, "decided", membership)
-    notices.tell_team_about_decision(db, pitch, team, DECISION_LABELS[decision])
+    notices.tell_team_about_decision(db, pitch, team, decision)
 
 
 # ---- pitch day -----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from flask import current_app, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from werkzeug.exceptions import Forbidden
 
@@ -34,7 +34,7 @@ from saas.anonymity import policy
 from saas.anonymity.releases import latest_release, store_release
 from saas.anonymity.scores import score_figures
 from saas.kernel.errors import DomainError
-from saas.kernel import formatting, notifications
+from saas.kernel import notifications
 from saas.programme.models import Programme
 from saas.strategy.models import Evaluation, EvaluationPool, KnowledgeDay, Signup, Workshop
 from saas.strategy.pillars import pillar_of_programme
@@ -423,19 +423,19 @@ def _promote(db, workshop: Workshop) -> list[Signup]:
     return promoted
 
 
+WORKSHOP_PLACE = notifications.message(
+    "workshop_place", _l("You have a place at the workshop %(title)s"),
+    _l("A place at the workshop \"%(title)s\" on %(date)s, %(start)s–%(end)s, has become free and it is "
+       "yours now. If you cannot come, please cancel, so that the next person gets it."))
+
+
 def _tell_promoted(db, workshop: Workshop, promoted: list[Signup]) -> None:
     """Someone on the waiting list has a place now: tell them in the app and by e-mail."""
     people = [signup.membership for signup in promoted if signup.membership is not None]
     if not people:
         return
     day = day_of(db, workshop)
-
-    def render():
-        return (_("You have a place at the workshop %(title)s", title=workshop.title),
-                _("A place at the workshop \"%(title)s\" on %(date)s, %(start)s–%(end)s, has become free and it is "
-                  "yours now. If you cannot come, please cancel, so that the next person gets it.",
-                  title=workshop.title, date=formatting.day(day.held_on), start=hhmm(workshop.starts_at),
-                  end=hhmm(workshop.ends_at)))
-
-    notifications.notify(db, db.get(Tenant, workshop.tenant_id), people, "workshop_place", render,
+    notifications.notify(db, db.get(Tenant, workshop.tenant_id), people, "workshop_place", WORKSHOP_PLACE,
+                         {"title": workshop.title, "date": day.held_on, "start": hhmm(workshop.starts_at),
+                          "end": hhmm(workshop.ends_at)},
                          url_for("strategy.workshop", workshop_id=workshop.id), current_app.config["KOERS"])
