@@ -3,11 +3,12 @@
 The stories read the home of every demo account as a person would; the admin's checklist is followed on a
 new tenant, step by step, from the links it gives."""
 import re
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
+from saas.anonymity.models import Release
 from saas.auth.models import User
 from saas.demo import DEMO_PASSWORD, seed
 from saas.leadership import feedback, pulses
@@ -109,15 +110,33 @@ def test_management_sees_pitches_to_score_collections_with_participation_and_the
     assert "Gemeente Aaldersum" not in board
 
 
-def test_the_works_council_sees_the_latest_releases_and_what_waits_for_its_consent(app, make, demo):
-    page = _home(app, "works-council", "en")
-    council = _section(page, "home-council")
-    assert "Latest releases Nulmeting cultuur (closed" in council
-    assert "Nothing waits for your consent." in council
-    with make.session(demo.id) as db:
-        surveys.create_wave(db, name="Eindmeting cultuur")
+def test_the_works_council_sees_what_is_new_since_its_last_visit_and_the_rest_one_click_away(app, make, demo):
+    now = datetime.now(timezone.utc)
+    with make.session(demo.id) as db:  # the council looked five days ago; the baseline was released since
+        council = db.scalar(select(Membership).join(User, User.id == Membership.user_id)
+                            .where(User.email == "works-council@demo.example.org"))
+        council.home_seen_at = now - timedelta(days=5)
+        released = {r.collection_id: r for r in db.scalars(select(Release).where(Release.collection == "wave"))}
+        waves = {w.name: w.id for w in db.scalars(select(Wave))}
+        released[waves["Nulmeting cultuur"]].created_at = now - timedelta(days=1)
+        surveys.create_wave(db, name="Eindmeting cultuur")  # a new consent request, made now
+    client = signed_in(app, "works-council@demo.example.org", DEMO_PASSWORD)
+    client.submit("/language", {"language": "en", "next": HOME}, page="/account")
+    council = _section(client.text(HOME), "home-council")
+    assert "New since your last visit Your last visit:" in council
+    assert "Nulmeting cultuur (released" in council and "Eindmeting cultuur (survey waiting for your consent)" \
+        in council
+    assert "Tussenmeting cultuur" not in council, "open: nothing released"
+    assert f"All culture reports ({len(released)} released)" in council
+    assert "1 survey or pulse check waits for your consent" in council
+    # the same visit (a reload, coming back in the same session) still marks the same things new
+    assert "Nulmeting cultuur (released" in _section(client.text(HOME), "home-council")
+    # the next visit: nothing new since, the rest still one click away
     council = _section(_home(app, "works-council", "en"), "home-council")
-    assert "Waiting for your consent Eindmeting cultuur (survey)" in council
+    assert "Nothing new since your last visit." in council and "Nulmeting" not in council
+    assert "1 survey or pulse check waits for your consent" in council
+    page = _home(app, "works-council", "nl")
+    assert "Nieuw sinds je vorige bezoek" in page
 
 
 def test_an_admin_and_a_consultant_see_the_setup_checklist_and_what_needs_attention(app, make, demo):

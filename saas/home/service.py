@@ -8,12 +8,13 @@ audited response rates of `saas.surveys.invitations.response_rates`, on the wave
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from saas.administration import service as administration
+from saas.anonymity import releases
 from saas.kernel.db import utcnow
 from saas.leadership import feedback, pulses
 from saas.leadership.models import PulseRound
@@ -31,7 +32,6 @@ from tenants.models import Invitation, Membership, MembershipRole, Role
 from tenants.scoping import current_tenant_id, set_scope
 
 SECTIONS = ("admin", "consultant", "management", "works_council", "sponsor", "member")
-RECENT_RELEASES = 3
 
 
 # ---- the page ------------------------------------------------------------------------------
@@ -45,8 +45,9 @@ def sections(membership: Membership) -> list[str]:
     return shown
 
 
-def home(db, tenant, membership: Membership, today: date) -> dict:
-    """Every section this person sees, by name; the management and admin sections once, also for a consultant."""
+def home(db, tenant, membership: Membership, today: date, since: datetime | None = None) -> dict:
+    """Every section this person sees, by name; the management and admin sections once, also for a consultant.
+    `since`: their previous visit (`last_visit`), for what is new."""
     shown = sections(membership)
     found: dict = {"sections": shown, "legacy_orgs": tenancy.legacy_organisations(db)}
     found["answer"] = to_answer(db, membership, today)  # whoever is asked, whatever their roles
@@ -57,7 +58,7 @@ def home(db, tenant, membership: Membership, today: date) -> dict:
     if {"management", "consultant"} & set(shown):
         found["management"] = management(db, membership, today)
     if "works_council" in shown:
-        found["works_council"] = works_council(db)
+        found["works_council"] = works_council(db, since)
     if {"admin", "consultant"} & set(shown):
         found["admin"] = admin(db, tenant, today)
     return found
@@ -165,11 +166,42 @@ def management(db, membership: Membership, today: date) -> dict:
 
 # ---- the works council ---------------------------------------------------------------------
 
-def works_council(db) -> dict:
-    """The latest released (closed) waves and what waits for their consent."""
+def works_council(db, since: datetime | None = None) -> dict:
+    """What is new for the works council since `since` (their previous visit; None: the first, when all
+    is new): the waves released and the consent requests made since, newest release first; and how
+    many there are in all, one click away (the reports list, the consent page)."""
     waiting, waiting_rounds = without_consent(db)
-    released = [w for w in readable_waves(db) if w.status == "closed"][:RECENT_RELEASES]
-    return {"released": released, "waves": waiting, "rounds": waiting_rounds}
+    closed = [w for w in readable_waves(db) if w.status == "closed"]
+    released = releases.releases_of(db, "wave", [w.id for w in closed])
+    new = sorted(((w, released[w.id]) for w in closed if w.id in released and _after(released[w.id].created_at, since)),
+                 key=lambda item: (_utc(item[1].created_at), item[0].id), reverse=True)
+    return {"since": since, "released": new,
+            "waves": [w for w in waiting if _after(w.created_at, since)],
+            "rounds": [r for r in waiting_rounds if _after(r.created_at, since)],
+            "all_released": len(released), "all_waiting": len(waiting) + len(waiting_rounds)}
+
+
+def last_visit(membership: Membership, remembered, now: datetime) -> datetime | None:
+    """Record this look at the home and return when the person looked before this visit (None: never).
+
+    Only for those whose home marks what is new (the works council). A visit is a browser session:
+    `remembered` (the session) keeps the moment the visit started from, so reloading the home or
+    coming back to it in the same session marks the same things new, not nothing."""
+    if Role.WORKS_COUNCIL not in membership.roles:
+        return None
+    key = f"home_since_{membership.id}"
+    if key not in remembered:
+        remembered[key] = membership.home_seen_at.isoformat() if membership.home_seen_at else ""
+    membership.home_seen_at = now
+    return datetime.fromisoformat(remembered[key]) if remembered[key] else None
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)  # SQLite gives naive UTC
+
+
+def _after(moment: datetime | None, since: datetime | None) -> bool:
+    return since is None or (moment is not None and _utc(moment) > _utc(since))
 
 
 def without_consent(db) -> tuple[list, list]:
