@@ -16,7 +16,7 @@ from saas.pitches import review
 from saas.pitches import service as pitches
 from saas.pitches.models import SECTIONS
 from saas.programme import service as programme
-from saas.reports.release import release_and_compare
+from saas.reports.release import release_and_compare, release_wave
 from saas.strategy import expectations, knowledge_day, pillars, plans
 from saas.surveys import service as surveys
 from saas.surveys.models import SurveyInvitation
@@ -47,9 +47,14 @@ def demo_exists(db=None) -> bool:
     return db.scalar(select(Tenant.id).where(Tenant.slug == DEMO_SLUG)) is not None
 
 
-def seed(*, only_if_empty: bool = True, db=None) -> list[tuple[str, list[str]]]:
-    """Create the demo tenant; returns the accounts made, or [] when the database was not empty."""
+def seed(*, only_if_empty: bool = True, db=None, today: date | None = None) -> list[tuple[str, list[str]]]:
+    """Create the demo tenant; returns the accounts made, or [] when the database was not empty.
+
+    Every date of the demo is counted from `today` (the day it is made: `make run`, `koers demo`), so
+    its story holds on any day: a baseline closed and released weeks ago, a midway wave open for three
+    more weeks, pulse checks and a 360 round closed, actions and the knowledge day ahead."""
     db = db or request_session()
+    today = today or date.today()
     if only_if_empty and db.scalar(select(func.count()).select_from(User)):
         return []
     users = {}
@@ -63,7 +68,7 @@ def seed(*, only_if_empty: bool = True, db=None) -> list[tuple[str, list[str]]]:
     memberships = {}
     for email, _name, roles, org_code in ACCOUNTS[1:]:
         memberships[email] = service.add_member(db, users[email], roles, orgs[org_code].id if org_code else None)
-    _seed_programme(db, memberships, list(orgs.values()))
+    _seed_programme(db, memberships, list(orgs.values()), today)
     db.commit()
     return [(email, [str(r) for r in roles]) for email, _n, roles, _o in ACCOUNTS]
 
@@ -104,7 +109,7 @@ def phase_dates(today: date) -> dict[str, tuple[date, date]]:
     return {"recruitment": recruitment, "team_work": team_work, "pitching": pitching, "decisions": decisions}
 
 
-def _seed_programme(db, memberships: dict, orgs: list) -> None:
+def _seed_programme(db, memberships: dict, orgs: list, today: date) -> None:
     """A programme in its team-work phase: five themes, nine teams that mix the three municipalities."""
 
     staff = []
@@ -119,7 +124,7 @@ def _seed_programme(db, memberships: dict, orgs: list) -> None:
     for extra in staff[:3]:  # three more sponsors, so that every theme has one
         extra.role_rows.append(MembershipRole(role=Role.SPONSOR))
     sponsor = memberships["sponsor@demo.example.org"]
-    deadlines = phase_dates(date.today())
+    deadlines = phase_dates(today)
     prog = programme.create_programme(
         db, name="Samen Koers", goal="Eén sociale dienst met één cultuur, gebouwd door de mensen zelf.",
         starts_on=deadlines["recruitment"][0], ends_on=deadlines["decisions"][1] + timedelta(weeks=16))
@@ -147,10 +152,10 @@ def _seed_programme(db, memberships: dict, orgs: list) -> None:
         for member in supporters:
             programme.support(db, theme, member, "")
     _seed_work_logs(db, prog)
-    _seed_pitches(db, prog, memberships, staff)
-    _seed_waves(db, prog, memberships, staff, orgs)
-    _seed_strategy(db, prog, memberships, staff)
-    _seed_leadership(db, prog, memberships, staff)
+    _seed_pitches(db, prog, memberships, staff, today)
+    _seed_waves(db, prog, memberships, staff, orgs, today)
+    _seed_strategy(db, prog, memberships, staff, today)
+    _seed_leadership(db, prog, memberships, staff, today)
     _seed_billing(db, memberships)
 
 
@@ -183,10 +188,8 @@ PITCH_STATES = ["decided:approved", "decided:approved_with_conditions", "decided
 CRITERIA = [("Impact op klanten", 3), ("Haalbaarheid", 2), ("Kosten en baten", 2), ("Past bij onze waarden", 1)]
 
 
-def _seed_pitches(db, prog, memberships: dict, staff: list) -> None:
+def _seed_pitches(db, prog, memberships: dict, staff: list, today: date) -> None:
     """The programme is in its pitching phase: drafts, submitted pitches, pitches in review, decisions."""
-    from datetime import date, timedelta
-
     from flask import current_app, g
 
     manager = memberships["management@demo.example.org"]
@@ -205,7 +208,7 @@ def _seed_pitches(db, prog, memberships: dict, staff: list) -> None:
                 pitches.save_section(db, pitch, key, _pitch_text(key, team.name, theme.title), 0, lead)
             if state == "draft":
                 continue
-            pitches.submit(db, pitch, prog, team, lead, date.today())
+            pitches.submit(db, pitch, prog, team, lead, today)
             if state == "submitted":
                 continue
             for reviewer, offset in ((manager, 0), (second_manager, 1)):
@@ -241,39 +244,38 @@ BASELINE_ANSWERS = {"AAL": 64, "BEE": 52, "CUR": 41}
 MIDWAY_ANSWERED = 24  # demo staff who already answered the open midway wave
 
 
-def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list) -> None:
+def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list, today: date) -> None:
     """A closed baseline with answers from all three municipalities, and an open midway wave that
     the demo member has not answered yet (they start it from "Your surveys")."""
-    from datetime import date, timedelta
-
     tenant = db.get(Tenant, prog.tenant_id)
     by_code = {org.code: org.id for org in orgs}
     baseline = surveys.create_wave(
         db, name="Nulmeting cultuur", series_label="baseline", programme_id=prog.id,
-        opens_on=date(2026, 9, 14), closes_on=date(2026, 10, 2), groupings=("legacy_org", "tenure"))
+        opens_on=today - timedelta(days=83), closes_on=today - timedelta(days=65), groupings=("legacy_org", "tenure"))
     council = memberships["works-council@demo.example.org"]  # the works council records its own consent
     surveys.record_consent(
-        db, baseline, by=council, decided_on=date(2026, 9, 7),
+        db, baseline, by=council, decided_on=baseline.opens_on - timedelta(weeks=1),
         decision="De ondernemingsraad stemt in met de nulmeting onder alle medewerkers (WOR art. 27 lid 1 sub k).",
         conditions="Resultaten alleen voor groepen van minstens vijf deelnemers; geen uitsplitsing naar functie.")
     surveys.open_wave(db, tenant, baseline)
     fill_wave(db, baseline, {by_code[code]: n for code, n in BASELINE_ANSWERS.items()}, seed=2026,
-              progress=0.0, day=date(2026, 10, 2))
-    surveys.close_wave(db, baseline)
+              progress=0.0, day=baseline.closes_on)
+    surveys.close_wave(db, baseline, today=baseline.closes_on)
+    release_wave(db, tenant, baseline, today=baseline.closes_on)  # released by the job right after the close
     release_and_compare(db, tenant, baseline)  # the comparison a closed wave gets from its job, computed here
 
     midway = surveys.create_wave(
         db, name="Tussenmeting cultuur", series_label="midway", programme_id=prog.id,
         # Open for at least three more weeks from the day the demo is made: a wave past its close
         # date takes no answers (and the worker closes it), and the demo member must be able to answer.
-        opens_on=date(2026, 11, 16), closes_on=max(date(2026, 12, 11), date.today() + timedelta(weeks=3)),
+        opens_on=today - timedelta(days=20), closes_on=today + timedelta(weeks=3),
         groupings=("legacy_org", "team"),
         questions=[{"kind": "likert", "nl": "Ik merk in mijn werk al iets van de nieuwe organisatie.",
                     "en": "I already notice something of the new organisation in my work."},
                    {"kind": "open", "nl": "Wat zou jij de programmaleiding willen meegeven?",
                     "en": "What would you like to tell the programme's leaders?"}])
     surveys.record_consent(
-        db, midway, by=council, decided_on=date(2026, 11, 9),
+        db, midway, by=council, decided_on=midway.opens_on - timedelta(weeks=1),
         decision="De ondernemingsraad stemt in met de tussenmeting, onder dezelfde voorwaarden als de nulmeting.",
         conditions="Open antwoorden alleen voor groepen van minstens tien deelnemers.")
     surveys.open_wave(db, tenant, midway)
@@ -286,14 +288,14 @@ def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list) -> None:
     sizes: dict[int, int] = {}
     for member in answered:
         sizes[member.legacy_org_id] = sizes.get(member.legacy_org_id, 0) + 1
-    fill_wave(db, midway, sizes, seed=2027, progress=0.4, day=date(2026, 11, 18))
+    fill_wave(db, midway, sizes, seed=2027, progress=0.4, day=midway.opens_on + timedelta(days=2))
 
 
 
-def _seed_leadership(db, prog, memberships: dict, staff: list) -> None:
+def _seed_leadership(db, prog, memberships: dict, staff: list, today: date) -> None:
     """Five promises of the management team, two closed pulse checks, Mark Jansen's closed 360 round
     (coached by the consultant) and evidence for the consistency check: see saas/leadership/demo.py."""
-    demo.seed(db, prog, memberships, staff)
+    demo.seed(db, prog, memberships, staff, today)
 
 # Strategy (issue 9): three pillars, mutual expectations with a published summary, action plans, a knowledge day.
 PILLARS = [
@@ -306,11 +308,11 @@ PILLARS = [
 ]
 
 
-def _seed_strategy(db, prog, memberships: dict, staff: list) -> None:
+def _seed_strategy(db, prog, memberships: dict, staff: list, today: date) -> None:
     """Pillars linked to the themes, a regional session about "Ondernemend" with a published summary and an
     open online round, two action plans, personal goals (counts only) and a knowledge day whose workshops
     are filling up: one nearly full, one full with a waiting list; the demo member has not signed up yet."""
-    from datetime import date, time
+    from datetime import time
 
     made = {english: pillars.save_pillar(db, prog, None, title=title, meaning=meaning, examples=examples)
             for title, english, meaning, examples in PILLARS}
@@ -322,7 +324,7 @@ def _seed_strategy(db, prog, memberships: dict, staff: list) -> None:
     people = [m for m in staff if "management" not in m.roles]
 
     session = expectations.save_round(db, made["Entrepreneurial"], None, title="Regiobijeenkomst Beekhoven",
-                                      held_on=date(2026, 11, 5), invitation="Wat betekent ondernemend zijn voor jou, "
+                                      held_on=today - timedelta(days=31), invitation="Wat betekent ondernemend zijn voor jou, "
                                       "en wat verwachten medewerkers en MT van elkaar?")
     written = [
         ("meaning", "Kansen zien voor een klant, ook als het net buiten de regels valt.", "Ruimte om te proberen"),
@@ -344,7 +346,7 @@ def _seed_strategy(db, prog, memberships: dict, staff: list) -> None:
     for number, (kind, text, cluster) in enumerate(written):
         person = people[number % len(people)]
         contribution = expectations.contribute(db, session, person, kind=kind, text=text, anonymous=number % 4 != 0,
-                                               today=date(2026, 11, 5))
+                                               today=session.held_on)
         if cluster:
             if cluster not in clusters:
                 clusters[cluster] = expectations.save_cluster(db, session, None, cluster)
@@ -352,13 +354,13 @@ def _seed_strategy(db, prog, memberships: dict, staff: list) -> None:
     for text in ("Dat medewerkers zelf met ideeën komen en die ook uitproberen.",
                  "Dat jullie laten zien wat een idee de klant oplevert."):
         contribution = expectations.contribute(db, session, manager, kind="expectation", text=text, anonymous=False,
-                                               today=date(2026, 11, 5))
+                                               today=session.held_on)
         contribution.cluster_id = clusters["Duidelijke kaders"].id
     expectations.save_summary(db, session, "Ondernemend betekent voor ons: kansen zien om meer voor klanten te doen "
                               "en die verzilveren, niet winst maken op kwetsbare mensen.\n\nMedewerkers vragen het MT "
                               "om ruimte om te proberen en om duidelijke kaders; het MT vraagt medewerkers om zelf met "
                               "ideeën te komen en te laten zien wat die de klant opleveren. In de regionale sessies "
-                              "maken we dit concreet in de jaarplannen.", publish=True, today=date(2026, 11, 12))
+                              "maken we dit concreet in de jaarplannen.", publish=True, today=session.held_on + timedelta(weeks=1))
     online = expectations.save_round(db, made["Client first"], None, title="Online ronde Klant eerst", held_on=None,
                                      invitation="Wat betekent 'klant eerst' voor jou in je dagelijkse werk?")
     # the open round so far: two contributions with a name on the board, three anonymous ones that
@@ -370,22 +372,22 @@ def _seed_strategy(db, prog, memberships: dict, staff: list) -> None:
             ("Dat we de regels uitleggen in gewone taal.", True),
             ("Ruimte om af te wijken als dat de klant echt helpt.", True))):
         expectations.contribute(db, online, people[20 + number], kind="meaning", text=text, anonymous=anonymous,
-                                today=date(2026, 11, 20))
+                                today=today - timedelta(days=16))
 
-    north = plans.save_plan(db, prog, None, year=2027, unit_kind="region", unit_name="Regio Noord",
+    north = plans.save_plan(db, prog, None, year=today.year + 1, unit_kind="region", unit_name="Regio Noord",
                             coordinator_id=manager.id)
-    income = plans.save_plan(db, prog, None, year=2027, unit_kind="department", unit_name="Werk en Inkomen",
+    income = plans.save_plan(db, prog, None, year=today.year + 1, unit_kind="department", unit_name="Werk en Inkomen",
                              coordinator_id=people[1].id)
     for plan, description, pillar, owner, due, status in (
-            (north, "Eén vast contactpersoon voor elke nieuwe klant", "Client first", people[2], date(2027, 3, 1), "done"),
-            (north, "Intake in één gesprek voor alle regelingen", "Client first", people[3], date(2027, 5, 1),
+            (north, "Eén vast contactpersoon voor elke nieuwe klant", "Client first", people[2], today + timedelta(days=85), "done"),
+            (north, "Intake in één gesprek voor alle regelingen", "Client first", people[3], today + timedelta(days=146),
              "in_progress"),
-            (north, "Gezamenlijk werkoverleg van de drie vestigingen", "One organisation", manager, date(2027, 2, 1),
+            (north, "Gezamenlijk werkoverleg van de drie vestigingen", "One organisation", manager, today + timedelta(days=57),
              "done"),
             (income, "Tien werkgevers zelf benaderen voor werkervaringsplekken", "Entrepreneurial", people[4],
-             date(2027, 4, 15), "in_progress"),
-            (income, "Pilot: budget voor maatwerk per klant", "Entrepreneurial", people[1], date(2027, 6, 1), "planned"),
-            (income, "Eén werkinstructie voor de bijstandsaanvraag", "One organisation", people[5], date(2027, 3, 15),
+             today + timedelta(days=130), "in_progress"),
+            (income, "Pilot: budget voor maatwerk per klant", "Entrepreneurial", people[1], today + timedelta(days=177), "planned"),
+            (income, "Eén werkinstructie voor de bijstandsaanvraag", "One organisation", people[5], today + timedelta(days=99),
              "planned")):
         plans.save_action(db, prog, plan, manager, None, description=description, pillar_id=made[pillar].id,
                           owner_id=owner.id, due_on=due, status=status)
@@ -394,7 +396,7 @@ def _seed_strategy(db, prog, memberships: dict, staff: list) -> None:
         plans.save_goal(db, prog, person, None, pillar_id=made[pillar].id,
                         description="Oefenen met gesprekstechnieken in lastige klantgesprekken.")
 
-    day = knowledge_day.save_day(db, prog, None, title="Kennisdag Samen Koers", held_on=date(2027, 3, 18),
+    day = knowledge_day.save_day(db, prog, None, title="Kennisdag Samen Koers", held_on=today + timedelta(days=102),
                                  location="Cultuurhuis Beekhoven",
                                  description="Workshops om te oefenen met de vaardigheden die jullie zelf noemden in "
                                              "de regionale bijeenkomsten. Kies per tijdvak één workshop.")

@@ -1,5 +1,6 @@
 """The demo: every demo account has something real to see (issue 4, point 9)."""
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from saas.demo import DEMO_PASSWORD, TEAMS, seed
@@ -104,3 +105,68 @@ def test_the_demo_themes_are_in_the_tenants_language(make, demo):
     assert "Klanten vertellen hun verhaal drie keer, aan het loket van elke voormalige gemeente." in \
         {t.problem for t in themes}
     assert {t.pillar for t in themes} == {"Klant eerst", "Eén organisatie", "Ondernemend"}
+
+
+def test_the_demo_made_a_year_from_now_has_coherent_dates_and_the_same_story(app, database, make):
+    """Every date of the demo is counted from the day it is made (issue 17, defect 5): made on a day a year
+    from now (passed in, the clock untouched), every wave, pulse check, 360 round, session, action and
+    phase still comes in order around that day, and the story holds."""
+    from datetime import date, timedelta
+
+    from saas.anonymity.models import Release
+    from saas.leadership.models import FeedbackRound, PulseRound
+    from saas.programme.models import PHASES, ProgrammePhase
+    from saas.strategy.models import ActionPlan, Contribution, ExpectationRound, KnowledgeDay, PlanAction
+    from saas.surveys.models import Wave, WorksCouncilConsent
+    from saas.worklog.models import Action, WorkSession
+    from tenants.models import Tenant
+
+    today = date.today() + timedelta(days=365)
+    with app.app_context(), database.Session() as db:
+        seed(only_if_empty=False, db=db, today=today)
+    with make.session() as db:
+        tenant_id = db.scalar(select(Tenant.id).where(Tenant.slug == "regio-noord"))
+    with make.session(tenant_id) as db:
+        programme = db.scalar(select(Programme))
+        phases = {p.phase: p for p in db.scalars(select(ProgrammePhase))}
+        spans = [(phases[name].starts_on, phases[name].ends_on) for name in PHASES]
+        assert all(start <= end for start, end in spans)
+        assert all(before[1] < after[0] for before, after in zip(spans, spans[1:])), spans
+        assert programme.starts_on <= spans[0][0] and spans[-1][1] <= programme.ends_on
+        assert programme.phase == "pitching" and phases["pitching"].starts_on <= today <= phases["pitching"].ends_on
+
+        baseline, midway = db.scalars(select(Wave).order_by(Wave.id)).all()
+        assert (baseline.status, midway.status) == ("closed", "open")
+        assert baseline.opens_on < baseline.closes_on < midway.opens_on <= today < midway.closes_on
+        assert midway.closes_on - today >= timedelta(weeks=3)  # the demo member can still answer
+        for wave in (baseline, midway):
+            consent = db.scalar(select(WorksCouncilConsent).where(WorksCouncilConsent.wave_id == wave.id))
+            assert consent.decided_on < wave.opens_on
+            assert phases["recruitment"].starts_on <= wave.opens_on
+        [release] = db.scalars(select(Release).where(Release.collection == "wave")).all()
+        assert release.collection_id == baseline.id and release.final
+        assert baseline.closes_on <= release.released_on <= today
+
+        rounds = db.scalars(select(PulseRound).order_by(PulseRound.id)).all()
+        assert [r.status for r in rounds] == ["closed", "closed"]
+        assert rounds[0].closes_on < rounds[1].opens_on
+        for pulse in rounds:
+            assert pulse.consent_on is None or pulse.consent_on <= pulse.opens_on
+            assert pulse.opens_on <= pulse.closes_on < today
+            assert pulse.name == "Pulscheck " + format_date(pulse.opens_on, "MMMM", locale="nl")
+        [feedback_round] = db.scalars(select(FeedbackRound)).all()
+        assert feedback_round.status == "closed" and feedback_round.closes_on < today
+
+        for session in db.scalars(select(ExpectationRound)):
+            assert session.held_on is None or session.held_on <= today
+            assert session.published_on is None or session.held_on <= session.published_on <= today
+        assert all(c.written_on <= today for c in db.scalars(select(Contribution)))
+        assert {plan.year for plan in db.scalars(select(ActionPlan))} == {today.year + 1}
+        assert all(today < action.due_on <= programme.ends_on + timedelta(weeks=8)
+                   for action in db.scalars(select(PlanAction)))
+        [day] = db.scalars(select(KnowledgeDay)).all()
+        assert today < day.held_on
+
+        sessions = db.scalars(select(WorkSession)).all()
+        assert sessions and all(phases["team_work"].starts_on <= s.held_on <= today for s in sessions)
+        assert all(a.due_on >= phases["team_work"].starts_on for a in db.scalars(select(Action)))

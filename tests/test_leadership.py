@@ -425,7 +425,7 @@ def test_the_demo_has_five_promises_two_pulse_checks_and_a_360_report_for_its_ma
 
     manager = demo_user("management@demo.example.org")
     results = manager.text(f"/t/regio-noord/leadership/programmes/{programme_id}/pulse-results")
-    assert "Pulscheck oktober" in results and "Pulscheck november" in results
+    assert all(r.name in results for r in rounds) and rounds[0].name.startswith("Pulscheck ")  # named by month
     assert results.count("n = ") == 10  # five promises in two rounds: every figure passes k
     assert "Onze manager was twee keer" in manager.text(f"/t/regio-noord/leadership/pulse-checks/{rounds[-1].id}") \
         or "Ik heb nog niemand van het MT" in manager.text(f"/t/regio-noord/leadership/pulse-checks/{rounds[-1].id}")

@@ -5,8 +5,9 @@ seeded answers; no mails are sent (the demo shows none)."""
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
+from babel.dates import format_date
 from sqlalchemy import select
 
 from saas.leadership import consistency, feedback, pulses, promises as promise_service
@@ -19,10 +20,11 @@ PROMISES = [
     "We reageren binnen vijf werkdagen op elke vraag of elk idee dat bij ons binnenkomt.",
     "We spreken elkaar als MT aan op afspraken, ook als medewerkers erbij zijn.",
 ]
-# (name, opens, closes, answers, the most likely score per promise): the second round shows movement
+# (opens and closes, in days from the day the demo is made; answers; the most likely score per promise):
+# the second round shows movement. Each is named after the month it opened in.
 PULSE_ROUNDS = [
-    ("Pulscheck oktober", date(2026, 10, 5), date(2026, 10, 16), 24, (2, 3, 2, 3, 2)),
-    ("Pulscheck november", date(2026, 11, 16), date(2026, 11, 27), 27, (4, 3, 3, 2, 3)),
+    (-62, -51, 24, (2, 3, 2, 3, 2)),
+    (-20, -9, 27, (4, 3, 3, 2, 3)),
 ]
 EXAMPLES = [
     "Onze manager was twee keer bij het teamoverleg, dat merk je.",
@@ -36,16 +38,19 @@ EXAMPLES = [
 ]
 
 
-def seed(db, prog, memberships: dict, staff: list) -> None:
+def seed(db, prog, memberships: dict, staff: list, today: date) -> None:
+    """The leadership part of the demo, every date counted from `today` (saas.demo.seed)."""
     tenant = db.get(Tenant, prog.tenant_id)
     mark = memberships["management@demo.example.org"]
     promises = [promise_service.add_promise(db, prog, mark, text) for text in PROMISES]
     rng = random.Random(2026)
     closed = []
-    for name, opens_on, closes_on, count, likely in PULSE_ROUNDS:
+    for opens_in, closes_in, count, likely in PULSE_ROUNDS:
+        opens_on, closes_on = today + timedelta(days=opens_in), today + timedelta(days=closes_in)
+        name = f"Pulscheck {format_date(opens_on, 'MMMM', locale='nl')}"
         pulse = pulses.plan_round(db, tenant, prog, name=name, opens_on=opens_on, closes_on=closes_on)
         pulses.record_consent(  # by the demo works council member, on each round before it opens
-            db, pulse, by=memberships["works-council@demo.example.org"], decided_on=date(2026, 9, 28),
+            db, pulse, by=memberships["works-council@demo.example.org"], decided_on=today + timedelta(days=PULSE_ROUNDS[0][0] - 7),
             decision="De ondernemingsraad stemt in met maandelijkse pulschecks over de beloften van het MT, "
                      "met resultaten alleen bij minstens vijf antwoorden.")
         pulses.open_round(db, tenant, pulse, opens_on, send_mail=False)
@@ -70,8 +75,8 @@ def seed(db, prog, memberships: dict, staff: list) -> None:
     reports = staff[3:9]
     feedback_round = feedback.start_round(
         db, tenant, prog, mark, coach_id=memberships["consultant@demo.example.org"].id, manager_id=director.id,
-        peer_ids=[p.id for p in peers], report_ids=[r.id for r in reports], closes_on=date(2026, 11, 20),
-        today=date(2026, 11, 2), send_mail=False)
+        peer_ids=[p.id for p in peers], report_ids=[r.id for r in reports], closes_on=today - timedelta(days=16),
+        today=today - timedelta(days=34), send_mail=False)
     centres = {"self": (5, 4, 4, 4, 5), "manager": (4, 3, 3, 4, 4), "peer": (4, 4, 3, 3, 3), "report": (3, 2, 3, 2, 2)}
     comments = {"keep": ["Je bent zichtbaar op de werkvloer.", "Heldere uitleg in het plenaire overleg.",
                          "Je neemt de tijd voor vragen."],
@@ -82,16 +87,16 @@ def seed(db, prog, memberships: dict, staff: list) -> None:
         scores = {str(p.id): min(5, max(1, centre + rng.choice((-1, 0, 0, 1))))
                   for p, centre in zip(promises, centres[invitation.relation])}
         said = {question: rng.choice(options) for question, options in comments.items() if rng.random() < 0.7}
-        feedback.submit(db, feedback_round, invitation, scores, said, date(2026, 11, 9))
+        feedback.submit(db, feedback_round, invitation, scores, said, today - timedelta(days=27))
     feedback.close_round(db, feedback_round)
 
     consistency.add_interview(db, promises[0], memberships["consultant@demo.example.org"],
-                          title="Gesprek met drie teamleiders", held_on=date(2026, 10, 21), rating="consistent",
-                          notes="Alle drie zagen hun MT-lid in oktober minstens één ochtend in het team.")
+                          title="Gesprek met drie teamleiders", held_on=today - timedelta(days=46), rating="consistent",
+                          notes="Alle drie zagen hun MT-lid de afgelopen maand minstens één ochtend in het team.")
     consistency.add_document(db, promises[2], memberships["consultant@demo.example.org"],
-                         title="MT-besluitenlijst oktober", rating="inconsistent", filename="besluitenlijst-oktober.pdf",
+                         title="MT-besluitenlijst", rating="inconsistent", filename="besluitenlijst.pdf",
                          notes="Vier van de vijf besluiten over werkwijzen zijn genomen zonder voorstel van een team.",
-                         data=_pdf("MT-besluitenlijst oktober 2026"))
+                         data=_pdf(f"MT-besluitenlijst {format_date(today - timedelta(days=46), 'MMMM y', locale='nl')}"))
     consistency.link_pulse(db, promises[3], mark, pulse_round_id=closed[-1].id, rating="inconsistent",
                        notes="Staff merken nog weinig van de reactietermijn van vijf werkdagen.")
     consistency.link_feedback(db, promises[0], mark, feedback_round_id=feedback_round.id, rating="consistent",
