@@ -116,17 +116,20 @@ def profile_chart(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str
                   legend: tuple[str, str], fmt: Callable[[float], str], axis: str = "") -> Markup:
     """Four types as pairs of horizontal bars (now, preferred) on a 0–100 point scale, the scale
     marked below them and named by `axis`."""
-    left, bar_w, gap = 10, 240, 10
+    left, bar_w, gap = 10, 220, 10
     top, group_h, bar_h = 34, 42, 16
-    label_w = max([text_width(label, TEXT) for label, _n, _p in rows] + [40.0])
+    names = [_wrap(label, 120, TEXT) for label, _n, _p in rows]  # "Hiërarchie" over "(beheersen)"
+    label_w = max([text_width(line, TEXT) for lines in names for line in lines] + [40.0])
     x0 = left + label_w + gap
     value_w = max([text_width(fmt(v), SMALL) for _l, now, pref in rows for v in (now, pref)] + [30.0]) + 8
     width = int(x0 + bar_w + value_w + 10)
     scale = bar_w / 100
     body = [_legend(left, 16, [(legend[0], NOW, ""), (legend[1], PREFERRED, "")])]
-    for i, (label, now, preferred) in enumerate(rows):
+    for i, (lines, (_label, now, preferred)) in enumerate(zip(names, rows)):
         y = top + i * group_h
-        body.append(_text(left, y + bar_h + 2, label))
+        first = y + bar_h + 2 - 8 * (len(lines) - 1)  # the lines centred on the pair of bars
+        for n, line in enumerate(lines):
+            body.append(_text(left, first + 16 * n, line))
         for j, (value, colour) in enumerate(((now, NOW), (preferred, PREFERRED))):
             yy = y + j * (bar_h + 2)
             body.append(f'<rect x="{x0:.1f}" y="{yy}" width="{max(0.0, value) * scale:.1f}" height="{bar_h}" '
@@ -196,7 +199,6 @@ def bar_chart(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str, fl
                     f'fill="{LIMITING if flagged else NOW}"/>')
         body.append(_text(left + max(0.0, value) * scale + 4, y + bar_h - 3, shown, size=SMALL))
         y += bar_h + 9
-    body.append(f'<line x1="{left}" y1="4" x2="{left}" y2="{y:.1f}" stroke="{MUTED}"/>')
     ticks = [maximum * n / 4 for n in range(5)] if maximum else []
     body.append(_ticks(left, y + 4, scale, ticks, fmt))
     note, note_h = _note(left, y + 40, axis, width - 2 * left)
