@@ -129,7 +129,10 @@ def test_the_reports_charts_download_with_the_pages_filters_and_hidden_groups(ap
     png = wim.get(f"{url}/entropy.png")
     assert Image.open(io.BytesIO(png.data)).width == charts.PNG_WIDTH
     kinds = [(kind, details) for _email, kind, details in _log(make, council.tenant.id)]
-    assert ("chart", {"legacy_org": "AAL", "team": None}) in kinds
+    assert ("chart", {"legacy_org": "AAL", "team": None, "chart": "profile-focus"}) in kinds
+    # the works council reads in its access log which chart was downloaded, with which filter
+    log = wim.text("/t/ors/reports/access-log")
+    assert "chart image" in log and "legacy organisation AAL; chart profile-focus" in log
 
 
 @pytest.mark.parametrize("role_email, url", [

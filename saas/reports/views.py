@@ -133,12 +133,12 @@ def _chart(wave_id: int, chart: str, kind: str):
         filters = _filters(wave)
     except service.UnknownFilter as error:
         return _unfiltered(wave, error)
-    report = service.read_report(db, g.tenant, current_user, wave, filters, "chart")
-    view = export.ReportView(db, report)
+    view = export.ReportView(db, service.wave_report(db, g.tenant, wave, filters))
     svg = view.chart(chart)
     if svg is None:
         abort(404)
     body, content_type = charts.as_file(svg, kind)
+    access.log(db, current_user, "chart", wave_id=wave.id, details={**filters.as_dict(), "chart": chart})
     db.commit()
     return attachment(body, content_type, charts.filename(chart, wave.id, view.lang, kind))
 
@@ -260,6 +260,8 @@ def _describe(entry, waves, programmes, pulse_rounds, feedback_rounds=None, prom
             parts.append(_("legacy organisation %(code)s", code=details["legacy_org"]))
         if details.get("team"):
             parts.append(_("team %(id)s", id=details["team"]))
+        if details.get("chart"):
+            parts.append(_("chart %(chart)s", chart=details["chart"]))
     return {"at": entry.at, "who": f"{entry.user_name} ({entry.user_email})", "subject": subject,
             "details": "; ".join(parts) or _("none"), "how": str(KINDS.get(entry.kind, entry.kind))}
 
