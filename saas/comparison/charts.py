@@ -317,7 +317,8 @@ def line_chart(chart_id: str, title: str, desc: str, x_labels: Sequence[str],
 
     body = [_text(16, top + plot_h / 2, y_label, anchor="middle", size=SMALL).replace(
         "<text ", f'<text transform="rotate(-90 16 {top + plot_h / 2:.1f})" ', 1)]
-    for tick in range(0, y_max + 1, max(5, y_max // 5)):
+    step = 5 if y_max <= 30 else 10 if y_max <= 60 else 20  # round steps: 0, 5, 10 … not 0, 6, 12 …
+    for tick in range(0, y_max + 1, step):
         body.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{left + plot_w}" y2="{y(tick):.1f}" stroke="{GRID}"/>')
         body.append(_text(left - 6, y(tick) + 4, str(tick), anchor="end", size=SMALL))
     for i, lines in enumerate(wave_lines):
