@@ -77,6 +77,8 @@ ACCESS = {
     "reports.wave_json": {"works_council", "admin", "management"},
     "reports.wave_csv": {"works_council", "admin", "management"},
     "reports.wave_xlsx": {"works_council", "admin", "management"},
+    "reports.chart_svg": {"works_council", "admin", "management"},
+    "reports.chart_png": {"works_council", "admin", "management"},
     "reports.request_pdf": {"works_council", "admin", "management"},
     "reports.file": {"works_council", "admin", "management"},
     "reports.download": {"works_council", "admin", "management"},
@@ -86,6 +88,8 @@ ACCESS = {
     "comparison.wave": {"admin", "management", "consultant"},
     "comparison.run": {"admin", "management", "consultant"},
     "comparison.status": {"admin", "management", "consultant"},
+    "comparison.chart_svg": {"admin", "management", "consultant"},
+    "comparison.chart_png": {"admin", "management", "consultant"},
     # strategy (issue 9): pillars and plans by admins and management, read by everyone; expectation rounds
     # facilitated and knowledge days organised by admins, management and consultants; everyone who works
     # here contributes, signs up, keeps personal goals
@@ -217,6 +221,9 @@ OBJECT_LEVEL |= {"strategy.new_action", "strategy.edit_action", "strategy.set_ac
 # a personal development goal is private: someone else's is not found
 OWN_ROW |= {"strategy.edit_goal", "strategy.delete_goal"}
 # A 360 report exists only for its manager and their coach: for everyone else, whatever their role, 404.
+# a chart to download exists once a wave's figures are released (the world's wave is open): not found before
+# (tests/test_chart_downloads.py downloads them from a closed wave)
+OWN_ROW |= {"comparison.chart_svg", "comparison.chart_png", "reports.chart_svg", "reports.chart_png"}
 OWN_ROW |= {"leadership.feedback_round", "leadership.close_feedback", "leadership.add_raters",
             "leadership.remind_feedback"}
 

@@ -262,6 +262,7 @@ def comparison(app, make, tenant, admin, objects):
         if "wave_id" not in objects:
             created["wave_id"] = wave.id
         release_and_compare(db, db.get(Tenant, tenant.id), wave)
+    created["chart"] = "entropy"  # a chart of the comparison page and of the report (of a closed wave), to download
     return created
 
 

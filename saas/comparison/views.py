@@ -5,7 +5,7 @@ already obeys the k rule; the page only lays it out.
 """
 from __future__ import annotations
 
-from flask import g, jsonify, render_template, url_for
+from flask import abort, g, jsonify, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,6 +17,7 @@ from saas.comparison import charts, service
 from saas.comparison.bands import ENTROPY_BANDS, LEVEL
 from saas.comparison.bands import band as _band
 from saas.kernel.db import session
+from saas.kernel.downloads import attachment
 from saas.kernel.formatting import percent as _percent
 from saas.kernel.formatting import percent_of_100 as _percent_of_100
 from saas.kernel.formatting import points as _points
@@ -51,10 +52,7 @@ def index():
 def wave(wave_id: int):
     db = session()
     wave = wave_or_404(wave_id)
-    release = releases.latest_release(db, "wave", wave.id) if wave.status == "closed" else None
-    comparison = service.get_comparison(db, wave)
-    if comparison is not None and (release is None or comparison.result.get("release") != release.number):
-        comparison = None  # only what the wave's release shows, never a picture of answers that came in later
+    release, comparison = _shown(db, wave)
     run = service.latest_run(db, wave)
     context = {"wave": wave, "comparison": comparison, "run": run, "form": ButtonForm(), "release": release,
                "k": service.current_k(db, g.tenant, wave),
@@ -68,6 +66,45 @@ def wave(wave_id: int):
     page = render_template("comparison/wave.html", **context)
     db.commit()
     return page
+
+
+@bp.route("/waves/<int:wave_id>/charts/<chart>.svg")
+@requires(*READERS)
+def chart_svg(wave_id: int, chart: str):
+    """One of the page's charts as an SVG file of its own (for a board deck), with the page's figures."""
+    return _chart(wave_id, chart, "svg")
+
+
+@bp.route("/waves/<int:wave_id>/charts/<chart>.png")
+@requires(*READERS)
+def chart_png(wave_id: int, chart: str):
+    """One of the page's charts as a PNG, drawn on the server at a slide's width."""
+    return _chart(wave_id, chart, "png")
+
+
+def _chart(wave_id: int, chart: str, kind: str):
+    """A chart exactly as the page draws it, from the same stored comparison (so a hidden group is
+    not in it, and a chart the page does not show is not found); the reading is logged as the page's."""
+    db = session()
+    wave = wave_or_404(wave_id)
+    _release, comparison = _shown(db, wave)
+    drawn = _figures(db, wave, comparison)["drawn"] if comparison is not None else {}
+    if chart not in drawn:
+        abort(404)
+    body, content_type = charts.as_file(drawn[chart], kind)
+    access.log(db, current_user, "chart", wave_id=wave.id, details={"chart": chart})
+    db.commit()
+    return attachment(body, content_type, charts.filename(chart, wave.id, str(get_locale() or "en")[:2], kind))
+
+
+def _shown(db, wave: Wave):
+    """The wave's release and the comparison the page shows: only what the release shows, never a
+    picture of answers that came in later."""
+    release = releases.latest_release(db, "wave", wave.id) if wave.status == "closed" else None
+    comparison = service.get_comparison(db, wave)
+    if comparison is not None and (release is None or comparison.result.get("release") != release.number):
+        comparison = None
+    return release, comparison
 
 
 @bp.route("/waves/<int:wave_id>/run", methods=["POST"])
@@ -124,12 +161,12 @@ def _figures(db, wave: Wave, comparison) -> dict:
             continue
         rows = [(type_names[t], org["profile_now"][t], org["profile_preferred"][t]) for t in TYPES]
         profiles.append({
-            "org": org, "rows": rows,
+            "org": org, "rows": rows, "id": f"profile-{org['code']}",
             "gaps": [(type_names[t], org["profile_preferred"][t] - org["profile_now"][t]) for t in TYPES],
             "chart": charts.profile_chart(
                 f"profile-{org['code']}", _("Culture profile of %(org)s, now and preferred", org=org["code"]),
                 _("Bars per culture type: the average points now and preferred, on a scale of 0 to 100."),
-                rows, (_("now"), _("preferred")), _points),
+                rows, (_("now"), _("preferred")), _points, _("average points, from 0 to 100")),
         })
 
     pairs = [p for p in result["pairs"]]
@@ -140,28 +177,30 @@ def _figures(db, wave: Wave, comparison) -> dict:
         cells = {(p["a"], p["b"]): (p[f"distance_{phase}"], *p[f"ci_{phase}"]) for p in pairs
                  if p[f"distance_{phase}"] is not None}
         if cells:
-            heatmaps.append({"phase": phase, "caption": caption, "chart": charts.heatmap(
+            heatmaps.append({"phase": phase, "caption": caption, "id": f"distance-{phase}", "chart": charts.heatmap(
                 f"distance-{phase}", caption,
                 _("A grid of the legacy organisations; each cell shows the distance in points (0 to 100) and "
                   "below it the %(level)s interval. Darker cells: larger distances.", level=LEVEL),
-                codes, cells, _points)})
+                codes, cells, _points,
+                _("In each cell: the distance in points (0 to 100), below it the %(level)s interval.", level=LEVEL))})
 
     top_values = []
     for org in visible:
         rows = (details.get(org["code"]) or {}).get("top_values", {}).get("org_current")
         if not rows:
             continue
-        top_values.append({"org": org, "rows": [(label(key), count, share, limiting(key)) for key, count, share in rows],
+        top_values.append({"org": org, "id": f"values-{org['code']}", "rows": [(label(key), count, share, limiting(key)) for key, count, share in rows],
                            "chart": charts.bar_chart(
                                f"values-{org['code']}", _("Top values of %(org)s today", org=org["code"]),
                                _("Bars per value: the share of respondents who chose it for the organisation "
                                  "today. Values that can hold an organisation back are marked."),
                                [(label(key), 100 * share, limiting(key)) for key, _c, share in rows],
-                               _percent_of_100, marked=_("(limiting)"))})
+                               _percent_of_100, marked=_("(limiting)"),
+                               axis=_("share of the respondents who chose the value"))})
 
     entropy_rows = [(org["code"], None if org["entropy"] is None else 100 * org["entropy"]) for org in visible]
     entropy = {
-        "rows": [(code, value, _band(value)) for code, value in entropy_rows],
+        "id": "entropy", "rows": [(code, value, _band(value)) for code, value in entropy_rows],
         "chart": charts.entropy_chart(
             "entropy", _("Cultural entropy per legacy organisation"),
             _("Bars per legacy organisation: the share of votes for the organisation today that went to values that "
@@ -188,7 +227,7 @@ def _figures(db, wave: Wave, comparison) -> dict:
     over_waves = None
     if len(trend["waves"]) > 1 and any(point for _name, points in series for point in points):
         over_waves = {
-            "waves": trend["waves"], "pairs": [{**p, "trend_label": TRENDS.get(p["trend"])} for p in trend["pairs"]],
+            "id": "over-waves", "waves": trend["waves"], "pairs": [{**p, "trend_label": TRENDS.get(p["trend"])} for p in trend["pairs"]],
             "chart": charts.line_chart(
                 "over-waves", _("Distance now over the waves"),
                 _("One line per pair of legacy organisations: the distance between their culture profiles now in "
@@ -196,6 +235,7 @@ def _figures(db, wave: Wave, comparison) -> dict:
                 [series_text(w["label"]) or w["name"] for w in trend["waves"]], series, _points,
                 _("distance (points)")),
         }
-    return {"visible": visible, "suppressed": suppressed, "also_hidden": also_hidden, "profiles": profiles, "pairs": pairs,
+    drawn = {item["id"]: item["chart"] for item in [*profiles, *heatmaps, *top_values, entropy, over_waves] if item}
+    return {"drawn": drawn, "visible": visible, "suppressed": suppressed, "also_hidden": also_hidden, "profiles": profiles, "pairs": pairs,
             "heatmaps": heatmaps, "top_values": top_values, "entropy": entropy, "alignment": alignment,
             "over_waves": over_waves, "visible_total": comparison.details.get("responses", 0)}

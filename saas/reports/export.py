@@ -89,6 +89,34 @@ class ReportView:
         return text.get(self.lang) or text.get("en") or text.get("nl") or question["key"]
 
     # -- charts -------------------------------------------------------------------------------
+    def chart_key(self, figures: dict) -> str:
+        """The id of a group's profile chart in the breakdown (and of its download): its organisation's code
+        and team, never a position that another filter would change."""
+        group = figures["group"]
+        parts = ["profile", group.get("legacy_org") or "", f"team-{group['team']}" if group.get("team") else ""]
+        return re.sub(r"[^A-Za-z0-9]+", "-", "-".join(p for p in parts if p)).strip("-")
+
+    def chart(self, chart_id: str):
+        """One of the charts the page shows, by its id, drawn as the page draws it (a download of it);
+        None for a chart the page does not show (a hidden group has none)."""
+        report = self.report
+        if not report["figures_ready"]:
+            return None
+        focus = report["focus"]
+        if chart_id in ("profile-focus", "values-focus"):
+            if focus.get("hidden"):
+                return None
+            draw = self.profile_chart if chart_id == "profile-focus" else self.values_chart
+            return draw(focus, chart_id)
+        if chart_id == "entropy" and report.get("breakdown"):
+            return self.entropy_chart()
+        if chart_id == "trend":
+            return self.trend_chart()
+        for item in report.get("breakdown", []):
+            if not item.get("hidden") and self.chart_key(item) == chart_id:
+                return self.profile_chart(item, chart_id)
+        return None
+
     def profile_chart(self, figures: dict, chart_id: str):
         culture = figures.get("culture")
         if not culture or culture.get("hidden"):
@@ -97,11 +125,11 @@ class ReportView:
         if self._profile_words is None:
             self._profile_words = (
                 _("Bars per culture type: the average points now and preferred, on a scale of 0 to 100."),
-                (_("now"), _("preferred")))
-        desc, legend = self._profile_words
+                (_("now"), _("preferred")), _("average points, from 0 to 100"))
+        desc, legend, axis = self._profile_words
         return charts.profile_chart(
             chart_id, _("Culture profile of %(group)s, now and preferred", group=self.group_label(figures["group"])),
-            desc, rows, legend, self.points)
+            desc, rows, legend, self.points, axis)
 
     def values_chart(self, figures: dict, chart_id: str):
         values = figures.get("values")
@@ -112,7 +140,8 @@ class ReportView:
         return charts.bar_chart(
             chart_id, _("Top values of %(group)s today", group=self.group_label(figures["group"])),
             _("Bars per value: the share of respondents who chose it for the organisation today. Values that "
-              "can hold an organisation back are marked."), rows, self.percent, marked=_("(limiting)"))
+              "can hold an organisation back are marked."), rows, self.percent, marked=_("(limiting)"),
+            axis=_("share of the respondents who chose the value"))
 
     def entropy_chart(self):
         rows = [(self.group_label(item["group"]),

@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from saas.anonymity import access
+from saas.comparison import charts
 from saas.kernel import formatting
 from saas.kernel.db import session
 from saas.kernel.downloads import attachment
@@ -109,6 +110,39 @@ def wave_xlsx(wave_id: int):
     return attachment(export.report_xlsx(export.ReportView(db, report), wave), XLSX, export.filename(wave, "xlsx"))
 
 
+@bp.route("/waves/<int:wave_id>/charts/<chart>.svg")
+@requires(*READERS)
+def chart_svg(wave_id: int, chart: str):
+    """One of the report's charts, with the page's filters, as an SVG file of its own (for a board deck)."""
+    return _chart(wave_id, chart, "svg")
+
+
+@bp.route("/waves/<int:wave_id>/charts/<chart>.png")
+@requires(*READERS)
+def chart_png(wave_id: int, chart: str):
+    """One of the report's charts as a PNG, drawn on the server at a slide's width."""
+    return _chart(wave_id, chart, "png")
+
+
+def _chart(wave_id: int, chart: str, kind: str):
+    """The chart as the page draws it from the same release (a hidden group has no chart: not found);
+    the download is in the access log like every other reading of the report."""
+    db = session()
+    wave = _wave(wave_id)
+    try:
+        filters = _filters(wave)
+    except service.UnknownFilter as error:
+        return _unfiltered(wave, error)
+    view = export.ReportView(db, service.wave_report(db, g.tenant, wave, filters))
+    svg = view.chart(chart)
+    if svg is None:
+        abort(404)
+    body, content_type = charts.as_file(svg, kind)
+    access.log(db, current_user, "chart", wave_id=wave.id, details={**filters.as_dict(), "chart": chart})
+    db.commit()
+    return attachment(body, content_type, charts.filename(chart, wave.id, view.lang, kind))
+
+
 @bp.route("/waves/<int:wave_id>/pdf", methods=["POST"])
 @requires(*READERS)
 def request_pdf(wave_id: int):
@@ -167,7 +201,7 @@ def access_log():
 
 KINDS = {"page": _l("page"), "json": "JSON", "csv": "CSV", "xlsx": "XLSX", "pdf": "PDF", "rates": _l("response rates"),
          "pulse": _l("pulse-check results"), "comparison": _l("culture comparison"),
-         "consistency": _l("consistency check"), "evidence": _l("evidence page"),
+         "chart": _l("chart image"), "consistency": _l("consistency check"), "evidence": _l("evidence page"),
          "feedback": _l("360-degree feedback report"), "workshop": _l("workshop evaluation"),
          "expectations": _l("expectations board"),
          "setting": _l("setting changed"), "consent": _l("consent recorded")}
@@ -226,6 +260,8 @@ def _describe(entry, waves, programmes, pulse_rounds, feedback_rounds=None, prom
             parts.append(_("legacy organisation %(code)s", code=details["legacy_org"]))
         if details.get("team"):
             parts.append(_("team %(id)s", id=details["team"]))
+        if details.get("chart"):
+            parts.append(_("chart %(chart)s", chart=details["chart"]))
     return {"at": entry.at, "who": f"{entry.user_name} ({entry.user_email})", "subject": subject,
             "details": "; ".join(parts) or _("none"), "how": str(KINDS.get(entry.kind, entry.kind))}
 
