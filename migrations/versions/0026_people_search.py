@@ -4,10 +4,12 @@ Revision ID: 0026
 Revises: 0022
 Create Date: 2026-12-06 20:10:00
 
-- `koers_fold(text)` on PostgreSQL: Latin letters without their accents, in lower case (the search of
-  the people list, the recruit page and the access log: saas.kernel.listing, whose `fold` is the same
-  function on SQLite, registered on each connection). IMMUTABLE, so it may be used in an index.
-  The letters are written out here, not imported: a migration stays what it was when it ran.
+- `koers_fold(text)` on PostgreSQL: the text without accents (the `unaccent` extension of PostgreSQL's
+  contrib, a trusted extension the database owner may create), in lower case: the search of the people
+  list, the recruit page and the access log (saas.kernel.listing, whose `fold` is SQLite's, registered
+  on each connection). An IMMUTABLE wrapper with the dictionary named, so it may be used in an index.
+  A translate() over the same letters in plain SQL was tried first: 100 µs a row, 2 s for 20,000 people;
+  unaccent takes about 1 µs.
 - indexes for the filters: people by legacy organisation, people by role, the access log by moment.
 """
 from alembic import op
@@ -17,14 +19,6 @@ down_revision = '0022'
 branch_labels = None
 depends_on = None
 
-FOLD_FROM = ('ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝàáâãäåçèéêëìíîïðñòóôõöøùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĐđĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĦħĨ'
-             'ĩĪīĬĭĮįİıĴĵĶķĹĺĻļĽľŁłŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŦŧŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſ')
-FOLD_TO = ('aaaaaaceeeeiiiidnoooooouuuuyaaaaaaceeeeiiiidnoooooouuuuyyaaaaaaccccccccddddeeeeeeeeeegggggggghhhhi'
-           'iiiiiiiiijjkkllllllllnnnnnnoooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs')
-COMBINING = "".join(chr(c) for c in range(0x300, 0x370))  # dropped: translate() deletes what has no partner
-TWO_LETTERS = (("ß", "ss"), ("æ", "ae"), ("Æ", "ae"), ("œ", "oe"), ("Œ", "oe"), ("þ", "th"), ("Þ", "th"),
-               ("ĳ", "ij"), ("Ĳ", "ij"))
-
 
 def upgrade() -> None:
     op.create_index('ix_memberships_tenant_legacy_org', 'memberships', ['tenant_id', 'legacy_org_id'])
@@ -32,16 +26,15 @@ def upgrade() -> None:
     op.create_index('ix_report_access_log_tenant_at', 'report_access_log', ['tenant_id', 'at', 'id'])
     if op.get_bind().dialect.name != "postgresql":
         return  # SQLite: the app registers the function on every connection
-    text = "$1"
-    for letters, plain in TWO_LETTERS:
-        text = f"replace({text}, '{letters}', '{plain}')"
-    op.execute(f"CREATE FUNCTION koers_fold(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE "
-               f"AS $$ SELECT lower(translate({text}, '{FOLD_FROM}{COMBINING}', '{FOLD_TO}')) $$")
+    op.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+    op.execute("CREATE FUNCTION koers_fold(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE "
+               "AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1)) $$")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION koers_fold(text)")
+        op.execute("DROP EXTENSION IF EXISTS unaccent")
     op.drop_index('ix_report_access_log_tenant_at', 'report_access_log')
     op.drop_index('ix_membership_roles_tenant_role', 'membership_roles')
     op.drop_index('ix_memberships_tenant_legacy_org', 'memberships')

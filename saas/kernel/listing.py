@@ -2,11 +2,13 @@
 a search that ignores case and accents on PostgreSQL and SQLite alike, a GET form for the filters
 that works without JavaScript (its URL is the list, so it can be shared), and pages.
 
-Search: `koers_fold(text)` is one SQL function on both databases — on PostgreSQL an IMMUTABLE SQL
-function made by migration 0026, on SQLite `fold` below registered on every connection
+Search: `koers_fold(text)` is one SQL function on both databases — on PostgreSQL PostgreSQL's own
+`unaccent` and `lower` (migration 0026), on SQLite `fold` below, registered on every connection
 (saas.kernel.db) — that writes Latin letters without their accents and in lower case ("Özil",
 "ÖZIL" and "ozil" all read "ozil"; "ĳ" reads "ij", "ß" "ss"). `contains_words` folds both the
-column and the words typed *in the database*, so each database compares what it folded itself.
+column and the words typed *in the database*, so each database compares what it folded itself
+(where they differ — outside Latin script, PostgreSQL's lower() in a "C" database — a search is
+still consistent with itself).
 
 Paging is by offset, with page numbers: an admin jumps to a page and sees how many there are; at the
 largest tenants' size (20,000 people) the filtered rows are read and sorted anyway, since the name
@@ -24,10 +26,10 @@ from sqlalchemy import and_, func, literal, select
 from wtforms import IntegerField, SearchField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-# What `koers_fold` does, in order: the letters that become two, then the letters that lose their
-# accent (FOLD_FROM[i] becomes FOLD_TO[i]), then the combining accents that are dropped, then lower
-# case. Migration 0026 writes the same strings into PostgreSQL's function; tests/test_people.py checks
-# both databases fold every one of these letters alike. Latin-1 Supplement, Latin Extended-A and -B.
+# What `fold` does: the letters that become two, the letters that lose their accent (FOLD_FROM[i]
+# becomes FOLD_TO[i]), the combining accents that are dropped, then lower case: as PostgreSQL's
+# unaccent does for Latin-1 Supplement and Latin Extended-A (tests/test_people.py checks both
+# databases fold every one of these letters alike).
 FOLD_MULTI = (("ß", "ss"), ("æ", "ae"), ("Æ", "ae"), ("œ", "oe"), ("Œ", "oe"), ("þ", "th"), ("Þ", "th"),
               ("ĳ", "ij"), ("Ĳ", "ij"))
 FOLD_FROM = ("ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝàáâãäåçèéêëìíîïðñòóôõöøùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĐđĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĦħ"

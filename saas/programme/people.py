@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, literal_column, select
 from sqlalchemy.orm import contains_eager
 from wtforms import SelectField
 
@@ -64,12 +64,12 @@ class PeopleForm(ListForm):
 
 
 def find(db, criteria: Criteria, *, number: int = 1, size: int = 50, among=()) -> Page:
-    """One page of the people who meet `criteria` (and the extra conditions `among`), by name (Ĳsbrand
-    under I, Özil under O); their
+    """One page of the people who meet `criteria` (and the extra conditions `among`), by name (as the
+    database sorts: ordering by the folded name would fold every person of the tenant for every page); their
     user, legacy organisation and roles loaded with them (three queries: the count, the page, the roles)."""
     conditions = [*_conditions(criteria), *among]
     people = (select(Membership).join(User, User.id == Membership.user_id).options(contains_eager(Membership.user))
-              .where(*conditions).order_by(func.koers_fold(User.name), Membership.id))
+              .where(*conditions).order_by(User.name, Membership.id))
     count = select(func.count(Membership.id)).join(User, User.id == Membership.user_id).where(*conditions)
     return page_of(db, people, number=number, size=size, count=count)
 
@@ -85,7 +85,7 @@ def team_choices(db) -> list[tuple[int, str]]:
 def _conditions(criteria: Criteria) -> list:
     conditions = []
     if criteria.words:
-        conditions.append(contains_words(User.name + " " + User.email, criteria.words))
+        conditions.append(contains_words(User.name.op("||")(literal_column("' '")).op("||")(User.email), criteria.words))
     if criteria.legacy_org == WITHOUT:
         conditions.append(Membership.legacy_org_id.is_(None))
     elif criteria.legacy_org is not None:
