@@ -154,7 +154,7 @@ def _floor(conn, tenant_id: int, *, words=(), org=None, role=None, team=None, pa
     cursor.execute("SELECT m.id, m.legacy_org_id, u.id, u.name, u.email, lo.name, lo.code "
                    + where.replace("WHERE", "LEFT JOIN legacy_organisations lo ON lo.id = m.legacy_org_id "
                                             "AND lo.tenant_id = m.tenant_id WHERE")
-                   + " ORDER BY koers_fold(u.name), m.id LIMIT %(size)s OFFSET %(offset)s", values)
+                   + " ORDER BY u.name, m.id LIMIT %(size)s OFFSET %(offset)s", values)
     ids = [row[0] for row in cursor.fetchall()]
     cursor.execute("SELECT membership_id, role FROM membership_roles WHERE tenant_id = %(tenant)s "
                    "AND membership_id = ANY(%(ids)s) ORDER BY role", {"tenant": tenant_id, "ids": ids})
