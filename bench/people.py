@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--teams", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=15, help="requests per reading (after one warm-up)")
+    parser.add_argument("--profile", action="store_true", help="print where one request of each reading spends its time")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="koers-bench-"))
     base.chmod(0o711)  # the postgres service user must reach its folder inside
@@ -91,6 +92,18 @@ def run(app_url: str, owner_url: str, args) -> None:
     client.login(world["email"], PASSWORD)
     engine = app.extensions["koers.db"].engine
     floor_conn = engine.raw_connection()  # a connection of the app's own pool, as the page's session gets one
+    if args.profile:
+        import cProfile
+        import pstats
+
+        for label, (query, _floor_query) in readings.items():
+            url = "/t/bench/admin/members?" + "&".join(f"{k}={v}" for k, v in query.items())
+            _get(client, url)
+            profile = cProfile.Profile()
+            profile.runcall(_get, client, url)
+            print(f"== {label}")
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        return
     load_before = os.getloadavg()
     results, found = {}, {}
     for label, (query, floor_query) in readings.items():

@@ -10,7 +10,6 @@ from saas.auth.forms import email_field, name_field
 from saas.kernel.forms import language_choices, password_field
 from saas.kernel.forms import MultiCheckboxField
 from saas.programme.people import ROLE_LABELS
-from tenants.models import Role
 
 COUNTRIES = [
     ("NL", _l("Netherlands")),

@@ -134,7 +134,7 @@ class Page:
     def beyond_the_end(self) -> bool:
         return self.number > self.pages
 
-    def around(self, width: int = 2) -> list[int | None]:
+    def nearby(self, width: int = 2) -> list[int | None]:
         """The page numbers to link to: the first, the last and `width` either side of this one, with
         None where numbers are left out."""
         wanted = {1, self.pages} | set(range(self.number - width, self.number + width + 1))

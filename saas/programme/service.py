@@ -17,7 +17,6 @@ from saas.programme import notices, people
 from saas.programme.models import (
     CLOSED, PHASES, Programme, ProgrammePhase, Sponsor, Supporter, Team, TeamMember, Theme,
 )
-from tenants import service as tenant_service
 from tenants.models import Membership
 
 PHASE_LABELS = {

@@ -256,7 +256,7 @@ def message_supporters(theme_id: int):
         return sent
     recruit_form = RecruitForm()
     recruit_form.member_ids.choices = []
-    return _recruit_page(theme, programme, PeopleForm({}).offer(db), None, recruit_form, form), 400
+    return _recruit_page(theme, programme, PeopleForm(request.args).offer(db), None, recruit_form, form), 400
 
 
 def _recruit_page(theme, programme, filters, candidates, form, message_form):
