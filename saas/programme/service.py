@@ -189,6 +189,11 @@ def supporters(db, theme: Theme) -> list[Supporter]:
     return list(db.scalars(select(Supporter).where(Supporter.theme_id == theme.id).order_by(Supporter.created_at)))
 
 
+def supporter_count(db, theme: Theme) -> int:
+    """How many support the theme, counted (the recruit page of a theme with thousands of supporters)."""
+    return db.scalar(select(func.count(Supporter.id)).where(Supporter.theme_id == theme.id)) or 0
+
+
 def supporter_of(db, theme: Theme, membership: Membership) -> Supporter | None:
     return db.scalar(select(Supporter).where(Supporter.theme_id == theme.id,
                                              Supporter.membership_id == membership.id))

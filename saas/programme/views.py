@@ -262,7 +262,7 @@ def message_supporters(theme_id: int):
 def _recruit_page(theme, programme, filters, candidates, form, message_form):
     return render_template("programme/recruit.html", theme=theme, programme=programme, filters=filters,
                            candidates=candidates, form=form, message_form=message_form,
-                           supporter_count=len(service.supporters(session(), theme)),
+                           supporter_count=service.supporter_count(session(), theme),
                            share_link=url_for("programme.theme", theme_id=theme.id, _external=True))
 
 
