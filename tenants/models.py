@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, DateTime, ForeignKey, ForeignKeyConstraint, Integer, JSON, String,
+    Boolean, CheckConstraint, DateTime, ForeignKey, ForeignKeyConstraint, Index, Integer, JSON, String,
     UniqueConstraint, false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -105,6 +105,7 @@ class Membership(TenantOwned, Base):
             ["legacy_organisations.tenant_id", "legacy_organisations.id"],
             name="fk_memberships_legacy_org",
         ),
+        Index("ix_memberships_tenant_legacy_org", "tenant_id", "legacy_org_id"),  # the people list's filter
     )
 
     @property
@@ -136,6 +137,7 @@ class MembershipRole(TenantOwned, Base):
             ["tenant_id", "membership_id"], ["memberships.tenant_id", "memberships.id"],
             ondelete="CASCADE", name="fk_membership_roles_membership",
         ),
+        Index("ix_membership_roles_tenant_role", "tenant_id", "role", "membership_id"),  # people by role
     )
 
 

@@ -80,6 +80,8 @@ ACCESS = {
     "reports.chart_svg": {"works_council", "admin", "management"},
     "reports.chart_png": {"works_council", "admin", "management"},
     "reports.request_pdf": {"works_council", "admin", "management"},
+    "reports.access_log_csv": {"works_council", "admin"},  # the access log's exports (issue 17 point 4)
+    "reports.access_log_xlsx": {"works_council", "admin"},
     "reports.file": {"works_council", "admin", "management"},
     "reports.download": {"works_council", "admin", "management"},
     "reports.access_log": {"works_council", "admin"},

@@ -9,16 +9,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Regexp
 from saas.auth.forms import email_field, name_field
 from saas.kernel.forms import language_choices, password_field
 from saas.kernel.forms import MultiCheckboxField
-from tenants.models import Role
-
-ROLE_LABELS = {
-    Role.ADMIN: _l("Administrator"),
-    Role.MANAGEMENT: _l("Central management"),
-    Role.SPONSOR: _l("Sponsor"),
-    Role.MEMBER: _l("Team member"),
-    Role.WORKS_COUNCIL: _l("Works council"),
-    Role.CONSULTANT: _l("Consultant"),
-}
+from saas.programme.people import ROLE_LABELS
 
 COUNTRIES = [
     ("NL", _l("Netherlands")),

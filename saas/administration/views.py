@@ -19,6 +19,8 @@ from saas.auth.sessions import log_in
 from saas.kernel import consent as consent_rules
 from saas.kernel.db import session, utcnow
 from saas.kernel.views import ButtonForm, press, press_confirmed, submit
+from saas.programme import people
+from saas.programme.people import PeopleForm
 from tenants import service as tenancy
 from tenants.guards import public_in_tenant, requires, tenant_blueprint
 from tenants.models import Role
@@ -136,8 +138,15 @@ def delete_legacy_org():
 @bp.route("/admin/members")
 @requires(Role.ADMIN)
 def members():
-    return render_template("administration/members.html", members=tenancy.members(session()),
-                           role_labels=ROLE_LABELS, action_form=ButtonForm())
+    """Everyone in the organisation, searched and filtered through the URL (GET, no script), a page at a time;
+    filters that do not fit (an unknown role, page=-1) answer 400 with the form saying why."""
+    db = session()
+    form = PeopleForm(request.args).offer(db)
+    if not form.validate():
+        return render_template("administration/members.html", form=form, page=None, role_labels=ROLE_LABELS), 400
+    page = people.find(db, form.criteria(), number=form.number, size=form.per_page)
+    return render_template("administration/members.html", form=form, page=page, role_labels=ROLE_LABELS,
+                           action_form=ButtonForm())
 
 
 @bp.route("/admin/members/<int:membership_id>", methods=["GET", "POST"])

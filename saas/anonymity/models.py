@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKeyConstraint, Integer, String, UniqueConstraint,
+    JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKeyConstraint, Index, Integer, String, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -99,4 +99,5 @@ class ReportAccess(TenantOwned, Base):
                              ondelete="CASCADE", name="fk_report_access_log_wave"),
         ForeignKeyConstraint(["tenant_id", "programme_id"], ["programmes.tenant_id", "programmes.id"],
                              ondelete="CASCADE", name="fk_report_access_log_programme"),
+        Index("ix_report_access_log_tenant_at", "tenant_id", "at", "id"),  # newest first, a page at a time
     )

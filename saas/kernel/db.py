@@ -13,6 +13,8 @@ from sqlalchemy import MetaData, event, create_engine, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from saas.kernel.listing import fold
+
 # Stable constraint names, so Alembic can drop what it created on every database.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -76,6 +78,8 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    # the search's case- and accent-blind comparison (saas.kernel.listing); PostgreSQL's is migration 0026's
+    dbapi_connection.create_function("koers_fold", 1, fold, deterministic=True)
 
 
 class Database:

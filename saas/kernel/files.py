@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from datetime import date, datetime
 from decimal import Decimal
 from numbers import Number
 
@@ -104,6 +105,8 @@ def _number_cell(value, point: str) -> str:
 def _xlsx_value(value):
     if value is None:
         return None
+    if isinstance(value, (date, datetime)) and getattr(value, "tzinfo", None) is None:
+        return value  # a real date in the sheet; the caller gives it in the reader's time zone (Excel keeps none)
     if isinstance(value, Decimal):
         return float(value)
     return value if _is_number(value) else str(value)

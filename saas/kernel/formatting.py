@@ -127,6 +127,15 @@ def local(value: datetime, where=None) -> datetime:
     return value.astimezone(time_zone(where))
 
 
+def start_of(value: date, where=None) -> datetime:
+    """The moment (in UTC) a day begins in the tenant's time zone: what a filter "from 18 December" means
+    (the access log's, whose moments are stored in UTC)."""
+    zone = time_zone(where)
+    midnight = datetime(value.year, value.month, value.day)
+    here = zone.localize(midnight) if hasattr(zone, "localize") else midnight.replace(tzinfo=zone)  # pytz or zoneinfo
+    return here.astimezone(timezone.utc)
+
+
 def day(value: date | datetime | str | None, format: str = "long", where=None) -> str:
     """A day as the reader writes it: "18 december 2026" (nl), "December 18, 2026" (en); `format`
     "medium" gives "18 dec 2026". A moment in time is the day it is in the tenant's time zone; a

@@ -8,15 +8,15 @@ from collections import Counter
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from billing.entitlements import require_writable
 from saas.kernel.errors import DomainError
-from saas.programme import notices
+from saas.kernel.listing import Page
+from saas.programme import notices, people
 from saas.programme.models import (
     CLOSED, PHASES, Programme, ProgrammePhase, Sponsor, Supporter, Team, TeamMember, Theme,
 )
-from tenants import service as tenant_service
 from tenants.models import Membership
 
 PHASE_LABELS = {
@@ -33,6 +33,9 @@ PHASE_DUE = {
     "decisions": _l("Central management reviews the pitches and decides."),
     CLOSED: _l("The programme has ended."),
 }
+
+
+RECRUIT_AT_ONCE = 200  # a page of the recruit page at most (saas.kernel.listing.SIZES)
 
 
 class ProgrammeRuleError(DomainError):
@@ -186,6 +189,11 @@ def supporters(db, theme: Theme) -> list[Supporter]:
     return list(db.scalars(select(Supporter).where(Supporter.theme_id == theme.id).order_by(Supporter.created_at)))
 
 
+def supporter_count(db, theme: Theme) -> int:
+    """How many support the theme, counted (the recruit page of a theme with thousands of supporters)."""
+    return db.scalar(select(func.count(Supporter.id)).where(Supporter.theme_id == theme.id)) or 0
+
+
 def supporter_of(db, theme: Theme, membership: Membership) -> Supporter | None:
     return db.scalar(select(Supporter).where(Supporter.theme_id == theme.id,
                                              Supporter.membership_id == membership.id))
@@ -218,17 +226,29 @@ def withdraw_support(db, theme: Theme, membership: Membership) -> None:
         db.delete(supporter)
 
 
-def recruit_candidates(db, theme: Theme, sponsor: Membership) -> list[Membership]:
-    """Whom a sponsor may invite to support the theme: members who do not support it yet."""
-    supporting = {s.membership_id for s in supporters(db, theme)}
-    return [m for m in tenant_service.members(db) if m.id not in supporting and m.id != sponsor.id]
+def recruit_candidates(db, theme: Theme, sponsor: Membership, criteria: people.Criteria = people.Criteria(), *,
+                       number: int = 1, size: int = 50) -> Page:
+    """A page of whom a sponsor may invite to support the theme (members who do not support it yet), found
+    as on the People page (saas.programme.people)."""
+    return people.find(db, criteria, number=number, size=size, among=_candidates(theme, sponsor))
+
+
+def recruitable(db, theme: Theme, sponsor: Membership, membership_ids) -> list[Membership]:
+    """Which of `membership_ids` (a page's worth at most) the sponsor may invite: the choices a posted
+    invitation is checked against."""
+    wanted = sorted(set(membership_ids))[:RECRUIT_AT_ONCE]
+    return list(db.scalars(select(Membership).where(Membership.id.in_(wanted), *_candidates(theme, sponsor))))
 
 
 def invite_to_support(db, theme: Theme, sponsor: Membership, membership_ids, note: str) -> int:
     """The sponsor invites the chosen candidates; returns how many were invited."""
-    wanted = set(membership_ids)
-    invited = [m for m in recruit_candidates(db, theme, sponsor) if m.id in wanted]
-    return notices.recruitment(db, theme, sponsor, invited, note)
+    return notices.recruitment(db, theme, sponsor, recruitable(db, theme, sponsor, membership_ids), note)
+
+
+def _candidates(theme: Theme, sponsor: Membership) -> list:
+    return [~exists().where(Supporter.theme_id == theme.id, Supporter.membership_id == Membership.id,
+                            Supporter.tenant_id == Membership.tenant_id),
+            Membership.id != sponsor.id]
 
 
 def message_supporters(db, theme: Theme, subject: str, body: str) -> int:

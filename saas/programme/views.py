@@ -17,6 +17,7 @@ from saas.programme.forms import (
     ThemeWithSponsorsForm,
 )
 from saas.programme.models import PHASES
+from saas.programme.people import PeopleForm
 from saas.strategy import pillars as strategy_pillars
 from saas.worklog import service as worklog
 from tenants import service as tenant_service
@@ -214,26 +215,29 @@ def withdraw(theme_id: int):
 @bp.route("/themes/<int:theme_id>/recruit", methods=["GET", "POST"])
 @requires(Role.SPONSOR)
 def recruit(theme_id: int):
-    """The sponsor's page: a link to share, invitations by e-mail, a message to all supporters."""
+    """The sponsor's page: a link to share, invitations by e-mail to the people found with the filters (in
+    the URL, a page at a time, as on the People page), a message to all supporters."""
     db = session()
     theme, programme = load_theme(theme_id)
     if not service.is_sponsor(db, theme, g.membership):
         raise Forbidden()
-    candidates = service.recruit_candidates(db, theme, g.membership)
+    filters = PeopleForm(request.args).offer(db)
     form = RecruitForm()
-    form.member_ids.choices = [(m.id, f"{m.user.name} ({m.legacy_org.code if m.legacy_org else '–'})") for m in candidates]
-    message_form = MessageForm(prefix="message")
-    if "message-subject" not in request.form:
+    if request.method == "POST":  # the choices a posted invitation is checked against: the ticked candidates
+        form.member_ids.choices = _recruit_choices(service.recruitable(db, theme, g.membership, _ticked()))
         sent = submit(form, lambda: service.invite_to_support(db, theme, g.membership, form.member_ids.data,
                                                               form.note.data or ""),
                       done=lambda count: ngettext("Your invitation has been sent to %(num)d person.",
                                                   "Your invitation has been sent to %(num)d people.", count),
-                      then=url_for("programme.recruit", theme_id=theme.id))
+                      then=url_for("programme.recruit", theme_id=theme.id, **filters.query()))
         if sent:
             return sent
-    return render_template("programme/recruit.html", theme=theme, programme=programme, form=form,
-                           message_form=message_form, supporter_count=len(service.supporters(db, theme)),
-                           share_link=url_for("programme.theme", theme_id=theme.id, _external=True))
+    if not filters.validate():
+        return _recruit_page(theme, programme, filters, None, form, MessageForm(prefix="message")), 400
+    candidates = service.recruit_candidates(db, theme, g.membership, filters.criteria(), number=filters.number,
+                                            size=filters.per_page)
+    form.member_ids.choices = _recruit_choices(candidates.items)  # after a refused POST too: what was ticked stays
+    return _recruit_page(theme, programme, filters, candidates, form, MessageForm(prefix="message"))
 
 
 @bp.route("/themes/<int:theme_id>/message", methods=["POST"])
@@ -252,9 +256,22 @@ def message_supporters(theme_id: int):
         return sent
     recruit_form = RecruitForm()
     recruit_form.member_ids.choices = []
-    return render_template("programme/recruit.html", theme=theme, programme=programme, form=recruit_form,
-                           message_form=form, supporter_count=len(service.supporters(db, theme)),
-                           share_link=url_for("programme.theme", theme_id=theme.id, _external=True)), 400
+    return _recruit_page(theme, programme, PeopleForm(request.args).offer(db), None, recruit_form, form), 400
+
+
+def _recruit_page(theme, programme, filters, candidates, form, message_form):
+    return render_template("programme/recruit.html", theme=theme, programme=programme, filters=filters,
+                           candidates=candidates, form=form, message_form=message_form,
+                           supporter_count=service.supporter_count(session(), theme),
+                           share_link=url_for("programme.theme", theme_id=theme.id, _external=True))
+
+
+def _recruit_choices(candidates) -> list[tuple[int, str]]:
+    return [(m.id, f"{m.user.name} ({m.legacy_org.code if m.legacy_org else '–'})") for m in candidates]
+
+
+def _ticked() -> list[int]:
+    return [int(value) for value in request.form.getlist("member_ids") if value.isdigit() and len(value) < 12]
 
 
 # ---- teams ---------------------------------------------------------------------------------

@@ -17,13 +17,14 @@ from saas.comparison import charts
 from saas.kernel import formatting
 from saas.kernel.db import session
 from saas.kernel.downloads import attachment
-from saas.kernel.files import CSV, XLSX
+from saas.kernel.files import CSV, XLSX, table_csv, table_xlsx
 from saas.kernel.errors import json_problem
 from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel.views import ButtonForm, press
 from saas.leadership.models import FeedbackRound, Promise, PulseRound
 from saas.programme.models import Programme
 from saas.reports import export, service
+from saas.reports.forms import AccessLogForm
 from saas.reports.models import ReportFile
 from saas.surveys.loaders import wave_or_404
 from saas.surveys.models import Wave
@@ -188,15 +189,52 @@ def download(file_id: int):
 @bp.route("/access-log")
 @requires(*LOG_READERS)
 def access_log():
+    """The log, filtered through the URL (who, what, the reader's role, a period) and a page at a time."""
     db = session()
-    entries = access.entries(db)
+    form = AccessLogForm(request.args).offer(KINDS)
+    if not form.validate():
+        return render_template("reports/access_log.html", form=form, page=None, rows=[]), 400
+    page = access.page(db, form.readings(g.tenant), number=form.number, size=form.per_page)
+    return render_template("reports/access_log.html", form=form, page=page, rows=_described(db, page.items))
+
+
+@bp.route("/access-log.csv")
+@requires(*LOG_READERS)
+def access_log_csv():
+    return _access_log_export("csv")
+
+
+@bp.route("/access-log.xlsx")
+@requires(*LOG_READERS)
+def access_log_xlsx():
+    return _access_log_export("xlsx")
+
+
+def _access_log_export(kind: str):
+    """Every entry the filters find (not only a page), as CSV in the reader's locale or as an Excel workbook:
+    moments in the tenant's time zone."""
+    db = session()
+    form = AccessLogForm(request.args).offer(KINDS)
+    if not form.validate():
+        return render_template("reports/access_log.html", form=form, page=None, rows=[]), 400
+    rows = _described(db, access.matching(db, form.readings(g.tenant)))
+    header = [_("When"), _("Who"), _("Report"), _("Details"), _("How")]
+    name = f"access-log-{g.tenant.slug}.{kind}"
+    if kind == "csv":
+        lines = [[formatting.moment(r["at"], "seconds"), r["who"], r["subject"], r["details"], r["how"]] for r in rows]
+        return attachment(table_csv(header, lines, get_locale()), CSV, name)
+    lines = [[formatting.local(r["at"]).replace(tzinfo=None), r["who"], r["subject"], r["details"], r["how"]]
+             for r in rows]  # a date Excel sorts and filters (it keeps no time zone: the tenant's)
+    return attachment(table_xlsx(_("Report access log"), header, lines), XLSX, name)
+
+
+def _described(db, entries) -> list[dict]:
     waves = {w.id: w for w in db.scalars(select(Wave))}
     programmes = {p.id: p for p in db.scalars(select(Programme))}
     pulse_rounds = {r.id: r for r in db.scalars(select(PulseRound))}
     feedback_rounds = {r.id: r for r in db.scalars(select(FeedbackRound))}
     promises = {p.id: p for p in db.scalars(select(Promise))}
-    rows = [_describe(entry, waves, programmes, pulse_rounds, feedback_rounds, promises) for entry in entries]
-    return render_template("reports/access_log.html", rows=rows)
+    return [_describe(entry, waves, programmes, pulse_rounds, feedback_rounds, promises) for entry in entries]
 
 
 KINDS = {"page": _l("page"), "json": "JSON", "csv": "CSV", "xlsx": "XLSX", "pdf": "PDF", "rates": _l("response rates"),
