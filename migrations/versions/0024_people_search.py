@@ -1,7 +1,7 @@
 """people at scale: a case- and accent-blind search, and the indexes of the filtered lists
 
-Revision ID: 0026
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-06 20:10:00
 
 - `koers_fold(text)` on PostgreSQL: the text without accents (the `unaccent` extension of PostgreSQL's
@@ -14,8 +14,8 @@ Create Date: 2026-12-06 20:10:00
 """
 from alembic import op
 
-revision = '0026'
-down_revision = '0022'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

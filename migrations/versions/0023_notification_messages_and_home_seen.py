@@ -1,6 +1,6 @@
 """notifications as a message key with parameters; when a member last looked at their home
 
-Revision ID: 0024
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-06 20:30:00
 
@@ -17,7 +17,7 @@ Create Date: 2026-12-06 20:30:00
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0024'
+revision = '0023'
 down_revision = '0022'
 branch_labels = None
 depends_on = None
