@@ -258,7 +258,7 @@ def test_an_account_starts_one_trial_at_a_time(client, make):
     assert _create(client, "Sociale Dienst Oost", "oost").status_code == 302
     page = _create(client, "Sociale Dienst West", "west")
     assert page.status_code == 200
-    assert "each account starts one free trial at a time" in page.get_data(as_text=True)
+    assert "an account creates one organisation per 14 days" in page.get_data(as_text=True)
     assert client.get("/t/west/").status_code == 404
 
 
@@ -277,3 +277,41 @@ def test_the_trial_limit_speaks_dutch(client, make):
     _create(client, "Sociale Dienst Oost", "oost")
     page = _create(client, "Sociale Dienst West", "west").get_data(as_text=True)
     assert "proefperiode" in page
+
+
+def test_only_the_first_organisation_an_account_makes_has_a_free_trial(make, settings):
+    """With billing on, a later tenant of the same maker starts without a trial: read-only until subscribed."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from billing import entitlements
+    from saas.administration import service
+    from saas.auth.service import find_user
+    from saas.kernel.db import utcnow
+    from tenants.models import Tenant
+
+    billed = replace(settings, stripe_secret_key="sk_test_anything")
+    make.user("ada@example.org")
+    with make.session() as db:
+        ada = find_user(db, "ada@example.org")
+        first = service.create_tenant(db, ada, name="Oost", slug="oost", country="NL", language="en", trial_days=14)
+        first.created_at = utcnow() - timedelta(days=15)  # the cap of one per trial period has passed
+        first_id = first.id
+    with make.session() as db:
+        ada = find_user(db, "ada@example.org")
+        second_id = service.create_tenant(db, ada, name="West", slug="west", country="NL", language="en",
+                                          trial_days=14).id
+    with make.session(first_id) as db:
+        assert entitlements.tenant_entitlement(db, db.get(Tenant, first_id), settings=billed).state \
+            == entitlements.TRIAL_ENDED  # fifteen days: its fourteen are over
+    with make.session(second_id) as db:
+        second = entitlements.tenant_entitlement(db, db.get(Tenant, second_id), settings=billed)
+        assert second.state == entitlements.TRIAL_ENDED and not second.writable
+    make.user("bob@example.org")
+    with make.session() as db:
+        bob = find_user(db, "bob@example.org")
+        third_id = service.create_tenant(db, bob, name="Noord", slug="noord", country="NL", language="en",
+                                         trial_days=14).id
+    with make.session(third_id) as db:
+        assert entitlements.tenant_entitlement(db, db.get(Tenant, third_id), settings=billed).state \
+            == entitlements.TRIALING

@@ -66,8 +66,9 @@ class WrongAccountForInvitation(DomainError):
 
 
 class TrialTaken(DomainError):
-    default_message = _l("You created an organisation less than %(days)s days ago, and each account starts one "
-                         "free trial at a time. Subscribe that organisation first, or ask us for another trial.")
+    default_message = _l("You created an organisation less than %(days)s days ago: an account creates one "
+                         "organisation per %(days)s days, and only its first has a free trial. Ask us if you need "
+                         "another one sooner.")
 
 
 class OrganisationExists(DomainError):
@@ -84,11 +85,12 @@ def create_tenant(db, creator: User, *, name: str, slug: str, country: str, lang
                   trial_days: int | None = None) -> Tenant:
     """Create a tenant with its creator as its first administrator.
 
-    `trial_days` (the sign-up page passes BILLING_TRIAL_DAYS): a tenant made by someone from the page starts
-    a free trial, so it is limited: the creator's address must be confirmed, an account starts one trial at
-    a time (no other tenant it created in the last `trial_days` days), and an organisation already on Koers
-    under the same name is not made again (its people are invited instead). A consultancy's clients and
-    the demo are paid for or made up, and pass no `trial_days`."""
+    `trial_days` (the sign-up page passes BILLING_TRIAL_DAYS): a tenant made from the page may start a free
+    trial, so making one is limited: the creator's address must be confirmed; an account makes one tenant
+    per `trial_days` days (a small cap; only the first an account makes has a trial at all, see
+    billing.entitlements.trial_end); and an organisation already on Koers under the same name is not made
+    again (its people are invited instead). A consultancy's clients and the demo are paid for or made up,
+    and pass no `trial_days`."""
     slug = slug.strip().lower()
     if not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS:
         raise InvalidSlug(field="slug")
