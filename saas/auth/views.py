@@ -61,6 +61,8 @@ def _login_limit() -> str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])  # each sign-up sends a mail: no flood from one client
+@limiter.limit(RESET_ACCOUNT_CLIENT_LIMIT, methods=["POST"], key_func=lambda: "signup:" + _reset_key())
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
@@ -72,7 +74,7 @@ def signup():
                                                 secret_key=current_app.secret_key),
                   done=_("Almost there: we have sent a mail to %(email)s. Follow the link in it to confirm your "
                          "address, then log in.", email=service.normalise_email(form.email.data)),
-                  then=url_for("auth.login")) \
+                  then=url_for("auth.login", next=_safe_next())) \
         or render_template("auth/signup.html", form=form)
 
 
