@@ -28,6 +28,21 @@ def test_an_unconfirmed_account_signs_in_but_creates_no_organisation_until_it_co
     assert response.status_code == 302 and client.get("/t/oost/").status_code == 200
 
 
+def test_an_unconfirmed_member_is_not_made_administrator(make):
+    from saas.administration.service import change_membership
+    from saas.auth.service import EmailNotVerified
+    from tenants.models import Membership
+
+    tenant = make.tenant("oost")
+    make.user("eve@example.org", verified=False)
+    membership_id = make.member(tenant, "eve@example.org")
+    with pytest.raises(EmailNotVerified):
+        with make.session(tenant.id) as db:
+            change_membership(db, db.get(Membership, membership_id), roles=["member", "admin"], legacy_org_id=None)
+    with make.session(tenant.id) as db:
+        assert db.get(Membership, membership_id).roles == {"member"}
+
+
 def test_a_confirmation_link_is_signed_and_works_once(client, make):
     sign_up(client, "ada@example.org")
     link = link_in(make.mails_to("ada@example.org")[0].body)

@@ -175,6 +175,8 @@ def _check_legacy_org_unique(db, code: str, name: str, exclude_id: int | None) -
 
 def change_membership(db, membership: Membership, *, roles: list[str], legacy_org_id: int | None) -> None:
     roles = _valid_roles(roles)
+    if (set(roles) - membership.roles) & {Role.ADMIN.value, Role.CONSULTANT.value}:
+        require_verified(membership.user, field="roles")
     if Role.ADMIN not in roles and Role.ADMIN in membership.roles:
         _ensure_another_admin(db, membership)
     _check_legacy_org(db, legacy_org_id)
