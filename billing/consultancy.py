@@ -9,20 +9,25 @@ AND they hold the `consultant` role in that tenant (a membership, never a back d
 from __future__ import annotations
 
 from dataclasses import dataclass
+import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 
 from billing.entitlements import Entitlement, require_account_writable, tenant_entitlement
-from billing.models import CONSULTANCY, CONSULTANT, OWNER, BillingAccount, BillingAccountMember, TenantBilling
+from billing.models import (
+    CONSULTANCY, CONSULTANT, OWNER, BillingAccount, BillingAccountMember, ConsultantInvitation, TenantBilling,
+)
 from billing.service import has_ongoing_subscription, request_quantity_sync
 from saas.administration import service as tenants
 from saas.auth.models import User
-from saas.auth.service import find_user, normalise_email
+from saas.auth.service import normalise_email, require_verified
 from saas.comparison.models import Comparison
 from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
+from saas.kernel.mail import mail_to
+from saas.kernel.tokens import hash_token, invitation_by_token
 from saas.programme.models import Programme
 from saas.surveys.models import SurveyInvitation, Wave
 from tenants.models import Membership, MembershipRole, Role, Tenant
@@ -33,13 +38,12 @@ class AlreadyInConsultancy(DomainError):
     default_message = _l("You already belong to a consultancy.")
 
 
-class UnknownPerson(DomainError):
-    default_message = _l("Nobody has a Koers account with this e-mail address yet. Ask them to sign up first, "
-                         "then add them here.")
+class ConsultantInvitationUnusable(DomainError):
+    default_message = _l("This invitation has expired, was withdrawn or has already been used.")
 
 
-class InAnotherConsultancy(DomainError):
-    default_message = _l("This person already belongs to a consultancy.")
+class WrongAccountForConsultantInvitation(DomainError):
+    default_message = _l("This invitation was sent to another e-mail address. Log in with that address.")
 
 
 # ---- the consultancy -----------------------------------------------------------------------
@@ -54,6 +58,7 @@ def membership_of(db, user) -> BillingAccountMember | None:
 def sign_up(db, owner: User, *, name: str, settings, now: datetime | None = None) -> BillingAccount:
     """A new consultancy with its owner as its first consultant, on a trial."""
     now = now or utcnow()
+    require_verified(owner, field="name")
     if membership_of(db, owner) is not None:
         raise AlreadyInConsultancy(field="name")
     account = BillingAccount(kind=CONSULTANCY, name=name.strip(), owner_id=owner.id,
@@ -70,15 +75,72 @@ def people(db, account: BillingAccount) -> list[BillingAccountMember]:
                            .where(BillingAccountMember.account_id == account.id).order_by(User.name)))
 
 
-def add_consultant(db, account: BillingAccount, *, email: str) -> BillingAccountMember:
-    """Add a colleague with a Koers account; they become a consultant in every client."""
-    user = find_user(db, email)
-    if user is None:
-        raise UnknownPerson(field="email")
+def invite_consultant(db, account: BillingAccount, inviter: User, *, email: str, settings, locale: str,
+                      now: datetime | None = None) -> ConsultantInvitation:
+    """Invite a colleague by e-mail. Nobody is added until the person who reads that address accepts,
+    signed in with it (accept_consultant_invitation): whoever registered the address first gains nothing.
+    A newer invitation to the same address replaces an open one. Says nothing about whether the address
+    has an account (the mail goes out either way)."""
+    now = now or utcnow()
+    email = normalise_email(email)
+    if any(person.user.email == email for person in people(db, account)):
+        raise DomainError(_l("This person is already one of your consultants."), field="email")
+    for open_invitation in pending_invitations(db, account, now=now):
+        if open_invitation.email == email:
+            open_invitation.revoked_at = now
+    token = secrets.token_urlsafe(32)
+    invitation = ConsultantInvitation(account_id=account.id, email=email, token_hash=hash_token(token),
+                                      invited_by_id=inviter.id,
+                                      expires_at=now + timedelta(days=settings.invitation_days))
+    db.add(invitation)
+    db.flush()
+    mail_to(db, email, "consultant_invitation", locale=locale, inviter=inviter, consultancy=account,
+            email=email, expires_at=invitation.expires_at, token=token)
+    return invitation
+
+
+def pending_invitations(db, account: BillingAccount, *, now: datetime | None = None) -> list[ConsultantInvitation]:
+    """The consultancy's invitations nobody has accepted or withdrawn yet and that have not expired."""
+    now = now or utcnow()
+    rows = db.scalars(select(ConsultantInvitation).where(ConsultantInvitation.account_id == account.id,
+                                                         ConsultantInvitation.accepted_at.is_(None),
+                                                         ConsultantInvitation.revoked_at.is_(None))
+                      .order_by(ConsultantInvitation.created_at, ConsultantInvitation.id))
+    return [row for row in rows if row.pending(now)]
+
+
+def withdraw_invitation(db, account: BillingAccount, invitation_id: int) -> ConsultantInvitation | None:
+    """Withdraw one of the account's open invitations: its link stops working. None when it has no such one."""
+    invitation = db.scalar(select(ConsultantInvitation).where(ConsultantInvitation.id == invitation_id,
+                                                             ConsultantInvitation.account_id == account.id))
+    if invitation is None or invitation.accepted_at is not None or invitation.revoked_at is not None:
+        return None
+    invitation.revoked_at = utcnow()
+    return invitation
+
+
+def consultant_invitation(db, token: str) -> ConsultantInvitation | None:
+    return invitation_by_token(db, ConsultantInvitation, token)
+
+
+def accept_consultant_invitation(db, invitation: ConsultantInvitation, user: User) -> BillingAccountMember:
+    """The invited person joins: signed in with the invited address, and that address confirmed."""
+    if not invitation.pending(utcnow()):
+        raise ConsultantInvitationUnusable()
+    if user.email != invitation.email:
+        raise WrongAccountForConsultantInvitation()
+    require_verified(user)
+    person = add_consultant(db, invitation.account, user)
+    invitation.accepted_at = utcnow()
+    return person
+
+
+def add_consultant(db, account: BillingAccount, user: User) -> BillingAccountMember:
+    """Make an account (whose owner accepted an invitation) a consultant, in every client."""
     existing = membership_of(db, user)
     if existing is not None:
-        raise InAnotherConsultancy(field="email") if existing.account_id != account.id else \
-            DomainError(_l("This person is already one of your consultants."), field="email")
+        raise AlreadyInConsultancy() if existing.account_id != account.id else \
+            DomainError(_l("You are already one of its consultants."))
     person = BillingAccountMember(account_id=account.id, user_id=user.id, role=CONSULTANT)
     db.add(person)
     db.flush()
@@ -120,6 +182,7 @@ def create_client(db, account: BillingAccount, owner: User, *, name: str, slug: 
                   admin_email: str, settings, now: datetime | None = None) -> Tenant:
     """A full tenant for a client: the consultancy's people are its consultants, and the client's own
     administrator is invited by e-mail. The subscription's quantity follows after the commit."""
+    require_verified(owner, field="name")
     require_account_writable(account, now=now, settings=settings)
     slug = slug.strip().lower()
     if not tenants.SLUG_PATTERN.match(slug) or slug in tenants.RESERVED_SLUGS:
@@ -134,9 +197,9 @@ def create_client(db, account: BillingAccount, owner: User, *, name: str, slug: 
     db.flush()
     admin_email = normalise_email(admin_email)
     for person in people(db, account):
-        _make_consultant(db, tenant.id, person.user_id,
-                         also_admin=person.user.email == admin_email)
-    if not any(p.user.email == admin_email for p in people(db, account)):
+        if person.user.email_verified:  # an address nobody confirmed is made nothing (one from before 0025)
+            _make_consultant(db, tenant.id, person.user_id, also_admin=person.user.email == admin_email)
+    if not any(p.user.email == admin_email and p.user.email_verified for p in people(db, account)):
         tenants.invite(db, tenant, owner, email=admin_email, roles=[Role.ADMIN.value], legacy_org_id=None,
                        settings=settings)
     _clients_changed(db, account)

@@ -102,7 +102,7 @@ def tenant_entitlement(db, tenant, *, now: datetime | None = None, settings=None
     if not settings.billing_enabled:
         return Entitlement(ACTIVE, True, account=account, billing_enabled=False)
     if account is None:  # no account yet: the tenant's own trial, from the day it was made
-        return _trial(aware(tenant.created_at) + timedelta(days=settings.billing_trial_days), now, None)
+        return _trial(trial_end(db, tenant, settings), now, None)
     return account_entitlement(account, now=now, settings=settings)
 
 
@@ -124,6 +124,17 @@ def account_entitlement(account: BillingAccount, *, now: datetime | None = None,
         until = since + timedelta(days=settings.billing_grace_days)
         return Entitlement(PAST_DUE, now < until, until=until, account=account)
     return Entitlement(CANCELED, False, account=account)  # canceled, paused
+
+
+def trial_end(db, tenant, settings) -> datetime:
+    """When a tenant's own free trial ends: BILLING_TRIAL_DAYS after it was made, for the first tenant an
+    account makes. One free trial per confirmed address: a tenant its maker made after their first has
+    none (it works once subscribed), so a new tenant is no way to a fresh trial."""
+    made = aware(tenant.created_at)
+    if tenant.created_by_id is not None and db.scalar(
+            select(Tenant.id).where(Tenant.created_by_id == tenant.created_by_id, Tenant.id < tenant.id).limit(1)):
+        return made
+    return made + timedelta(days=settings.billing_trial_days)
 
 
 def tenant_billing(db, tenant_id: int) -> TenantBilling | None:

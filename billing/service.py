@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from billing import stripe_api
-from billing.entitlements import aware, tenant_billing
+from billing.entitlements import aware, tenant_billing, trial_end
 from billing.models import ORGANISATION, BillingAccount, BillingEvent, TenantBilling
 from billing.plans import plan_for
 from saas.kernel.db import utcnow
@@ -75,7 +75,7 @@ def organisation_account(db, tenant, user, settings) -> BillingAccount:
             raise ManagedByConsultancy()
         return link.account
     account = BillingAccount(kind=ORGANISATION, name=tenant.name, owner_id=user.id,
-                             trial_ends_at=aware(tenant.created_at) + timedelta(days=settings.billing_trial_days))
+                             trial_ends_at=trial_end(db, tenant, settings))
     db.add(account)
     db.flush()
     db.add(TenantBilling(tenant_id=tenant.id, account_id=account.id))

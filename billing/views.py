@@ -15,7 +15,7 @@ from datetime import datetime
 
 import stripe
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext as _, ngettext
+from flask_babel import format_date, get_locale, gettext as _, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -27,7 +27,7 @@ from saas.kernel.db import session, utcnow
 from saas.programme.service import PHASE_LABELS
 from saas.kernel.errors import problem
 from saas.kernel.extensions import csrf
-from saas.kernel.views import ButtonForm, press, submit
+from saas.kernel.views import ButtonForm, press, press_confirmed, submit
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
 
@@ -171,12 +171,13 @@ def account():
     db, settings = session(), _settings()
     account = _owned_account()
     form = ConsultantForm()
-    added = submit(form, lambda: consultancy.add_consultant(db, account, email=form.email.data),
-                   done=lambda person: _("%(name)s is now one of your consultants, in every client.",
-                                         name=person.user.name),
-                   then=url_for("billing_public.account"))
-    if added:
-        return added
+    invited = submit(form, lambda: consultancy.invite_consultant(db, account, current_user, email=form.email.data,
+                                                                 settings=settings, locale=str(get_locale())),
+                     done=lambda invitation: _("An invitation has been sent to %(email)s. They join every client as "
+                                               "a consultant once they accept it.", email=invitation.email),
+                     then=url_for("billing_public.account"))
+    if invited:
+        return invited
     account = _owned_account()  # again: a refusal rolled the request's transaction back
     invoice, invoice_problem = _next_invoice(account, settings)
     return render_template(
@@ -184,6 +185,7 @@ def account():
         archive_form=ArchiveForm(), plan=plan_for(account.kind, settings),
         entitlement=entitlements.account_entitlement(account, settings=settings),
         clients=consultancy.clients(db, account), people=consultancy.people(db, account),
+        invitations=consultancy.pending_invitations(db, account),
         active_count=service.active_client_count(db, account), invoice=invoice,
         invoice_problem=invoice_problem, subscribed=service.has_ongoing_subscription(account),
         returned=request.args.get("checkout") == "done",
@@ -203,6 +205,38 @@ def remove_consultant(person_id: int):
     return press("remove", work, then=url_for("billing_public.account"),
                  done=lambda name: _("%(name)s is no longer one of your consultants, and no longer a consultant "
                                      "in your clients.", name=name))
+
+
+@public.route("/consultancy/invitations/<int:invitation_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw_consultant_invitation(invitation_id: int):
+    db = session()
+    account = _owned_account()
+    invitation = next((i for i in consultancy.pending_invitations(db, account) if i.id == invitation_id), None) \
+        or abort(404)
+    return press_confirmed(
+        "withdraw", lambda: consultancy.withdraw_invitation(db, account, invitation_id) or abort(404),
+        title=_("Withdraw the invitation to %(email)s?", email=invitation.email),
+        consequence=_("The link in the invitation mail stops working at once. You can invite %(email)s again "
+                      "later.", email=invitation.email),
+        button=_("Withdraw the invitation to %(email)s", email=invitation.email),
+        done=_("The invitation has been withdrawn."), then=url_for("billing_public.account"))
+
+
+@public.route("/consultancy/join/<token>", methods=["GET", "POST"])
+@login_required
+def accept_consultant_invitation(token: str):
+    """The link from the invitation mail: the invited person, signed in with the invited address, joins."""
+    db = session()
+    invitation = consultancy.consultant_invitation(db, token) or abort(404)
+    pending = invitation.pending(utcnow())
+    if request.method == "POST":
+        return press("accept", lambda: consultancy.accept_consultant_invitation(db, invitation, current_user),
+                     done=_("Welcome to %(name)s: you are now a consultant in each of its clients.",
+                            name=invitation.account.name),
+                     then=url_for("billing_public.dashboard"), back=request.path)
+    return render_template("billing/join.html", invitation=invitation, pending=pending,
+                           action_form=ButtonForm())
 
 
 @public.route("/consultancy/clients/new", methods=["GET", "POST"])

@@ -51,6 +51,10 @@ def create_app(settings: Settings | None = None, *, database=None, testing: bool
     app.extensions["koers.db"] = database or Database(settings.database_url)
     app.teardown_appcontext(close_request_session)
 
+    if settings.proxy_hops:  # behind nginx: the client's address and scheme as the proxies report them
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -120,7 +124,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _load_user(user_id: str):
-    """Session cookies carry id and password stamp: a password change logs out other sessions."""
+    """Session cookies carry id and session stamp: logging out, a password change or reset rotates the
+    stamp, which ends every session made before (a copied cookie included)."""
     from saas.auth.models import User
     from saas.kernel.db import session
     from tenants.scoping import set_scope
@@ -130,7 +135,7 @@ def _load_user(user_id: str):
         return None
     db = session()
     user = db.get(User, int(user_key))
-    if user is None or str(user.password_stamp) != stamp:
+    if user is None or not stamp or user.session_stamp != stamp:
         return None
     set_scope(db, user_id=user.id)
     return user

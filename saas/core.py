@@ -2,9 +2,10 @@
 the one tenant's home), health, development outbox."""
 from __future__ import annotations
 
+import ipaddress
 from datetime import date
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select, text
 
@@ -35,8 +36,17 @@ def health():
 
 @bp.route("/dev/outbox")
 def outbox():
-    """Development only: the mails that would have gone out. Absent unless KOERS_DEV_OUTBOX is on."""
-    if not current_app.config["KOERS"].dev_outbox:
+    """Development only: the mails that would have gone out, with every tenant's links in them. Absent
+    unless the outbox is on (development on SQLite, saas.kernel.config) and only for this machine."""
+    settings = current_app.config["KOERS"]
+    if not settings.dev_outbox or settings.production or not _loopback(request.remote_addr):
         abort(404)
     mails = session().scalars(select(OutboundMail).order_by(OutboundMail.id.desc()).limit(100)).all()
     return render_template("dev/outbox.html", mails=mails, status_labels=STATUS_LABELS)
+
+
+def _loopback(address: str | None) -> bool:
+    try:
+        return ipaddress.ip_address(address or "").is_loopback
+    except ValueError:
+        return False

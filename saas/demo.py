@@ -60,7 +60,7 @@ def seed(*, only_if_empty: bool = True, db=None, today: date | None = None) -> l
     users = {}
     for email, name, _roles, _org in ACCOUNTS:
         users[email] = accounts.find_user(db, email) or accounts.register(
-            db, email=email, name=name, password=DEMO_PASSWORD, locale=None)
+            db, email=email, name=name, password=DEMO_PASSWORD, locale=None, verified=True)
     admin = users[ACCOUNTS[0][0]]
     service.create_tenant(db, admin, name="Sociale Dienst Regio Noord", slug=DEMO_SLUG, country="NL",
                           language="nl")

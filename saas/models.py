@@ -1,6 +1,6 @@
 """Imports every model so that the metadata is complete (for Alembic and the tests)."""
 from saas.anonymity.models import Release, ReleaseGroup, ReportAccess  # noqa: F401
-from billing.models import BillingAccount, BillingAccountMember, BillingEvent, TenantBilling  # noqa: F401
+from billing.models import BillingAccount, BillingAccountMember, BillingEvent, ConsultantInvitation, TenantBilling  # noqa: F401
 from saas.auth.models import User  # noqa: F401
 from saas.comparison.models import Comparison  # noqa: F401
 from saas.kernel.db import Base

@@ -48,6 +48,8 @@ class Tenant(Base):
     # changed by the country; an admin may turn it on, only a works council member may turn it off.
     consent_required: Mapped[bool] = mapped_column(Boolean, default=_dutch, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The account that made it (a plain id, kept when the account goes): one free trial at a time (create_tenant).
+    created_by_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     __table_args__ = (CheckConstraint("min_group_size >= 5", name="min_group_size_at_least_5"),)
 

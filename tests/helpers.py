@@ -131,12 +131,14 @@ class Factory:
                 yield db
                 db.commit()
 
-    def user(self, email: str, name: str | None = None, locale: str | None = None):
+    def user(self, email: str, name: str | None = None, locale: str | None = None, verified: bool = True):
+        """An account whose address is confirmed, as anyone's is after the sign-up link (verified=False: not yet)."""
         from saas.auth.models import User
+        from saas.kernel.db import utcnow
 
         with self.session() as db:
             user = User(email=email, name=name or email.split("@")[0].title(), password_hash=_PASSWORD_HASH,
-                        locale=locale)
+                        locale=locale, email_verified_at=utcnow() if verified else None)
             db.add(user)
             db.flush()
             return user

@@ -6,21 +6,19 @@ from tests.helpers import PASSWORD, link_in
 pytestmark = pytest.mark.smoke
 
 
-def test_new_user_signs_up_and_lands_on_an_empty_start_page(client):
+def test_new_user_signs_up_confirms_the_address_and_lands_on_an_empty_start_page(client, make):
     response = client.submit("/signup", {"name": "Ada Visser", "email": "Ada@Example.org",
                                           "password": "a long password", "confirm": "a long password"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert "we have sent a mail to ada@example.org" in client.text("/login")
+    [mail] = make.mails_to("ada@example.org")
+    assert "Confirm" in mail.subject
+    assert "Your e-mail address is confirmed" in client.get(link_in(mail.body), follow_redirects=True).get_data(
+        as_text=True)
+    client.login("ada@example.org", "a long password")
     page = client.text("/")
     assert "You are not a member of any organisation yet" in page
     assert "Create an organisation" in page
-
-
-def test_sign_up_twice_with_the_same_address_is_refused_with_a_message(client, make):
-    make.user("ada@example.org")
-    response = client.submit("/signup", {"name": "Ada", "email": "ADA@example.org",
-                                          "password": "a long password", "confirm": "a long password"})
-    assert response.status_code == 200
-    assert "already exists" in response.get_data(as_text=True)
 
 
 def test_short_password_and_mismatch_are_shown_next_to_the_fields(client):
@@ -57,9 +55,9 @@ def test_login_ignores_an_offsite_next_parameter(client, make):
 def test_repeated_failed_logins_are_slowed_down(client, make):
     make.user("ada@example.org")
     statuses = [client.submit("/login", {"email": "ada@example.org", "password": f"wrong {i}"}).status_code
-                for i in range(11)]
-    assert statuses[:10] == [200] * 10
-    assert statuses[10] == 429
+                for i in range(6)]
+    assert statuses[:5] == [200] * 5  # then this account, from this client, waits (tests/test_account_holes.py)
+    assert statuses[5] == 429
     assert "Too many attempts" in client.submit("/login", {"email": "ada@example.org",
                                                            "password": PASSWORD}).get_data(as_text=True)
 

@@ -48,6 +48,11 @@ KINDS = {
     "account_invitation": (dict(inviter=PERSON, tenant=TENANT, token=TOKEN,
                                 expires_at=datetime(2027, 3, 1, 12, tzinfo=timezone.utc)),
                            "tenant.accept_invitation", {"slug": "oost", "token": TOKEN}),
+    "verify_email": (dict(name="Ada", token=TOKEN), "auth.verify_email", {"token": TOKEN}),
+    "signup_attempt": (dict(), "auth.forgot_password", {}),
+    "consultant_invitation": (dict(inviter=PERSON, consultancy=SimpleNamespace(name="Olga Advies"), email=PERSON.email,
+                                   token=TOKEN, expires_at=datetime(2027, 3, 1, 12, tzinfo=timezone.utc)),
+                              "billing_public.accept_consultant_invitation", {"token": TOKEN}),
     "notification": (dict(notice_subject="Bert steunt je thema", notice_body="Bert steunt nu het thema Klant.",
                           link_path="/t/oost/admin/members"), "tenant.members", {"slug": "oost"}),
 }

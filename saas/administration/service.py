@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from saas.anonymity import policy
 from saas.auth.models import User
-from saas.auth.service import normalise_email
+from saas.auth.service import confirm_address, normalise_email, require_verified
 from saas.kernel.consent import log_setting
 from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
@@ -65,25 +65,61 @@ class WrongAccountForInvitation(DomainError):
     default_message = _l("This invitation was sent to another e-mail address. Log in with that address.")
 
 
+class TrialTaken(DomainError):
+    default_message = _l("You created an organisation less than %(days)s days ago: an account creates one "
+                         "organisation per %(days)s days, and only its first has a free trial. Ask us if you need "
+                         "another one sooner.")
+
+
+class OrganisationExists(DomainError):
+    default_message = _l("An organisation with this name already uses Koers. Ask its administrator to invite you.")
+
+
 class NoRoles(DomainError):
     default_message = _l("Choose at least one role.")
 
 
 # ---- tenants -------------------------------------------------------------------------------
 
-def create_tenant(db, creator: User, *, name: str, slug: str, country: str, language: str) -> Tenant:
-    """Create a tenant with its creator as its first administrator."""
+def create_tenant(db, creator: User, *, name: str, slug: str, country: str, language: str,
+                  trial_days: int | None = None) -> Tenant:
+    """Create a tenant with its creator as its first administrator.
+
+    `trial_days` (the sign-up page passes BILLING_TRIAL_DAYS): a tenant made from the page may start a free
+    trial, so making one is limited: the creator's address must be confirmed; an account makes one tenant
+    per `trial_days` days (a small cap; only the first an account makes has a trial at all, see
+    billing.entitlements.trial_end); and an organisation already on Koers under the same name is not made
+    again (its people are invited instead). A consultancy's clients and the demo are paid for or made up,
+    and pass no `trial_days`."""
     slug = slug.strip().lower()
     if not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS:
         raise InvalidSlug(field="slug")
     if db.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
         raise SlugTaken(field="slug")
-    tenant = Tenant(name=name.strip(), slug=slug, country=country.upper(), language=language)
+    if trial_days is not None:
+        _check_trial(db, creator, name, trial_days)
+    tenant = Tenant(name=name.strip(), slug=slug, country=country.upper(), language=language,
+                    created_by_id=creator.id)
     db.add(tenant)
     db.flush()
     set_scope(db, tenant_id=tenant.id)
     add_member(db, creator, [Role.ADMIN], legacy_org_id=None)
     return tenant
+
+
+def organisation_key(name: str) -> str:
+    """A tenant's name as compared for "the same organisation": letters and digits only, case ignored."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+def _check_trial(db, creator: User, name: str, trial_days: int) -> None:
+    require_verified(creator)
+    since = utcnow() - timedelta(days=trial_days)
+    if db.scalar(select(Tenant.id).where(Tenant.created_by_id == creator.id, Tenant.created_at > since).limit(1)):
+        raise TrialTaken(TrialTaken.default_message % {"days": trial_days})
+    key = organisation_key(name)
+    if key and any(organisation_key(other) == key for other in db.scalars(select(Tenant.name))):
+        raise OrganisationExists(field="name")
 
 
 def update_tenant(db, tenant: Tenant, user: User, *, name: str, country: str, language: str,
@@ -139,6 +175,8 @@ def _check_legacy_org_unique(db, code: str, name: str, exclude_id: int | None) -
 
 def change_membership(db, membership: Membership, *, roles: list[str], legacy_org_id: int | None) -> None:
     roles = _valid_roles(roles)
+    if (set(roles) - membership.roles) & {Role.ADMIN.value, Role.CONSULTANT.value}:
+        require_verified(membership.user, field="roles")
     if Role.ADMIN not in roles and Role.ADMIN in membership.roles:
         _ensure_another_admin(db, membership)
     _check_legacy_org(db, legacy_org_id)
@@ -166,6 +204,8 @@ def _ensure_another_admin(db, membership: Membership) -> None:
 
 
 def add_member(db, user: User, roles, legacy_org_id: int | None) -> Membership:
+    if {str(r) for r in roles} & {Role.ADMIN.value, Role.CONSULTANT.value}:
+        require_verified(user)
     membership = Membership(user_id=user.id, legacy_org_id=legacy_org_id)
     membership.role_rows = [MembershipRole(role=str(r)) for r in sorted(set(map(str, roles)))]
     db.add(membership)
@@ -250,6 +290,7 @@ def accept_invitation(db, invitation: Invitation, user: User) -> Membership:
         raise InvitationUnusable()
     if user.email != invitation.email:
         raise WrongAccountForInvitation()
+    confirm_address(user)  # the link was mailed to this address, and its account is signed in
     membership = db.scalar(select(Membership).where(Membership.user_id == user.id))
     if membership is None:
         membership = add_member(db, user, invitation.roles, invitation.legacy_org_id)

@@ -61,7 +61,8 @@ def create():
     form = TenantForm()
     return submit(form, lambda: service.create_tenant(session(), current_user, name=form.name.data,
                                                       slug=form.slug.data, country=form.country.data,
-                                                      language=form.language.data),
+                                                      language=form.language.data,
+                                                      trial_days=_settings().billing_trial_days),
                   done=lambda tenant: _("%(name)s has been created. Start by adding the legacy organisations.",
                                         name=tenant.name),
                   then=lambda tenant: url_for("tenant.legacy_orgs", slug=tenant.slug)) \

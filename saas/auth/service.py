@@ -11,11 +11,13 @@ from saas.auth.models import User
 from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
 from saas.kernel.mail import mail_to
+from saas.kernel.tokens import sign, unsign
 
 _hasher = PasswordHasher()
 # Verified against when no account matches, so a wrong e-mail costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("no account has this password")
 RESET_MAX_AGE = 2 * 60 * 60
+VERIFY_MAX_AGE = 3 * 24 * 60 * 60
 
 
 class EmailTaken(DomainError):
@@ -24,6 +26,15 @@ class EmailTaken(DomainError):
 
 class WrongCredentials(DomainError):
     default_message = _l("The e-mail address or password is not right.")
+
+
+class VerificationLinkInvalid(DomainError):
+    default_message = _l("This confirmation link is invalid or has expired. Ask for a new one on your account page.")
+
+
+class EmailNotVerified(DomainError):
+    default_message = _l("Confirm your e-mail address first: follow the link we mailed you when you signed up "
+                         "(your account page sends a new one).")
 
 
 class ResetLinkInvalid(DomainError):
@@ -42,14 +53,62 @@ def find_user(db, email: str) -> User | None:
     return db.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def register(db, *, email: str, name: str, password: str, locale: str | None = None) -> User:
+def register(db, *, email: str, name: str, password: str, locale: str | None = None,
+             verified: bool = False) -> User:
+    """An account for an address. `verified`: the caller knows the person reads that address (the demo's
+    made-up accounts); an invitation accepted with its mailed link confirms it too."""
     email = normalise_email(email)
     if find_user(db, email) is not None:
         raise EmailTaken(field="email")
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password), locale=locale)
+    user = User(email=email, name=name.strip(), password_hash=hash_password(password), locale=locale,
+                email_verified_at=utcnow() if verified else None)
     db.add(user)
     db.flush()
     return user
+
+
+def sign_up(db, *, email: str, name: str, password: str, locale: str, secret_key: str) -> None:
+    """The public sign-up. It answers the same whether or not the address has an account, so it tells
+    nobody who uses Koers: a new address gets its account (unconfirmed) and a link to confirm it; the
+    owner of a known address gets a mail that someone tried, with the way to reset a forgotten password.
+    Both ways hash the password once and queue one mail, so they also take about as long."""
+    existing = find_user(db, email)
+    if existing is not None:
+        hash_password(password)  # the same work as a new account's hash, then thrown away
+        mail_to(db, existing.email, "signup_attempt", locale=existing.locale or locale)
+        return
+    user = register(db, email=email, name=name, password=password, locale=locale)
+    send_verification(db, user, secret_key, locale)
+
+
+def send_verification(db, user: User, secret_key: str, locale: str) -> None:
+    """Mail the link that confirms the account's address (a signed link, valid for three days)."""
+    token = sign(secret_key, "verify-email", {"uid": user.id, "email": user.email})
+    mail_to(db, user.email, "verify_email", locale=user.locale or locale, name=user.name, token=token)
+
+
+def verify_email(db, token: str, secret_key: str) -> User:
+    """The account whose address the link confirms, now confirmed. A link works once: it names the
+    address it was sent to, and a confirmed account has nothing left to confirm."""
+    data = unsign(secret_key, "verify-email", token, max_age=VERIFY_MAX_AGE)
+    user = db.get(User, data.get("uid")) if isinstance(data, dict) and isinstance(data.get("uid"), int) else None
+    if user is None or user.email != data.get("email") or user.email_verified:
+        raise VerificationLinkInvalid()
+    user.email_verified_at = utcnow()
+    return user
+
+
+def confirm_address(user: User) -> None:
+    """The person showed they read the account's address (an invitation or reset link mailed to it)."""
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+
+
+def require_verified(user: User, field: str | None = None) -> None:
+    """Nobody is made administrator or consultant of anything, nor creates a tenant, on an address
+    they have not shown to be theirs (else whoever signs up first with a colleague's address would be)."""
+    if not user.email_verified:
+        raise EmailNotVerified(field=field)
 
 
 def log_in_check(db, email: str, password: str) -> User:
@@ -74,8 +133,10 @@ def authenticate(db, email: str, password: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
+    """A new password ends every session of the account (each signed in elsewhere, a copied cookie)."""
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
+    user.rotate_session_stamp()
 
 
 def update_account(user: User, *, name: str, locale: str) -> None:
@@ -102,6 +163,12 @@ def user_for_reset_token(db, token: str, secret_key: str) -> User:
     if user is None or data.get("pc") != _stamp(user):
         raise ResetLinkInvalid()
     return user
+
+
+def reset_password(user: User, password: str) -> None:
+    """The password set through a reset link: the link came to the account's address, so it is confirmed."""
+    set_password(user, password)
+    confirm_address(user)
 
 
 def _reset_serializer(secret_key: str) -> URLSafeTimedSerializer:

@@ -8,7 +8,7 @@ as it is no secret and the next page should speak the same language.
 from __future__ import annotations
 
 from flask import session as http_session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 KEPT = ("locale",)
 
@@ -25,5 +25,10 @@ def log_in(user, **kwargs) -> None:
 
 
 def log_out() -> None:
+    """Sign out, and end the session on the server too: the account's session stamp is rotated, so a copy
+    of the cookie (kept by someone who had the browser, or stolen) no longer signs anyone in. The caller
+    commits. Every other session of the account ends with it: the stamp is one per account."""
+    if current_user.is_authenticated:
+        current_user.rotate_session_stamp()
     logout_user()
     _clear()

@@ -30,6 +30,7 @@ from sqlalchemy import JSON, Text, bindparam, cast, insert, select
 from saas.administration import service
 from saas.auth.models import User
 from saas.auth.service import find_user, hash_password
+from saas.kernel.db import utcnow
 from saas.programme.service import create_programme
 from saas.surveys import instruments
 from saas.surveys.catalogue import catalogue
@@ -99,7 +100,7 @@ def ensure_tenant(db, slug: str, admin_email: str | None = None):
     if tenant is None:
         if admin is None:
             email = f"admin@{slug}.synth.invalid"
-            admin = find_user(db, email) or User(email=email, name="Synthetic admin",
+            admin = find_user(db, email) or User(email=email, name="Synthetic admin", email_verified_at=utcnow(),
                                                  password_hash=hash_password(secrets.token_urlsafe(32)))
             db.add(admin)
             db.flush()

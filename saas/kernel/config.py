@@ -39,8 +39,11 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = True
     mail_from: str = "Koers <no-reply@koers.example.org>"
-    dev_outbox: bool = True
+    dev_outbox: bool = True  # from the environment only in development on SQLite (see from_env)
     login_rate_limit: str = "10 per minute"
+    # Proxies in front of the app that each append the client to X-Forwarded-For (nginx in front of
+    # gunicorn: 1). Their headers are trusted, so the login limits see the client, not the proxy.
+    proxy_hops: int = 0
     invitation_days: int = 14
     # Billing (billing/): off when no Stripe secret key is set; then every tenant is active.
     stripe_secret_key: str = ""
@@ -64,9 +67,19 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
-        env = os.environ.get("KOERS_ENV", "development").strip().lower()
+        explicit_env = os.environ.get("KOERS_ENV", "").strip().lower()
+        env = explicit_env or "development"
         production = env == "production"
         database_url = os.environ.get("DATABASE_URL", "")
+        sqlite = normalise_database_url(database_url or DEFAULT_SQLITE_URL).startswith("sqlite")
+        if not explicit_env and not sqlite:
+            # development is a default for a laptop with its SQLite file; on a server database it would
+            # serve the development outbox (every mailed link) and drop secure cookies: say which it is
+            raise ConfigError(
+                "Koers refuses to start: DATABASE_URL names a server database but KOERS_ENV is not set. "
+                "Set KOERS_ENV=production on a server (or KOERS_ENV=development or test on purpose; "
+                "see README, Configuration)."
+            )
         secret_key = os.environ.get("SECRET_KEY", "")
         if production:
             missing = [n for n, v in (("SECRET_KEY", secret_key), ("DATABASE_URL", database_url)) if not v]
@@ -88,8 +101,10 @@ class Settings:
             smtp_password=os.environ.get("SMTP_PASSWORD", ""),
             smtp_starttls=_flag("SMTP_STARTTLS", True),
             mail_from=os.environ.get("MAIL_FROM", "Koers <no-reply@koers.example.org>"),
-            dev_outbox=_flag("KOERS_DEV_OUTBOX", env == "development"),
+            # the outbox page shows every tenant's mailed links: development on its SQLite file only
+            dev_outbox=env == "development" and sqlite and _flag("KOERS_DEV_OUTBOX", True),
             login_rate_limit=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+            proxy_hops=_count("KOERS_PROXY_HOPS"),
             stripe_secret_key=os.environ.get("STRIPE_SECRET_KEY", ""),
             stripe_webhook_secret=os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
             stripe_price_organisation=os.environ.get("STRIPE_PRICE_ORGANISATION", ""),
@@ -103,6 +118,13 @@ class Settings:
 
 
 DEVELOPMENT_PORT = 5000
+
+
+def _count(name: str) -> int:
+    value = os.environ.get(name, "").strip() or "0"
+    if not value.isdigit() or int(value) > 5:
+        raise ConfigError(f"{name} must be a number of proxies from 0 to 5, not {value!r} (see README, Configuration).")
+    return int(value)
 
 
 def _base_url(env: str) -> str:

@@ -1,4 +1,5 @@
-"""Personal links: a random token goes out in a mail, only its hash is kept.
+"""Personal links: a random token goes out in a mail, only its hash is kept (and, at the end, signed
+links that need no row: `sign` / `unsign`).
 
 Invitations of every kind (a tenant's, a survey wave's, a pulse check's, a 360 round's) use these, so a
 link can be checked, renewed and revoked the same way everywhere, and a leaked database holds no link.
@@ -8,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 
@@ -47,3 +49,21 @@ def renew_token(row) -> str:
     token = secrets.token_urlsafe(32)
     row.token_hash = hash_token(token)
     return token
+
+
+# ---- signed links -----------------------------------------------------------------------------
+# A link that needs no row of its own (confirming an e-mail address): the data signed with the app's
+# key and a purpose of its own, so a link of one kind never passes for another, and refused after max_age.
+
+def sign(secret_key: str, purpose: str, data) -> str:
+    return URLSafeTimedSerializer(secret_key, salt=f"koers-{purpose}").dumps(data)
+
+
+def unsign(secret_key: str, purpose: str, token: str, *, max_age: int):
+    """The data of a link made by `sign` for `purpose`; None when forged, for another purpose or too old."""
+    if not token or len(token) > 500:
+        return None
+    try:
+        return URLSafeTimedSerializer(secret_key, salt=f"koers-{purpose}").loads(token, max_age=max_age)
+    except (BadSignature, SignatureExpired):
+        return None

@@ -24,6 +24,15 @@ def test_founder_sets_up_a_tenant_and_a_colleague_joins_by_invitation(page, new_
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat the password").fill(PASSWORD)
     page.click_and_wait(page.get_by_role("button", name="Sign up"))
+    expect(page.get_by_role("status")).to_contain_text("we have sent a mail to ada@example.org")
+    # She confirms her address with the mailed link (the development outbox), then logs in.
+    page.goto("/dev/outbox")
+    confirm = page.locator("article.mail").filter(has_text="ada@example.org")
+    page.goto(confirm.locator('a[href*="/verify/"]').first.get_attribute("href"))
+    expect(page.get_by_role("status")).to_contain_text("Your e-mail address is confirmed")
+    page.get_by_label("E-mail address").fill("ada@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.click_and_wait(page.get_by_role("button", name="Log in"))
     expect(page.get_by_role("heading", level=1)).to_have_text("My organisations")
 
     # She creates the tenant.
