@@ -2,7 +2,7 @@
 who created a tenant
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0024
 Create Date: 2026-12-06 20:30:00
 
 - `users.email_verified_at`: when the owner followed the link mailed to the address. Accounts made
@@ -17,7 +17,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0025'
-down_revision = '0022'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
