@@ -144,6 +144,17 @@ def test_a_criterion_with_a_bad_weight_or_a_taken_name_is_refused(app, make, org
 
 
 @pytest.mark.smoke
+def test_a_criterion_id_out_of_range_is_not_found_not_a_server_error(app, make, org):
+    _scorecard(make, org)
+    admin = _client(app, org.admin_email)
+    scorecard = f"/t/oost/programmes/{org.programme_id}/scorecard"
+    for bad in ("99999999999", "-1", "0"):
+        response = admin.submit(scorecard, {"criterion_id": bad, "name": "Speed", "weight": "99999999999"}, page=scorecard)
+        assert response.status_code == 404, bad
+    assert _count(make, org, ScorecardCriterion) == 2
+
+
+@pytest.mark.smoke
 def test_a_criterion_that_reviewers_have_used_cannot_be_removed(app, make, org):
     value_id, feasible_id = _scorecard(make, org)
     mia = _client(app, "mia@oost.example")

@@ -105,6 +105,9 @@ def save_criterion(programme_id: int):
     form = CriterionForm()
     editing = None
     if form.criterion_id.data is not None:
+        # checked before the query: an id beyond the column's range is no criterion (a 404, not an overflow)
+        if not form.criterion_id.validate(form):
+            abort(404)
         editing = service.get_criterion(db, programme, form.criterion_id.data) or abort(404)
     return submit(form, lambda: service.save_criterion(db, programme, editing, name=form.name.data,
                                                        description=form.description.data, weight=form.weight.data,
