@@ -113,6 +113,9 @@ def _init_extensions(app: Flask) -> None:
     from saas.surveys.forms import series_text
 
     formatting.register(app)
+    from saas.kernel.tables import ScrollingTables
+
+    app.jinja_env.add_extension(ScrollingTables)  # every page's tables scroll in their own box
     app.jinja_env.globals["series_text"] = series_text  # a wave's place in its series, in the reader's words
 
     @app.context_processor

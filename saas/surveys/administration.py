@@ -269,7 +269,8 @@ def import_responses(wave_id: int):
     return submit(form, import_file, then=url_for("surveys.wave", wave_id=wave.id),
                   done=lambda count: ngettext("%(num)d answer has been imported.",
                                               "%(num)d answers have been imported.", count)) \
-        or render_template("surveys/admin/import.html", wave=wave, form=form, errors=errors, columns=importer.COLUMNS)
+        or render_template("surveys/admin/import.html", wave=wave, form=form, errors=errors, columns=importer.COLUMNS,
+                           max_errors=importer.MAX_ERRORS)
 
 
 # ---- the values catalogue -------------------------------------------------------------------
