@@ -304,14 +304,25 @@ def join_team(db, programme: Programme, team: Team, membership: Membership, *,
     return member, True
 
 
+def why_not_leave(programme: Programme, *, pitch_submitted: bool):
+    """Why a member may not leave their team now (a translated message), or None when they may: the one rule
+    that both the team page (which shows the button, or this reason instead) and `leave_team` follow."""
+    if programme.phase not in ("recruitment", "team_work"):
+        return _l("Teams are formed in the recruitment and team-work phases only, so you stay in this team now.")
+    if pitch_submitted:
+        return _l("The team's pitch has been submitted: its members stay until the decision.")
+    return None
+
+
 def leave_team(db, programme: Programme, team: Team, membership: Membership, *, pitch_submitted: bool) -> None:
     """Leave a team while teams form; not once its pitch is submitted (it was judged with you in it).
     Whether it is, the pitches say (saas.pitches.service.is_submitted): they build on teams, not teams on them."""
     _check_phase_allows_teams(programme)
     db.execute(select(Team.id).where(Team.id == team.id).with_for_update())
     db.refresh(team, attribute_names=["members"])
-    if pitch_submitted:
-        raise ProgrammeRuleError(_l("The team's pitch has been submitted: its members stay until the decision."))
+    reason = why_not_leave(programme, pitch_submitted=pitch_submitted)
+    if reason is not None:
+        raise ProgrammeRuleError(reason)
     member = next((m for m in team.members if m.membership_id == membership.id), None)
     if member is None:
         return
