@@ -192,19 +192,21 @@ def account():
     )
 
 
-@public.route("/consultancy/people/<int:person_id>/remove", methods=["POST"])
+@public.route("/consultancy/people/<int:person_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_consultant(person_id: int):
     db = session()
     account = _owned_account()
-
-    def work():
-        person = consultancy.remove_consultant(db, account, person_id) or abort(404)
-        return person.user.name  # read before the commit: the person is gone after it
-
-    return press("remove", work, then=url_for("billing_public.account"),
-                 done=lambda name: _("%(name)s is no longer one of your consultants, and no longer a consultant "
-                                     "in your clients.", name=name))
+    person = next((p for p in consultancy.people(db, account) if p.id == person_id), None) or abort(404)
+    name = person.user.name  # read before the commit: the person is gone after it
+    return press_confirmed(
+        "remove", lambda: consultancy.remove_consultant(db, account, person_id) or abort(404),
+        title=_("Remove %(name)s from your consultancy?", name=name),
+        consequence=_("%(name)s stops being one of your consultants and loses the consultant role in every client "
+                      "at once. Roles a client gave them itself stay. To let them back, add them again.", name=name),
+        button=_("Remove %(name)s", name=name), then=url_for("billing_public.account"),
+        done=_("%(name)s is no longer one of your consultants, and no longer a consultant in your clients.",
+               name=name))
 
 
 @public.route("/consultancy/invitations/<int:invitation_id>/withdraw", methods=["GET", "POST"])

@@ -132,8 +132,15 @@ def test_a_consultant_who_leaves_is_removed_from_the_consultancy_and_every_clien
         people = {p.user.email: p.id for p in db.scalars(select(BillingAccountMember))}
     page = owner.text("/billing/consultancy/account")
     assert "Remove Piet" in page and "Remove Olga" not in page
-    response = owner.submit(f"/billing/consultancy/people/{people['piet@advies.example']}/remove", {"action": "remove"},
-                            page="/billing/consultancy/account")
+    remove_piet = f"/billing/consultancy/people/{people['piet@advies.example']}/remove"
+    # one click only asks (issue 17, defect 7): the button leads to a page that says what will happen
+    response = owner.submit(remove_piet, {"action": "remove"}, page="/billing/consultancy/account")
+    assert response.status_code == 303 and response.headers["Location"].endswith(remove_piet)
+    assert roles_in(make, "zuid", "piet@advies.example") == {"consultant"}  # nothing changed yet
+    confirm = owner.text(remove_piet)
+    assert "Remove Piet from your consultancy?" in confirm and "loses the consultant role in every client" in confirm
+    assert "Nothing has been changed yet" in confirm
+    response = owner.submit(remove_piet, {"action": "remove", "confirmed": "yes"})
     assert response.status_code == 302
     assert "is no longer one of your consultants" in owner.text("/billing/consultancy/account")
     assert roles_in(make, "zuid", "piet@advies.example") == set()  # gone from the client
@@ -142,13 +149,14 @@ def test_a_consultant_who_leaves_is_removed_from_the_consultancy_and_every_clien
     assert response.status_code == 302 and response.headers["Location"].endswith("/billing/consultancy/new")
     assert piet.get("/t/zuid/").status_code in (403, 404)
     # the owner stays, and a person of another consultancy is not found
-    response = owner.submit(f"/billing/consultancy/people/{people['olga@advies.example']}/remove", {"action": "remove"},
-                            page="/billing/consultancy/account")
+    response = owner.submit(f"/billing/consultancy/people/{people['olga@advies.example']}/remove",
+                            {"action": "remove", "confirmed": "yes"})
     assert "The owner of the consultancy cannot be removed." in owner.text("/billing/consultancy/account")
     other = sign_up(make, "bert@elders.example", "Bert Elders")
-    response = other.submit(f"/billing/consultancy/people/{people['olga@advies.example']}/remove", {"action": "remove"},
-                            page="/billing/consultancy/account")
+    response = other.submit(f"/billing/consultancy/people/{people['olga@advies.example']}/remove",
+                            {"action": "remove", "confirmed": "yes"}, page="/billing/consultancy/account")
     assert response.status_code == 404
+    assert other.get(f"/billing/consultancy/people/{people['olga@advies.example']}/remove").status_code == 404
 
 
 def test_a_consultant_of_one_consultancy_never_sees_a_client_of_another(make):

@@ -9,8 +9,6 @@ from saas.kernel.config import ROOT
 pytestmark = pytest.mark.smoke
 
 DESTRUCTIVE = re.compile(r'(?<![_\w])press\(\s*"(remove|delete|revoke)"')
-# Still one click, to be moved to press_confirmed when the branches that edit these files have landed (issue 17).
-NOT_YET = {"billing/views.py"}
 
 
 def test_every_button_that_removes_deletes_or_revokes_asks_first():
@@ -18,6 +16,6 @@ def test_every_button_that_removes_deletes_or_revokes_asks_first():
     for folder in ("saas", "billing", "tenants"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             name = str(path.relative_to(ROOT))
-            if name not in NOT_YET and DESTRUCTIVE.search(path.read_text(encoding="utf-8")):
+            if DESTRUCTIVE.search(path.read_text(encoding="utf-8")):
                 one_click.append(name)
     assert one_click == [], "use press_confirmed for a button that destroys something"

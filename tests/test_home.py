@@ -250,3 +250,53 @@ def test_the_home_speaks_dutch_and_english(app, demo):
     assert "Pitches waiting for your score" in english and "Pitches die op je score wachten" not in english
     admin = _home(app, "admin")
     assert "Inrichten" in admin and "Afgerond" in admin
+
+
+def test_the_sponsor_and_management_homes_ask_as_many_statements_for_many_teams_as_for_few(app, make, demo):
+    """bench/home.py: a supporter's person loaded one by one, each team's members, a review per pitch made the
+    sponsor's and management's homes take seconds on a tenant of 20,000 people. Counted, not timed: the number
+    of SQL statements does not grow with supporters, teams and pitches."""
+    from sqlalchemy import event
+
+    from saas.pitches.models import Pitch
+    from saas.programme.models import Sponsor, Supporter, Team, TeamMember
+
+    engine = app.extensions["koers.db"].engine
+    statements = []
+
+    def counted(who):
+        client = signed_in(app, f"{who}@demo.example.org", DEMO_PASSWORD)
+        client.get(HOME)  # warm: sign-in leftovers, caches
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            page = client.text(HOME)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        count, statements[:] = len(statements), []
+        return count, page
+
+    def record(*_args):
+        statements.append(1)
+
+    before = {who: counted(who)[0] for who in ("sponsor", "management")}
+    with make.session(demo.id) as db:
+        sponsored = db.scalars(select(Sponsor.theme_id).join(Membership, Membership.id == Sponsor.membership_id)
+                               .where(Membership.user.has(email="sponsor@demo.example.org"))).first()
+        supporting = set(db.scalars(select(Supporter.membership_id).where(Supporter.theme_id == sponsored)))
+        others = Membership.user.has(User.email.notin_(["sponsor@demo.example.org", "management@demo.example.org"]))
+        people = [m for m in db.scalars(select(Membership.id).where(others).order_by(Membership.id))
+                  if m not in supporting][:20]  # not the two whose homes are counted: no team of their own
+        db.add_all(Supporter(theme_id=sponsored, membership_id=m, motivation="") for m in people)
+        for n in range(6):
+            team = Team(theme_id=sponsored, name=f"Extra team {n}", goal="")
+            db.add(team)
+            db.flush()
+            db.add_all(TeamMember(team_id=team.id, membership_id=m) for m in people[3 * n:3 * n + 3])
+            db.add(Pitch(team_id=team.id, title=f"Extra pitch {n}", status="submitted"))
+    pages = {}
+    for who in ("sponsor", "management"):
+        count, pages[who] = counted(who)
+        assert count == before[who], f"{who}: {before[who]} statements with few teams, {count} with more"
+    assert "Extra team 5 (3 " in _section(pages["sponsor"], "home-sponsor")  # people (en), personen (nl)
+    assert "Extra pitch 5" in _section(pages["management"], "home-programme")
+

@@ -244,6 +244,47 @@ def test_members_stay_in_the_team_once_its_pitch_is_submitted(app, make, team):
         assert len(db.get(Pitch, team.pitch_id) and programme_service.get_team(db, team.team_id).members) == 4
 
 
+@pytest.mark.smoke
+def test_the_team_page_offers_to_leave_only_when_leaving_is_allowed_and_else_says_why(app, make, team):
+    """Issue 17, defect 12: "Leave the team" was shown, and pressing it was refused."""
+    anna = _client(app, "m0@oost.example")
+    team_page = f"/t/oost/teams/{team.team_id}"
+    page = anna.text(team_page)  # the pitching phase: teams no longer change
+    assert "Leave the team" not in page and "so you stay in this team now" in page
+    with make.session(team.id) as db:
+        db.get(Programme, team.programme_id).phase = "team_work"
+    assert "Leave the team" in anna.text(team_page)  # a draft pitch, teams still forming: it may
+    _fill_all_sections(make, team)
+    with make.session(team.id) as db:
+        db.get(Programme, team.programme_id).phase = "pitching"
+    anna.submit(f"/t/oost/pitches/{team.pitch_id}/submit", {"action": "submit"}, page=f"{team_page}/pitch")
+    with make.session(team.id) as db:
+        db.get(Programme, team.programme_id).phase = "team_work"
+    page = anna.text(team_page)
+    assert "Leave the team" not in page and "its members stay until the decision" in page
+    with make.session(team.id) as db:
+        assert len(programme_service.get_team(db, team.team_id).members) == 4
+
+
+@pytest.mark.smoke
+def test_the_team_sees_the_review_and_then_the_decision_not_an_empty_submit_card(app, make, team):
+    """Issue 17, defect 12: once management had decided, the pitch page kept an empty "Submit" card."""
+    _fill_all_sections(make, team)
+    anna = _client(app, "m0@oost.example")
+    pitch_page = f"/t/oost/teams/{team.team_id}/pitch"
+    anna.submit(f"/t/oost/pitches/{team.pitch_id}/submit", {"action": "submit"}, page=pitch_page)
+    with make.session(team.id) as db:
+        db.get(Pitch, team.pitch_id).status = "in_review"
+    page = anna.text(pitch_page)
+    assert "Submit to central management" in page and "Central management is reviewing the pitch" in page
+    with make.session(team.id) as db:
+        pitch = db.get(Pitch, team.pitch_id)
+        pitch.status, pitch.decision, pitch.feedback = "decided", "approved_with_conditions", "Begin in Aalten."
+    page = anna.text(pitch_page)
+    assert "Submit to central management" not in page and "submit-heading" not in page
+    assert "Approved with conditions" in page and "Begin in Aalten." in page
+
+
 def test_a_section_cannot_change_once_submission_has_locked_the_pitch(app, make, team, database):
     """The submit takes the pitch's row lock; a save that started earlier re-checks under the lock."""
     from tenants.scoping import set_scope

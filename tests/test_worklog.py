@@ -372,6 +372,8 @@ def test_someone_leaving_the_organisation_does_not_erase_the_log(app, make, worl
     ({"held_on": ""}, "Please enter a date (yyyy-mm-dd)."),
     ({"held_on": "2026-02-30"}, "Please enter a date (yyyy-mm-dd)."),
     ({"held_on": "0226-02-03"}, "Please enter a date between 2000-01-01 and 2099-12-31."),
+    ({"held_on": "2099-06-01"}, "This date is in the future: the work log records what has happened."),
+    ({"held_on": "2025-12-31"}, "This date is before the programme began on January 1, 2026."),
     ({"notes": "   "}, "Please fill this in."),
     ({"notes": "x" * 10_001}, "At most 10000 characters."),
     ({"attendee_ids": []}, "Tick at least one person who attended."),
@@ -392,6 +394,29 @@ def test_a_bad_session_is_refused_with_a_message_and_saves_nothing(app, make, wo
     assert message in response.get_data(as_text=True)
     for model in (WorkSession, SessionAttendee, Action):
         assert _count(make, world, model) == 0
+
+
+def test_a_session_dated_after_tomorrow_is_refused_naming_the_last_allowed_day_in_dutch_too(app, make, world):
+    """Issue 17, defect 12: a work session dated 2099 was accepted. Tomorrow (the tenant's time zone) still is."""
+    from datetime import datetime, timedelta
+
+    from saas.kernel.formatting import time_zone
+
+    lotte = signed_in(app, "lotte@noord.example")
+    lotte.submit("/language", {"language": "nl"}, page=f"{world.log}/")
+    tomorrow = datetime.now(time_zone("Europe/Amsterdam")).date() + timedelta(days=1)
+    after = tomorrow + timedelta(days=1)
+    response = lotte.submit(f"{world.log}/sessions/new", _session_form(world, held_on=after.isoformat()))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Deze datum ligt in de toekomst" in page
+    assert "We mapped the route of a client through three counters." in page  # what was typed is still there
+    assert _count(make, world, WorkSession) == 0
+    assert lotte.submit(f"{world.log}/sessions/new", _session_form(world, held_on=tomorrow.isoformat())
+                        ).status_code == 302
+    [work_session] = _the(make, world, WorkSession)
+    response = lotte.submit(f"{world.log}/sessions/{work_session.id}", _session_form(world, held_on="2099-01-01"))
+    assert response.status_code == 200 and "Deze datum ligt in de toekomst" in response.get_data(as_text=True)
+    assert _the(make, world, WorkSession)[0].held_on == tomorrow
 
 
 def test_a_refused_edit_leaves_the_session_as_it_was(app, make, world):
@@ -421,6 +446,10 @@ def test_a_refused_edit_leaves_the_session_as_it_was(app, make, world):
                          "findings": "Something"}, "Describe the client without anything that identifies them."),
     ("/interviews/new", {"held_on": "2026-05-14", "client_profile": "Older man",
                          "findings": "Call him on 0612345678"}, "Describe the client without anything that identifies"),
+    ("/visits/new", {"visited_on": "2099-05-12", "organisation": "Zuidhaven", "learned": "Something"},
+     "This date is in the future"),
+    ("/interviews/new", {"held_on": "2025-05-14", "client_profile": "Older man", "findings": "Something"},
+     "This date is before the programme began"),
 ])
 def test_a_bad_visit_or_interview_is_refused_with_a_message_and_saves_nothing(app, make, world, url, form, message):
     mo = signed_in(app, "mo@noord.example")

@@ -99,10 +99,9 @@ def sponsor(db, membership: Membership) -> list[dict]:
     found = []
     for theme in db.scalars(select(Theme).join(Sponsor, Sponsor.theme_id == Theme.id)
                             .where(Sponsor.membership_id == membership.id).order_by(Theme.title)):
-        people = programme_service.supporters(db, theme)
-        found.append({"theme": theme, "supporters": len(people),
-                      "by_legacy_org": programme_service.counts_by_legacy_org(people),
-                      "teams": [(team, len(team.members)) for team in programme_service.teams_of_theme(db, theme)]})
+        by_legacy_org = programme_service.supporter_counts(db, theme)  # counted, not loaded: thousands of people
+        found.append({"theme": theme, "supporters": sum(count for _name, count in by_legacy_org),
+                      "by_legacy_org": by_legacy_org, "teams": programme_service.team_sizes_of_theme(db, theme)})
     return found
 
 
@@ -150,13 +149,7 @@ def pitches_to_score(db, membership: Membership) -> list[tuple[Pitch, Team]]:
     """Submitted pitches a management member has not scored yet (none for whoever does not review)."""
     if not review.can_review(membership):
         return []
-    waiting = []
-    for pitch, team in db.execute(select(Pitch, Team).join(Team, Team.id == Pitch.team_id)
-                                  .where(Pitch.status.in_(("submitted", "in_review"))).order_by(Team.name)):
-        own = review.review_of(db, pitch, membership)
-        if own is None or own.submitted_at is None:
-            waiting.append((pitch, team))
-    return waiting
+    return review.waiting_for_score(db, membership)
 
 
 def management(db, membership: Membership, today: date) -> dict:

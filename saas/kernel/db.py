@@ -9,12 +9,13 @@ import time
 from datetime import datetime, timezone
 
 from flask import current_app, g
-from sqlalchemy import MetaData, event, create_engine, exc
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import MetaData, String, event, create_engine, exc, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from saas.kernel.listing import fold
-
+from saas.kernel.errors import DomainError
 # Stable constraint names, so Alembic can drop what it created on every database.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -31,6 +32,32 @@ class Base(DeclarativeBase):
 
 class KoersSession(Session):
     """Our session class: the tenant-scoping events are attached to it (tenants.scoping)."""
+
+
+class TooLong(DomainError):
+    """A text longer than its column: refused with the limit, never cut and never a database error."""
+
+
+def check_lengths(instance) -> None:
+    """Refuse a text longer than its column (String(n)) holds, naming the limit; the field is the attribute, so
+    a form shows the message next to a field of that name. Only loaded values are read: no query mid-flush."""
+    state = inspect(instance)
+    for attribute in state.mapper.column_attrs:
+        column = attribute.columns[0]
+        limit = column.type.length if isinstance(column.type, String) else None
+        value = state.dict.get(attribute.key)
+        if limit and isinstance(value, str) and len(value) > limit:
+            raise TooLong(_l("At most %(max)d characters; this has %(count)d. Please shorten it.",
+                             max=limit, count=len(value)), field=attribute.key)
+
+
+@event.listens_for(KoersSession, "before_flush")
+def _refuse_text_beyond_its_column(session, _context, _instances) -> None:
+    """Every write, whatever its way in (a form, an import, the JSON API, a job), is checked against the
+    columns: PostgreSQL would refuse it with an error (a 500), SQLite would keep it whole, a browser's
+    maxlength cuts a pasted text without a word. The forms check their own limits first (saas.kernel.forms)."""
+    for instance in (*session.new, *session.dirty):
+        check_lengths(instance)
 
 
 def utcnow() -> datetime:
@@ -78,7 +105,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
-    # the search's case- and accent-blind comparison (saas.kernel.listing); PostgreSQL's is migration 0026's
+    # the search's case- and accent-blind comparison (saas.kernel.listing); PostgreSQL's is migration 0024's
     dbapi_connection.create_function("koers_fold", 1, fold, deterministic=True)
 
 

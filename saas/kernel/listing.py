@@ -3,7 +3,7 @@ a search that ignores case and accents on PostgreSQL and SQLite alike, a GET for
 that works without JavaScript (its URL is the list, so it can be shared), and pages.
 
 Search: `koers_fold(text)` is one SQL function on both databases — on PostgreSQL PostgreSQL's own
-`unaccent` and `lower` (migration 0026), on SQLite `fold` below, registered on every connection
+`unaccent` and `lower` (migration 0024), on SQLite `fold` below, registered on every connection
 (saas.kernel.db) — that writes Latin letters without their accents and in lower case ("Özil",
 "ÖZIL" and "ozil" all read "ozil"; "ĳ" reads "ij", "ß" "ss"). `contains_words` folds both the
 column and the words typed *in the database*, so each database compares what it folded itself

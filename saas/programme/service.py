@@ -9,6 +9,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import lazyload
 
 from billing.entitlements import require_writable
 from saas.kernel.errors import DomainError
@@ -17,7 +18,7 @@ from saas.programme import notices, people
 from saas.programme.models import (
     CLOSED, PHASES, Programme, ProgrammePhase, Sponsor, Supporter, Team, TeamMember, Theme,
 )
-from tenants.models import Membership
+from tenants.models import LegacyOrganisation, Membership
 
 PHASE_LABELS = {
     "recruitment": _l("Recruitment"),
@@ -263,10 +264,29 @@ def counts_by_legacy_org(people) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (item[0] is None, item[0] or ""))
 
 
+def supporter_counts(db, theme: Theme) -> list[tuple[str | None, int]]:
+    """`counts_by_legacy_org` of the theme's supporters, counted by the database: a theme of a large tenant has
+    thousands of supporters, and loading each (with their person) took seconds (bench/home.py)."""
+    rows = db.execute(select(LegacyOrganisation.name, func.count())
+                      .select_from(Supporter).join(Membership, Membership.id == Supporter.membership_id)
+                      .outerjoin(LegacyOrganisation, LegacyOrganisation.id == Membership.legacy_org_id)
+                      .where(Supporter.theme_id == theme.id).group_by(LegacyOrganisation.name))
+    return sorted(((name, count) for name, count in rows), key=lambda item: (item[0] is None, item[0] or ""))
+
+
 # ---- teams ---------------------------------------------------------------------------------
 
 def teams_of_theme(db, theme: Theme) -> list[Team]:
     return list(db.scalars(select(Team).where(Team.theme_id == theme.id).order_by(Team.name)))
+
+
+def team_sizes_of_theme(db, theme: Theme) -> list[tuple[Team, int]]:
+    """The theme's teams by name, each with how many people are in it, in one statement (not the members)."""
+    size = (select(func.count()).select_from(TeamMember).where(TeamMember.team_id == Team.id)
+            .correlate(Team).scalar_subquery())
+    return [(team, count) for team, count in db.execute(
+        select(Team, size).where(Team.theme_id == theme.id).order_by(Team.name)
+        .options(lazyload(Team.members)))]
 
 
 def teams_of_programme(db, programme: Programme) -> list[tuple[Team, Theme]]:
@@ -324,14 +344,25 @@ def join_team(db, programme: Programme, team: Team, membership: Membership, *,
     return member, True
 
 
+def why_not_leave(programme: Programme, *, pitch_submitted: bool):
+    """Why a member may not leave their team now (a translated message), or None when they may: the one rule
+    that both the team page (which shows the button, or this reason instead) and `leave_team` follow."""
+    if programme.phase not in ("recruitment", "team_work"):
+        return _l("Teams are formed in the recruitment and team-work phases only, so you stay in this team now.")
+    if pitch_submitted:
+        return _l("The team's pitch has been submitted: its members stay until the decision.")
+    return None
+
+
 def leave_team(db, programme: Programme, team: Team, membership: Membership, *, pitch_submitted: bool) -> None:
     """Leave a team while teams form; not once its pitch is submitted (it was judged with you in it).
     Whether it is, the pitches say (saas.pitches.service.is_submitted): they build on teams, not teams on them."""
     _check_phase_allows_teams(programme)
     db.execute(select(Team.id).where(Team.id == team.id).with_for_update())
     db.refresh(team, attribute_names=["members"])
-    if pitch_submitted:
-        raise ProgrammeRuleError(_l("The team's pitch has been submitted: its members stay until the decision."))
+    reason = why_not_leave(programme, pitch_submitted=pitch_submitted)
+    if reason is not None:
+        raise ProgrammeRuleError(reason)
     member = next((m for m in team.members if m.membership_id == membership.id), None)
     if member is None:
         return

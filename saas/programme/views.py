@@ -294,11 +294,14 @@ def propose_team(theme_id: int):
 def team(team_id: int):
     db = session()
     team, theme, programme = load_team(team_id)
+    is_member = service.is_team_member(team, g.membership)
     return render_template("programme/team.html", team=team, theme=theme, programme=programme,
                            can_read_pitch=pitches.may_read(db, team, theme, g.membership),
                            can_read_log=worklog.may_read(db, team, g.membership),
                            mix=service.legacy_mix(team), mix_ok=service.mix_ok(programme, team),
-                           is_member=service.is_team_member(team, g.membership),
+                           is_member=is_member,
+                           why_not_leave=is_member and service.why_not_leave(
+                               programme, pitch_submitted=pitches.is_submitted(db, team)),
                            full=len(team.members) >= programme.max_team_size, action_form=ButtonForm())
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 from werkzeug.exceptions import Forbidden
 
+from saas.kernel import formatting
 from saas.kernel.errors import DomainError
 from saas.programme import service as programme
 from saas.programme.models import Team
@@ -22,6 +23,9 @@ from saas.worklog.models import Action, BenchmarkVisit, ClientInterview, Session
 from tenants.models import Membership, Role
 
 MAX_ACTIONS = 50
+# How far ahead of today (in the tenant's time zone) the day of a session, visit or interview may lie: the log
+# records what happened, and one day covers someone who writes it up the evening before, or a clock elsewhere.
+AHEAD = timedelta(days=1)
 MAX_SEARCH_TERMS = 10
 # Readers by role, besides the team's own members and the sponsors of its theme.
 READING_ROLES = (Role.ADMIN, Role.MANAGEMENT)
@@ -139,6 +143,7 @@ def log_session(db, team: Team, membership: Membership, *, held_on: date, notes:
     """Record a work session with who attended, what was decided and the actions agreed."""
     check_may_write(team, membership)
     work_session = WorkSession(team_id=team.id, created_by_id=membership.id)
+    _check_day(db, team, held_on, "held_on")
     _fill_session(team, work_session, held_on=held_on, notes=notes, decisions=decisions,
                   attendee_ids=attendee_ids, actions=actions)
     db.add(work_session)
@@ -150,6 +155,7 @@ def update_session(db, team: Team, membership: Membership, work_session: WorkSes
                    decisions: str, attendee_ids: list[int], actions: list[dict]) -> None:
     """Change a session; actions with an id are changed (or removed), the others are added."""
     check_may_write(team, membership)
+    _check_day(db, team, held_on, "held_on")
     _fill_session(team, work_session, held_on=held_on, notes=notes, decisions=decisions,
                   attendee_ids=attendee_ids, actions=actions)
     db.flush()
@@ -163,6 +169,7 @@ def set_action_done(team: Team, membership: Membership, action: Action, done: bo
 def log_visit(db, team: Team, membership: Membership, *, visited_on: date, organisation: str,
               learned: str) -> BenchmarkVisit:
     check_may_write(team, membership)
+    _check_day(db, team, visited_on, "visited_on")
     visit = BenchmarkVisit(team_id=team.id, visited_on=visited_on, organisation=_required(organisation, "organisation"),
                            learned=_required(learned, "learned"))
     db.add(visit)
@@ -174,6 +181,7 @@ def log_interview(db, team: Team, membership: Membership, *, held_on: date, clie
                   findings: str) -> ClientInterview:
     """Record a client interview. The profile must not identify the client (no name field exists)."""
     check_may_write(team, membership)
+    _check_day(db, team, held_on, "held_on")
     for field, text in (("client_profile", client_profile), ("findings", findings)):
         if _IDENTIFYING.search(text or ""):
             raise DomainError(_l("This looks like an e-mail address or a personal number. Describe the client "
@@ -202,6 +210,22 @@ def _required(text: str, field: str) -> str:
     if not text:
         raise DomainError(_l("Please fill this in."), field=field)
     return text
+
+
+def _check_day(db, team: Team, day: date | None, field: str) -> None:
+    """The day of something the log records lies within the programme: not before it began, and not later
+    than tomorrow in the tenant's time zone (a session dated 2099 was accepted)."""
+    if day is None:
+        return  # the form asks for it; _fill_session says so for a session
+    latest = datetime.now(formatting.time_zone()).date() + AHEAD
+    if day > latest:
+        raise DomainError(_l("This date is in the future: the work log records what has happened. Choose a day "
+                             "up to %(day)s.", day=formatting.day(latest)), field=field)
+    theme = programme.get_theme(db, team.theme_id)
+    started = programme.get_programme(db, theme.programme_id) if theme is not None else None
+    if started is not None and day < started.starts_on:
+        raise DomainError(_l("This date is before the programme began on %(day)s. Choose a later day.",
+                             day=formatting.day(started.starts_on)), field=field)
 
 
 def _fill_session(team: Team, work_session: WorkSession, *, held_on, notes, decisions, attendee_ids,
