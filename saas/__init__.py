@@ -116,7 +116,26 @@ def _init_extensions(app: Flask) -> None:
         from flask_babel import get_locale
 
         return {"languages": LANGUAGES, "current_locale": str(get_locale()), "tenant": g.get("tenant"),
-                "membership": g.get("membership")}
+                "membership": g.get("membership"), "house_style": _house_style,
+                "unread_notifications": _unread_notifications}
+
+
+def _house_style():
+    """The house style a page of the tenant shows to its members (base.html asks once per page)."""
+    from saas.administration.branding import brand_for
+    from saas.kernel.db import session
+
+    tenant, membership = g.get("tenant"), g.get("membership")
+    return brand_for(session(), tenant) if tenant is not None and membership is not None else None
+
+
+def _unread_notifications() -> int:
+    """The unread count beside "Notifications" in the navigation."""
+    from saas.kernel.db import session
+    from saas.kernel.notifications import unread_count
+
+    membership = g.get("membership")
+    return unread_count(session(), membership) if membership is not None else 0
 
 
 def _load_user(user_id: str):
