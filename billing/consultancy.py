@@ -21,6 +21,7 @@ from saas.administration import service as tenants
 from saas.auth.models import User
 from saas.auth.service import find_user, normalise_email
 from saas.comparison.models import Comparison
+from saas.kernel import brand
 from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
 from saas.programme.models import Programme
@@ -68,6 +69,14 @@ def sign_up(db, owner: User, *, name: str, settings, now: datetime | None = None
 def people(db, account: BillingAccount) -> list[BillingAccountMember]:
     return list(db.scalars(select(BillingAccountMember).join(BillingAccountMember.user)
                            .where(BillingAccountMember.account_id == account.id).order_by(User.name)))
+
+
+def set_house_style(db, account: BillingAccount, *, colour: str | None, logo_data: bytes | None,
+                    remove_logo: bool) -> None:
+    """The consultancy's logo and colour, shown on its clients' pages while they have none of their own
+    (saas.administration.branding); checked by saas.kernel.brand, a refusal names its field."""
+    brand.set_style(account, colour=colour, logo_data=logo_data, remove_logo=remove_logo, now=utcnow())
+    db.flush()
 
 
 def add_consultant(db, account: BillingAccount, *, email: str) -> BillingAccountMember:

@@ -93,17 +93,10 @@ def house_style():
         return redirect(url_for("tenant.settings"))
     form = HouseStyleForm()
     return submit(form, lambda: service.set_house_style(session(), g.tenant, colour=form.colour.data,
-                                                        logo_data=uploaded_logo(form.logo.data),
+                                                        logo_data=brand.uploaded_logo(form.logo.data),
                                                         remove_logo=form.remove_logo.data),
                   done=_("The house style has been saved."), then=url_for("tenant.settings")) \
         or _settings_page(TenantSettingsForm(formdata=None, obj=g.tenant), form)
-
-
-def uploaded_logo(upload) -> bytes | None:
-    """An upload's bytes, read no further than one byte beyond what a logo may be (saas.kernel.brand says no)."""
-    if not upload or not getattr(upload, "filename", ""):
-        return None
-    return upload.read(brand.LOGO_MAX_BYTES + 1) or None
 
 
 @bp.route("/house-style.css")

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_decimal, lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import DateTime, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -82,7 +82,7 @@ def primary_colour(text: str) -> str:
     if ratio < AA_TEXT:
         raise LowContrast(_l("White text on %(colour)s has a contrast of %(ratio)s to 1; at least 4.5 to 1 is "
                              "needed (WCAG AA). Choose a darker colour.", colour=colour.upper(),
-                             ratio=f"{int(ratio * 10) / 10:.1f}"), field="colour")
+                             ratio=format_decimal(int(ratio * 10) / 10, format="0.0")), field="colour")
     return colour
 
 
@@ -133,6 +133,13 @@ def of(owner, source: str) -> Brand | None:
         return None
     return Brand(source=source, colour=owner.brand_colour, has_logo=bool(owner.brand_logo_type),
                  changed_at=owner.brand_changed_at)
+
+
+def uploaded_logo(upload) -> bytes | None:
+    """An upload's bytes, read no further than one byte beyond what a logo may be (`logo` then says no)."""
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    return upload.read(LOGO_MAX_BYTES + 1) or None
 
 
 def set_style(owner, *, colour: str | None, logo_data: bytes | None, remove_logo: bool, now: datetime) -> None:
