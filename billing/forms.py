@@ -6,7 +6,7 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
 from saas.auth.forms import email_field
-from saas.administration.forms import HouseStyleForm, TenantForm  # noqa: F401  (the consultancy's house style)
+from saas.administration.forms import TenantForm
 
 
 class ConsultancyForm(FlaskForm):

@@ -20,9 +20,10 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from billing import consultancy, entitlements, service, stripe_api
-from billing.forms import ArchiveForm, ClientForm, ConsultancyForm, ConsultantForm, HouseStyleForm
+from billing.forms import ArchiveForm, ClientForm, ConsultancyForm, ConsultantForm
 from billing.models import ORGANISATION, OWNER, BillingEvent
 from billing.plans import plan_for
+from saas.administration.forms import HouseStyleForm
 from saas.kernel import brand
 from saas.kernel.db import session, utcnow
 from saas.programme.service import PHASE_LABELS
