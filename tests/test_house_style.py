@@ -71,7 +71,10 @@ def test_a_colour_white_text_cannot_be_read_on_and_a_file_that_is_no_logo_are_re
     make.tenant("oost")
     admin = signed_in(make.app, "admin@oost.example.org")
     page = set_style(admin, "oost", colour="#FFF000").get_data(as_text=True)
-    assert "White text on #FFF000 has a contrast of 1.1 to 1; at least 4.5 to 1 is needed (WCAG AA)." in page
+    assert ("#FFF000 is too light: white text on it, or links in it on Koers's light backgrounds, have a "
+            "contrast of 1.0 to 1; at least 4.5 to 1 is needed (WCAG AA).") in page
+    # just below AA on the grey of table headers, though 4.5 to 1 on white: refused
+    assert "have a contrast of 4.1 to 1" in set_style(admin, "oost", colour="#767676").get_data(as_text=True)
     assert 'id="colour-error"' in page and 'aria-invalid="true"' in page
     assert "Enter a colour as a hexadecimal code" in set_style(admin, "oost", colour="blue").get_data(as_text=True)
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
@@ -91,7 +94,7 @@ def test_the_refusals_are_dutch_for_a_dutch_reader(make):
     make.tenant("noord", admin_email="beheer@noord.example.org", language="nl")
     admin = signed_in(make.app, "beheer@noord.example.org")
     page = set_style(admin, "noord", colour="#FFF000").get_data(as_text=True)
-    assert "Witte tekst op #FFF000 heeft een contrast van 1,1 op 1" in page
+    assert "#FFF000 is te licht" in page and "een contrast van 1,0 op 1" in page
     page = set_style(admin, "noord", logo=b"GIF89a....", filename="logo.gif").get_data(as_text=True)
     assert "Het logo moet een PNG- of JPEG-afbeelding zijn." in page
     assert "Huisstijl" in admin.text("/t/noord/settings")

@@ -25,6 +25,7 @@ AA_TEXT = 4.5  # WCAG 2.1 AA, normal text (1.4.3)
 LOGO_MAX_BYTES = 200 * 1024
 LOGO_MAX_PIXELS = 2000  # per side
 WHITE = "#ffffff"
+CANVAS = "#f3f5f7"  # the darkest light background a link stands on (table headers: --koers-color-canvas)
 _HEX = re.compile(r"#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
 
 
@@ -76,12 +77,13 @@ def contrast_ratio(a: str, b: str) -> float:
 
 def primary_colour(text: str) -> str:
     """A primary colour a tenant may choose: white text on it (buttons, the navigation bar) and it as
-    text on white (links) must reach AA; the two are the same ratio."""
+    text on Koers's light backgrounds (links on white and on the canvas grey) must reach AA."""
     colour = parse_colour(text)
-    ratio = contrast_ratio(colour, WHITE)
+    ratio = min(contrast_ratio(colour, WHITE), contrast_ratio(colour, CANVAS))
     if ratio < AA_TEXT:
-        raise LowContrast(_l("White text on %(colour)s has a contrast of %(ratio)s to 1; at least 4.5 to 1 is "
-                             "needed (WCAG AA). Choose a darker colour.", colour=colour.upper(),
+        raise LowContrast(_l("%(colour)s is too light: white text on it, or links in it on Koers's light "
+                             "backgrounds, have a contrast of %(ratio)s to 1; at least 4.5 to 1 is needed (WCAG AA). "
+                             "Choose a darker colour.", colour=colour.upper(),
                              ratio=format_decimal(int(ratio * 10) / 10, format="0.0")), field="colour")
     return colour
 
@@ -143,18 +145,24 @@ def uploaded_logo(upload) -> bytes | None:
 
 
 def set_style(owner, *, colour: str | None, logo_data: bytes | None, remove_logo: bool, now: datetime) -> None:
-    """Apply a house style to its owner (a tenant or a consultancy account); the caller validated it."""
-    owner.brand_colour = primary_colour(colour) if colour else None
+    """Apply a house style to its owner (a tenant or a consultancy account): an empty colour is Koers's own,
+    no file keeps the logo. Refusals (BadColour, LowContrast, BadLogo) name their field; nothing that did
+    not change is written (its version, in the stylesheet's URL, stays)."""
+    new_colour = primary_colour(colour) if colour and colour.strip() else None
+    new_type = logo(logo_data) if logo_data and not remove_logo else None
+    changed = new_colour != owner.brand_colour or new_type is not None or (remove_logo and owner.brand_logo_type)
+    if not changed:
+        return
+    owner.brand_colour = new_colour
     if remove_logo:
         owner.brand_logo, owner.brand_logo_type = None, None
-    elif logo_data:
-        owner.brand_logo_type = logo(logo_data)
-        owner.brand_logo = logo_data
+    elif new_type:
+        owner.brand_logo, owner.brand_logo_type = logo_data, new_type
     owner.brand_changed_at = now
 
 
 def token_css(brand: Brand) -> str:
-    """The stylesheet of a house style: token overrides only (on the theme's own class, after it)."""
+    """The stylesheet of a house style: token overrides only (on :root, loaded after the theme)."""
     if not brand.colour:
         return "/* no colours of its own: Koers's theme */\n"
     primary = brand.colour
@@ -180,4 +188,4 @@ def token_css(brand: Brand) -> str:
         "--utrecht-badge-counter-color": primary,
     }
     body = "\n".join(f"  {name}: {value};" for name, value in tokens.items())
-    return f"/* a house style ({brand.source}): WCAG AA checked when it was saved */\n.koers-theme {{\n{body}\n}}\n"
+    return f"/* a house style ({brand.source}): WCAG AA checked when it was saved */\n:root {{\n{body}\n}}\n"
