@@ -125,8 +125,15 @@ def _house_style():
     from saas.administration.branding import brand_for
     from saas.kernel.db import session
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     tenant, membership = g.get("tenant"), g.get("membership")
-    return brand_for(session(), tenant) if tenant is not None and membership is not None else None
+    if tenant is None or membership is None:
+        return None
+    try:
+        return brand_for(session(), tenant)
+    except SQLAlchemyError:  # an error page when the database is away still renders, in Koers's theme
+        return None
 
 
 def _unread_notifications() -> int:
@@ -134,8 +141,15 @@ def _unread_notifications() -> int:
     from saas.kernel.db import session
     from saas.kernel.notifications import unread_count
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     membership = g.get("membership")
-    return unread_count(session(), membership) if membership is not None else 0
+    if membership is None:
+        return 0
+    try:
+        return unread_count(session(), membership)
+    except SQLAlchemyError:  # as above: the count is not worth a second error
+        return 0
 
 
 def _load_user(user_id: str):
