@@ -148,6 +148,8 @@ def test_the_unread_notifications_are_counted_in_the_navigation_until_read(make)
     nav = _nav(member.text("/t/oost/"))
     assert re.search(r'>Notifications <span class="utrecht-badge-counter nav-count">2</span>'
                      r'<span class="visually-hidden"> unread</span></a>', nav), nav
+    inbox = member.text("/t/oost/notifications")  # the page's own list of what is new still shows it
+    assert inbox.count('<span class="tag">New</span>') == 2
     member.submit("/t/oost/notifications/read", page="/t/oost/notifications")
     assert "nav-count" not in _nav(member.text("/t/oost/"))
 
