@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PO_FILES := $(wildcard saas/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install install-test system-test-deps translations update-translations bench clean
+.PHONY: run test install install-test system-test-deps translations update-translations bench clean vendor-css
 
 # PORT goes to the app too: without BASE_URL, development derives the links in mails from it.
 run: install
@@ -71,6 +71,20 @@ system-test-deps:
 bench: install-test system-test-deps
 	@shopt -s nullglob; benches=(bench/*.py); [ $${#benches[@]} -gt 0 ] || echo "no benchmarks yet (see bench/README.md)"; \
 	for b in "$${benches[@]}"; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# The NL Design System's CSS components (EUPL-1.2), vendored so that neither `make install` nor CI needs npm:
+# `make vendor-css` fetches the pinned version from npm (npm checks the package's integrity) and copies
+# its built stylesheet and licence to saas/static/vendor/utrecht/ (commit the result; README "Libraries and why").
+NLDS_CSS_VERSION := 9.0.4
+NLDS_CSS_DIR := saas/static/vendor/utrecht
+vendor-css:
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack --silent @utrecht/component-library-css@$(NLDS_CSS_VERSION) >/dev/null && tar xzf *.tgz) && \
+	mkdir -p $(NLDS_CSS_DIR) && \
+	cp "$$tmp/package/dist/index.css" $(NLDS_CSS_DIR)/component-library.css && \
+	cp "$$tmp/package/LICENSE.md" $(NLDS_CSS_DIR)/LICENSE.md && \
+	echo "@utrecht/component-library-css $(NLDS_CSS_VERSION) (npm, EUPL-1.2): dist/index.css" > $(NLDS_CSS_DIR)/VERSION && \
+	echo "vendored @utrecht/component-library-css $(NLDS_CSS_VERSION) into $(NLDS_CSS_DIR)"
 
 clean:
 	rm -rf $(VENV) instance test-artifacts .pytest_cache

@@ -24,6 +24,7 @@ from saas.administration import service as tenants
 from saas.auth.models import User
 from saas.auth.service import normalise_email, require_verified
 from saas.comparison.models import Comparison
+from saas.kernel import brand
 from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
 from saas.kernel.mail import mail_to
@@ -133,6 +134,14 @@ def accept_consultant_invitation(db, invitation: ConsultantInvitation, user: Use
     person = add_consultant(db, invitation.account, user)
     invitation.accepted_at = utcnow()
     return person
+
+
+def set_house_style(db, account: BillingAccount, *, colour: str | None, logo_data: bytes | None,
+                    remove_logo: bool) -> None:
+    """The consultancy's logo and colour, shown on its clients' pages while they have none of their own
+    (saas.administration.branding); checked by saas.kernel.brand, a refusal names its field."""
+    brand.set_style(account, colour=colour, logo_data=logo_data, remove_logo=remove_logo, now=utcnow())
+    db.flush()
 
 
 def add_consultant(db, account: BillingAccount, user: User) -> BillingAccountMember:

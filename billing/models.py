@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from saas.kernel.brand import HouseStyle
 from saas.kernel.db import Base, utcnow
 from saas.kernel.models import TenantOwned
 
@@ -22,8 +23,9 @@ OWNER = "owner"
 CONSULTANT = "consultant"
 
 
-class BillingAccount(Base):
-    """Who pays: one Stripe customer with at most one current subscription."""
+class BillingAccount(HouseStyle, Base):
+    """Who pays: one Stripe customer with at most one current subscription. A consultancy's account
+    may hold a house style (saas.kernel.brand) that its clients' pages show when they have none."""
 
     __tablename__ = "billing_accounts"
 

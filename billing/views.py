@@ -23,6 +23,8 @@ from billing import consultancy, entitlements, service, stripe_api
 from billing.forms import ArchiveForm, ClientForm, ConsultancyForm, ConsultantForm
 from billing.models import ORGANISATION, OWNER, BillingEvent
 from billing.plans import plan_for
+from saas.administration.forms import HouseStyleForm
+from saas.kernel import brand
 from saas.kernel.db import session, utcnow
 from saas.programme.service import PHASE_LABELS
 from saas.kernel.errors import problem
@@ -167,21 +169,42 @@ def sign_up():
 @public.route("/consultancy/account", methods=["GET", "POST"])
 @login_required
 def account():
-    """The owner's page: plan, state, next invoice, clients (archive, restore) and consultants."""
-    db, settings = session(), _settings()
+    """The owner's page: plan, state, next invoice, clients (archive, restore), consultants, house style."""
+    db = session()
     account = _owned_account()
     form = ConsultantForm()
     invited = submit(form, lambda: consultancy.invite_consultant(db, account, current_user, email=form.email.data,
-                                                                 settings=settings, locale=str(get_locale())),
+                                                                 settings=_settings(), locale=str(get_locale())),
                      done=lambda invitation: _("An invitation has been sent to %(email)s. They join every client as "
                                                "a consultant once they accept it.", email=invitation.email),
                      then=url_for("billing_public.account"))
     if invited:
         return invited
+    return _account_page(form, HouseStyleForm(formdata=None, colour=account.brand_colour))
+
+
+@public.route("/consultancy/house-style", methods=["GET", "POST"])
+@login_required
+def house_style():
+    """The consultancy's house style: its clients' pages show it while they have none of their own."""
+    if request.method == "GET":
+        return redirect(url_for("billing_public.account"))
+    db, account, form = session(), _owned_account(), HouseStyleForm()
+    return submit(form, lambda: consultancy.set_house_style(db, account, colour=form.colour.data,
+                                                            logo_data=brand.uploaded_logo(form.logo.data),
+                                                            remove_logo=form.remove_logo.data),
+                  done=_("The house style has been saved. Clients without one of their own show it."),
+                  then=url_for("billing_public.account")) \
+        or _account_page(ConsultantForm(formdata=None), form)
+
+
+def _account_page(form, style_form):
+    db, settings = session(), _settings()
     account = _owned_account()  # again: a refusal rolled the request's transaction back
     invoice, invoice_problem = _next_invoice(account, settings)
     return render_template(
         "billing/account.html", account=account, settings=settings, form=form, action_form=ButtonForm(),
+        style_form=style_form, own_style=brand.of(account, "consultancy"),
         archive_form=ArchiveForm(), plan=plan_for(account.kind, settings),
         entitlement=entitlements.account_entitlement(account, settings=settings),
         clients=consultancy.clients(db, account), people=consultancy.people(db, account),

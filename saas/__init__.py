@@ -123,7 +123,40 @@ def _init_extensions(app: Flask) -> None:
         from flask_babel import get_locale
 
         return {"languages": LANGUAGES, "current_locale": str(get_locale()), "tenant": g.get("tenant"),
-                "membership": g.get("membership")}
+                "membership": g.get("membership"), "house_style": _house_style,
+                "unread_notifications": _unread_notifications}
+
+
+def _house_style():
+    """The house style a page of the tenant shows to its members (base.html asks once per page)."""
+    from saas.administration.branding import brand_for
+    from saas.kernel.db import session
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    tenant, membership = g.get("tenant"), g.get("membership")
+    if tenant is None or membership is None:
+        return None
+    try:
+        return brand_for(session(), tenant)
+    except SQLAlchemyError:  # an error page when the database is away still renders, in Koers's theme
+        return None
+
+
+def _unread_notifications() -> int:
+    """The unread count beside "Notifications" in the navigation."""
+    from saas.kernel.db import session
+    from saas.kernel.notifications import unread_count
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    membership = g.get("membership")
+    if membership is None:
+        return 0
+    try:
+        return unread_count(session(), membership)
+    except SQLAlchemyError:  # as above: the count is not worth a second error
+        return 0
 
 
 def _load_user(user_id: str):

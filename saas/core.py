@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import date
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for, send_from_directory
 from flask_login import current_user
 from sqlalchemy import select, text
 
@@ -26,6 +26,13 @@ def home():
     if len(tenants) == 1:  # one tenant: its home is the start
         return redirect(url_for("home.index", slug=tenants[0].slug))
     return render_template("home.html", lines=status_board.status_lines(db, current_user, tenants, date.today()))
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links (base.html links the SVG beside it)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
 
 
 @bp.route("/healthz")

@@ -9,6 +9,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from saas.kernel.brand import HouseStyle
 from saas.kernel.db import Base, utcnow
 from saas.kernel.models import TenantOwned
 
@@ -31,8 +32,9 @@ def _dutch(context) -> bool:
     return (context.get_current_parameters().get("country") or "NL").upper() == "NL"
 
 
-class Tenant(Base):
-    """A merged organisation: the unit of isolation. The registry itself is not tenant-owned."""
+class Tenant(HouseStyle, Base):
+    """A merged organisation: the unit of isolation. The registry itself is not tenant-owned.
+    Its house style (logo, colour: saas.kernel.brand) is set by its admin."""
 
     __tablename__ = "tenants"
 

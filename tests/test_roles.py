@@ -13,6 +13,9 @@ TEAM_ROLES = {"admin", "management", "sponsor", "member"}  # who can have a rela
 ACCESS = {
     "home.index": EVERYONE,
     "tenant.settings": ADMIN_ONLY,
+    "tenant.house_style": ADMIN_ONLY,
+    "tenant.house_style_css": EVERYONE,  # every page of a member links it
+    "tenant.house_style_logo": EVERYONE,
     "tenant.consent": {"admin", "works_council", "consultant"},
     "tenant.legacy_orgs": ADMIN_ONLY,
     "tenant.edit_legacy_org": ADMIN_ONLY,
@@ -222,6 +225,8 @@ OBJECT_LEVEL |= {"strategy.new_action", "strategy.edit_action", "strategy.set_ac
                  "strategy.evaluation_window"}
 # a personal development goal is private: someone else's is not found
 OWN_ROW |= {"strategy.edit_goal", "strategy.delete_goal"}
+# A tenant's logo exists only once its admin (or its consultancy) set one: before that, 404 for everyone.
+OWN_ROW |= {"tenant.house_style_logo"}
 # A 360 report exists only for its manager and their coach: for everyone else, whatever their role, 404.
 # a chart to download exists once a wave's figures are released (the world's wave is open): not found before
 # (tests/test_chart_downloads.py downloads them from a closed wave)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Regexp
 
 from saas.auth.forms import email_field, name_field
@@ -68,6 +69,19 @@ class TenantSettingsForm(FlaskForm):
         description=_l("Reports never show a group with fewer answers than this. At least 5."),
         validators=[NumberRange(min=5, max=1000, message=_l("Choose a number from 5 to 1000."))],
     )
+
+
+class HouseStyleForm(FlaskForm):
+    """A house style (saas.kernel.brand): a tenant's own, or a consultancy's for its clients' pages. The
+    colour and the logo are checked by the domain (contrast, image type and size), next to their fields."""
+
+    colour = StringField(_l("Primary colour"), description=_l(
+        "A colour code such as #0B5A7A, for buttons, links and the navigation bar. White text on it must be "
+        "easy to read (WCAG AA). Leave it empty for Koers's own colours."))
+    logo = FileField(_l("Logo"), description=_l(
+        "A PNG or JPEG image of at most 200 kB, shown at the top of every page. Leave it empty to keep the "
+        "current logo."))
+    remove_logo = BooleanField(_l("Remove the logo"))
 
 
 class ConsentRequirementForm(FlaskForm):

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from saas.anonymity import policy
 from saas.auth.models import User
 from saas.auth.service import confirm_address, normalise_email, require_verified
+from saas.kernel import brand
 from saas.kernel.consent import log_setting
 from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
@@ -131,6 +132,12 @@ def update_tenant(db, tenant: Tenant, user: User, *, name: str, country: str, la
     log_setting(db, user, "country", tenant.country, country)
     tenant.name, tenant.country, tenant.language = name.strip(), country, language
     tenant.min_group_size = k
+    db.flush()
+
+
+def set_house_style(db, tenant: Tenant, *, colour: str | None, logo_data: bytes | None, remove_logo: bool) -> None:
+    """The tenant's own logo and colour (checked by saas.kernel.brand; a refusal names its field)."""
+    brand.set_style(tenant, colour=colour, logo_data=logo_data, remove_logo=remove_logo, now=utcnow())
     db.flush()
 
 

@@ -5,18 +5,18 @@ Every form and button goes through the one view pattern (`saas.kernel.views`: `s
 the legacy organisation, person or invitation a URL names is loaded once, before the view runs."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from saas.administration import service
+from saas.administration import branding, service
 from saas.administration.forms import (
-    ROLE_LABELS, AcceptWithNewAccountForm, ConsentRequirementForm, InviteForm, LegacyOrgForm, MembershipForm,
-    TenantForm, TenantSettingsForm, set_legacy_org_choices,
+    ROLE_LABELS, AcceptWithNewAccountForm, ConsentRequirementForm, HouseStyleForm, InviteForm, LegacyOrgForm,
+    MembershipForm, TenantForm, TenantSettingsForm, set_legacy_org_choices,
 )
 from saas.auth import service as accounts
 from saas.auth.sessions import log_in
-from saas.kernel import consent as consent_rules
+from saas.kernel import brand, consent as consent_rules
 from saas.kernel.db import session, utcnow
 from saas.kernel.views import ButtonForm, press, press_confirmed, submit
 from saas.programme import people
@@ -79,7 +79,56 @@ def settings():
                                                       country=form.country.data, language=form.language.data,
                                                       min_group_size=form.min_group_size.data),
                   done=_("The settings have been saved."), then=url_for("tenant.settings")) \
-        or render_template("administration/settings.html", form=form, consent_form=ConsentRequirementForm())
+        or _settings_page(form, HouseStyleForm(formdata=None, colour=g.tenant.brand_colour))
+
+
+def _settings_page(form, style_form):
+    return render_template("administration/settings.html", form=form, style_form=style_form,
+                           consent_form=ConsentRequirementForm(), own_style=brand.of(g.tenant, "tenant"),
+                           shown_style=branding.brand_for(session(), g.tenant))
+
+
+@bp.route("/settings/house-style", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def house_style():
+    """The tenant's logo and primary colour, on the settings page (a form of its own)."""
+    if request.method == "GET":
+        return redirect(url_for("tenant.settings"))
+    form = HouseStyleForm()
+    return submit(form, lambda: service.set_house_style(session(), g.tenant, colour=form.colour.data,
+                                                        logo_data=brand.uploaded_logo(form.logo.data),
+                                                        remove_logo=form.remove_logo.data),
+                  done=_("The house style has been saved."), then=url_for("tenant.settings")) \
+        or _settings_page(TenantSettingsForm(formdata=None, obj=g.tenant), form)
+
+
+@bp.route("/house-style.css")
+@requires()
+def house_style_css():
+    """The tenant's house style as design tokens (the CSP allows no inline style), cached by its version."""
+    shown = branding.brand_for(session(), g.tenant)
+    css = brand.token_css(shown) if shown else "/* Koers's own theme */\n"
+    return _cached(current_app.response_class(css, mimetype="text/css"), shown.version if shown else "none")
+
+
+@bp.route("/house-style/logo")
+@requires()
+def house_style_logo():
+    """The logo the tenant's pages show: a PNG or JPEG (never SVG), only ever shown through <img>."""
+    db = session()
+    logo = branding.logo_for(db, g.tenant) or abort(404)
+    data, content_type = logo
+    response = current_app.response_class(data, mimetype=content_type)
+    response.headers["Content-Disposition"] = "inline"
+    return _cached(response, branding.brand_for(db, g.tenant).version)
+
+
+def _cached(response, version: str):
+    """Private to the tenant's people; the version is in the URL, so a changed style is a new address."""
+    response.set_etag(version)
+    response.cache_control.private = True
+    response.cache_control.max_age = 3600
+    return response.make_conditional(request)
 
 
 @bp.route("/consent", methods=["GET", "POST"])

@@ -56,6 +56,7 @@ def test_founder_sets_up_a_tenant_and_a_colleague_joins_by_invitation(page, new_
         expect(table.get_by_role("row").filter(has_text=name)).to_contain_text(code)
 
     # She invites a colleague as sponsor for one of them.
+    page.get_by_role("navigation", name="Main").get_by_text("Administration", exact=True).click()  # the group opens
     page.click_and_wait(page.get_by_role("navigation", name="Main").get_by_role("link", name="Invitations"))
     page.get_by_label("E-mail address").fill("bob@example.org")
     page.get_by_role("checkbox", name="Sponsor").check()

@@ -35,6 +35,7 @@ def test_the_works_council_reads_filters_translates_and_downloads_the_baseline_r
     if page.locator("html").get_attribute("lang") != "en":
         page.click_and_wait(page.get_by_role("button", name="English"))
 
+    page.get_by_role("navigation").get_by_text("Surveys", exact=True).click()  # the group opens (a <details>)
     page.click_and_wait(page.get_by_role("navigation").get_by_role("link", name="Culture reports"))
     page.click_and_wait(page.get_by_role("link", name=demo["wave_name"]))
     main = page.get_by_role("main")
