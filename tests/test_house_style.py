@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from saas.kernel import brand
 from saas.kernel.notifications import notify
+from saas.programme.notices import TEAM_JOINED
 from tenants.models import Membership, Tenant
 from tests.helpers import signed_in
 from tests.test_billing_consultancy import create_client, sign_up
@@ -142,8 +143,8 @@ def test_the_unread_notifications_are_counted_in_the_navigation_until_read(make)
     with make.session(oost.id) as db:
         membership = db.get(Membership, mia)
         for _ in range(2):
-            notify(db, db.get(Tenant, oost.id), [membership], "team_joined", lambda: ("Someone joined", "Hello"),
-                   "/t/oost/", make.app.config["KOERS"])
+            notify(db, db.get(Tenant, oost.id), [membership], "team_joined", TEAM_JOINED,
+                   {"name": "Someone", "team": "Blue", "theme": "Clients first"}, "/t/oost/", make.app.config["KOERS"])
     member = signed_in(make.app, "mia@oost.example.org")
     nav = _nav(member.text("/t/oost/"))
     assert re.search(r'>Notifications <span class="utrecht-badge-counter nav-count">2</span>'

@@ -1,7 +1,7 @@
 """house styles: a tenant's logo and colour, and a consultancy's for its clients
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-06 20:10:00
 
 - `tenants.brand_*` and `billing_accounts.brand_*`: a primary colour (checked for WCAG AA contrast when
@@ -12,8 +12,8 @@ Create Date: 2026-12-06 20:10:00
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0023'
-down_revision = '0022'
+revision = '0026'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
