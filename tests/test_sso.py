@@ -229,7 +229,10 @@ def test_the_log_in_page_leads_to_the_organisations_sign_in(app, tenant, provide
     assert client.get("/sso?organisation=fusie").headers["Location"].endswith("/login")  # not configured yet
     configure(app, tenant, provider)
     assert client.get("/sso?organisation=fusie").headers["Location"].endswith("/t/fusie/sso/login")
-    assert "Sign in with Fusie ID" in client.text("/t/fusie/sso/login")
+    response = client.get("/t/fusie/sso/login")
+    assert "Sign in with Fusie ID" in response.get_data(as_text=True)
+    # the button's form is answered by a redirect to the provider, which the page's policy must allow
+    assert f"form-action 'self' {provider.issuer};" in response.headers["Content-Security-Policy"]
     assert client.get("/t/nobody/sso/login").status_code == 404
     make.tenant("other")
     assert client.get("/t/other/sso/login").status_code == 404  # no provider there

@@ -84,6 +84,11 @@ def address_allowed(address: str) -> bool:
         return False
 
 
+def origin(address: str) -> str:
+    parts = urlsplit(address)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def is_entra(issuer: str) -> bool:
     return urlsplit(issuer).hostname == "login.microsoftonline.com"
 

@@ -160,6 +160,15 @@ def enabled_connection(db) -> OidcConnection:
     return current
 
 
+def provider_origin(current: OidcConnection) -> str | None:
+    """Where the "Sign in with …" button's form leads (the provider's authorization endpoint's origin);
+    None while the provider cannot be reached (pressing the button then says so)."""
+    try:
+        return oidc.origin(oidc.discover(current.issuer)["authorization_endpoint"])
+    except oidc.OidcError:
+        return None
+
+
 def begin(db, redirect_uri: str) -> tuple[str, dict]:
     current = enabled_connection(db)
     return oidc.authorization_request(current.issuer, current.client_id, redirect_uri, current.scopes)

@@ -3,7 +3,7 @@ person is not signed in yet), the one question after a first sign-in, and the ad
 The redirect flow needs no JavaScript."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, \
+from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, \
     session as http_session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,6 +11,7 @@ from flask_login import current_user
 from saas.auth.sessions import log_in
 from saas.kernel.db import session
 from saas.kernel.errors import DomainError
+from saas.kernel.security import CONTENT_SECURITY_POLICY
 from saas.kernel.views import ButtonForm, press, submit
 from saas.sso import service
 from saas.sso.forms import NOBODY, LegacyOrgChoiceForm, OidcSettingsForm
@@ -49,7 +50,7 @@ def _connection_enabled() -> bool:
 def login():
     current = service.connection(session())
     if current is None or not current.enabled:
-        abort(404)
+        abort(404)  # like an unknown tenant: no page tells which tenants exist
 
     def start():
         url, pending = service.begin(session(), _redirect_uri())
@@ -58,13 +59,20 @@ def login():
 
     if request.method == "POST":
         return press("sso", start, then=url_for("sso.login"), follow=True)
-    return render_template("sso/login.html", connection=current, form=ButtonForm())
+    response = make_response(render_template("sso/login.html", connection=current, form=ButtonForm()))
+    origin = service.provider_origin(current)
+    if origin:  # the button's form is answered by a redirect to the provider: the policy must allow it there
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'", f"form-action 'self' {origin}")
+    return response
 
 
 @bp.route("/callback")
 @public_in_tenant
 def callback():
     db = session()
+    if not _connection_enabled():
+        abort(404)
     pending = http_session.pop(PENDING, None)
     if not isinstance(pending, dict) or pending.get("tenant") != g.tenant.id:
         pending = None
