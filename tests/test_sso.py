@@ -236,3 +236,30 @@ def test_the_log_in_page_leads_to_the_organisations_sign_in(app, tenant, provide
     assert client.get("/t/nobody/sso/login").status_code == 404
     make.tenant("other")
     assert client.get("/t/other/sso/login").status_code == 404  # no provider there
+
+
+def test_a_reset_link_does_not_open_a_way_around_required_single_sign_on(app, make, tenant, provider):
+    from tests.helpers import link_in
+
+    make.member(tenant, "bram@fusie.example")
+    with make.session() as db:
+        admin_id = db.scalar(select(User.id).where(User.email == tenant.admin_email))
+    configure(app, tenant, provider, sso_required="y", break_glass_user_id=str(admin_id))
+    client = app.test_client()
+    client.submit("/password/forgot", {"email": "bram@fusie.example"})
+    link = urlsplit(link_in(make.mails_to("bram@fusie.example")[-1].body)).path
+    response = client.submit(link, {"password": "a brand new password", "confirm": "a brand new password"})
+    assert "requires signing in through its own sign-in service" in response.get_data(as_text=True)
+    assert client.get("/t/fusie/").status_code == 302  # not signed in
+
+
+def test_entra_people_are_known_by_their_object_id_not_their_address():
+    from saas.sso.models import OidcConnection
+    from saas.sso.service import subject_of
+
+    entra = OidcConnection(issuer="https://login.microsoftonline.com/0b5f4c4e-0000-4000-8000-000000000001/v2.0")
+    claims = {"sub": "pairwise-for-this-app", "oid": "3f1c-object-id", "tid": "0b5f4c4e-0000-4000-8000-000000000001"}
+    assert subject_of(entra, claims) == "3f1c-object-id"
+    other = OidcConnection(issuer="https://idp.example.org")
+    assert subject_of(other, claims) == "pairwise-for-this-app"
+    assert oidc.issuer_of("https://idp.example.org/.well-known/openid-configuration") == "https://idp.example.org"

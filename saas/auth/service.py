@@ -121,13 +121,18 @@ def log_in_check(db, email: str, password: str) -> User:
     user = authenticate(db, email, password)
     if user is None:
         raise WrongCredentials(field="password")
-    # Said only to whoever knows the password: a tenant that requires single sign-on refuses it here
+    refuse_password_if_single_sign_on(db, user)  # said only to whoever knows the password
+    return user
+
+
+def refuse_password_if_single_sign_on(db, user: User) -> None:
+    """A tenant of the account requires single sign-on (it is not that tenant's break-glass admin): a
+    password signs it in nowhere, neither at log-in nor through a reset link."""
     tenant = password_refused_by(db, user.id)
     if tenant is not None:
         raise SingleSignOnRequired(_l("%(name)s requires signing in through its own sign-in service: use "
                                       "“Sign in with your organisation” below, with the web address %(slug)s.",
                                       name=tenant.name, slug=tenant.slug))
-    return user
 
 
 def authenticate(db, email: str, password: str) -> User | None:

@@ -193,6 +193,8 @@ def subject_of(current: OidcConnection, claims: dict) -> str:
 
 def sign_in(db, current: OidcConnection, claims: dict) -> tuple[User, bool]:
     issuer, subject = oidc.issuer_of(current.issuer), subject_of(current, claims)
+    if oidc.is_entra(issuer) and claims.get("tid") is not None and f"/{claims['tid']}/" not in issuer + "/":
+        raise oidc.TokenRefused()  # Entra ID: a token of another directory (the issuer check stops it first)
     email = claims.get(current.email_claim)
     email = accounts.normalise_email(email) if isinstance(email, str) else ""
     if email:
