@@ -233,6 +233,9 @@ def test_the_log_in_page_leads_to_the_organisations_sign_in(app, tenant, provide
     assert "Sign in with Fusie ID" in response.get_data(as_text=True)
     # the button's form is answered by a redirect to the provider, which the page's policy must allow
     assert f"form-action 'self' {provider.issuer};" in response.headers["Content-Security-Policy"]
+    client.submit("/language", {"language": "nl"}, page="/login")
+    assert "Inloggen met Fusie ID" in client.text("/t/fusie/sso/login")  # both languages
+    assert "Inloggen via je organisatie" in client.text("/login")
     assert client.get("/t/nobody/sso/login").status_code == 404
     make.tenant("other")
     assert client.get("/t/other/sso/login").status_code == 404  # no provider there
