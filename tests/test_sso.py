@@ -72,6 +72,7 @@ def membership_of(make, tenant, email):
             (membership.roles if membership else set())
 
 
+@pytest.mark.smoke
 def test_a_person_the_provider_vouches_for_joins_just_in_time_with_the_mapped_organisation(app, make, tenant,
                                                                                               provider):
     configure(app, tenant, provider)
@@ -198,6 +199,7 @@ def test_people_the_tenant_has_not_allowed_are_refused(app, make, tenant, provid
     assert sign_in(app.test_client(), "fusie", "bram").headers["Location"].endswith("/t/fusie/sso/organisation")
 
 
+@pytest.mark.smoke
 def test_when_sso_is_required_password_log_in_is_refused_but_for_the_break_glass_admin(app, make, tenant, provider):
     make.member(tenant, "bram@fusie.example")
     with make.session() as db:
