@@ -34,7 +34,7 @@ test: install-test system-test-deps
 
 # Exact versions come from requirements.lock (a constraints file); the stamp skips pip next time.
 install: $(VENV)/.installed translations
-install-test: $(VENV)/.installed-test translations
+install-test: $(VENV)/.installed-test translations tests/oidc_provider/node_modules/.package-lock.json
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ $(VENV)/.installed: $(VENV)/bin/python pyproject.toml requirements.lock
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet -c requirements.lock -e '.[test]'
 	touch $@
+
+# The real OpenID provider the sign-in tests start (npm's oidc-provider, exact versions from its lock file;
+# Node 20 and npm from Debian). Once installed, the tests need no network.
+tests/oidc_provider/node_modules/.package-lock.json: tests/oidc_provider/package.json tests/oidc_provider/package-lock.json
+	cd tests/oidc_provider && npm ci --no-audit --no-fund --loglevel=error
 
 translations: $(MO_FILES)
 

@@ -27,6 +27,10 @@ ACCESS = {
     "tenant.resend_invitation": ADMIN_ONLY,
     "tenant.revoke_invitation": ADMIN_ONLY,
     "tenant.accept_invitation": "public",
+    "sso.login": "public",  # "Sign in with …": before anyone is signed in (404 while no provider is set)
+    "sso.callback": "public",
+    "sso.organisation": EVERYONE,
+    "sso.settings": ADMIN_ONLY,
     "billing.page": ADMIN_ONLY,
     "billing.checkout": ADMIN_ONLY,
     "billing.portal": ADMIN_ONLY,

@@ -12,6 +12,7 @@ from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
 from saas.kernel.mail import mail_to
 from saas.kernel.tokens import sign, unsign
+from saas.sso.models import password_refused_by
 
 _hasher = PasswordHasher()
 # Verified against when no account matches, so a wrong e-mail costs as long as a wrong password.
@@ -35,6 +36,10 @@ class VerificationLinkInvalid(DomainError):
 class EmailNotVerified(DomainError):
     default_message = _l("Confirm your e-mail address first: follow the link we mailed you when you signed up "
                          "(your account page sends a new one).")
+
+
+class SingleSignOnRequired(DomainError):
+    default_message = _l("Your organisation signs you in through its own sign-in service.")
 
 
 class ResetLinkInvalid(DomainError):
@@ -116,7 +121,18 @@ def log_in_check(db, email: str, password: str) -> User:
     user = authenticate(db, email, password)
     if user is None:
         raise WrongCredentials(field="password")
+    refuse_password_if_single_sign_on(db, user)  # said only to whoever knows the password
     return user
+
+
+def refuse_password_if_single_sign_on(db, user: User) -> None:
+    """A tenant of the account requires single sign-on (it is not that tenant's break-glass admin): a
+    password signs it in nowhere, neither at log-in nor through a reset link."""
+    tenant = password_refused_by(db, user.id)
+    if tenant is not None:
+        raise SingleSignOnRequired(_l("%(name)s requires signing in through its own sign-in service: use "
+                                      "“Sign in with your organisation” below, with the web address %(slug)s.",
+                                      name=tenant.name, slug=tenant.slug))
 
 
 def authenticate(db, email: str, password: str) -> User | None:

@@ -149,6 +149,7 @@ def reset_password(token: str):
     form = ResetPasswordForm()
 
     def reset():
+        service.refuse_password_if_single_sign_on(db, user)
         service.reset_password(user, form.password.data)
         log_in(user)
 

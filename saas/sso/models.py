@@ -1,0 +1,83 @@
+"""A tenant's OpenID Connect provider and the people it has vouched for.
+
+Below `saas.auth` in the layers: the password log-in asks `password_refused_by` whether a tenant of the
+account requires single sign-on, and that is all the rest of Koers needs to know of it."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.kernel.db import Base, utcnow
+from saas.kernel.models import TenantOwned
+from tenants.models import Membership, Tenant
+from tenants.scoping import cross_tenant
+
+
+class OidcConnection(TenantOwned, Base):
+    """One per tenant: where its people sign in, and what the provider's claims mean here."""
+
+    __tablename__ = "oidc_connections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What the button says: "Sign in with <display_name>"
+    display_name: Mapped[str] = mapped_column(String(80))
+    # The issuer exactly as the provider names itself (its discovery document is under it)
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(255))
+    # Encrypted with the app's secret key (saas.sso.service); never shown back to anyone
+    client_secret: Mapped[str] = mapped_column(String(2000))
+    # what is asked of the provider; "openid" is always among them
+    scopes: Mapped[str] = mapped_column(String(300), default="openid email profile")
+    email_claim: Mapped[str] = mapped_column(String(64), default="email")
+    legacy_org_claim: Mapped[str | None] = mapped_column(String(64))
+    role_claim: Mapped[str | None] = mapped_column(String(64))
+    # claim value -> Koers role, e.g. {"koers-admins": "admin"}
+    role_map: Mapped[dict] = mapped_column(JSON, default=dict)
+    # e-mail domains allowed to sign in ("" = any the provider vouches for)
+    allowed_domains: Mapped[str] = mapped_column(String(1000), default="")
+    # The provider only hands out addresses it checked (an organisation's own Entra ID with its own domains):
+    # its e-mail claim then counts as verified even without `email_verified`.
+    trust_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Just-in-time membership: a person the provider vouches for becomes a member at the first sign-in
+    jit: Mapped[bool] = mapped_column(Boolean, default=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Password log-in refused for every member but the break-glass admin
+    sso_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    break_glass_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("tenant_id"),)
+
+
+class SsoIdentity(TenantOwned, Base):
+    """A person as the tenant's provider knows them: issuer and subject (`oid` for Entra ID), never the
+    e-mail address alone, which a provider may reassign."""
+
+    __tablename__ = "sso_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_sign_in_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set once the person chose their legacy organisation (or said none), when no claim told it
+    organisation_asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("tenant_id", "issuer", "subject"),)
+
+
+def password_refused_by(db, user_id: int) -> Tenant | None:
+    """A tenant of this account that requires single sign-on of it (it is not that tenant's break-glass
+    admin): the password log-in is then refused. Reads across tenants, for this account's memberships only."""
+    with cross_tenant(db):
+        return db.scalar(
+            select(Tenant)
+            .join(Membership, Membership.tenant_id == Tenant.id)
+            .join(OidcConnection, OidcConnection.tenant_id == Tenant.id)
+            .where(Membership.user_id == user_id, OidcConnection.sso_required.is_(True),
+                   OidcConnection.enabled.is_(True),
+                   (OidcConnection.break_glass_user_id.is_(None)) | (OidcConnection.break_glass_user_id != user_id))
+            .order_by(Tenant.name).limit(1))

@@ -1,0 +1,290 @@
+"""A tenant's single sign-on: its configuration, and turning what the provider vouches for into a signed-in
+member (just in time). Plain functions over a session scoped to the tenant."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+
+from cryptography.fernet import Fernet, InvalidToken
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from saas.auth import service as accounts
+from saas.auth.models import User
+from saas.kernel.db import utcnow
+from saas.kernel.errors import DomainError
+from saas.sso import oidc
+from saas.sso.models import OidcConnection, SsoIdentity
+from tenants.models import LegacyOrganisation, Membership, MembershipRole, Role, ROLE_VALUES
+
+
+class NotConfigured(DomainError):
+    status = 404
+    default_message = _l("This organisation does not sign in through single sign-on here.")
+
+
+class NoAddress(DomainError):
+    default_message = _l("The sign-in service did not tell us your e-mail address, so you could not be signed "
+                         "in. Ask your organisation's administrator.")
+
+
+class AddressNotVouched(DomainError):
+    default_message = _l("The sign-in service did not confirm your e-mail address, so you could not be signed "
+                         "in. Ask your organisation's administrator.")
+
+
+class DomainNotAllowed(DomainError):
+    default_message = _l("People with this e-mail address may not sign in to this organisation. Ask its "
+                         "administrator.")
+
+
+class NotAMember(DomainError):
+    default_message = _l("You are not a member of this organisation yet, and it does not add people at their "
+                         "first sign-in. Ask its administrator for an invitation.")
+
+
+class SecretNeeded(DomainError):
+    default_message = _l("Enter the client secret the first time (it is never shown again).")
+
+
+class BreakGlassNotAdmin(DomainError):
+    default_message = _l("The break-glass account must be one of this organisation's administrators.")
+
+
+class RequiredNeedsBreakGlass(DomainError):
+    default_message = _l("Choose a break-glass administrator before requiring single sign-on, so that the "
+                         "organisation can still get in when its sign-in service is down.")
+
+
+class RoleMapInvalid(DomainError):
+    default_message = _l("Write one mapping a line, as: value = role (admin, management, sponsor, member, "
+                         "works_council, consultant).")
+
+
+class IssuerUnusable(DomainError):
+    default_message = _l("Use the https address of the issuer (Entra ID: https://login.microsoftonline.com/"
+                         "<directory id>/v2.0), not the common or organizations address.")
+
+
+# ---- configuration --------------------------------------------------------------------------------
+
+def connection(db) -> OidcConnection | None:
+    return db.scalar(select(OidcConnection))
+
+
+def _fernet(secret_key: str) -> Fernet:
+    key = hashlib.sha256(("koers-sso-client-secret:" + secret_key).encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def client_secret(connection_: OidcConnection, secret_key: str) -> str:
+    try:
+        return _fernet(secret_key).decrypt(connection_.client_secret.encode()).decode()
+    except InvalidToken:  # the app's secret key changed: the admin enters the client secret again
+        return ""
+
+
+def parse_role_map(text: str) -> dict[str, str]:
+    mapping = {}
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        value, sep, role = line.rpartition("=")
+        value, role = value.strip(), role.strip().lower()
+        if not sep or not value or role not in ROLE_VALUES:
+            raise RoleMapInvalid(field="role_map")
+        mapping[value] = role
+    return mapping
+
+
+def role_map_text(mapping: dict | None) -> str:
+    return "\n".join(f"{value} = {role}" for value, role in sorted((mapping or {}).items()))
+
+
+def save(db, *, display_name: str, issuer: str, client_id: str, new_secret: str, scopes: str, email_claim: str,
+         legacy_org_claim: str, role_claim: str, role_map: str, allowed_domains: str, trust_email: bool, jit: bool,
+         enabled: bool, sso_required: bool, break_glass_user_id: int | None, secret_key: str) -> OidcConnection:
+    """Create or change the tenant's provider. The client secret is kept when none is entered."""
+    issuer = oidc.issuer_of(issuer)
+    if not oidc.address_allowed(issuer) or "{tenantid}" in issuer.lower() \
+            or (oidc.is_entra(issuer) and issuer.split("/")[3].lower() in ("common", "organizations", "consumers")):
+        raise IssuerUnusable(field="issuer")
+    mapping = parse_role_map(role_map)
+    if break_glass_user_id is not None:
+        admin = db.scalar(select(Membership).where(Membership.user_id == break_glass_user_id))
+        if admin is None or Role.ADMIN.value not in admin.roles:
+            raise BreakGlassNotAdmin(field="break_glass_user_id")
+    if sso_required and break_glass_user_id is None:
+        raise RequiredNeedsBreakGlass(field="break_glass_user_id")
+    current = connection(db)
+    if current is None:
+        if not new_secret:
+            raise SecretNeeded(field="client_secret")
+        current = OidcConnection(role_map={})
+        db.add(current)
+    if new_secret:
+        current.client_secret = _fernet(secret_key).encrypt(new_secret.encode()).decode()
+    scope_words = [w for w in (scopes or "").split() if w != "openid"]
+    current.display_name = display_name.strip()
+    current.issuer = issuer
+    current.client_id = client_id.strip()
+    current.scopes = " ".join(["openid", *dict.fromkeys(scope_words)])
+    current.email_claim = email_claim.strip() or "email"
+    current.legacy_org_claim = legacy_org_claim.strip() or None
+    current.role_claim = role_claim.strip() or None
+    current.role_map = mapping
+    current.allowed_domains = " ".join(_domains(allowed_domains))
+    current.trust_email, current.jit, current.enabled = trust_email, jit, enabled
+    current.sso_required, current.break_glass_user_id = sso_required, break_glass_user_id
+    db.flush()
+    oidc.forget(issuer)
+    return current
+
+
+def _domains(text: str) -> list[str]:
+    return [d.strip().lower().lstrip("@") for d in (text or "").replace(",", " ").split() if d.strip()]
+
+
+def admins(db) -> list[Membership]:
+    return [m for m in db.scalars(select(Membership).join(Membership.user).order_by(User.name)).unique()
+            if Role.ADMIN.value in m.roles]
+
+
+# ---- signing in ----------------------------------------------------------------------------------
+
+def enabled_connection(db) -> OidcConnection:
+    current = connection(db)
+    if current is None or not current.enabled:
+        raise NotConfigured()
+    return current
+
+
+def provider_origin(current: OidcConnection) -> str | None:
+    """Where the "Sign in with …" button's form leads (the provider's authorization endpoint's origin);
+    None while the provider cannot be reached (pressing the button then says so)."""
+    try:
+        return oidc.origin(oidc.discover(current.issuer)["authorization_endpoint"])
+    except oidc.OidcError:
+        return None
+
+
+def begin(db, redirect_uri: str) -> tuple[str, dict]:
+    current = enabled_connection(db)
+    return oidc.authorization_request(current.issuer, current.client_id, redirect_uri, current.scopes)
+
+
+def complete(db, *, answer: dict, pending: dict | None, redirect_uri: str, secret_key: str) -> tuple[User, bool]:
+    """The account the provider's answer signs in, a member of this tenant, and whether to ask the person
+    for their legacy organisation (once, when no claim told it)."""
+    current = enabled_connection(db)
+    claims = oidc.finish(current.issuer, current.client_id, client_secret(current, secret_key), redirect_uri,
+                         current.scopes, answer, pending)
+    return sign_in(db, current, claims)
+
+
+def subject_of(current: OidcConnection, claims: dict) -> str:
+    """Who the provider says this is, for good: Entra ID's object id `oid` (the same person in every app of
+    the directory), else the standard `sub`."""
+    if oidc.is_entra(current.issuer) and isinstance(claims.get("oid"), str) and claims["oid"]:
+        return claims["oid"]
+    return str(claims["sub"])
+
+
+def sign_in(db, current: OidcConnection, claims: dict) -> tuple[User, bool]:
+    issuer, subject = oidc.issuer_of(current.issuer), subject_of(current, claims)
+    if oidc.is_entra(issuer) and claims.get("tid") is not None and f"/{claims['tid']}/" not in issuer + "/":
+        raise oidc.TokenRefused()  # Entra ID: a token of another directory (the issuer check stops it first)
+    email = claims.get(current.email_claim)
+    email = accounts.normalise_email(email) if isinstance(email, str) else ""
+    if email:
+        _check_domain(current, email)
+    identity = db.scalar(select(SsoIdentity).where(SsoIdentity.issuer == issuer, SsoIdentity.subject == subject))
+    if identity is not None:
+        user = db.get(User, identity.user_id)
+    else:
+        user = _first_sign_in(db, current, claims, email)
+        identity = SsoIdentity(issuer=issuer, subject=subject, user_id=user.id)
+        db.add(identity)
+    membership = db.scalar(select(Membership).where(Membership.user_id == user.id))
+    if membership is None:
+        if not current.jit:
+            raise NotAMember()
+        membership = Membership(user_id=user.id, legacy_org_id=None)
+        membership.role_rows = [MembershipRole(role=Role.MEMBER.value)]
+        db.add(membership)
+    if membership.legacy_org_id is None:
+        membership.legacy_org_id = _legacy_org_from(db, current, claims)
+    for role in sorted(_mapped_roles(current, claims) - membership.roles):
+        membership.role_rows.append(MembershipRole(role=role))
+    identity.last_sign_in_at = utcnow()
+    db.flush()
+    ask = (membership.legacy_org_id is None and identity.organisation_asked_at is None
+           and db.scalar(select(LegacyOrganisation.id).limit(1)) is not None)
+    return user, ask
+
+
+def _check_domain(current: OidcConnection, email: str) -> None:
+    allowed = current.allowed_domains.split()
+    if allowed and email.rpartition("@")[2] not in allowed:
+        raise DomainNotAllowed()
+
+
+def _first_sign_in(db, current: OidcConnection, claims: dict, email: str) -> User:
+    """The account for a person the provider has not signed in here before: the one with the address the
+    provider vouches for, or a new one. An address the provider does not vouch for links nothing."""
+    if not email:
+        raise NoAddress()
+    if not (claims.get("email_verified") is True or current.trust_email):
+        raise AddressNotVouched()
+    user = accounts.find_user(db, email)
+    if user is None:
+        name = claims.get("name") if isinstance(claims.get("name"), str) and claims["name"].strip() else email
+        # no password anyone knows: the person signs in through the provider (or sets one by a reset link)
+        user = accounts.register(db, email=email, name=name[:120], password=secrets.token_urlsafe(32),
+                                 verified=True)
+    else:
+        accounts.confirm_address(user)  # the provider vouches for the address
+    return user
+
+
+def _values(claims: dict, name: str | None) -> list[str]:
+    value = claims.get(name) if name else None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _legacy_org_from(db, current: OidcConnection, claims: dict) -> int | None:
+    for value in _values(claims, current.legacy_org_claim):
+        wanted = value.strip().lower()
+        for organisation in db.scalars(select(LegacyOrganisation)):
+            if wanted in (organisation.code.lower(), organisation.name.lower()):
+                return organisation.id
+    return None
+
+
+def _mapped_roles(current: OidcConnection, claims: dict) -> set[str]:
+    mapping = current.role_map or {}
+    return {mapping[v] for v in _values(claims, current.role_claim) if v in mapping}
+
+
+def choose_legacy_org(db, user: User, legacy_org_id: int | None) -> None:
+    """The person's answer to "which organisation did you come from?", asked once after the first sign-in."""
+    membership = db.scalar(select(Membership).where(Membership.user_id == user.id))
+    if legacy_org_id is not None and db.scalar(
+            select(LegacyOrganisation.id).where(LegacyOrganisation.id == legacy_org_id)) is None:
+        raise DomainError(field="legacy_org")
+    if membership is not None and membership.legacy_org_id is None:
+        membership.legacy_org_id = legacy_org_id
+    for identity in db.scalars(select(SsoIdentity).where(SsoIdentity.user_id == user.id)):
+        identity.organisation_asked_at = identity.organisation_asked_at or utcnow()
+
+
+def must_choose_legacy_org(db, user: User) -> bool:
+    membership = db.scalar(select(Membership).where(Membership.user_id == user.id))
+    identity = db.scalar(select(SsoIdentity).where(SsoIdentity.user_id == user.id))
+    return (identity is not None and identity.organisation_asked_at is None and membership is not None
+            and membership.legacy_org_id is None)

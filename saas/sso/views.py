@@ -1,0 +1,135 @@
+"""Single sign-on pages: "Sign in with <provider>" and the provider's callback (public in the tenant: the
+person is not signed in yet), the one question after a first sign-in, and the admin's settings.
+The redirect flow needs no JavaScript."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, \
+    session as http_session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from saas.auth.sessions import log_in
+from saas.kernel.db import session
+from saas.kernel.errors import DomainError
+from saas.kernel.security import CONTENT_SECURITY_POLICY
+from saas.kernel.views import ButtonForm, press, submit
+from saas.sso import service
+from saas.sso.forms import NOBODY, LegacyOrgChoiceForm, OidcSettingsForm
+from tenants import service as tenancy
+from tenants.guards import public_in_tenant, requires, tenant_blueprint
+from tenants.models import Role
+from tenants.scoping import enter_tenant
+
+bp = tenant_blueprint("sso", __name__, url_prefix="/sso")
+entry = Blueprint("sso_entry", __name__)
+
+PENDING = "sso_pending"
+
+
+def _redirect_uri() -> str:
+    return url_for("sso.callback", _external=True)
+
+
+@entry.route("/sso")
+def choose_organisation():
+    """From the log-in page: the organisation's web address leads to its "Sign in with …" page."""
+    slug = request.args.get("organisation", "").strip().lower()[:40]
+    if slug and enter_tenant(session(), slug) is not None and _connection_enabled():
+        return redirect(url_for("sso.login", slug=slug))
+    flash(_("No organisation with this web address signs in through single sign-on here."), "error")
+    return redirect(url_for("auth.login"))
+
+
+def _connection_enabled() -> bool:
+    current = service.connection(session())
+    return current is not None and current.enabled
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public_in_tenant
+def login():
+    current = service.connection(session())
+    if current is None or not current.enabled:
+        abort(404)  # like an unknown tenant: no page tells which tenants exist
+
+    def start():
+        url, pending = service.begin(session(), _redirect_uri())
+        http_session[PENDING] = {"tenant": g.tenant.id, "next": _safe_next(), **pending}
+        return url
+
+    if request.method == "POST":
+        return press("sso", start, then=url_for("sso.login"), follow=True)
+    response = make_response(render_template("sso/login.html", connection=current, form=ButtonForm()))
+    origin = service.provider_origin(current)
+    if origin:  # the button's form is answered by a redirect to the provider: the policy must allow it there
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'", f"form-action 'self' {origin}")
+    return response
+
+
+@bp.route("/callback")
+@public_in_tenant
+def callback():
+    db = session()
+    if not _connection_enabled():
+        abort(404)
+    pending = http_session.pop(PENDING, None)
+    if not isinstance(pending, dict) or pending.get("tenant") != g.tenant.id:
+        pending = None
+    try:
+        user, ask = service.complete(db, answer=request.args.to_dict(), pending=pending,
+                                     redirect_uri=_redirect_uri(), secret_key=current_app.secret_key)
+    except DomainError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("sso.login"))
+    log_in(user)
+    db.commit()
+    flash(_("You are signed in through %(name)s.", name=service.connection(db).display_name), "success")
+    if ask:
+        return redirect(url_for("sso.organisation"))
+    return redirect((pending or {}).get("next") or url_for("home.index"))
+
+
+@bp.route("/organisation", methods=["GET", "POST"])
+@requires()
+def organisation():
+    db = session()
+    if not service.must_choose_legacy_org(db, current_user):
+        return redirect(url_for("home.index"))
+    form = LegacyOrgChoiceForm()
+    form.legacy_org.choices = [(NOBODY, _("None of these, or I joined after the merger"))] + [
+        (o.id, o.name) for o in tenancy.legacy_organisations(db)]
+    return submit(form, lambda: service.choose_legacy_org(db, current_user, form.legacy_org.data),
+                  done=_("Thank you."), then=url_for("home.index")) \
+        or render_template("sso/organisation.html", form=form)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def settings():
+    db = session()
+    current = service.connection(db)
+    form = OidcSettingsForm(obj=current if request.method == "GET" else None)
+    if request.method == "GET" and current is not None:
+        form.role_map.data = service.role_map_text(current.role_map)
+        form.break_glass_user_id.data = current.break_glass_user_id
+    form.break_glass_user_id.choices = [(NOBODY, _("Nobody"))] + [
+        (m.user_id, f"{m.user.name} ({m.user.email})") for m in service.admins(db)]
+    return submit(form, lambda: service.save(
+        db, display_name=form.display_name.data, issuer=form.issuer.data, client_id=form.client_id.data,
+        new_secret=form.client_secret.data or "", scopes=form.scopes.data or "", email_claim=form.email_claim.data or "",
+        legacy_org_claim=form.legacy_org_claim.data or "", role_claim=form.role_claim.data or "",
+        role_map=form.role_map.data or "", allowed_domains=form.allowed_domains.data or "",
+        trust_email=form.trust_email.data, jit=form.jit.data, enabled=form.enabled.data,
+        sso_required=form.sso_required.data, break_glass_user_id=form.break_glass_user_id.data,
+        secret_key=current_app.secret_key),
+        done=_("The single sign-on settings have been saved."), then=url_for("sso.settings")) \
+        or render_template("sso/settings.html", form=form, connection=current, redirect_uri=_redirect_uri())
+
+
+def _safe_next() -> str | None:
+    target = request.values.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target and ":" not in target:
+        return target
+    return None
