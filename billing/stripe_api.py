@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import stripe
 from flask_babel import lazy_gettext as _l
@@ -135,3 +136,18 @@ def _client(secret_key: str, api_base: str) -> stripe.StripeClient:
         secret_key, base_addresses={"api": api_base}, max_network_retries=0,
         http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
     )
+
+
+STRIPE_API = "https://api.stripe.com"
+STRIPE_PAGES = ("https://checkout.stripe.com", "https://billing.stripe.com")  # the checkout, the customer portal
+
+
+def page_origins(settings) -> tuple[str, ...]:
+    """Where the checkout and portal buttons lead: Stripe's own pages, or the stand-in's (a fake Stripe on
+    loopback) when the API is not Stripe's. The billing pages' policy must allow their forms to go there."""
+    if not settings.billing_enabled:
+        return ()
+    if settings.stripe_api_base.rstrip("/") == STRIPE_API:
+        return STRIPE_PAGES
+    parts = urlsplit(settings.stripe_api_base)
+    return (f"{parts.scheme}://{parts.netloc}",)

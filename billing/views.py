@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import stripe
-from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, make_response, redirect, render_template, request,
+                   url_for)
 from flask_babel import format_date, get_locale, gettext as _, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -29,6 +30,7 @@ from saas.kernel.db import session, utcnow
 from saas.programme.service import PHASE_LABELS
 from saas.kernel.errors import problem
 from saas.kernel.extensions import csrf
+from saas.kernel.security import with_form_action
 from saas.kernel.views import ButtonForm, press, press_confirmed, submit
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
@@ -51,7 +53,7 @@ def page():
     db, settings = session(), _settings()
     account = service.account_of_tenant(db, g.tenant)
     invoice, invoice_problem = _next_invoice(account, settings)
-    return render_template(
+    html = render_template(
         "billing/tenant.html", settings=settings, account=account,
         plan=plan_for(account.kind if account else ORGANISATION, settings),
         entitlement=entitlements.tenant_entitlement(db, g.tenant, settings=settings),
@@ -59,6 +61,7 @@ def page():
         subscribed=account is not None and service.has_ongoing_subscription(account),
         returned=request.args.get("checkout") == "done",
     )
+    return with_form_action(make_response(html), *stripe_api.page_origins(settings))  # checkout, portal
 
 
 @bp.route("/checkout", methods=["POST"])
@@ -202,7 +205,7 @@ def _account_page(form, style_form):
     db, settings = session(), _settings()
     account = _owned_account()  # again: a refusal rolled the request's transaction back
     invoice, invoice_problem = _next_invoice(account, settings)
-    return render_template(
+    html = render_template(
         "billing/account.html", account=account, settings=settings, form=form, action_form=ButtonForm(),
         style_form=style_form, own_style=brand.of(account, "consultancy"),
         archive_form=ArchiveForm(), plan=plan_for(account.kind, settings),
@@ -213,6 +216,7 @@ def _account_page(form, style_form):
         invoice_problem=invoice_problem, subscribed=service.has_ongoing_subscription(account),
         returned=request.args.get("checkout") == "done",
     )
+    return with_form_action(make_response(html), *stripe_api.page_origins(settings))  # checkout, portal
 
 
 @public.route("/consultancy/people/<int:person_id>/remove", methods=["GET", "POST"])

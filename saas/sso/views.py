@@ -11,7 +11,7 @@ from flask_login import current_user
 from saas.auth.sessions import log_in
 from saas.kernel.db import session
 from saas.kernel.errors import DomainError
-from saas.kernel.security import CONTENT_SECURITY_POLICY
+from saas.kernel.security import with_form_action
 from saas.kernel.views import ButtonForm, press, submit
 from saas.sso import service
 from saas.sso.forms import NOBODY, LegacyOrgChoiceForm, OidcSettingsForm
@@ -61,10 +61,7 @@ def login():
         return press("sso", start, then=url_for("sso.login"), follow=True)
     response = make_response(render_template("sso/login.html", connection=current, form=ButtonForm()))
     origin = service.provider_origin(current)
-    if origin:  # the button's form is answered by a redirect to the provider: the policy must allow it there
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-            "form-action 'self'", f"form-action 'self' {origin}")
-    return response
+    return with_form_action(response, origin)  # the button's form is answered by a redirect to the provider
 
 
 @bp.route("/callback")

@@ -66,3 +66,23 @@ def test_a_consultant_signs_up_creates_a_client_and_sees_it_on_her_dashboard(pag
     expect(page.get_by_role("status")).to_contain_text("The client has been archived")
     page.goto("/t/zuid/")
     expect(page.get_by_role("region", name="Subscription")).to_contain_text("archived by its consultancy")
+
+
+def test_subscribe_leads_the_browser_on_to_the_payment_page(page, make, fake_stripe):
+    """The Subscribe button's form is answered by a redirect to the payment provider's page: the browser
+    follows it only when the page's Content-Security-Policy lets its forms go there (form-action)."""
+    make.user("olga@advies.example", name="Olga")
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill("olga@advies.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.click_and_wait(page.get_by_role("button", name="Log in"))
+    page.goto("/billing/consultancy/new")
+    page.get_by_label("Name of the consultancy").fill("Olga Advies")
+    page.click_and_wait(page.get_by_role("button", name="Sign up the consultancy"))
+    page.get_by_label("Name of the organisation").fill("Gemeente Zuid")
+    page.get_by_label("Web address").fill("zuid")
+    page.get_by_label("E-mail address of the client's administrator").fill("hanna@zuid.example")
+    page.click_and_wait(page.get_by_role("button", name="Create the client"))
+    page.goto("/billing/consultancy/account")
+    page.get_by_role("button", name="Subscribe").click()
+    page.wait_for_url(re.compile(re.escape(fake_stripe.url) + r"/checkout/"), timeout=10_000)
