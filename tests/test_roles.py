@@ -14,6 +14,7 @@ ACCESS = {
     "home.index": EVERYONE,
     "tenant.settings": ADMIN_ONLY,
     "tenant.consent": {"admin", "works_council", "consultant"},
+    "twofactor_policy.set_policy": ADMIN_ONLY,
     "tenant.legacy_orgs": ADMIN_ONLY,
     "tenant.edit_legacy_org": ADMIN_ONLY,
     "tenant.delete_legacy_org": ADMIN_ONLY,

@@ -240,3 +240,11 @@ def test_only_an_admin_sets_the_policy(client, make):
 def test_the_second_step_without_a_password_first_goes_back_to_log_in(client):
     response = client.get("/login/code")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("code", ["１２３４５６", "12345²", "x" * 33, "1" * 7, "' OR 1=1 --", "ééééé-ééééé", " "])
+def test_odd_codes_are_refused_with_a_message(client, ada, code):
+    password_step(client)
+    page = client.submit("/login/code", {"code": code})
+    assert page.status_code == 200 and 'class="error"' in page.get_data(as_text=True)
+    assert not signed_in(client)

@@ -176,12 +176,17 @@ def _digits(code: str) -> str:
     return "".join((code or "").split())
 
 
+def _is_app_code(code: str) -> bool:
+    """Six ASCII digits (str.isdigit also takes "１" and "²", which no app shows)."""
+    return len(code) == 6 and code.isascii() and code.isdigit()
+
+
 def _accept_totp(db, row: TwoFactor, code: str, secret_key: str) -> None:
     """The code from the app, for a step later than the last one accepted; that step is then taken
     (one UPDATE with the condition, so two requests with the same code cannot both pass)."""
     code = _digits(code)
     secret = _secret(row, secret_key)
-    if secret is None or len(code) != 6 or not code.isdigit():
+    if secret is None or not _is_app_code(code):
         raise WrongCode(field="code")
     totp = pyotp.TOTP(secret, interval=STEP)
     now = int(time.time()) // STEP
@@ -233,7 +238,7 @@ def check_code(db, user: User, code: str, secret_key: str) -> str:
     row = setting(db, user)
     if row is None or row.confirmed_at is None:
         raise NotOn()
-    if _digits(code).isdigit():
+    if _digits(code).isascii() and _digits(code).isdigit():
         _accept_totp(db, row, code, secret_key)
         return "totp"
     if _accept_recovery(db, user, code):
