@@ -248,3 +248,16 @@ def test_odd_codes_are_refused_with_a_message(client, ada, code):
     page = client.submit("/login/code", {"code": code})
     assert page.status_code == 200 and 'class="error"' in page.get_data(as_text=True)
     assert not signed_in(client)
+
+
+def test_guessing_codes_from_an_open_session_is_rate_limited(client, ada):
+    """Someone at an unlocked computer cannot try every code to make new recovery codes or turn it off."""
+    _totp, codes = ada
+    password_step(client)
+    client.submit("/login/code", {"code": codes[0]})
+    statuses = [client.submit("/account/two-factor/recovery-codes", {"code": f"{i:06d}"},
+                              page="/account/two-factor").status_code for i in range(6)]
+    assert statuses[:5] == [302] * 5 and statuses[5] == 429
+    statuses = [client.submit("/account/two-factor/off", {"password": PASSWORD, "code": f"{i:06d}"},
+                              page="/account/two-factor/off").status_code for i in range(6)]
+    assert statuses[5] == 429

@@ -139,6 +139,8 @@ def qr():
 
 @bp.route("/account/two-factor/recovery-codes", methods=["POST"])
 @login_required
+@limiter.limit(CODE_ACCOUNT_LIMIT, methods=["POST"], key_func=lambda: f"twofactor-codes:{current_user.id}",
+               deduct_when=lambda response: "no-store" not in response.headers.get("Cache-Control", ""))
 def recovery_codes():
     """New recovery codes (the old ones stop working), for a code from the app."""
     form = AppCodeForm()
