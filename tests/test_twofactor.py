@@ -261,3 +261,18 @@ def test_guessing_codes_from_an_open_session_is_rate_limited(client, ada):
     statuses = [client.submit("/account/two-factor/off", {"password": PASSWORD, "code": f"{i:06d}"},
                               page="/account/two-factor/off").status_code for i in range(6)]
     assert statuses[5] == 429
+
+
+def test_the_pages_speak_dutch(client, make):
+    make.user("ada@example.org", locale="nl")
+    client.login("ada@example.org")
+    assert "Tweestapsaanmelding staat uit" in client.text("/account/two-factor")
+    client.submit("/account/two-factor/start", {"action": "start"}, page="/account/two-factor")
+    page = client.text("/account/two-factor/setup")
+    assert "Scan deze QR-code" in page and 'alt="QR-code voor uw authenticator-app"' in page
+    secret = SECRET.search(page).group(1).replace(" ", "")
+    shown = client.submit("/account/two-factor/setup", {"code": pyotp.TOTP(secret).now()}).get_data(as_text=True)
+    assert "Uw herstelcodes" in shown and "Tweestapsaanmelding staat aan" in shown
+    client.submit("/logout", page="/account")
+    client.submit("/login", {"email": "ada@example.org", "password": PASSWORD})
+    assert "Vul de code uit uw authenticator-app in" in client.text("/login/code")

@@ -269,7 +269,7 @@ def begin_sign_in(db, user: User) -> bool:
         log_in(user)
         return True
     log_in_pending = {"uid": user.id, "stamp": user.session_stamp, "at": int(time.time())}
-    kept_locale = http_session.get("locale")
+    kept_locale = http_session.get("locale") or user.locale  # the second step speaks the account's language
     http_session.clear()  # whatever this browser held before: nobody's session until the code
     if kept_locale:
         http_session["locale"] = kept_locale
