@@ -218,6 +218,11 @@ def test_the_tenants_policy_sends_an_admin_without_it_to_enrolment(client, make)
     assert blocked.status_code == 302 and blocked.headers["Location"].startswith("/account/two-factor")
     page = client.get("/t/oost/", follow_redirects=True).get_data(as_text=True)
     assert "requires two-factor sign-in for your role" in page
+    for role in ("works_council", "consultant"):  # bound as well
+        make.member(oost, f"{role}@oost.example", roles=(role,))
+        other = make.app.test_client()
+        other.login(f"{role}@oost.example")
+        assert other.get("/t/oost/").headers["Location"].startswith("/account/two-factor")
     assert client.get("/t/west/settings").status_code == 200  # another tenant: unaffected
     piet = make.app.test_client()
     piet.login("piet@oost.example")
@@ -276,3 +281,13 @@ def test_the_pages_speak_dutch(client, make):
     client.submit("/logout", page="/account")
     client.submit("/login", {"email": "ada@example.org", "password": PASSWORD})
     assert "Vul de code uit uw authenticator-app in" in client.text("/login/code")
+
+
+def test_an_operator_turns_it_off_for_someone_who_lost_phone_and_codes(stack, client, ada):
+    from tests.test_cli import koers
+
+    assert "turned off for ada@example.org" in koers(stack, "reset-two-factor", "ada@example.org")
+    assert "had no two-factor sign-in" in koers(stack, "reset-two-factor", "ada@example.org")
+    assert "no account for" in koers(stack, "reset-two-factor", "nobody@example.org", expect=1)
+    client.login("ada@example.org")  # the password alone again
+    assert signed_in(client)

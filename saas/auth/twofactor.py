@@ -256,8 +256,14 @@ def turn_off(db, user: User, password: str, code: str, secret_key: str) -> None:
     if service.authenticate(db, user.email, password) is None:
         raise WrongPassword(field="password")
     check_code(db, user, code, secret_key)
+    remove(db, user)
+
+
+def remove(db, user: User) -> bool:
+    """An operator's last resort for someone who lost both phone and recovery codes (`koers reset-two-factor`),
+    after checking who is asking: the password alone signs in again. Returns whether there was anything."""
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    db.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
+    return db.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id)).rowcount > 0
 
 
 # ---- signing in in two steps --------------------------------------------------------------------
