@@ -29,7 +29,7 @@ import segno
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app, flash, redirect, request, session as http_session, url_for
+from flask import flash, redirect, request, session as http_session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, UniqueConstraint, delete, func, select, \
@@ -327,7 +327,3 @@ def enforce_policy(tenant, membership):
               "info")
         return redirect(url_for("twofactor.manage", next=request.path))
     return None
-
-
-def secret_key() -> str:
-    return current_app.secret_key
