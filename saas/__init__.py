@@ -201,6 +201,12 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     from saas.platform.views import bp as platform_bp  # the platform admin's pages (failed jobs)
     app.register_blueprint(platform_bp)
+    from saas.auth.twofactor import enforce_policy
+    from saas.auth.twofactor_views import bp as twofactor_bp, policy as twofactor_policy_bp
+
+    app.register_blueprint(twofactor_bp)  # two-factor sign-in (issue 18)
+    app.register_blueprint(twofactor_policy_bp)
+    app.extensions["koers.tenant_entry_checks"] = [enforce_policy]  # a tenant may require it (tenants.guards)
 
 
 def _configure_logging(settings: Settings) -> None:

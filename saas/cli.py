@@ -89,6 +89,26 @@ def create_user(email, password, name, platform_admin):
     click.echo(f"created {'platform admin' if platform_admin else 'user'} {user.email} (id {user.id})")
 
 
+@main.command("reset-two-factor", help="Turn two-factor sign-in off for an account whose owner lost both the app "
+                                        "and the recovery codes (check first who is asking).")
+@click.argument("email")
+@with_appcontext
+def reset_two_factor(email):
+    from saas.auth import twofactor
+    from saas.auth.service import find_user
+    from saas.kernel.db import session
+
+    db = session()
+    user = find_user(db, email)
+    if user is None:
+        raise click.ClickException(f"no account for {email}")
+    removed = twofactor.remove(db, user)
+    user.rotate_session_stamp()  # whoever is signed in as them now signs in again
+    db.commit()
+    click.echo(f"two-factor sign-in turned off for {user.email}" if removed
+               else f"{user.email} had no two-factor sign-in")
+
+
 @main.command("create-tenant", help="Create a tenant with an existing user as its administrator.")
 @click.argument("slug")
 @click.option("--name", required=True, help="Name of the merged organisation.")

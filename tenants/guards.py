@@ -97,6 +97,11 @@ def _enter_tenant():
     if membership is None:
         abort(404)
     g.tenant, g.membership = tenant, membership
+    # what the app adds to entering a tenant (the app factory lists them): e.g. the tenant's two-factor policy
+    for check in current_app.extensions.get("koers.tenant_entry_checks", ()):
+        answer = check(tenant, membership)
+        if answer is not None:
+            return answer
     if not guard.allows(membership.roles):
         abort(403)
     return None

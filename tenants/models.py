@@ -49,6 +49,9 @@ class Tenant(HouseStyle, Base):
     # it opens (WOR art. 27). Its own setting: on by default for a Dutch tenant when it is made, never
     # changed by the country; an admin may turn it on, only a works council member may turn it off.
     consent_required: Mapped[bool] = mapped_column(Boolean, default=_dutch, server_default=false())
+    # Whether its admins, works council members and consultants must sign in with a second factor
+    # (saas.auth.twofactor); set by an admin on the settings page.
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The account that made it (a plain id, kept when the account goes): one free trial at a time (create_tenant).
     created_by_id: Mapped[int | None] = mapped_column(Integer, index=True)

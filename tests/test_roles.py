@@ -17,6 +17,7 @@ ACCESS = {
     "tenant.house_style_css": EVERYONE,  # every page of a member links it
     "tenant.house_style_logo": EVERYONE,
     "tenant.consent": {"admin", "works_council", "consultant"},
+    "twofactor_policy.set_policy": ADMIN_ONLY,
     "tenant.legacy_orgs": ADMIN_ONLY,
     "tenant.edit_legacy_org": ADMIN_ONLY,
     "tenant.delete_legacy_org": ADMIN_ONLY,

@@ -7,8 +7,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 
-from saas.auth import service
-from saas.auth.sessions import log_in, log_out
+from saas.auth import service, twofactor
+from saas.auth.sessions import log_out
 from saas.auth.forms import AccountForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from saas.kernel.db import session
 from saas.kernel.errors import DomainError
@@ -113,8 +113,11 @@ def login():
     if current_user.is_authenticated:
         return redirect(_safe_next() or url_for("core.home"))
     form = LoginForm()
-    return submit(form, lambda: log_in(service.log_in_check(session(), form.email.data, form.password.data)),
-                  then=_safe_next() or url_for("core.home")) \
+    # With two-factor sign-in on, the password only opens its second step (saas.auth.twofactor).
+    return submit(form, lambda: twofactor.begin_sign_in(session(), service.log_in_check(session(), form.email.data,
+                                                                                        form.password.data)),
+                  then=lambda signed_in: (_safe_next() or url_for("core.home")) if signed_in
+                  else url_for("twofactor.code", next=_safe_next())) \
         or render_template("auth/login.html", form=form)
 
 
@@ -151,9 +154,10 @@ def reset_password(token: str):
     def reset():
         service.refuse_password_if_single_sign_on(db, user)
         service.reset_password(user, form.password.data)
-        log_in(user)
+        return twofactor.begin_sign_in(db, user)  # a reset link is no second factor: the code is still asked
 
-    return submit(form, reset, done=_("Your password has been changed."), then=url_for("core.home")) \
+    return submit(form, reset, done=_("Your password has been changed."),
+                  then=lambda signed_in: url_for("core.home") if signed_in else url_for("twofactor.code")) \
         or render_template("auth/reset.html", form=form)
 
 
