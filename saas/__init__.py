@@ -167,6 +167,9 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     from saas.platform.views import bp as platform_bp  # the platform admin's pages (failed jobs)
     app.register_blueprint(platform_bp)
+    from saas.scim.views import admin as provisioning_bp, api as scim_bp  # SCIM provisioning and its admin page
+    app.register_blueprint(scim_bp)
+    app.register_blueprint(provisioning_bp)
 
 
 def _configure_logging(settings: Settings) -> None:

@@ -21,6 +21,7 @@ from saas.strategy.models import (  # noqa: F401
     KnowledgeDay, Pillar, PlanAction, Signup, Workshop,
 )
 from saas.reports.models import ReportFile  # noqa: F401
+from saas.scim.models import ScimGroup, ScimGroupMapping, ScimGroupMember, ScimToken, ScimUser  # noqa: F401
 from saas.surveys.models import (  # noqa: F401
     CatalogueValue, PooledAnswer, Response, SurveyInvitation, Wave, WorksCouncilConsent,
 )
