@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, jsonify, render_template, request, url_for
+from flask import abort, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from scim2_models import (
@@ -70,6 +70,8 @@ def _integrity_error(_error):
 @api.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     session().rollback()
+    if g.get("tenant") is None:  # no such tenant: answered as a wrong token is, so no tenant's existence leaks
+        return _error(401, "A valid bearer token for this tenant is required.")
     status = error.code or 500
     return _error(status if 400 <= status < 500 else 400, error.description or error.name)
 
