@@ -159,6 +159,7 @@ def test_errors_are_scim_errors_never_a_500(idp, app):
     rid = idp("GET", "/Users").get_json()["Resources"][0]["id"]
     assert_error(idp("PATCH", f"/Users/{rid}", {"schemas": [PATCH], "Operations": [{"op": "jump"}]}), 400)
     assert_error(idp("GET", "/Nothing"), 404)
+    assert_error(idp.client.open(idp.base + "/Users", method="POST", data=b"{" * 1_000_001, headers=idp.headers), 413)
     anonymous = app.test_client().get("/t/oost/scim/v2/Users")
     assert_error(anonymous, 401) and anonymous.headers["WWW-Authenticate"].startswith("Bearer")
     assert_error(app.test_client().get("/t/oost/scim/v2/Users", headers={"Authorization": "Bearer wrong"}), 401)

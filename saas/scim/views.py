@@ -35,6 +35,7 @@ admin = tenant_blueprint("provisioning", __name__, url_prefix="/admin/provisioni
 csrf.exempt(api)
 
 MEDIA_TYPE = "application/scim+json"
+MAX_BODY = 1_000_000  # a group of some 10,000 members; bulk requests are not offered
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
@@ -43,7 +44,10 @@ LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 @api.before_request
 def _authenticate():
-    """After the tenant is entered (tenants.guards): the bearer token must be this tenant's."""
+    """After the tenant is entered (tenants.guards): the bearer token must be this tenant's. A body larger
+    than a person or a group could be is refused before anything is read."""
+    if (request.content_length or 0) > MAX_BODY:
+        raise ScimError(413, f"The request body is larger than {MAX_BODY} bytes.")
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not service.token_valid(session(), token.strip()):
         raise ScimError(401, "A valid bearer token for this tenant is required.")
