@@ -11,7 +11,7 @@ from flask import abort, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from scim2_models import (
-    AuthenticationScheme, Bulk, ChangePassword, Context, ETag, Filter, Group, ListResponse, Patch, ResourceType,
+    AuthenticationScheme, Bulk, ChangePassword, Context, ETag, Filter, Group, Patch, ResourceType,
     ServiceProviderConfig, Sort, User,
 )
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +24,7 @@ from saas.kernel.views import press_confirmed, submit
 from saas.programme.people import ROLE_LABELS
 from saas.scim import service
 from saas.scim.forms import GroupMappingForm
-from saas.scim.service import GROUP_SCHEMA, USER_SCHEMA, ScimError
+from saas.scim.service import ScimError
 from tenants import service as tenancy
 from tenants.guards import public_in_tenant, requires, tenant_blueprint
 from tenants.models import Role
