@@ -135,15 +135,37 @@ def test_deprovisioning_ends_the_live_session_at_once(idp, app, make, oost, depr
     assert page.status_code in (302, 404) and browser.get("/account").status_code == 302  # signed out everywhere
 
 
-def test_answers_stay_when_a_person_is_deprovisioned(idp, make, oost):
-    from saas.surveys.models import Response
+ANSWERS = ("survey_responses", "survey_answer_pool", "pulse_answers", "pulse_answer_pool", "feedback_answers",
+           "feedback_answer_pool", "expectation_contributions", "workshop_evaluations", "workshop_evaluation_pool")
 
-    rid = idp("POST", "/Users", entra_user()).get_json()["id"]
+
+def answers(owner_engine):
+    from sqlalchemy import text
+
+    with owner_engine.connect() as conn:
+        if conn.dialect.name == "postgresql":  # row-level security binds the owner too: look at every tenant
+            conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+        return {table: conn.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all() for table in ANSWERS}
+
+
+def test_every_anonymous_answer_stays_when_a_person_is_deprovisioned(app, make, oost, owner_engine):
+    """The whole world of a tenant (surveys, pulse checks, 360 rounds, expectation rounds, knowledge days); its
+    colleague, invited everywhere, is then taken over by the identity provider and removed by it."""
+    from tests.world import populate
+    from tenants.models import Membership
+
+    objects = populate(app, make, oost)
+    idp = Provider(app.test_client(), "oost", token_for(make, oost))
+    before = answers(owner_engine)
+    assert sum(len(rows) for rows in before.values()) > 0
+    person = idp("POST", "/Users", entra_user("colleague@oost.example"))
+    assert person.status_code == 201, person.get_json()  # the member the admin invited, now provisioned
     with make.session(oost.id) as db:
-        before = db.scalar(select(func.count()).select_from(Response))
-    assert idp("DELETE", f"/Users/{rid}").status_code == 204
+        assert db.get(Membership, objects["membership_id"]) is not None  # the same membership, kept
+    assert idp("DELETE", f"/Users/{person.get_json()['id']}").status_code == 204
     with make.session(oost.id) as db:
-        assert db.scalar(select(func.count()).select_from(Response)) == before
+        assert db.get(Membership, objects["membership_id"]) is None
+    assert answers(owner_engine) == before
 
 
 def test_errors_are_scim_errors_never_a_500(idp, app):

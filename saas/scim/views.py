@@ -74,7 +74,7 @@ def _integrity_error(_error):
 @api.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     session().rollback()
-    if g.get("tenant") is None:  # no such tenant: answered as a wrong token is, so no tenant's existence leaks
+    if error.code == 404 and g.get("tenant") is None:  # no such tenant: as a wrong token, so no tenant's existence leaks
         return _error(401, "A valid bearer token for this tenant is required.")
     status = error.code or 500
     return _error(status if 400 <= status < 500 else 400, error.description or error.name)
