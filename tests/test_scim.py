@@ -106,6 +106,12 @@ def test_entra_creates_finds_patches_and_deletes_a_person(idp, client, make, oos
     off = idp("PATCH", f"/Users/{person['id']}", {"schemas": [PATCH], "Operations": [
         {"op": "replace", "value": {"active": False}}]})
     assert off.get_json()["active"] is False
+    # Entra adds a first address of a type with a filter that matches nothing yet
+    home = idp("PATCH", f"/Users/{person['id']}", {"schemas": [PATCH], "Operations": [
+        {"op": "Add", "path": 'emails[type eq "home"].value', "value": "ada@home.example"},
+        {"op": "Replace", "path": f"{ENTERPRISE}:department", "value": "Finance"}]})
+    assert home.status_code == 200, home.get_json()
+    assert {"type": "home", "value": "ada@home.example"} in home.get_json()["emails"]
     # PUT replaces
     replaced = idp("PUT", f"/Users/{person['id']}", entra_user(active=True, displayName="Ada L."))
     assert replaced.status_code == 200 and replaced.get_json()["displayName"] == "Ada L."
@@ -224,10 +230,18 @@ def test_groups_give_the_mapped_legacy_organisation_and_role(idp, client, make, 
             return m.roles, m.legacy_org_id
 
     assert membership() == ({"member", "admin"}, oost.legacy_org_ids[0])
+    # Entra removes a member with a value list (not the RFC's filter in the path)
+    removed = idp("PATCH", f"/Groups/{admins['id']}", {"schemas": [PATCH], "Operations": [
+        {"op": "Remove", "path": "members", "value": [{"value": rid}]}]})
+    assert removed.status_code == 200 and "members" not in removed.get_json()
+    assert membership() == ({"member"}, oost.legacy_org_ids[0])
+    again = idp("PATCH", f"/Groups/{admins['id']}", {"schemas": [PATCH], "Operations": [
+        {"op": "Add", "path": "members", "value": [{"value": rid}]},
+        {"op": "Replace", "path": "displayName", "value": "Koers admins"}]})
+    assert again.status_code == 200 and membership() == ({"member", "admin"}, oost.legacy_org_ids[0])
     removed = idp("PATCH", f"/Groups/{admins['id']}", {"schemas": [PATCH], "Operations": [
         {"op": "Remove", "path": f'members[value eq "{rid}"]'}]})
-    assert removed.status_code == 200
-    assert membership() == ({"member"}, oost.legacy_org_ids[0])
+    assert removed.status_code == 200 and membership() == ({"member"}, oost.legacy_org_ids[0])
     found = idp("GET", '/Groups?filter=displayName eq "Koers admins"').get_json()
     assert found["totalResults"] == 1
     assert idp("DELETE", f"/Groups/{admins['id']}").status_code == 204

@@ -166,8 +166,29 @@ def replace_user(db, scim_user: ScimUser, resource) -> ScimUser:
     return scim_user
 
 
+_TYPED = re.compile(r'^(\w+)\[type eq "([^"]*)"\]\.(\w+)$', re.IGNORECASE)
+
+
+def _typed_values_created(body, attributes: dict):
+    """Entra ID sets a person's first work address as `{"op": "Add", "path": "emails[type eq \"work\"].value"}`:
+    when no value of that type exists yet, the value is added with that type (as Entra expects)."""
+    if not isinstance(body, dict) or not isinstance(body.get("Operations"), list):
+        return body
+    operations = []
+    for operation in body["Operations"]:
+        match = _TYPED.match(operation.get("path") or "") if isinstance(operation, dict) and \
+            isinstance(operation.get("path"), str) else None
+        if match and str(operation.get("op", "")).lower() in ("add", "replace"):
+            name, kind, sub = match.groups()
+            present = [v for v in attributes.get(name) or [] if isinstance(v, dict) and v.get("type") == kind]
+            if not present:
+                operation = {"op": "add", "path": name, "value": [{"type": kind, sub: operation.get("value")}]}
+        operations.append(operation)
+    return {**body, "Operations": operations}
+
+
 def patch_user(db, scim_user: ScimUser, body) -> ScimUser:
-    patch = parse(PatchOp[UserModel], body, Context.RESOURCE_PATCH_REQUEST)
+    patch = parse(PatchOp[UserModel], _typed_values_created(body, scim_user.attributes), Context.RESOURCE_PATCH_REQUEST)
     current = UserModel.model_validate(user_resource(scim_user), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST)
     try:
         patch.patch(current)
@@ -365,8 +386,28 @@ def replace_group(db, group: ScimGroup, resource) -> ScimGroup:
     return group
 
 
+def _removals_by_value(body):
+    """Entra ID removes group members as `{"op": "Remove", "path": "members", "value": [{"value": id}]}`, which
+    RFC 7644 §3.5.2.2 writes as a filter in the path: one `members[value eq "id"]` removal per member."""
+    if not isinstance(body, dict) or not isinstance(body.get("Operations"), list):
+        return body
+    operations = []
+    for operation in body["Operations"]:
+        values = operation.get("value") if isinstance(operation, dict) else None
+        if (isinstance(operation, dict) and str(operation.get("op", "")).lower() == "remove"
+                and isinstance(operation.get("path"), str) and "[" not in operation["path"]
+                and isinstance(values, list) and values and all(isinstance(v, dict) and isinstance(v.get("value"), str)
+                                                                 for v in values)):
+            path = operation["path"]
+            operations += [{"op": "remove", "path": f'{path}[value eq "{v["value"].replace(chr(34), "")}"]'}
+                           for v in values]
+        else:
+            operations.append(operation)
+    return {**body, "Operations": operations}
+
+
 def patch_group(db, group: ScimGroup, body) -> ScimGroup:
-    patch = parse(PatchOp[Group], body, Context.RESOURCE_PATCH_REQUEST)
+    patch = parse(PatchOp[Group], _removals_by_value(body), Context.RESOURCE_PATCH_REQUEST)
     current = Group.model_validate(group_resource(db, group), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST)
     try:
         patch.patch(current)
