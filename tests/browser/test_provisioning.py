@@ -4,10 +4,14 @@ then uses against the live endpoint, and a group mapped to a role. axe-core chec
 from __future__ import annotations
 
 import json
+from urllib.error import HTTPError
+from urllib.parse import quote
 from urllib.request import Request, urlopen
 
 import pytest
 from playwright.sync_api import expect
+from scim2_client.engines.wsgi import WSGISCIMClient
+from scim2_tester import Status, check_server
 
 from tests.helpers import PASSWORD
 
@@ -48,3 +52,40 @@ def test_the_admin_connects_the_identity_provider(page, make, live_server, langu
     page.get_by_label(words["gives"]).select_option(label=words["role"])
     page.click_and_wait(page.get_by_role("button", name=words["add"], exact=True))
     expect(page.get_by_role("table")).to_contain_text("OR-leden")
+
+
+def http_proxy(base_url: str):
+    """A WSGI app that sends each request over HTTP to `base_url`: scim2-tester's WSGI engine drives it, so the
+    checker talks to the live server through real sockets (no other HTTP client library needed)."""
+    def app(environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else None
+        headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        query = environ.get("QUERY_STRING")
+        url = base_url + quote(environ["PATH_INFO"]) + (f"?{query}" if query else "")
+        try:
+            response = urlopen(Request(url, data=body, headers=headers, method=environ["REQUEST_METHOD"]), timeout=60)
+        except HTTPError as error:
+            response = error
+        start_response(f"{response.status} {response.reason}",
+                       [(k, v) for k, v in response.headers.items() if k.lower() not in ("connection", "transfer-encoding")])
+        return [response.read()]
+
+    return app
+
+
+def test_scim2_tester_passes_against_the_live_endpoint(make, live_server):
+    from saas.scim import service
+
+    tenant = make.tenant("oost")
+    with make.session(tenant.id) as db:
+        token = service.new_token(db)
+    scim = WSGISCIMClient(http_proxy(live_server), base_url="http://localhost/t/oost/scim/v2",
+                          headers={"Authorization": f"Bearer {token}"})
+    results = check_server(scim)
+    failed = [f"{r.status.name} {r.title}: {r.reason}" for r in results
+              if r.status in (Status.ERROR, Status.CRITICAL, Status.DEVIATION)]
+    assert not failed, "\n".join(failed)
+    assert sum(r.status == Status.SUCCESS for r in results) > 20
