@@ -245,6 +245,14 @@ def test_groups_give_the_mapped_legacy_organisation_and_role(idp, client, make, 
     found = idp("GET", '/Groups?filter=displayName eq "Koers admins"').get_json()
     assert found["totalResults"] == 1
     assert idp("DELETE", f"/Groups/{admins['id']}").status_code == 204
+    # a group with a member goes, and a person in a group goes (the rows that tie them first)
+    assert idp("DELETE", f"/Users/{rid}").status_code == 204
+    assert "members" not in idp("GET", f"/Groups/{group.get_json()['id']}").get_json()
+    other = idp("POST", "/Users", entra_user("bea@oost.example", externalId="0b2c")).get_json()["id"]
+    idp("PATCH", f"/Groups/{group.get_json()['id']}", {"schemas": [PATCH], "Operations": [
+        {"op": "add", "path": "members", "value": [{"value": other}]}]})
+    assert idp("DELETE", f"/Groups/{group.get_json()['id']}").status_code == 204
+    assert idp("GET", f"/Users/{other}").get_json()["active"] is True
 
 
 def test_the_admin_makes_a_token_shown_once_and_maps_groups(app, make, oost):

@@ -201,6 +201,7 @@ def delete_user(db, scim_user: ScimUser) -> None:
     _apply_active(db, scim_user, False)
     for row in db.scalars(select(ScimGroupMember).where(ScimGroupMember.scim_user_id == scim_user.id)):
         db.delete(row)
+    db.flush()  # the rows first (see delete_group)
     db.delete(scim_user)
     db.flush()
 
@@ -420,6 +421,7 @@ def delete_group(db, group: ScimGroup) -> None:
     members = _members(db, group)
     for row in db.scalars(select(ScimGroupMember).where(ScimGroupMember.group_id == group.id)):
         db.delete(row)
+    db.flush()  # the rows first: the unit of work knows no tie between them and might delete the group first
     db.delete(group)
     db.flush()
     _resync(db, members)
