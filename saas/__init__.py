@@ -207,6 +207,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(twofactor_bp)  # two-factor sign-in (issue 18)
     app.register_blueprint(twofactor_policy_bp)
     app.extensions["koers.tenant_entry_checks"] = [enforce_policy]  # a tenant may require it (tenants.guards)
+    from saas.scim.views import admin as provisioning_bp, api as scim_bp  # SCIM provisioning and its admin page
+    app.register_blueprint(scim_bp)
+    app.register_blueprint(provisioning_bp)
 
 
 def _configure_logging(settings: Settings) -> None:

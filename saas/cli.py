@@ -392,3 +392,16 @@ def compare(slug, wave_id, as_json, bootstrap, permutations, seed):
 
 if __name__ == "__main__":
     main()
+
+
+@main.command("scim-token", help="Make a fresh SCIM token for a tenant and print it (the one before stops "
+                                 "working). The SCIM base URL is <base URL>/t/<slug>/scim/v2.")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+@with_appcontext
+def scim_token(slug):
+    from saas.scim import service
+
+    db, _tenant = _tenant_scope(slug)
+    token = service.new_token(db)
+    db.commit()
+    click.echo(token)

@@ -22,7 +22,8 @@ from saas.strategy.models import (  # noqa: F401
     KnowledgeDay, Pillar, PlanAction, Signup, Workshop,
 )
 from saas.reports.models import ReportFile  # noqa: F401
-from saas.sso.models import OidcConnection, SsoIdentity  # noqa: F401
+from saas.sso.models import OidcConnection, SsoIdentity
+from saas.scim.models import ScimGroup, ScimGroupMapping, ScimGroupMember, ScimToken, ScimUser
 from saas.surveys.models import (  # noqa: F401
     CatalogueValue, PooledAnswer, Response, SurveyInvitation, Wave, WorksCouncilConsent,
 )

@@ -87,7 +87,10 @@ def test_every_route_refuses_another_tenants_member(app, client, make, two_tenan
                 body = response.get_data().decode("utf-8", "replace")  # /favicon.ico is an image
                 where = f"{method} {url} ({rule.endpoint})"
                 assert response.status_code != 500, where
-                if slug is not None:
+                if slug is not None and rule.endpoint.startswith("scim."):
+                    # the SCIM API knows no sessions, only the tenant's bearer token (test_scim_tokens_… below)
+                    assert response.status_code == 401, f"{where} answered {response.status_code}"
+                elif slug is not None:
                     assert response.status_code == 404, f"{where} answered {response.status_code}"
                 leaked = [s for s in secrets if s in body]
                 assert not leaked, f"{where} shows tenant A's {leaked}"
@@ -104,6 +107,9 @@ def test_strangers_are_sent_to_log_in_and_tenants_do_not_leak_their_existence(ap
             continue
         url = urls.build(rule.endpoint, {a: ("alpha" if a == "slug" else 1) for a in rule.arguments})
         response = anonymous.get(url) if "GET" in rule.methods else anonymous.post(url)
+        if rule.endpoint.startswith("scim."):  # the identity provider's API: a bearer token or nothing
+            assert response.status_code == 401 and response.is_json, (url, response.status_code)
+            continue
         assert response.status_code in (302, 400, 404), (url, response.status_code)
         if response.status_code == 302:
             assert response.headers["Location"].startswith("/login")
@@ -114,6 +120,42 @@ def test_strangers_are_sent_to_log_in_and_tenants_do_not_leak_their_existence(ap
     real = other.get("/t/alpha/").get_data(as_text=True).replace("/t/alpha/", "/t/X/")
     unknown = other.get("/t/does-not-exist/").get_data(as_text=True).replace("/t/does-not-exist/", "/t/X/")
     assert real == unknown
+
+
+def test_scim_tokens_open_only_their_own_tenant(app, make, two_tenants):
+    """Every SCIM route: B's token on A's URLs is refused like no token (401), an unknown tenant looks the same,
+    and on B's own URLs A's people and groups are not found (404) and nothing of A shows."""
+    from saas.scim import service
+
+    alpha, beta = two_tenants
+    alpha_objects = populate(app, make, alpha)
+    with make.session(beta.id) as db:
+        beta_token = service.new_token(db)
+    with make.session(alpha.id) as db:
+        before = _dump_tenant(db)
+    idp = app.test_client()
+    headers = {"Authorization": f"Bearer {beta_token}"}
+    urls = app.url_map.bind("localhost")
+    crawled = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("scim."):
+            continue
+        for slug in ("alpha", "beta", "does-not-exist"):
+            url = urls.build(rule.endpoint, _url_values(rule, slug, alpha_objects))
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                response = idp.open(url, method=method, headers=headers, json={"schemas": []})
+                crawled += 1
+                where = f"{method} {url} ({rule.endpoint}) with beta's token"
+                body = response.get_data(as_text=True)
+                assert response.status_code < 500 or response.status_code == 501, where
+                if slug != "beta":
+                    assert response.status_code == 401, f"{where} answered {response.status_code}"
+                elif "resource_id" in rule.arguments:
+                    assert response.status_code == 404, f"{where} answered {response.status_code}"
+                assert "(alpha)" not in body and "alpha.example" not in body, where
+    assert crawled > 30
+    with make.session(alpha.id) as db:
+        assert _dump_tenant(db) == before
 
 
 @pytest.mark.smoke

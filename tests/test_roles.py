@@ -32,6 +32,14 @@ ACCESS = {
     "sso.callback": "public",
     "sso.organisation": EVERYONE,
     "sso.settings": ADMIN_ONLY,
+    # SCIM provisioning: the identity provider's API (its bearer token, no session) and the admin's page
+    **{f"scim.{view}": "public" for view in (
+        "service_provider_config", "schemas", "schema", "resource_types", "resource_type", "users", "search_users",
+        "create_user", "user", "replace_user", "patch_user", "delete_user", "groups", "search_groups",
+        "create_group", "group", "replace_group", "patch_group", "delete_group", "search_everything", "unknown")},
+    "provisioning.index": ADMIN_ONLY,
+    "provisioning.token": ADMIN_ONLY,
+    "provisioning.delete_mapping": ADMIN_ONLY,
     "billing.page": ADMIN_ONLY,
     "billing.checkout": ADMIN_ONLY,
     "billing.portal": ADMIN_ONLY,

@@ -410,3 +410,32 @@ def billing(app, make, tenant, admin, objects):
     with make.session(tenant.id) as db:
         db.add(TenantBilling(account_id=account_id))
     return {"tenant_id": tenant.id, "person_id": person_id}
+
+
+@builder
+def provisioning(app, make, tenant, admin, objects):
+    """SCIM provisioning: a group mapping made on the admin's page, and a person and a group the identity provider
+    made (through the API, with the tenant's token)."""
+    from saas.scim.models import ScimGroupMapping
+
+    slug = tenant.slug
+    response = admin.submit(f"/t/{slug}/admin/provisioning", {"display_name": f"Staff ({slug})",
+                                                              "target": f"org:{tenant.legacy_org_ids[0]}"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with make.session(tenant.id) as db:
+        from saas.scim import service
+
+        mapping_id = db.scalar(select(ScimGroupMapping.id))
+        token = service.new_token(db)
+    headers = {"Authorization": f"Bearer {token}"}
+    idp = app.test_client()
+    person = idp.post(f"/t/{slug}/scim/v2/Users", headers=headers, json={
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": f"provisioned@{slug}.example",
+        "displayName": f"Provisioned ({slug})", "active": True})
+    assert person.status_code == 201, person.get_json()
+    group = idp.post(f"/t/{slug}/scim/v2/Groups", headers=headers, json={
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": f"Staff ({slug})",
+        "members": [{"value": person.get_json()["id"]}]})
+    assert group.status_code == 201, group.get_json()
+    return {"mapping_id": mapping_id, "resource_id": person.get_json()["id"], "name": "User",
+            "schema_id": "urn:ietf:params:scim:schemas:core:2.0:User", "anything": "Nothing"}
