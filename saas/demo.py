@@ -151,7 +151,7 @@ def _seed_programme(db, memberships: dict, orgs: list, today: date) -> None:
     for theme, supporters in zip(themes, (staff[3:12], staff[12:18], staff[18:24], staff[24:28], staff[28:33])):
         for member in supporters:
             programme.support(db, theme, member, "")
-    _seed_work_logs(db, prog)
+    _seed_work_logs(db, prog, today)
     _seed_pitches(db, prog, memberships, staff, today)
     _seed_waves(db, prog, memberships, staff, orgs, today)
     _seed_strategy(db, prog, memberships, staff, today)
@@ -159,7 +159,7 @@ def _seed_programme(db, memberships: dict, orgs: list, today: date) -> None:
     _seed_billing(db, memberships)
 
 
-def _seed_work_logs(db, prog) -> None:
+def _seed_work_logs(db, prog, today) -> None:
     """Every team has met, visited a peer organisation and spoken with a client, early in the team work."""
     start = prog.phase_row("team_work").starts_on + timedelta(days=1)
     for number, (team, theme) in enumerate(programme.teams_of_programme(db, prog)):
@@ -173,13 +173,15 @@ def _seed_work_logs(db, prog) -> None:
                 attendee_ids=people[: 3 + week % 2],
                 actions=[{"description": "Werkwijze van elke gemeente op één A4", "owner_id": people[week % len(people)],
                           "due_on": start + timedelta(weeks=week + 1), "done": week == 0}],
+                today=today,
             )
         worklog.log_visit(db, team, lead, visited_on=start + timedelta(weeks=2),
                           organisation="Sociale Dienst Drechtsteden",
-                          learned="Eén intaketeam voor alle regelingen scheelt klanten een tweede gesprek.")
+                          learned="Eén intaketeam voor alle regelingen scheelt klanten een tweede gesprek.", today=today)
         worklog.log_interview(db, team, lead, held_on=start + timedelta(weeks=3),
                               client_profile="Alleenstaande ouder, eind dertig, sinds een jaar in de bijstand.",
-                              findings="Moest haar verhaal drie keer vertellen; wil één vast contactpersoon.")
+                              findings="Moest haar verhaal drie keer vertellen; wil één vast contactpersoon.",
+                              today=today)
 
 
 # Business cases of the nine teams, in every state a pitch can be in.

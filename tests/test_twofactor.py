@@ -251,7 +251,7 @@ def test_the_second_step_without_a_password_first_goes_back_to_log_in(client):
 def test_odd_codes_are_refused_with_a_message(client, ada, code):
     password_step(client)
     page = client.submit("/login/code", {"code": code})
-    assert page.status_code == 200 and 'class="error"' in page.get_data(as_text=True)
+    assert page.status_code == 200 and 'class="error' in page.get_data(as_text=True)
     assert not signed_in(client)
 
 

@@ -77,7 +77,8 @@ class HouseStyleForm(FlaskForm):
 
     colour = StringField(_l("Primary colour"), description=_l(
         "A colour code such as #0B5A7A, for buttons, links and the navigation bar. White text on it must be "
-        "easy to read (WCAG AA). Leave it empty for Koers's own colours."))
+        "easy to read (WCAG AA). Leave it empty for Koers's own colours."),
+        validators=[Length(max=7, message=_l("A colour code has at most %(max)d characters, such as #0B5A7A."))])
     logo = FileField(_l("Logo"), description=_l(
         "A PNG or JPEG image of at most 200 kB, shown at the top of every page. Leave it empty to keep the "
         "current logo."))

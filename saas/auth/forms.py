@@ -38,7 +38,7 @@ class SignupForm(FlaskForm):
 class LoginForm(FlaskForm):
     email = email_field()
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Please enter a password.")),
-                                                         Length(max=200)])
+                                                         Length(max=200, message=_l("At most %(max)d characters."))])
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -31,18 +31,18 @@ class CodeForm(FlaskForm):
     code = StringField(_l("Code"), description=_l("The six digits your authenticator app shows now, or one of "
                                                   "your recovery codes."),
                        validators=[DataRequired(message=_l("Please enter the code.")),
-                                   Length(max=32, message=_l("This code is not right."))])
+                                   Length(max=32, message=_l("A code has at most %(max)d characters."))])
 
 
 class AppCodeForm(FlaskForm):
     code = StringField(_l("Code from the app"), description=_l("The six digits your authenticator app shows now."),
                        validators=[DataRequired(message=_l("Please enter the code.")),
-                                   Length(max=32, message=_l("This code is not right."))])
+                                   Length(max=32, message=_l("A code has at most %(max)d characters."))])
 
 
 class TurnOffForm(CodeForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Please enter a password.")),
-                                                         Length(max=200)])
+                                                         Length(max=200, message=_l("At most %(max)d characters."))])
 
 
 class PolicyForm(FlaskForm):

@@ -88,7 +88,7 @@ class ListForm(FlaskForm):
     size = IntegerField(_l("Rows per page"), default=50, validators=[Optional(), NumberRange(
         min=1, max=SIZES[-1], message=_l("Show between 1 and %(max)d rows per page.", max=SIZES[-1]))])
 
-    def __init__(self, args, **kwargs):
+    def __init__(self, args=None, **kwargs):  # None: an empty list form (no filters)
         super().__init__(formdata=args, **kwargs)
 
     @property

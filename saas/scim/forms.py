@@ -9,7 +9,7 @@ from saas.programme.people import ROLE_LABELS
 
 
 class GroupMappingForm(FlaskForm):
-    display_name = StringField(_l("Group name in the identity provider"), validators=[DataRequired(), Length(max=254)])
+    display_name = StringField(_l("Group name in the identity provider"), validators=[DataRequired(), Length(max=254, message=_l("At most %(max)d characters."))])
     target = SelectField(_l("Gives"), validate_choice=True)
 
     def offer(self, organisations) -> "GroupMappingForm":

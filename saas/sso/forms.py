@@ -18,29 +18,29 @@ def _optional_int(value):
 class OidcSettingsForm(FlaskForm):
     display_name = StringField(_l("Name of the sign-in service"), description=_l(
         "Shown on the button: “Sign in with …”, e.g. Microsoft or the organisation's name."),
-        validators=[DataRequired(message=_l("Please enter a name.")), Length(max=80)])
+        validators=[DataRequired(message=_l("Please enter a name.")), Length(max=80, message=_l("At most %(max)d characters."))])
     issuer = StringField(_l("Issuer or discovery address"), description=_l(
         "Entra ID: https://login.microsoftonline.com/<directory (tenant) id>/v2.0"),
-        validators=[DataRequired(message=_l("Please enter the issuer.")), Length(max=500)])
+        validators=[DataRequired(message=_l("Please enter the issuer.")), Length(max=500, message=_l("At most %(max)d characters."))])
     client_id = StringField(_l("Client id"), description=_l("Entra ID: the application (client) id."),
-                            validators=[DataRequired(message=_l("Please enter the client id.")), Length(max=255)])
+                            validators=[DataRequired(message=_l("Please enter the client id.")), Length(max=255, message=_l("At most %(max)d characters."))])
     client_secret = PasswordField(_l("Client secret"), description=_l(
-        "Never shown again. Leave empty to keep the secret that is set."), validators=[Optional(), Length(max=500)])
-    scopes = StringField(_l("Scopes"), default="openid email profile", validators=[Length(max=300)])
+        "Never shown again. Leave empty to keep the secret that is set."), validators=[Optional(), Length(max=500, message=_l("At most %(max)d characters."))])
+    scopes = StringField(_l("Scopes"), default="openid email profile", validators=[Length(max=300, message=_l("At most %(max)d characters."))])
     email_claim = StringField(_l("Claim with the e-mail address"), default="email", description=_l(
         "Entra ID: email (or preferred_username when the address is the sign-in name)."),
-        validators=[Length(max=64)])
+        validators=[Length(max=64, message=_l("At most %(max)d characters."))])
     legacy_org_claim = StringField(_l("Claim with the legacy organisation (optional)"), description=_l(
         "Its value is matched with a legacy organisation's code or name. Without it, people choose once."),
-        validators=[Length(max=64)])
+        validators=[Length(max=64, message=_l("At most %(max)d characters."))])
     role_claim = StringField(_l("Claim with groups or roles (optional)"), description=_l(
-        "Entra ID: groups or roles."), validators=[Length(max=64)])
+        "Entra ID: groups or roles."), validators=[Length(max=64, message=_l("At most %(max)d characters."))])
     role_map = TextAreaField(_l("Roles from that claim"), description=_l(
         "One a line: value = role, e.g. koers-admins = admin. Roles are added, never taken away."),
-        validators=[Length(max=4000)])
+        validators=[Length(max=4000, message=_l("At most %(max)d characters."))])
     allowed_domains = StringField(_l("Allowed e-mail domains (optional)"), description=_l(
         "Separated by spaces, e.g. gemeente.example. Empty: everyone the service vouches for."),
-        validators=[Length(max=1000)])
+        validators=[Length(max=1000, message=_l("At most %(max)d characters."))])
     trust_email = BooleanField(_l("The service only hands out addresses of this organisation (count them as "
                                   "confirmed even without email_verified)"))
     jit = BooleanField(_l("Add people as members at their first sign-in"), default=True)

@@ -139,11 +139,12 @@ def owner_choices(team: Team, work_session: WorkSession | None = None) -> list[M
 # ---- writing -------------------------------------------------------------------------------
 
 def log_session(db, team: Team, membership: Membership, *, held_on: date, notes: str, decisions: str,
-                attendee_ids: list[int], actions: list[dict]) -> WorkSession:
-    """Record a work session with who attended, what was decided and the actions agreed."""
+                attendee_ids: list[int], actions: list[dict], today: date | None = None) -> WorkSession:
+    """Record a work session with who attended, what was decided and the actions agreed. `today` is the
+    day it is written (the demo, made for another day, passes its own); by default the tenant's today."""
     check_may_write(team, membership)
     work_session = WorkSession(team_id=team.id, created_by_id=membership.id)
-    _check_day(db, team, held_on, "held_on")
+    _check_day(db, team, held_on, "held_on", today)
     _fill_session(team, work_session, held_on=held_on, notes=notes, decisions=decisions,
                   attendee_ids=attendee_ids, actions=actions)
     db.add(work_session)
@@ -167,9 +168,9 @@ def set_action_done(team: Team, membership: Membership, action: Action, done: bo
 
 
 def log_visit(db, team: Team, membership: Membership, *, visited_on: date, organisation: str,
-              learned: str) -> BenchmarkVisit:
+              learned: str, today: date | None = None) -> BenchmarkVisit:
     check_may_write(team, membership)
-    _check_day(db, team, visited_on, "visited_on")
+    _check_day(db, team, visited_on, "visited_on", today)
     visit = BenchmarkVisit(team_id=team.id, visited_on=visited_on, organisation=_required(organisation, "organisation"),
                            learned=_required(learned, "learned"))
     db.add(visit)
@@ -178,10 +179,10 @@ def log_visit(db, team: Team, membership: Membership, *, visited_on: date, organ
 
 
 def log_interview(db, team: Team, membership: Membership, *, held_on: date, client_profile: str,
-                  findings: str) -> ClientInterview:
+                  findings: str, today: date | None = None) -> ClientInterview:
     """Record a client interview. The profile must not identify the client (no name field exists)."""
     check_may_write(team, membership)
-    _check_day(db, team, held_on, "held_on")
+    _check_day(db, team, held_on, "held_on", today)
     for field, text in (("client_profile", client_profile), ("findings", findings)):
         if _IDENTIFYING.search(text or ""):
             raise DomainError(_l("This looks like an e-mail address or a personal number. Describe the client "
@@ -212,12 +213,12 @@ def _required(text: str, field: str) -> str:
     return text
 
 
-def _check_day(db, team: Team, day: date | None, field: str) -> None:
+def _check_day(db, team: Team, day: date | None, field: str, today: date | None = None) -> None:
     """The day of something the log records lies within the programme: not before it began, and not later
     than tomorrow in the tenant's time zone (a session dated 2099 was accepted)."""
     if day is None:
         return  # the form asks for it; _fill_session says so for a session
-    latest = datetime.now(formatting.time_zone()).date() + AHEAD
+    latest = (today or datetime.now(formatting.time_zone()).date()) + AHEAD
     if day > latest:
         raise DomainError(_l("This date is in the future: the work log records what has happened. Choose a day "
                              "up to %(day)s.", day=formatting.day(latest)), field=field)

@@ -168,7 +168,7 @@ class Crawl:
         self.page.locator("#email").fill(f"{self.account}@demo.example.org")
         self.page.locator("#password").fill(DEMO_PASSWORD)
         with self.page.expect_navigation():
-            self.page.get_by_role("main").get_by_role("button").click()
+            self.page.locator("form:has(#password) button[type=submit]").click()
 
     def switch_to(self, label: str) -> None:
         with self.page.expect_navigation():
