@@ -362,7 +362,7 @@ def test_wrong_input_comes_back_with_messages_and_saves_nothing(app, make, world
         response = admin.submit("/t/oost/waves/new", _wave_form(world, **changes))
         body = response.get_data(as_text=True)
         assert response.status_code == 200 and message in body, (changes, body[:3000])
-        assert 'class="error"' in body or "form-errors" in body
+        assert 'class="error' in body or "form-errors" in body
     with make.session(world.tenant.id) as db:
         assert db.scalar(select(func.count()).select_from(Wave)) == 0
     # The consent form: k can only be raised.

@@ -138,7 +138,7 @@ def test_the_managers_leadership_pages_in_the_demo_are_accessible(app, database,
     page.locator("#closes_on").fill("2099-12-31")
     page.click_and_wait(page.get_by_role("button", name=re.compile("Start the round|Start de ronde")))
     page.click_and_wait(page.get_by_role("link", name=re.compile("^(Rate yourself|Beoordeel jezelf)$")))
-    for group in page.get_by_role("group").all():
+    for group in page.get_by_role("main").get_by_role("group").all():
         group.get_by_role("radio").nth(3).check()
     page.locator("#keep").fill("Zichtbaar zijn in de teams.")
     page.click_and_wait(page.get_by_role("button", name=re.compile("Send my feedback|Verstuur mijn feedback")))
