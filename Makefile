@@ -22,7 +22,7 @@ run: install
 # with the SQLite smoke run beside it; its output follows. Fails when either fails or runs nothing.
 # The slowest tests and files of each run are kept in test-artifacts/slowest.txt (slowest-sqlite.txt).
 TEST_PROCESSES ?= 3
-test: install-test system-test-deps
+test: system-test-deps install-test
 	@mkdir -p test-artifacts; \
 	KOERS_TEST_DB=sqlite $(PY) -m pytest -m smoke --record-slowest=test-artifacts/slowest-sqlite.txt \
 	  > test-artifacts/sqlite-smoke.log 2>&1 & smoke=$$!; \
@@ -61,19 +61,21 @@ translations: $(MO_FILES)
 update-translations: $(VENV)/.installed
 	$(PY) -m saas.translations.update
 
-# PostgreSQL server binaries, Redis and Chromium come from Debian's packages (see README).
+# PostgreSQL server binaries, Redis, Chromium, pdftotext and Node.js (the test OpenID provider) come from
+# Debian's packages (see README); first, so that install-test finds npm.
 system-test-deps:
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-bench: install-test system-test-deps
+bench: system-test-deps install-test
 	@shopt -s nullglob; benches=(bench/*.py); [ $${#benches[@]} -gt 0 ] || echo "no benchmarks yet (see bench/README.md)"; \
 	for b in "$${benches[@]}"; do echo "== $$b"; $(PY) $$b || exit 1; done
 
