@@ -56,13 +56,10 @@ def index():
 @requires(*READERS)
 def wave(wave_id: int):
     db = session()
-    wave = _wave(wave_id)
     try:
-        filters = _filters(wave)
+        wave, filters, report = _read(wave_id, "page")
     except service.UnknownFilter as error:
-        return _unfiltered(wave, error)
-    report = service.read_report(db, g.tenant, current_user, wave, filters, "page")
-    db.commit()
+        return _unfiltered(wave_id, error)
     return render_template("reports/wave.html", wave=wave, report=report, view=export.ReportView(db, report),
                            form=ButtonForm(), query={key: v for key, v in filters.as_dict().items() if v},
                            waves=service.readable_waves(db))
@@ -71,44 +68,33 @@ def wave(wave_id: int):
 @bp.route("/waves/<int:wave_id>.json")
 @requires(*READERS)
 def wave_json(wave_id: int):
-    db = session()
-    wave = _wave(wave_id)
     try:
-        filters = _filters(wave)
+        _wave_row, _filters_read, report = _read(wave_id, "json")
     except service.UnknownFilter as error:
         return json_problem(400, error.message, field=error.field)
-    report = service.read_report(db, g.tenant, current_user, wave, filters, "json")
-    db.commit()
     return jsonify(report)
 
 
 @bp.route("/waves/<int:wave_id>.csv")
 @requires(*READERS)
 def wave_csv(wave_id: int):
-    db = session()
-    wave = _wave(wave_id)
     try:
-        filters = _filters(wave)
+        wave, _filters_read, report = _read(wave_id, "csv")
     except service.UnknownFilter as error:
-        return _unfiltered(wave, error)
-    report = service.read_report(db, g.tenant, current_user, wave, filters, "csv")
-    db.commit()
-    return attachment(export.report_csv(export.ReportView(db, report)), CSV, export.filename(wave, "csv"))
+        return _unfiltered(wave_id, error)
+    return attachment(export.report_csv(export.ReportView(session(), report)), CSV, export.filename(wave, "csv"))
 
 
 @bp.route("/waves/<int:wave_id>.xlsx")
 @requires(*READERS)
 def wave_xlsx(wave_id: int):
     """The CSV's rows as an Excel workbook, for spreadsheets whose locale reads a CSV in one column."""
-    db = session()
-    wave = _wave(wave_id)
     try:
-        filters = _filters(wave)
+        wave, _filters_read, report = _read(wave_id, "xlsx")
     except service.UnknownFilter as error:
-        return _unfiltered(wave, error)
-    report = service.read_report(db, g.tenant, current_user, wave, filters, "xlsx")
-    db.commit()
-    return attachment(export.report_xlsx(export.ReportView(db, report), wave), XLSX, export.filename(wave, "xlsx"))
+        return _unfiltered(wave_id, error)
+    return attachment(export.report_xlsx(export.ReportView(session(), report), wave), XLSX,
+                      export.filename(wave, "xlsx"))
 
 
 @bp.route("/waves/<int:wave_id>/charts/<chart>.svg")
@@ -133,7 +119,7 @@ def _chart(wave_id: int, chart: str, kind: str):
     try:
         filters = _filters(wave)
     except service.UnknownFilter as error:
-        return _unfiltered(wave, error)
+        return _unfiltered(wave_id, error)
     view = export.ReportView(db, service.wave_report(db, g.tenant, wave, filters))
     svg = view.chart(chart)
     if svg is None:
@@ -327,7 +313,18 @@ def _file(file_id: int) -> ReportFile:
     return session().scalar(select(ReportFile).where(ReportFile.id == file_id)) or abort(404)
 
 
-def _unfiltered(wave: Wave, error: service.UnknownFilter):
+def _read(wave_id: int, kind: str):
+    """The wave, its filters from the URL and its report read as `kind` (read_report logs the reading),
+    committed; a filter that does not fit the wave raises service.UnknownFilter."""
+    db = session()
+    wave = _wave(wave_id)
+    filters = _filters(wave)
+    report = service.read_report(db, g.tenant, current_user, wave, filters, kind)
+    db.commit()
+    return wave, filters, report
+
+
+def _unfiltered(wave_id: int, error: service.UnknownFilter):
     """A filter that does not fit the wave: the report without filters, saying why."""
     flash(str(error.message), "error")
-    return redirect(url_for("reports.wave", wave_id=wave.id))
+    return redirect(url_for("reports.wave", wave_id=wave_id))
