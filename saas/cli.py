@@ -405,3 +405,26 @@ def scim_token(slug):
     token = service.new_token(db)
     db.commit()
     click.echo(token)
+
+
+@main.command("audit-verify", help="Check a tenant's audit trail (or the platform's): every entry in order, each "
+                                   "hash its own contents and the entry before it. Exits 1 when the chain is broken.")
+@click.option("--tenant", "slug", help="The tenant's slug.")
+@click.option("--platform", is_flag=True, help="Check the platform's trail (sign-ins, operators' actions).")
+@with_appcontext
+def audit_verify(slug, platform):
+    from saas.kernel import audit
+    from saas.kernel.db import session
+
+    if bool(slug) == platform:
+        raise click.UsageError("give either --tenant SLUG or --platform")
+    if platform:
+        verdict, what = audit.verify(session(), platform=True), "the platform's audit trail"
+    else:
+        db, tenant = _tenant_scope(slug)
+        verdict, what = audit.verify(db, tenant_id=tenant.id), f"the audit trail of {slug}"
+    if verdict.intact:
+        click.echo(f"{what}: intact, {verdict.entries} entries")
+        return
+    click.echo(f"{what}: BROKEN at entry {verdict.broken_at}: {verdict.reason}", err=True)
+    raise SystemExit(1)
