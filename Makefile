@@ -18,7 +18,8 @@ run: install
 	PORT=$(PORT) $(VENV)/bin/koers run --host 127.0.0.1 --port $(PORT) --no-reload --no-debugger
 
 # The suite waits on browsers, subprocesses and timeouts more than it computes, so it runs in three
-# processes (pytest-xdist; each with its own PostgreSQL, Redis and worker, a file's tests together),
+# processes (pytest-xdist; each with its own PostgreSQL, Redis and worker; a process that runs out of
+# tests takes some of another's, so the long browser crawls do not leave one process running alone),
 # with the SQLite smoke run beside it; its output follows. Fails when either fails or runs nothing.
 # The slowest tests and files of each run are kept in test-artifacts/slowest.txt (slowest-sqlite.txt).
 TEST_PROCESSES ?= 3
@@ -26,7 +27,7 @@ test: system-test-deps install-test
 	@mkdir -p test-artifacts; \
 	KOERS_TEST_DB=sqlite $(PY) -m pytest -m smoke --record-slowest=test-artifacts/slowest-sqlite.txt \
 	  > test-artifacts/sqlite-smoke.log 2>&1 & smoke=$$!; \
-	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --durations=15 --record-slowest=test-artifacts/slowest.txt; \
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist worksteal --durations=15 --record-slowest=test-artifacts/slowest.txt; \
 	postgres=$$?; \
 	wait $$smoke; sqlite=$$?; \
 	echo "---- the smoke subset on SQLite, the embedded default ----"; cat test-artifacts/sqlite-smoke.log; \

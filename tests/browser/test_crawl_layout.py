@@ -9,9 +9,11 @@ XLSX, JSON, attachments) and static files are not followed; logging out is a for
 Costs, to stay at a few minutes on two cores: one browser, one context per account (both languages in it),
 and a page is loaded once per language. The width is changed on the loaded page (the layout reflows as
 on a turned phone), so both widths are measured without a second load. axe-core, the costly part, runs
-on every page in Dutch at 1,280 px and in English at 390 px, so each width and each language is checked,
-but not again where the main part's markup was checked on that route already for another account
-(tests/browser/crawl.py, AXED). The survey from a personal link, a long unbroken word and the import page
+on every page in Dutch at 1,280 px, and not again where the main part's markup was checked on that route
+already for another account (tests/browser/crawl.py, AXED). In English at 390 px it runs on each account's
+first page, for the phone's header and footer: a translation changes a page's words, not its markup (the
+element tree with its roles, labels and ARIA is the same in both languages), and axe-core's rules read the
+markup; the widths and the words of every page are measured in both languages. The survey from a personal link, a long unbroken word and the import page
 after a bad file are in tests/browser/test_layout_defects.py.
 
 A page that scrolls sideways is reported with the outermost elements that stick out, marked "(header)" when
