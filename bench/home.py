@@ -27,21 +27,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import shutil
 import statistics
-import sys
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.services import PostgresServer  # noqa: E402
+from harness import (  # noqa: E402
+    PASSWORD, floor_connection, get, interleaved, load_average, migrated_app, p95, profile, throwaway_postgres,
+    vacuum_analyse, verified_user,
+)
 
 TARGET_MS = 200.0
-PASSWORD = "bench-password-1"
 ROLES = ("admin", "management", "sponsor", "member", "works_council")
 THEMES = 10
 TEAM_SIZE = 8
@@ -54,98 +49,54 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="requests per role (after one warm-up)")
     parser.add_argument("--profile", action="store_true", help="print where one home of each role spends its time")
     args = parser.parse_args()
-    base = Path(tempfile.mkdtemp(prefix="koers-bench-"))
-    base.chmod(0o711)  # the postgres service user must reach its folder inside
-    postgres = PostgresServer(base / "pg").start()
-    try:
-        postgres.create_database("koers_bench")
-        run(postgres.url("koers_bench"), postgres.url("koers_bench", "koers_owner"), args)
-    finally:
-        postgres.stop()
-        shutil.rmtree(base, ignore_errors=True)
+    with throwaway_postgres() as (app_url, owner_url):
+        run(app_url, owner_url, args)
 
 
 def run(app_url: str, owner_url: str, args) -> None:
-    import psycopg
-
-    from saas import create_app
-    from saas.kernel import migrate
-    from saas.kernel.config import Settings
-    from tests.helpers import KoersClient
-
-    settings = Settings(database_url=app_url, migration_database_url=owner_url, secret_key="bench")
-    migrate.upgrade(settings)
-    app = create_app(settings)
-    app.test_client_class = KoersClient
+    app = migrated_app(app_url, owner_url)
     started = time.perf_counter()
     world = _build(app, args)
     print(f"built            {args.people} people, {args.teams} teams, {world['supporters']} supporters, "
           f"{world['invitations']} invitations, in {time.perf_counter() - started:.1f} s")
-    with psycopg.connect(owner_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as owner:
-        owner.execute("VACUUM ANALYZE")  # as autovacuum would have, long before a page is read
+    vacuum_analyse(owner_url)
 
     clients = {}
     for role in ROLES:
         clients[role] = app.test_client()
         clients[role].login(f"{role}@bench.example", PASSWORD)
-    floor_conn = psycopg.connect(app_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
-    floor_conn.execute("SELECT set_config('app.tenant_id', %s, false)", (str(world["tenant_id"]),))
     url = f"/t/{world['slug']}/"
     if args.profile:
-        import cProfile
-        import pstats
-
         for role in ROLES:
-            _get(clients[role], url)
-            profile = cProfile.Profile()
-            profile.runcall(_get, clients[role], url)
             print(f"== {role}")
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+            profile(clients[role], {role: url}, lines=35)
         return
     import gc
 
     gc.freeze()  # as wsgi.py after the start-up (here: after the build too)
+    floor_conn = floor_connection(app_url, world["tenant_id"])
     sides = {}
     for role in ROLES:
         who = world["people"][role]
-        sides[(role, "page")] = lambda c=clients[role]: _get(c, url)
+        sides[(role, "page")] = lambda c=clients[role]: get(c, url)
         sides[(role, "floor")] = lambda w=who, r=role: _floor(floor_conn, r, w, world)
-    for side in sides.values():  # warm-up: imports, templates, statement caches
-        side()
-    load_before = os.getloadavg()
-    times = {name: [] for name in sides}
-    for _ in range(args.repeat):  # interleaved, so the machine's other load falls on each alike
-        for name, side in sides.items():
-            started = time.perf_counter()
-            side()
-            times[name].append((time.perf_counter() - started) * 1000)
-    load_after = os.getloadavg()
+    load_before = load_average()
+    times = interleaved(sides, args.repeat)
+    load_after = load_average()
     floor_conn.close()
 
-    print(f"load average     {load_before[0]:.1f} before, {load_after[0]:.1f} after (1 min; {os.cpu_count()} cores)")
+    print(f"load average     {load_before} before, {load_after} after (1 min; {os.cpu_count()} cores)")
     print(f"{'':16}{'page median':>12}{'p95':>8}{'floor median':>14}{'p95':>8}{'page/floor':>12}"
           f"   (ms; {args.repeat} requests each, interleaved)")
     verdict = True
     for role in ROLES:
         page, floor = times[(role, "page")], times[(role, "floor")]
-        p95 = _p95(page)
-        verdict &= p95 < TARGET_MS
-        print(f"  {role:14}{statistics.median(page):12.1f}{p95:8.1f}{statistics.median(floor):14.1f}"
-              f"{_p95(floor):8.1f}{statistics.median(page) / statistics.median(floor):12.1f}"
-              f"  {'< 200 ms ok' if p95 < TARGET_MS else 'MISSED (< 200 ms)'}")
+        page_p95 = p95(page)
+        verdict &= page_p95 < TARGET_MS
+        print(f"  {role:14}{statistics.median(page):12.1f}{page_p95:8.1f}{statistics.median(floor):14.1f}"
+              f"{p95(floor):8.1f}{statistics.median(page) / statistics.median(floor):12.1f}"
+              f"  {'< 200 ms ok' if page_p95 < TARGET_MS else 'MISSED (< 200 ms)'}")
     print(f"target           p95 < {TARGET_MS:g} ms for every role's home: {'met' if verdict else 'MISSED'}")
-
-
-def _get(client, url: str) -> None:
-    response = client.get(url)
-    if response.status_code != 200:
-        raise RuntimeError(f"{url}: {response.status_code}")
-    response.get_data()
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
 
 # ---- the floor -----------------------------------------------------------------------------------
@@ -274,7 +225,7 @@ def _build(app, args) -> dict:
         role_of = {"admin": [Role.ADMIN], "management": [Role.MANAGEMENT], "sponsor": [Role.SPONSOR],
                    "member": [Role.MEMBER], "works_council": [Role.WORKS_COUNCIL]}
         for name, roles in role_of.items():
-            user = User(email=f"{name}@bench.example", name=name.replace("_", " ").title(), password_hash=password_hash)
+            user = verified_user(f"{name}@bench.example", name.replace("_", " ").title(), password_hash)
             db.add(user)
             db.flush()
             membership = tenants_service.add_member(db, user, roles, org_ids[len(people) % 6])

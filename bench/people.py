@@ -22,19 +22,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import (  # noqa: E402
+    PASSWORD, get, interleaved, load_average, migrated_app, p95, profile, throwaway_postgres, vacuum_analyse,
+    verified_user,
+)
 
-from tests.services import PostgresServer  # noqa: E402
-
-PASSWORD = "bench-password-1"
 SIZE = 50
 FIRST = ("Jan", "Anne", "Pieter", "Sanne", "Mesut", "Zoë", "Ĳsbrand", "Fleur", "Daan", "Noëlle", "Bram", "Eva",
          "Sem", "Lotte", "Thijs", "Inès", "Jesús", "Fatma", "Łukasz", "Chloé")
@@ -52,32 +47,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15, help="requests per reading (after one warm-up)")
     parser.add_argument("--profile", action="store_true", help="print where one request of each reading spends its time")
     args = parser.parse_args()
-    base = Path(tempfile.mkdtemp(prefix="koers-bench-"))
-    base.chmod(0o711)  # the postgres service user must reach its folder inside
-    postgres = PostgresServer(base / "pg").start()
-    try:
-        postgres.create_database("koers_bench")
-        run(postgres.url("koers_bench"), postgres.url("koers_bench", "koers_owner"), args)
-    finally:
-        postgres.stop()
-        shutil.rmtree(base, ignore_errors=True)
+    with throwaway_postgres() as (app_url, owner_url):
+        run(app_url, owner_url, args)
 
 
 def run(app_url: str, owner_url: str, args) -> None:
-    from saas import create_app
-    from saas.kernel import migrate
-    from saas.kernel.config import Settings
-    from tests.helpers import KoersClient
-
-    settings = Settings(database_url=app_url, migration_database_url=owner_url, secret_key="bench")
-    migrate.upgrade(settings)
-    app = create_app(settings)
-    app.test_client_class = KoersClient
+    app = migrated_app(app_url, owner_url)
     started = time.perf_counter()
     world = _build(app, args)
     print(f"built            {args.people} people of {len(world['orgs'])} legacy organisations, {args.teams} teams, "
           f"in {time.perf_counter() - started:.1f} s")
-    _analyse(owner_url)
+    vacuum_analyse(owner_url)
 
     org, team, pages = world["orgs"][3], world["team"], -(-(args.people + 1) // SIZE)
     readings = {
@@ -88,55 +68,31 @@ def run(app_url: str, owner_url: str, args) -> None:
         "team": ({"team": team}, {"team": team}),
         f"deep page {pages}": ({"page": pages}, {"page": pages}),
     }
+    urls = {label: "/t/bench/admin/members?" + "&".join(f"{k}={v}" for k, v in query.items())
+            for label, (query, _floor_query) in readings.items()}
     client = app.test_client()
     client.login(world["email"], PASSWORD)
+    if args.profile:
+        profile(client, urls)
+        return
     engine = app.extensions["koers.db"].engine
     floor_conn = engine.raw_connection()  # a connection of the app's own pool, as the page's session gets one
-    if args.profile:
-        import cProfile
-        import pstats
-
-        for label, (query, _floor_query) in readings.items():
-            url = "/t/bench/admin/members?" + "&".join(f"{k}={v}" for k, v in query.items())
-            _get(client, url)
-            profile = cProfile.Profile()
-            profile.runcall(_get, client, url)
-            print(f"== {label}")
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
-        return
-    load_before = os.getloadavg()
+    load_before = load_average()
     results, found = {}, {}
-    for label, (query, floor_query) in readings.items():
-        url = "/t/bench/admin/members?" + "&".join(f"{k}={v}" for k, v in query.items())
-        sides = {"floor": lambda f=floor_query: _floor(floor_conn, world["tenant_id"], **f),
-                 "page": lambda u=url: _get(client, u)}
-        for side in sides.values():  # warm-up: imports, templates, statement caches
-            side()
+    for label, (_query, floor_query) in readings.items():
         found[label] = _floor(floor_conn, world["tenant_id"], **floor_query)
-        times = {name: [] for name in sides}
-        for _ in range(args.repeat):
-            for name, side in sides.items():
-                started = time.perf_counter()
-                side()
-                times[name].append((time.perf_counter() - started) * 1000)
-        results[label] = times
-    load_after = os.getloadavg()
+        results[label] = interleaved({"floor": lambda f=floor_query: _floor(floor_conn, world["tenant_id"], **f),
+                                      "page": lambda u=urls[label]: get(client, u)}, args.repeat)
+    load_after = load_average()
     floor_conn.close()
 
-    print(f"load average     {load_before[0]:.1f} before, {load_after[0]:.1f} after (1 min; {os.cpu_count()} cores)")
+    print(f"load average     {load_before} before, {load_after} after (1 min; {os.cpu_count()} cores)")
     print(f"{'':20}{'found':>7}{'floor':>9}{'p95':>8}{'page':>9}{'p95':>8}{'page/floor':>12}   "
           f"(ms, median and p95 of {args.repeat}, interleaved; {SIZE} rows a page)")
     for label, times in results.items():
         floor, page = statistics.median(times["floor"]), statistics.median(times["page"])
-        print(f"{label:20}{found[label]:7d}{floor:9.1f}{_p95(times['floor']):8.1f}{page:9.1f}"
-              f"{_p95(times['page']):8.1f}{page / floor if floor else 0:12.1f}")
-
-
-def _get(client, url: str) -> None:
-    response = client.get(url)
-    if response.status_code != 200:
-        raise RuntimeError(f"{url}: {response.status_code}")
-    response.get_data()
+        print(f"{label:20}{found[label]:7d}{floor:9.1f}{p95(times['floor']):8.1f}{page:9.1f}"
+              f"{p95(times['page']):8.1f}{page / floor if floor else 0:12.1f}")
 
 
 # The floor: what the page needs from the database, in bare SQL: how many match, the page of people
@@ -184,10 +140,6 @@ def _scope(conn, tenant_id: int) -> None:
     cursor.close()
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-
 
 def _build(app, args) -> dict:
     """The tenant, its organisations, people, roles, themes and teams."""
@@ -213,7 +165,7 @@ def _build(app, args) -> dict:
         set_scope(db, tenant_id=tenant.id)
         tenant_id = tenant.id
         email = "admin@bench.example"
-        admin = User(email=email, name="Admin", password_hash=hash_password(PASSWORD))
+        admin = verified_user(email, "Admin", hash_password(PASSWORD))
         db.add(admin)
         db.flush()
         administration.add_member(db, admin, [Role.ADMIN], legacy_org_id=None)
@@ -242,14 +194,6 @@ def _build(app, args) -> dict:
                                          "is_lead": n % 16 == 0} for n, mid in enumerate(in_teams)])
         db.commit()
         return {"tenant_id": tenant_id, "email": email, "orgs": orgs, "team": team_ids[len(team_ids) // 2]}
-
-
-def _analyse(owner_url: str) -> None:
-    """Fresh statistics, as autovacuum would have them after a bulk load."""
-    import psycopg
-
-    with psycopg.connect(owner_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
-        conn.execute("ANALYZE")
 
 
 if __name__ == "__main__":
