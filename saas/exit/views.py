@@ -138,6 +138,8 @@ def _status_page(db, export, tenant, *, back: str, download: str):
 def _download(db, export_id: int, tenant, back: str):
     """The one download: the record says it was taken (committed first), the file's name goes, and the open
     file is handed over. A second press finds nothing to take."""
+    if service.own_export(db, export_id, current_user.id) is None:
+        abort(404)  # someone else's, or another tenant's: not found, button or not
     if not ButtonForm().says("download"):
         return redirect(back)
     settings = _settings()
