@@ -122,7 +122,8 @@ def write(db, tenant, target, *, made_by: str, language: str,
 
 # --- tables ------------------------------------------------------------------------------------
 
-def _scope(table, tenant_id: int):
+def tenant_rows(table, tenant_id: int):
+    """Which rows of `table` are the tenant's: its own row, its people's accounts, or its tenant_id."""
     if table.name == "tenants":
         return table.c.id == tenant_id
     if table.name == "users":
@@ -131,7 +132,7 @@ def _scope(table, tenant_id: int):
 
 
 def _count(db, table, tenant_id: int) -> int:
-    return db.connection().execute(select(func.count()).select_from(table).where(_scope(table, tenant_id))).scalar()
+    return db.connection().execute(select(func.count()).select_from(table).where(tenant_rows(table, tenant_id))).scalar()
 
 
 def _write_table(db, archive, written: Written, table, tenant_id: int) -> None:
@@ -143,7 +144,7 @@ def _write_table(db, archive, written: Written, table, tenant_id: int) -> None:
     narrowed = anonymity.narrowed_at_close(table.name)
     closed = _closed_collections(db, narrowed, tenant_id) if narrowed else None
     selected = [table.c[name] if name not in blobs else table.c[name].isnot(None).label(name) for name in columns]
-    statement = select(*selected).where(_scope(table, tenant_id)).order_by(key).execution_options(yield_per=BATCH)
+    statement = select(*selected).where(tenant_rows(table, tenant_id)).order_by(key).execution_options(yield_per=BATCH)
     rows = db.connection().execute(statement)
     key_at = columns.index(key.name)
     blob_at = [(columns.index(name), name) for name in blobs]
@@ -198,7 +199,7 @@ def _write_files(db, archive, written: Written, table, tenant_id: int, key, blob
     column): path} for the table's JSON and CSV."""
     names = {blob: _name_column(table, blob) for blob in blobs}
     selected = [key, *(table.c[b] for b in blobs), *(table.c[n] for n in names.values() if n)]
-    statement = select(*selected).where(_scope(table, tenant_id), or_(*(table.c[b].isnot(None) for b in blobs))) \
+    statement = select(*selected).where(tenant_rows(table, tenant_id), or_(*(table.c[b].isnot(None) for b in blobs))) \
         .order_by(key).execution_options(yield_per=FILE_BATCH)
     paths = {}
     for row in db.connection().execute(statement):
