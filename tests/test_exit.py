@@ -127,7 +127,7 @@ def test_an_admin_exports_everything_once_and_the_deleted_tenant_leaves_no_row_a
     assert all("password_hash" not in u for u in users)
     assert all("token_hash" not in i for i in json.loads(zipped.read("tables/invitations.json")))
     [attachment] = json.loads(zipped.read("tables/pitch_attachments.json"))
-    assert zipped.read(attachment["data"]) == PDF_BYTES and attachment["data"].endswith(f"plan-alpha.pdf")
+    assert zipped.read(attachment["data"]) == PDF_BYTES and attachment["data"].endswith("plan-alpha.pdf")
     assert any(n.startswith("reports/") and zipped.read(n).startswith(b"%PDF") for n in names)
     readme = zipped.read("README.txt").decode("utf-8")
     assert "NEDERLANDS" in readme and "ENGLISH" in readme and "password_hash" in readme
@@ -149,7 +149,7 @@ def test_an_admin_exports_everything_once_and_the_deleted_tenant_leaves_no_row_a
     with make.session() as db:
         from saas.auth.service import find_user
 
-        assert find_user(db, f"colleague@alpha.example") is None, "an account in no other organisation goes"
+        assert find_user(db, "colleague@alpha.example") is None, "an account in no other organisation goes"
         assert find_user(db, "alice@alpha.example") is not None, "a consultancy's owner stays"
         record = db.scalar(select(PlatformAuditEntry).where(PlatformAuditEntry.action == "tenant.deleted"))
     assert record.detail["slug"] == "alpha" and record.detail["rows"]["memberships"] == before["memberships"] + 1
@@ -210,3 +210,37 @@ def test_the_platform_admin_ends_a_contract_and_exports_any_organisation(app, ma
     body = operator.post(status + "/download", data={"action": "download",
                                                      "csrf_token": operator.csrf_token(status)}).get_data()
     assert json.loads(zipfile.ZipFile(io.BytesIO(body)).read("manifest.json"))["tenant"]["slug"] == "delta"
+
+
+def test_answers_that_are_not_anonymous_yet_stay_out_of_the_archive(app, make, tmp_path):
+    """An open wave's answers leave without their groups (they are narrowed only at the close), a closed
+    wave's with them; pooled answers and drafts leave without their contents."""
+    from saas.surveys.models import PooledAnswer, Response, Wave
+
+    tenant = make.tenant("epsilon")
+    org = tenant.legacy_org_ids[0]
+    with make.session(tenant.id) as db:
+        waves = {status: Wave(name=f"{status} wave", status=status, instruments=["values"],
+                              groupings=["legacy_org", "tenure"], audience_legacy_org_ids=[], value_keys=["client"]) for status in ("open", "closed")}
+        db.add_all(waves.values())
+        db.flush()
+        for status, wave in waves.items():
+            db.add(Response(id=f"{status:0<32}"[:32], wave_id=wave.id, legacy_org_id=org, tenure_band="0-2",
+                            submitted_on=date(2026, 11, 1), answers={"values": ["client"]}))
+        db.add(PooledAnswer(id="p" * 32, wave_id=waves["open"].id, payload={"values": ["somebody's"]}))
+        ids = {status: wave.id for status, wave in waves.items()}
+    target = tmp_path / "epsilon.zip"
+    with app.app_context(), app.extensions["koers.db"].Session() as db:
+        from tenants.scoping import set_scope
+
+        set_scope(db, tenant_id=tenant.id)
+        archive.write(db, db.get(Tenant, tenant.id), target, made_by="test", language="en")
+    zipped = zipfile.ZipFile(target)
+    responses = {r["wave_id"]: r for r in json.loads(zipped.read("tables/survey_responses.json"))}
+    assert responses[ids["closed"]]["legacy_org_id"] == org and responses[ids["closed"]]["tenure_band"] == "0-2"
+    assert responses[ids["open"]]["legacy_org_id"] is None and responses[ids["open"]]["tenure_band"] is None
+    assert responses[ids["open"]]["answers"] == {"values": ["client"]}
+    [pooled] = json.loads(zipped.read("tables/survey_answer_pool.json"))
+    assert "payload" not in pooled and "somebody's" not in zipped.read("tables/survey_answer_pool.csv").decode()
+    manifest = json.loads(zipped.read("manifest.json"))
+    assert "draft" in manifest["tables"]["survey_invitations"]["withheld"]

@@ -47,14 +47,17 @@ class NotReady(DomainError):
 
 # --- the archive ---------------------------------------------------------------------------------
 
-def request_export(db, tenant, user) -> TenantExport:
-    """Ask for an archive of `tenant` for `user`; a job makes it. `db` is scoped to the tenant."""
+def request_export(db, tenant, user, *, by_platform: bool = False) -> TenantExport:
+    """Ask for an archive of `tenant` for `user`; a job makes it. `db` is scoped to the tenant. A platform
+    admin's request is written to the platform's trail too."""
     export = TenantExport(tenant_id=tenant.id, requested_by_id=user.id, status=PENDING,
                           stored_name=secrets.token_hex(24))
     db.add(export)
     db.flush()
     export.job_id = enqueue_after_commit(db, EXPORT_JOB, tenant.id, export.id)
     audit.record(db, "tenant.export_requested", tenant_id=tenant.id, obj=export)
+    if by_platform:
+        audit.record(db, "tenant.export_requested", platform=True, obj=tenant, detail={"slug": tenant.slug})
     return export
 
 

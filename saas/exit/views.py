@@ -88,7 +88,7 @@ def start_export(tenant_id: int):
     tenant = db.get(Tenant, tenant_id) or abort(404)
     set_scope(db, tenant_id=tenant.id)
     return press("export", lambda: url_for("exit_platform.export_status",
-                                           export_id=service.request_export(db, tenant, current_user).id),
+                                           export_id=service.request_export(db, tenant, current_user, by_platform=True).id),
                  then=url_for("exit_platform.organisations"), follow=True)
 
 
