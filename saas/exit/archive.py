@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 
 from flask import render_template
 from flask_babel import force_locale
-from sqlalchemy import LargeBinary, func, or_, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, LargeBinary, Numeric, String, Text, Time, func, or_, select
 
 from saas.anonymity import exit as anonymity
 from saas.anonymity import releases
@@ -151,6 +151,13 @@ def _write_table(db, archive, written: Written, table, tenant_id: int) -> None:
     group_at = [columns.index(name) for name in narrowed[2]] if narrowed else []
     collection_at = columns.index(narrowed[0]) if narrowed else None
 
+    # what each column needs, chosen once per table rather than asked of every value
+    to_plain = [(at, _plain) for at, name in enumerate(columns)
+                if isinstance(table.c[name].type, (Date, DateTime, Time, Numeric))]
+    to_csv = [(at, _csv) for at, name in enumerate(columns)
+              if isinstance(table.c[name].type, (String, Text, JSON, Boolean)) or name in blobs]
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
     json_path, csv_path = f"tables/{table.name}.json", f"tables/{table.name}.csv"
     count = 0
     with tempfile.SpooledTemporaryFile(max_size=8 * 2**20) as csv_file:
@@ -167,18 +174,22 @@ def _write_table(db, archive, written: Written, table, tenant_id: int) -> None:
                 if closed is not None and values[collection_at] not in closed:
                     for at in group_at:
                         values[at] = None
-                plain = [_plain(v) for v in values]
-                chunk.append(("\n" if count == 0 else ",\n")
-                             + json.dumps(dict(zip(columns, plain)), ensure_ascii=False, separators=(",", ":")))
-                sheet.writerow([_csv(v) for v in plain])
+                for at, convert in to_plain:
+                    values[at] = convert(values[at])
+                chunk.append(encode(dict(zip(columns, values))))
+                for at, convert in to_csv:
+                    values[at] = convert(values[at])
+                sheet.writerow(values)
                 count += 1
                 if len(chunk) >= BATCH:
-                    out.write("".join(chunk).encode("utf-8"))
+                    out.write(((",\n" if count > len(chunk) else "\n") + ",\n".join(chunk)).encode("utf-8"))
                     chunk = []
                     csv_file.write(text.getvalue().encode("utf-8"))
                     text.seek(0)
                     text.truncate()
-            out.write(("".join(chunk) + "\n]\n").encode("utf-8"))
+            if chunk:
+                out.write(((",\n" if count > len(chunk) else "\n") + ",\n".join(chunk)).encode("utf-8"))
+            out.write(b"\n]\n")
         csv_file.write(text.getvalue().encode("utf-8"))
         csv_file.seek(0)
         _put(archive, written, csv_path, iter(lambda: csv_file.read(2**20), b""))
