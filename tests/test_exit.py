@@ -78,6 +78,10 @@ def test_an_admin_exports_everything_once_and_the_deleted_tenant_leaves_no_row_a
     beta = make.tenant("beta", "bob@beta.example")
     make.member(beta, "colleague@beta.example")
     beta_before = _dump(owner_engine, beta.id)
+    with make.session() as db:
+        from billing.models import BillingAccount
+
+        changes_before = db.get(BillingAccount, db.scalar(select(BillingAccount.id))).client_changes
     before = _counts(owner_engine, alpha.id)
     assert sum(1 for n in before.values() if n) >= 40, "the world fills most tables"
 
@@ -152,6 +156,8 @@ def test_an_admin_exports_everything_once_and_the_deleted_tenant_leaves_no_row_a
         assert find_user(db, "colleague@alpha.example") is None, "an account in no other organisation goes"
         assert find_user(db, "alice@alpha.example") is not None, "a consultancy's owner stays"
         record = db.scalar(select(PlatformAuditEntry).where(PlatformAuditEntry.action == "tenant.deleted"))
+        consultancy = db.get(BillingAccount, db.scalar(select(BillingAccount.id)))
+        assert consultancy.client_changes == changes_before + 1, "the consultancy pays for one client fewer"
     assert record.detail["slug"] == "alpha" and record.detail["rows"]["memberships"] == before["memberships"] + 1
     assert record.detail["files"]["pitch_attachments"] == 1 and record.actor.startswith("system")
     assert not (tmp_path / "exports" / str(alpha.id)).exists()

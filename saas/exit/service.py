@@ -23,7 +23,8 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import LargeBinary, event, exists, func, select
 
-from billing.models import BillingAccount, BillingAccountMember
+from billing import service as billing
+from billing.models import BillingAccount, BillingAccountMember, TenantBilling
 from saas.anonymity import access
 from saas.auth.models import User
 from saas.exit import archive
@@ -195,6 +196,7 @@ def delete_tenant(db, settings, tenant, *, actor: audit.Actor | None = None, ori
     set_scope(db, tenant_id=tenant_id)
     connection = db.connection()
     people = set(connection.execute(select(Membership.user_id).where(Membership.tenant_id == tenant_id)).scalars())
+    payer = connection.execute(select(TenantBilling.account_id).where(TenantBilling.tenant_id == tenant_id)).scalar()
     owned = [t for t in reversed(Base.metadata.sorted_tables) if "tenant_id" in t.c and t.name != "tenants"]
     files = {t.name: n for t in owned if (n := _stored_files(connection, t, tenant_id))}
     # Append-only tables refuse a DELETE while what they log exists: they go by cascade with it (counted first).
@@ -209,6 +211,7 @@ def delete_tenant(db, settings, tenant, *, actor: audit.Actor | None = None, ori
     for table in last:  # gone by cascade already, where the database enforces foreign keys
         connection.execute(table.delete().where(table.c.tenant_id == tenant_id))
     accounts = _delete_lone_accounts(db, people)
+    _client_gone(db, payer)
     folder = Path(settings.export_dir) / str(tenant_id)
     archives = sum(1 for _ in folder.glob("*")) if folder.is_dir() else 0
     event.listen(db, "after_commit", lambda _session: shutil.rmtree(folder, ignore_errors=True), once=True)
@@ -218,6 +221,21 @@ def delete_tenant(db, settings, tenant, *, actor: audit.Actor | None = None, ori
     audit.record(db, "tenant.deleted", platform=True, object_type="tenants", object_id=tenant_id, detail=detail,
                  actor=actor, origin=origin)
     return detail
+
+
+def _client_gone(db, account_id: int | None) -> None:
+    """A consultancy pays per active client: one fewer is a client change, and Stripe hears the new count after
+    the commit (as when a client is archived, billing.consultancy)."""
+    if account_id is None:
+        return
+    with cross_tenant(db):
+        account = db.get(BillingAccount, account_id)
+        if account is None or not account.is_consultancy:
+            return
+        account.client_changes += 1
+        db.flush()
+        if billing.has_ongoing_subscription(account):
+            billing.request_quantity_sync(db, account)
 
 
 def _stored_files(connection, table, tenant_id: int) -> int:
