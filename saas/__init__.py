@@ -210,6 +210,10 @@ def _register_blueprints(app: Flask) -> None:
     from saas.scim.views import admin as provisioning_bp, api as scim_bp  # SCIM provisioning and its admin page
     app.register_blueprint(scim_bp)
     app.register_blueprint(provisioning_bp)
+    from saas.exit.views import bp as exit_bp, platform as exit_platform_bp  # exit archive, contract end (issue 19)
+
+    app.register_blueprint(exit_bp)
+    app.register_blueprint(exit_platform_bp)
 
 
 def _configure_logging(settings: Settings) -> None:

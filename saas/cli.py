@@ -428,3 +428,86 @@ def audit_verify(slug, platform):
         return
     click.echo(f"{what}: BROKEN at entry {verdict.broken_at}: {verdict.reason}", err=True)
     raise SystemExit(1)
+
+
+@main.command("export-tenant", help="Write the exit archive of a tenant to FILE.zip: every table as JSON and CSV, "
+                                    "its files, its released reports as PDF, manifest.json (SHA-256 per file) and a README.")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_tenant(slug, file):
+    from pathlib import Path
+
+    from saas.exit import service
+
+    db, tenant = _tenant_scope(slug)
+    target = Path(file)
+    part = target.with_name(target.name + ".part")
+    try:
+        written = service.write_to(db, tenant, part, made_by="koers export-tenant")
+        part.replace(target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    db.commit()
+    click.echo(f"{target}: {written.rows} rows in {len(written.tables)} tables, {len(written.files)} files, "
+               f"{written.reports} report(s), {target.stat().st_size} bytes")
+
+
+@main.command("delete-tenant", help="Delete a tenant now: every row with its id in every table, its files, and its "
+                                    "people's accounts that belong to no other organisation. A deletion record stays in "
+                                    "the platform's audit trail. Give the slug twice: SLUG --confirm SLUG.")
+@click.argument("slug")
+@click.option("--confirm", required=True, metavar="SLUG", help="The slug again, to confirm.")
+@with_appcontext
+def delete_tenant(slug, confirm):
+    from saas.exit import service
+    from saas.kernel.audit import Actor
+
+    if confirm != slug:
+        raise click.UsageError("--confirm must repeat the slug exactly; nothing was deleted")
+    db, tenant = _tenant_scope(slug)
+    detail = service.delete_tenant(db, _settings(), tenant, actor=Actor("koers delete-tenant"), origin="cli")
+    db.commit()
+    click.echo(f"deleted {slug}: {sum(detail['rows'].values())} rows in {len(detail['rows'])} tables, "
+               f"{sum(detail['files'].values())} stored files, {detail['archives_on_disk']} archive(s) on disk, "
+               f"{detail['accounts']} account(s)")
+
+
+@main.command("end-contract", help="Set the last day of a tenant's contract (YYYY-MM-DD; 'none' withdraws it). "
+                                   "The tenant is deleted EXIT_GRACE_DAYS (30) days after it.")
+@click.argument("slug")
+@click.argument("last_day")
+@with_appcontext
+def end_contract(slug, last_day):
+    from datetime import date
+
+    from saas.exit import service
+    from saas.kernel.errors import DomainError
+
+    try:
+        day = None if last_day.lower() == "none" else date.fromisoformat(last_day)
+    except ValueError:
+        raise click.BadParameter("a date as YYYY-MM-DD, or 'none'", param_hint="LAST_DAY")
+    db, tenant = _tenant_scope(slug)
+    try:
+        service.end_contract(db, tenant, day)
+    except DomainError as error:
+        raise click.ClickException(str(error.message))
+    db.commit()
+    deleted = service.deletion_day(tenant, _settings())
+    click.echo(f"{slug}: deleted from {deleted.isoformat()}" if deleted else f"{slug}: no contract end")
+
+
+@main.command("delete-ended", help="Delete every tenant whose contract ended more than EXIT_GRACE_DAYS ago, and "
+                                   "remove archives nobody downloaded in time (the worker's sweeper does this too).")
+@with_appcontext
+def delete_ended():
+    from datetime import date
+
+    from flask import current_app
+
+    from saas.exit import service
+
+    count = service.sweep(current_app.extensions["koers.db"].Session, _settings(), date.today())
+    click.echo(f"{count} tenant(s) handed to the deletion job")

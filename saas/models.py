@@ -30,6 +30,7 @@ from saas.surveys.models import (  # noqa: F401
 )
 from saas.worklog.models import Action, BenchmarkVisit, ClientInterview, SessionAttendee, WorkSession  # noqa: F401
 from saas.kernel.job_models import JobRun  # noqa: F401
+from saas.exit.models import TenantExport  # noqa: F401
 from tenants.models import Invitation, LegacyOrganisation, Membership, MembershipRole, Tenant  # noqa: F401
 
 metadata = Base.metadata

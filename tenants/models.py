@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, DateTime, ForeignKey, ForeignKeyConstraint, Index, Integer, JSON, String,
+    Boolean, CheckConstraint, Date, DateTime, ForeignKey, ForeignKeyConstraint, Index, Integer, JSON, String,
     UniqueConstraint, false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -55,6 +55,9 @@ class Tenant(HouseStyle, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The account that made it (a plain id, kept when the account goes): one free trial at a time (create_tenant).
     created_by_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The last day of the contract, set by a platform admin (saas.exit): the tenant is deleted, every row and
+    # file, once the grace period after it has passed (EXIT_GRACE_DAYS). None: no end is known.
+    contract_ends_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (CheckConstraint("min_group_size >= 5", name="min_group_size_at_least_5"),)
 

@@ -40,6 +40,11 @@ ACCESS = {
     "provisioning.index": ADMIN_ONLY,
     "provisioning.token": ADMIN_ONLY,
     "provisioning.delete_mapping": ADMIN_ONLY,
+    # exit (issue 19): the admin's archive of all data
+    "exit.index": ADMIN_ONLY,
+    "exit.start": ADMIN_ONLY,
+    "exit.status": ADMIN_ONLY,
+    "exit.download": ADMIN_ONLY,
     "billing.page": ADMIN_ONLY,
     "billing.checkout": ADMIN_ONLY,
     "billing.portal": ADMIN_ONLY,
@@ -244,6 +249,8 @@ OWN_ROW |= {"tenant.house_style_logo"}
 # a chart to download exists once a wave's figures are released (the world's wave is open): not found before
 # (tests/test_chart_downloads.py downloads them from a closed wave)
 OWN_ROW |= {"comparison.chart_svg", "comparison.chart_png", "reports.chart_svg", "reports.chart_png"}
+# an exit archive is only for whoever asked for it: another admin does not find it
+OWN_ROW |= {"exit.status", "exit.download"}
 OWN_ROW |= {"leadership.feedback_round", "leadership.close_feedback", "leadership.add_raters",
             "leadership.remind_feedback"}
 

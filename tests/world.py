@@ -439,3 +439,19 @@ def provisioning(app, make, tenant, admin, objects):
     assert group.status_code == 201, group.get_json()
     return {"mapping_id": mapping_id, "resource_id": person.get_json()["id"], "name": "User",
             "schema_id": "urn:ietf:params:scim:schemas:core:2.0:User", "anything": "Nothing"}
+
+
+@builder
+def exit_archive(app, make, tenant, admin, objects):
+    """An exit archive the admin asked for, as its page lists it (the record only: making the archive is
+    tests/test_exit.py's story, and its file is not needed to be refused)."""
+    from saas.auth.service import find_user
+    from saas.exit.models import TenantExport
+
+    with make.session() as db:
+        admin_id = find_user(db, tenant.admin_email).id
+    with make.session(tenant.id) as db:
+        export = TenantExport(requested_by_id=admin_id, status="done", stored_name=f"world-{tenant.slug}", size=1)
+        db.add(export)
+        db.flush()
+        return {"export_id": export.id, "tenant_id": tenant.id}

@@ -28,6 +28,7 @@ from redis import Redis
 from rq import Worker
 
 from saas.deadlines import close_due
+from saas.exit.service import sweep as exit_sweep
 from saas.kernel.jobs import QUEUES, redis_connection, sweep
 from saas.kernel.job_runtime import use_app
 from saas.kernel.mail_jobs import sweep_outbox
@@ -55,6 +56,7 @@ def sweep_once(app, *, lost_after: float = LOST_AFTER, pending_after: float = PE
                        pending_after=pending_after, lost_after=lost_after)
         mails = sweep_outbox()
         closed = close_due(app.extensions["koers.db"].Session, date.today())
+        exit_sweep(app.extensions["koers.db"].Session, settings, date.today())  # contracts ended, old archives
     if report or mails or closed:
         log.info("sweeper: %d job(s) enqueued, %d lost job(s) to run again, %d lost job(s) failed, "
                  "%d pending mail(s) re-sent; past their close date, %d wave(s), %d pulse check(s), "

@@ -55,6 +55,9 @@ class Settings:
     stripe_webhook_tolerance: int = 300
     billing_trial_days: int = 14
     billing_grace_days: int = 7
+    # Exit (saas.exit): days after a contract's end before the tenant is deleted; where archives wait for download.
+    exit_grace_days: int = 30
+    export_dir: str = str(INSTANCE / "exports")
     extra: dict = field(default_factory=dict)
 
     @property
@@ -114,6 +117,8 @@ class Settings:
             stripe_webhook_tolerance=int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE", "300")),
             billing_trial_days=int(os.environ.get("BILLING_TRIAL_DAYS", "14")),
             billing_grace_days=int(os.environ.get("BILLING_GRACE_DAYS", "7")),
+            exit_grace_days=int(os.environ.get("EXIT_GRACE_DAYS", "30")),
+            export_dir=os.environ.get("EXPORT_DIR", "") or str(INSTANCE / "exports"),
         )
 
 
