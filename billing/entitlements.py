@@ -2,10 +2,10 @@
 
     trialing (14 days) → active → past_due (7 days' grace with full use, then read-only) → canceled
 
-Read-only means: no new themes, teams, pitches, waves or clients; everything already there stays,
-readable and exportable, and nothing is ever deleted. The services that create those things call
-`require_writable` (enforcement lives in the services, not only in the pages); the banner on every
-tenant page shows the same `Entitlement`.
+Read-only means: the tenant may still read, export and pay, and nothing else; everything already there
+stays, readable and exportable. It is enforced in one place for every request, job and command
+(billing.readonly, with its allow-list); `require_writable` is the same question for code outside a
+request. The banner on every tenant page shows the same `Entitlement`.
 
 Each function takes `now`, so tests move time by passing it, with nothing patched. With billing off
 (no Stripe key) every tenant is active. An archived client is read-only whatever the billing.
