@@ -217,6 +217,9 @@ def _register_blueprints(app: Flask) -> None:
     from saas.scim.views import admin as provisioning_bp, api as scim_bp  # SCIM provisioning and its admin page
     app.register_blueprint(scim_bp)
     app.register_blueprint(provisioning_bp)
+    from saas.statements.views import bp as statements_bp, platform as platform_statements_bp  # issue 19.7
+    app.register_blueprint(platform_statements_bp)
+    app.register_blueprint(statements_bp)
 
 
 def _configure_logging(settings: Settings) -> None:

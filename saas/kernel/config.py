@@ -55,6 +55,10 @@ class Settings:
     stripe_webhook_tolerance: int = 300
     billing_trial_days: int = 14
     billing_grace_days: int = 7
+    # Published statements (saas/statements): who runs this Koers and whom it engages (README, "Published statements")
+    operator_name: str = ""  # the processor; empty: "the operator of this Koers service"
+    privacy_contact: str = ""  # an address for questions about privacy; empty: none is named
+    subprocessors: tuple = ()  # (name, purpose, location) each; empty: saas.statements.service.DEFAULT_SUBPROCESSORS
     extra: dict = field(default_factory=dict)
 
     @property
@@ -114,10 +118,27 @@ class Settings:
             stripe_webhook_tolerance=int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE", "300")),
             billing_trial_days=int(os.environ.get("BILLING_TRIAL_DAYS", "14")),
             billing_grace_days=int(os.environ.get("BILLING_GRACE_DAYS", "7")),
+            operator_name=os.environ.get("OPERATOR_NAME", "").strip(),
+            privacy_contact=os.environ.get("PRIVACY_CONTACT", "").strip(),
+            subprocessors=parse_subprocessors(os.environ.get("SUBPROCESSORS", "")),
         )
 
 
 DEVELOPMENT_PORT = 5000
+
+
+def parse_subprocessors(text: str) -> tuple:
+    """SUBPROCESSORS: entries separated by ";", each "name | purpose | location", e.g.
+    "Hetzner Online GmbH | hosting | Germany (EU); Mailgun Technologies | e-mail delivery | Germany (EU)"."""
+    entries = []
+    for entry in (part.strip() for part in text.split(";")):
+        if not entry:
+            continue
+        fields = tuple(f.strip() for f in entry.split("|"))
+        if len(fields) != 3 or not all(fields):
+            raise ConfigError(f"SUBPROCESSORS: {entry!r} is not \"name | purpose | location\" (see README, Configuration).")
+        entries.append(fields)
+    return tuple(entries)
 
 
 def _count(name: str) -> int:
