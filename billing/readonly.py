@@ -8,6 +8,11 @@ needs is the explicit allow-list `ALLOWED` below, each with its reason. A job fo
 read-only by the time it runs changes nothing (`job_refused`; the kinds in `JOBS_ALLOWED` still run), and
 the `koers` commands that change a tenant refuse unless the platform operator overrides (saas/cli.py).
 
+Decided on purpose: SCIM deprovisioning keeps working (ending access is a safety action; creating is refused, see
+ALLOWED); respondents cannot answer an open survey of a read-only tenant (answering is a change); the daily close
+of what is due (saas.deadlines) still closes waves and rounds on their date, as promised to the respondents, and
+their comparison job is then refused like any other; `koers scim-token` works (deprovisioning needs a token).
+
 The refusal is a page with status 403 that says why (and, for an administrator, where to pay), or an
 RFC 9457 problem for a JSON request; the SCIM API answers its own error document with the same status.
 """
@@ -18,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 
 from billing.entitlements import MESSAGES, ReadOnly, tenant_entitlement
 from saas.kernel.db import session
-from saas.kernel.errors import json_problem, wants_json
+from saas.kernel.errors import json_problem, problem, wants_json
 from tenants.models import Role, Tenant
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -90,10 +95,13 @@ def job_refused(db, tenant_id: int, job_path: str) -> str | None:
 
 
 def refusal(error: ReadOnly):
-    """The answer to a refused request: a JSON problem for an API client, else a page (403 both)."""
+    """The answer to a refused request: a JSON problem for an API client, else a page (403 both). Outside a
+    tenant (a consultancy that may add no clients) the ordinary refusal, with its own message."""
     s = g.get("db_session")
     if s is not None:
         s.rollback()
+    if g.get("tenant") is None:
+        return problem(error.status, error.message)
     membership = g.get("membership")
     is_admin = membership is not None and Role.ADMIN in membership.roles
     if wants_json():
