@@ -2,10 +2,11 @@
 
     trialing (14 days) → active → past_due (7 days' grace with full use, then read-only) → canceled
 
-Read-only means: no new themes, teams, pitches, waves or clients; everything already there stays,
-readable and exportable, and nothing is ever deleted. The services that create those things call
-`require_writable` (enforcement lives in the services, not only in the pages); the banner on every
-tenant page shows the same `Entitlement`.
+Read-only means: the tenant may still read, export and pay, and nothing else; everything already there
+stays, readable and exportable. It is enforced in one place for every request, job and command
+(billing.readonly, with its allow-list); `require_writable` is the same question for code outside a
+request. The banner on every tenant page shows the same `Entitlement`. After the contract's last day
+(saas.exit) a tenant is read-only whatever the billing, through the grace period until it is deleted.
 
 Each function takes `now`, so tests move time by passing it, with nothing patched. With billing off
 (no Stripe key) every tenant is active. An archived client is read-only whatever the billing.
@@ -32,6 +33,7 @@ PAST_DUE = "past_due"
 CANCELED = "canceled"
 TRIAL_ENDED = "trial_ended"  # our own trial ran out before anyone subscribed
 ARCHIVED = "archived"  # a consultancy's client that it archived
+CONTRACT_ENDED = "contract_ended"  # past the contract's last day: the grace before deletion (saas.exit)
 
 # Stripe statuses that are a subscription at all; `incomplete` ones never started (the first
 # payment did not go through), so for those our own trial clock still decides.
@@ -71,6 +73,8 @@ MESSAGES = {
                  "be exported."),
     CANCELED: _l("The subscription has ended, so this organisation is read-only: nothing new can be added. "
                  "Everything already here stays readable and can be exported."),
+    CONTRACT_ENDED: _l("The contract has ended, so this organisation is read-only until its data is deleted: "
+                       "nothing new can be added. Export what you want to keep now."),
 }
 
 
@@ -97,6 +101,8 @@ def tenant_entitlement(db, tenant, *, now: datetime | None = None, settings=None
     now = now or utcnow()
     link = tenant_billing(db, tenant.id)
     account = link.account if link is not None else None
+    if tenant.contract_ends_on is not None and now.date() > tenant.contract_ends_on:
+        return Entitlement(CONTRACT_ENDED, False, account=account, billing_enabled=settings.billing_enabled)
     if link is not None and link.archived_at is not None:
         return Entitlement(ARCHIVED, False, account=account, billing_enabled=settings.billing_enabled)
     if not settings.billing_enabled:

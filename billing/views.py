@@ -391,6 +391,11 @@ def _notice(db, tenant, membership) -> Notice | None:
     account = entitlement.account
     person = consultancy.membership_of(db, current_user) if account is not None and account.is_consultancy else None
     owner = person is not None and person.account_id == account.id and person.role == OWNER
+    if state == entitlements.CONTRACT_ENDED:
+        advice = _("Its data will be deleted after the grace period; an administrator can export it until then.")
+        url = url_for("exit.index") if "admin" in membership.roles else None
+        return Notice("blocked", _("Contract ended"), str(entitlements.MESSAGES[state]), advice, url,
+                      _("Export all data") if url else None)
     if state == entitlements.ARCHIVED:
         advice = _("Ask your consultancy to restore it if you need to add new things.")
     elif account is not None and account.is_consultancy:

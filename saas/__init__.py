@@ -207,6 +207,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(twofactor_bp)  # two-factor sign-in (issue 18)
     app.register_blueprint(twofactor_policy_bp)
     app.extensions["koers.tenant_entry_checks"] = [enforce_policy]  # a tenant may require it (tenants.guards)
+    from billing.entitlements import ReadOnly
+    from billing.readonly import job_refused, refusal, refuse_writes
+
+    # read-only that really is: one check before every tenant view, one before every tenant job (issue 19.5)
+    app.extensions["koers.tenant_write_check"] = refuse_writes
+    app.extensions["koers.tenant_job_check"] = job_refused
+    app.register_error_handler(ReadOnly, refusal)
     from saas.scim.views import admin as provisioning_bp, api as scim_bp  # SCIM provisioning and its admin page
     app.register_blueprint(scim_bp)
     app.register_blueprint(provisioning_bp)
@@ -214,6 +221,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(exit_bp)
     app.register_blueprint(exit_platform_bp)
+    from saas.statements.views import bp as statements_bp, platform as platform_statements_bp  # issue 19.7
+    app.register_blueprint(platform_statements_bp)
+    app.register_blueprint(statements_bp)
 
 
 def _configure_logging(settings: Settings) -> None:

@@ -172,10 +172,15 @@ def seed_demo(if_empty):
                       if _settings().dev_outbox else ""))
 
 
-def _tenant_scope(slug: str):
-    """The session of this command, scoped to one tenant (as a request under /t/<slug>/ is)."""
+def _tenant_scope(slug: str, *, changes: bool = False, even_if_read_only: bool = False):
+    """The session of this command, scoped to one tenant (as a request under /t/<slug>/ is).
+
+    A command that `changes` the tenant refuses a read-only one (billing.readonly: read, export and pay,
+    nothing else), as its pages do; the platform operator may override with --even-if-read-only (e.g. to
+    repair data for a customer whose subscription has ended), which is their own decision to account for."""
     from sqlalchemy import select
 
+    from billing.readonly import read_only_reason
     from saas.kernel.db import session
     from tenants.models import Tenant
     from tenants.scoping import set_scope
@@ -185,19 +190,31 @@ def _tenant_scope(slug: str):
     if tenant is None:
         raise click.ClickException(f"no tenant {slug!r}")
     set_scope(db, tenant_id=tenant.id)
+    if changes and not even_if_read_only:
+        reason = read_only_reason(db, tenant)
+        if reason is not None:
+            raise click.ClickException(f"tenant {slug!r} is read-only, nothing changed: {reason} "
+                                       "(a platform operator may add --even-if-read-only)")
     return db, tenant
+
+
+# for the commands that change a tenant (_tenant_scope(changes=True))
+even_if_read_only_option = click.option(
+    "--even-if-read-only", is_flag=True,
+    help="Platform operator only: change the tenant even though it is read-only (canceled, unpaid, trial ended).")
 
 
 @main.command("create-wave", help="Create a survey wave and print its id.")
 @click.option("--tenant", "slug", required=True, help="The tenant's slug.")
 @click.option("--name", required=True, help="Name of the wave, e.g. 'Nulmeting 2026'.")
 @click.option("--closed", is_flag=True, help="Create it closed, to import earlier results into it.")
+@even_if_read_only_option
 @with_appcontext
-def create_wave(slug, name, closed):
+def create_wave(slug, name, closed, even_if_read_only):
     from saas.kernel.errors import DomainError
     from saas.surveys import service
 
-    db, _tenant = _tenant_scope(slug)
+    db, _tenant = _tenant_scope(slug, changes=True, even_if_read_only=even_if_read_only)
     try:
         wave = service.create_wave(db, name=name)
     except DomainError as error:
@@ -256,14 +273,15 @@ def list_values(slug, language):
 @click.option("--tenant", "slug", required=True, help="The tenant's slug.")
 @click.option("--wave", "wave_id", required=True, type=int, help="The wave's id (see `koers waves`).")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@even_if_read_only_option
 @with_appcontext
-def import_responses(slug, wave_id, file):
+def import_responses(slug, wave_id, file, even_if_read_only):
     from sqlalchemy import select
 
     from saas.surveys import importer
     from saas.surveys.models import Wave
 
-    db, _tenant = _tenant_scope(slug)
+    db, _tenant = _tenant_scope(slug, changes=True, even_if_read_only=even_if_read_only)
     wave = db.scalar(select(Wave).where(Wave.id == wave_id))
     if wave is None:
         raise click.ClickException(f"no wave {wave_id} in tenant {slug!r}")
@@ -323,15 +341,21 @@ def worker(burst, with_scheduler, sweep_every, lost_after):
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Same seed, same answers.")
 @click.option("--admin", "admin_email", default=None,
               help="An existing account to make admin of the tenant (to look at the pages).")
+@even_if_read_only_option
 @with_appcontext
-def synth(slug, respondents, legacy_orgs, waves, seed, admin_email):
+def synth(slug, respondents, legacy_orgs, waves, seed, admin_email, even_if_read_only):
+    from billing.readonly import read_only_reason
     from saas.comparison import synth as synthetic
     from saas.kernel.db import session
     from saas.kernel.errors import DomainError
 
     db = session()
     try:
-        synthetic.ensure_tenant(db, slug, admin_email)
+        tenant = synthetic.ensure_tenant(db, slug, admin_email)
+        reason = None if even_if_read_only else read_only_reason(db, tenant)
+        if reason is not None:
+            raise DomainError(f"tenant {slug!r} is read-only, nothing changed: {reason} "
+                              "(a platform operator may add --even-if-read-only)")
         wave_ids = synthetic.synthesise(db, respondents=respondents, legacy_orgs=legacy_orgs, waves=waves, seed=seed)
     except (DomainError, LookupError) as error:
         db.rollback()
@@ -352,8 +376,9 @@ def synth(slug, respondents, legacy_orgs, waves, seed, admin_email):
               help="Permutations for the p-values.")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
               help="Seed of the random numbers: the same seed gives the same result.")
+@even_if_read_only_option
 @with_appcontext
-def compare(slug, wave_id, as_json, bootstrap, permutations, seed):
+def compare(slug, wave_id, as_json, bootstrap, permutations, seed, even_if_read_only):
     import json
 
     from sqlalchemy import select
@@ -362,7 +387,7 @@ def compare(slug, wave_id, as_json, bootstrap, permutations, seed):
     from saas.reports.release import NotReleased, release_and_compare
     from saas.surveys.models import Wave
 
-    db, tenant = _tenant_scope(slug)
+    db, tenant = _tenant_scope(slug, changes=True, even_if_read_only=even_if_read_only)
     wave = db.scalar(select(Wave).where(Wave.id == wave_id))
     if wave is None:
         raise click.ClickException(f"no wave {wave_id} in tenant {slug!r}")
@@ -401,6 +426,7 @@ if __name__ == "__main__":
 def scim_token(slug):
     from saas.scim import service
 
+    # allowed on a read-only tenant: the identity provider needs a token to deprovision people (a safety action)
     db, _tenant = _tenant_scope(slug)
     token = service.new_token(db)
     db.commit()

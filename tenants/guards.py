@@ -4,7 +4,9 @@ Blueprints made with `tenant_blueprint` live under /t/<slug>/. Before their view
 is looked up, set as the session's scope, and the signed-in user's membership checked: a wrong
 tenant or no membership answers 404 (so a tenant's existence does not leak), a missing role 403.
 A view without a guard is refused at start-up (see check_guards), so no view is left open by
-forgetting one.
+forgetting one. The guard is also where a request that would change a read-only tenant is refused, right
+before the view runs (after the blueprint's own checks, e.g. SCIM's bearer token): the app factory hands
+in the check (`koers.tenant_write_check`; billing.readonly), so every state-changing route is covered.
 """
 from __future__ import annotations
 
@@ -60,6 +62,9 @@ def _guarded(guard: Guard):
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
+            check = current_app.extensions.get("koers.tenant_write_check")
+            if check is not None and g.get("tenant") is not None:
+                check(g.tenant)  # raises when a read-only tenant would be changed (billing.readonly)
             return view(*args, **kwargs)
 
         wrapper.koers_guard = guard

@@ -251,3 +251,18 @@ def test_answers_that_are_not_anonymous_yet_stay_out_of_the_archive(app, make, t
     assert "payload" not in pooled and "somebody's" not in zipped.read("tables/survey_answer_pool.csv").decode()
     manifest = json.loads(zipped.read("manifest.json"))
     assert "draft" in manifest["tables"]["survey_invitations"]["withheld"]
+
+
+def test_after_the_contracts_last_day_the_tenant_is_read_only_but_can_still_export(app, make, settings):
+    tenant = make.tenant("ending")
+    with make.session(tenant.id) as db:
+        service.end_contract(db, db.get(Tenant, tenant.id), date.today() - timedelta(days=1))
+    admin = app.test_client()
+    admin.login(tenant.admin_email)
+    home = admin.text("/t/ending/")
+    assert "Contract ended" in home and "Export all data" in home
+    response = admin.submit("/t/ending/admin/legacy-orgs", {"code": "NEW", "name": "Nieuw"},
+                            page="/t/ending/admin/legacy-orgs")
+    assert response.status_code == 403 and "contract has ended" in response.get_data(as_text=True)
+    response = admin.submit("/t/ending/admin/export/start", {}, page="/t/ending/admin/export/")
+    assert response.status_code in (302, 303)

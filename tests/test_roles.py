@@ -28,6 +28,8 @@ ACCESS = {
     "tenant.resend_invitation": ADMIN_ONLY,
     "tenant.revoke_invitation": ADMIN_ONLY,
     "tenant.accept_invitation": "public",
+    "tenant_statements.tenant_privacy": "public",  # published statements (issue 19.7): read before signing in
+    "tenant_statements.tenant_accessibility": "public",
     "sso.login": "public",  # "Sign in with …": before anyone is signed in (404 while no provider is set)
     "sso.callback": "public",
     "sso.organisation": EVERYONE,

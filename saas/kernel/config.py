@@ -58,6 +58,10 @@ class Settings:
     # Exit (saas.exit): days after a contract's end before the tenant is deleted; where archives wait for download.
     exit_grace_days: int = 30
     export_dir: str = str(INSTANCE / "exports")
+    # Published statements (saas/statements): who runs this Koers and whom it engages (README, "Published statements")
+    operator_name: str = ""  # the processor; empty: "the operator of this Koers service"
+    privacy_contact: str = ""  # an address for questions about privacy; empty: none is named
+    subprocessors: tuple = ()  # (name, purpose, location) each; empty: saas.statements.service.DEFAULT_SUBPROCESSORS
     extra: dict = field(default_factory=dict)
 
     @property
@@ -119,10 +123,27 @@ class Settings:
             billing_grace_days=int(os.environ.get("BILLING_GRACE_DAYS", "7")),
             exit_grace_days=int(os.environ.get("EXIT_GRACE_DAYS", "30")),
             export_dir=os.environ.get("EXPORT_DIR", "") or str(INSTANCE / "exports"),
+            operator_name=os.environ.get("OPERATOR_NAME", "").strip(),
+            privacy_contact=os.environ.get("PRIVACY_CONTACT", "").strip(),
+            subprocessors=parse_subprocessors(os.environ.get("SUBPROCESSORS", "")),
         )
 
 
 DEVELOPMENT_PORT = 5000
+
+
+def parse_subprocessors(text: str) -> tuple:
+    """SUBPROCESSORS: entries separated by ";", each "name | purpose | location", e.g.
+    "Hetzner Online GmbH | hosting | Germany (EU); Mailgun Technologies | e-mail delivery | Germany (EU)"."""
+    entries = []
+    for entry in (part.strip() for part in text.split(";")):
+        if not entry:
+            continue
+        fields = tuple(f.strip() for f in entry.split("|"))
+        if len(fields) != 3 or not all(fields):
+            raise ConfigError(f"SUBPROCESSORS: {entry!r} is not \"name | purpose | location\" (see README, Configuration).")
+        entries.append(fields)
+    return tuple(entries)
 
 
 def _count(name: str) -> int:

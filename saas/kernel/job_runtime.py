@@ -8,7 +8,8 @@ When the job runs for a `JobRun` record (on RQ the record's id is the RQ job id;
 queue says which record), the wrapper keeps that record: it claims it (`running`, attempts + 1),
 beats a heartbeat every few seconds from a thread so the sweeper can tell a lost worker, and marks
 it `done` in the same transaction as the job's own work, so a job that committed is never shown as
-unfinished. On an exception it records the error: `queued` again when RQ will retry, otherwise
+unfinished. A tenant job whose tenant the app's check refuses (read-only by the time it runs:
+billing.readonly) does nothing and is recorded `failed` with the reason. On an exception it records the error: `queued` again when RQ will retry, otherwise
 `failed`. Called directly (unit tests, one job calling another) a job runs without a record.
 
 The app a job runs in is the one whose context is active (in-process: the web app that committed;
@@ -120,7 +121,7 @@ def _decorate(fn, kind: str, policy: JobPolicy):
             job_args = args[1:] if kind == "tenant" else args
             run_id, in_process = _run_id_for(path)
             if run_id is None:
-                return _execute(fn, app, database, tenant_id, job_args, None)
+                return _execute(fn, app, database, tenant_id, job_args, None, path)
             context = RunContext(database, run_id, tenant_id, in_process)
             if not _claim(context):
                 log.info("job %s (%s) is not waiting to run (done, failed or taken); skipped", run_id, path)
@@ -128,7 +129,7 @@ def _decorate(fn, kind: str, policy: JobPolicy):
             token = _current.set(context)
             heartbeat = _start_heartbeat(context)
             try:
-                return _execute(fn, app, database, tenant_id, job_args, context)
+                return _execute(fn, app, database, tenant_id, job_args, context, path)
             except BaseException as error:
                 _record_failure(context, error)
                 raise
@@ -144,19 +145,38 @@ def _decorate(fn, kind: str, policy: JobPolicy):
     return run
 
 
-def _execute(fn, app, database, tenant_id, job_args, context: RunContext | None):
+def _execute(fn, app, database, tenant_id, job_args, context: RunContext | None, path: str):
     with database.Session() as session:
         set_scope(session, tenant_id=tenant_id)
+        refused = _refused(app, session, tenant_id, path)
+        if refused is not None:  # the tenant became read-only since the job was asked for: it changes nothing
+            log.info("job %s for tenant %s not run: %s", path, tenant_id, refused)
+            _finish(session, context, tenant_id, status="failed", error=f"ReadOnly: {refused}"[:ERROR_LENGTH])
+            session.commit()
+            return None
         result = fn(session, app.config["KOERS"], *job_args)
-        if context is not None:  # done in the same transaction as the job's work
-            with _record_scope(session, tenant_id):
-                session.execute(
-                    update(JobRun).where(JobRun.id == context.run_id, JobRun.status == "running")
-                    .values(status="done", progress=100, finished_at=utcnow(), error=None)
-                    .execution_options(synchronize_session=False)
-                )
+        _finish(session, context, tenant_id, status="done", progress=100, error=None)  # in the job's transaction
         session.commit()
         return result
+
+
+def _refused(app, session, tenant_id, path: str) -> str | None:
+    """Why a tenant job must not run now (the app hands in the check: a read-only tenant), or None."""
+    check = app.extensions.get("koers.tenant_job_check")
+    if tenant_id is None or check is None:
+        return None
+    return check(session, tenant_id, path)
+
+
+def _finish(session, context: RunContext | None, tenant_id, **values) -> None:
+    if context is None:
+        return
+    with _record_scope(session, tenant_id):
+        session.execute(
+            update(JobRun).where(JobRun.id == context.run_id, JobRun.status == "running")
+            .values(finished_at=utcnow(), **values)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _run_id_for(path: str) -> tuple[str | None, bool]:

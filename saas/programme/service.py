@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import lazyload
 
-from billing.entitlements import require_writable
 from saas.kernel.errors import DomainError
 from saas.kernel.listing import Page
 from saas.programme import notices, people
@@ -151,7 +150,6 @@ def save_theme(db, programme: Programme, theme: Theme | None, *, title: str, pro
     if db.scalar(clash):
         raise NameTaken(field="title")
     if theme is None:
-        require_writable(db)  # billing: a read-only tenant adds no new themes
         theme = Theme(programme_id=programme.id)
         db.add(theme)
     theme.title, theme.problem, theme.why_it_matters = title, problem.strip(), why_it_matters.strip()
@@ -301,7 +299,6 @@ def get_team(db, team_id: int) -> Team | None:
 def propose_team(db, programme: Programme, theme: Theme, membership: Membership, *, name: str,
                  goal: str) -> Team:
     """A supporter proposes a team under the theme and becomes its first member and lead."""
-    require_writable(db)  # billing: a read-only tenant adds no new teams
     _check_phase_allows_teams(programme)
     name = name.strip()
     if db.scalar(select(Team.id).where(Team.theme_id == theme.id, func.lower(Team.name) == name.lower())):

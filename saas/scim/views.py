@@ -62,7 +62,7 @@ def _scim_error(error: ScimError):
 @api.errorhandler(DomainError)
 def _domain_error(error: DomainError):
     session().rollback()
-    return _error(409 if error.status == 409 else 400, str(error.message))
+    return _error(error.status if error.status in (403, 409) else 400, str(error.message))  # 403: read-only
 
 
 @api.errorhandler(IntegrityError)

@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, null, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from billing.entitlements import require_writable
 from saas.kernel import consent as rules
 from saas.anonymity import microdata, policy, pool
 from saas.kernel.db import utcnow
@@ -69,7 +68,6 @@ def create_wave(db, *, name: str, value_keys: list[str] | None = None, instrumen
                 programme_id: int | None = None, series_label: str = "", opens_on: date | None = None,
                 closes_on: date | None = None, audience_legacy_org_ids=(), audience_team_ids=(),
                 questions=(), checkpoints=()) -> Wave:
-    require_writable(db)  # billing: a read-only tenant creates no new waves
     if not name.strip():
         raise DomainError(_l("Please enter a name."), field="name")
     unknown = set(instruments) - set(INSTRUMENTS) or set(groupings) - set(GROUPINGS)
