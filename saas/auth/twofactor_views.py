@@ -236,7 +236,7 @@ def keys():
         ceremony = security_keys.Ceremony.from_session(http_session.pop(CEREMONY, None))
         shown = _codes_once(form, lambda: twofactor.add_key(db, current_user, _relying_party(), name=form.name.data,
                                                             answer=form.credential.data, ceremony=ceremony),
-                            _("The security key “%(name)s” has been added.", name=form.name.data.strip()),
+                            _("The security key “%(name)s” has been added.", name=(form.name.data or "").strip()),
                             then=url_for("twofactor.keys", next=_safe_next()))
         if shown:
             return shown
