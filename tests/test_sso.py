@@ -325,6 +325,18 @@ def test_without_the_admins_word_only_an_id_token_that_names_mfa_satisfies_the_p
     assert erik.get("/t/fusie/").status_code == 200
 
 
+def test_one_tenants_provider_does_not_satisfy_another_tenants_policy(app, make, tenant, mfa_provider):
+    configure(app, tenant, mfa_provider, role_map="koers-admins = admin", enforces_mfa="y")
+    anna = app.test_client()
+    assert sign_in(anna, "fusie", "anna").status_code == 302
+    west = make.tenant("west")
+    make.member(west, "anna@fusie.example", roles=("admin",))
+    _require_two_factor(make, west)
+    sent = anna.get("/t/west/")  # West's policy asks her for a second factor of her own
+    assert sent.status_code == 302 and sent.headers["Location"].startswith("/account/two-factor")
+    assert anna.get("/t/fusie/").status_code == 200
+
+
 def test_an_account_with_its_own_second_factor_is_asked_for_it_after_a_password_only_provider(app, make, tenant,
                                                                                               mfa_provider):
     from tests.test_twofactor import enrol, next_code
@@ -341,7 +353,7 @@ def test_an_account_with_its_own_second_factor_is_asked_for_it_after_a_password_
     assert anna.get("/t/fusie/").status_code == 200
 
 
-def test_a_new_configuration_has_the_mfa_setting_ticked(app, tenant, mfa_provider):
+def test_a_new_configuration_has_the_mfa_setting_ticked(app, tenant):
     admin = app.test_client()
     admin.login(tenant.admin_email)
     page = admin.text("/t/fusie/sso/settings")
