@@ -71,6 +71,21 @@ def test_without_the_key_a_recovery_code_still_signs_in(ada):
     assert signed_in(ada)
 
 
+def test_an_account_with_keys_only_makes_new_recovery_codes_with_a_key(ada):
+    key = SoftKey()
+    old = RECOVERY.findall(add_key(ada, key).get_data(as_text=True))
+    options, token = options_and_token(ada, "/account/two-factor")
+    shown = ada.post("/account/two-factor/recovery-codes/key", data={"csrf_token": token,
+                                                                     "credential": key.get(options)})
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    new = RECOVERY.findall(shown.get_data(as_text=True))
+    assert len(new) == 10 and not set(new) & set(old)
+    ada.submit("/logout", page="/account")
+    password_step(ada)
+    assert ada.submit("/login/code", {"code": old[0]}).status_code == 200  # the old ones no longer work
+    assert ada.submit("/login/code", {"code": new[0]}).status_code == 302
+
+
 def test_a_second_key_is_added_without_new_codes_and_the_app_and_a_key_both_sign_in(ada):
     totp, _codes = enrol(ada)
     second = add_key(ada, SoftKey(), name="Laptop")

@@ -269,6 +269,12 @@ def regenerate_recovery_codes(db, user: User, code: str, secret_key: str) -> lis
     return new_recovery_codes(db, user)
 
 
+def regenerate_recovery_codes_by_key(db, user: User, rp: security_keys.RelyingParty, answer: str,
+                                     ceremony: security_keys.Ceremony | None) -> list[str]:
+    security_keys.check_sign_in(db, user, rp, answer=answer, ceremony=ceremony)
+    return new_recovery_codes(db, user)
+
+
 def turn_off(db, user: User, password: str, code: str, secret_key: str) -> None:
     """Needs the password and a code (from the app or a recovery code): a session left open is not enough."""
     if service.authenticate(db, user.email, password) is None:

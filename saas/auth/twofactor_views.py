@@ -148,10 +148,15 @@ def _code_page(db, user, form: CodeForm, key_form: KeySignInForm):
 @login_required
 def manage():
     db = session()
+    key_options = None
+    if security_keys.has_keys(db, current_user):  # new recovery codes for a touch of a key, too
+        key_options, ceremony = security_keys.begin_sign_in(db, current_user, _relying_party())
+        http_session[CEREMONY] = ceremony.to_session()
     return _no_store(make_response(render_template(
         "auth/twofactor_manage.html", on=twofactor.enabled(db, current_user),
         left=twofactor.recovery_codes_left(db, current_user), start_form=ButtonForm(), codes_form=AppCodeForm(),
-        keys=len(security_keys.keys_of(db, current_user)), next=_safe_next())))
+        keys=len(security_keys.keys_of(db, current_user)), key_form=KeySignInForm(), key_options=key_options,
+        next=_safe_next())))
 
 
 @bp.route("/account/two-factor/start", methods=["POST"])
@@ -207,6 +212,24 @@ def recovery_codes():
     for errors in form.errors.values():
         for error in errors:
             flash(str(error), "error")
+    return redirect(url_for("twofactor.manage"))
+
+
+@bp.route("/account/two-factor/recovery-codes/key", methods=["POST"])
+@login_required
+def recovery_codes_by_key():
+    """New recovery codes for the answer of one of the account's security keys (an account without the app has
+    no code from it to give)."""
+    db = session()
+    form = KeySignInForm()
+    ceremony = security_keys.Ceremony.from_session(http_session.pop(CEREMONY, None))
+    shown = _codes_once(form, lambda: twofactor.regenerate_recovery_codes_by_key(
+        db, current_user, _relying_party(), form.credential.data, ceremony),
+        _("Your new recovery codes are ready; the old ones no longer work."))
+    if shown:
+        return shown
+    for error in [*form.form_errors, *form.credential.errors]:
+        flash(str(error), "error")
     return redirect(url_for("twofactor.manage"))
 
 

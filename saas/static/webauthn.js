@@ -75,6 +75,9 @@
   Array.prototype.forEach.call(document.querySelectorAll("[data-webauthn-unsupported]"), function (note) {
     note.hidden = supported;
   });
+  Array.prototype.forEach.call(document.querySelectorAll("[data-webauthn-section]"), function (section) {
+    section.hidden = !supported;  // a part of a page that is only of use with a key
+  });
   if (!supported) { return; }
 
   Array.prototype.forEach.call(document.querySelectorAll("form[data-webauthn]"), function (form) {
