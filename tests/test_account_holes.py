@@ -286,6 +286,42 @@ def test_the_same_organisation_is_not_created_twice(client, make):
     assert "An organisation with this name already uses Koers" in page.get_data(as_text=True)
 
 
+def test_the_same_organisation_is_recognised_without_its_accents_case_or_spacing(app, make):
+    make.tenant("sudwest", name="Gemeente Súdwest-Fryslân")
+    make.user("eve@example.org")
+    make.user("bob@example.org")
+    eve, bob = app.test_client(), app.test_client()
+    eve.login("eve@example.org")
+    page = _create(eve, "gemeente  SUDWEST fryslan", "sudwest2")
+    assert page.status_code == 200
+    assert "An organisation with this name already uses Koers" in page.get_data(as_text=True)
+    # "gemeente" is part of the name, not stripped: a water board of the same region is another organisation
+    bob.login("bob@example.org")
+    assert _create(bob, "Waterschap Súdwest-Fryslân", "wetterskip").status_code == 302
+
+
+def test_a_colleague_at_the_same_organisation_domain_gets_no_second_trial_under_another_name(app, make):
+    make.user("hanna@gemeente-oost.nl")
+    make.user("piet@gemeente-oost.nl")
+    hanna, piet = app.test_client(), app.test_client()
+    hanna.login("hanna@gemeente-oost.nl")
+    assert _create(hanna, "Gemeente Oost", "oost").status_code == 302
+    piet.login("piet@gemeente-oost.nl")
+    page = _create(piet, "Fusieorganisatie Oost-West", "oostwest")
+    assert page.status_code == 200
+    assert "Someone with an address at gemeente-oost.nl already created an organisation" in page.get_data(as_text=True)
+    assert piet.get("/t/oostwest/").status_code == 404
+
+
+def test_people_at_a_public_mail_service_are_not_one_organisation(app, make):
+    for email, name, slug in (("jan@gmail.com", "Stichting Noord", "noord"), ("kees@gmail.com", "Stichting Zuid", "zuid"),
+                              ("els@ziggo.nl", "Stichting West", "west"), ("anna@ziggo.nl", "Stichting Oost", "oost")):
+        make.user(email)
+        person = app.test_client()
+        person.login(email)
+        assert _create(person, name, slug).status_code == 302, email
+
+
 def test_the_trial_limit_speaks_dutch(client, make):
     make.user("ada@example.org", locale="nl")
     client.login("ada@example.org")

@@ -141,6 +141,32 @@ def test_deprovisioning_ends_the_live_session_at_once(idp, app, make, oost, depr
     assert page.status_code in (302, 404) and browser.get("/account").status_code == 302  # signed out everywhere
 
 
+@pytest.mark.parametrize("deprovision", [
+    lambda idp, rid: idp("PATCH", f"/Users/{rid}", {"schemas": [PATCH], "Operations": [
+        {"op": "Replace", "path": "active", "value": False}]}),
+    lambda idp, rid: idp("DELETE", f"/Users/{rid}"),
+], ids=["active-false", "delete"])
+def test_deprovisioning_by_one_tenant_leaves_the_person_signed_in_to_their_other_tenant(idp, app, make, oost,
+                                                                                       deprovision):
+    """Oost's provider removes Ada: Oost is closed to her at her next click, but her session goes on in West,
+    where she is still a member (before, the rotated session stamp signed her out of every tenant)."""
+    from saas.auth.models import User
+    from saas.auth.service import hash_password
+
+    rid = idp("POST", "/Users", entra_user()).get_json()["id"]
+    west = make.tenant("west")
+    make.member(west, "ada@oost.example")
+    with make.session() as db:
+        db.scalar(select(User).where(User.email == "ada@oost.example")).password_hash = hash_password("a long password")
+    browser = app.test_client()
+    browser.login("ada@oost.example", "a long password")
+    assert browser.get("/t/oost/").status_code == 200 and browser.get("/t/west/").status_code == 200
+    assert deprovision(idp, rid).status_code in (200, 204)
+    assert browser.get("/t/oost/").status_code == 404  # gone from Oost at once
+    assert browser.get("/t/west/").status_code == 200  # still signed in, and still in West
+    assert browser.get("/account").status_code == 200
+
+
 ANSWERS = ("survey_responses", "survey_answer_pool", "pulse_answers", "pulse_answer_pool", "feedback_answers",
            "feedback_answer_pool", "expectation_contributions", "workshop_evaluations", "workshop_evaluation_pool")
 

@@ -3,6 +3,7 @@ the admin configures it on the settings page, people sign in through the provide
 members just in time; every refusal is the provider's real answer checked by Koers."""
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -268,3 +269,99 @@ def test_entra_people_are_known_by_their_object_id_not_their_address():
     other = OidcConnection(issuer="https://idp.example.org")
     assert subject_of(other, claims) == "pairwise-for-this-app"
     assert oidc.issuer_of("https://idp.example.org/.well-known/openid-configuration") == "https://idp.example.org"
+
+
+# ---- does a sign-in through the tenant's provider satisfy its two-factor policy? --------------------------
+
+def _require_two_factor(make, tenant):
+    from tenants.models import Tenant
+
+    with make.session(tenant.id) as db:
+        db.get(Tenant, tenant.id).require_two_factor = True
+
+
+def _mfa_provider(**extra_accounts):
+    return Provider(
+        clients=[{"client_id": "koers", "client_secret": SECRET, "redirect_uris": [CALLBACK.format(slug="fusie")]}],
+        accounts={"anna": {"email": "anna@fusie.example", "groups": ["koers-admins"]},
+                  "erik": {"email": "erik@fusie.example", "groups": ["koers-admins"], "amr": ["pwd", "mfa"]},
+                  **extra_accounts})
+
+
+@pytest.fixture
+def mfa_provider():
+    started = _mfa_provider()
+    yield started
+    started.stop()
+
+
+def test_a_provider_the_admin_says_enforces_mfa_satisfies_the_policy_but_a_password_still_needs_the_second_factor(
+        app, make, tenant, mfa_provider):
+    configure(app, tenant, mfa_provider, role_map="koers-admins = admin", enforces_mfa="y")
+    _require_two_factor(make, tenant)
+    anna = app.test_client()
+    assert sign_in(anna, "fusie", "anna").status_code == 302
+    assert anna.get("/t/fusie/").status_code == 200  # not sent to set up two-factor sign-in
+
+    from saas.auth.service import hash_password
+    with make.session() as db:  # she also chose a password (through "forgot password")
+        db.scalar(select(User).where(User.email == "anna@fusie.example")).password_hash = hash_password(PASSWORD)
+    by_password = app.test_client()
+    by_password.login("anna@fusie.example")
+    sent = by_password.get("/t/fusie/")
+    assert sent.status_code == 302 and sent.headers["Location"].startswith("/account/two-factor")
+
+
+def test_without_the_admins_word_only_an_id_token_that_names_mfa_satisfies_the_policy(app, make, tenant,
+                                                                                      mfa_provider):
+    configure(app, tenant, mfa_provider, role_map="koers-admins = admin")  # the box not ticked
+    _require_two_factor(make, tenant)
+    anna = app.test_client()  # the provider asked her a password only: the policy asks for the second factor
+    assert sign_in(anna, "fusie", "anna").status_code == 302
+    sent = anna.get("/t/fusie/")
+    assert sent.status_code == 302 and sent.headers["Location"].startswith("/account/two-factor")
+    erik = app.test_client()  # the ID token says amr ["pwd", "mfa"]
+    assert sign_in(erik, "fusie", "erik").status_code == 302
+    assert erik.get("/t/fusie/").status_code == 200
+
+
+def test_one_tenants_provider_does_not_satisfy_another_tenants_policy(app, make, tenant, mfa_provider):
+    configure(app, tenant, mfa_provider, role_map="koers-admins = admin", enforces_mfa="y")
+    anna = app.test_client()
+    assert sign_in(anna, "fusie", "anna").status_code == 302
+    west = make.tenant("west")
+    make.member(west, "anna@fusie.example", roles=("admin",))
+    _require_two_factor(make, west)
+    sent = anna.get("/t/west/")  # West's policy asks her for a second factor of her own
+    assert sent.status_code == 302 and sent.headers["Location"].startswith("/account/two-factor")
+    assert anna.get("/t/fusie/").status_code == 200
+
+
+def test_an_account_with_its_own_second_factor_is_asked_for_it_after_a_password_only_provider(app, make, tenant,
+                                                                                              mfa_provider):
+    from tests.test_twofactor import enrol, next_code
+
+    configure(app, tenant, mfa_provider)
+    anna = app.test_client()
+    assert sign_in(anna, "fusie", "anna").status_code == 302
+    totp, _codes = enrol(anna)
+    anna.submit("/logout", page="/account")
+    again = sign_in(anna, "fusie", "anna")
+    assert again.status_code == 302 and again.headers["Location"].startswith("/login/code")
+    assert anna.get("/account").status_code == 302  # not signed in before the code
+    assert anna.submit("/login/code", {"code": next_code(totp)}).status_code == 302
+    assert anna.get("/t/fusie/").status_code == 200
+
+
+def test_a_new_configuration_has_the_mfa_setting_ticked(app, tenant):
+    admin = app.test_client()
+    admin.login(tenant.admin_email)
+    page = admin.text("/t/fusie/sso/settings")
+    assert re.search(r'<input[^>]*checked[^>]*id="enforces_mfa"|<input[^>]*id="enforces_mfa"[^>]*checked', page)
+
+
+def test_the_amr_claim_counts_only_for_methods_beyond_the_password():
+    from saas.sso.service import mfa_claimed
+
+    assert mfa_claimed({"amr": ["pwd", "mfa"]}) and mfa_claimed({"amr": ["hwk"]}) and mfa_claimed({"amr": ["OTP"]})
+    assert not mfa_claimed({"amr": ["pwd"]}) and not mfa_claimed({}) and not mfa_claimed({"amr": "mfa"})

@@ -455,3 +455,28 @@ def exit_archive(app, make, tenant, admin, objects):
         db.add(export)
         db.flush()
         return {"export_id": export.id, "tenant_id": tenant.id}
+
+
+@builder
+def security_key(app, make, tenant, admin, objects):
+    """A security key of an account of its own (one the crawls never log in as: its password would then ask for
+    the key), registered on its page as a person does, with a key in software."""
+    import html
+    import re
+
+    from saas.auth.security_keys import SecurityKey
+    from tests.helpers import CSRF
+    from tests.soft_authenticator import SoftKey
+
+    email = f"keyholder@{tenant.slug}.example"
+    make.user(email, name=f"Keyholder ({tenant.slug})")
+    holder = app.test_client()
+    holder.login(email)
+    page = holder.text("/account/security-keys")
+    options = html.unescape(re.search(r'data-options="([^"]+)"', page).group(1))
+    response = holder.post("/account/security-keys", data={
+        "csrf_token": CSRF.search(page).group(1), "name": f"Key ({tenant.slug})", "credential": SoftKey().create(options)})
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    with make.session() as db:
+        key_id = db.scalar(select(SecurityKey.id).where(SecurityKey.name == f"Key ({tenant.slug})"))
+    return {"key_id": key_id}

@@ -1,7 +1,7 @@
 """The audit trail (issue 19, point 1): one hash chain per tenant and one for the platform
 
 Revision ID: 0032
-Revises: 0029
+Revises: 0031
 Create Date: 2026-12-06 23:20:00
 
 Both tables refuse UPDATE and TRUNCATE by trigger. A tenant's entries go only by cascade, when the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from tenants import rls
 
 revision = '0032'
-down_revision = '0029'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 

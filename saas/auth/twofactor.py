@@ -12,8 +12,13 @@
 - Sign-in: after the password the session holds only a pending second step (who, their session stamp, when),
   for PENDING_MAX_AGE seconds; the account is signed in only after the code (`finish_sign_in`).
   A password reset goes through the same second step.
+- Security keys and passkeys (WebAuthn, saas.auth.security_keys) are a second factor too: an account may have
+  the app, keys, or both, and signs in with whichever it has at hand. An account whose first second factor is
+  a key gets the recovery codes then; they go when its last second factor goes.
 - A tenant may require it for its admins, works council members and consultants (`Tenant.require_two_factor`):
-  `enforce_policy` sends such a member without it to enrolment before any page of that tenant.
+  `enforce_policy` sends such a member without it to enrolment before any page of that tenant. A key
+  satisfies the policy as the app does. So does a sign-in through the tenant's own identity provider when
+  that provider enforces multi-factor sign-in (saas.sso: `http_session[SSO_MFA]` names the tenant).
 """
 from __future__ import annotations
 
@@ -36,12 +41,13 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Unique
     update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.auth import service
+from saas.auth import security_keys, service
 from saas.auth.models import User
 from saas.auth.sessions import log_in
 from saas.kernel.db import Base, session, utcnow
 from saas.kernel.errors import DomainError
 from saas.kernel.tokens import hash_token
+from saas.sso.models import identity_provider_enforces_mfa
 from tenants.models import Role
 
 ISSUER = "Koers"
@@ -51,6 +57,7 @@ PENDING_MAX_AGE = 5 * 60
 RECOVERY_CODES = 10
 POLICY_ROLES = frozenset({Role.ADMIN, Role.WORKS_COUNCIL, Role.CONSULTANT})
 _PENDING = "twofactor_pending"
+SSO_MFA = "sso_mfa"  # the tenant whose identity provider signed this session in, and whether with MFA
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off a sheet of paper
 
 
@@ -118,8 +125,14 @@ def setting(db, user: User) -> TwoFactor | None:
 
 
 def enabled(db, user: User) -> bool:
+    """Whether the authenticator app is on."""
     row = setting(db, user)
     return row is not None and row.confirmed_at is not None
+
+
+def has_second_factor(db, user: User) -> bool:
+    """The app or a security key: the password alone no longer signs in."""
+    return enabled(db, user) or security_keys.has_keys(db, user)
 
 
 def start_enrolment(db, user: User, secret_key: str) -> TwoFactor:
@@ -234,10 +247,15 @@ def _accept_recovery(db, user: User, code: str) -> bool:
 
 
 def check_code(db, user: User, code: str, secret_key: str) -> str:
-    """A code from the app ("totp") or an unused recovery code ("recovery"); else WrongCode / CodeUsed."""
+    """A code from the app ("totp") or an unused recovery code ("recovery"); else WrongCode / CodeUsed.
+    An account with keys but no app has only its recovery codes here."""
     row = setting(db, user)
     if row is None or row.confirmed_at is None:
-        raise NotOn()
+        if not security_keys.has_keys(db, user):
+            raise NotOn()
+        if _accept_recovery(db, user, code):
+            return "recovery"
+        raise WrongCode(field="code")
     if _digits(code).isascii() and _digits(code).isdigit():
         _accept_totp(db, row, code, secret_key)
         return "totp"
@@ -251,19 +269,46 @@ def regenerate_recovery_codes(db, user: User, code: str, secret_key: str) -> lis
     return new_recovery_codes(db, user)
 
 
+def regenerate_recovery_codes_by_key(db, user: User, rp: security_keys.RelyingParty, answer: str,
+                                     ceremony: security_keys.Ceremony | None) -> list[str]:
+    security_keys.check_sign_in(db, user, rp, answer=answer, ceremony=ceremony)
+    return new_recovery_codes(db, user)
+
+
 def turn_off(db, user: User, password: str, code: str, secret_key: str) -> None:
     """Needs the password and a code (from the app or a recovery code): a session left open is not enough."""
     if service.authenticate(db, user.email, password) is None:
         raise WrongPassword(field="password")
     check_code(db, user, code, secret_key)
-    remove(db, user)
+    db.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
+    if not security_keys.has_keys(db, user):  # the keys still need the recovery codes
+        db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
 
 
 def remove(db, user: User) -> bool:
-    """An operator's last resort for someone who lost both phone and recovery codes (`koers reset-two-factor`),
+    """An operator's last resort for someone who lost phone, keys and recovery codes (`koers reset-two-factor`),
     after checking who is asking: the password alone signs in again. Returns whether there was anything."""
+    keys = security_keys.remove_all(db, user)
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    return db.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id)).rowcount > 0
+    return db.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id)).rowcount > 0 or keys > 0
+
+
+# ---- security keys --------------------------------------------------------------------------------
+
+def add_key(db, user: User, rp: security_keys.RelyingParty, *, name: str, answer: str,
+            ceremony: security_keys.Ceremony | None) -> list[str] | None:
+    """Register a security key; returns new recovery codes (shown once) when it is the account's first second
+    factor, else None."""
+    first = not has_second_factor(db, user)
+    security_keys.finish_registration(db, user, rp, name=name, answer=answer, ceremony=ceremony)
+    return new_recovery_codes(db, user) if first else None
+
+
+def remove_key(db, user: User, key: security_keys.SecurityKey) -> None:
+    """Remove a key; with it the recovery codes when nothing else (the app, another key) is left."""
+    security_keys.remove_key(db, key)
+    if not has_second_factor(db, user):
+        db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
 
 
 # ---- signing in in two steps --------------------------------------------------------------------
@@ -271,7 +316,7 @@ def remove(db, user: User) -> bool:
 def begin_sign_in(db, user: User) -> bool:
     """After the password (or a reset link): signed in at once (True) when the account has no second factor;
     else only the pending second step is kept in the session (False) and the caller asks for the code."""
-    if not enabled(db, user):
+    if not has_second_factor(db, user):
         log_in(user)
         return True
     log_in_pending = {"uid": user.id, "stamp": user.session_stamp, "at": int(time.time())}
@@ -309,14 +354,39 @@ def finish_sign_in(db, user: User, code: str, secret_key: str) -> str:
     return kind
 
 
+def finish_sign_in_with_key(db, user: User, rp: security_keys.RelyingParty, answer: str,
+                            ceremony: security_keys.Ceremony | None) -> security_keys.SecurityKey:
+    key = security_keys.check_sign_in(db, user, rp, answer=answer, ceremony=ceremony)
+    log_in(user)
+    return key
+
+
 # ---- the tenant's policy ------------------------------------------------------------------------
+
+def note_identity_provider_sign_in(tenant_id: int, mfa_claimed: bool) -> None:
+    """After a sign-in through a tenant's own identity provider (saas.sso; the session is fresh): which tenant,
+    and whether the ID token itself said that more than a password was used (its `amr` claim)."""
+    http_session[SSO_MFA] = {"tenant": tenant_id, "amr": bool(mfa_claimed)}
+
+
+def signed_in_with_mfa_by_identity_provider(db, tenant) -> bool:
+    """Whether this session began with a multi-factor sign-in at this tenant's own identity provider: its ID
+    token said so (`amr`), or the tenant's admin declared that the provider enforces it (checked now, so that
+    taking the tick away takes effect at once). A password sign-in never counts; nor does another tenant's."""
+    noted = http_session.get(SSO_MFA)
+    if not isinstance(noted, dict) or noted.get("tenant") != tenant.id:
+        return False
+    if noted.get("amr") is True:
+        return True
+    return identity_provider_enforces_mfa(db)
 
 def set_policy(tenant, required: bool) -> None:
     tenant.require_two_factor = required
 
 
 def must_enrol(db, tenant, membership, user: User) -> bool:
-    return bool(tenant.require_two_factor and membership.roles & POLICY_ROLES and not enabled(db, user))
+    return bool(tenant.require_two_factor and membership.roles & POLICY_ROLES and not has_second_factor(db, user)
+                and not signed_in_with_mfa_by_identity_provider(db, tenant))
 
 
 def enforce_policy(tenant, membership):

@@ -8,9 +8,12 @@ Every function works inside the tenant the request entered (tenants.scoping); th
   the provider vouches for it, so a new account counts as confirmed and has no password (they sign in
   through single sign-on, or choose one with "forgot password"). An account someone made for that address
   without ever confirming it is taken back: its password and sessions end.
-- `active: false` or DELETE ends the membership (the account's roles and legacy organisation here go with it)
-  and rotates the account's session stamp, so every session ends at once. Answers are anonymous and stay as
-  they are; the account itself stays (it may belong to other tenants) under the existing rules for accounts.
+- `active: false` or DELETE ends the membership (the account's roles and legacy organisation here go with it):
+  every request into a tenant looks the membership up (tenants.guards), so this tenant is closed to the person
+  at the next click. The account's session stamp rotates (every session ends) only when it has no membership
+  left anywhere: one tenant's provider does not sign a person out of the other tenants they belong to.
+  Answers are anonymous and stay as they are; the account itself stays (it may belong to other tenants)
+  under the existing rules for accounts.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ from saas.kernel.errors import DomainError
 from saas.kernel.tokens import hash_token
 from saas.scim.models import ScimGroup, ScimGroupMapping, ScimGroupMember, ScimToken, ScimUser
 from tenants.models import Membership, MembershipRole, Role
+from tenants.scoping import cross_tenant
 from tenants.service import get_legacy_org
 
 UserModel = User[EnterpriseUser]  # what Entra ID sends: the core schema and the enterprise extension
@@ -288,7 +292,8 @@ def _rename(db, account: Account, attributes: dict) -> None:
 
 def _apply_active(db, scim_user: ScimUser, active: bool) -> None:
     """Active: a member of the tenant (roles and legacy organisation from the mapped groups). Not active: no
-    membership, and every session of the account ends at once (its session stamp rotates)."""
+    membership here (closed at once: the guard reads it on every request); the account's sessions end too when
+    it belongs to no other tenant."""
     membership = db.scalar(select(Membership).where(Membership.user_id == scim_user.user_id))
     scim_user.active = active
     if active:
@@ -302,7 +307,14 @@ def _apply_active(db, scim_user: ScimUser, active: bool) -> None:
                             "administrator first.", "mutability")
         db.delete(membership)
         db.flush()
-    scim_user.user.rotate_session_stamp()
+    if not _member_elsewhere(db, scim_user.user_id):
+        scim_user.user.rotate_session_stamp()
+
+
+def _member_elsewhere(db, user_id: int) -> bool:
+    """Whether the account is still a member of some tenant (this one's membership is gone by now)."""
+    with cross_tenant(db):
+        return db.scalar(select(Membership.id).where(Membership.user_id == user_id).limit(1)) is not None
 
 
 def _another_admin(db, membership: Membership) -> bool:

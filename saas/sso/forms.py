@@ -43,6 +43,11 @@ class OidcSettingsForm(FlaskForm):
         validators=[Length(max=1000, message=_l("At most %(max)d characters."))])
     trust_email = BooleanField(_l("The service only hands out addresses of this organisation (count them as "
                                   "confirmed even without email_verified)"))
+    enforces_mfa = BooleanField(_l("Our identity provider enforces multi-factor sign-in (a sign-in through it "
+                                   "counts as two-factor sign-in here)"), default=True, description=_l(
+        "Entra ID: a Conditional Access policy or the security defaults require multi-factor authentication for "
+        "Koers. Without this tick, a sign-in counts as two-factor only when the provider's ID token says so "
+        "(its amr claim)."))
     jit = BooleanField(_l("Add people as members at their first sign-in"), default=True)
     enabled = BooleanField(_l("Single sign-on is on"), default=True)
     sso_required = BooleanField(_l("Require single sign-on: refuse password log-in for everyone but the "

@@ -1,12 +1,13 @@
 """A tenant's OpenID Connect provider and the people it has vouched for.
 
 Below `saas.auth` in the layers: the password log-in asks `password_refused_by` whether a tenant of the
-account requires single sign-on, and that is all the rest of Koers needs to know of it."""
+account requires single sign-on, and the two-factor policy asks `identity_provider_enforces_mfa`; that is all
+the rest of Koers needs to know of it."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.kernel.db import Base, utcnow
@@ -43,6 +44,10 @@ class OidcConnection(TenantOwned, Base):
     # Just-in-time membership: a person the provider vouches for becomes a member at the first sign-in
     jit: Mapped[bool] = mapped_column(Boolean, default=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The admin's word that the provider asks more than a password of everyone (Entra ID's Conditional Access,
+    # security defaults): a sign-in through it then satisfies the tenant's two-factor policy (saas.auth.twofactor).
+    # On for a new configuration; a configuration made before the setting existed has it off until ticked.
+    enforces_mfa: Mapped[bool] = mapped_column(Boolean, default=True, server_default=false())
     # Password log-in refused for every member but the break-glass admin
     sso_required: Mapped[bool] = mapped_column(Boolean, default=False)
     break_glass_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -81,3 +86,10 @@ def password_refused_by(db, user_id: int) -> Tenant | None:
                    OidcConnection.enabled.is_(True),
                    (OidcConnection.break_glass_user_id.is_(None)) | (OidcConnection.break_glass_user_id != user_id))
             .order_by(Tenant.name).limit(1))
+
+
+def identity_provider_enforces_mfa(db) -> bool:
+    """Whether the admin of the tenant in scope declared that its (enabled) identity provider enforces
+    multi-factor sign-in."""
+    return bool(db.scalar(select(OidcConnection.id).where(OidcConnection.enabled.is_(True),
+                                                          OidcConnection.enforces_mfa.is_(True)).limit(1)))

@@ -200,7 +200,8 @@ def id_token_claims(metadata: dict, id_token: str, *, client_id: str, nonce: str
 
 def _with_userinfo(client: OAuth2Session, metadata: dict, claims: dict) -> dict:
     """Claims a provider puts only in its userinfo answer (oidc-provider, by the standard) added to the ID
-    token's; the ID token's own stay as they are. The userinfo must be about the same subject."""
+    token's; the ID token's own stay as they are, and how the person signed in (amr, acr) is taken from the ID
+    token alone. The userinfo must be about the same subject."""
     endpoint = metadata.get("userinfo_endpoint")
     if not endpoint or not address_allowed(endpoint):
         return claims
@@ -212,4 +213,6 @@ def _with_userinfo(client: OAuth2Session, metadata: dict, claims: dict) -> dict:
         return claims
     if not isinstance(info, dict) or info.get("sub") != claims.get("sub"):
         return claims
+    # how the person signed in is the signed ID token's word only (the two-factor policy reads `amr`)
+    info = {key: value for key, value in info.items() if key not in ("amr", "acr", "auth_time")}
     return {**info, **claims}

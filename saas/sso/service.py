@@ -104,7 +104,8 @@ def role_map_text(mapping: dict | None) -> str:
 
 def save(db, *, display_name: str, issuer: str, client_id: str, new_secret: str, scopes: str, email_claim: str,
          legacy_org_claim: str, role_claim: str, role_map: str, allowed_domains: str, trust_email: bool, jit: bool,
-         enabled: bool, sso_required: bool, break_glass_user_id: int | None, secret_key: str) -> OidcConnection:
+         enabled: bool, sso_required: bool, break_glass_user_id: int | None, secret_key: str,
+         enforces_mfa: bool = True) -> OidcConnection:
     """Create or change the tenant's provider. The client secret is kept when none is entered."""
     issuer = oidc.issuer_of(issuer)
     if not oidc.address_allowed(issuer) or "{tenantid}" in issuer.lower() \
@@ -136,6 +137,7 @@ def save(db, *, display_name: str, issuer: str, client_id: str, new_secret: str,
     current.role_map = mapping
     current.allowed_domains = " ".join(_domains(allowed_domains))
     current.trust_email, current.jit, current.enabled = trust_email, jit, enabled
+    current.enforces_mfa = enforces_mfa
     current.sso_required, current.break_glass_user_id = sso_required, break_glass_user_id
     db.flush()
     oidc.forget(issuer)
@@ -174,13 +176,27 @@ def begin(db, redirect_uri: str) -> tuple[str, dict]:
     return oidc.authorization_request(current.issuer, current.client_id, redirect_uri, current.scopes)
 
 
-def complete(db, *, answer: dict, pending: dict | None, redirect_uri: str, secret_key: str) -> tuple[User, bool]:
-    """The account the provider's answer signs in, a member of this tenant, and whether to ask the person
-    for their legacy organisation (once, when no claim told it)."""
+def complete(db, *, answer: dict, pending: dict | None, redirect_uri: str,
+             secret_key: str) -> tuple[User, bool, bool]:
+    """The account the provider's answer signs in, a member of this tenant, whether to ask the person for their
+    legacy organisation (once, when no claim told it), and whether the ID token says more than a password was
+    used (`mfa_claimed`)."""
     current = enabled_connection(db)
     claims = oidc.finish(current.issuer, current.client_id, client_secret(current, secret_key), redirect_uri,
                          current.scopes, answer, pending)
-    return sign_in(db, current, claims)
+    return (*sign_in(db, current, claims), mfa_claimed(claims))
+
+
+# RFC 8176's authentication methods that are more than a password: "mfa" itself; a one-time code, a hardware or
+# software key, a smart card (PKIoverheid passes), a code by text or call. Entra ID sends "mfa" once its
+# Conditional Access asked for a second factor.
+MFA_METHODS = frozenset({"mfa", "otp", "hwk", "swk", "sc", "sms", "tel"})
+
+
+def mfa_claimed(claims: dict) -> bool:
+    """Whether the ID token's `amr` claim names a method beyond the password."""
+    methods = claims.get("amr")
+    return isinstance(methods, list) and any(isinstance(m, str) and m.lower() in MFA_METHODS for m in methods)
 
 
 def subject_of(current: OidcConnection, claims: dict) -> str:

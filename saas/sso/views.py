@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, flash, g, make_response, redire
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from saas.auth import twofactor
 from saas.auth.sessions import log_in
 from saas.kernel.db import session
 from saas.kernel.errors import DomainError
@@ -74,18 +75,24 @@ def callback():
     if not isinstance(pending, dict) or pending.get("tenant") != g.tenant.id:
         pending = None
     try:
-        user, ask = service.complete(db, answer=request.args.to_dict(), pending=pending,
-                                     redirect_uri=_redirect_uri(), secret_key=current_app.secret_key)
+        user, ask, mfa = service.complete(db, answer=request.args.to_dict(), pending=pending,
+                                          redirect_uri=_redirect_uri(), secret_key=current_app.secret_key)
     except DomainError as error:
         db.rollback()
         flash(error.message, "error")
         return redirect(url_for("sso.login"))
+    then = url_for("sso.organisation") if ask else (pending or {}).get("next") or url_for("home.index")
+    connection = service.connection(db)
+    if not (mfa or connection.enforces_mfa) and twofactor.has_second_factor(db, user):
+        # the provider vouched for a password only: the account's own second factor is asked, as after a password
+        twofactor.begin_sign_in(db, user)
+        db.commit()
+        return redirect(url_for("twofactor.code", next=then))
     log_in(user)
+    twofactor.note_identity_provider_sign_in(g.tenant.id, mfa)  # for the tenant's two-factor policy
     db.commit()
-    flash(_("You are signed in through %(name)s.", name=service.connection(db).display_name), "success")
-    if ask:
-        return redirect(url_for("sso.organisation"))
-    return redirect((pending or {}).get("next") or url_for("home.index"))
+    flash(_("You are signed in through %(name)s.", name=connection.display_name), "success")
+    return redirect(then)
 
 
 @bp.route("/organisation", methods=["GET", "POST"])
@@ -120,7 +127,7 @@ def settings():
         role_map=form.role_map.data or "", allowed_domains=form.allowed_domains.data or "",
         trust_email=form.trust_email.data, jit=form.jit.data, enabled=form.enabled.data,
         sso_required=form.sso_required.data, break_glass_user_id=form.break_glass_user_id.data,
-        secret_key=current_app.secret_key),
+        secret_key=current_app.secret_key, enforces_mfa=form.enforces_mfa.data),
         done=_("The single sign-on settings have been saved."), then=url_for("sso.settings")) \
         or render_template("sso/settings.html", form=form, connection=current, redirect_uri=_redirect_uri())
 

@@ -23,7 +23,7 @@ const configuration = {
     return { accountId: id, async claims() { return claims; } };
   },
   claims: {
-    openid: ['sub'],
+    openid: ['sub', 'amr'],  // amr: how the person signed in (below)
     email: ['email', 'email_verified'],
     profile: ['name'],
     // what an organisation maps: the former organisation and the groups that give roles
@@ -37,6 +37,14 @@ const configuration = {
 };
 
 const provider = new Provider(`http://127.0.0.1:${port}`, configuration);
+// How the person signed in (the ID token's `amr`, RFC 8176): the development login asks a password only; an
+// account in OIDC_ACCOUNTS with "amr" (e.g. ["pwd", "mfa"]) signs in as if the provider had also asked a second
+// factor. The provider's own login result carries it, so the provider puts it in the ID token as it would.
+const interactionFinished = provider.interactionFinished.bind(provider);
+provider.interactionFinished = (req, res, result, options) => {
+  const amr = result.login && (accounts[result.login.accountId] || {}).amr;
+  return interactionFinished(req, res, amr ? { ...result, login: { ...result.login, amr } } : result, options);
+};
 provider.listen(port, '127.0.0.1', () => {
   console.log(`ready http://127.0.0.1:${port}`);
 });
