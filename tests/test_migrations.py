@@ -92,17 +92,16 @@ def test_the_access_log_keeps_its_wave_rows_through_a_downgrade_of_0012(empty_da
     from saas.reports.service import Filters, log_access
     from saas.surveys.service import create_wave
     from tenants.models import Tenant
-    from tenants.scoping import cross_tenant, set_scope
+    from tenants.scoping import set_scope
 
     migrate.upgrade(empty_database)
     app = create_app(empty_database)
     database = app.extensions["koers.db"]
     with app.app_context(), database.Session() as db:
-        with cross_tenant(db):
-            tenant = Tenant(slug="oost", name="Oost", country="NL", language="nl")
-            reader = User(email="or@oost.example", name="Ondernemingsraad", password_hash="!")
-            db.add_all([tenant, reader])
-            db.flush()
+        tenant = Tenant(slug="oost", name="Oost", country="NL", language="nl")
+        reader = User(email="or@oost.example", name="Ondernemingsraad", password_hash="!")
+        db.add_all([tenant, reader])
+        db.flush()
         set_scope(db, tenant_id=tenant.id)
         programme = create_programme(db, name="Samen", goal="", starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
         wave = create_wave(db, name="Nulmeting")
@@ -151,17 +150,16 @@ def test_0016_freezes_the_audience_of_existing_invitations_from_the_membership(e
     from saas.surveys.models import SurveyInvitation
     from saas.surveys.service import create_wave
     from tenants.models import LegacyOrganisation, Membership, Tenant
-    from tenants.scoping import cross_tenant, set_scope
+    from tenants.scoping import set_scope
 
     migrate.upgrade(empty_database)
     app = create_app(empty_database)
     database = app.extensions["koers.db"]
     with app.app_context(), database.Session() as db:
-        with cross_tenant(db):
-            tenant = Tenant(slug="oost", name="Oost", country="NL", language="nl")
-            users = [User(email=f"p{n}@oost.example", name=f"P{n}", password_hash="!") for n in range(2)]
-            db.add_all([tenant, *users])
-            db.flush()
+        tenant = Tenant(slug="oost", name="Oost", country="NL", language="nl")
+        users = [User(email=f"p{n}@oost.example", name=f"P{n}", password_hash="!") for n in range(2)]
+        db.add_all([tenant, *users])
+        db.flush()
         set_scope(db, tenant_id=tenant.id)
         org = LegacyOrganisation(code="AAL", name="Aal")
         db.add(org)

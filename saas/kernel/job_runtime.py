@@ -30,7 +30,7 @@ from sqlalchemy import update
 
 from saas.kernel.db import utcnow
 from saas.kernel.job_models import JobRun
-from tenants.scoping import cross_tenant, set_scope
+from tenants.scoping import set_scope, tenantless
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class JobPolicy:
     queue: str = "default"
     retry: tuple[int, ...] = ()
     timeout: int = 600
+    across_tenants: bool = False  # a platform job that reads every tenant: its session is the platform role's
 
     @property
     def max_attempts(self) -> int:
@@ -85,14 +86,16 @@ def job_app() -> Flask:
                            "to saas.kernel.job_runtime.use_app first")
     if _app_pid != os.getpid():
         # RQ forks a work horse per job: never reuse the parent's pooled connections.
-        _app.extensions["koers.db"].engine.dispose(close=False)
+        _app.extensions["koers.db"].dispose(close=False)
         _app_pid = os.getpid()
     return _app
 
 
-def platform_job(fn=None, *, queue: str = "default", retry: tuple[int, ...] = (), timeout: int = 600):
-    """A job that is not about one tenant (mail delivery). It gets a session with no tenant."""
-    policy = JobPolicy(queue, tuple(retry), timeout)
+def platform_job(fn=None, *, queue: str = "default", retry: tuple[int, ...] = (), timeout: int = 600,
+                 across_tenants: bool = False):
+    """A job that is not about one tenant (mail delivery). It gets a session with no tenant; with
+    `across_tenants`, a session of the platform role (`Database.PlatformSession`), for `cross_tenant`."""
+    policy = JobPolicy(queue, tuple(retry), timeout, across_tenants)
     return _decorate(fn, "platform", policy)
 
 
@@ -120,7 +123,7 @@ def _decorate(fn, kind: str, policy: JobPolicy):
             job_args = args[1:] if kind == "tenant" else args
             run_id, in_process = _run_id_for(path)
             if run_id is None:
-                return _execute(fn, app, database, tenant_id, job_args, None)
+                return _execute(fn, app, database, tenant_id, job_args, None, policy)
             context = RunContext(database, run_id, tenant_id, in_process)
             if not _claim(context):
                 log.info("job %s (%s) is not waiting to run (done, failed or taken); skipped", run_id, path)
@@ -128,7 +131,7 @@ def _decorate(fn, kind: str, policy: JobPolicy):
             token = _current.set(context)
             heartbeat = _start_heartbeat(context)
             try:
-                return _execute(fn, app, database, tenant_id, job_args, context)
+                return _execute(fn, app, database, tenant_id, job_args, context, policy)
             except BaseException as error:
                 _record_failure(context, error)
                 raise
@@ -144,8 +147,8 @@ def _decorate(fn, kind: str, policy: JobPolicy):
     return run
 
 
-def _execute(fn, app, database, tenant_id, job_args, context: RunContext | None):
-    with database.Session() as session:
+def _execute(fn, app, database, tenant_id, job_args, context: RunContext | None, policy: JobPolicy):
+    with (database.PlatformSession if policy.across_tenants else database.Session)() as session:
         set_scope(session, tenant_id=tenant_id)
         result = fn(session, app.config["KOERS"], *job_args)
         if context is not None:  # done in the same transaction as the job's work
@@ -188,9 +191,9 @@ def assigned_run(run_id: str):
 
 @contextmanager
 def _record_scope(session, tenant_id):
-    """A platform job's record has no tenant: it is written across tenants, nothing else is."""
+    """A platform job's record has no tenant: it is written as such, nothing else is."""
     if tenant_id is None:
-        with cross_tenant(session):
+        with tenantless(session):
             yield session
     else:
         yield session
