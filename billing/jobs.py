@@ -9,7 +9,7 @@ from saas.kernel.jobs import platform_job
 STRIPE_RETRY = (5, 30, 120, 600, 1800, 3600)
 
 
-@platform_job(retry=STRIPE_RETRY, across_tenants=True)  # counts the account's clients, in every tenant
+@platform_job(retry=STRIPE_RETRY)
 def sync_quantity(session, settings, account_id: int) -> str:
     """Set the consultancy's subscription quantity to its active clients (idempotent; see the service)."""
     return sync(session, account_id, settings)

@@ -35,7 +35,7 @@ def _ensure_platform_role(connection) -> None:
     may = connection.execute(text("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user")).scalar()
     if not may:
         raise SystemExit(f"the database role {PLATFORM_ROLE} does not exist and this role may not create it: "
-                         f"as an administrator, run CREATE ROLE {PLATFORM_ROLE} NOLOGIN (README, Production setup)")
+                         f"as an administrator, run CREATE ROLE {PLATFORM_ROLE} NOLOGIN (README, Database roles)")
     connection.execute(text(f"CREATE ROLE {PLATFORM_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS"))
 
 

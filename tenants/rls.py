@@ -24,8 +24,8 @@ TENANT = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int"
 ALL_TENANTS = "current_setting('app.all_tenants', true) = 'on'"
 OWN_USER = "user_id = NULLIF(current_setting('app.user_id', true), '')::int"
 POLICIES = ("tenant_isolation", "platform_all", "owner_all_tenants")
-# job_runs: the records of platform jobs (mail delivery) belong to no tenant; a tenant's request enqueues them
-# for its mails and the job reads them back. They hold a job's name and ids, nothing of a tenant.
+# job_runs: the records of platform jobs (mail delivery) belong to no tenant; a tenant's request adds them for
+# its mails (INSERT only: reading and changing them is the platform role's, which runs those jobs).
 TENANTLESS_JOB_RUNS = "tenantless_runs"
 
 
@@ -44,8 +44,7 @@ def create_policies(op, table: str, *, readable_by_own_user: bool = False) -> No
     op.execute(f"CREATE POLICY owner_all_tenants ON {table} TO CURRENT_USER USING ({ALL_TENANTS}) "
                f"WITH CHECK ({ALL_TENANTS})")
     if table == "job_runs":
-        op.execute(f"CREATE POLICY {TENANTLESS_JOB_RUNS} ON job_runs USING (tenant_id IS NULL) "
-                   "WITH CHECK (tenant_id IS NULL)")
+        op.execute(f"CREATE POLICY {TENANTLESS_JOB_RUNS} ON job_runs FOR INSERT WITH CHECK (tenant_id IS NULL)")
 
 
 def drop_policies(op, table: str) -> None:

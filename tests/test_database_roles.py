@@ -87,9 +87,10 @@ def test_the_platform_role_sees_every_tenant_and_the_owner_only_when_it_asks(dat
         assert {f"{table}:tenant_isolation", f"{table}:platform_all", f"{table}:owner_all_tenants"} <= policies
 
 
-def test_a_tenants_request_enqueues_platform_jobs_but_sees_no_other_tenants_runs(app, make, database, alpha_and_beta):
-    """The records of platform jobs (mail delivery) belong to no tenant: the app role writes and reads them
-    in any tenant's scope; another tenant's runs stay out of sight."""
+def test_a_tenants_request_enqueues_platform_jobs_but_reads_only_its_own_runs(app, make, database, alpha_and_beta):
+    """The records of platform jobs (mail delivery) belong to no tenant: the app role adds them for a tenant's
+    mails, and the platform role (which runs those jobs) reads and marks them; the app role reads its own
+    tenant's runs only."""
     from saas.kernel.jobs import enqueue_after_commit
     from saas.kernel.outbox import OutboundMail
 
@@ -104,7 +105,10 @@ def test_a_tenants_request_enqueues_platform_jobs_but_sees_no_other_tenants_runs
     with database.engine.connect() as conn:
         conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(beta.id)})
         conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
-        assert list(conn.execute(text("SELECT id FROM job_runs")).scalars()) == [platform_run]
+        assert list(conn.execute(text("SELECT id FROM job_runs")).scalars()) == []
+        conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(alpha.id)})
+        assert list(conn.execute(text("SELECT id FROM job_runs")).scalars()) == ["a" * 32]
+        assert conn.execute(text("UPDATE job_runs SET status = 'failed' WHERE tenant_id IS NULL")).rowcount == 0
     with make.session(platform=True) as db, cross_tenant(db):
         assert {r.id for r in db.scalars(select(JobRun))} == {platform_run, "a" * 32}
 

@@ -10,7 +10,8 @@ on, and the app role could switch that on itself. Now (tenants/rls.py):
 - `platform_all` (the group role `koers_platform`, of which KOERS_PLATFORM_DATABASE_URL's role is a member):
   every row, for the work across tenants (webhooks, platform admin, the sweeper, the consultancy);
 - `owner_all_tenants` (the role running this migration, the owner): every row while `app.all_tenants` is on;
-- job_runs also `tenantless_runs`: the records of platform jobs, which belong to no tenant.
+- job_runs also `tenantless_runs` (INSERT only): a tenant's request adds the records of platform jobs (its
+  mails), which belong to no tenant; reading and changing them is the platform role's.
 
 Roles belong to the cluster, not to the database: `koers_platform` is made by migrations/env.py when it is
 missing and the owner may create roles; else the database administrator makes it first (README, Production

@@ -31,7 +31,7 @@ class Settings:
     secret_key: str = ""
     database_url: str = DEFAULT_SQLITE_URL
     migration_database_url: str = ""
-    # the platform role's connection, for the work across tenants (saas.kernel.db; README, Production setup)
+    # the platform role's connection, for the work across tenants (saas.kernel.db; README, Database roles)
     platform_database_url: str = ""
     redis_url: str = ""
     base_url: str = "http://127.0.0.1:5000"
@@ -94,7 +94,7 @@ class Settings:
                 raise ConfigError(
                     "Koers refuses to start in production without KOERS_PLATFORM_DATABASE_URL: the work across "
                     "tenants (Stripe's webhook, the platform admin, the sweeper) connects as its own database role, "
-                    "which the app role cannot imitate (see README, Production setup)."
+                    "which the app role cannot imitate (see README, Database roles)."
                 )
         return cls(
             env=env,

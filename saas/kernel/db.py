@@ -3,7 +3,7 @@
 One session per request (see `session()`), one per job (see `saas.kernel.job_runtime`); sessions are never shared
 across tenants. The tenant scope that every session carries is installed by `tenants.scoping`.
 
-On PostgreSQL there are two connection roles (README, "Production setup"): the app role, bound by row-level
+On PostgreSQL there are two connection roles (README, "Database roles"): the app role, bound by row-level
 security to the tenant of its transaction, and the platform role (`KOERS_PLATFORM_DATABASE_URL`, a member of
 `koers_platform`), whose policies allow every tenant. `Database.PlatformSession` connects as the latter; only the
 work that crosses tenants by nature uses it: the blueprints marked with `platform_blueprint` (platform admin,
@@ -150,7 +150,7 @@ class Database:
 
 
 class UnsafeDatabaseRole(RuntimeError):
-    """Production on a database role that row-level security does not bind (README, "Production setup")."""
+    """Production on a database role that row-level security does not bind (README, "Database roles")."""
 
 
 def role_problems(database: Database) -> list[str]:
@@ -205,7 +205,7 @@ def refuse_unsafe_roles(database: Database) -> None:
     if problems:
         raise UnsafeDatabaseRole(
             "Koers refuses to start in production: row-level security would not bind the database roles: "
-            + "; ".join(problems) + ". See README, Production setup.")
+            + "; ".join(problems) + ". See README, Database roles.")
 
 
 def platform_blueprint(blueprint):

@@ -48,7 +48,6 @@ class JobPolicy:
     queue: str = "default"
     retry: tuple[int, ...] = ()
     timeout: int = 600
-    across_tenants: bool = False  # a platform job that reads every tenant: its session is the platform role's
 
     @property
     def max_attempts(self) -> int:
@@ -91,11 +90,10 @@ def job_app() -> Flask:
     return _app
 
 
-def platform_job(fn=None, *, queue: str = "default", retry: tuple[int, ...] = (), timeout: int = 600,
-                 across_tenants: bool = False):
-    """A job that is not about one tenant (mail delivery). It gets a session with no tenant; with
-    `across_tenants`, a session of the platform role (`Database.PlatformSession`), for `cross_tenant`."""
-    policy = JobPolicy(queue, tuple(retry), timeout, across_tenants)
+def platform_job(fn=None, *, queue: str = "default", retry: tuple[int, ...] = (), timeout: int = 600):
+    """A job that is not about one tenant (mail delivery, Stripe's quantity). It gets a session with no tenant,
+    of the platform role (`Database.PlatformSession`): its record belongs to no tenant, and it may `cross_tenant`."""
+    policy = JobPolicy(queue, tuple(retry), timeout)
     return _decorate(fn, "platform", policy)
 
 
@@ -123,7 +121,7 @@ def _decorate(fn, kind: str, policy: JobPolicy):
             job_args = args[1:] if kind == "tenant" else args
             run_id, in_process = _run_id_for(path)
             if run_id is None:
-                return _execute(fn, app, database, tenant_id, job_args, None, policy)
+                return _execute(fn, app, database, tenant_id, job_args, None)
             context = RunContext(database, run_id, tenant_id, in_process)
             if not _claim(context):
                 log.info("job %s (%s) is not waiting to run (done, failed or taken); skipped", run_id, path)
@@ -131,7 +129,7 @@ def _decorate(fn, kind: str, policy: JobPolicy):
             token = _current.set(context)
             heartbeat = _start_heartbeat(context)
             try:
-                return _execute(fn, app, database, tenant_id, job_args, context, policy)
+                return _execute(fn, app, database, tenant_id, job_args, context)
             except BaseException as error:
                 _record_failure(context, error)
                 raise
@@ -147,8 +145,8 @@ def _decorate(fn, kind: str, policy: JobPolicy):
     return run
 
 
-def _execute(fn, app, database, tenant_id, job_args, context: RunContext | None, policy: JobPolicy):
-    with (database.PlatformSession if policy.across_tenants else database.Session)() as session:
+def _execute(fn, app, database, tenant_id, job_args, context: RunContext | None):
+    with _session_for(database, tenant_id) as session:
         set_scope(session, tenant_id=tenant_id)
         result = fn(session, app.config["KOERS"], *job_args)
         if context is not None:  # done in the same transaction as the job's work
@@ -199,10 +197,16 @@ def _record_scope(session, tenant_id):
         yield session
 
 
+def _session_for(database, tenant_id):
+    """A tenant's job works on the app role, in its tenant's scope; a platform job (no tenant) on the platform
+    role: the app role may add a platform job's record (a tenant's mail) but not read or change it."""
+    return (database.Session if tenant_id is not None else database.PlatformSession)()
+
+
 @contextmanager
 def record_session(database, tenant_id):
     """A short transaction of its own on the run's record, scoped to the run's tenant."""
-    with database.Session() as session:
+    with _session_for(database, tenant_id) as session:
         set_scope(session, tenant_id=tenant_id)
         with _record_scope(session, tenant_id):
             yield session

@@ -156,14 +156,21 @@ def _dispatch_pending(session) -> None:
     settings = session.info.get("jobs_settings") or (current_app.config["KOERS"] if has_app_context() else None)
     if settings is None:
         settings = job_app().config["KOERS"]
-    _send(session.get_bind(), settings, pending)
+    _send(session.get_bind(), settings, pending, platform_engine=_platform_engine_for(session))
+
+
+def _platform_engine_for(session):
+    """Where the records of platform jobs are marked: the app role may add them, not change them."""
+    if session.info.get("platform"):
+        return session.get_bind()
+    return (current_app if has_app_context() else job_app()).extensions["koers.db"].platform_engine
 
 
 def _forget_pending(session) -> None:
     session.info.pop("jobs_after_commit", None)
 
 
-def _send(engine, settings, runs: list[_Queued]) -> None:
+def _send(engine, settings, runs: list[_Queued], *, platform_engine=None) -> None:
     """Hand committed runs to RQ (and mark them queued), or run them here without Redis."""
     if not settings.redis_url:
         for queued in runs:
@@ -182,7 +189,7 @@ def _send(engine, settings, runs: list[_Queued]) -> None:
             break  # the rest would wait for the same timeout: they stay pending too
         sent.append(queued.id)
     if sent:
-        _mark_queued(engine, [queued for queued in runs if queued.id in sent])
+        _mark_queued(engine, [queued for queued in runs if queued.id in sent], platform_engine or engine)
 
 
 def _enqueue(connection, queued: _Queued) -> None:
@@ -197,15 +204,15 @@ def _enqueue(connection, queued: _Queued) -> None:
     )
 
 
-def _mark_queued(engine, runs: list[_Queued]) -> None:
-    """pending → queued; a worker that already took the run (running, done) is not overwritten. On the app role
-    each tenant's runs are marked in that tenant's scope (a platform job's record is in every scope)."""
+def _mark_queued(engine, runs: list[_Queued], platform_engine) -> None:
+    """pending → queued; a worker that already took the run (running, done) is not overwritten. Each tenant's
+    runs are marked in that tenant's scope, the platform jobs' on the platform role's engine."""
     by_tenant: dict[int | None, list[str]] = {}
     for queued in runs:
         by_tenant.setdefault(_tenant_of(queued), []).append(queued.id)
     for tenant_id, run_ids in by_tenant.items():
         try:
-            with _platform_session(engine) as db:
+            with _platform_session(engine if tenant_id is not None else platform_engine) as db:
                 set_scope(db, tenant_id=tenant_id)
                 db.execute(update(JobRun).where(JobRun.id.in_(run_ids), JobRun.status == "pending")
                            .values(status="queued").execution_options(synchronize_session=False))
