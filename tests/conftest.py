@@ -68,7 +68,7 @@ def pytest_collection_modifyitems(config, items):
 class Stack:
     """What the session started: database URLs, and Redis when on PostgreSQL.
 
-    On PostgreSQL the suite connects exactly as production does (README, Production setup): `app_url` as the
+    On PostgreSQL the suite connects exactly as production does (README, Database roles): `app_url` as the
     app role (bound to one tenant by row-level security), `platform_url` as the platform role (the work across
     tenants: `Database.PlatformSession`), `owner_url` as the tables' owner (migrations, emptying, inspecting).
     On SQLite all three are the same file."""

@@ -1,7 +1,7 @@
 """Throwaway PostgreSQL, Redis and RQ worker for the test suite, on free loopback ports.
 
 The servers live in a temporary folder and stop with the test session. PostgreSQL gets three roles
-like production (README, Production setup), made once per server: `koers_owner` runs the migrations,
+like production (README, Database roles), made once per server: `koers_owner` runs the migrations,
 `koers_app` is what the app connects as (it owns nothing and is no superuser, so row-level security
 really applies to it), `koers_platform` is the platform role of the work across tenants.
 """
