@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from saas.kernel.db import Base, utcnow
 from saas.kernel.models import TenantOwned
 from tenants.models import Membership, Tenant
-from tenants.scoping import scoped
+from tenants.scoping import scoped, set_scope
 
 
 class OidcConnection(TenantOwned, Base):
@@ -73,12 +73,12 @@ def password_refused_by(db, user_id: int) -> Tenant | None:
     """A tenant of this account that requires single sign-on of it (it is not that tenant's break-glass
     admin): the password log-in is then refused. Reads this account's own memberships, then each of their
     tenants in its own scope: the app role's row-level security shows one tenant at a time (tenants/rls.py)."""
-    with scoped(db, user_id=user_id):
+    refusing = []
+    with scoped(db, user_id=user_id, tenant_id=None):  # the scope before is back after the last tenant
         tenant_ids = sorted(set(db.scalars(select(Membership.tenant_id).where(Membership.user_id == user_id)
                                            .execution_options(own_memberships=True))))
-    refusing = []
-    for tenant_id in tenant_ids:
-        with scoped(db, tenant_id=tenant_id):
+        for tenant_id in tenant_ids:
+            set_scope(db, tenant_id=tenant_id)
             if db.scalar(select(OidcConnection.id).where(
                     OidcConnection.sso_required.is_(True), OidcConnection.enabled.is_(True),
                     (OidcConnection.break_glass_user_id.is_(None)) | (OidcConnection.break_glass_user_id != user_id))
