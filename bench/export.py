@@ -86,14 +86,13 @@ def _build(app, args) -> dict:
     from saas.programme.models import Team, TeamMember, Theme
     from saas.programme.service import create_programme
     from tenants.models import LegacyOrganisation, Membership, MembershipRole, Tenant
-    from tenants.scoping import cross_tenant, set_scope
+    from tenants.scoping import set_scope
 
     rng = random.Random(17)
     with app.app_context(), app.extensions["koers.db"].Session() as db:
-        with cross_tenant(db):
-            tenant = Tenant(slug="bench", name="Bench", country="NL", language="en")
-            db.add(tenant)
-            db.flush()
+        tenant = Tenant(slug="bench", name="Bench", country="NL", language="en")
+        db.add(tenant)
+        db.flush()
         set_scope(db, tenant_id=tenant.id)
         tenant_id = tenant.id
         orgs = db.scalars(insert(LegacyOrganisation).returning(LegacyOrganisation.id), [

@@ -205,16 +205,15 @@ def _build(app, args) -> dict:
     from saas.surveys.catalogue import catalogue
     from saas.surveys.models import SurveyInvitation, Wave, WorksCouncilConsent
     from tenants.models import Membership, MembershipRole, Role, Tenant
-    from tenants.scoping import cross_tenant, set_scope
+    from tenants.scoping import set_scope
 
     rng = random.Random(7)
     today = date.today()
     database = app.extensions["koers.db"]
     with app.app_context(), database.Session() as db:
-        with cross_tenant(db):
-            tenant = Tenant(slug="bench", name="Bench", country="NL", language="en")
-            db.add(tenant)
-            db.flush()
+        tenant = Tenant(slug="bench", name="Bench", country="NL", language="en")
+        db.add(tenant)
+        db.flush()
         set_scope(db, tenant_id=tenant.id)
         tenant_id = tenant.id
         org_ids = [tenants_service.add_legacy_org(db, code=f"O{n}", name=f"Organisation {n}").id for n in range(6)]

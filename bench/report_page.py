@@ -172,14 +172,13 @@ def _build(app, args) -> dict:
     from saas.surveys.models import SurveyInvitation, Wave
     from saas.administration import service as tenants_service
     from tenants.models import Membership, Role, Tenant
-    from tenants.scoping import cross_tenant, set_scope
+    from tenants.scoping import set_scope
 
     database = app.extensions["koers.db"]
     with app.app_context(), database.Session() as db:
-        with cross_tenant(db):
-            tenant = Tenant(slug="bench", name="Bench", country="GB", language="en")
-            db.add(tenant)
-            db.flush()
+        tenant = Tenant(slug="bench", name="Bench", country="GB", language="en")
+        db.add(tenant)
+        db.flush()
         set_scope(db, tenant_id=tenant.id)
         tenant_id = tenant.id
         email = "council@bench.example"

@@ -240,16 +240,15 @@ def _prepare(app_url: str, owner_url: str) -> tuple[str, str]:
     from saas.kernel.config import Settings
     from saas.scim import service
     from tenants.models import Tenant
-    from tenants.scoping import cross_tenant, set_scope
+    from tenants.scoping import set_scope
 
     settings = Settings(database_url=app_url, migration_database_url=owner_url, secret_key="bench")
     migrate.upgrade(settings)
     app = create_app(settings)
     with app.app_context(), app.extensions["koers.db"].Session() as db:
-        with cross_tenant(db):
-            tenant = Tenant(slug="bench", name="Bench", country="GB", language="en")
-            db.add(tenant)
-            db.flush()
+        tenant = Tenant(slug="bench", name="Bench", country="GB", language="en")
+        db.add(tenant)
+        db.flush()
         admin = User(email="admin@bench.example", name="Admin", password_hash="!")
         db.add(admin)
         db.flush()

@@ -312,12 +312,9 @@ def _prepare(app_url: str, owner_url: str, invitations: int) -> tuple[str, list[
     app = create_app(settings)
     db_handle = app.extensions["koers.db"]
     with app.app_context(), db_handle.Session() as db:
-        from tenants.scoping import cross_tenant
-
-        with cross_tenant(db):
-            tenant = Tenant(slug="bench", name="Bench", country="GB", language="en")
-            db.add(tenant)
-            db.flush()
+        tenant = Tenant(slug="bench", name="Bench", country="GB", language="en")
+        db.add(tenant)
+        db.flush()
         set_scope(db, tenant_id=tenant.id)
         wave = service.create_wave(db, name="Bench wave", instruments=("values", "culture", "contract"),
                                    groupings=())

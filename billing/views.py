@@ -26,7 +26,7 @@ from billing.models import ORGANISATION, OWNER, BillingEvent
 from billing.plans import plan_for
 from saas.administration.forms import HouseStyleForm
 from saas.kernel import brand
-from saas.kernel.db import session, utcnow
+from saas.kernel.db import platform_blueprint, session, utcnow
 from saas.programme.service import PHASE_LABELS
 from saas.kernel.errors import problem
 from saas.kernel.extensions import csrf
@@ -38,7 +38,8 @@ from tenants.models import Role
 log = logging.getLogger(__name__)
 
 bp = tenant_blueprint("billing", __name__, "/billing")
-public = Blueprint("billing_public", __name__, url_prefix="/billing")
+# Stripe's webhook and the consultancy's pages cross tenants by nature: the platform role's session (saas.kernel.db)
+public = platform_blueprint(Blueprint("billing_public", __name__, url_prefix="/billing"))
 
 
 def _settings():

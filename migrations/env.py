@@ -2,7 +2,7 @@
 from alembic import context
 from sqlalchemy import text
 
-from saas.kernel.db import make_engine
+from saas.kernel.db import PLATFORM_ROLE, make_engine
 from saas.models import metadata
 
 config = context.config
@@ -16,17 +16,37 @@ def run_migrations_online() -> None:
         context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
                           compare_type=True)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                _ensure_platform_role(connection)
             context.run_migrations()
+            if connection.dialect.name == "postgresql":
+                _grant(connection, PLATFORM_ROLE)
             if app_role and connection.dialect.name == "postgresql":
                 _grant(connection, app_role)
     engine.dispose()
 
 
+def _ensure_platform_role(connection) -> None:
+    """The group role of the platform policies (migration 0033) belongs to the cluster: made here when missing
+    and the owner may create roles (a development database), else the administrator must make it first."""
+    exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": PLATFORM_ROLE}).scalar()
+    if exists:
+        return
+    may = connection.execute(text("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user")).scalar()
+    if not may:
+        raise SystemExit(f"the database role {PLATFORM_ROLE} does not exist and this role may not create it: "
+                         f"as an administrator, run CREATE ROLE {PLATFORM_ROLE} NOLOGIN (README, Database roles)")
+    connection.execute(text(f"CREATE ROLE {PLATFORM_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS"))
+
+
 def _grant(connection, role: str) -> None:
-    # The app connects as a role that owns nothing and is no superuser, so RLS binds it.
+    # The app connects as a role that owns nothing and is no superuser, so RLS binds it; the platform role's
+    # group gets the same rights (its policies differ). Neither may TRUNCATE (it skips RLS and the triggers of
+    # DELETE), nor make triggers or references; DDL needs ownership, which neither has.
     quoted = connection.dialect.identifier_preparer.quote(role)
     connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {quoted}"))
     connection.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}"))
+    connection.execute(text(f"REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM {quoted}"))
     connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}"))
     connection.execute(text(f"REVOKE ALL ON alembic_version FROM {quoted}"))
 

@@ -48,7 +48,8 @@ def create_app(settings: Settings | None = None, *, database=None, testing: bool
 
     from saas.kernel.db import Database, close_request_session
 
-    app.extensions["koers.db"] = database or Database(settings.database_url)
+    app.extensions["koers.db"] = database or Database(settings.database_url,
+                                                      platform_url=settings.platform_database_url)
     app.teardown_appcontext(close_request_session)
 
     if settings.proxy_hops:  # behind nginx: the client's address and scheme as the proxies report them
@@ -71,7 +72,20 @@ def create_app(settings: Settings | None = None, *, database=None, testing: bool
 
     check_guards(app)
     _configure_logging(settings)
+    if settings.production:
+        _refuse_unbound_database_roles(app.extensions["koers.db"])
     return app
+
+
+def _refuse_unbound_database_roles(database) -> None:
+    """Production stops at start (web, worker, command) when row-level security would not bind its roles."""
+    from saas.kernel.db import UnsafeDatabaseRole, refuse_unsafe_roles
+
+    try:
+        refuse_unsafe_roles(database)
+    except UnsafeDatabaseRole as refused:
+        log.critical("%s", refused)
+        raise
 
 
 class DatabaseIntConverter(IntegerConverter):

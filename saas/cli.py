@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from saas.kernel.config import ConfigError
@@ -29,8 +30,6 @@ def main():
 
 
 def _settings():
-    from flask import current_app
-
     return current_app.config["KOERS"]
 
 
@@ -172,8 +171,9 @@ def seed_demo(if_empty):
                       if _settings().dev_outbox else ""))
 
 
-def _tenant_scope(slug: str, *, changes: bool = False, even_if_read_only: bool = False):
-    """The session of this command, scoped to one tenant (as a request under /t/<slug>/ is).
+def _tenant_scope(slug: str, *, changes: bool = False, even_if_read_only: bool = False, platform: bool = False):
+    """The session of this command, scoped to one tenant (as a request under /t/<slug>/ is); with `platform`,
+    a session of the platform role, for work that must look beyond the tenant (deleting it).
 
     A command that `changes` the tenant refuses a read-only one (billing.readonly: read, export and pay,
     nothing else), as its pages do; the platform operator may override with --even-if-read-only (e.g. to
@@ -185,7 +185,7 @@ def _tenant_scope(slug: str, *, changes: bool = False, even_if_read_only: bool =
     from tenants.models import Tenant
     from tenants.scoping import set_scope
 
-    db = session()
+    db = current_app.extensions["koers.db"].PlatformSession() if platform else session()
     tenant = db.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
         raise click.ClickException(f"no tenant {slug!r}")
@@ -244,8 +244,6 @@ def list_waves(slug):
 def close_due():
     """What the worker's sweeper does on every sweep; without a worker, run it daily (cron)."""
     from datetime import date
-
-    from flask import current_app
 
     from saas.deadlines import close_due as close
 
@@ -313,7 +311,7 @@ def import_responses(slug, wave_id, file, even_if_read_only):
               help="Seconds without a heartbeat (one every 5 s) after which a running job counts as lost.")
 @with_appcontext
 def worker(burst, with_scheduler, sweep_every, lost_after):
-    from flask import current_app
+
 
     from saas import create_app
     from workers.worker import run_worker
@@ -492,7 +490,7 @@ def delete_tenant(slug, confirm):
 
     if confirm != slug:
         raise click.UsageError("--confirm must repeat the slug exactly; nothing was deleted")
-    db, tenant = _tenant_scope(slug)
+    db, tenant = _tenant_scope(slug, platform=True)
     detail = service.delete_tenant(db, _settings(), tenant, actor=Actor("koers delete-tenant"), origin="cli")
     db.commit()
     click.echo(f"deleted {slug}: {sum(detail['rows'].values())} rows in {len(detail['rows'])} tables, "
@@ -531,7 +529,7 @@ def end_contract(slug, last_day):
 def delete_ended():
     from datetime import date
 
-    from flask import current_app
+
 
     from saas.exit import service
 

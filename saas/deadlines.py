@@ -12,7 +12,9 @@ their launch, are made here too, the day after their date.
 Who runs it: the worker's sweeper, on every sweep (workers.worker); a deployment without a worker
 (the embedded default) runs `koers close-due` once a day, from cron or a systemd timer. Each wave
 or round is closed in its own transaction, scoped to its own tenant, with its row locked: two
-sweepers at once close each thing once, and one that fails does not keep the others open.
+sweepers at once close each thing once, and one that fails does not keep the others open. Only the
+listing of what is due crosses tenants: it runs on the platform role (`Session.platform()`, the twin
+of a `Database`'s sessionmaker), each closing on the app role in its tenant's scope.
 """
 from __future__ import annotations
 
@@ -63,7 +65,7 @@ def close_due(Session, today: date) -> Closed:
     closed = {}
     for kind, model in (("waves", Wave), ("pulse_checks", PulseRound), ("feedback_rounds", FeedbackRound),
                         ("workshop_evaluations", Workshop)):
-        with Session() as db, cross_tenant(db):
+        with Session.platform() as db, cross_tenant(db):
             due = db.execute(select(model.tenant_id, model.id).where(_due(model, today))
                              .order_by(model.tenant_id, model.id)).all()
         closed[kind] = sum(_close_one(Session, model, kind, tenant_id, thing_id, today)
@@ -74,7 +76,7 @@ def close_due(Session, today: date) -> Closed:
 def release_checkpoints(Session, today: date) -> int:
     """Make the interim release of every open wave whose interim release day has passed (DESIGN.md §3:
     figures exist only at release points fixed before the launch). Each in its own transaction."""
-    with Session() as db, cross_tenant(db):
+    with Session.platform() as db, cross_tenant(db):
         # only waves whose interim day has passed are locked and looked at again, one at a time
         due = [(wave.tenant_id, wave.id) for wave in db.scalars(select(Wave).where(Wave.status == "open")
                                                                  .order_by(Wave.tenant_id, Wave.id))

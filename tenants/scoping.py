@@ -9,6 +9,12 @@ transaction, so Core statements and raw SQL meet the second wall.
 Crossing tenants is always explicit: `cross_tenant(session)` for platform work (webhooks,
 platform admin), or `.execution_options(own_memberships=True)` for the one query that lists a
 user's own tenants (RLS allows exactly those rows by `app.user_id`).
+
+On PostgreSQL `cross_tenant` needs a session of the platform role (`Database.PlatformSession`, or a
+request of a `platform_blueprint`): since migration 0033 the app role's `app.all_tenants` is ignored
+by row-level security (tenants/rls.py), so on the app role it would silently see no tenant's rows; it
+refuses instead. The records of platform jobs, which belong to no tenant, are written and read with
+`tenantless(session)`, which the app role may.
 """
 from __future__ import annotations
 
@@ -77,9 +83,16 @@ def _tenant_with_scope():
     return select(Tenant, settings).where(Tenant.slug == bindparam("slug", type_=String))
 
 
+class NotPlatformSession(TenantScopeError):
+    """`cross_tenant` on a session of the app role, which row-level security keeps to one tenant."""
+
+
 @contextmanager
 def cross_tenant(session: KoersSession):
-    """The one visible way to work across tenants (platform admin, billing webhooks)."""
+    """The one visible way to work across tenants (platform admin, billing webhooks): a platform session only."""
+    if not session.info.get("platform") and session.get_bind().dialect.name == "postgresql":
+        raise NotPlatformSession("cross_tenant needs a session of the platform role (Database.PlatformSession or "
+                                 "a platform_blueprint's request): the app role sees one tenant only")
     previous = session.info.get("all_tenants", False)
     session.info["all_tenants"] = True
     if session.in_transaction():
@@ -92,13 +105,37 @@ def cross_tenant(session: KoersSession):
             _push_scope_to_database(session, session.connection())
 
 
+@contextmanager
+def tenantless(session: KoersSession):
+    """Rows that belong to no tenant (the records of platform jobs, `tenant_id` NULL): the tenant criteria and
+    the write check step aside, in any session; the database lets the app role see such job records and its
+    own tenant's, nothing else (tenants/rls.py). The queries inside name what they want (`tenant_id IS NULL`)."""
+    previous = session.info.get("tenantless", False)
+    session.info["tenantless"] = True
+    try:
+        yield session
+    finally:
+        session.info["tenantless"] = previous
+
+
+@contextmanager
+def scoped(session: KoersSession, *, tenant_id=_KEEP, user_id=_KEEP):
+    """The scope for a few statements, then back to the one before (a check over one account's tenants)."""
+    before = {"tenant_id": session.info.get("tenant_id"), "user_id": session.info.get("user_id")}
+    set_scope(session, tenant_id=tenant_id, user_id=user_id)
+    try:
+        yield session
+    finally:
+        set_scope(session, **before)
+
+
 @event.listens_for(KoersSession, "do_orm_execute")
 def _scope_orm_statements(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if state.is_select and (state.is_column_load or state.is_relationship_load):
         return  # criteria added to the parent statement propagate to these loads
-    if state.session.info.get("all_tenants"):
+    if state.session.info.get("all_tenants") or state.session.info.get("tenantless"):
         return
     if state.statement is _tenant_with_scope():
         return  # reads the tenant registry only (see enter_tenant); saves the criteria's cost on every page
@@ -123,6 +160,9 @@ def _tenant_criteria(tenant_id):
 def _check_writes(session: KoersSession, _flush_context, _instances) -> None:
     if session.info.get("all_tenants"):
         return
+    if session.info.get("tenantless"):
+        _check_tenantless_writes(session)
+        return
     tenant_id = session.info.get("tenant_id")
     for obj in session.new:
         if not isinstance(obj, TenantOwned):
@@ -139,6 +179,14 @@ def _check_writes(session: KoersSession, _flush_context, _instances) -> None:
         history = inspect(obj).attrs.tenant_id.history
         original = history.deleted[0] if history.deleted else obj.tenant_id
         if history.has_changes() or original != tenant_id:
+            raise TenantScopeError(f"{type(obj).__name__} of another tenant cannot be changed here")
+
+
+def _check_tenantless_writes(session: KoersSession) -> None:
+    """Inside `tenantless`: new rows of no tenant, or of the session's own; changes only to those either."""
+    tenant_id = session.info.get("tenant_id")
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, TenantOwned) and obj.tenant_id is not None and obj.tenant_id != tenant_id:
             raise TenantScopeError(f"{type(obj).__name__} of another tenant cannot be changed here")
 
 

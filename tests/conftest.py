@@ -66,23 +66,29 @@ def pytest_collection_modifyitems(config, items):
 
 
 class Stack:
-    """What the session started: database URLs, and Redis when on PostgreSQL."""
+    """What the session started: database URLs, and Redis when on PostgreSQL.
+
+    On PostgreSQL the suite connects exactly as production does (README, Database roles): `app_url` as the
+    app role (bound to one tenant by row-level security), `platform_url` as the platform role (the work across
+    tenants: `Database.PlatformSession`), `owner_url` as the tables' owner (migrations, emptying, inspecting).
+    On SQLite all three are the same file."""
 
     def __init__(self):
         self.base = Path(tempfile.mkdtemp(prefix="koers-test-"))
         self.base.chmod(0o711)  # the postgres service user must reach its folder inside
         self.postgres: PostgresServer | None = None
         self.redis: RedisServer | None = None
-        self.app_url = self.owner_url = ""
+        self.app_url = self.owner_url = self.platform_url = ""
 
     def start(self) -> "Stack":
         if SQLITE:
-            self.app_url = self.owner_url = f"sqlite:///{self.base / 'koers.sqlite3'}"
+            self.app_url = self.owner_url = self.platform_url = f"sqlite:///{self.base / 'koers.sqlite3'}"
             return self
         self.postgres = PostgresServer(self.base / "pg").start()
         self.postgres.create_database("koers_test")
         self.app_url = self.postgres.url("koers_test")
         self.owner_url = self.postgres.url("koers_test", role="koers_owner")
+        self.platform_url = self.postgres.url("koers_test", role="koers_platform")
         self.redis = RedisServer(self.base / "redis").start()
         return self
 
@@ -99,12 +105,13 @@ def stack():
     started = Stack().start()
     # Anything that builds an app from the environment (a job run outside an app context, a
     # subprocess) must land on the test database, never on a developer's instance/ database.
-    os.environ.update(DATABASE_URL=started.app_url, SECRET_KEY="test-secret-key", KOERS_ENV="test")
+    os.environ.update(DATABASE_URL=started.app_url, KOERS_PLATFORM_DATABASE_URL=started.platform_url,
+                      SECRET_KEY="test-secret-key", KOERS_ENV="test")
     try:
         from saas.kernel import migrate
 
         migrate.upgrade(Settings(database_url=started.app_url, migration_database_url=started.owner_url,
-                                 secret_key="test"))
+                                 platform_database_url=started.platform_url, secret_key="test"))
         # A job run outside an app context (a test committing outside a request) runs in an app built
         # from that environment: the test session hands it over as `koers worker` hands its own.
         from saas import create_app
@@ -118,7 +125,7 @@ def stack():
 
 @pytest.fixture(scope="session")
 def database(stack):
-    db = Database(stack.app_url)
+    db = Database(stack.app_url, platform_url=stack.platform_url)
     yield db
     db.dispose()
 
@@ -163,8 +170,8 @@ def _uses_database(request) -> bool:
 
 
 def settings_for(stack, **overrides) -> Settings:
-    values = dict(env="test", secret_key="test-secret-key", database_url=stack.app_url, redis_url="",
-                  base_url="http://localhost", dev_outbox=True)
+    values = dict(env="test", secret_key="test-secret-key", database_url=stack.app_url,
+                  platform_database_url=stack.platform_url, redis_url="", base_url="http://localhost", dev_outbox=True)
     values.update(overrides)
     return Settings(**values)
 
@@ -206,7 +213,8 @@ def worker(stack):
         pytest.fail("the worker needs Redis; it runs in the PostgreSQL suite")
     ARTIFACTS.mkdir(exist_ok=True)
     process = WorkerProcess(
-        {"DATABASE_URL": stack.app_url, "REDIS_URL": stack.redis.url, "SECRET_KEY": "test-secret-key",
+        {"DATABASE_URL": stack.app_url, "KOERS_PLATFORM_DATABASE_URL": stack.platform_url,
+         "REDIS_URL": stack.redis.url, "SECRET_KEY": "test-secret-key",
          "KOERS_ENV": "test", "BASE_URL": "http://localhost"},
         ARTIFACTS / f"worker{LOG_SUFFIX}.log",
     ).start()

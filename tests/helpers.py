@@ -124,9 +124,11 @@ class Factory:
         self.database = database
 
     @contextmanager
-    def session(self, tenant_id=None):
+    def session(self, tenant_id=None, *, platform: bool = False):
+        """A session of the app role scoped to `tenant_id`; `platform=True`: of the platform role, for
+        `cross_tenant` (tenants.scoping)."""
         with self.app.app_context():
-            with self.database.Session() as db:
+            with (self.database.PlatformSession if platform else self.database.Session)() as db:
                 set_scope(db, tenant_id=tenant_id)
                 yield db
                 db.commit()

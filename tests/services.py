@@ -1,8 +1,9 @@
 """Throwaway PostgreSQL, Redis and RQ worker for the test suite, on free loopback ports.
 
-The servers live in a temporary folder and stop with the test session. PostgreSQL gets two roles
-like production: `koers_owner` runs the migrations, `koers_app` is what the app connects as; it
-owns nothing and is no superuser, so row-level security really applies to it.
+The servers live in a temporary folder and stop with the test session. PostgreSQL gets three roles
+like production (README, Database roles), made once per server: `koers_owner` runs the migrations,
+`koers_app` is what the app connects as (it owns nothing and is no superuser, so row-level security
+really applies to it), `koers_platform` is the platform role of the work across tenants.
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from pathlib import Path
 PG_BIN_CANDIDATES = ["/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin"]
 APP_PASSWORD = "koers-app-test"
 OWNER_PASSWORD = "koers-owner-test"
+PLATFORM_PASSWORD = "koers-platform-test"
+PASSWORDS = {"koers_app": APP_PASSWORD, "koers_owner": OWNER_PASSWORD, "koers_platform": PLATFORM_PASSWORD}
 
 
 def free_port() -> int:
@@ -66,6 +69,7 @@ class PostgresServer:
         self.superuser_sql(
             f"CREATE ROLE koers_owner LOGIN PASSWORD '{OWNER_PASSWORD}' NOSUPERUSER NOBYPASSRLS CREATEDB",
             f"CREATE ROLE koers_app LOGIN PASSWORD '{APP_PASSWORD}' NOSUPERUSER NOBYPASSRLS",
+            f"CREATE ROLE koers_platform LOGIN PASSWORD '{PLATFORM_PASSWORD}' NOSUPERUSER NOBYPASSRLS",
         )
         return self
 
@@ -83,7 +87,7 @@ class PostgresServer:
                 conn.execute(statement)
 
     def url(self, database: str, role: str = "koers_app") -> str:
-        password = APP_PASSWORD if role == "koers_app" else OWNER_PASSWORD
+        password = PASSWORDS[role]
         return f"postgresql+psycopg://{role}:{password}@127.0.0.1:{self.port}/{database}"
 
     def stop(self) -> None:

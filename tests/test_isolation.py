@@ -14,7 +14,7 @@ from saas.kernel.outbox import OutboundMail
 from saas.models import metadata
 from tenants.rls import tenant_owned_tables
 from tenants.models import Invitation, LegacyOrganisation, Membership
-from tenants.scoping import TenantScopeError, cross_tenant, set_scope
+from tenants.scoping import NotPlatformSession, TenantScopeError, cross_tenant, set_scope
 from tests.helpers import CSRF
 from tests.world import CAPABILITIES, populate
 
@@ -215,10 +215,19 @@ def test_a_row_cannot_point_at_another_tenants_row(make, database, two_tenants):
 
 @pytest.mark.smoke
 def test_crossing_tenants_is_explicit(make, database, two_tenants):
-    with database.Session() as db:
+    with database.PlatformSession() as db:
         with cross_tenant(db):
             assert len(db.scalars(select(LegacyOrganisation)).all()) == 6
         assert db.scalars(select(LegacyOrganisation)).all() == []
+
+
+def test_the_app_roles_session_cannot_cross_tenants(make, database, two_tenants):
+    """On PostgreSQL only the platform role sees every tenant: `cross_tenant` on the app role's session
+    says so rather than finding nothing (tenants.scoping)."""
+    with database.Session() as db:
+        with pytest.raises(NotPlatformSession):
+            with cross_tenant(db):
+                pass
 
 
 def test_row_level_security_hides_rows_from_raw_sql_without_a_tenant(make, database, two_tenants):

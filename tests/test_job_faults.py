@@ -117,7 +117,7 @@ def _runs(make, function):
     from tenants.scoping import cross_tenant
     from saas.kernel.job_models import JobRun
 
-    with make.session() as db, cross_tenant(db):
+    with make.session(platform=True) as db, cross_tenant(db):
         return list(db.scalars(select(JobRun).where(JobRun.function == function).order_by(JobRun.created_at)))
 
 
@@ -125,7 +125,7 @@ def _run(make, run_id, status=None):
     from tenants.scoping import cross_tenant
     from saas.kernel.job_models import JobRun
 
-    with make.session() as db, cross_tenant(db):
+    with make.session(platform=True) as db, cross_tenant(db):
         run = db.get(JobRun, run_id)
     return run if run is not None and (status is None or run.status == status) else None
 
@@ -204,8 +204,8 @@ def test_a_queued_job_that_redis_lost_in_a_restart_is_enqueued_again(stack, data
     stack.redis.stop()
     stack.redis.start()  # without persistence: the queue is empty now
     connection = redis_connection(stack.redis.url)
-    assert sweep(database.engine, connection, pending_after=0).enqueued == 1
-    assert sweep(database.engine, connection, pending_after=0).enqueued == 0  # on the queue again: left alone
+    assert sweep(database.platform_engine, connection, pending_after=0).enqueued == 1
+    assert sweep(database.platform_engine, connection, pending_after=0).enqueued == 0  # on the queue again: left alone
     start_worker()
     assert wait_for(lambda: _run(make, run_id, "done")).attempts == 1
     assert _statuses(make, "x@example.org") == ["kept"]

@@ -28,7 +28,7 @@ def _runs(make, function, tenant_id=None):
     from tenants.scoping import cross_tenant
     from saas.kernel.job_models import JobRun
 
-    with make.session() as db, cross_tenant(db):
+    with make.session(platform=True) as db, cross_tenant(db):
         query = select(JobRun).where(JobRun.function == function).order_by(JobRun.created_at)
         if tenant_id is not None:
             query = query.where(JobRun.tenant_id == tenant_id)
@@ -39,7 +39,7 @@ def _run(make, run_id):
     from tenants.scoping import cross_tenant
     from saas.kernel.job_models import JobRun
 
-    with make.session() as db, cross_tenant(db):
+    with make.session(platform=True) as db, cross_tenant(db):
         return db.get(JobRun, run_id)
 
 
@@ -76,7 +76,7 @@ def test_when_redis_is_down_the_request_succeeds_and_the_mail_goes_later(stack, 
     [run] = _runs(make, "saas.kernel.mail_jobs.send_mail")
     assert run.status == "pending"  # recorded with the request: nothing is lost
     # Redis is back: the sweeper (in `koers worker`, here called at once) enqueues what was left pending
-    report = sweep(database.engine, redis_connection(stack.redis.url), pending_after=0)
+    report = sweep(database.platform_engine, redis_connection(stack.redis.url), pending_after=0)
     assert report.enqueued == 1
     wait_for(lambda: _statuses(make, "bob@example.org") == ["kept"])
     wait_for(lambda: _run(make, run.id).status == "done")

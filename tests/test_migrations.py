@@ -24,7 +24,7 @@ def empty_database(stack):
     stack.postgres.superuser_sql(f"DROP DATABASE IF EXISTS {name}")
     stack.postgres.create_database(name)
     yield Settings(database_url=stack.postgres.url(name), migration_database_url=stack.postgres.url(name, "koers_owner"),
-                   secret_key="x")
+                   platform_database_url=stack.postgres.url(name, "koers_platform"), secret_key="x")
     stack.postgres.superuser_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
@@ -92,17 +92,16 @@ def test_the_access_log_keeps_its_wave_rows_through_a_downgrade_of_0012(empty_da
     from saas.reports.service import Filters, log_access
     from saas.surveys.service import create_wave
     from tenants.models import Tenant
-    from tenants.scoping import cross_tenant, set_scope
+    from tenants.scoping import set_scope
 
     migrate.upgrade(empty_database)
     app = create_app(empty_database)
     database = app.extensions["koers.db"]
     with app.app_context(), database.Session() as db:
-        with cross_tenant(db):
-            tenant = Tenant(slug="oost", name="Oost", country="NL", language="nl")
-            reader = User(email="or@oost.example", name="Ondernemingsraad", password_hash="!")
-            db.add_all([tenant, reader])
-            db.flush()
+        tenant = Tenant(slug="oost", name="Oost", country="NL", language="nl")
+        reader = User(email="or@oost.example", name="Ondernemingsraad", password_hash="!")
+        db.add_all([tenant, reader])
+        db.flush()
         set_scope(db, tenant_id=tenant.id)
         programme = create_programme(db, name="Samen", goal="", starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
         wave = create_wave(db, name="Nulmeting")
@@ -151,17 +150,16 @@ def test_0016_freezes_the_audience_of_existing_invitations_from_the_membership(e
     from saas.surveys.models import SurveyInvitation
     from saas.surveys.service import create_wave
     from tenants.models import LegacyOrganisation, Membership, Tenant
-    from tenants.scoping import cross_tenant, set_scope
+    from tenants.scoping import set_scope
 
     migrate.upgrade(empty_database)
     app = create_app(empty_database)
     database = app.extensions["koers.db"]
     with app.app_context(), database.Session() as db:
-        with cross_tenant(db):
-            tenant = Tenant(slug="oost", name="Oost", country="NL", language="nl")
-            users = [User(email=f"p{n}@oost.example", name=f"P{n}", password_hash="!") for n in range(2)]
-            db.add_all([tenant, *users])
-            db.flush()
+        tenant = Tenant(slug="oost", name="Oost", country="NL", language="nl")
+        users = [User(email=f"p{n}@oost.example", name=f"P{n}", password_hash="!") for n in range(2)]
+        db.add_all([tenant, *users])
+        db.flush()
         set_scope(db, tenant_id=tenant.id)
         org = LegacyOrganisation(code="AAL", name="Aal")
         db.add(org)
@@ -231,3 +229,37 @@ def test_0020_moves_stored_job_names_to_where_the_jobs_now_live(empty_database):
         assert names() == old
     finally:
         engine.dispose()
+
+
+@pytest.mark.skipif(SQLITE, reason="database roles exist on PostgreSQL only")
+def test_0033_stops_trusting_all_tenants_from_the_app_role_and_going_back_restores_the_old_policy(empty_database):
+    """Before 0033 the app role could open every tenant with `set_config('app.all_tenants', 'on')`; from 0033 on
+    only the owner can, and the platform role sees every tenant; the downgrade puts the old policy back."""
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_database)
+    owner = make_engine(empty_database.migration_database_url)
+    app = make_engine(empty_database.database_url)
+    platform = make_engine(empty_database.platform_database_url)
+
+    def seen(engine, all_tenants=True):
+        with engine.begin() as conn:
+            if all_tenants:
+                conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+            return conn.execute(text("SELECT count(*) FROM legacy_organisations")).scalar()
+
+    try:
+        tenants, organisations = metadata.tables["tenants"], metadata.tables["legacy_organisations"]
+        with owner.begin() as conn:
+            conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+            for n in (1, 2):
+                tenant_id = conn.execute(tenants.insert().values(slug=f"t{n}", name=f"T{n}")).inserted_primary_key[0]
+                conn.execute(organisations.insert().values(tenant_id=tenant_id, code="AAL", name="Aal"))
+        assert (seen(app), seen(platform, all_tenants=False), seen(owner)) == (0, 2, 2)
+        migrate.downgrade(empty_database, "0029")
+        assert (seen(app), seen(platform, all_tenants=False), seen(owner)) == (2, 0, 2)
+        migrate.upgrade(empty_database)
+        assert (seen(app), seen(platform, all_tenants=False), seen(owner)) == (0, 2, 2)
+    finally:
+        for engine in (owner, app, platform):
+            engine.dispose()

@@ -32,17 +32,16 @@ def test_0018_keeps_evaluations_and_contributions_through_a_downgrade_and_an_upg
     from saas.programme.service import create_programme
     from saas.strategy import expectations, knowledge_day, pillars
     from tenants.models import Membership, MembershipRole, Tenant
-    from tenants.scoping import cross_tenant, set_scope
+    from tenants.scoping import set_scope
 
     migrate.upgrade(empty_database)
     app = create_app(empty_database)
     database = app.extensions["koers.db"]
     with app.app_context(), database.Session() as db:
-        with cross_tenant(db):
-            tenant = Tenant(slug="oost", name="Oost", country="NL", language="nl")
-            users = [User(email=f"p{i}@oost.example", name=f"P{i}", password_hash="!") for i in range(3)]
-            db.add_all([tenant, *users])
-            db.flush()
+        tenant = Tenant(slug="oost", name="Oost", country="NL", language="nl")
+        users = [User(email=f"p{i}@oost.example", name=f"P{i}", password_hash="!") for i in range(3)]
+        db.add_all([tenant, *users])
+        db.flush()
         set_scope(db, tenant_id=tenant.id)
         people = [Membership(user_id=u.id, role_rows=[MembershipRole(role="admin" if i == 0 else "member")])
                   for i, u in enumerate(users)]

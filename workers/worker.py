@@ -43,8 +43,8 @@ PENDING_AFTER = 10  # seconds a pending run is left to the request that committe
 def serve_jobs_in(app: Flask) -> None:
     """Run this process's jobs in `app`, also in the work horses RQ forks from it: each horse opens its
     own database connections, never the parent's pooled ones."""
-    engine = app.extensions["koers.db"].engine
-    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    database = app.extensions["koers.db"]
+    os.register_at_fork(after_in_child=lambda: database.dispose(close=False))
     use_app(app)
 
 
@@ -52,7 +52,8 @@ def sweep_once(app, *, lost_after: float = LOST_AFTER, pending_after: float = PE
     """One sweep, inside `app` (its engine, its settings)."""
     settings = app.config["KOERS"]
     with app.app_context():
-        report = sweep(app.extensions["koers.db"].engine, redis_connection(settings.redis_url),
+        # the sweeper looks at every tenant's job records: the platform role's engine (saas.kernel.db)
+        report = sweep(app.extensions["koers.db"].platform_engine, redis_connection(settings.redis_url),
                        pending_after=pending_after, lost_after=lost_after)
         mails = sweep_outbox()
         closed = close_due(app.extensions["koers.db"].Session, date.today())

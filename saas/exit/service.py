@@ -168,7 +168,7 @@ def sweep(Session, settings, today: date) -> int:
     whose grace period has passed to the deletion job (once: an unfinished run is reused). Returns how many."""
     expire_archives(Session, settings)
     cutoff = today - timedelta(days=settings.exit_grace_days + 1)
-    with Session() as db:
+    with Session.platform() as db:  # every tenant's contract, and a platform job's record: the platform role
         due = list(db.scalars(select(Tenant.id).where(Tenant.contract_ends_on.isnot(None),
                                                       Tenant.contract_ends_on <= cutoff).order_by(Tenant.id)))
         for tenant_id in due:
@@ -179,7 +179,7 @@ def sweep(Session, settings, today: date) -> int:
 
 def expire_archives(Session, settings) -> int:
     before = utcnow() - timedelta(days=KEEP_DAYS)
-    with Session() as db, cross_tenant(db):
+    with Session.platform() as db, cross_tenant(db):
         old = list(db.scalars(select(TenantExport).where(TenantExport.status == DONE,
                                                          TenantExport.finished_at < before)))
         for export in old:

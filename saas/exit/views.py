@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from saas.exit import service
 from saas.exit.forms import ContractForm
-from saas.kernel.db import session
+from saas.kernel.db import platform_blueprint, session
 from saas.kernel.jobs import job_status
 from saas.kernel.views import ButtonForm, press, submit
 from tenants.guards import requires, tenant_blueprint
@@ -22,7 +22,7 @@ from tenants.models import Role, Tenant
 from tenants.scoping import cross_tenant, set_scope
 
 bp = tenant_blueprint("exit", __name__, "/admin/export")
-platform = Blueprint("exit_platform", __name__, url_prefix="/platform/organisations")
+platform = platform_blueprint(Blueprint("exit_platform", __name__, url_prefix="/platform/organisations"))
 
 
 # --- a tenant's admin ------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ class Settings:
     secret_key: str = ""
     database_url: str = DEFAULT_SQLITE_URL
     migration_database_url: str = ""
+    # the platform role's connection, for the work across tenants (saas.kernel.db; README, Database roles)
+    platform_database_url: str = ""
     redis_url: str = ""
     base_url: str = "http://127.0.0.1:5000"
     smtp_host: str = ""
@@ -95,11 +97,18 @@ class Settings:
                     "Koers refuses to start in production without " + " and ".join(missing)
                     + ". Set them in the environment (see README, Configuration)."
                 )
+            if not sqlite and not os.environ.get("KOERS_PLATFORM_DATABASE_URL", ""):
+                raise ConfigError(
+                    "Koers refuses to start in production without KOERS_PLATFORM_DATABASE_URL: the work across "
+                    "tenants (Stripe's webhook, the platform admin, the sweeper) connects as its own database role, "
+                    "which the app role cannot imitate (see README, Database roles)."
+                )
         return cls(
             env=env,
             secret_key=secret_key or _development_secret(),
             database_url=normalise_database_url(database_url or DEFAULT_SQLITE_URL),
             migration_database_url=normalise_database_url(os.environ.get("MIGRATION_DATABASE_URL", "")),
+            platform_database_url=normalise_database_url(os.environ.get("KOERS_PLATFORM_DATABASE_URL", "")),
             redis_url=os.environ.get("REDIS_URL", ""),
             base_url=_base_url(env),
             smtp_host=os.environ.get("SMTP_HOST", ""),

@@ -2,15 +2,22 @@
 
 One session per request (see `session()`), one per job (see `saas.kernel.job_runtime`); sessions are never shared
 across tenants. The tenant scope that every session carries is installed by `tenants.scoping`.
+
+On PostgreSQL there are two connection roles (README, "Database roles"): the app role, bound by row-level
+security to the tenant of its transaction, and the platform role (`KOERS_PLATFORM_DATABASE_URL`, a member of
+`koers_platform`), whose policies allow every tenant. `Database.PlatformSession` connects as the latter; only the
+work that crosses tenants by nature uses it: the blueprints marked with `platform_blueprint` (platform admin,
+Stripe's webhook, the consultancy pages), the sweeper and the daily deadlines. Without a platform URL (the embedded
+SQLite default, a development database) both are the same engine.
 """
 from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import MetaData, String, event, create_engine, exc, inspect
+from sqlalchemy import MetaData, String, event, create_engine, exc, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -24,6 +31,11 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# The group role whose row-level security policies allow every tenant (migration 0033); the platform URL's
+# login role is a member of it, the app role never is.
+PLATFORM_ROLE = "koers_platform"
 
 
 class Base(DeclarativeBase):
@@ -110,25 +122,111 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 class Database:
-    """What the app (or a worker) needs to talk to the database."""
+    """What the app (or a worker) needs to talk to the database: the app role's engine and, when a platform
+    URL is given, the platform role's (for the work that crosses tenants; see the module's docstring)."""
 
-    def __init__(self, url: str, engine: Engine | None = None):
+    def __init__(self, url: str, engine: Engine | None = None, *, platform_url: str = ""):
         self.url = url
         self.engine = engine or make_engine(url)
+        self.platform_url = platform_url if platform_url and platform_url != url else ""
+        self.platform_engine = make_engine(platform_url) if self.platform_url else self.engine
         self.Session = sessionmaker(self.engine, class_=KoersSession, expire_on_commit=False)
+        self.PlatformSession = sessionmaker(self.platform_engine, class_=KoersSession, expire_on_commit=False,
+                                            info={"platform": True})
+        # `Session.platform()`: code handed a sessionmaker (the deadlines) opens the platform twin for its listing
+        self.Session.platform = self.PlatformSession.platform = self.PlatformSession
 
     @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
-    def dispose(self) -> None:
-        self.engine.dispose()
+    @property
+    def engines(self) -> tuple[Engine, ...]:
+        return (self.engine, self.platform_engine) if self.platform_url else (self.engine,)
+
+    def dispose(self, close: bool = True) -> None:
+        for engine in self.engines:
+            engine.dispose(close=close)
+
+
+class UnsafeDatabaseRole(RuntimeError):
+    """Production on a database role that row-level security does not bind (README, "Database roles")."""
+
+
+def role_problems(database: Database) -> list[str]:
+    """What is wrong with the database roles for production: the app role must own no table, be no superuser,
+    have no BYPASSRLS and not be a member of koers_platform; the platform role must be such a member (else the
+    cross-tenant work sees nothing) and otherwise as unprivileged. Empty when all is well (and on SQLite)."""
+    if not database.is_postgres:
+        return []
+    problems = _role_problems(database.engine, "the app role (DATABASE_URL)")
+    with database.engine.connect() as conn:
+        if conn.execute(text("SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles WHERE rolname = :r"),
+                        {"r": PLATFORM_ROLE}).scalar():
+            problems.append(f"the app role (DATABASE_URL) is a member of {PLATFORM_ROLE}: it would see every tenant")
+    if not database.platform_url:
+        problems.append("KOERS_PLATFORM_DATABASE_URL is not set: the work across tenants (webhooks, platform admin, "
+                        "the sweeper) would see no tenant")
+        return problems
+    problems += _role_problems(database.platform_engine, "the platform role (KOERS_PLATFORM_DATABASE_URL)")
+    with database.platform_engine.connect() as conn:
+        if not conn.execute(text("SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles WHERE rolname = :r"),
+                            {"r": PLATFORM_ROLE}).scalar():
+            problems.append(f"the platform role (KOERS_PLATFORM_DATABASE_URL) is not a member of {PLATFORM_ROLE}")
+        same = conn.execute(text("SELECT current_user")).scalar()
+    with database.engine.connect() as conn:
+        if conn.execute(text("SELECT current_user")).scalar() == same:
+            problems.append("DATABASE_URL and KOERS_PLATFORM_DATABASE_URL connect as the same role")
+    return problems
+
+
+def _role_problems(engine: Engine, which: str) -> list[str]:
+    with engine.connect() as conn:
+        name, superuser, bypass = conn.execute(text(
+            "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+        owned = conn.execute(text(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') "
+            "AND pg_has_role(current_user, c.relowner, 'USAGE')")).scalar()
+    problems = []
+    if superuser:
+        problems.append(f"{which}, {name}, is a superuser")
+    if bypass:
+        problems.append(f"{which}, {name}, has BYPASSRLS")
+    if owned:
+        problems.append(f"{which}, {name}, owns {owned} table(s) (or is a member of their owner): "
+                        "run the migrations as another role (MIGRATION_DATABASE_URL)")
+    return problems
+
+
+def refuse_unsafe_roles(database: Database) -> None:
+    """In production: stop, with every problem in the message (and the log), when the roles do not bind."""
+    problems = role_problems(database)
+    if problems:
+        raise UnsafeDatabaseRole(
+            "Koers refuses to start in production: row-level security would not bind the database roles: "
+            + "; ".join(problems) + ". See README, Database roles.")
+
+
+def platform_blueprint(blueprint):
+    """Mark a blueprint whose views cross tenants by nature (platform admin, Stripe's webhook, the consultancy):
+    their request session connects as the platform role. Every other request's session is the app role's."""
+    blueprint.koers_platform = True
+    return blueprint
+
+
+def _platform_request() -> bool:
+    if not has_request_context() or not request.blueprint:
+        return False
+    return bool(getattr(current_app.blueprints.get(request.blueprint), "koers_platform", False))
 
 
 def session() -> KoersSession:
-    """The current request's session, created on first use and closed at teardown."""
+    """The current request's session, created on first use and closed at teardown (the platform role's in a
+    blueprint marked with `platform_blueprint`)."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["koers.db"].Session()
+        database = current_app.extensions["koers.db"]
+        g.db_session = (database.PlatformSession if _platform_request() else database.Session)()
     return g.db_session
 
 

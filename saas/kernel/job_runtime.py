@@ -31,7 +31,7 @@ from sqlalchemy import update
 
 from saas.kernel.db import utcnow
 from saas.kernel.job_models import JobRun
-from tenants.scoping import cross_tenant, set_scope
+from tenants.scoping import set_scope, tenantless
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +86,14 @@ def job_app() -> Flask:
                            "to saas.kernel.job_runtime.use_app first")
     if _app_pid != os.getpid():
         # RQ forks a work horse per job: never reuse the parent's pooled connections.
-        _app.extensions["koers.db"].engine.dispose(close=False)
+        _app.extensions["koers.db"].dispose(close=False)
         _app_pid = os.getpid()
     return _app
 
 
 def platform_job(fn=None, *, queue: str = "default", retry: tuple[int, ...] = (), timeout: int = 600):
-    """A job that is not about one tenant (mail delivery). It gets a session with no tenant."""
+    """A job that is not about one tenant (mail delivery, Stripe's quantity). It gets a session with no tenant,
+    of the platform role (`Database.PlatformSession`): its record belongs to no tenant, and it may `cross_tenant`."""
     policy = JobPolicy(queue, tuple(retry), timeout)
     return _decorate(fn, "platform", policy)
 
@@ -146,7 +147,7 @@ def _decorate(fn, kind: str, policy: JobPolicy):
 
 
 def _execute(fn, app, database, tenant_id, job_args, context: RunContext | None, path: str):
-    with database.Session() as session:
+    with _session_for(database, tenant_id) as session:
         set_scope(session, tenant_id=tenant_id)
         refused = _refused(app, session, tenant_id, path)
         if refused is not None:  # the tenant became read-only since the job was asked for: it changes nothing
@@ -208,18 +209,24 @@ def assigned_run(run_id: str):
 
 @contextmanager
 def _record_scope(session, tenant_id):
-    """A platform job's record has no tenant: it is written across tenants, nothing else is."""
+    """A platform job's record has no tenant: it is written as such, nothing else is."""
     if tenant_id is None:
-        with cross_tenant(session):
+        with tenantless(session):
             yield session
     else:
         yield session
 
 
+def _session_for(database, tenant_id):
+    """A tenant's job works on the app role, in its tenant's scope; a platform job (no tenant) on the platform
+    role: the app role may add a platform job's record (a tenant's mail) but not read or change it."""
+    return (database.Session if tenant_id is not None else database.PlatformSession)()
+
+
 @contextmanager
 def record_session(database, tenant_id):
     """A short transaction of its own on the run's record, scoped to the run's tenant."""
-    with database.Session() as session:
+    with _session_for(database, tenant_id) as session:
         set_scope(session, tenant_id=tenant_id)
         with _record_scope(session, tenant_id):
             yield session

@@ -33,7 +33,7 @@ from saas.kernel.db import KoersSession, utcnow
 from saas.kernel.job_models import ACTIVE_STATUSES, JobRun, args_key
 from saas.kernel.job_runtime import (JobPolicy, assigned_run, job_app, platform_job, report_progress,  # noqa: F401
                                      tenant_job)
-from tenants.scoping import cross_tenant, set_scope
+from tenants.scoping import set_scope, tenantless
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def enqueue_after_commit(session, job_path: str, *args, unique: bool = False) ->
     platform = function.koers_job == "platform"
     tenant_id = None if platform else args[0]
     session.flush()  # whatever the caller added is flushed under its own scope, not across tenants
-    with cross_tenant(session) if platform else _same(session):
+    with tenantless(session) if platform else _same(session):
         if unique:
             existing = session.scalar(
                 select(JobRun).where(JobRun.function == job_path, JobRun.args_key == key,
@@ -131,7 +131,7 @@ def retry_run(session, run: JobRun) -> JobRun:
     again = JobRun(id=uuid.uuid4().hex, tenant_id=run.tenant_id, function=run.function, args=list(run.args),
                    args_key=run.args_key, queue=run.queue, status="pending", progress=0, attempts=0,
                    created_at=utcnow())
-    with cross_tenant(session) if run.tenant_id is None else _same(session):
+    with tenantless(session) if run.tenant_id is None else _same(session):
         session.add(again)
         session.flush()
         run.retried_as = again.id
@@ -156,14 +156,21 @@ def _dispatch_pending(session) -> None:
     settings = session.info.get("jobs_settings") or (current_app.config["KOERS"] if has_app_context() else None)
     if settings is None:
         settings = job_app().config["KOERS"]
-    _send(session.get_bind(), settings, pending)
+    _send(session.get_bind(), settings, pending, platform_engine=_platform_engine_for(session))
+
+
+def _platform_engine_for(session):
+    """Where the records of platform jobs are marked: the app role may add them, not change them."""
+    if session.info.get("platform"):
+        return session.get_bind()
+    return (current_app if has_app_context() else job_app()).extensions["koers.db"].platform_engine
 
 
 def _forget_pending(session) -> None:
     session.info.pop("jobs_after_commit", None)
 
 
-def _send(engine, settings, runs: list[_Queued]) -> None:
+def _send(engine, settings, runs: list[_Queued], *, platform_engine=None) -> None:
     """Hand committed runs to RQ (and mark them queued), or run them here without Redis."""
     if not settings.redis_url:
         for queued in runs:
@@ -182,7 +189,7 @@ def _send(engine, settings, runs: list[_Queued]) -> None:
             break  # the rest would wait for the same timeout: they stay pending too
         sent.append(queued.id)
     if sent:
-        _mark_queued(engine, sent)
+        _mark_queued(engine, [queued for queued in runs if queued.id in sent], platform_engine or engine)
 
 
 def _enqueue(connection, queued: _Queued) -> None:
@@ -197,15 +204,28 @@ def _enqueue(connection, queued: _Queued) -> None:
     )
 
 
-def _mark_queued(engine, run_ids: list[str]) -> None:
-    """pending → queued; a worker that already took the run (running, done) is not overwritten."""
+def _mark_queued(engine, runs: list[_Queued], platform_engine) -> None:
+    """pending → queued; a worker that already took the run (running, done) is not overwritten. Each tenant's
+    runs are marked in that tenant's scope, the platform jobs' on the platform role's engine."""
+    by_tenant: dict[int | None, list[str]] = {}
+    for queued in runs:
+        by_tenant.setdefault(_tenant_of(queued), []).append(queued.id)
+    for tenant_id, run_ids in by_tenant.items():
+        try:
+            with _platform_session(engine if tenant_id is not None else platform_engine) as db:
+                set_scope(db, tenant_id=tenant_id)
+                db.execute(update(JobRun).where(JobRun.id.in_(run_ids), JobRun.status == "pending")
+                           .values(status="queued").execution_options(synchronize_session=False))
+                db.commit()
+        except Exception:  # the job is on the queue; a pending record is only enqueued again, harmlessly
+            log.exception("could not mark jobs %s as queued", run_ids)
+
+
+def _tenant_of(queued: _Queued) -> int | None:
     try:
-        with _platform_session(engine) as db:
-            db.execute(update(JobRun).where(JobRun.id.in_(run_ids), JobRun.status == "pending")
-                       .values(status="queued").execution_options(synchronize_session=False))
-            db.commit()
-    except Exception:  # the job is on the queue; a pending record is only enqueued again, harmlessly
-        log.exception("could not mark jobs %s as queued", run_ids)
+        return queued.args[0] if job_function(queued.function).koers_job == "tenant" else None
+    except ValueError:
+        return None
 
 
 def _run_in_process(queued: _Queued) -> None:
@@ -361,7 +381,9 @@ def _tenant_is(tenant_id):
 
 
 def _platform_session(engine) -> KoersSession:
-    """A session across tenants: the queue's own bookkeeping on records of every tenant."""
+    """A session across tenants: the queue's own bookkeeping on records of every tenant. On PostgreSQL the
+    database shows every tenant's records only on the platform role's engine (`Database.platform_engine`,
+    which `koers worker` hands the sweeper); on the app role's, those of the tenant set, if any."""
     session = KoersSession(bind=engine)
     session.info["all_tenants"] = True
     return session

@@ -11,7 +11,7 @@ from saas.kernel.db import utcnow
 from saas.kernel.outbox import OutboundMail, deliver
 from saas.kernel.job_models import JobRun, args_key
 from saas.kernel.jobs import enqueue_after_commit, platform_job, retry_run
-from tenants.scoping import cross_tenant
+from tenants.scoping import tenantless
 
 SEND_MAIL = "saas.kernel.mail_jobs.send_mail"
 MAIL_RETRY = (10, 60, 300)  # seconds between attempts: a mail server that is down may be back soon
@@ -48,7 +48,7 @@ def sweep_outbox(session, settings, older_than_seconds: int = 60) -> int:
     ).all()
     if not ids:
         return 0
-    with cross_tenant(session):  # delivery runs are platform runs: they have no tenant
+    with tenantless(session):  # delivery runs are platform runs: they have no tenant
         runs = session.scalars(select(JobRun).where(JobRun.function == SEND_MAIL,
                                                     JobRun.args_key.in_([args_key([i]) for i in ids]))).all()
     busy = {run.args_key for run in runs if run.active}

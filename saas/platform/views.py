@@ -1,7 +1,8 @@
 """The platform admin's job pages: failed jobs across tenants, and retrying one.
 
 The blueprint answers 404 to anyone who is not a platform admin (before any view runs), so the
-pages do not exist for tenants' users. Its views work across tenants, explicitly (`cross_tenant`).
+pages do not exist for tenants' users. Its views work across tenants, explicitly (`cross_tenant`), in a
+session of the platform role (`platform_blueprint`; saas.kernel.db).
 """
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from saas.kernel.db import session
+from saas.kernel.db import platform_blueprint, session
 from tenants.models import Tenant
 from tenants.scoping import cross_tenant
 from saas.kernel.job_models import JOB_STATUSES, STATUS_LABELS
 from saas.kernel.jobs import count_by_status, failed_runs, job_status, retry_run
 
-bp = Blueprint("platform", __name__, url_prefix="/platform")
+bp = platform_blueprint(Blueprint("platform", __name__, url_prefix="/platform"))
 
 
 @bp.before_request

@@ -35,7 +35,7 @@ from saas.kernel.errors import DomainError
 from saas.kernel.tokens import hash_token
 from saas.scim.models import ScimGroup, ScimGroupMapping, ScimGroupMember, ScimToken, ScimUser
 from tenants.models import Membership, MembershipRole, Role
-from tenants.scoping import cross_tenant
+from tenants.scoping import scoped
 from tenants.service import get_legacy_org
 
 UserModel = User[EnterpriseUser]  # what Entra ID sends: the core schema and the enterprise extension
@@ -312,9 +312,11 @@ def _apply_active(db, scim_user: ScimUser, active: bool) -> None:
 
 
 def _member_elsewhere(db, user_id: int) -> bool:
-    """Whether the account is still a member of some tenant (this one's membership is gone by now)."""
-    with cross_tenant(db):
-        return db.scalar(select(Membership.id).where(Membership.user_id == user_id).limit(1)) is not None
+    """Whether the account is still a member of some tenant (this one's membership is gone by now): read as
+    the account's own memberships, which row-level security shows by `app.user_id` (no crossing tenants)."""
+    with scoped(db, user_id=user_id):
+        return db.scalar(select(Membership.id).where(Membership.user_id == user_id).limit(1)
+                         .execution_options(own_memberships=True)) is not None
 
 
 def _another_admin(db, membership: Membership) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from saas.kernel.db import Base, utcnow
 from saas.kernel.models import TenantOwned
 from tenants.models import Membership, Tenant
-from tenants.scoping import cross_tenant
+from tenants.scoping import scoped, set_scope
 
 
 class OidcConnection(TenantOwned, Base):
@@ -76,16 +76,22 @@ class SsoIdentity(TenantOwned, Base):
 
 def password_refused_by(db, user_id: int) -> Tenant | None:
     """A tenant of this account that requires single sign-on of it (it is not that tenant's break-glass
-    admin): the password log-in is then refused. Reads across tenants, for this account's memberships only."""
-    with cross_tenant(db):
-        return db.scalar(
-            select(Tenant)
-            .join(Membership, Membership.tenant_id == Tenant.id)
-            .join(OidcConnection, OidcConnection.tenant_id == Tenant.id)
-            .where(Membership.user_id == user_id, OidcConnection.sso_required.is_(True),
-                   OidcConnection.enabled.is_(True),
-                   (OidcConnection.break_glass_user_id.is_(None)) | (OidcConnection.break_glass_user_id != user_id))
-            .order_by(Tenant.name).limit(1))
+    admin): the password log-in is then refused. Reads this account's own memberships, then each of their
+    tenants in its own scope: the app role's row-level security shows one tenant at a time (tenants/rls.py)."""
+    refusing = []
+    with scoped(db, user_id=user_id, tenant_id=None):  # the scope before is back after the last tenant
+        tenant_ids = sorted(set(db.scalars(select(Membership.tenant_id).where(Membership.user_id == user_id)
+                                           .execution_options(own_memberships=True))))
+        for tenant_id in tenant_ids:
+            set_scope(db, tenant_id=tenant_id)
+            if db.scalar(select(OidcConnection.id).where(
+                    OidcConnection.sso_required.is_(True), OidcConnection.enabled.is_(True),
+                    (OidcConnection.break_glass_user_id.is_(None)) | (OidcConnection.break_glass_user_id != user_id))
+                    .limit(1)) is not None:
+                refusing.append(tenant_id)
+    if not refusing:
+        return None
+    return db.scalar(select(Tenant).where(Tenant.id.in_(refusing)).order_by(Tenant.name).limit(1))
 
 
 def identity_provider_enforces_mfa(db) -> bool:

@@ -1,0 +1,162 @@
+"""Row-level security binds the app role's credentials too (issue 19, point 6; tenants/rls.py, migration 0033).
+
+Whoever holds the app role's password (a leak) or runs SQL through it (an injection) reads one tenant only:
+switching on `app.all_tenants` no longer opens every tenant; TRUNCATE, ALTER and DROP are refused. The work
+across tenants connects as the platform role, which the app role cannot become. Production refuses to start
+on roles that row-level security would not bind.
+"""
+import logging
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError, ProgrammingError
+
+from saas.kernel.config import ConfigError, Settings
+from saas.kernel.db import PLATFORM_ROLE, Database, UnsafeDatabaseRole, utcnow
+from saas.kernel.job_models import JobRun
+from saas.models import metadata
+from tenants.rls import tenant_owned_tables
+from tenants.scoping import cross_tenant
+from tests.conftest import SQLITE
+
+pytestmark = pytest.mark.skipif(SQLITE, reason="database roles exist on PostgreSQL only")
+
+
+@pytest.fixture
+def alpha_and_beta(make):
+    return make.tenant("alpha"), make.tenant("beta")
+
+
+def test_the_app_role_reads_no_other_tenant_even_with_all_tenants_switched_on(database, alpha_and_beta):
+    alpha, beta = alpha_and_beta
+    with database.engine.connect() as conn:
+        conn.execute(text("SELECT set_config('app.all_tenants', 'on', false)"))  # for the whole connection
+        assert conn.execute(text("SELECT count(*) FROM legacy_organisations")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM memberships")).scalar() == 0
+        conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(beta.id)})
+        assert set(conn.execute(text("SELECT tenant_id FROM legacy_organisations")).scalars()) == {beta.id}
+        with pytest.raises(DBAPIError, match="row-level security"):
+            conn.execute(text("INSERT INTO legacy_organisations (tenant_id, code, name, created_at) "
+                              "VALUES (:t, 'X', 'Sneaky', now())"), {"t": alpha.id})
+        conn.rollback()
+        # nor by changing what it may see: a row's tenant cannot be moved out of reach
+        conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(beta.id)})
+        with pytest.raises(DBAPIError, match="row-level security"):
+            conn.execute(text("UPDATE legacy_organisations SET tenant_id = :a"), {"a": alpha.id})
+        conn.rollback()
+    with database.platform_engine.connect() as conn:  # nothing changed
+        assert conn.execute(text("SELECT count(*) FROM legacy_organisations WHERE tenant_id = :a"),
+                            {"a": alpha.id}).scalar() == 3
+
+
+def test_the_app_role_may_not_truncate_alter_or_drop_and_cannot_become_the_platform_role(database, alpha_and_beta):
+    tables = sorted(metadata.tables)
+    with database.engine.connect() as conn:
+        truncatable = [t for t in tables if conn.execute(
+            text("SELECT has_table_privilege(current_user, :t, 'TRUNCATE')"), {"t": t}).scalar()]
+        assert truncatable == [], "the app role may TRUNCATE these tables"
+        for statement in ("TRUNCATE legacy_organisations", "TRUNCATE job_runs CASCADE",
+                          "ALTER TABLE legacy_organisations DISABLE ROW LEVEL SECURITY",
+                          "ALTER TABLE legacy_organisations NO FORCE ROW LEVEL SECURITY",
+                          "DROP POLICY tenant_isolation ON legacy_organisations",
+                          "CREATE POLICY mine ON legacy_organisations USING (true)",
+                          "DROP TABLE legacy_organisations",
+                          "CREATE TABLE stolen (x int)",
+                          f"SET ROLE {PLATFORM_ROLE}",
+                          "SET ROLE koers_owner",
+                          "SET row_security = off; SELECT count(*) FROM legacy_organisations"):
+            with pytest.raises(DBAPIError, match="permission denied|must be owner|query would be affected"):
+                conn.execute(text(statement))
+            conn.rollback()
+        assert conn.execute(text("SELECT count(*) FROM legacy_organisations")).scalar() == 0
+    with database.platform_engine.connect() as conn:  # the platform role truncates nothing either
+        assert [t for t in tables if conn.execute(
+            text("SELECT has_table_privilege(current_user, :t, 'TRUNCATE')"), {"t": t}).scalar()] == []
+
+
+def test_the_platform_role_sees_every_tenant_and_the_owner_only_when_it_asks(database, owner_engine, alpha_and_beta):
+    with database.platform_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(DISTINCT tenant_id) FROM legacy_organisations")).scalar() == 2
+    with owner_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM legacy_organisations")).scalar() == 0
+        conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+        assert conn.execute(text("SELECT count(DISTINCT tenant_id) FROM legacy_organisations")).scalar() == 2
+    with database.engine.connect() as conn:
+        policies = set(conn.execute(text("SELECT tablename || ':' || policyname FROM pg_policies")).scalars())
+    for table in tenant_owned_tables(metadata):
+        assert {f"{table}:tenant_isolation", f"{table}:platform_all", f"{table}:owner_all_tenants"} <= policies
+
+
+def test_a_tenants_request_enqueues_platform_jobs_but_reads_only_its_own_runs(app, make, database, alpha_and_beta):
+    """The records of platform jobs (mail delivery) belong to no tenant: the app role adds them for a tenant's
+    mails, and the platform role (which runs those jobs) reads and marks them; the app role reads its own
+    tenant's runs only."""
+    from saas.kernel.jobs import enqueue_after_commit
+    from saas.kernel.outbox import OutboundMail
+
+    alpha, beta = alpha_and_beta
+    with make.session(alpha.id) as db:
+        mail = OutboundMail(recipient="x@example.org", subject="Hello", body="b")
+        db.add(mail)
+        db.flush()
+        platform_run = enqueue_after_commit(db, "saas.kernel.mail_jobs.send_mail", mail.id)
+        db.add(JobRun(id="a" * 32, tenant_id=alpha.id, function="tests.jobs_for_tests.count_slowly", args=[alpha.id],
+                      args_key="x", queue="default", status="failed", progress=0, attempts=1, created_at=utcnow()))
+    with database.engine.connect() as conn:
+        conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(beta.id)})
+        conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+        assert list(conn.execute(text("SELECT id FROM job_runs")).scalars()) == []
+        conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(alpha.id)})
+        assert list(conn.execute(text("SELECT id FROM job_runs")).scalars()) == ["a" * 32]
+        assert conn.execute(text("UPDATE job_runs SET status = 'failed' WHERE tenant_id IS NULL")).rowcount == 0
+    with make.session(platform=True) as db, cross_tenant(db):
+        assert {r.id for r in db.scalars(select(JobRun))} == {platform_run, "a" * 32}
+
+
+def test_production_refuses_to_start_on_a_superuser_an_owner_or_without_the_platform_role(stack, caplog):
+    from saas import create_app
+
+    superuser = f"postgresql+psycopg://postgres@127.0.0.1:{stack.postgres.port}/koers_test"
+    cases = [(superuser, stack.platform_url, "is a superuser"),
+             (stack.owner_url, stack.platform_url, "owns"),
+             (stack.app_url, stack.app_url, "KOERS_PLATFORM_DATABASE_URL is not set"),
+             (stack.app_url, stack.owner_url, f"is not a member of {PLATFORM_ROLE}")]
+    for app_url, platform_url, problem in cases:
+        settings = Settings(env="production", secret_key="s3cret", database_url=app_url,
+                            platform_database_url=platform_url)
+        database = Database(app_url, platform_url=platform_url)
+        try:
+            with caplog.at_level(logging.CRITICAL), pytest.raises(UnsafeDatabaseRole, match=problem):
+                create_app(settings, database=database)
+        finally:
+            database.dispose()
+        assert "refuses to start in production" in caplog.text and problem in caplog.text
+        caplog.clear()
+    database = Database(stack.app_url, platform_url=stack.platform_url)
+    try:
+        create_app(Settings(env="production", secret_key="s3cret", database_url=stack.app_url,
+                            platform_database_url=stack.platform_url), database=database)  # as it should be
+    finally:
+        database.dispose()
+
+
+def test_production_on_postgresql_needs_the_platform_url(stack, monkeypatch):
+    monkeypatch.setenv("KOERS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    monkeypatch.setenv("DATABASE_URL", stack.app_url)
+    monkeypatch.delenv("KOERS_PLATFORM_DATABASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="KOERS_PLATFORM_DATABASE_URL"):
+        Settings.from_env()
+    monkeypatch.setenv("KOERS_PLATFORM_DATABASE_URL", stack.platform_url)
+    assert Settings.from_env().platform_database_url == stack.platform_url
+
+
+def test_the_app_roles_own_role_is_checked_in_the_database_not_trusted(database):
+    """The roles the suite connects as are those of production: the platform role is no superuser either."""
+    for engine in (database.engine, database.platform_engine):
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+                                ).scalar() is False
+    with pytest.raises(ProgrammingError):
+        with database.engine.connect() as conn:
+            conn.execute(text("SELECT count(*) FROM alembic_version"))
