@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from saas.auth.sessions import log_in
+from saas.kernel import audit
 from saas.kernel.db import session
 from saas.kernel.errors import DomainError
 from saas.kernel.security import with_form_action
@@ -78,6 +79,7 @@ def callback():
                                      redirect_uri=_redirect_uri(), secret_key=current_app.secret_key)
     except DomainError as error:
         db.rollback()
+        audit.keep_refusal(db, error)  # a failed sign-in is on the tenant's audit trail
         flash(error.message, "error")
         return redirect(url_for("sso.login"))
     log_in(user)
