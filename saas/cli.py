@@ -25,8 +25,9 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False,
              help="Koers: culture programmes for organisations that merge.")
 def main():
-    if click.get_current_context().invoked_subcommand != "worker":  # the worker's jobs act as "system"
-        _as_operator()
+    context = click.get_current_context()
+    if context.invoked_subcommand != "worker":  # the worker's jobs act as "system"
+        context.with_resource(_as_operator())
 
 
 def _as_operator():
@@ -35,7 +36,7 @@ def _as_operator():
 
     from saas.kernel import audit
 
-    audit.acting_as(audit.Actor(f"operator {getpass.getuser()}"), "cli")
+    return audit.acting_as(audit.Actor(f"operator {getpass.getuser()}"), "cli")
 
 
 def _settings():

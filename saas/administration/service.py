@@ -143,11 +143,12 @@ def update_tenant(db, tenant: Tenant, user: User, *, name: str, country: str, la
 
 def set_house_style(db, tenant: Tenant, *, colour: str | None, logo_data: bytes | None, remove_logo: bool) -> None:
     """The tenant's own logo and colour (checked by saas.kernel.brand; a refusal names its field)."""
-    before = tenant.brand_colour
+    before, changed = tenant.brand_colour, tenant.brand_changed_at
     brand.set_style(tenant, colour=colour, logo_data=logo_data, remove_logo=remove_logo, now=utcnow())
-    audit.record(db, "settings.house_style", obj=tenant, detail={
-        "colour": {"from": before, "to": tenant.brand_colour},
-        "logo": "removed" if remove_logo else "new" if logo_data else "kept"})
+    if tenant.brand_changed_at != changed:  # nothing that did not change is written
+        audit.record(db, "settings.house_style", obj=tenant, detail={
+            "colour": {"from": before, "to": tenant.brand_colour},
+            "logo": "removed" if remove_logo else "new" if logo_data else "kept"})
     db.flush()
 
 

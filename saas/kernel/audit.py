@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -74,7 +75,7 @@ class Actor:
 
 SYSTEM = Actor("system")
 
-# Who acts outside a request, for a whole process: `koers …` sets the operator and "cli" once (saas.cli).
+# Who acts outside a request: `koers …` sets the operator and "cli" for the command's run (saas.cli).
 _process: ContextVar[tuple[Actor, str] | None] = ContextVar("koers_audit_process", default=None)
 
 # The kinds of entry that concern anonymity, which the works council reads too: the minimum group size,
@@ -83,9 +84,14 @@ ANONYMITY_ACTIONS = ("settings.k", "settings.country", "settings.consent_require
                      "report.released", "report.exported")
 
 
-def acting_as(actor: Actor, origin: str) -> None:
-    """Who acts for the rest of this process (a command line run): its entries carry this actor and origin."""
-    _process.set((actor, origin))
+@contextmanager
+def acting_as(actor: Actor, origin: str):
+    """Who acts outside a request while this lasts (a command line run): its entries carry this actor and origin."""
+    token = _process.set((actor, origin))
+    try:
+        yield
+    finally:
+        _process.reset(token)
 
 
 def act_in_request(actor: Actor, origin: str) -> None:
@@ -190,9 +196,11 @@ def verify(db, *, tenant_id: int | None = None, platform: bool = False) -> Verdi
 
 
 def to_json_line(entry: _Entry) -> str:
-    """One entry as a line of JSON (the export for admins and auditors; the hash lets them check it)."""
+    """One entry as a line of JSON (the export for admins and auditors): every field its hash is made of, so
+    they can check it (`entry_hash`: SHA-256 of these fields but `hash`, `prev_hash` named "prev", as canonical
+    JSON with sorted keys and no spaces)."""
     return json.dumps({
-        "seq": entry.seq, "at": _instant(entry.at), "actor_id": entry.actor_id, "actor": entry.actor,
+        "tenant": getattr(entry, "tenant_id", None), "seq": entry.seq, "at": _instant(entry.at), "actor_id": entry.actor_id, "actor": entry.actor,
         "action": entry.action, "object_type": entry.object_type, "object_id": entry.object_id,
         "detail": entry.detail, "result": entry.result, "origin": entry.origin,
         "prev_hash": entry.prev_hash, "hash": entry.hash,

@@ -124,15 +124,16 @@ def get_round(db, round_id: int) -> ExpectationRound | None:
 
 def save_round(db, pillar: Pillar, expectation_round: ExpectationRound | None, *, title: str,
                held_on: date | None, invitation: str) -> ExpectationRound:
-    if expectation_round is None:  # a new round opens at once: its k is frozen now
+    new = expectation_round is None
+    if new:  # a new round opens at once: its k is frozen now
         expectation_round = ExpectationRound(pillar_id=pillar.id, status="open",
                                              k=policy.launch_k(db.get(Tenant, pillar.tenant_id)))
         db.add(expectation_round)
-        db.flush()
-        audit.record(db, "expectations.opened", obj=expectation_round, detail={"k": expectation_round.k})
     expectation_round.title, expectation_round.held_on = title.strip(), held_on
     expectation_round.invitation = (invitation or "").strip()
     db.flush()
+    if new:
+        audit.record(db, "expectations.opened", obj=expectation_round, detail={"k": expectation_round.k})
     return expectation_round
 
 
