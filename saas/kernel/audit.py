@@ -102,7 +102,7 @@ def act_in_request(actor: Actor, origin: str) -> None:
 def record(db, action: str, *, tenant_id: int | None = None, platform: bool = False, obj=None,
            object_type: str = "", object_id="", detail: dict | None = None, result: str = OK,
            actor: Actor | None = None, origin: str | None = None):
-    """Append one entry to the tenant's chain (the session's tenant unless `tenant_id` is given) or, with
+    """Append one entry to the tenant's chain (`tenant_id`, else the tenant of `obj`, else the session's) or, with
     `platform=True`, to the platform's. `obj` is a model instance: its table and id name the object. The
     actor and origin default to the request's signed-in person and address; outside a request, "system"."""
     if obj is not None:
@@ -112,7 +112,9 @@ def record(db, action: str, *, tenant_id: int | None = None, platform: bool = Fa
     if platform:
         model, chain = PlatformAuditEntry, None
     else:
-        model, chain = AuditEntry, tenant_id if tenant_id is not None else db.info.get("tenant_id")
+        # the tenant named, else the object's own (a change made across tenants), else the session's
+        own = obj.id if getattr(obj, "__tablename__", "") == "tenants" else getattr(obj, "tenant_id", None)
+        model, chain = AuditEntry, next((t for t in (tenant_id, own, db.info.get("tenant_id")) if t is not None), None)
         if chain is None:
             raise ValueError("an audit entry for a tenant needs a tenant")
     entry = model(
