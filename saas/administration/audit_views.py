@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import g, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from saas.administration.audit_forms import ANONYMITY_KINDS, KINDS, OBJECTS, RESULTS, AuditTrailForm
 from saas.kernel import audit
@@ -79,13 +80,27 @@ def _object(entry) -> str:
 
 
 def _detail(detail: dict) -> str:
-    """What changed, briefly: "roles: member → admin, member; …"."""
+    """What changed, briefly: "5 → 7", "roles: member → admin, member; …"."""
+    detail = detail or {}
+    if set(detail) == {"from", "to"}:
+        return _change(detail)
     parts = []
-    for key, value in (detail or {}).items():
-        if isinstance(value, dict) and set(value) == {"from", "to"}:
-            value = f"{_plain(value['from'])} → {_plain(value['to'])}"
-        parts.append(f"{key.replace('_', ' ')}: {_plain(value)}")
+    for key, value in detail.items():
+        value = _change(value) if isinstance(value, dict) and set(value) == {"from", "to"} else _plain(value)
+        parts.append(f"{DETAIL_KEYS.get(key, key.replace('_', ' '))}: {value}")
     return "; ".join(parts)
+
+
+def _change(value: dict) -> str:
+    return f"{_plain(value['from'])} → {_plain(value['to'])}"
+
+
+DETAIL_KEYS = {
+    "roles": _l("roles"), "legacy_org_id": _l("legacy organisation"), "user_id": _l("account"), "method": _l("how"),
+    "reason": _l("reason"), "format": _l("format"), "answers": _l("answers"), "release": _l("release"),
+    "final": _l("final"), "colour": _l("colour"), "logo": _l("logo"), "by": _l("by"), "lines": _l("lines"),
+    "filters": _l("filters"), "raters": _l("raters"),
+}
 
 
 def _plain(value) -> str:
