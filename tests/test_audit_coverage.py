@@ -15,7 +15,10 @@ from saas.kernel import audit
 from saas.kernel.audit import AuditEntry, PlatformAuditEntry
 from tenants.models import Membership, Tenant
 from tests.helpers import PASSWORD, link_in, signed_in, works_council
-from tests.test_respond import Respondent, _json_answers, answer_everything, survey  # noqa: F401 (a fixture)
+from tests import test_respond
+from tests.test_respond import Respondent, _json_answers, answer_everything
+
+survey = test_respond.survey  # the fixture: an open wave asking everything, with personal links
 
 FIELDS = ("action", "actor", "actor_id", "object_type", "object_id", "result", "origin", "detail", "seq", "hash")
 
@@ -185,7 +188,7 @@ def test_scim_adds_and_deactivates_a_member_and_the_token_rotation_by_the_operat
 
 # ---- consent, launches and closes, releases and exports ----------------------------------------------
 
-def test_consent_launch_close_release_and_export_of_a_wave(app, make, survey):  # noqa: F811
+def test_consent_launch_close_release_and_export_of_a_wave(app, make, survey):
     tenant = survey
     consent = last(make, tenant, "consent.recorded")
     assert consent["object_type"] == "survey_waves" and consent["object_id"] == str(tenant.wave_id)
@@ -349,7 +352,7 @@ def test_a_platform_admin_retrying_a_tenants_job_is_on_that_tenants_trail(app, m
 
 # ---- what is never recorded -------------------------------------------------------------------------
 
-def test_answering_a_survey_writes_no_audit_entry(app, make, survey):  # noqa: F811
+def test_answering_a_survey_writes_no_audit_entry(app, make, survey):
     def counts():
         with make.session(survey.id) as db:
             return (db.scalar(select(func.count()).select_from(AuditEntry)),
