@@ -156,6 +156,26 @@ def test_single_sign_on_settings_and_a_sign_in_through_it(app, make, oost):
     assert last(make, oost, "membership.added")["detail"]["by"] == "single sign-on"
 
 
+@pytest.mark.smoke
+def test_a_refused_single_sign_on_is_on_the_tenants_trail(app, make, oost, monkeypatch):
+    from saas.sso import oidc, service as sso
+
+    with make.session(oost.id) as db:
+        sso.save(db, display_name="Oost ID", issuer="https://id.oost.example", client_id="koers", new_secret="s3cret",
+                 scopes="openid email", email_claim="email", legacy_org_claim="", role_claim="", role_map="",
+                 allowed_domains="oost.example", trust_email=False, jit=True, enabled=True, sso_required=False,
+                 break_glass_user_id=None, secret_key="test")
+    # the provider vouches for someone of another domain (its token checks are tests/test_sso.py's business)
+    monkeypatch.setattr(oidc, "finish", lambda *args: {"sub": "e-1", "email": "eve@elsewhere.example",
+                                                       "email_verified": True})
+    response = app.test_client().get("/t/oost/sso/callback?code=c&state=s")
+    assert response.status_code == 302
+    failed = last(make, oost, "signin.failed")
+    assert (failed["result"], failed["detail"], failed["object_type"]) == (
+        "failed", {"method": "oidc", "reason": "DomainNotAllowed"}, "oidc_connections")
+    assert trail(make, oost, "membership.added")[-1]["detail"].get("by") != "single sign-on"  # nobody joined
+
+
 # ---- SCIM (the identity provider's API) and the command line ----------------------------------------
 
 @pytest.mark.smoke
@@ -232,6 +252,11 @@ def test_pulse_checks_360_rounds_and_expectation_rounds_opened_and_closed(app, m
         pulse = pulses.plan_round(db, tenant, prog, name="Pulse 1", opens_on=today, closes_on=today + timedelta(days=7))
         pulses.record_consent(db, pulse, by=works_council(db), decided_on=today, decision="Agreed.")
         pulses.open_round(db, tenant, pulse, today, send_mail=False)
+        entries = db.scalar(select(func.count()).select_from(AuditEntry))
+        for _membership, token in pulses.invite(db, pulse, [db.get(Membership, i) for i in peers]):
+            pulses.submit(db, tenant, pulse, pulses.invitation_for_token(db, token), {str(pulse.promise_ids[0]): 4}, {},
+                          today)
+        assert db.scalar(select(func.count()).select_from(AuditEntry)) == entries  # answering: never on the trail
         pulses.close_round(db, pulse)
         round_ = feedback.start_round(db, tenant, prog, boss, coach_id=None, manager_id=None, peer_ids=peers,
                                       report_ids=[], closes_on=today + timedelta(days=7), today=today, send_mail=False)
