@@ -415,6 +415,7 @@ def test_the_admin_filters_the_trail_and_exports_it_as_json_lines_each_with_its_
     rows = admin.text("/t/oost/admin/audit").split("<tbody>")[1]
     assert "Members and roles: roles" in rows and "Minimum group size (k)" in rows and "refused" in rows
     assert "5 → 8" in rows and "roles: member → member, sponsor" in rows  # what changed, in a line
+    assert "(Colleague)" in rows  # the person whose roles changed, by the name they have now
 
     only_refused = admin.text("/t/oost/admin/audit?result=refused").split("<tbody>")[1]
     assert "refused" in only_refused and "Minimum group size (k)" not in only_refused

@@ -6,6 +6,7 @@ the country, the consent requirement and consents, reports released and exported
 from __future__ import annotations
 
 from flask import g, render_template, request
+from sqlalchemy import select
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -14,8 +15,10 @@ from saas.kernel import audit
 from saas.kernel.db import session
 from saas.kernel.downloads import attachment
 from saas.kernel.listing import page_of
+from saas.leadership.models import PulseRound
+from saas.surveys.models import Wave
 from tenants.guards import requires, tenant_blueprint
-from tenants.models import Role
+from tenants.models import Invitation, LegacyOrganisation, Membership, Role
 
 bp = tenant_blueprint("audit", __name__, "/admin")
 READERS = (Role.ADMIN, Role.WORKS_COUNCIL)
@@ -57,9 +60,29 @@ def _form() -> AuditTrailForm:
 
 
 def _described(db, entries) -> list[dict]:
+    names = _names(db, entries)
     return [{"at": e.at, "actor": e.actor, "origin": e.origin, "action": _action(e.action),
-             "object": _object(e), "result": str(RESULTS.get(e.result, e.result)), "result_key": e.result,
+             "object": _object(e, names), "result": str(RESULTS.get(e.result, e.result)), "result_key": e.result,
              "detail": _detail(e.detail), "seq": e.seq} for e in entries]
+
+
+# What an object is called now, where it still exists (the trail keeps ids: a name may change, a person may go).
+_NAMED = {"memberships": (Membership, lambda m: m.user.name or m.user.email),
+          "invitations": (Invitation, lambda i: i.email), "legacy_organisations": (LegacyOrganisation, lambda o: o.name),
+          "survey_waves": (Wave, lambda w: w.name), "pulse_rounds": (PulseRound, lambda r: r.name)}
+
+
+def _names(db, entries) -> dict:
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.object_type in _NAMED and entry.object_id.isdigit():
+            wanted.setdefault(entry.object_type, set()).add(int(entry.object_id))
+    names = {}
+    for kind, ids in wanted.items():
+        model, name = _NAMED[kind]
+        for row in db.scalars(select(model).where(model.id.in_(ids))):
+            names[(kind, str(row.id))] = name(row)
+    return names
 
 
 def _action(action: str) -> str:
@@ -72,11 +95,12 @@ def _action(action: str) -> str:
     return action
 
 
-def _object(entry) -> str:
+def _object(entry, names: dict) -> str:
     if not entry.object_type:
         return ""
-    label = str(OBJECTS.get(entry.object_type, entry.object_type))
-    return f"{label} {entry.object_id}".strip()
+    label = f"{OBJECTS.get(entry.object_type, entry.object_type)} {entry.object_id}".strip()
+    name = names.get((entry.object_type, entry.object_id))
+    return f"{label} ({name})" if name else label
 
 
 def _detail(detail: dict) -> str:
