@@ -24,7 +24,7 @@ from saas.administration import service as tenants
 from saas.auth.models import User
 from saas.auth.service import normalise_email, require_verified
 from saas.comparison.models import Comparison
-from saas.kernel import brand
+from saas.kernel import audit, brand
 from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
 from saas.kernel.mail import mail_to
@@ -223,6 +223,7 @@ def archive_client(db, account: BillingAccount, tenant_id: int, *, now: datetime
     with cross_tenant(db):
         link.archived_at = now or utcnow()
         db.flush()
+        audit.record(db, "billing.client_archived", tenant_id=tenant_id, obj=account)
     _clients_changed(db, account)
     return link
 
@@ -236,6 +237,7 @@ def restore_client(db, account: BillingAccount, tenant_id: int, *, settings, now
     with cross_tenant(db):
         link.archived_at = None
         db.flush()
+        audit.record(db, "billing.client_restored", tenant_id=tenant_id, obj=account)
     _clients_changed(db, account)
     return link
 

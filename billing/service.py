@@ -19,6 +19,7 @@ from billing import stripe_api
 from billing.entitlements import aware, tenant_billing, trial_end
 from billing.models import ORGANISATION, BillingAccount, BillingEvent, TenantBilling
 from billing.plans import plan_for
+from saas.kernel import audit
 from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
 from saas.kernel.jobs import enqueue_after_commit
@@ -224,6 +225,7 @@ def reconcile(db, account: BillingAccount, subscription: dict, *, now: datetime,
     items = (subscription.get("items") or {}).get("data") or [{}]
     item = items[0]
     status = subscription.get("status")
+    before = (account.subscription_status, bool(account.cancel_at_period_end))
     account.stripe_customer_id = account.stripe_customer_id or subscription.get("customer")
     account.stripe_subscription_id = subscription["id"]
     account.subscription_status = status
@@ -239,9 +241,24 @@ def reconcile(db, account: BillingAccount, subscription: dict, *, now: datetime,
     else:
         account.past_due_since = None
     account.reconciled_at = now
+    if (account.subscription_status, account.cancel_at_period_end) != before:
+        record_billing(db, account, "billing.status", actor=STRIPE, origin="stripe",
+                       detail={"from": before[0], "to": status, "cancel_at_period_end": account.cancel_at_period_end})
     if sync and status in ONGOING and account.stripe_quantity != wanted_quantity(db, account):
         request_quantity_sync(db, account)  # clients changed while Stripe was not told yet
     return True
+
+
+STRIPE = audit.Actor("Stripe")
+
+
+def record_billing(db, account: BillingAccount, action: str, **entry) -> None:
+    """An entry on the trail of every tenant the account pays for (webhooks and jobs cross tenants: each
+    tenant is named)."""
+    with cross_tenant(db):
+        tenant_ids = list(db.scalars(select(TenantBilling.tenant_id).where(TenantBilling.account_id == account.id)))
+        for tenant_id in tenant_ids:
+            audit.record(db, action, tenant_id=tenant_id, obj=account, **entry)
 
 
 def request_quantity_sync(db, account: BillingAccount) -> None:

@@ -208,10 +208,11 @@ def _register_blueprints(app: Flask) -> None:
     from saas.administration.views import bp as tenant_bp, setup as tenant_setup_bp
     from saas.home.views import bp as home_bp
     from saas.sso.views import bp as sso_bp, entry as sso_entry_bp
+    from saas.administration.audit_views import bp as audit_bp
 
     for blueprint in (core_bp, auth_bp, tenant_setup_bp, tenant_bp, home_bp, programme_bp, pitches_bp, worklog_bp,
                       reviews_bp, surveys_bp, respond_bp, comparison_bp, reports_bp, strategy_bp,
-                      leadership_bp, billing_bp, billing_public_bp, sso_bp, sso_entry_bp):
+                      leadership_bp, billing_bp, billing_public_bp, sso_bp, sso_entry_bp, audit_bp):
         app.register_blueprint(blueprint)
     from saas.platform.views import bp as platform_bp  # the platform admin's pages (failed jobs)
     app.register_blueprint(platform_bp)

@@ -26,7 +26,18 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False,
              help="Koers: culture programmes for organisations that merge.")
 def main():
-    pass
+    context = click.get_current_context()
+    if context.invoked_subcommand != "worker":  # the worker's jobs act as "system"
+        context.with_resource(_as_operator())
+
+
+def _as_operator():
+    """What a command changes is on the audit trail as done by the operator who ran it, from the command line."""
+    import getpass
+
+    from saas.kernel import audit
+
+    return audit.acting_as(audit.Actor(f"operator {getpass.getuser()}"), "cli")
 
 
 def _settings():

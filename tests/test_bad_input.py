@@ -126,9 +126,13 @@ def test_nul_bytes_and_huge_numbers_are_a_clear_400_and_change_nothing(app, worl
         response = admin.post(url, data={**huge, "csrf_token": token})
         assert response.status_code < 500, (endpoint, response.status_code)
         if endpoint == "auth.logout":  # logging out ends the session on the server: only the session stamp changes
-            users = _snapshot(owner_engine)["users"]
+            now = _snapshot(owner_engine)
+            users = now["users"]
             assert [row[:-1] for row in users] == [row[:-1] for row in before["users"]]
             before["users"] = users
+            signed_out = now["platform_audit_trail"][len(before["platform_audit_trail"]):]  # and the audit trail says so
+            assert [row for row in signed_out if "signout" in row] == signed_out and len(signed_out) == 1
+            before["platform_audit_trail"] = now["platform_audit_trail"]
     assert _snapshot(owner_engine) == before
     assert admin.get("/t/oost/?q=a%00b").status_code == 400
     for query in ("to=99999999999&from=1", "to=1&from=-5", "to=x"):
@@ -142,13 +146,14 @@ def test_nul_bytes_and_huge_numbers_are_a_clear_400_and_change_nothing(app, worl
 BAD_FILTERS = ("page=-1", "page=abc", "page=0", "page=99999999999999999999", "size=1000000", "size=-3", "size=x",
                "role=superuser", "legacy_org=999999", "legacy_org=abc", "team=99999999999", "kind=everything",
                "q=" + "x" * 5000, "q=%25%25%25_", "since=2026-02-30", "until=0001-01-01", "since=x&until=y",
-               "page=2&page=3", "legacy_org=none&role=&team=&q=")
+               "page=2&page=3", "legacy_org=none&role=&team=&q=",
+               "result=maybe", "object_type=passwords", "object_id=" + "9" * 100, "object_id=%27%3B--")
 
 
 def test_bad_filters_in_the_url_are_a_page_or_a_clear_400(world):
     admin, objects = world
     lists = ("/t/oost/admin/members", "/t/oost/reports/access-log", "/t/oost/reports/access-log.csv",
-             "/t/oost/reports/access-log.xlsx")
+             "/t/oost/reports/access-log.xlsx", "/t/oost/admin/audit", "/t/oost/admin/audit.jsonl")
     for url in lists:
         for query in BAD_FILTERS:
             response = admin.get(f"{url}?{query}")

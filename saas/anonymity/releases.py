@@ -18,6 +18,11 @@ from sqlalchemy import func, select
 
 from saas.anonymity.audit import COMPLEMENTARY, FEWER_THAN_K, Shown, audit
 from saas.anonymity.models import COLLECTIONS, Release, ReleaseGroup
+from saas.kernel import audit as trail  # the audit trail (saas.anonymity.audit is the k rule's)
+
+# The table of each collection, as the audit trail names objects.
+COLLECTION_TABLES = {"wave": "survey_waves", "pulse": "pulse_rounds", "feedback": "feedback_rounds",
+                     "expectations": "expectation_rounds", "workshop": "workshops"}
 
 
 def store_release(db, collection: str, collection_id: int, *, k: int, answers: int, figures: dict,
@@ -36,6 +41,8 @@ def store_release(db, collection: str, collection_id: int, *, k: int, answers: i
                       patterns=patterns or {}, atoms=atoms or {})
     db.add(release)
     db.flush()
+    trail.record(db, "report.released", object_type=COLLECTION_TABLES[collection], object_id=collection_id,
+                 detail={"release": number, "final": final, "k": k, "answers": answers})
     return release
 
 

@@ -6,8 +6,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from saas.auth.models import User
+from saas.kernel import audit
 from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
 from saas.kernel.mail import mail_to
@@ -119,9 +121,14 @@ def require_verified(user: User, field: str | None = None) -> None:
 def log_in_check(db, email: str, password: str) -> User:
     """The user with this e-mail address and password; refused without telling which of the two is wrong."""
     user = authenticate(db, email, password)
-    if user is None:
-        raise WrongCredentials(field="password")
-    refuse_password_if_single_sign_on(db, user)  # said only to whoever knows the password
+    if user is None:  # on the platform's trail once the view has rolled back (saas.kernel.views)
+        raise audit.refused(WrongCredentials(field="password"), "signin.failed", platform=True, result=audit.FAILED,
+                            actor=audit.Actor(normalise_email(email)[:320]), detail={"reason": "password"})
+    try:
+        refuse_password_if_single_sign_on(db, user)  # said only to whoever knows the password
+    except SingleSignOnRequired as error:
+        raise audit.refused(error, "signin.failed", platform=True, actor=audit.Actor(user.email, user.id),
+                            obj=user, detail={"reason": "single sign-on required"})
     return user
 
 
@@ -166,6 +173,7 @@ def request_password_reset(db, email: str, settings, secret_key: str, locale: st
     if user is None:
         return
     token = _reset_serializer(secret_key).dumps({"uid": user.id, "pc": _stamp(user)})
+    audit.record(db, "password.reset_requested", platform=True, obj=user, actor=audit.Actor(user.email, user.id))
     mail_to(db, user.email, "password_reset", locale=user.locale or locale, token=token)
 
 
@@ -185,6 +193,7 @@ def reset_password(user: User, password: str) -> None:
     """The password set through a reset link: the link came to the account's address, so it is confirmed."""
     set_password(user, password)
     confirm_address(user)
+    audit.record(object_session(user), "password.reset", platform=True, obj=user, actor=audit.Actor(user.email, user.id))
 
 
 def _reset_serializer(secret_key: str) -> URLSafeTimedSerializer:

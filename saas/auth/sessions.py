@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from flask import session as http_session
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import object_session
+
+from saas.kernel import audit
 
 KEPT = ("locale",)
 
@@ -30,5 +33,7 @@ def log_out() -> None:
     commits. Every other session of the account ends with it: the stamp is one per account."""
     if current_user.is_authenticated:
         current_user.rotate_session_stamp()
+        user = current_user._get_current_object()
+        audit.record(object_session(user), "signout", platform=True, obj=user)
     logout_user()
     _clear()

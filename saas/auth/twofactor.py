@@ -39,11 +39,12 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, UniqueConstraint, delete, func, select, \
     update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, object_session
 
 from saas.auth import security_keys, service
 from saas.auth.models import User
 from saas.auth.sessions import log_in
+from saas.kernel import audit
 from saas.kernel.db import Base, session, utcnow
 from saas.kernel.errors import DomainError
 from saas.kernel.tokens import hash_token
@@ -180,6 +181,7 @@ def confirm_enrolment(db, user: User, code: str, secret_key: str) -> list[str]:
         raise AlreadyOn()
     _accept_totp(db, row, code, secret_key)
     row.confirmed_at = utcnow()
+    audit.record(db, "twofactor.enabled", platform=True, obj=user)
     return new_recovery_codes(db, user)
 
 
@@ -266,6 +268,7 @@ def check_code(db, user: User, code: str, secret_key: str) -> str:
 
 def regenerate_recovery_codes(db, user: User, code: str, secret_key: str) -> list[str]:
     check_code(db, user, code, secret_key)
+    audit.record(db, "twofactor.recovery_codes", platform=True, obj=user)
     return new_recovery_codes(db, user)
 
 
@@ -283,14 +286,18 @@ def turn_off(db, user: User, password: str, code: str, secret_key: str) -> None:
     db.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
     if not security_keys.has_keys(db, user):  # the keys still need the recovery codes
         db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    audit.record(db, "twofactor.disabled", platform=True, obj=user)
 
 
-def remove(db, user: User) -> bool:
+def remove(db, user: User, *, action: str = "twofactor.reset") -> bool:
     """An operator's last resort for someone who lost phone, keys and recovery codes (`koers reset-two-factor`),
     after checking who is asking: the password alone signs in again. Returns whether there was anything."""
     keys = security_keys.remove_all(db, user)
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    return db.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id)).rowcount > 0 or keys > 0
+    removed = db.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id)).rowcount > 0 or keys > 0
+    if removed:
+        audit.record(db, action, platform=True, obj=user)
+    return removed
 
 
 # ---- security keys --------------------------------------------------------------------------------
@@ -318,6 +325,8 @@ def begin_sign_in(db, user: User) -> bool:
     else only the pending second step is kept in the session (False) and the caller asks for the code."""
     if not has_second_factor(db, user):
         log_in(user)
+        audit.record(db, "signin", platform=True, obj=user, actor=audit.Actor(user.email, user.id),
+                     detail={"method": "password"})
         return True
     log_in_pending = {"uid": user.id, "stamp": user.session_stamp, "at": int(time.time())}
     kept_locale = http_session.get("locale") or user.locale  # the second step speaks the account's language
@@ -349,8 +358,14 @@ def pending_key() -> str:
 
 
 def finish_sign_in(db, user: User, code: str, secret_key: str) -> str:
-    kind = check_code(db, user, code, secret_key)
+    signing_in = audit.Actor(user.email, user.id)
+    try:
+        kind = check_code(db, user, code, secret_key)
+    except DomainError as error:  # on record once the view has rolled back (saas.kernel.views)
+        raise audit.refused(error, "signin.failed", platform=True, result=audit.FAILED, obj=user, actor=signing_in,
+                            detail={"reason": "second factor"})
     log_in(user)  # clears the pending step with the rest of the session
+    audit.record(db, "signin", platform=True, obj=user, actor=signing_in, detail={"method": f"password+{kind}"})
     return kind
 
 
@@ -381,6 +396,9 @@ def signed_in_with_mfa_by_identity_provider(db, tenant) -> bool:
     return identity_provider_enforces_mfa(db)
 
 def set_policy(tenant, required: bool) -> None:
+    if bool(tenant.require_two_factor) != bool(required):
+        audit.record(object_session(tenant), "settings.two_factor", obj=tenant,
+                     detail={"from": bool(tenant.require_two_factor), "to": bool(required)})
     tenant.require_two_factor = required
 
 

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from flask import has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint, select, text
+from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint, or_, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.kernel.db import Base, utcnow
+from saas.kernel.listing import contains_words
 from saas.kernel.models import TenantOwned
 
 GENESIS = "0" * 64
@@ -72,11 +75,34 @@ class Actor:
 
 SYSTEM = Actor("system")
 
+# Who acts outside a request: `koers …` sets the operator and "cli" for the command's run (saas.cli).
+_process: ContextVar[tuple[Actor, str] | None] = ContextVar("koers_audit_process", default=None)
+
+# The kinds of entry that concern anonymity, which the works council reads too: the minimum group size,
+# the country and the consent requirement, consents recorded, reports released and exported.
+ANONYMITY_ACTIONS = ("settings.k", "settings.country", "settings.consent_required", "consent.recorded",
+                     "report.released", "report.exported")
+
+
+@contextmanager
+def acting_as(actor: Actor, origin: str):
+    """Who acts outside a request while this lasts (a command line run): its entries carry this actor and origin."""
+    token = _process.set((actor, origin))
+    try:
+        yield
+    finally:
+        _process.reset(token)
+
+
+def act_in_request(actor: Actor, origin: str) -> None:
+    """Who acts in this request when it is not a signed-in person (SCIM's identity provider, a webhook)."""
+    g.audit_actor = (actor, origin)
+
 
 def record(db, action: str, *, tenant_id: int | None = None, platform: bool = False, obj=None,
            object_type: str = "", object_id="", detail: dict | None = None, result: str = OK,
            actor: Actor | None = None, origin: str | None = None):
-    """Append one entry to the tenant's chain (the session's tenant unless `tenant_id` is given) or, with
+    """Append one entry to the tenant's chain (`tenant_id`, else the tenant of `obj`, else the session's) or, with
     `platform=True`, to the platform's. `obj` is a model instance: its table and id name the object. The
     actor and origin default to the request's signed-in person and address; outside a request, "system"."""
     if obj is not None:
@@ -86,7 +112,9 @@ def record(db, action: str, *, tenant_id: int | None = None, platform: bool = Fa
     if platform:
         model, chain = PlatformAuditEntry, None
     else:
-        model, chain = AuditEntry, tenant_id if tenant_id is not None else db.info.get("tenant_id")
+        # the tenant named, else the object's own (a change made across tenants), else the session's
+        own = obj.id if getattr(obj, "__tablename__", "") == "tenants" else getattr(obj, "tenant_id", None)
+        model, chain = AuditEntry, next((t for t in (tenant_id, own, db.info.get("tenant_id")) if t is not None), None)
         if chain is None:
             raise ValueError("an audit entry for a tenant needs a tenant")
     entry = model(
@@ -103,6 +131,27 @@ def record(db, action: str, *, tenant_id: int | None = None, platform: bool = Fa
     db.add(entry)
     db.flush()
     return entry
+
+
+def refused(error: Exception, action: str, *, result: str = REFUSED, obj=None, **fields) -> Exception:
+    """Mark a refusal by the domain for the trail and return it, to be raised. The change itself rolls
+    back; the view pattern (saas.kernel.views) then writes this entry in a transaction of its own
+    (`keep_refusal`), so an attempt that was refused is on record too."""
+    if obj is not None:
+        fields.setdefault("object_type", getattr(obj, "__tablename__", type(obj).__name__))
+        fields.setdefault("object_id", getattr(obj, "id", ""))
+    error.audit = {"action": action, "result": result, **fields}
+    return error
+
+
+def keep_refusal(db, error: Exception) -> None:
+    """After the rollback of a refused change: its entry (see `refused`), committed on its own."""
+    fields = getattr(error, "audit", None)
+    if not fields:
+        return
+    error.audit = None  # written once, whoever catches it next
+    record(db, **fields)
+    db.commit()
 
 
 def entry_hash(entry: _Entry) -> str:
@@ -149,9 +198,11 @@ def verify(db, *, tenant_id: int | None = None, platform: bool = False) -> Verdi
 
 
 def to_json_line(entry: _Entry) -> str:
-    """One entry as a line of JSON (the export for admins and auditors; the hash lets them check it)."""
+    """One entry as a line of JSON (the export for admins and auditors): every field its hash is made of, so
+    they can check it (`entry_hash`: SHA-256 of these fields but `hash`, `prev_hash` named "prev", as canonical
+    JSON with sorted keys and no spaces)."""
     return json.dumps({
-        "seq": entry.seq, "at": _instant(entry.at), "actor_id": entry.actor_id, "actor": entry.actor,
+        "tenant": getattr(entry, "tenant_id", None), "seq": entry.seq, "at": _instant(entry.at), "actor_id": entry.actor_id, "actor": entry.actor,
         "action": entry.action, "object_type": entry.object_type, "object_id": entry.object_id,
         "detail": entry.detail, "result": entry.result, "origin": entry.origin,
         "prev_hash": entry.prev_hash, "hash": entry.hash,
@@ -180,7 +231,9 @@ def _instant(at: datetime) -> str:
 
 def _request_actor() -> Actor:
     if not has_request_context():
-        return SYSTEM
+        return _process.get()[0] if _process.get() else SYSTEM
+    if has_app_context() and g.get("audit_actor"):
+        return g.audit_actor[0]
     if getattr(current_user, "is_authenticated", False):
         return Actor(current_user.email, current_user.id)
     return Actor("anonymous")
@@ -188,5 +241,52 @@ def _request_actor() -> Actor:
 
 def _request_origin() -> str:
     if not has_request_context():
-        return "job"
-    return f"web {request.remote_addr or ''}".strip()
+        return _process.get()[1] if _process.get() else "job"
+    address = request.remote_addr or ""
+    if has_app_context() and g.get("audit_actor"):
+        return f"{g.audit_actor[1]} {address}".strip()
+    return f"web {address}".strip()
+
+
+# ---- reading the trail -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Criteria:
+    """Which entries to show: a period [since, until) in UTC, words of the actor, an action kind (its
+    first part, "membership", or a whole action), the object (its kind, and its id), a result; `anonymity` keeps only
+    the kinds in ANONYMITY_ACTIONS (what the works council reads)."""
+    since: datetime | None = None
+    until: datetime | None = None
+    actor: tuple[str, ...] = ()
+    kind: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    result: str = ""
+    anonymity: bool = False
+
+
+def newest_first(criteria: Criteria):
+    """The tenant's entries (scoped like every tenant-owned row) that match, newest first."""
+    conditions = []
+    if criteria.since is not None:
+        conditions.append(AuditEntry.at >= criteria.since)
+    if criteria.until is not None:
+        conditions.append(AuditEntry.at < criteria.until)
+    if criteria.actor:
+        conditions.append(contains_words(AuditEntry.actor, criteria.actor))
+    if criteria.kind:
+        conditions.append(or_(AuditEntry.action == criteria.kind,
+                              AuditEntry.action.like(f"{_escape(criteria.kind)}.%", escape="\\")))
+    if criteria.object_type:
+        conditions.append(AuditEntry.object_type == criteria.object_type)
+    if criteria.object_id:
+        conditions.append(AuditEntry.object_id == criteria.object_id)
+    if criteria.result:
+        conditions.append(AuditEntry.result == criteria.result)
+    if criteria.anonymity:
+        conditions.append(AuditEntry.action.in_(ANONYMITY_ACTIONS))
+    return select(AuditEntry).where(*conditions).order_by(AuditEntry.seq.desc())
+
+
+def _escape(text_: str) -> str:
+    return text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
 from saas.anonymity import access, policy
+from saas.kernel import audit
 from saas.kernel.errors import DomainError
 from saas.kernel.files import PDF, sniff_content_type
 from tenants.models import Role
@@ -137,12 +138,22 @@ def log_consent(db, user, recorded: Recorded, *, decided_on: date, min_group_siz
     if round_id is not None:
         details["round"] = round_id
     access.log(db, user, "consent", wave_id=wave_id, programme_id=programme_id, details=details)
+    audit.record(db, "consent.recorded", object_type="survey_waves" if wave_id is not None else "pulse_rounds",
+                 object_id=wave_id if wave_id is not None else round_id, detail=details)
+
+
+# The audit trail's names of the settings that protect anonymity (saas.kernel.audit.ANONYMITY_ACTIONS).
+AUDITED_SETTINGS = {"min_group_size": "settings.k", "country": "settings.country",
+                    "consent_required": "settings.consent_required"}
 
 
 def log_setting(db, user, field: str, before, after) -> None:
-    """A change of a rule that protects anonymity (k, country, the consent requirement)."""
+    """A change of a rule that protects anonymity (k, country, the consent requirement): into the access
+    log, which the works council reads, and into the audit trail."""
     if before != after:
         access.log(db, user, "setting", details={"field": field, "from": before, "to": after})
+        audit.record(db, AUDITED_SETTINGS[field], object_type="tenants", object_id=db.info.get("tenant_id"),
+                     detail={"from": before, "to": after})
 
 
 def set_required(db, tenant, membership, on: bool) -> None:

@@ -29,6 +29,7 @@ from importlib import import_module
 from flask import current_app, has_app_context
 from sqlalchemy import event, func, or_, select, update
 
+from saas.kernel import audit
 from saas.kernel.db import KoersSession, utcnow
 from saas.kernel.job_models import ACTIVE_STATUSES, JobRun, args_key
 from saas.kernel.job_runtime import (JobPolicy, assigned_run, job_app, platform_job, report_progress,  # noqa: F401
@@ -136,6 +137,9 @@ def retry_run(session, run: JobRun) -> JobRun:
         session.flush()
         run.retried_as = again.id
         session.flush()
+        # the operator's action: on the affected tenant's trail, or the platform's for a platform job
+        audit.record(session, "platform.job_retried", tenant_id=run.tenant_id, platform=run.tenant_id is None,
+                     object_type="job_runs", object_id=run.id, detail={"function": run.function, "as": again.id})
     _after_commit(session, _Queued(again.id, again.function, tuple(again.args)))
     return again
 

@@ -2,7 +2,8 @@
 
 A view hands the form (or the button's name) and the service call to `submit` or `press`; a refusal
 by the domain (a `DomainError`) rolls the request's transaction back, so nothing half-done is kept,
-and is shown in the user's language: next to the field it names (a form) or as a message (a button).
+and is shown in the user's language: next to the field it names (a form) or as a message (a button);
+a refusal the service marked with `audit.refused` is then written to the audit trail on its own.
 A small form on a page that always goes back to a page (a status, a rating) goes to `send`; a button
 that removes something goes to `press_confirmed`, which asks first on a page of its own (no JavaScript).
 
@@ -24,6 +25,7 @@ from werkzeug.wrappers import Response
 from wtforms import FieldList, HiddenField
 from wtforms.validators import DataRequired
 
+from saas.kernel import audit
 from saas.kernel.db import session
 from saas.kernel.errors import DomainError
 
@@ -55,6 +57,7 @@ def submit(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Mess
         result = work()
     except DomainError as error:
         db.rollback()
+        audit.keep_refusal(db, error)  # a refusal the domain marked for the audit trail
         if isinstance(error, refused) and not callable(then):
             flash(error.message, "error")
             return redirect(then)
@@ -81,6 +84,7 @@ def press(action: str | FlaskForm, work: Callable[[], Any], *, then: str, done: 
             result = work()
         except DomainError as error:
             db.rollback()
+            audit.keep_refusal(db, error)  # a refusal the domain marked for the audit trail
             flash(error.message, "error")
         else:
             db.commit()
@@ -126,6 +130,7 @@ def send(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Messag
         result = work()
     except DomainError as error:
         db.rollback()
+        audit.keep_refusal(db, error)  # a refusal the domain marked for the audit trail
         flash(error.message, "error")
         return redirect(back or then)
     db.commit()

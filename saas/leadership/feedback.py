@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select
 
 from saas.anonymity import policy, pool, raters as rater_rule
 from saas.anonymity.releases import latest_release, store_release
+from saas.kernel import audit
 from saas.kernel.errors import DomainError
 from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel import tokens
@@ -94,6 +95,7 @@ def start_round(db, tenant, programme, subject: Membership, *, coach_id: int | N
         db.add(FeedbackInvitation(round_id=feedback_round.id, membership_id=membership_id, relation=relation,
                                   token_hash=hash_token(secrets.token_urlsafe(32))))
     db.flush()
+    audit.record(db, "feedback.started", obj=feedback_round, detail={"raters": len(raters)})
     if send_mail:
         enqueue_after_commit(db, "saas.leadership.jobs.send_feedback_invitations", tenant.id, feedback_round.id)
     return feedback_round
@@ -168,6 +170,7 @@ def close_round(db, feedback_round: FeedbackRound) -> None:
     if feedback_round.status != "open":
         raise RoundClosed()
     feedback_round.status = "closed"
+    audit.record(db, "feedback.closed", obj=feedback_round)
     pooled = list(db.scalars(select(FeedbackPooledAnswer).where(FeedbackPooledAnswer.round_id == feedback_round.id)
                              .with_for_update()))
     mixed = list(db.scalars(select(FeedbackAnswer).where(FeedbackAnswer.round_id == feedback_round.id)

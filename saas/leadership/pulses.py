@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
-from saas.kernel import consent
+from saas.kernel import audit, consent
 from saas.anonymity import policy, pool
 from saas.anonymity.releases import latest_release, latest_releases, store_release
 from saas.kernel.errors import DomainError
@@ -150,6 +150,7 @@ def open_round(db, tenant, pulse: PulseRound, today: date, *, send_mail: bool = 
     pulse.promise_ids, pulse.status = asked, "open"
     pulse.k = policy.launch_k(tenant, pulse.consent_min_group_size)  # frozen with the consent's k, if higher
     db.flush()
+    audit.record(db, "pulse.opened", obj=pulse, detail={"k": pulse.k, "promises": len(asked)})
     if send_mail:
         enqueue_after_commit(db, "saas.leadership.jobs.send_pulse_invitations", tenant.id, pulse.id)
 
@@ -182,6 +183,7 @@ def close_round(db, pulse: PulseRound) -> None:
     if pulse.status != "open":
         raise DomainError(_l("Only an open pulse check can be closed."))
     pulse.status = "closed"
+    audit.record(db, "pulse.closed", obj=pulse)
     k = policy.frozen_k(pulse, _tenant(db, pulse))
     answers = _rewrite(db, pulse)
     result = rules.pulse_round_result(answers, pulse.promise_ids, k)

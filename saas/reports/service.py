@@ -18,6 +18,7 @@ from sqlalchemy.orm import lazyload
 from saas.anonymity import access, policy, releases
 from saas.anonymity.audit import FEWER_THAN_K
 from saas.comparison.models import Comparison
+from saas.kernel import audit
 from saas.kernel.errors import DomainError
 from saas.programme.models import Team
 from saas.surveys.invitations import response_rates
@@ -94,8 +95,13 @@ def read_report(db, tenant, user, wave: Wave, filters: Filters, kind: str) -> di
     return report
 
 
+EXPORTS = ("json", "csv", "xlsx", "pdf")  # the readings that take the report away: also on the audit trail
+
+
 def log_access(db, user, wave: Wave, kind: str, filters: Filters) -> None:
     access.log(db, user, kind, wave_id=wave.id, details=filters.as_dict())
+    if kind in EXPORTS:
+        audit.record(db, "report.exported", obj=wave, detail={"format": kind, **filters.as_dict()})
 
 
 # ---- the report --------------------------------------------------------------------------------

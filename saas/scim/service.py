@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 from saas.administration.service import add_member
 from saas.auth.models import User as Account
 from saas.auth.service import find_user, normalise_email
+from saas.kernel import audit
 from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
 from saas.kernel.tokens import hash_token
@@ -69,6 +70,7 @@ def new_token(db, *, by_user_id: int | None = None) -> str:
         db.add(row)
     row.token_hash, row.created_at, row.created_by_id = hash_token(token), utcnow(), by_user_id
     db.flush()
+    audit.record(db, "settings.scim_token", obj=row, detail={"rotated": True})  # never the token
     return token
 
 
@@ -302,9 +304,12 @@ def _apply_active(db, scim_user: ScimUser, active: bool) -> None:
         _sync_membership(db, scim_user, membership)
         return
     if membership is not None:
+        gone = {"user_id": membership.user_id, "roles": sorted(membership.roles), "by": "SCIM"}
         if Role.ADMIN in membership.roles and not _another_admin(db, membership):
-            raise ScimError(409, "This person is the tenant's last administrator: make someone else "
-                            "administrator first.", "mutability")
+            raise audit.refused(ScimError(409, "This person is the tenant's last administrator: make someone else "
+                                          "administrator first.", "mutability"),
+                                "membership.deactivated", obj=membership, detail=gone)
+        audit.record(db, "membership.deactivated", obj=membership, detail=gone)
         db.delete(membership)
         db.flush()
     if not _member_elsewhere(db, scim_user.user_id):
@@ -334,6 +339,7 @@ def _sync_membership(db, scim_user: ScimUser, membership: Membership) -> None:
         select(ScimGroup.display_name).join(ScimGroupMember, ScimGroupMember.group_id == ScimGroup.id)
         .where(ScimGroupMember.scim_user_id == scim_user.id))}
     mine = [mapping for mapping in mappings if mapping.display_name.lower() in names]
+    before = (sorted(membership.roles), membership.legacy_org_id)
     managed = {mapping.role for mapping in mappings if mapping.role}
     wanted = {mapping.role for mapping in mine if mapping.role}
     for row in list(membership.role_rows):
@@ -349,6 +355,10 @@ def _sync_membership(db, scim_user: ScimUser, membership: Membership) -> None:
                            if mapping.legacy_org_id)
     if organisations:
         membership.legacy_org_id = organisations[0][1]
+    if (sorted(membership.roles), membership.legacy_org_id) != before:
+        audit.record(db, "membership.roles", obj=membership, detail={
+            "user_id": membership.user_id, "roles": {"from": before[0], "to": sorted(membership.roles)},
+            "legacy_org_id": {"from": before[1], "to": membership.legacy_org_id}, "by": "SCIM"})
     db.flush()
 
 
@@ -531,11 +541,15 @@ def add_mapping(db, *, display_name: str, target: str) -> ScimGroupMapping:
         raise DomainError(_l("Choose a legacy organisation or a role from the list."), field="target")
     db.add(mapping)
     db.flush()
+    audit.record(db, "settings.scim_mapping", obj=mapping, detail={
+        "added": name, "role": mapping.role, "legacy_org_id": mapping.legacy_org_id})
     sync_all(db)
     return mapping
 
 
 def delete_mapping(db, mapping: ScimGroupMapping) -> None:
+    audit.record(db, "settings.scim_mapping", obj=mapping, detail={
+        "removed": mapping.display_name, "role": mapping.role, "legacy_org_id": mapping.legacy_org_id})
     db.delete(mapping)
     db.flush()
     sync_all(db)

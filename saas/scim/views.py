@@ -17,6 +17,7 @@ from scim2_models import (
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from saas.kernel import audit
 from saas.kernel.db import session
 from saas.kernel.errors import DomainError
 from saas.kernel.extensions import csrf
@@ -51,17 +52,20 @@ def _authenticate():
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not service.token_valid(session(), token.strip()):
         raise ScimError(401, "A valid bearer token for this tenant is required.")
+    audit.act_in_request(audit.Actor("SCIM"), "scim")  # the identity provider acts, through the tenant's token
 
 
 @api.errorhandler(ScimError)
 def _scim_error(error: ScimError):
     session().rollback()
+    audit.keep_refusal(session(), error)  # a refusal the service marked (the last administrator)
     return _error(error.status, error.detail, error.scim_type)
 
 
 @api.errorhandler(DomainError)
 def _domain_error(error: DomainError):
     session().rollback()
+    audit.keep_refusal(session(), error)
     return _error(error.status if error.status in (403, 409) else 400, str(error.message))  # 403: read-only
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from saas.auth import service as accounts
 from saas.auth.models import User
+from saas.kernel import audit
 from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
 from saas.sso import oidc
@@ -119,6 +120,7 @@ def save(db, *, display_name: str, issuer: str, client_id: str, new_secret: str,
     if sso_required and break_glass_user_id is None:
         raise RequiredNeedsBreakGlass(field="break_glass_user_id")
     current = connection(db)
+    before = _audited(current) if current is not None else {}
     if current is None:
         if not new_secret:
             raise SecretNeeded(field="client_secret")
@@ -140,8 +142,22 @@ def save(db, *, display_name: str, issuer: str, client_id: str, new_secret: str,
     current.enforces_mfa = enforces_mfa
     current.sso_required, current.break_glass_user_id = sso_required, break_glass_user_id
     db.flush()
+    after = _audited(current)
+    changed = {key: {"from": before.get(key), "to": value} for key, value in after.items() if before.get(key) != value}
+    if new_secret:
+        changed["client_secret"] = "new"  # never the secret itself
+    if changed:
+        audit.record(db, "settings.sso", obj=current, detail=changed)
     oidc.forget(issuer)
     return current
+
+
+_AUDITED = ("display_name", "issuer", "client_id", "scopes", "email_claim", "legacy_org_claim", "role_claim",
+            "role_map", "allowed_domains", "trust_email", "jit", "enabled", "sso_required", "break_glass_user_id")
+
+
+def _audited(current: OidcConnection) -> dict:
+    return {key: getattr(current, key) for key in _AUDITED}
 
 
 def _domains(text: str) -> list[str]:
@@ -182,9 +198,13 @@ def complete(db, *, answer: dict, pending: dict | None, redirect_uri: str,
     legacy organisation (once, when no claim told it), and whether the ID token says more than a password was
     used (`mfa_claimed`)."""
     current = enabled_connection(db)
-    claims = oidc.finish(current.issuer, current.client_id, client_secret(current, secret_key), redirect_uri,
-                         current.scopes, answer, pending)
-    return (*sign_in(db, current, claims), mfa_claimed(claims))
+    try:
+        claims = oidc.finish(current.issuer, current.client_id, client_secret(current, secret_key), redirect_uri,
+                             current.scopes, answer, pending)
+        return (*sign_in(db, current, claims), mfa_claimed(claims))
+    except DomainError as error:  # on the tenant's trail once the caller has rolled back (audit.keep_refusal)
+        raise audit.refused(error, "signin.failed", result=audit.FAILED, obj=current,
+                            detail={"method": "oidc", "reason": type(error).__name__})
 
 
 # RFC 8176's authentication methods that are more than a password: "mfa" itself; a one-time code, a hardware or
@@ -222,6 +242,7 @@ def sign_in(db, current: OidcConnection, claims: dict) -> tuple[User, bool]:
         user = _first_sign_in(db, current, claims, email)
         identity = SsoIdentity(issuer=issuer, subject=subject, user_id=user.id)
         db.add(identity)
+    signing_in = audit.Actor(user.email, user.id)
     membership = db.scalar(select(Membership).where(Membership.user_id == user.id))
     if membership is None:
         if not current.jit:
@@ -229,11 +250,22 @@ def sign_in(db, current: OidcConnection, claims: dict) -> tuple[User, bool]:
         membership = Membership(user_id=user.id, legacy_org_id=None)
         membership.role_rows = [MembershipRole(role=Role.MEMBER.value)]
         db.add(membership)
+        db.flush()
+        audit.record(db, "membership.added", obj=membership, actor=signing_in,
+                     detail={"user_id": user.id, "roles": [Role.MEMBER.value], "by": "single sign-on"})
     if membership.legacy_org_id is None:
         membership.legacy_org_id = _legacy_org_from(db, current, claims)
+    before = sorted(membership.roles)
     for role in sorted(_mapped_roles(current, claims) - membership.roles):
         membership.role_rows.append(MembershipRole(role=role))
+    if sorted(membership.roles) != before:
+        audit.record(db, "membership.roles", obj=membership, actor=signing_in, detail={
+            "user_id": user.id, "roles": {"from": before, "to": sorted(membership.roles)}, "by": "single sign-on"})
     identity.last_sign_in_at = utcnow()
+    # Into the tenant's trail and the account's (the platform's): who signed in here, and that they signed in.
+    audit.record(db, "signin", obj=user, actor=signing_in, detail={"method": "oidc"})
+    audit.record(db, "signin", platform=True, obj=user, actor=signing_in,
+                 detail={"method": "oidc", "tenant_id": db.info.get("tenant_id")})
     db.flush()
     ask = (membership.legacy_org_id is None and identity.organisation_asked_at is None
            and db.scalar(select(LegacyOrganisation.id).limit(1)) is not None)

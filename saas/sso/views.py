@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from saas.auth import twofactor
 from saas.auth.sessions import log_in
+from saas.kernel import audit
 from saas.kernel.db import session
 from saas.kernel.errors import DomainError
 from saas.kernel.security import with_form_action
@@ -79,6 +80,7 @@ def callback():
                                           redirect_uri=_redirect_uri(), secret_key=current_app.secret_key)
     except DomainError as error:
         db.rollback()
+        audit.keep_refusal(db, error)  # a failed sign-in is on the tenant's audit trail
         flash(error.message, "error")
         return redirect(url_for("sso.login"))
     then = url_for("sso.organisation") if ask else (pending or {}).get("next") or url_for("home.index")

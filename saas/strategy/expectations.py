@@ -29,6 +29,7 @@ from saas.anonymity import policy
 from saas.anonymity.labels import group_counts, group_labels
 from saas.anonymity.pseudonyms import pseudonym
 from saas.anonymity.releases import latest_release, store_release
+from saas.kernel import audit
 from saas.kernel.errors import DomainError
 from saas.strategy.models import Contribution, ExpectationCluster, ExpectationRound, Pillar
 from tenants.models import LegacyOrganisation, Membership, Role, Tenant
@@ -123,13 +124,16 @@ def get_round(db, round_id: int) -> ExpectationRound | None:
 
 def save_round(db, pillar: Pillar, expectation_round: ExpectationRound | None, *, title: str,
                held_on: date | None, invitation: str) -> ExpectationRound:
-    if expectation_round is None:  # a new round opens at once: its k is frozen now
+    new = expectation_round is None
+    if new:  # a new round opens at once: its k is frozen now
         expectation_round = ExpectationRound(pillar_id=pillar.id, status="open",
                                              k=policy.launch_k(db.get(Tenant, pillar.tenant_id)))
         db.add(expectation_round)
     expectation_round.title, expectation_round.held_on = title.strip(), held_on
     expectation_round.invitation = (invitation or "").strip()
     db.flush()
+    if new:
+        audit.record(db, "expectations.opened", obj=expectation_round, detail={"k": expectation_round.k})
     return expectation_round
 
 
@@ -144,6 +148,8 @@ def set_status(db, expectation_round: ExpectationRound, status: str, today: date
     released = 0
     if status == "closed" and expectation_round.status == "open":
         released = release(db, expectation_round, today)
+    if status != expectation_round.status:
+        audit.record(db, f"expectations.{'opened' if status == 'open' else 'closed'}", obj=expectation_round)
     expectation_round.status = status
     db.flush()
     return released
@@ -163,6 +169,7 @@ def save_summary(db, expectation_round: ExpectationRound, summary: str, *, publi
         if expectation_round.status == "open":
             release(db, expectation_round, today)
         expectation_round.status, expectation_round.published_on = "published", today
+        audit.record(db, "expectations.published", obj=expectation_round)
     db.flush()
 
 

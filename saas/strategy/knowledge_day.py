@@ -33,6 +33,7 @@ from werkzeug.exceptions import Forbidden
 from saas.anonymity import policy
 from saas.anonymity.releases import latest_release, store_release
 from saas.anonymity.scores import score_figures
+from saas.kernel import audit
 from saas.kernel.errors import DomainError
 from saas.kernel import notifications
 from saas.programme.models import Programme
@@ -362,6 +363,7 @@ def close_evaluations(db, workshop: Workshop, today: date, membership: Membershi
     store_release(db, COLLECTION, workshop.id, k=k, answers=len(answers), figures=score_figures(answers, k),
                   final=True, released_on=today)
     workshop.evaluations = "closed"
+    audit.record(db, "workshop.evaluations_closed", obj=workshop)
     db.flush()
 
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, null, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from saas.kernel import consent as rules
+from saas.kernel import audit, consent as rules
 from saas.anonymity import microdata, policy, pool
 from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
@@ -187,6 +187,7 @@ def open_wave(db, tenant, wave: Wave) -> None:
         raise ConsentMissing()
     wave.k = policy.launch_k(tenant, consent.min_group_size if consent else None)
     wave.status = "open"
+    audit.record(db, "wave.opened", obj=wave, detail={"k": wave.k})
 
 
 def close_wave(db, wave: Wave, today: date | None = None) -> None:
@@ -195,6 +196,7 @@ def close_wave(db, wave: Wave, today: date | None = None) -> None:
     if wave.status != "open":
         raise DomainError(_l("Only an open wave can be closed."))
     wave.status = "closed"
+    audit.record(db, "wave.closed", obj=wave)
     # Flushed before the rewrite: the update waits for submissions that are taking in an answer
     # (they hold the wave row FOR SHARE, see intake), so the rewrite below sees their answers, and
     # later submissions find the wave closed. Nothing is left in the pool of a closed wave.
