@@ -228,3 +228,22 @@ def test_the_commands_export_and_erase_a_person(app, make, stack, tmp_path):
     assert _mentions(make, tenant.id, ["someone@cmd.example", "Someone Particular"]) == []
     koers(stack, "erase-person", tenant.admin_email, "--tenant", "cmd", expect=1)  # the only admin
     assert "removed:" in koers(stack, "enforce-retention")
+
+
+def test_an_admin_erases_someone_who_left_before_their_period_has_passed(app, make):
+    tenant = make.tenant("leave")
+    leaver = make.member(tenant, "leaver@leave.example", name="Lea Leaver")
+    client = app.test_client()
+    client.login(tenant.admin_email)
+    client.submit(f"/t/leave/admin/members/{leaver}/remove", {"action": "remove", "confirmed": "yes"},
+                  page="/t/leave/admin/members")
+    page = client.text("/t/leave/admin/privacy/retention")
+    assert "Lea Leaver" in page
+    with make.session(tenant.id) as db:
+        departure_id = db.scalar(select(Departure.id))
+    url = f"/t/leave/admin/privacy/departures/{departure_id}/erase"
+    assert url in page and "Lea Leaver" in client.text(url)
+    assert client.submit(url, {"action": "erase", "confirmed": "yes"}, page=url).status_code == 302
+    assert "Lea Leaver" not in client.text("/t/leave/admin/privacy/retention")
+    with make.session() as db:
+        assert find_user(db, "leaver@leave.example") is None

@@ -439,3 +439,17 @@ def provisioning(app, make, tenant, admin, objects):
     assert group.status_code == 201, group.get_json()
     return {"mapping_id": mapping_id, "resource_id": person.get_json()["id"], "name": "User",
             "schema_id": "urn:ietf:params:scim:schemas:core:2.0:User", "anything": "Nothing"}
+
+
+@builder
+def departure(app, make, tenant, admin, objects):
+    """Someone who left: removed by the admin, waiting on the retention page to be erased (saas.privacy)."""
+    from saas.privacy.models import Departure
+
+    slug = tenant.slug
+    leaver = make.member(tenant, f"leaver@{slug}.example", name=f"Leaver ({slug})")
+    response = admin.submit(f"/t/{slug}/admin/members/{leaver}/remove", {"action": "remove", "confirmed": "yes"},
+                            page=f"/t/{slug}/admin/members")
+    assert response.status_code == 302
+    with make.session(tenant.id) as db:
+        return {"departure_id": db.scalar(select(Departure.id).where(Departure.membership_id == leaver))}

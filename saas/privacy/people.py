@@ -205,6 +205,18 @@ def erase(db, tenant: Tenant, user: User, *, actor: audit.Actor | None = None, o
     return counts
 
 
+def erase_departed(db, tenant: Tenant, departure: Departure) -> dict:
+    """Erase someone who left, before the tenant's period has passed (on their request). When their account
+    went already, only the record of their departure is left to go."""
+    user = db.get(User, departure.user_id)
+    if user is not None:
+        return erase(db, tenant, user)
+    counts = {"departures": _delete(db, Departure, Departure.user_id == departure.user_id)}
+    audit.record(db, "person.erased", tenant_id=tenant.id, object_type="users", object_id=departure.user_id,
+                 detail={"reason": "request", "removed": counts})
+    return counts
+
+
 def _delete(db, model, condition) -> int:
     return db.execute(delete(model).where(condition).execution_options(synchronize_session=False)).rowcount
 

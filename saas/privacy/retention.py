@@ -210,10 +210,23 @@ def _enforce_one(Session, tenant_id: int, today: date) -> dict:
     return removed
 
 
-def people_waiting(db) -> int:
-    """How many people who left are waiting for their period to pass (the settings page says it)."""
-    return len({user_id for user_id in db.scalars(select(Departure.user_id).where(
-        Departure.user_id.not_in(select(Membership.user_id))))})
+@dataclass(frozen=True)
+class Waiting:
+    departure: Departure
+    name: str | None  # None: the account went already (erased from its last other organisation)
+    erased_on: date
+
+
+def people_waiting(db, tenant: Tenant) -> list[Waiting]:
+    """The people who left and have not come back, with the day the daily job will erase them (the retention
+    page lists them, so that an admin can erase someone sooner on their request)."""
+    days = policy(db, tenant)["left_days"]
+    departures = list(db.scalars(select(Departure).where(Departure.user_id.not_in(select(Membership.user_id)))
+                                 .order_by(Departure.left_at, Departure.id)))
+    names = dict(db.execute(select(User.id, User.name).where(User.id.in_({d.user_id for d in departures}))).all())
+    latest = {d.user_id: d for d in departures}  # ordered by time: the last departure of each person wins
+    return [Waiting(d, names.get(d.user_id), _aware(d.left_at).date() + timedelta(days=days + 1))
+            for d in latest.values()]
 
 
 def _people_due(db, before: datetime) -> list[int]:
@@ -222,9 +235,13 @@ def _people_due(db, before: datetime) -> list[int]:
     rows = db.execute(select(Departure.user_id, Departure.left_at).where(Departure.user_id.not_in(back))).all()
     latest: dict[int, datetime] = {}
     for user_id, left_at in rows:
-        left_at = left_at if left_at.tzinfo else left_at.replace(tzinfo=timezone.utc)
+        left_at = _aware(left_at)
         latest[user_id] = max(latest.get(user_id, left_at), left_at)
     return sorted(user_id for user_id, left_at in latest.items() if left_at < before)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite gives back naive UTC
 
 
 def _start_of(day: date) -> datetime:

@@ -3,14 +3,17 @@ tenant's retention periods (linked from the settings page) and erases a person (
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, render_template, request, url_for
+from sqlalchemy import select
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from saas.auth.models import User
 from saas.kernel import audit
 from saas.kernel.db import session
 from saas.kernel.views import press_confirmed, submit
 from saas.privacy import people, retention
 from saas.privacy.forms import RetentionForm
+from saas.privacy.models import Departure
 from tenants import service as tenancy
 from tenants.guards import requires, tenant_blueprint
 from tenants.models import Role
@@ -47,7 +50,7 @@ def retention_settings():
                                                        attachments_days=form.attachments_days.data),
                   done=_("The retention periods have been saved."), then=url_for("privacy.retention_settings")) \
         or render_template("privacy/retention.html", form=form, periods=retention.retention_periods(db, g.tenant),
-                           waiting=retention.people_waiting(db))
+                           waiting=retention.people_waiting(db, g.tenant))
 
 
 @bp.route("/members/<int:membership_id>/erase", methods=["GET", "POST"])
@@ -65,3 +68,21 @@ def erase_member(membership_id: int):
         button=_("Erase %(name)s", name=user.name),
         done=_("The person has been erased from the organisation."), then=url_for("tenant.members"),
         back=url_for("tenant.edit_member", membership_id=membership_id))
+
+
+@bp.route("/departures/<int:departure_id>/erase", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def erase_departed(departure_id: int):
+    db = session()
+    departure = db.scalar(select(Departure).where(Departure.id == departure_id)) or abort(404)
+    user = db.get(User, departure.user_id)
+    name = user.name if user else _("a former member")
+    return press_confirmed(
+        "erase", lambda: people.erase_departed(db, g.tenant, departure),
+        title=_("Erase %(name)s from %(tenant)s?", name=name, tenant=g.tenant.name),
+        consequence=_("%(name)s left this organisation. Their name, e-mail address and sign-in details are removed "
+                      "from it now instead of at the end of the retention period; their account goes too when they "
+                      "belong to no other organisation. What they wrote for a team stays, under “a former member”. "
+                      "This cannot be undone.", name=name),
+        button=_("Erase %(name)s", name=name),
+        done=_("The person has been erased from the organisation."), then=url_for("privacy.retention_settings"))
