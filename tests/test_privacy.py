@@ -125,8 +125,9 @@ def test_retention_removes_exactly_what_is_due_and_nothing_else(app, make, datab
         for email in (gone, stays):
             service.remove_member(db, db.scalar(select(Membership).where(Membership.user.has(email=email))))
     with make.session(tenant.id) as db:
-        departures = {d.user_id: d for d in db.scalars(select(Departure))}
-        assert len(departures) == 2  # the removal itself wrote them
+        ours = {_uid(db, gone), _uid(db, stays)}
+        departures = {d.user_id: d for d in db.scalars(select(Departure).where(Departure.user_id.in_(ours)))}
+        assert set(departures) == ours  # the removal itself wrote them
         for departure in departures.values():
             departure.left_at = utcnow() - timedelta(days=100 if departure.user_id == _uid(db, gone) else 10)
         db.execute(update(Pitch).where(Pitch.id == objects["pitch_id"])
@@ -146,12 +147,12 @@ def test_retention_removes_exactly_what_is_due_and_nothing_else(app, make, datab
     assert changed <= MAY_CHANGE, changed - MAY_CHANGE
     assert len(before["pitch_attachments"]) - len(after["pitch_attachments"]) == 1
     assert len(before["invitations"]) - len(after["invitations"]) == 1
-    assert len(after["departures"]) == 1  # the one who left lately waits
+    assert len(before["departures"]) - len(after["departures"]) == 1  # the one who left lately waits
     for name in ANONYMOUS:
         assert before[name] == after[name], name
     assert _mentions(make, tenant.id, [gone, f"Leaver {gone}"]) == []
     with make.session(tenant.id) as db:
-        assert db.scalars(select(Departure.user_id)).all() == [_uid(db, stays)]  # not yet
+        assert _uid(db, stays) in db.scalars(select(Departure.user_id)).all()  # not yet
     with make.session(tenant.id) as db:
         entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "retention.removed")).one()
         assert entry.detail["removed"] == {"people": 1, "invitations": 1, "attachments": 1, "survey_drafts": 0}
