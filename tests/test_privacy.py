@@ -16,6 +16,7 @@ from saas.privacy import people, retention
 from saas.privacy.models import Departure
 from tenants.models import Invitation, Membership, Tenant
 from tests.test_cli import koers
+from tests.test_deadlines import no_sweeper  # noqa: F401  (a fixture: the session's worker would enforce it first)
 from tests.world import populate
 
 NAME, EMAIL = "Zelda Quartermaine", "zelda.q@erase.example"
@@ -113,7 +114,7 @@ def test_the_only_admin_cannot_be_erased_and_an_account_with_another_tenant_stay
         assert db.scalar(select(Membership).where(Membership.user.has(email=one.admin_email))) is not None
 
 
-def test_retention_removes_exactly_what_is_due_and_nothing_else(app, make, database):
+def test_retention_removes_exactly_what_is_due_and_nothing_else(app, make, database, no_sweeper):
     tenant, objects, _second = _world_with_a_named_admin(app, make, "keep")
     gone, stays = "left.long.ago@keep.example", "left.lately@keep.example"
     today = date.today()
