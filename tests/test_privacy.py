@@ -2,6 +2,7 @@
 download holds their own data and nobody else's; an erasure leaves no name or address in the tenant while the
 team's pages still render; and the commands do the same."""
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -16,7 +17,8 @@ from saas.privacy import people, retention
 from saas.privacy.models import Departure
 from tenants.models import Invitation, Membership, Tenant
 from tests.test_cli import koers
-from tests.test_deadlines import no_sweeper  # noqa: F401  (a fixture: the session's worker would enforce it first)
+from tests.test_deadlines import no_sweeper  # noqa: F401,F811  (a fixture: the session's worker would enforce it first)
+from tests import world
 from tests.world import populate
 
 NAME, EMAIL = "Zelda Quartermaine", "zelda.q@erase.example"
@@ -29,10 +31,17 @@ ANONYMOUS = ("survey_responses", "survey_answer_pool", "anonymity_releases", "an
              "comparisons", "pulse_answers", "feedback_answers", "workshop_evaluations")
 
 
-def _world_with_a_named_admin(app, make, slug):
+def _world_with_a_named_admin(app, make, slug, builders=None):
+    """The world of tests/world.py (or only `builders` of it), made by an admin with a name nothing else has."""
     make.user(EMAIL.replace("erase", slug), name=NAME)
     tenant = make.tenant(slug, admin_email=EMAIL.replace("erase", slug))
-    objects = populate(app, make, tenant)
+    if builders is None:
+        objects = populate(app, make, tenant)
+    else:
+        admin, objects = app.test_client(), {"slug": slug}
+        admin.login(tenant.admin_email)
+        for build in builders:
+            objects.update(build(app, make, tenant, admin, objects))
     second = f"second@{slug}.example"
     make.member(tenant, second, roles=("admin",), name=f"Second admin ({slug})")
     return tenant, objects, second
@@ -97,6 +106,16 @@ def test_an_erased_admin_leaves_no_name_or_address_and_the_team_pages_still_rend
                 f"/t/erase/themes/{objects['theme_id']}", f"/t/erase/programmes/{objects['programme_id']}",
                 "/t/erase/admin/members", "/t/erase/admin/invitations", "/t/erase/admin/privacy/retention"):
         assert NAME not in client.text(url), url
+    # every page of the tenant an admin can open: none fails, none names them
+    urls = app.url_map.bind("localhost")
+    for rule in app.url_map.iter_rules():
+        if ("GET" in rule.methods and rule.rule.startswith("/t/<slug>") and set(rule.arguments) <= set(objects)
+                and not re.search(r"\.\w+$|download|/scim/", rule.rule)):  # pages, not files
+            url = urls.build(rule.endpoint, {a: objects[a] for a in rule.arguments})
+            response = client.get(url)
+            assert response.status_code < 500, (url, response.status_code)
+            if response.mimetype == "text/html" and "access-log" not in url and "audit" not in url:  # KEPT_LOGS
+                assert NAME not in response.get_data(as_text=True), url
 
 
 def test_the_only_admin_cannot_be_erased_and_an_account_with_another_tenant_stays(app, make):
@@ -188,7 +207,8 @@ def test_retention_periods_are_set_within_their_limits(app, make):
 
 
 def test_a_persons_download_holds_their_data_and_nobody_elses(app, make):
-    tenant, objects, second = _world_with_a_named_admin(app, make, "export")
+    tenant, objects, second = _world_with_a_named_admin(app, make, "export", (world.foundation, world.programme,
+                                                                              world.pitch, world.worklog))
     email = EMAIL.replace("erase", "export")
     elsewhere = make.tenant("elsewhere-x")
     make.member(elsewhere, email)
