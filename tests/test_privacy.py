@@ -263,6 +263,9 @@ def test_an_admin_erases_someone_who_left_before_their_period_has_passed(app, ma
     assert "Lea Leaver" in page
     with make.session(tenant.id) as db:
         departure_id = db.scalar(select(Departure.id))
+        left = people.export(db, find_user(db, "leaver@leave.example"))["organisations"]
+        assert [o["organisation"]["slug"] for o in left] == ["leave"]  # until erased, what they left is theirs
+        assert left[0]["membership"] is None and len(left[0]["left_at"]) == 1
     url = f"/t/leave/admin/privacy/departures/{departure_id}/erase"
     assert url in page and "Lea Leaver" in client.text(url)
     assert client.submit(url, {"action": "erase", "confirmed": "yes"}, page=url).status_code == 302

@@ -86,10 +86,16 @@ def export(db, user: User, *, tenant: Tenant | None = None) -> dict:
     session scoped as it was."""
     previous = db.info.get("tenant_id")
     with cross_tenant(db):
-        memberships = list(db.scalars(select(Membership).where(Membership.user_id == user.id)
-                                      .where(*([Membership.tenant_id == tenant.id] if tenant else []))
-                                      .order_by(Membership.tenant_id)))
-        tenants = {t.id: t for t in db.scalars(select(Tenant).where(Tenant.id.in_({m.tenant_id for m in memberships})))}
+        only = [Membership.tenant_id == tenant.id] if tenant else []
+        memberships = {m.tenant_id: m for m in db.scalars(select(Membership).where(Membership.user_id == user.id, *only))}
+        # a membership that ended (and was not erased yet) still holds what they wrote there
+        earlier: dict[int, list[Departure]] = {}
+        for departure in db.scalars(select(Departure).where(Departure.user_id == user.id,
+                                                            *([Departure.tenant_id == tenant.id] if tenant else []))
+                                    .order_by(Departure.left_at)):
+            earlier.setdefault(departure.tenant_id, []).append(departure)
+        tenants = {t.id: t for t in db.scalars(select(Tenant).where(Tenant.id.in_(set(memberships) | set(earlier)))
+                                                .order_by(Tenant.id))}
         sign_ins = [_row(entry) for entry in db.scalars(
             select(audit.PlatformAuditEntry).where(audit.PlatformAuditEntry.actor_id == user.id,
                                                    audit.PlatformAuditEntry.action.like("signin%"))
@@ -108,9 +114,10 @@ def export(db, user: User, *, tenant: Tenant | None = None) -> dict:
         "organisations": [],
     }
     try:
-        for membership in memberships:
-            set_scope(db, tenant_id=membership.tenant_id)
-            data["organisations"].append(_in_tenant(db, user, membership, tenants[membership.tenant_id]))
+        for tenant_id, organisation in tenants.items():
+            set_scope(db, tenant_id=tenant_id)
+            data["organisations"].append(_in_tenant(db, user, organisation, memberships.get(tenant_id),
+                                                    earlier.get(tenant_id, [])))
     finally:
         set_scope(db, tenant_id=previous)
     return data
@@ -120,17 +127,20 @@ def to_json(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=_plain)
 
 
-def _in_tenant(db, user: User, membership: Membership, tenant: Tenant) -> dict:
+def _in_tenant(db, user: User, tenant: Tenant, membership: Membership | None, departures: list[Departure]) -> dict:
     section = {
         "organisation": {"slug": tenant.slug, "name": tenant.name},
-        "membership": {"joined_at": membership.joined_at, "roles": sorted(membership.roles),
-                       "legacy_organisation": membership.legacy_org.name if membership.legacy_org else None},
+        "membership": None if membership is None else {
+            "joined_at": membership.joined_at, "roles": sorted(membership.roles),
+            "legacy_organisation": membership.legacy_org.name if membership.legacy_org else None},
+        "left_at": [departure.left_at for departure in departures],
     }
-    team_ids = [row.team_id for row in db.scalars(select(TeamMember).where(TeamMember.membership_id == membership.id))]
+    ids = {d.membership_id for d in departures} | ({membership.id} if membership else set())
+    team_ids = [row.team_id for row in db.scalars(select(TeamMember).where(TeamMember.membership_id.in_(ids)))]
     section["teams"] = [{"name": team.name, "theme": db.get(Theme, team.theme_id).title}
                         for team in db.scalars(select(Team).where(Team.id.in_(team_ids)).order_by(Team.name))]
     for key, model, column in _BY_MEMBERSHIP:
-        rows = db.scalars(select(model).where(getattr(model, column) == membership.id).order_by(model.id))
+        rows = db.scalars(select(model).where(getattr(model, column).in_(ids)).order_by(model.id))
         section[key] = [_row(row) for row in rows]
     scim = db.scalar(select(ScimUser).where(ScimUser.user_id == user.id))
     section["provisioning"] = _row(scim) if scim else None
