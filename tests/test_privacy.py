@@ -17,7 +17,6 @@ from saas.privacy import people, retention
 from saas.privacy.models import Departure
 from tenants.models import Invitation, Membership, Tenant
 from tests.test_cli import koers
-from tests.test_deadlines import no_sweeper  # noqa: F401,F811  (a fixture: the session's worker would enforce it first)
 from tests import world
 from tests.world import populate
 
@@ -133,10 +132,11 @@ def test_the_only_admin_cannot_be_erased_and_an_account_with_another_tenant_stay
         assert db.scalar(select(Membership).where(Membership.user.has(email=one.admin_email))) is not None
 
 
-def test_retention_removes_exactly_what_is_due_and_nothing_else(app, make, database, no_sweeper):
+def test_retention_removes_exactly_what_is_due_and_nothing_else(app, make, database):
     tenant, objects, _second = _world_with_a_named_admin(app, make, "keep")
     gone, stays = "left.long.ago@keep.example", "left.lately@keep.example"
-    today = date.today()
+    # The run is on a day 200 days ahead: the session's worker sweeps too, but on today, when nothing here is due.
+    today = date.today() + timedelta(days=200)
     for email in (gone, stays):
         make.member(tenant, email, name=f"Leaver {email}")
     with make.session(tenant.id) as db:
@@ -148,12 +148,12 @@ def test_retention_removes_exactly_what_is_due_and_nothing_else(app, make, datab
         ours = {_uid(db, gone), _uid(db, stays)}
         departures = {d.user_id: d for d in db.scalars(select(Departure).where(Departure.user_id.in_(ours)))}
         assert set(departures) == ours  # the removal itself wrote them
-        for departure in departures.values():
-            departure.left_at = utcnow() - timedelta(days=100 if departure.user_id == _uid(db, gone) else 10)
+        for departure in db.scalars(select(Departure)):  # 200 days before the run for one, 50 for the others
+            departure.left_at = utcnow() + timedelta(days=0 if departure.user_id == _uid(db, gone) else 150)
         db.execute(update(Pitch).where(Pitch.id == objects["pitch_id"])
-                   .values(status="decided", decision="approved", decided_at=utcnow() - timedelta(days=400)))
+                   .values(status="decided", decision="approved", decided_at=utcnow() - timedelta(days=200)))
         db.execute(update(Invitation).where(Invitation.id == objects["invitation_id"])
-                   .values(expires_at=utcnow() - timedelta(days=40)))
+                   .values(expires_at=utcnow()))
     before = _snapshot(make, tenant.id)
     other = make.tenant("untouched")
     make.member(other, gone)  # a member elsewhere: the account stays, only this tenant forgets them
@@ -272,3 +272,20 @@ def test_an_admin_erases_someone_who_left_before_their_period_has_passed(app, ma
     assert "Lea Leaver" not in client.text("/t/leave/admin/privacy/retention")
     with make.session() as db:
         assert find_user(db, "leaver@leave.example") is None
+
+
+def test_someone_erased_from_their_last_organisation_is_forgotten_where_they_had_left(app, make):
+    here, there = make.tenant("here"), make.tenant("there")
+    make.member(here, "pat@both.example", name="Pat Both")
+    make.member(there, "pat@both.example")
+    with make.session(there.id) as db:
+        from saas.administration import service
+
+        service.remove_member(db, db.scalar(select(Membership).where(Membership.user.has(email="pat@both.example"))))
+    with make.session(here.id) as db:
+        assert people.erase(db, db.get(Tenant, here.id), find_user(db, "pat@both.example"))["account"] == 1
+    with make.session(there.id) as db:  # a day past the period: the session's sweeper works on today only
+        removed = retention.enforce(db, db.get(Tenant, there.id), date.today() + timedelta(days=91))
+        assert removed["people"] == 1 and db.scalars(select(Departure)).all() == []
+        reasons = [e.detail["reason"] for e in db.scalars(select(AuditEntry).where(AuditEntry.action == "person.erased"))]
+        assert reasons == ["retention"]

@@ -221,9 +221,19 @@ def erase_departed(db, tenant: Tenant, departure: Departure) -> dict:
     user = db.get(User, departure.user_id)
     if user is not None:
         return erase(db, tenant, user)
-    counts = {"departures": _delete(db, Departure, Departure.user_id == departure.user_id)}
-    audit.record(db, "person.erased", tenant_id=tenant.id, object_type="users", object_id=departure.user_id,
-                 detail={"reason": "request", "removed": counts})
+    return forget_departed(db, tenant, departure.user_id)
+
+
+def forget_departed(db, tenant: Tenant, user_id: int, *, actor: audit.Actor | None = None, origin: str | None = None,
+                    reason: str = "request") -> dict:
+    """What is left here of someone whose account went already (erased from their last other organisation while
+    this one still remembered their departure): their own notifications and the departure itself."""
+    ids = set(db.scalars(select(Departure.membership_id).where(Departure.user_id == user_id)))
+    counts = {"notifications": _delete(db, Notification, Notification.membership_id.in_(ids)),
+              "e-mail_opt_outs": _delete(db, EmailOptOut, EmailOptOut.membership_id.in_(ids)),
+              "departures": _delete(db, Departure, Departure.user_id == user_id)}
+    audit.record(db, "person.erased", tenant_id=tenant.id, object_type="users", object_id=user_id,
+                 detail={"reason": reason, "removed": counts}, actor=actor, origin=origin)
     return counts
 
 

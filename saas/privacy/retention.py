@@ -126,8 +126,8 @@ def enforce(db, tenant: Tenant, today: date) -> dict:
     removed = {"people": 0, "invitations": 0, "attachments": 0, "survey_drafts": 0}
     for user_id in _people_due(db, _start_of(today - timedelta(days=days["left_days"]))):
         user = db.get(User, user_id)
-        if user is None:  # the account went already (erased elsewhere): only the departure is left
-            db.execute(delete(Departure).where(Departure.user_id == user_id))
+        if user is None:  # the account went already (erased elsewhere): what is left here of them
+            people.forget_departed(db, tenant, user_id, actor=RETENTION, origin="job", reason="retention")
         else:
             people.erase(db, tenant, user, actor=RETENTION, origin="job", reason="retention")
         removed["people"] += 1
