@@ -39,6 +39,13 @@ def test_a_member_downloads_their_data_and_the_admin_erases_them(new_page, make)
     expect(admin.get_by_role("main")).to_contain_text("cannot be undone")
     admin.click_and_wait(admin.get_by_role("button", name="Erase Kim Jansen"))
     expect(admin.get_by_role("main")).not_to_contain_text("Kim Jansen")
+    lou = make.member(tenant, "lou@oost.example", name="Lou de Vries")
+    with make.session(tenant.id) as db:  # someone who left, waiting on the retention page
+        from saas.administration import service
+        from tenants.models import Membership
+
+        service.remove_member(db, db.get(Membership, lou))
     admin.goto("/t/oost/settings")
     admin.click_and_wait(admin.get_by_role("link", name="Retention of personal data"))
     expect(admin.get_by_label("Personal data of people who left")).to_have_value("90")
+    expect(admin.get_by_role("table").last).to_contain_text("Lou de Vries")
