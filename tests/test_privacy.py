@@ -289,3 +289,21 @@ def test_someone_erased_from_their_last_organisation_is_forgotten_where_they_had
         assert removed["people"] == 1 and db.scalars(select(Departure)).all() == []
         reasons = [e.detail["reason"] for e in db.scalars(select(AuditEntry).where(AuditEntry.action == "person.erased"))]
         assert reasons == ["retention"]
+
+
+def test_a_delivered_mail_keeps_its_subject_a_day_only(app, make):
+    from saas.kernel.outbox import OutboundMail
+
+    with make.session() as db:
+        old = OutboundMail(recipient="", subject="Kim Jansen joined your team", body="", status="sent",
+                           sent_at=utcnow() - timedelta(days=2))
+        new = OutboundMail(recipient="", subject="Lou joined your team", body="", status="sent", sent_at=utcnow())
+        kept = OutboundMail(recipient="dev@example.org", subject="Kept here", body="b", status="kept")
+        db.add_all([old, new, kept])
+        db.flush()
+        ids = old.id, new.id, kept.id
+    with make.session() as db:
+        retention.scrub_mail(db, date.today())
+    with make.session() as db:
+        assert [db.get(OutboundMail, i).subject for i in ids] == ["", "Lou joined your team", "Kept here"]
+        assert db.get(OutboundMail, ids[2]).body == "b"

@@ -13,8 +13,9 @@ fixed rule. `retention_periods(db, tenant)` is what applies, for the settings pa
 - Attachments of decided pitches: 90–1825 days, default 365 after the decision. The decision and the texts
   stay; files (often with names, CVs, quotes) are only needed while the decision is carried out.
 - Fixed: drafts of survey answers go when the wave closes (the close does it; this job catches any left);
-  a delivered mail's subject and text are emptied at the next run, its recipient after 30 days. Mails are the
-  platform's, not a tenant's (the outbox has no tenant), so that rule is the platform's and logged there.
+  a delivered mail loses its text and recipient at delivery (saas.kernel.outbox) and its subject, which may
+  name someone, here once a day has passed. Mails are the platform's, not a tenant's (the outbox has no
+  tenant), so that rule is the platform's and logged in the platform's trail.
 - Anonymous results and released figures are never touched: they hold no personal data.
 
 The job (`enforce_due`) runs on the worker's sweeper and `koers enforce-retention`; each tenant at most once
@@ -43,7 +44,6 @@ from tenants.scoping import cross_tenant, set_scope
 
 log = logging.getLogger(__name__)
 RETENTION = audit.Actor("retention")
-MAIL_RECIPIENT_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,7 @@ def retention_periods(db, tenant: Tenant) -> list[Period]:
     days = policy(db, tenant)
     return [Period(limit.key, limit.label, days[limit.key]) for limit in LIMITS] + [
         Period("survey_drafts", _l("Unsent drafts of survey answers"), None, _l("removed when the survey closes")),
-        Period("mail", _l("E-mails sent"), MAIL_RECIPIENT_DAYS,
-               _l("their text once delivered, the recipient's address after %(days)s days", days=MAIL_RECIPIENT_DAYS)),
+        Period("mail", _l("E-mails sent"), None, _l("text and recipient once delivered, the subject a day later")),
         Period("anonymous_results", _l("Anonymous results and released figures"), None,
                _l("kept: they hold no personal data")),
     ]
@@ -173,18 +172,16 @@ def enforce_due(Session, today: date) -> dict:
 
 
 def scrub_mail(db, today: date) -> dict:
-    """Delivered mails lose their subject and text; after MAIL_RECIPIENT_DAYS, their recipient too. Logged in the
-    platform's trail when anything went."""
-    texts = db.execute(update(OutboundMail).where(OutboundMail.status == "sent", OutboundMail.body != "")
-                       .values(subject="", body="", html_body="").execution_options(synchronize_session=False)).rowcount
-    recipients = db.execute(update(OutboundMail).where(
-        OutboundMail.status == "sent", OutboundMail.recipient != "",
-        OutboundMail.sent_at < _start_of(today - timedelta(days=MAIL_RECIPIENT_DAYS)))
-        .values(recipient="").execution_options(synchronize_session=False)).rowcount
-    if texts or recipients:
+    """Mails delivered before yesterday lose their subject (their text and recipient went at delivery; any left
+    go too). Logged in the platform's trail when anything went."""
+    mails = db.execute(update(OutboundMail).where(
+        OutboundMail.status == "sent", OutboundMail.sent_at < _start_of(today - timedelta(days=1)),
+        (OutboundMail.subject != "") | (OutboundMail.body != "") | (OutboundMail.recipient != ""))
+        .values(subject="", body="", html_body="", recipient="").execution_options(synchronize_session=False)).rowcount
+    if mails:
         audit.record(db, "retention.removed", platform=True, actor=RETENTION, origin="job",
-                     detail={"on": today.isoformat(), "removed": {"mail_texts": texts, "mail_recipients": recipients}})
-    return {"mail_texts": texts, "mail_recipients": recipients}
+                     detail={"on": today.isoformat(), "removed": {"mails": mails}})
+    return {"mails": mails}
 
 
 def _enforce_one(Session, tenant_id: int, today: date) -> dict:
