@@ -307,3 +307,16 @@ def test_a_delivered_mail_keeps_its_subject_a_day_only(app, make):
     with make.session() as db:
         assert [db.get(OutboundMail, i).subject for i in ids] == ["", "Lou joined your team", "Kept here"]
         assert db.get(OutboundMail, ids[2]).body == "b"
+
+
+def test_erasing_a_provisioned_person_removes_the_identity_providers_copy(app, make):
+    tenant = make.tenant("idp")
+    admin = app.test_client()
+    admin.login(tenant.admin_email)
+    world.provisioning(app, make, tenant, admin, {"slug": "idp"})
+    assert _mentions(make, tenant.id, ["provisioned@idp.example"])
+    with make.session(tenant.id) as db:
+        removed = people.erase(db, db.get(Tenant, tenant.id), find_user(db, "provisioned@idp.example"))
+    assert removed["provisioned_user"] == 1 and removed["account"] == 1
+    assert _mentions(make, tenant.id, ["provisioned@idp.example", "Provisioned (idp)"]) == []
+    assert "Staff (idp)" in admin.text("/t/idp/admin/provisioning")  # the group and its mapping stay
