@@ -12,6 +12,7 @@ from saas.auth.models import User
 from saas.auth.service import find_user
 from saas.kernel.audit import AuditEntry
 from saas.kernel.db import Base, utcnow
+from saas.kernel.notifications import Notification
 from saas.pitches.models import Pitch
 from saas.privacy import people, retention
 from saas.privacy.models import Departure
@@ -81,7 +82,11 @@ def test_an_erased_admin_leaves_no_name_or_address_and_the_team_pages_still_rend
     tenant, objects, second = _world_with_a_named_admin(app, make, "erase")
     with make.session(tenant.id) as db:
         membership_id = db.scalar(select(Membership.id).where(Membership.user.has(email=EMAIL)))
-    assert _mentions(make, tenant.id, [EMAIL, NAME])  # the world wrote them in several places
+    with make.session(tenant.id) as db:  # a notification to someone else that names them
+        second_id = db.scalar(select(Membership.id).where(Membership.user.has(email=second)))
+        db.add(Notification(membership_id=second_id, kind="team", stored_subject=f"{NAME} joined your team",
+                            stored_body=f"Say hello to {NAME} ({EMAIL}).", params={"name": NAME}))
+    assert {"survey_consents", "notifications"} <= {table for table, _ in _mentions(make, tenant.id, [EMAIL, NAME])}
     anonymous_before = _snapshot(make, tenant.id, [Base.metadata.tables[name] for name in ANONYMOUS])
     client = app.test_client()
     client.login(second)
@@ -94,6 +99,9 @@ def test_an_erased_admin_leaves_no_name_or_address_and_the_team_pages_still_rend
     assert response.status_code == 302
     assert _mentions(make, tenant.id, [EMAIL, NAME]) == []
     assert _snapshot(make, tenant.id, [Base.metadata.tables[name] for name in ANONYMOUS]) == anonymous_before
+    with make.session(tenant.id) as db:
+        note = db.scalars(select(Notification).where(Notification.membership_id == second_id)).one()
+        assert (note.stored_subject, note.params) == ("a former member joined your team", {"name": "a former member"})
     with make.session() as db:
         assert db.scalar(select(User).where(User.email == EMAIL)) is None  # no other tenant: the account went
     with make.session(tenant.id) as db:

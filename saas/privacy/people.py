@@ -66,7 +66,8 @@ _BY_MEMBERSHIP = (
 )
 _SECRET_COLUMNS = {"data", "token_hash", "secret_encrypted", "code_hash", "password_hash", "session_stamp",
                    "document"}
-FORMER_MEMBER = "a former member"
+# Written into stored texts of others (their notifications), in the tenant's language, as the pages say it.
+FORMER_MEMBER = {"nl": "een oud-lid", "en": "a former member"}
 
 
 class LastAdministrator(DomainError):
@@ -207,7 +208,7 @@ def erase(db, tenant: Tenant, user: User, *, actor: audit.Actor | None = None, o
         .execution_options(synchronize_session=False)).rowcount
         for model, by_id, by_name in ((WorksCouncilConsent, "recorded_by_id", "recorded_by_name"),
                                       (PulseRound, "consent_by_id", "consent_by_name")))
-    counts["mentions"] = _scrub_mentions(db, (name, email))
+    counts["mentions"] = _scrub_mentions(db, (name, email), FORMER_MEMBER.get(tenant.language, FORMER_MEMBER["en"]))
     counts["account"] = _erase_account_if_alone(db, user)
     audit.record(db, "person.erased", tenant_id=tenant.id, object_type="users", object_id=user.id,
                  detail={"reason": reason, "removed": counts}, actor=actor, origin=origin)
@@ -241,7 +242,7 @@ def _delete(db, model, condition) -> int:
     return db.execute(delete(model).where(condition).execution_options(synchronize_session=False)).rowcount
 
 
-def _scrub_mentions(db, words) -> int:
+def _scrub_mentions(db, words, former: str) -> int:
     """Notifications to others that name the person (a subject, a body, a parameter): the name and address become
     "a former member"."""
     changed = 0
@@ -253,9 +254,9 @@ def _scrub_mentions(db, words) -> int:
         if not any(word in text for word in words for text in (note.stored_subject, note.stored_body, params)):
             continue
         for word in words:
-            note.stored_subject = note.stored_subject.replace(word, FORMER_MEMBER)
-            note.stored_body = note.stored_body.replace(word, FORMER_MEMBER)
-            params = params.replace(json.dumps(word, ensure_ascii=False)[1:-1], FORMER_MEMBER)
+            note.stored_subject = note.stored_subject.replace(word, former)
+            note.stored_body = note.stored_body.replace(word, former)
+            params = params.replace(json.dumps(word, ensure_ascii=False)[1:-1], former)
         note.params = json.loads(params) if note.params is not None else None
         changed += 1
     return changed
