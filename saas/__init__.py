@@ -240,6 +240,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(platform_statements_bp)
     app.register_blueprint(statements_bp)
 
+    from saas.privacy.views import account_bp as privacy_account_bp, bp as privacy_bp  # people's data (issue 19)
+    app.register_blueprint(privacy_account_bp)
+    app.register_blueprint(privacy_bp)
+
 
 def _configure_logging(settings: Settings) -> None:
     from saas.kernel import logredact

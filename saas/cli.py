@@ -540,9 +540,76 @@ def end_contract(slug, last_day):
 def delete_ended():
     from datetime import date
 
-
-
     from saas.exit import service
 
     count = service.sweep(current_app.extensions["koers.db"].Session, _settings(), date.today())
     click.echo(f"{count} tenant(s) handed to the deletion job")
+
+
+# --- people's data (issue 19) ---------------------------------------------------------------------
+
+@main.command("export-person", help="Write everything Koers holds about a person (as their account page's download "
+                                    "does) to FILE as JSON; with --tenant, only what that organisation holds.")
+@click.argument("email")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@click.option("--tenant", "slug", default=None, help="Only this tenant's data (its slug).")
+@with_appcontext
+def export_person(email, file, slug):
+    from saas.auth.service import find_user
+    from saas.kernel import audit
+    from saas.privacy import people
+
+    # a person's data lies in every tenant they are or were in: read on the platform role, for this account only
+    db, tenant = _tenant_scope(slug, platform=True) if slug else (current_app.extensions["koers.db"].PlatformSession(), None)
+    user = find_user(db, email)
+    if user is None:
+        raise click.ClickException(f"no account for {email}")
+    data = people.export(db, user, tenant=tenant)
+    if tenant is not None and not data["organisations"]:
+        raise click.ClickException(f"{email} is not a member of {slug!r}")
+    with open(file, "w", encoding="utf-8") as handle:
+        handle.write(people.to_json(data))
+    audit.record(db, "person.exported", platform=True, obj=user, actor=audit.Actor("cli"), origin="cli",
+                 detail={"organisations": len(data["organisations"])})
+    db.commit()
+    click.echo(f"wrote the personal data of {email} ({len(data['organisations'])} organisation(s)) to {file}")
+
+
+@main.command("erase-person", help="Erase a person from a tenant: membership, name, address, sign-in details, SCIM "
+                                   "user; the account too when no other tenant has them. What they wrote for a team "
+                                   "stays under 'a former member'.")
+@click.argument("email")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+@with_appcontext
+def erase_person(email, slug):
+    from saas.auth.service import find_user
+    from saas.kernel import audit
+    from saas.kernel.errors import DomainError
+    from saas.privacy import people
+
+    db, tenant = _tenant_scope(slug)
+    user = find_user(db, email)
+    if user is None:
+        raise click.ClickException(f"no account for {email}")
+    try:
+        removed = people.erase(db, tenant, user, actor=audit.Actor("cli"), origin="cli")
+    except DomainError as error:
+        db.rollback()
+        raise click.ClickException(str(error.message))
+    db.commit()
+    click.echo(f"erased {email} from {slug}" + (" and deleted the account" if removed["account"] else
+                                                "; the account stays (other organisations)"))
+
+
+@main.command("enforce-retention", help="Remove what each tenant's retention periods say is due (the worker does "
+                                        "this daily; without a worker, run it daily from cron).")
+@with_appcontext
+def enforce_retention():
+    from datetime import date
+
+    from flask import current_app
+
+    from saas.privacy.retention import enforce_due
+
+    totals = enforce_due(current_app.extensions["koers.db"].PlatformSession, date.today())  # every tenant
+    click.echo("removed: " + (", ".join(f"{count} {kind}" for kind, count in sorted(totals.items())) or "nothing"))

@@ -26,6 +26,7 @@ from saas.strategy.models import (  # noqa: F401
 from saas.reports.models import ReportFile  # noqa: F401
 from saas.sso.models import OidcConnection, SsoIdentity
 from saas.scim.models import ScimGroup, ScimGroupMapping, ScimGroupMember, ScimToken, ScimUser
+from saas.privacy.models import Departure, RetentionPolicy  # noqa: F401
 from saas.surveys.models import (  # noqa: F401
     CatalogueValue, PooledAnswer, Response, SurveyInvitation, Wave, WorksCouncilConsent,
 )

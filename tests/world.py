@@ -480,3 +480,17 @@ def security_key(app, make, tenant, admin, objects):
     with make.session() as db:
         key_id = db.scalar(select(SecurityKey.id).where(SecurityKey.name == f"Key ({tenant.slug})"))
     return {"key_id": key_id}
+
+
+@builder
+def departure(app, make, tenant, admin, objects):
+    """Someone who left: removed by the admin, waiting on the retention page to be erased (saas.privacy)."""
+    from saas.privacy.models import Departure
+
+    slug = tenant.slug
+    leaver = make.member(tenant, f"leaver@{slug}.example", name=f"Leaver ({slug})")
+    response = admin.submit(f"/t/{slug}/admin/members/{leaver}/remove", {"action": "remove", "confirmed": "yes"},
+                            page=f"/t/{slug}/admin/members")
+    assert response.status_code == 302
+    with make.session(tenant.id) as db:
+        return {"departure_id": db.scalar(select(Departure.id).where(Departure.membership_id == leaver))}

@@ -3,8 +3,9 @@
 The sweeper runs in a thread of the worker process (see `Sweeper`), every `sweep_every` seconds:
 it enqueues job runs left `pending` (Redis was down when they were asked for) or lost from Redis,
 finds `running` runs whose heartbeat stopped (their worker was killed) and retries or fails them,
-re-sends mails left pending with no job on the way, and closes the survey waves and rounds whose
-close date has passed (saas.deadlines).
+re-sends mails left pending with no job on the way, closes the survey waves and rounds whose
+close date has passed (saas.deadlines), and once a day per tenant removes what its retention periods say
+is due (saas.privacy.retention).
 
 Why a thread and not RQ's scheduler or a cron job: it needs no extra process or service to deploy,
 it runs exactly as long as the worker (a killed worker takes its sweeper along, a restarted one
@@ -32,6 +33,7 @@ from saas.exit.service import sweep as exit_sweep
 from saas.kernel.jobs import QUEUES, redis_connection, sweep
 from saas.kernel.job_runtime import use_app
 from saas.kernel.mail_jobs import sweep_outbox
+from saas.privacy.retention import enforce_due
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ def sweep_once(app, *, lost_after: float = LOST_AFTER, pending_after: float = PE
         mails = sweep_outbox()
         closed = close_due(app.extensions["koers.db"].Session, date.today())
         exit_sweep(app.extensions["koers.db"].Session, settings, date.today())  # contracts ended, old archives
+        enforce_due(app.extensions["koers.db"].PlatformSession, date.today())  # each tenant once a day (saas.privacy)
     if report or mails or closed:
         log.info("sweeper: %d job(s) enqueued, %d lost job(s) to run again, %d lost job(s) failed, "
                  "%d pending mail(s) re-sent; past their close date, %d wave(s), %d pulse check(s), "

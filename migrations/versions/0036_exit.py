@@ -1,7 +1,7 @@
 """Exit (issue 19, point 4): a tenant's exit archives, and the end of its contract
 
 Revision ID: 0036
-Revises: 0033
+Revises: 0034
 Create Date: 2026-12-06 23:10:00
 
 - `tenant_exports`: an archive of the whole tenant, made by a job for the person who asked, downloadable
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from tenants import rls
 
 revision = '0036'
-down_revision = '0033'
+down_revision = '0034'
 branch_labels = None
 depends_on = None
 

@@ -13,12 +13,13 @@ from saas.kernel.listing import ListForm, words
 # What each kind of entry is called on the page (the first part of an action: "membership.roles" is a
 # "membership" entry). Kinds other features add later are shown by their own name until they are named here.
 KINDS = {
-    "tenant": _l("Organisation created"), "settings": _l("Settings"), "membership": _l("Members and roles"),
+    "tenant": _l("Organisation: created, exported, contract end"), "settings": _l("Settings"), "membership": _l("Members and roles"),
     "invitation": _l("Invitations"), "legacy_org": _l("Legacy organisations"), "consent": _l("Works council consent"),
     "wave": _l("Survey waves"), "pulse": _l("Pulse checks"), "feedback": _l("360-degree feedback rounds"),
     "expectations": _l("Expectation rounds"), "workshop": _l("Workshop evaluations"),
     "report": _l("Reports released and exported"), "billing": _l("Billing"), "signin": _l("Sign-ins"),
     "platform": _l("Platform administration"), "audit": _l("Audit trail exported"),
+    "retention": _l("Retention: what the daily job removed"), "person": _l("Personal data downloaded or erased"),
 }
 ANONYMITY_KINDS = {
     "settings.k": _l("Minimum group size (k)"), "settings.country": _l("Country"),

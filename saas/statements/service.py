@@ -1,9 +1,8 @@
 """What the published statements say that is not fixed text: who is responsible, how long what is kept, who
 else processes it. The pages (saas/statements/views.py, templates/statements/) put it into words.
 
-The retention periods are behind one function that takes the tenant (`retention_periods`): until the
-tenant's own retention settings are merged (issue 19, point 2: saas.privacy.retention) it states their
-defaults, in the same shape, so wiring them is one line.
+The retention periods are the tenant's own settings (saas.privacy.retention, issue 19 point 2), so the
+statement says what the daily retention job enforces.
 """
 from __future__ import annotations
 
@@ -11,17 +10,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-MAIL_RECIPIENT_DAYS = 30
-
-
-@dataclass(frozen=True)
-class Period:
-    """How long one kind of personal data is kept: `days`, or a fixed rule said in `rule`."""
-
-    key: str
-    label: object
-    days: int | None
-    rule: object = ""
+from saas.privacy import retention
+from saas.privacy.retention import Period
 
 
 @dataclass(frozen=True)
@@ -53,25 +43,11 @@ DEFAULT_SUBPROCESSORS = (
 )
 STRIPE = DEFAULT_SUBPROCESSORS[2]
 
-# The retention defaults of issue 19, point 2 (saas.privacy.retention.LIMITS), until they are wired in.
-DEFAULT_DAYS = {"left_days": 90, "invitations_days": 30, "attachments_days": 365}
-
 
 def retention_periods(db, tenant) -> list[Period]:
     """How long what is kept in `tenant` (None: the defaults every organisation starts with), in the order the
-    privacy statement lists it. Wiring the tenant's own settings: `return saas.privacy.retention.retention_periods(
-    db, tenant)` (same shape) once that module is merged."""
-    days = DEFAULT_DAYS
-    return [
-        Period("left_days", _l("Personal data of people who left"), days["left_days"]),
-        Period("invitations_days", _l("Addresses of invitations that ended"), days["invitations_days"]),
-        Period("attachments_days", _l("Attachments of decided pitches"), days["attachments_days"]),
-        Period("survey_drafts", _l("Unsent drafts of survey answers"), None, _l("removed when the survey closes")),
-        Period("mail", _l("E-mails sent"), MAIL_RECIPIENT_DAYS,
-               _l("their text once delivered, the recipient's address after %(days)s days", days=MAIL_RECIPIENT_DAYS)),
-        Period("anonymous_results", _l("Anonymous results and released figures"), None,
-               _l("kept: they hold no personal data")),
-    ]
+    privacy statement lists it."""
+    return retention.retention_periods(db, tenant)
 
 
 def subprocessors(settings) -> list[Subprocessor]:
