@@ -36,6 +36,8 @@ ALLOWED: dict[str, str] = {
     "reports.request_pdf": "a report as PDF is an export of what was already released",
     "exit.start": "the exit archive is an export: the one thing an ending organisation must still be able to do",
     "exit.download": "handing over the exit archive changes nothing but the archive's one-time download",
+    "privacy.erase_member": "erasing a person is their legal right (GDPR art. 17), whatever the billing",
+    "privacy.erase_departed": "erasing a person who left is their legal right (GDPR art. 17), whatever the billing",
     "programme.mark_read": "marking one's notifications read is part of reading them",
     "programme.inbox": "a person may always choose which e-mails Koers sends them (fewer mails, nothing new)",
     "respond.preview_step": "a preview stores nothing: the draft lives in the session and is dropped",
