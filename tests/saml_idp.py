@@ -7,7 +7,8 @@ Its login page is a plain form (who you are; no password). `answer` says how the
 bad case by asking pysaml2's Server differently, never by editing XML:
 - sign_assertion / sign_response: what is signed (default: the assertion);
 - signer="other": signed by another key than the one in the metadata (a second Server with that key);
-- audience / destination: another service provider's entity id, another consumer address;
+- audience / destination / recipient: another service provider's entity id, another consumer address in the
+  response's Destination, in the assertion's SubjectConfirmationData Recipient only;
 - in_response_to: another request's id, or None for an unsolicited answer;
 - clock=seconds: the identity provider's clock runs that far off while it answers (its NotBefore,
   NotOnOrAfter and IssueInstant move with it), e.g. -600 for an answer that expired five minutes ago.
@@ -28,10 +29,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, time_util
+from saml2.argtree import add_path
 from saml2.config import IdPConfig
 from saml2.mdstore import MetadataStore
 from saml2.metadata import create_metadata_string
-from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_PERSISTENT, NameID
+from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_PERSISTENT, SCM_BEARER, NameID
 from saml2.server import Server
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -159,6 +161,11 @@ class IdentityProvider:
         name_id = NameID(format=person.get("name_id_format", NAMEID_FORMAT_EMAILADDRESS),
                          text=person.get("name_id", person.get("mail", [form["login"]])[0]))
         identity = {k: v for k, v in person.items() if k not in ("name_id", "name_id_format")}
+        if "recipient" in answer:  # pysaml2 keeps a Recipient it is given in its assertion's arguments
+            farg = add_path({}, ["assertion", "subject", "subject_confirmation", "method", SCM_BEARER])
+            add_path(farg["assertion"]["subject"]["subject_confirmation"],
+                     ["subject_confirmation_data", "recipient", answer.pop("recipient")])
+            answer["farg"] = farg
         with _clock(answer.pop("clock", 0)):
             response = server.create_authn_response(
                 identity, answer.pop("in_response_to", request.id), destination,
