@@ -235,6 +235,13 @@ def test_people_the_tenant_has_not_allowed_are_refused(app, make, tenant, idp):
     refused(sign_in(client, idp, "bram"), client, "did not confirm your e-mail address")
     assert member(make, tenant, "carla@elders.example")[0] is None
 
+    # No attribute named for the address (the default "email" is not sent): the NameID, when it is an address
+    configure(app, tenant, idp, email_claim="")
+    assert sign_in(app.test_client(), idp, "anna").headers["Location"].endswith("/t/fusie/")
+    assert member(make, tenant, "anna@fusie.example")[1] is not None
+    client = app.test_client()  # Bram's NameID is a persistent id: no address, so no account to link
+    refused(sign_in(client, idp, "bram"), client, "did not tell us your e-mail address")
+
 
 def test_required_single_sign_on_refuses_passwords_with_saml_too(app, make, tenant, idp):
     make.member(tenant, "bram@fusie.example")

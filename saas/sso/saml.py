@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import calendar
 import hmac
 import shutil
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from saml2.response import StatusError, UnsolicitedResponse, VerificationError
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_TRANSIENT, SCM_BEARER
 from saml2.s_utils import rndstr
 from saml2.sigver import SignatureError, SigverError
+from saml2.time_util import str_to_time
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
 from saas.kernel.errors import DomainError
@@ -283,7 +285,7 @@ def _checked(sp: ServiceProvider, idp: IdentityProvider, response) -> Answer:
         if signature is not None and _weak(signature):
             raise BadSignature()
     issuer = response.issuer()
-    if issuer != idp.entity_id or (assertion.issuer is not None and assertion.issuer.text.strip() != issuer):
+    if issuer != idp.entity_id or (assertion.issuer is not None and (assertion.issuer.text or "").strip() != issuer):
         raise Refused()
     conditions = assertion.conditions
     restrictions = conditions.audience_restriction if conditions is not None else []
@@ -315,8 +317,8 @@ def _until(response, confirmations) -> datetime:
     moments = [response.not_on_or_after] if response.not_on_or_after else []
     for confirmation in confirmations:
         text = confirmation.subject_confirmation_data.not_on_or_after
-        if text:
-            moments.append(int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()))
+        if text:  # pysaml2 has read it already (the answer is valid until then)
+            moments.append(calendar.timegm(str_to_time(text)))
     if not moments:
         return datetime.now(timezone.utc) + timedelta(hours=1)
     return datetime.fromtimestamp(max(moments), timezone.utc) + timedelta(seconds=CLOCK_SKEW)
