@@ -160,6 +160,9 @@ def test_answers_that_fail_a_check_sign_nobody_in(app, make, tenant, idp):
         except AssertionError as error:
             wrong.append(f"{case}: {str(error)[:300]}")
     assert not wrong, "\n".join(wrong)
+    dutch = app.test_client()  # the reason in the person's language
+    dutch.submit("/language", {"language": "nl"}, page="/login")
+    refused(sign_in(dutch, idp, "anna", sign_assertion=False), dutch, "was niet ondertekend, dus niemand is ingelogd")
     assert member(make, tenant, "anna@fusie.example")[0] is None
     assert sign_in(app.test_client(), idp, "anna").headers["Location"].endswith("/t/fusie/")  # and a right one
 
