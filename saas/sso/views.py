@@ -106,12 +106,15 @@ def saml_acs():
     that session made. The POST writes nothing into the session (its cookie would replace the real one)."""
     db = session()
     current = service.connection(db)
-    if current is None or not current.enabled or current.protocol != service.SAML:
-        abort(404)
+    in_use = current is not None and current.enabled and current.protocol == service.SAML
     if request.method == "POST":
+        if not in_use:  # said by the next request, which carries the session (a page here would not)
+            return redirect(url_for("sso.saml_acs"), 303)
         key = service.keep_answer(db, request.form.get("SAMLResponse", ""), request.form.get("RelayState", ""))
         db.commit()
         return redirect(url_for("sso.saml_acs", answer=key), 303)
+    if not in_use:
+        abort(404)
     kept = service.take_answer(db, request.args.get("answer", ""))
     db.commit()  # used once, whatever comes of it
     pending = _pending()
@@ -177,7 +180,8 @@ def settings():
         (m.user_id, f"{m.user.name} ({m.user.email})") for m in service.admins(db)]
     return submit(form, lambda: service.save(
         db, protocol=form.protocol.data, saml_metadata_url=form.saml_metadata_url.data or "",
-        saml_metadata=form.saml_metadata.data or "", display_name=form.display_name.data, issuer=form.issuer.data, client_id=form.client_id.data,
+        saml_metadata=form.saml_metadata.data or "",
+        display_name=form.display_name.data, issuer=form.issuer.data, client_id=form.client_id.data,
         new_secret=form.client_secret.data or "", scopes=form.scopes.data or "", email_claim=form.email_claim.data or "",
         legacy_org_claim=form.legacy_org_claim.data or "", role_claim=form.role_claim.data or "",
         role_map=form.role_map.data or "", allowed_domains=form.allowed_domains.data or "",
