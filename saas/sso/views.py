@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from saas.auth.sessions import log_in
 from saas.kernel.db import session
-from saas.kernel.errors import DomainError
+from saas.kernel.errors import EXPLANATIONS, TITLES, DomainError
 from saas.kernel.extensions import csrf
 from saas.kernel.security import with_form_action
 from saas.kernel.views import ButtonForm, press, submit
@@ -108,8 +108,8 @@ def saml_acs():
     current = service.connection(db)
     in_use = current is not None and current.enabled and current.protocol == service.SAML
     if request.method == "POST":
-        if not in_use:  # said by the next request, which carries the session (a page here would not)
-            return redirect(url_for("sso.saml_acs"), 303)
+        if not in_use:  # plain text: a page's CSRF token would write a cookie replacing the real session's
+            return Response(f"{TITLES[404]}\n{EXPLANATIONS[404]}\n", status=404, mimetype="text/plain")
         key = service.keep_answer(db, request.form.get("SAMLResponse", ""), request.form.get("RelayState", ""))
         db.commit()
         return redirect(url_for("sso.saml_acs", answer=key), 303)
