@@ -62,8 +62,9 @@ translations: $(MO_FILES)
 update-translations: $(VENV)/.installed
 	$(PY) -m saas.translations.update
 
-# PostgreSQL server binaries, Redis, Chromium, pdftotext and Node.js (the test OpenID provider) come from
-# Debian's packages (see README); first, so that install-test finds npm.
+# PostgreSQL server binaries, Redis, Chromium, pdftotext, Node.js (the test OpenID provider) and xmlsec1 (SAML
+# signatures, also needed in production) come from Debian's packages (see README); first, so that install-test
+# finds npm.
 system-test-deps:
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing="$$missing postgresql"; \
@@ -71,6 +72,7 @@ system-test-deps:
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	command -v xmlsec1 >/dev/null || missing="$$missing xmlsec1"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \

@@ -32,6 +32,8 @@ ACCESS = {
     "tenant_statements.tenant_accessibility": "public",
     "sso.login": "public",  # "Sign in with …": before anyone is signed in (404 while no provider is set)
     "sso.callback": "public",
+    "sso.saml_acs": "public",  # the identity provider posts the answer here
+    "sso.saml_metadata": "public",  # Koers's SAML metadata (404 until the tenant uses SAML, but to its admins)
     "sso.organisation": EVERYONE,
     "sso.settings": ADMIN_ONLY,
     # SCIM provisioning: the identity provider's API (its bearer token, no session) and the admin's page

@@ -2,7 +2,7 @@
 multi-factor sign-in (issue 18, points 4 and 1)
 
 Revision ID: 0031
-Revises: 0029
+Revises: 0030
 Create Date: 2026-12-06 23:30:00
 
 - `security_keys`: an account's registered keys: the credential id (base64url, unique), the COSE public key,
@@ -15,7 +15,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0031'
-down_revision = '0029'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""A tenant's OpenID Connect provider and the people it has vouched for.
+"""A tenant's sign-in service (OpenID Connect or SAML 2.0) and the people it has vouched for.
 
 Below `saas.auth` in the layers: the password log-in asks `password_refused_by` whether a tenant of the
 account requires single sign-on, and the two-factor policy asks `identity_provider_enforces_mfa`; that is all
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, UniqueConstraint, false, select
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.kernel.db import Base, utcnow
@@ -17,11 +17,18 @@ from tenants.scoping import scoped, set_scope
 
 
 class OidcConnection(TenantOwned, Base):
-    """One per tenant: where its people sign in, and what the provider's claims mean here."""
+    """One per tenant: where its people sign in, and what the provider's claims mean here. Despite the name,
+    also a SAML 2.0 identity provider (`protocol` "saml"): the claims are then its assertion's attributes,
+    `issuer` is its entity id, and the client id and secret stay empty."""
 
     __tablename__ = "oidc_connections"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # "oidc" or "saml"
+    protocol: Mapped[str] = mapped_column(String(8), default="oidc", server_default="oidc")
+    # SAML: where the identity provider's metadata was fetched (None: pasted), and the metadata as read then
+    saml_metadata_url: Mapped[str | None] = mapped_column(String(500))
+    saml_metadata: Mapped[str | None] = mapped_column(Text)
     # What the button says: "Sign in with <display_name>"
     display_name: Mapped[str] = mapped_column(String(80))
     # The issuer exactly as the provider names itself (its discovery document is under it)
@@ -72,6 +79,34 @@ class SsoIdentity(TenantOwned, Base):
     organisation_asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("tenant_id", "issuer", "subject"),)
+
+
+class SamlAnswer(TenantOwned, Base):
+    """A SAML answer the identity provider posted, kept for a moment: that cross-site POST carries no session
+    cookie (SameSite=Lax), so Koers takes it, then checks it on the next request of the same browser, which
+    does (the request it answers is in that session)."""
+
+    __tablename__ = "saml_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the one-time key in the address the browser is sent on to
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    response: Mapped[str] = mapped_column(Text)
+    relay_state: Mapped[str] = mapped_column(String(200), default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SamlAssertionSeen(TenantOwned, Base):
+    """An assertion that signed someone in, remembered until it could no longer be presented: the same one
+    again is a replay, in whichever web process it arrives."""
+
+    __tablename__ = "saml_assertions_seen"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assertion_id: Mapped[str] = mapped_column(String(255))
+    not_on_or_after: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    __table_args__ = (UniqueConstraint("tenant_id", "assertion_id"),)
 
 
 def password_refused_by(db, user_id: int) -> Tenant | None:
