@@ -292,7 +292,7 @@ def test_a_billing_state_change_is_on_the_trail_of_the_tenant_it_pays_for(app, m
     with make.session(oost.id) as db:
         account = billing.organisation_account(db, db.get(Tenant, oost.id), find_user(db, oost.admin_email),
                                                app.config["KOERS"])
-    with make.session() as db:  # a webhook's session: no tenant in scope
+    with make.session(platform=True) as db:  # a webhook's session: the platform role, no tenant in scope
         account = db.get(type(account), account.id)
         subscription = {"id": "sub_1", "customer": "cus_1", "status": "active",
                         "items": {"data": [{"price": {"id": "price_1"}, "quantity": 1}]}}

@@ -18,7 +18,7 @@ from tests.conftest import SQLITE
 from tests.test_job_faults import start_worker  # noqa: F401  (a fixture: a worker that sweeps every second)
 from tests.helpers import works_council
 
-TODAY = date.today()
+
 
 
 @pytest.fixture
@@ -43,8 +43,8 @@ def _open_wave(make, slug: str, closes_on: date, people: int = 6):
         make.member(tenant, f"p{n}@{slug}.example", legacy_org_id=tenant.legacy_org_ids[0])
     with make.session(tenant.id) as db:
         wave = service.create_wave(db, name=f"Pulse of {slug}", instruments=("values",), groupings=(),
-                                   opens_on=TODAY - timedelta(days=14), closes_on=closes_on)
-        service.record_consent(db, wave, by=works_council(db), decided_on=TODAY - timedelta(days=20), decision="Agreed.")
+                                   opens_on=date.today() - timedelta(days=14), closes_on=closes_on)
+        service.record_consent(db, wave, by=works_council(db), decided_on=date.today() - timedelta(days=20), decision="Agreed.")
         service.open_wave(db, db.get(Tenant, tenant.id), wave)
         members = [m for m in db.scalars(select(Membership)) if m.user.email.endswith(f"@{slug}.example")]
         tenant.tokens = [token for _m, token in service.invite(db, wave, members)]
@@ -69,16 +69,17 @@ def _wave(make, tenant) -> dict:
 def _pass_close_date(make, tenant):
     """As if the calendar moved on: the wave's close date is now yesterday."""
     with make.session(tenant.id) as db:
-        db.get(Wave, tenant.wave_id).closes_on = TODAY - timedelta(days=1)
+        db.get(Wave, tenant.wave_id).closes_on = date.today() - timedelta(days=1)
         db.commit()
 
 
 @pytest.mark.smoke
 def test_the_close_date_is_the_last_day_answers_are_taken(app, make, no_sweeper):
-    tenant = _open_wave(make, "oost", closes_on=TODAY)
-    assert _answer(app, tenant, tenant.tokens[0]).status_code == 201  # on the close date itself: taken
+    tenant = _open_wave(make, "oost", closes_on=date.today())
+    first = _answer(app, tenant, tenant.tokens[0])
+    assert first.status_code == 201, first.get_json()  # on the close date itself: taken
 
-    later = _open_wave(make, "west", closes_on=TODAY)
+    later = _open_wave(make, "west", closes_on=date.today())
     _pass_close_date(make, later)
     # the API: 409, nothing stored, the invitation still unanswered
     response = _answer(app, later, later.tokens[0])
@@ -103,13 +104,13 @@ def test_the_close_date_is_the_last_day_answers_are_taken(app, make, no_sweeper)
 
 @pytest.mark.smoke
 def test_what_is_past_its_close_date_is_closed_and_its_answers_mixed_in(app, make, database):
-    due = _open_wave(make, "oost", closes_on=TODAY)
+    due = _open_wave(make, "oost", closes_on=date.today())
     for token in due.tokens[:3]:  # fewer than k: they wait in the pool
         assert _answer(app, due, token).status_code == 201
-    not_due = _open_wave(make, "west", closes_on=TODAY + timedelta(days=1))
+    not_due = _open_wave(make, "west", closes_on=date.today() + timedelta(days=1))
     assert _wave(make, due)["pooled"] == 3
 
-    closed = close_due(database.Session, TODAY + timedelta(days=1))  # the day after the close date
+    closed = close_due(database.Session, date.today() + timedelta(days=1))  # the day after the close date
 
     assert (closed.waves, closed.pulse_checks, closed.feedback_rounds) == (1, 0, 0)
     assert _wave(make, due) == {"status": "closed", "pooled": 0, "responses": 3}
@@ -121,7 +122,7 @@ def test_what_is_past_its_close_date_is_closed_and_its_answers_mixed_in(app, mak
         runs = [(run.function, run.args) for run in db.scalars(select(JobRun))]
     assert runs == [("saas.reports.jobs.release_and_compare", [due.id, due.wave_id])]
     # a second run finds nothing left to close
-    assert not close_due(database.Session, TODAY + timedelta(days=1))
+    assert not close_due(database.Session, date.today() + timedelta(days=1))
 
 
 @pytest.mark.smoke
@@ -138,19 +139,19 @@ def test_pulse_checks_and_360_rounds_past_their_close_date_are_closed(app, make,
         programme = programmes.create_programme(db, name="Samen verder", goal="", starts_on=date(2026, 1, 1),
                                                 ends_on=date(2027, 12, 31))
         promise = leadership.add_promise(db, programme, db.get(Membership, mia), "We explain every decision.")
-        pulse = pulses.plan_round(db, row, programme, name="Pulse", opens_on=TODAY, closes_on=TODAY)
-        pulses.record_consent(db, pulse, by=works_council(db), decided_on=TODAY, decision="Ja")
-        pulses.open_round(db, row, pulse, TODAY, send_mail=False)
+        pulse = pulses.plan_round(db, row, programme, name="Pulse", opens_on=date.today(), closes_on=date.today())
+        pulses.record_consent(db, pulse, by=works_council(db), decided_on=date.today(), decision="Ja")
+        pulses.open_round(db, row, pulse, date.today(), send_mail=False)
         round_ = feedback.start_round(db, row, programme, db.get(Membership, mia), coach_id=None, manager_id=None,
-                                      peer_ids=peers, report_ids=[], closes_on=TODAY, today=TODAY, send_mail=False)
+                                      peer_ids=peers, report_ids=[], closes_on=date.today(), today=date.today(), send_mail=False)
         for person in peers:
             feedback.submit(db, round_, feedback.invitation_of(db, round_.id, db.get(Membership, person)),
-                            {str(promise.id): 4}, {}, TODAY)
+                            {str(promise.id): 4}, {}, date.today())
         db.commit()
         ids = pulse.id, round_.id
 
-    assert not close_due(database.Session, TODAY)  # the close date itself: still open
-    closed = close_due(database.Session, TODAY + timedelta(days=1))
+    assert not close_due(database.Session, date.today())  # the close date itself: still open
+    closed = close_due(database.Session, date.today() + timedelta(days=1))
     assert (closed.waves, closed.pulse_checks, closed.feedback_rounds) == (0, 1, 1)
     with make.session(tenant.id) as db:
         assert db.get(PulseRound, ids[0]).status == "closed"
@@ -177,12 +178,12 @@ def test_a_pulse_check_or_360_round_past_its_date_is_no_longer_offered(app, make
         programme = programmes.create_programme(db, name="Samen verder", goal="", starts_on=date(2026, 1, 1),
                                                 ends_on=date(2027, 12, 31))
         leadership.add_promise(db, programme, db.get(Membership, mia), "We explain every decision.")
-        pulse = pulses.plan_round(db, row, programme, name="Pulse", opens_on=TODAY, closes_on=TODAY)
-        pulses.record_consent(db, pulse, by=works_council(db), decided_on=TODAY, decision="Ja")
-        pulses.open_round(db, row, pulse, TODAY, send_mail=False)
+        pulse = pulses.plan_round(db, row, programme, name="Pulse", opens_on=date.today(), closes_on=date.today())
+        pulses.record_consent(db, pulse, by=works_council(db), decided_on=date.today(), decision="Ja")
+        pulses.open_round(db, row, pulse, date.today(), send_mail=False)
         pulses.invite(db, pulse, [db.get(Membership, piet)])
         round_ = feedback.start_round(db, row, programme, db.get(Membership, mia), coach_id=None, manager_id=None,
-                                      peer_ids=[piet], report_ids=[], closes_on=TODAY, today=TODAY, send_mail=False)
+                                      peer_ids=[piet], report_ids=[], closes_on=date.today(), today=date.today(), send_mail=False)
         ids = pulse.id, round_.id
     client = app.test_client()
     client.login("piet@noord.example")
@@ -190,7 +191,7 @@ def test_a_pulse_check_or_360_round_past_its_date_is_no_longer_offered(app, make
     assert "Answer the pulse check" in page and "Give feedback" in page  # on the close date itself
     with make.session(tenant.id) as db:  # the calendar moves on
         pulse = db.get(PulseRound, ids[0])
-        pulse.opens_on = pulse.closes_on = db.get(FeedbackRound, ids[1]).closes_on = TODAY - timedelta(days=1)
+        pulse.opens_on = pulse.closes_on = db.get(FeedbackRound, ids[1]).closes_on = date.today() - timedelta(days=1)
     page = client.text("/t/noord/leadership/")
     assert "Answer the pulse check" not in page and "Give feedback" not in page
 
@@ -199,7 +200,7 @@ def test_a_pulse_check_or_360_round_past_its_date_is_no_longer_offered(app, make
 def test_koers_close_due_closes_them_from_the_command_line(stack, make, no_sweeper):
     from tests.test_cli import koers
 
-    due = _open_wave(make, "oost", closes_on=TODAY)
+    due = _open_wave(make, "oost", closes_on=date.today())
     _pass_close_date(make, due)
     assert "closed: 1 wave(s), 0 pulse check(s), 0 360 round(s)" in koers(stack, "close-due")
     assert _wave(make, due)["status"] == "closed"
@@ -207,7 +208,7 @@ def test_koers_close_due_closes_them_from_the_command_line(stack, make, no_sweep
 
 @pytest.mark.worker
 def test_the_workers_sweeper_closes_a_wave_the_day_after_its_close_date(app, make, start_worker):
-    due = _open_wave(make, "oost", closes_on=TODAY)
+    due = _open_wave(make, "oost", closes_on=date.today())
     for token in due.tokens[:2]:
         assert _answer(app, due, token).status_code == 201
     _pass_close_date(make, due)

@@ -167,7 +167,7 @@ def test_retention_removes_exactly_what_is_due_and_nothing_else(app, make, datab
     make.member(other, gone)  # a member elsewhere: the account stays, only this tenant forgets them
     other_before = _snapshot(make, other.id)
 
-    totals = retention.enforce_due(database.Session, today)
+    totals = retention.enforce_due(database.PlatformSession, today)  # the sweeper's: every tenant
 
     assert totals["people"] == 1 and totals["invitations"] == 1 and totals["attachments"] == 1
     after = _snapshot(make, tenant.id)
@@ -186,7 +186,7 @@ def test_retention_removes_exactly_what_is_due_and_nothing_else(app, make, datab
         assert entry.detail["removed"] == {"people": 1, "invitations": 1, "attachments": 1, "survey_drafts": 0}
     assert _snapshot(make, other.id) == {**other_before, "retention_policies": _snapshot(
         make, other.id, [Base.metadata.tables["retention_policies"]])["retention_policies"]}
-    assert retention.enforce_due(database.Session, today) == {}  # once a day
+    assert retention.enforce_due(database.PlatformSession, today) == {}  # once a day
 
 
 def _uid(db, email):
@@ -269,7 +269,7 @@ def test_an_admin_erases_someone_who_left_before_their_period_has_passed(app, ma
                   page="/t/leave/admin/members")
     page = client.text("/t/leave/admin/privacy/retention")
     assert "Lea Leaver" in page
-    with make.session(tenant.id) as db:
+    with make.session(tenant.id, platform=True) as db:  # a person's data across tenants: the platform role
         departure_id = db.scalar(select(Departure.id))
         left = people.export(db, find_user(db, "leaver@leave.example"))["organisations"]
         assert [o["organisation"]["slug"] for o in left] == ["leave"]  # until erased, what they left is theirs

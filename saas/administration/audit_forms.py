@@ -42,7 +42,7 @@ class AuditTrailForm(ListForm):
         "Search with at most %(max)d characters.", max=100))])
     kind = SelectField(_l("What"), default="", validate_choice=True)
     object_type = SelectField(_l("Object"), default="", validate_choice=True)
-    object_id = StringField(_l("Object number"), validators=[Optional(), Length(max=64), Regexp(
+    object_id = StringField(_l("Object number"), validators=[Optional(), Length(max=64, message=_l("At most %(max)d characters.")), Regexp(
         r"^[A-Za-z0-9_-]+$", message=_l("An object number has only letters, digits, hyphens and underscores."))])
     result = SelectField(_l("Result"), default="", validate_choice=True)
     since = DayField(_l("From"), validators=[Optional(), sensible_date], render_kw={"placeholder": "yyyy-mm-dd"})

@@ -47,6 +47,7 @@ SECRET = {
     "secret_encrypted": "a two-factor key",
     "client_secret": "the single sign-on client secret the organisation's identity provider issued",
     "open_link_hash": "the hash of a survey's open link",
+    "key_hash": "the hash of a one-time key that hands a single sign-on answer to the browser",
 }
 SECRET_COLUMNS = {("tenant_exports", "stored_name"): "the archive's own file name on the server"}
 # Tables outside a tenant that hold no data of its own, or only secrets (said in the README).
@@ -106,7 +107,9 @@ def write(db, tenant, target, *, made_by: str, language: str,
         _write_reports(db, archive, written, tenant, language)
         progress(98, "README")
         made_at = utcnow()
-        readme = render_template("exit/README.txt", tenant=tenant, made_at=made_at, tables=written.tables,
+        readme = render_template("exit/README.txt", tenant=tenant,
+                                 written_utc=made_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+                                 tables=written.tables,
                                  not_exported=NOT_EXPORTED, format=FORMAT, version=VERSION)
         _put(archive, written, "README.txt", [readme.encode("utf-8")])
         manifest = {
