@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from saas.kernel.outbox import OutboundMail
-from tests.conftest import settings_for
+from tests.conftest import settings_for, sign_in_scope
 from tests.helpers import link_in, wait_for
 from tests.smtp_server import SMTPServer
 
@@ -286,7 +286,7 @@ def test_a_tenant_sees_only_its_own_job_runs(app, make, database):
         db.rollback()
     if database.is_postgres:  # the second wall: row-level security for raw SQL
         with database.engine.connect() as conn:
-            conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(alpha.id)})
+            sign_in_scope(conn, alpha.id)
             assert conn.execute(text("SELECT id FROM job_runs")).scalars().all() == [alpha_run]
             conn.rollback()
             assert conn.execute(text("SELECT count(*) FROM job_runs")).scalar() == 0  # no tenant: nothing
