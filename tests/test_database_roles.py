@@ -132,6 +132,23 @@ def test_the_app_role_can_neither_read_the_key_nor_change_how_it_is_checked(data
             assert not [s for s in conn.execute(text("SELECT prosrc FROM pg_proc")).scalars() if key in s]
 
 
+def test_another_sessions_signature_does_not_show_in_what_the_app_role_can_read(database, alpha_and_beta):
+    """The signature goes as a bound parameter: the statement text other connections of the role can see
+    (pg_stat_activity) holds none, so an injection in one tenant's request cannot collect another tenant's."""
+    from tenants.scoping import set_scope
+
+    alpha, _beta = alpha_and_beta
+    signature = scope_signature(database.scope_key, "tenant", alpha.id)
+    with database.Session() as db:
+        db.connection()
+        set_scope(db, tenant_id=alpha.id)  # in the open transaction: the last statement of that connection
+        with database.engine.connect() as conn:
+            seen = list(conn.execute(text("SELECT coalesce(query, '') FROM pg_stat_activity")).scalars())
+            assert any("app.scope_sig" in q for q in seen), seen
+            assert not any(signature in q for q in seen)
+        db.rollback()
+
+
 def test_the_signed_scope_is_checked_once_a_statement_not_once_a_row(database, alpha_and_beta):
     """The policies ask `(SELECT koers_scope_tenant())`: an InitPlan, evaluated once per statement."""
     alpha, _beta = alpha_and_beta
