@@ -84,17 +84,22 @@ def create_scope_functions(op) -> None:
                "(one boolean PRIMARY KEY DEFAULT true CHECK (one), key bytea NOT NULL)")
     for kind, (function, setting, signature) in SCOPE_FUNCTIONS.items():
         # The id when the signature is the key's, else NULL (no row matches). The two signatures are compared
-        # through one more HMAC, so the time the comparison takes tells nothing about the right one. A fixed
-        # search_path: a SECURITY DEFINER function must not find the caller's objects.
-        expected = (f"encode({crypto}.hmac(convert_to('{kind}:' || current_setting('{setting}', true), 'UTF8'), "
-                    "k.key, 'sha256'), 'hex')")
-        given = f"current_setting('{signature}', true)"
+        # through one more HMAC, so the time the comparison takes tells nothing about the right one. PL/pgSQL,
+        # not SQL: it keeps its plans for the session (an SQL function that cannot be inlined is planned again
+        # in every statement). A fixed search_path: a SECURITY DEFINER function must not find the caller's objects.
         op.execute(
-            f"CREATE OR REPLACE FUNCTION {function}() RETURNS integer LANGUAGE sql STABLE SECURITY DEFINER "
-            f"SET search_path = pg_catalog, pg_temp AS $$ "
-            f"SELECT NULLIF(current_setting('{setting}', true), '')::int FROM {SCOPE_KEY_TABLE} k "
-            f"WHERE {crypto}.hmac(convert_to({expected}, 'UTF8'), k.key, 'sha256') "
-            f"= {crypto}.hmac(convert_to({given}, 'UTF8'), k.key, 'sha256') $$")
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS integer LANGUAGE plpgsql STABLE SECURITY DEFINER "
+            f"SET search_path = pg_catalog, pg_temp AS $$\n"
+            f"DECLARE k bytea;\n"
+            f"BEGIN\n"
+            f"  SELECT key INTO k FROM {SCOPE_KEY_TABLE};\n"
+            f"  IF {crypto}.hmac(convert_to(encode({crypto}.hmac(convert_to('{kind}:' || current_setting('{setting}', true), "
+            f"'UTF8'), k, 'sha256'), 'hex'), 'UTF8'), k, 'sha256')\n"
+            f"     = {crypto}.hmac(convert_to(current_setting('{signature}', true), 'UTF8'), k, 'sha256') THEN\n"
+            f"    RETURN NULLIF(current_setting('{setting}', true), '')::int;\n"
+            f"  END IF;\n"
+            f"  RETURN NULL;\n"
+            f"END $$")
 
 
 def drop_scope_functions(op) -> None:

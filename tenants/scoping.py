@@ -61,7 +61,10 @@ def enter_tenant(session: KoersSession, slug: str | None):
     The same as looking the tenant up and calling `set_scope(session, tenant_id=tenant.id)`. On
     PostgreSQL the transaction's settings for row-level security are set by the lookup itself
     (`set_config` in the select list runs for the one row found), which saves a round trip on every
-    tenant page; the session's own scope, for the ORM criteria and the write checks, is set after.
+    tenant page; the session's own scope, for the ORM criteria and the write checks, is set after. The
+    tenant's signature must go with that select, before the id is read: it is signed for the id this process
+    found for the slug before; on the first visit (or a slug now another tenant's) the database takes no tenant
+    from the lookup, and the scope is pushed once more, signed (one round trip more, once per slug and process).
     """
     if session.get_bind().dialect.name != "postgresql":
         tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
