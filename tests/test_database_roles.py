@@ -149,6 +149,39 @@ def test_another_sessions_signature_does_not_show_in_what_the_app_role_can_read(
         db.rollback()
 
 
+def test_a_tenants_page_signs_its_scope_in_the_one_lookup_once_the_slug_is_known(database, alpha_and_beta):
+    """enter_tenant sets the scope with the tenant's lookup, so the signature must go before the id is read:
+    for the id this process knew for the slug. First visit, or a slug that is another tenant's now (a tenant
+    deleted at its contract's end and the slug taken again): one statement more, and the right tenant's rows."""
+    from sqlalchemy import event
+
+    from tenants import scoping
+
+    alpha, beta = alpha_and_beta
+    statements = []
+
+    def record(*_args):
+        statements.append(1)
+
+    def visit(slug):
+        statements.clear()
+        with database.Session() as db:
+            event.listen(database.engine, "before_cursor_execute", record)
+            try:
+                tenant = scoping.enter_tenant(db, slug)
+            finally:
+                event.remove(database.engine, "before_cursor_execute", record)
+            seen = set(db.execute(text("SELECT tenant_id FROM legacy_organisations")).scalars())  # raw SQL: RLS only
+            return tenant.id, len(statements), seen
+
+    scoping._tenant_ids.pop("alpha", None)
+    assert visit("alpha") == (alpha.id, 2, {alpha.id})  # the lookup, then the signed scope
+    assert visit("alpha") == (alpha.id, 1, {alpha.id})  # the lookup sets the signed scope itself
+    scoping._tenant_ids["alpha"] = beta.id  # what this process knew is another tenant's id now
+    assert visit("alpha") == (alpha.id, 2, {alpha.id})
+    assert visit("alpha") == (alpha.id, 1, {alpha.id})
+
+
 def test_the_signed_scope_is_checked_once_a_statement_not_once_a_row(database, alpha_and_beta):
     """The policies ask `(SELECT koers_scope_tenant())`: an InitPlan, evaluated once per statement."""
     alpha, _beta = alpha_and_beta
