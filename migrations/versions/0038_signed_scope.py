@@ -11,7 +11,7 @@ own rows, the user) only with a signature beside it: `app.scope_sig` = HMAC-SHA2
 SECURITY DEFINER functions of the owner that read the key from `koers_private.scope_key`, which only the owner
 can reach (tenants/rls.py). The key is written there by migrations/env.py at every upgrade, from
 KOERS_SCOPE_KEY or SECRET_KEY. The policies call the functions in a sub-select: one evaluation per statement
-(an InitPlan; about 0.03 ms each, measured: README, Database roles).
+(an InitPlan; 0.03–0.04 ms each, measured: README, Database roles).
 
 The downgrade puts 0033's policies back and drops the functions and the key's schema (pgcrypto stays).
 """
