@@ -21,9 +21,11 @@ app role cannot read (`create_policies(signed=False)` is 0033's, for 0038's down
 """
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from saas.kernel.db import PLATFORM_ROLE
 
-# Since 0038 the scope is signed (see "The signed scope" below); 0033's policies trusted the settings as they were.
+# Since 0038 the scope counts only signed (see "The signed scope" below); 0033's policies took the settings as set.
 TENANT = "tenant_id = (SELECT koers_scope_tenant())"
 OWN_USER = "user_id = (SELECT koers_scope_user())"
 TENANT_0033 = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int"
@@ -59,11 +61,12 @@ def create_policies(op, table: str, *, readable_by_own_user: bool = False, signe
 
 # The signed scope (migration 0038). Setting `app.tenant_id` is not enough: the database takes the tenant only
 # with `app.scope_sig` = HMAC-SHA256(key, 'tenant:<id>') beside it (the user of `app.user_id`, for the
-# memberships' own rows, with `app.user_sig` = HMAC(key, 'user:<id>')). The key is the app's (Settings.scope_signing_key, saas.kernel.db.scope_signature);
-# the database keeps a copy in a schema only the owner can reach, written by migrations/env.py at every
-# `koers db upgrade`, and checks the signature in SECURITY DEFINER functions of the owner that return the id or
-# NULL, nothing else. The app role (a leaked password, an SQL injection) can set any id but sign none, so it
-# reads the tenant Koers scoped its transaction to and no other.
+# memberships' own rows, with `app.user_sig` = HMAC(key, 'user:<id>')). The key is the app's
+# (Settings.scope_signing_key; saas.kernel.db.scope_signature signs); the database keeps a copy in a schema only
+# the owner can reach, written by migrations/env.py at every `koers db upgrade`, and checks the signature in
+# SECURITY DEFINER functions of the owner that return the id or NULL, nothing else. The app role (a leaked
+# password, an SQL injection) can set any id but sign none, so it reads the tenant Koers scoped its transaction
+# to and no other.
 SCOPE_SCHEMA = "koers_private"
 SCOPE_KEY_TABLE = f"{SCOPE_SCHEMA}.scope_key"
 SCOPE_FUNCTIONS = {"tenant": ("koers_scope_tenant", "app.tenant_id", "app.scope_sig"),
@@ -72,8 +75,6 @@ SCOPE_FUNCTIONS = {"tenant": ("koers_scope_tenant", "app.tenant_id", "app.scope_
 
 def create_scope_functions(op) -> None:
     """The owner's key table and the functions that check a scope against it (idempotent)."""
-    from sqlalchemy import text
-
     bind = op.get_bind()
     op.execute("CREATE EXTENSION IF NOT EXISTS pgcrypto")
     crypto = bind.execute(text("SELECT quote_ident(extnamespace::regnamespace::text) FROM pg_extension "
@@ -93,8 +94,8 @@ def create_scope_functions(op) -> None:
             f"DECLARE k bytea;\n"
             f"BEGIN\n"
             f"  SELECT key INTO k FROM {SCOPE_KEY_TABLE};\n"
-            f"  IF {crypto}.hmac(convert_to(encode({crypto}.hmac(convert_to('{kind}:' || current_setting('{setting}', true), "
-            f"'UTF8'), k, 'sha256'), 'hex'), 'UTF8'), k, 'sha256')\n"
+            f"  IF {crypto}.hmac(convert_to(encode({crypto}.hmac(convert_to('{kind}:' || "
+            f"current_setting('{setting}', true), 'UTF8'), k, 'sha256'), 'hex'), 'UTF8'), k, 'sha256')\n"
             f"     = {crypto}.hmac(convert_to(current_setting('{signature}', true), 'UTF8'), k, 'sha256') THEN\n"
             f"    RETURN NULLIF(current_setting('{setting}', true), '')::int;\n"
             f"  END IF;\n"

@@ -110,7 +110,8 @@ def test_the_app_role_can_neither_read_the_key_nor_change_how_it_is_checked(data
             assert conn.execute(text("SELECT has_schema_privilege('koers_private', 'USAGE')")).scalar() is False
             for statement in ("SELECT key FROM koers_private.scope_key",
                               "SELECT pg_read_binary_file('base')",
-                              "CREATE OR REPLACE FUNCTION koers_scope_tenant() RETURNS integer LANGUAGE sql AS 'SELECT 1'",
+                              "CREATE OR REPLACE FUNCTION koers_scope_tenant() RETURNS integer LANGUAGE sql "
+                              "AS 'SELECT 1'",
                               "ALTER FUNCTION koers_scope_tenant() SECURITY INVOKER",
                               "DROP FUNCTION koers_scope_tenant()",
                               "CREATE FUNCTION koers_private.mine() RETURNS bytea LANGUAGE sql AS 'SELECT key "
