@@ -99,12 +99,13 @@ def _measure(url: str, slug: str, wave_id: str) -> None:
     import tenants.scoping  # noqa: F401  (the tenant scope of every session)
     from saas.comparison import service
     from saas.surveys import answers as extract
+    from saas.kernel.config import Settings
     from saas.kernel.db import Database
     from saas.surveys.models import Wave
     from tenants.models import Tenant
     from tenants.scoping import set_scope
 
-    database = Database(url)
+    database = Database(url, scope_key=Settings(secret_key="bench").scope_signing_key)  # as _migrate stored it
 
     def scoped():
         session = database.Session()

@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import scope_signature_for  # noqa: E402
 from bench.people import FIRST, LAST  # noqa: E402
 from tests.services import PostgresServer  # noqa: E402
 
@@ -178,7 +179,8 @@ def _copy(app, app_url: str, tenant_id: int) -> float:
     statements = [str(s.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
                   for s in _statements(app, tenant_id)]
     with psycopg.connect(app_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        conn.execute("SELECT set_config('app.tenant_id', %s, false)", (str(tenant_id),))
+        conn.execute("SELECT set_config('app.tenant_id', %s, false), set_config('app.scope_sig', %s, false)",
+                     (str(tenant_id), scope_signature_for(tenant_id)))
         started = time.perf_counter()
         for statement in statements:
             with conn.cursor().copy(f"COPY ({statement}) TO STDOUT (FORMAT csv)") as copy:

@@ -66,8 +66,17 @@ def floor_connection(app_url: str, tenant_id: int):
     import psycopg
 
     conn = psycopg.connect(plain_url(app_url), autocommit=True)
-    conn.execute("SELECT set_config('app.tenant_id', %s, false)", (str(tenant_id),))
+    conn.execute("SELECT set_config('app.tenant_id', %s, false), set_config('app.scope_sig', %s, false)",
+                 (str(tenant_id), scope_signature_for(tenant_id)))
     return conn
+
+
+def scope_signature_for(tenant_id: int) -> str:
+    """The tenant's signature beside `app.tenant_id`, with the key of the benches' settings (migration 0038)."""
+    from saas.kernel.config import Settings
+    from saas.kernel.db import scope_signature
+
+    return scope_signature(Settings(secret_key="bench").scope_signing_key, "tenant", tenant_id)
 
 
 def get(client, url: str) -> None:

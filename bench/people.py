@@ -26,8 +26,8 @@ import statistics
 import time
 
 from harness import (  # noqa: E402
-    PASSWORD, get, interleaved, load_average, migrated_app, p95, profile, throwaway_postgres, vacuum_analyse,
-    verified_user,
+    PASSWORD, get, interleaved, load_average, migrated_app, p95, profile, scope_signature_for, throwaway_postgres,
+    vacuum_analyse, verified_user,
 )
 
 SIZE = 50
@@ -136,7 +136,8 @@ def _floor(conn, tenant_id: int, *, words=(), org=None, role=None, team=None, pa
 def _scope(conn, tenant_id: int) -> None:
     """The tenant for row-level security, as tenants.scoping sets it at the start of a transaction."""
     cursor = conn.cursor()
-    cursor.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
+    cursor.execute("SELECT set_config('app.tenant_id', %s, true), set_config('app.scope_sig', %s, true)",
+                   (str(tenant_id), scope_signature_for(tenant_id)))
     cursor.close()
 
 

@@ -4,6 +4,7 @@ from sqlalchemy import text
 
 from saas.kernel.db import PLATFORM_ROLE, make_engine
 from saas.models import metadata
+from tenants.rls import SCOPE_KEY_TABLE
 
 config = context.config
 
@@ -11,6 +12,7 @@ config = context.config
 def run_migrations_online() -> None:
     url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
     app_role = config.attributes.get("app_role")
+    scope_key = config.attributes.get("scope_key")
     engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
@@ -23,6 +25,8 @@ def run_migrations_online() -> None:
                 _grant(connection, PLATFORM_ROLE)
             if app_role and connection.dialect.name == "postgresql":
                 _grant(connection, app_role)
+            if scope_key and connection.dialect.name == "postgresql":
+                _store_scope_key(connection, scope_key)
     engine.dispose()
 
 
@@ -37,6 +41,16 @@ def _ensure_platform_role(connection) -> None:
         raise SystemExit(f"the database role {PLATFORM_ROLE} does not exist and this role may not create it: "
                          f"as an administrator, run CREATE ROLE {PLATFORM_ROLE} NOLOGIN (README, Database roles)")
     connection.execute(text(f"CREATE ROLE {PLATFORM_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS"))
+
+
+def _store_scope_key(connection, key: bytes) -> None:
+    """The key the database checks the app's signed scope with (migration 0038, tenants/rls.py), as the owner,
+    at every upgrade: a changed KOERS_SCOPE_KEY (or SECRET_KEY) takes effect with the next `koers db upgrade`;
+    until then the database refuses the app's scopes (no rows) and production refuses to start."""
+    if connection.execute(text("SELECT to_regclass(:t)"), {"t": SCOPE_KEY_TABLE}).scalar() is None:
+        return  # below 0038
+    connection.execute(text(f"INSERT INTO {SCOPE_KEY_TABLE} (one, key) VALUES (true, :key) "
+                            "ON CONFLICT (one) DO UPDATE SET key = excluded.key"), {"key": key})
 
 
 def _grant(connection, role: str) -> None:

@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None, *, database=None, testing: bool
     from saas.kernel.db import Database, close_request_session
 
     app.extensions["koers.db"] = database or Database(settings.database_url,
-                                                      platform_url=settings.platform_database_url)
+                                                      platform_url=settings.platform_database_url,
+                                                      scope_key=settings.scope_signing_key)
     app.teardown_appcontext(close_request_session)
 
     if settings.proxy_hops:  # behind nginx: the client's address and scheme as the proxies report them

@@ -10,6 +10,11 @@ Crossing tenants is always explicit: `cross_tenant(session)` for platform work (
 platform admin), or `.execution_options(own_memberships=True)` for the one query that lists a
 user's own tenants (RLS allows exactly those rows by `app.user_id`).
 
+Row-level security takes the tenant and the user only with their signatures beside them (`app.scope_sig`,
+`app.user_sig`; migration 0038, tenants/rls.py), made here with the key the session's `Database` holds
+(`scope_key`, from the settings): the database role alone, a leaked password or an injected statement, can
+name another tenant but not sign it.
+
 On PostgreSQL `cross_tenant` needs a session of the platform role (`Database.PlatformSession`, or a
 request of a `platform_blueprint`): since migration 0033 the app role's `app.all_tenants` is ignored
 by row-level security (tenants/rls.py), so on the app role it would silently see no tenant's rows; it
@@ -24,7 +29,7 @@ from contextlib import contextmanager
 from sqlalchemy import String, bindparam, cast, event, func, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 
-from saas.kernel.db import KoersSession
+from saas.kernel.db import KoersSession, scope_signature
 from saas.kernel.models import TenantOwned
 from tenants.models import Membership, Tenant
 
@@ -56,7 +61,10 @@ def enter_tenant(session: KoersSession, slug: str | None):
     The same as looking the tenant up and calling `set_scope(session, tenant_id=tenant.id)`. On
     PostgreSQL the transaction's settings for row-level security are set by the lookup itself
     (`set_config` in the select list runs for the one row found), which saves a round trip on every
-    tenant page; the session's own scope, for the ORM criteria and the write checks, is set after.
+    tenant page; the session's own scope, for the ORM criteria and the write checks, is set after. The
+    tenant's signature must go with that select, before the id is read: it is signed for the id this process
+    found for the slug before; on the first visit (or a slug now another tenant's) the database takes no tenant
+    from the lookup, and the scope is pushed once more, signed (one round trip more, once per slug and process).
     """
     if session.get_bind().dialect.name != "postgresql":
         tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
@@ -64,12 +72,27 @@ def enter_tenant(session: KoersSession, slug: str | None):
             set_scope(session, tenant_id=tenant.id)
         return tenant
     info = session.info
+    key = info.get("scope_key", b"")
+    expected = _tenant_ids.get(slug)  # the tenant's signature must be sent with the lookup: known from before
+    user_id = info.get("user_id")
     tenant = session.execute(_tenant_with_scope(), {
-        "slug": slug, "scope_user": str(info.get("user_id") or ""), "scope_all": "on" if info.get("all_tenants") else "off",
+        "slug": slug, "scope_user": str(user_id or ""), "scope_all": "on" if info.get("all_tenants") else "off",
+        "scope_sig": scope_signature(key, "tenant", expected), "user_sig": scope_signature(key, "user", user_id),
     }).scalar()
-    if tenant is not None:
-        info["tenant_id"] = tenant.id  # the database has it already, for this transaction
+    if tenant is None:
+        _tenant_ids.pop(slug, None)
+        return None
+    info["tenant_id"] = tenant.id  # the database has it already, for this transaction, when signed for this id
+    if tenant.id != expected:  # first visit since start (or the slug has another tenant now): sign it after all
+        _tenant_ids[slug] = tenant.id
+        _push_scope_to_database(session, session.connection())
     return tenant
+
+
+# slug -> id of the tenants this process has entered, so `enter_tenant` can sign the scope in its one round trip.
+# A tenant's id never changes; a slug taken by another tenant is caught by the lookup itself (the signature is
+# for the id the database sets, so a wrong guess matches no row until the scope is pushed again).
+_tenant_ids: dict[str, int] = {}
 
 
 @functools.cache
@@ -77,7 +100,9 @@ def _tenant_with_scope():
     """The tenant by slug, setting the transaction's scope as it is read (built once, on first use)."""
     settings = func.concat(
         func.set_config("app.tenant_id", cast(Tenant.id, String), True),
+        func.set_config("app.scope_sig", bindparam("scope_sig", type_=String), True),
         func.set_config("app.user_id", bindparam("scope_user", type_=String), True),
+        func.set_config("app.user_sig", bindparam("user_sig", type_=String), True),
         func.set_config("app.all_tenants", bindparam("scope_all", type_=String), True),
     )
     return select(Tenant, settings).where(Tenant.slug == bindparam("slug", type_=String))
@@ -206,16 +231,22 @@ def _push_scope_to_database(session: KoersSession, connection) -> None:
     # request's tenant into the next. A plain SET would.
     if connection.dialect.name != "postgresql":
         return
+    # The tenant and the user count only signed (migration 0038): the key is the app's, never the database role's.
     info = session.info
+    key, tenant_id, user_id = info.get("scope_key", b""), info.get("tenant_id"), info.get("user_id")
     connection.execute(
         text(
             "SELECT set_config('app.tenant_id', :tenant, true),"
+            " set_config('app.scope_sig', :tenant_sig, true),"
             " set_config('app.user_id', :user, true),"
+            " set_config('app.user_sig', :user_sig, true),"
             " set_config('app.all_tenants', :all, true)"
         ),
         {
-            "tenant": str(info.get("tenant_id") or ""),
-            "user": str(info.get("user_id") or ""),
+            "tenant": str(tenant_id or ""),
+            "tenant_sig": scope_signature(key, "tenant", tenant_id),
+            "user": str(user_id or ""),
+            "user_sig": scope_signature(key, "user", user_id),
             "all": "on" if info.get("all_tenants") else "off",
         },
     )

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from saas.kernel.config import Settings
-from saas.kernel.db import Database, make_engine
+from saas.kernel.db import Database, make_engine, scope_signature
 from saas.models import metadata
 from tests.services import PostgresServer, RedisServer, WorkerProcess
 
@@ -111,7 +111,7 @@ def stack():
         from saas.kernel import migrate
 
         migrate.upgrade(Settings(database_url=started.app_url, migration_database_url=started.owner_url,
-                                 platform_database_url=started.platform_url, secret_key="test"))
+                                 platform_database_url=started.platform_url, secret_key="test-secret-key"))
         # A job run outside an app context (a test committing outside a request) runs in an app built
         # from that environment: the test session hands it over as `koers worker` hands its own.
         from saas import create_app
@@ -125,7 +125,7 @@ def stack():
 
 @pytest.fixture(scope="session")
 def database(stack):
-    db = Database(stack.app_url, platform_url=stack.platform_url)
+    db = Database(stack.app_url, platform_url=stack.platform_url, scope_key=settings_for(stack).scope_signing_key)
     yield db
     db.dispose()
 
@@ -167,6 +167,14 @@ def _empty_tables(request):
 
 def _uses_database(request) -> bool:
     return any(name in request.fixturenames for name in ("database", "app", "client", "make", "live_server"))
+
+
+def sign_in_scope(conn, tenant_id, *, local: bool = True) -> None:
+    """For a test's raw SQL as the app role: the tenant as tenants.scoping sets it, signed with the tests' key
+    (row-level security takes no unsigned tenant; migration 0038)."""
+    key = Settings(secret_key="test-secret-key").scope_signing_key
+    conn.execute(text("SELECT set_config('app.tenant_id', :t, :local), set_config('app.scope_sig', :s, :local)"),
+                 {"t": str(tenant_id), "s": scope_signature(key, "tenant", tenant_id), "local": local})
 
 
 def settings_for(stack, **overrides) -> Settings:

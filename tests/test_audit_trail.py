@@ -7,6 +7,7 @@ from sqlalchemy.exc import DBAPIError
 
 from saas.kernel import audit
 from saas.kernel.audit import Actor, AuditEntry
+from tests.conftest import sign_in_scope
 from tests.test_cli import koers
 
 pytestmark = pytest.mark.smoke
@@ -65,7 +66,7 @@ def test_the_database_refuses_to_change_delete_or_truncate_entries(make, owner_e
 
 def _scope(conn, tenant):
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT set_config('app.tenant_id', :id, true)"), {"id": str(tenant.id)})
+        sign_in_scope(conn, tenant.id)
 
 
 def test_a_tampered_chain_is_found_by_audit_verify(make, owner_engine, stack):

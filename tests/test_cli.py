@@ -24,7 +24,8 @@ _apps: dict = {}
 
 
 def _environment(stack) -> dict:
-    return {"DATABASE_URL": stack.app_url, "SECRET_KEY": "test", "KOERS_ENV": "development"}
+    # the key the suite's database was migrated with: it signs the tenant's scope (README, Database roles)
+    return {"DATABASE_URL": stack.app_url, "SECRET_KEY": "test-secret-key", "KOERS_ENV": "development"}
 
 
 def koers(stack, *args, expect=0):

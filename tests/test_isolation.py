@@ -15,6 +15,7 @@ from saas.models import metadata
 from tenants.rls import tenant_owned_tables
 from tenants.models import Invitation, LegacyOrganisation, Membership
 from tenants.scoping import NotPlatformSession, TenantScopeError, cross_tenant, set_scope
+from tests.conftest import sign_in_scope
 from tests.helpers import CSRF
 from tests.world import CAPABILITIES, populate
 
@@ -256,7 +257,7 @@ def test_row_level_security_hides_rows_from_raw_sql_without_a_tenant(make, datab
 def test_row_level_security_sees_one_tenant_and_refuses_writes_into_another(make, database, two_tenants):
     alpha, beta = two_tenants
     with database.engine.connect() as conn:
-        conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(beta.id)})
+        sign_in_scope(conn, beta.id)
         tenants_seen = conn.execute(text("SELECT DISTINCT tenant_id FROM legacy_organisations")).scalars().all()
         assert tenants_seen == [beta.id]
         with pytest.raises(DBAPIError, match="row-level security"):

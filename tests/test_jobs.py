@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from saas.kernel.outbox import OutboundMail
-from tests.conftest import settings_for
+from tests.conftest import settings_for, sign_in_scope
 from tests.helpers import link_in, wait_for
 from tests.smtp_server import SMTPServer
 
@@ -182,6 +182,25 @@ def _make_platform_admin(make, email):
         db.execute(update(User).where(User.email == email).values(is_platform_admin=True))
 
 
+def test_a_tenants_run_handed_to_the_queue_is_marked_queued_in_its_signed_scope(stack, database, make):
+    """The mark after the hand-over is a session of its own, in the tenant's scope: on PostgreSQL it must sign
+    that scope with the app's key, else row-level security shows it no run and the run stays pending."""
+    from saas.kernel.jobs import dispatch
+
+    tenant = make.tenant("alpha")
+    app = _app(stack, database, redis_url=stack.redis.url)  # no worker: the run waits on the queue
+    from rq.job import Job
+
+    from saas.kernel.jobs import redis_connection
+
+    with app.app_context():
+        run_id = dispatch("tests.jobs_for_tests.count_slowly", tenant.id, 1, 0)
+    try:
+        assert _run(make, run_id).status == "queued"
+    finally:  # not for a later test's worker
+        Job.fetch(run_id, connection=redis_connection(stack.redis.url)).delete()
+
+
 @pytest.mark.worker
 def test_a_run_is_recorded_from_the_queue_through_running_to_done(stack, database, make, worker):
     from saas.kernel.jobs import dispatch
@@ -286,7 +305,7 @@ def test_a_tenant_sees_only_its_own_job_runs(app, make, database):
         db.rollback()
     if database.is_postgres:  # the second wall: row-level security for raw SQL
         with database.engine.connect() as conn:
-            conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(alpha.id)})
+            sign_in_scope(conn, alpha.id)
             assert conn.execute(text("SELECT id FROM job_runs")).scalars().all() == [alpha_run]
             conn.rollback()
             assert conn.execute(text("SELECT count(*) FROM job_runs")).scalar() == 0  # no tenant: nothing

@@ -16,6 +16,7 @@ from saas.anonymity import raters
 from saas.anonymity.policy import RATERS_MIN_SCORES
 from saas.leadership import rules
 from saas.leadership.models import FeedbackAnswer, FeedbackRound, Promise
+from tests.conftest import sign_in_scope
 from tests.helpers import link_in, signed_in
 
 PEOPLE = ["boss", "coach", "peer1", "peer2", "peer3", "peer4", "rep1", "rep2", "rep3", "rep4", "rep5", "other"]
@@ -349,7 +350,7 @@ def test_a_manager_rating_themselves_while_the_invitations_go_out_loses_no_answe
         outcome["answer"] = mia.post(page, data=form).status_code
 
     with database.engine.connect() as blocker:
-        blocker.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(world.tenant.id)})
+        sign_in_scope(blocker, world.tenant.id)
         blocker.execute(text("SELECT id FROM feedback_rounds WHERE id = :r FOR UPDATE"), {"r": round_id})
         threads = [threading.Thread(target=job)]
         threads[0].start()

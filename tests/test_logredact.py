@@ -102,7 +102,8 @@ def _free_port() -> int:
 def test_gunicorns_access_log_holds_no_token(stack, tmp_path):
     """gunicorn started as README "Production" says, in the checkout: it reads gunicorn.conf.py."""
     port, access = _free_port(), tmp_path / "access.log"
-    env = {**os.environ, "KOERS_ENV": "production", "SECRET_KEY": "s3cret", "DATABASE_URL": stack.app_url,
+    # the suite's SECRET_KEY: production checks that the database has the key that signs the scope
+    env = {**os.environ, "KOERS_ENV": "production", "SECRET_KEY": "test-secret-key", "DATABASE_URL": stack.app_url,
            "PYTHONPATH": str(ROOT)}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen([str(gunicorn), "--workers", "1", "--bind", f"127.0.0.1:{port}",

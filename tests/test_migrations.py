@@ -263,3 +263,48 @@ def test_0033_stops_trusting_all_tenants_from_the_app_role_and_going_back_restor
     finally:
         for engine in (owner, app, platform):
             engine.dispose()
+
+
+@pytest.mark.skipif(SQLITE, reason="database roles exist on PostgreSQL only")
+def test_0038_takes_the_tenant_only_signed_and_going_back_restores_0033s_policy(empty_database):
+    """From 0038 on the app role's `app.tenant_id` counts only with its signature (the key stored by the upgrade,
+    from the settings); the downgrade puts 0033's policy back and takes the key's schema away."""
+    from sqlalchemy import text
+
+    from saas.kernel.db import scope_signature
+
+    migrate.upgrade(empty_database)
+    owner = make_engine(empty_database.migration_database_url)
+    app = make_engine(empty_database.database_url)
+    key = empty_database.scope_signing_key
+
+    def seen(tenant_id, signature=""):
+        with app.begin() as conn:
+            conn.execute(text("SELECT set_config('app.tenant_id', :t, true), set_config('app.scope_sig', :s, true)"),
+                         {"t": str(tenant_id), "s": signature})
+            return conn.execute(text("SELECT count(*) FROM legacy_organisations")).scalar()
+
+    def key_schema():
+        with owner.connect() as conn:
+            return conn.execute(text("SELECT to_regclass('koers_private.scope_key') IS NOT NULL")).scalar()
+
+    try:
+        tenants, organisations = metadata.tables["tenants"], metadata.tables["legacy_organisations"]
+        with owner.begin() as conn:
+            conn.execute(text("SELECT set_config('app.all_tenants', 'on', true)"))
+            tenant_id = conn.execute(tenants.insert().values(slug="t1", name="T1")).inserted_primary_key[0]
+            conn.execute(organisations.insert().values(tenant_id=tenant_id, code="AAL", name="Aal"))
+        signed = scope_signature(key, "tenant", tenant_id)
+        assert (seen(tenant_id), seen(tenant_id, signed), key_schema()) == (0, 1, True)
+        migrate.downgrade(empty_database, "0036")
+        assert (seen(tenant_id), seen(tenant_id, signed), key_schema()) == (1, 1, False)
+        migrate.upgrade(empty_database)
+        assert (seen(tenant_id), seen(tenant_id, signed), key_schema()) == (0, 1, True)
+        # another key (KOERS_SCOPE_KEY or SECRET_KEY changed): the next upgrade stores it, the old signatures stop
+        changed = Settings(**{**empty_database.__dict__, "scope_key": "rotated"})
+        migrate.upgrade(changed)
+        assert (seen(tenant_id, signed), seen(tenant_id, scope_signature(changed.scope_signing_key, "tenant",
+                                                                         tenant_id))) == (0, 1)
+    finally:
+        for engine in (owner, app):
+            engine.dispose()

@@ -34,7 +34,7 @@ def test_the_koers_command_says_so_too():
 
 def test_wsgi_exposes_the_app(stack, monkeypatch):
     monkeypatch.setenv("KOERS_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    monkeypatch.setenv("SECRET_KEY", "test-secret-key")  # the database's: it checks the signed scope with it
     monkeypatch.setenv("DATABASE_URL", stack.app_url)
     sys.modules.pop("wsgi", None)
     import wsgi

@@ -18,6 +18,7 @@ from saas.surveys.models import PooledAnswer, Response, SurveyInvitation, Wave
 from tenants.models import Membership, Tenant
 from tenants.service import get_legacy_org
 from saas.kernel.tokens import hash_token
+from tests.conftest import sign_in_scope
 from tests.helpers import works_council
 
 PEOPLE = ["anna", "bram", "carmen", "dirk", "eva", "femke", "gijs"]
@@ -618,7 +619,7 @@ def test_one_link_sent_twice_at_the_same_moment_is_taken_once(app, make, survey,
     results: list[int] = []
     with database.engine.connect() as blocker:
         # hold the invitation's row, so that both requests are surely under way at the same time
-        blocker.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(survey.id)})
+        sign_in_scope(blocker, survey.id)
         blocker.execute(text("SELECT id FROM survey_invitations WHERE token_hash = :h FOR UPDATE"),
                         {"h": hash_token(survey.tokens["femke"])})
         threads = [_post_in_thread(app, url, body, results) for _ in range(2)]

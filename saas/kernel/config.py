@@ -4,6 +4,8 @@ Every variable is listed in the README's configuration table; keep the two in st
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -29,6 +31,8 @@ def _flag(name: str, default: bool) -> bool:
 class Settings:
     env: str = "development"
     secret_key: str = ""
+    # signs the tenant the app scopes each transaction to (README, Database roles); empty: derived from secret_key
+    scope_key: str = ""
     database_url: str = DEFAULT_SQLITE_URL
     migration_database_url: str = ""
     # the platform role's connection, for the work across tenants (saas.kernel.db; README, Database roles)
@@ -71,6 +75,13 @@ class Settings:
         return bool(self.stripe_secret_key)
 
     @property
+    def scope_signing_key(self) -> bytes:
+        """The key of the signed scope (tenants/rls.py): from KOERS_SCOPE_KEY, else SECRET_KEY, with a label of its
+        own so that it signs nothing else. The database keeps a copy, written by `koers db upgrade`."""
+        return hmac.new((self.scope_key or self.secret_key).encode(), b"koers row-level security scope v1",
+                        hashlib.sha256).digest()
+
+    @property
     def production(self) -> bool:
         return self.env == "production"
 
@@ -106,6 +117,7 @@ class Settings:
         return cls(
             env=env,
             secret_key=secret_key or _development_secret(),
+            scope_key=os.environ.get("KOERS_SCOPE_KEY", ""),
             database_url=normalise_database_url(database_url or DEFAULT_SQLITE_URL),
             migration_database_url=normalise_database_url(os.environ.get("MIGRATION_DATABASE_URL", "")),
             platform_database_url=normalise_database_url(os.environ.get("KOERS_PLATFORM_DATABASE_URL", "")),

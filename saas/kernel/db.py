@@ -12,6 +12,8 @@ SQLite default, a development database) both are the same engine.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from datetime import datetime, timezone
 
@@ -125,14 +127,18 @@ class Database:
     """What the app (or a worker) needs to talk to the database: the app role's engine and, when a platform
     URL is given, the platform role's (for the work that crosses tenants; see the module's docstring)."""
 
-    def __init__(self, url: str, engine: Engine | None = None, *, platform_url: str = ""):
+    def __init__(self, url: str, engine: Engine | None = None, *, platform_url: str = "", scope_key: bytes = b""):
         self.url = url
         self.engine = engine or make_engine(url)
         self.platform_url = platform_url if platform_url and platform_url != url else ""
         self.platform_engine = make_engine(platform_url) if self.platform_url else self.engine
-        self.Session = sessionmaker(self.engine, class_=KoersSession, expire_on_commit=False)
+        # scope_key signs each transaction's tenant for row-level security (tenants.scoping); without it the
+        # database takes no tenant from this app (no rows), so `create_app` hands over the settings' key
+        self.scope_key = scope_key
+        self.Session = sessionmaker(self.engine, class_=KoersSession, expire_on_commit=False,
+                                    info={"scope_key": scope_key})
         self.PlatformSession = sessionmaker(self.platform_engine, class_=KoersSession, expire_on_commit=False,
-                                            info={"platform": True})
+                                            info={"platform": True, "scope_key": scope_key})
         # `Session.platform()`: code handed a sessionmaker (the deadlines) opens the platform twin for its listing
         self.Session.platform = self.PlatformSession.platform = self.PlatformSession
 
@@ -147,6 +153,30 @@ class Database:
     def dispose(self, close: bool = True) -> None:
         for engine in self.engines:
             engine.dispose(close=close)
+
+
+def scope_signature(key: bytes, kind: str, value) -> str:
+    """What the database asks beside `app.tenant_id` (kind 'tenant', in `app.scope_sig`) or `app.user_id`
+    ('user', in `app.user_sig`) before row-level security takes it (migration 0038, tenants/rls.py)."""
+    if value in (None, ""):
+        return ""
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def scope_key_problems(database: Database) -> list[str]:
+    """Whether the database checks this app's signed scope with the same key (the one `koers db upgrade` stored)."""
+    if not database.is_postgres:
+        return []
+    with database.engine.begin() as conn:
+        if conn.execute(text("SELECT to_regproc('koers_scope_tenant')")).scalar() is None:
+            return ["the database has no signed scope yet: run `koers db upgrade`"]
+        taken = conn.execute(text("SELECT set_config('app.tenant_id', '0', true), "
+                                  "set_config('app.scope_sig', :sig, true), koers_scope_tenant()"),
+                             {"sig": scope_signature(database.scope_key, "tenant", 0)}).one()[2]
+    if taken != 0:
+        return ["the database checks the tenant's signature with another key than KOERS_SCOPE_KEY (or SECRET_KEY) "
+                "gives: run `koers db upgrade` with this app's settings"]
+    return []
 
 
 class UnsafeDatabaseRole(RuntimeError):
@@ -202,6 +232,7 @@ def _role_problems(engine: Engine, which: str) -> list[str]:
 def refuse_unsafe_roles(database: Database) -> None:
     """In production: stop, with every problem in the message (and the log), when the roles do not bind."""
     problems = role_problems(database)
+    problems += scope_key_problems(database)
     if problems:
         raise UnsafeDatabaseRole(
             "Koers refuses to start in production: row-level security would not bind the database roles: "

@@ -160,7 +160,8 @@ def _dispatch_pending(session) -> None:
     settings = session.info.get("jobs_settings") or (current_app.config["KOERS"] if has_app_context() else None)
     if settings is None:
         settings = job_app().config["KOERS"]
-    _send(session.get_bind(), settings, pending, platform_engine=_platform_engine_for(session))
+    _send(session.get_bind(), settings, pending, platform_engine=_platform_engine_for(session),
+          scope_key=session.info.get("scope_key", b""))
 
 
 def _platform_engine_for(session):
@@ -174,7 +175,7 @@ def _forget_pending(session) -> None:
     session.info.pop("jobs_after_commit", None)
 
 
-def _send(engine, settings, runs: list[_Queued], *, platform_engine=None) -> None:
+def _send(engine, settings, runs: list[_Queued], *, platform_engine=None, scope_key: bytes = b"") -> None:
     """Hand committed runs to RQ (and mark them queued), or run them here without Redis."""
     if not settings.redis_url:
         for queued in runs:
@@ -193,7 +194,7 @@ def _send(engine, settings, runs: list[_Queued], *, platform_engine=None) -> Non
             break  # the rest would wait for the same timeout: they stay pending too
         sent.append(queued.id)
     if sent:
-        _mark_queued(engine, [queued for queued in runs if queued.id in sent], platform_engine or engine)
+        _mark_queued(engine, [queued for queued in runs if queued.id in sent], platform_engine or engine, scope_key)
 
 
 def _enqueue(connection, queued: _Queued) -> None:
@@ -208,15 +209,16 @@ def _enqueue(connection, queued: _Queued) -> None:
     )
 
 
-def _mark_queued(engine, runs: list[_Queued], platform_engine) -> None:
+def _mark_queued(engine, runs: list[_Queued], platform_engine, scope_key: bytes = b"") -> None:
     """pending → queued; a worker that already took the run (running, done) is not overwritten. Each tenant's
-    runs are marked in that tenant's scope, the platform jobs' on the platform role's engine."""
+    runs are marked in that tenant's scope (signed with the committing session's key), the platform jobs' on the
+    platform role's engine."""
     by_tenant: dict[int | None, list[str]] = {}
     for queued in runs:
         by_tenant.setdefault(_tenant_of(queued), []).append(queued.id)
     for tenant_id, run_ids in by_tenant.items():
         try:
-            with _platform_session(engine if tenant_id is not None else platform_engine) as db:
+            with _platform_session(engine if tenant_id is not None else platform_engine, scope_key) as db:
                 set_scope(db, tenant_id=tenant_id)
                 db.execute(update(JobRun).where(JobRun.id.in_(run_ids), JobRun.status == "pending")
                            .values(status="queued").execution_options(synchronize_session=False))
@@ -384,10 +386,10 @@ def _tenant_is(tenant_id):
     return JobRun.tenant_id.is_(None) if tenant_id is None else JobRun.tenant_id == tenant_id
 
 
-def _platform_session(engine) -> KoersSession:
+def _platform_session(engine, scope_key: bytes = b"") -> KoersSession:
     """A session across tenants: the queue's own bookkeeping on records of every tenant. On PostgreSQL the
     database shows every tenant's records only on the platform role's engine (`Database.platform_engine`,
     which `koers worker` hands the sweeper); on the app role's, those of the tenant set, if any."""
-    session = KoersSession(bind=engine)
+    session = KoersSession(bind=engine, info={"scope_key": scope_key})
     session.info["all_tenants"] = True
     return session

@@ -15,6 +15,7 @@ def alembic_config(settings: Settings) -> Config:
     if url.startswith("sqlite"):
         INSTANCE.mkdir(exist_ok=True)
     config.attributes["url"] = url
+    config.attributes["scope_key"] = settings.scope_signing_key  # stored for the database's checks (0038)
     if settings.migration_database_url and settings.migration_database_url != settings.database_url:
         config.attributes["app_role"] = make_url(settings.database_url).username
     return config

@@ -140,9 +140,12 @@ def _read_in_parts(db, connection, wave, keys, parts: int) -> list[dict]:
     from tenants.scoping import current_tenant_id
 
     bounds = _bounds(parts)
-    snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar()
+    # the helpers take this transaction's signed scope with its snapshot (row-level security asks the signature)
+    snapshot, signature = connection.execute(
+        text("SELECT pg_export_snapshot(), current_setting('app.scope_sig', true)")).one()
     task = {"url": connection.engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
-            "snapshot": snapshot, "tenant_id": current_tenant_id(db), "wave_id": wave.id, "keys": keys}
+            "snapshot": snapshot, "tenant_id": current_tenant_id(db), "scope_sig": signature or "",
+            "wave_id": wave.id, "keys": keys}
     helpers = []
     try:
         for low, high in bounds[1:]:
@@ -181,7 +184,8 @@ def read_part_in_snapshot(task: dict) -> dict:
     with psycopg.connect(task["url"]) as connection:
         connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         connection.execute("SET TRANSACTION SNAPSHOT %s" % _literal(task["snapshot"]))
-        connection.execute("SELECT set_config('app.tenant_id', %s, true)", (str(task["tenant_id"]),))
+        connection.execute("SELECT set_config('app.tenant_id', %s, true), set_config('app.scope_sig', %s, true)",
+                           (str(task["tenant_id"]), task["scope_sig"]))
         part = _read_part(connection, task["wave_id"], task["low"], task["high"], task["keys"])
         connection.rollback()
     return part
