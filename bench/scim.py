@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from submit import _cpu_seconds, _gunicorn, _ms, _wrk  # noqa: E402  (the same measuring as bench/submit.py)
 from tests.services import PostgresServer, _wait_for_port, free_port  # noqa: E402
+from saas.kernel.config import Settings  # noqa: E402
 
 TARGET = 25  # requests per second per tenant
 
@@ -46,14 +47,15 @@ TARGET = 25  # requests per second per tenant
 # function on one psycopg connection per worker, with JSON built by hand: no Flask, no SQLAlchemy, no
 # scim2-models validation, no error documents. A measuring stick, not a way to serve.
 FLOOR = r'''
-import hashlib, json, os, secrets, uuid
+import hashlib, hmac, json, os, secrets, uuid
 from datetime import datetime, timezone
 
 import psycopg
 
 _conn = None
-SCOPE = ("SELECT concat(set_config('app.tenant_id', id::text, true), set_config('app.user_id', '', true), "
-         "set_config('app.all_tenants', 'off', true)), id FROM tenants WHERE slug = %s")
+SCOPE = ("SELECT concat(set_config('app.tenant_id', id::text, true), set_config('app.scope_sig', %s, true), "
+         "set_config('app.user_id', '', true), set_config('app.all_tenants', 'off', true)), id FROM tenants WHERE slug = %s")
+_signed: dict = {}  # slug -> (tenant id, signature): signed as Koers's enter_tenant signs the id it last saw
 TOKEN = "SELECT id FROM scim_tokens WHERE token_hash = %s AND tenant_id = %s"
 
 
@@ -81,7 +83,11 @@ def app(environ, start_response):
     body = json.loads(environ["wsgi.input"].read(length)) if length else None
     now = datetime.now(timezone.utc)
     with conn.transaction():
-        tenant = conn.execute(SCOPE, (slug,)).fetchone()
+        tenant = conn.execute(SCOPE, (_signed.get(slug, (None, ""))[1], slug)).fetchone()
+        if tenant is not None and _signed.get(slug, (None,))[0] != tenant[1]:  # first visit: sign, then scope again
+            key = bytes.fromhex(os.environ["FLOOR_SCOPE_KEY"])
+            _signed[slug] = (tenant[1], hmac.new(key, f"tenant:{tenant[1]}".encode(), hashlib.sha256).hexdigest())
+            conn.execute("SELECT set_config('app.scope_sig', %s, true)", (_signed[slug][1],))
         if tenant is None or conn.execute(TOKEN, (hashlib.sha256(token.encode()).hexdigest(), tenant[1])).fetchone() is None:
             return _answer(start_response, "401 Unauthorized", {"status": "401"})
         tenant_id = tenant[1]
@@ -186,14 +192,17 @@ def main() -> None:
     try:
         postgres.create_database("koers_bench")
         app_url, owner_url = postgres.url("koers_bench"), postgres.url("koers_bench", "koers_owner")
-        slug, token = _prepare(app_url, owner_url)
+        secret = secrets.token_hex(16)  # one key for the migration (it stores the scope key) and the servers
+        slug, token = _prepare(app_url, owner_url, secret)
         (base / "floor.py").write_text(FLOOR)
         for side in ("koers", "floor", "warmup-koers", "warmup-floor"):  # people of their own: none provisioned twice
             (base / f"{side}.lua").write_text(WRK_SCRIPT % {"token": token, "slug": slug, "side": side})
-        env = {**os.environ, "KOERS_ENV": "production", "SECRET_KEY": secrets.token_hex(16),
-               "DATABASE_URL": app_url, "BASE_URL": "http://127.0.0.1", "REDIS_URL": ""}
+        env = {**os.environ, "KOERS_ENV": "production", "SECRET_KEY": secret, "DATABASE_URL": app_url,
+               "KOERS_PLATFORM_DATABASE_URL": postgres.url("koers_bench", "koers_platform"),
+               "BASE_URL": "http://127.0.0.1", "REDIS_URL": ""}
         floor_env = {**os.environ, "PYTHONPATH": str(ROOT),
-                     "FLOOR_DATABASE_URL": app_url.replace("postgresql+psycopg://", "postgresql://")}
+                     "FLOOR_DATABASE_URL": app_url.replace("postgresql+psycopg://", "postgresql://"),
+                     "FLOOR_SCOPE_KEY": Settings(secret_key=secret).scope_signing_key.hex()}
         ports = {"koers": free_port(), "floor": free_port()}
         servers.append(_gunicorn("wsgi:app", ports["koers"], env, ROOT, base / "koers.log"))
         servers.append(_gunicorn("floor:app", ports["floor"], floor_env, base, base / "floor.log"))
@@ -231,18 +240,17 @@ def main() -> None:
             shutil.rmtree(base, ignore_errors=True)
 
 
-def _prepare(app_url: str, owner_url: str) -> tuple[str, str]:
+def _prepare(app_url: str, owner_url: str, secret: str) -> tuple[str, str]:
     """A migrated database with a tenant, its admin and its SCIM token."""
     from saas import create_app
     from saas.administration.service import add_member
     from saas.auth.models import User
     from saas.kernel import migrate
-    from saas.kernel.config import Settings
     from saas.scim import service
     from tenants.models import Tenant
     from tenants.scoping import set_scope
 
-    settings = Settings(database_url=app_url, migration_database_url=owner_url, secret_key="bench")
+    settings = Settings(database_url=app_url, migration_database_url=owner_url, secret_key=secret)
     migrate.upgrade(settings)
     app = create_app(settings)
     with app.app_context(), app.extensions["koers.db"].Session() as db:

@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.services import PostgresServer, RedisServer, WorkerProcess, _wait_for_port, free_port  # noqa: E402
+from saas.kernel.config import Settings  # noqa: E402
 
 WARM_UP = 2_000  # tokens kept apart for the warm-up, so the measured run never meets an answered one
 
@@ -67,7 +68,7 @@ def hello(slug, token):
 # worker, pipelined, with no Flask, no SQLAlchemy, no hooks, no languages and no error pages. Not
 # a way to serve: a measuring stick for how far the framework's share can go.
 FLOOR = """
-import hashlib, json, os, re, secrets, uuid
+import hashlib, hmac, json, os, re, secrets, uuid
 from datetime import date, datetime, timezone
 
 import psycopg
@@ -84,8 +85,9 @@ def _sql(statement):  # SQLAlchemy's :name parameters as psycopg's %(name)s
     return re.sub(r"(?<![:\\w]):(\\w+)", r"%(\\1)s", statement.text)
 
 
-SCOPE = ("SELECT concat(set_config('app.tenant_id', id::text, true), set_config('app.user_id', '', true), "
-         "set_config('app.all_tenants', 'off', true)), id FROM tenants WHERE slug = %s")
+SCOPE = ("SELECT concat(set_config('app.tenant_id', id::text, true), set_config('app.scope_sig', %s, true), "
+         "set_config('app.user_id', '', true), set_config('app.all_tenants', 'off', true)), id FROM tenants WHERE slug = %s")
+_signed = {}  # slug -> (tenant id, signature): signed as Koers's enter_tenant signs the id it last saw
 FIND, TAKE_IN = _sql(intake._FIND), _sql(intake._TAKE_IN)
 WAVE = "SELECT instruments, groupings, value_keys, questions, closes_on, k FROM survey_waves WHERE tenant_id = %s AND id = %s"
 EXISTING = ("SELECT id FROM job_runs WHERE function = %s AND args_key = %s AND status = ANY(%s) AND tenant_id = %s "
@@ -111,13 +113,17 @@ def app(environ, start_response):
     attributes = body.get("attributes") or {}
     with conn.pipeline() as pipeline:
         conn.execute("BEGIN")
-        tenant = conn.execute(SCOPE, (slug,))
+        tenant = conn.execute(SCOPE, (_signed.get(slug, (None, ""))[1], slug))
         pipeline.sync()
         tenant = tenant.fetchone()
         if tenant is None:
             conn.execute("ROLLBACK")
             return _answer(start_response, "404 Not Found", b'{"status":"unknown"}')
         tenant_id = tenant[1]
+        if _signed.get(slug, (None,))[0] != tenant_id:  # first visit: sign, then scope again
+            key = bytes.fromhex(os.environ["FLOOR_SCOPE_KEY"])
+            _signed[slug] = (tenant_id, hmac.new(key, f"tenant:{tenant_id}".encode(), hashlib.sha256).hexdigest())
+            conn.execute("SELECT set_config('app.scope_sig', %s, true)", (_signed[slug][1],))
         found = conn.execute(FIND, {"tenant": tenant_id, "hash": hashlib.sha256(token.encode()).hexdigest(),
                                     "org": attributes.get("legacy_org_id"), "team": attributes.get("team_id")})
         pipeline.sync()
@@ -162,8 +168,8 @@ def app(environ, start_response):
         queue._enqueue(_redis, queue._Queued(recorded, service.MIX_JOB, (tenant_id, wave_id)))
         with conn.pipeline():
             conn.execute("BEGIN")
-            conn.execute("SELECT set_config('app.tenant_id', '', true), set_config('app.user_id', '', true), "
-                         "set_config('app.all_tenants', 'on', true)")
+            conn.execute("SELECT set_config('app.tenant_id', %s, true), set_config('app.scope_sig', %s, true)",
+                         (str(tenant_id), _signed[slug][1]))  # the run is the tenant's: its signed scope
             conn.execute(QUEUED, (recorded,))
             conn.execute("COMMIT")
     return _answer(start_response, "201 Created", b'{"status":"received"}\\n')
@@ -209,7 +215,8 @@ def main() -> None:
     try:
         postgres.create_database("koers_bench")
         app_url, owner_url = postgres.url("koers_bench"), postgres.url("koers_bench", "koers_owner")
-        slug, tokens = _prepare(app_url, owner_url, args.invitations)
+        secret = secrets.token_hex(16)  # one key for the migration (it stores the scope key) and the servers
+        slug, tokens = _prepare(app_url, owner_url, args.invitations, secret)
         body = json.dumps({"answers": _answers(), "attributes": {}})
         (base / "body.json").write_text(body)
         (base / "hello.py").write_text(HELLO)
@@ -226,10 +233,12 @@ def main() -> None:
                     "tokens": base / f"{side}-{name}.txt", "body": base / "body.json", "threads": threads,
                     "slug": slug})
             measured[side] = len(side_tokens) - WARM_UP
-        env = {**os.environ, "KOERS_ENV": "production", "SECRET_KEY": secrets.token_hex(16),
-               "DATABASE_URL": app_url, "BASE_URL": "http://127.0.0.1", "REDIS_URL": redis.url}
+        env = {**os.environ, "KOERS_ENV": "production", "SECRET_KEY": secret, "DATABASE_URL": app_url,
+               "KOERS_PLATFORM_DATABASE_URL": postgres.url("koers_bench", "koers_platform"),
+               "BASE_URL": "http://127.0.0.1", "REDIS_URL": redis.url}
         floor_env = {**os.environ, "PYTHONPATH": str(ROOT), "FLOOR_REDIS_URL": redis.url,
-                     "FLOOR_DATABASE_URL": app_url.replace("postgresql+psycopg://", "postgresql://")}
+                     "FLOOR_DATABASE_URL": app_url.replace("postgresql+psycopg://", "postgresql://"),
+                     "FLOOR_SCOPE_KEY": Settings(secret_key=secret).scope_signing_key.hex()}
         # One `koers worker` (as in production) mixes the pools of both sides: the job each asks for.
         worker = WorkerProcess({**env, "PYTHONPATH": str(ROOT)}, base / "worker.log").start()
         ports = {"koers": free_port(), "hello": free_port(), "floor": free_port()}
@@ -294,20 +303,19 @@ def main() -> None:
             shutil.rmtree(base, ignore_errors=True)
 
 
-def _prepare(app_url: str, owner_url: str, invitations: int) -> tuple[str, list[str]]:
+def _prepare(app_url: str, owner_url: str, invitations: int, secret: str) -> tuple[str, list[str]]:
     """A tenant, an open wave asking every instrument, and `invitations` people each with a token."""
     from sqlalchemy import insert
 
     from saas import create_app
     from saas.kernel import migrate
     from saas.auth.models import User
-    from saas.kernel.config import Settings
     from saas.surveys import service
     from saas.surveys.models import SurveyInvitation
     from tenants.models import Membership, Tenant
     from tenants.scoping import set_scope
 
-    settings = Settings(database_url=app_url, migration_database_url=owner_url, secret_key="bench")
+    settings = Settings(database_url=app_url, migration_database_url=owner_url, secret_key=secret)
     migrate.upgrade(settings)
     app = create_app(settings)
     db_handle = app.extensions["koers.db"]
