@@ -2,7 +2,7 @@
 
 One run:
 1. a throwaway PostgreSQL (as in the tests: the app connects as a role that RLS binds), migrated;
-2. a tenant as bench/people.py makes it: 20,000 people (accounts, memberships, roles) in ten legacy organisations,
+2. the tenant bench/people.py builds (`build_tenant`): 20,000 people (accounts, memberships, roles) in ten legacy organisations,
    a programme of 50 themes with 500 teams of 16;
 3. the archive written as `koers export-tenant` writes it (saas.exit.archive: every table as JSON and CSV,
    streamed from server-side cursors into the zip), timed, beside two **floors** over exactly the same rows
@@ -17,19 +17,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.harness import scope_signature_for  # noqa: E402
-from bench.people import FIRST, LAST  # noqa: E402
-from tests.services import PostgresServer  # noqa: E402
+from harness import migrated_app, plain_url, scope_signature_for, throwaway_postgres  # noqa: E402
+from people import build_tenant  # noqa: E402
 
 
 def main() -> None:
@@ -38,26 +32,13 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each (interleaved); the median is shown")
     args = parser.parse_args()
-    base = Path(tempfile.mkdtemp(prefix="koers-bench-"))
-    base.chmod(0o711)  # the postgres service user must reach its folder inside
-    postgres = PostgresServer(base / "pg").start()
-    try:
-        postgres.create_database("koers_bench")
-        run(postgres.url("koers_bench"), postgres.url("koers_bench", "koers_owner"), args, base)
-    finally:
-        postgres.stop()
-        shutil.rmtree(base, ignore_errors=True)
+    with throwaway_postgres() as (app_url, owner_url), tempfile.TemporaryDirectory(prefix="koers-bench-") as base:
+        run(app_url, owner_url, args, Path(base))
 
 
 def run(app_url: str, owner_url: str, args, base: Path) -> None:
-    from saas import create_app
-    from saas.kernel import migrate
-    from saas.kernel.config import Settings
-
-    settings = Settings(database_url=app_url, migration_database_url=owner_url, secret_key="bench")
-    migrate.upgrade(settings)
-    app = create_app(settings)
-    world = _build(app, args)
+    app = migrated_app(app_url, owner_url)
+    world = build_tenant(app, args)
     timings = {"export": [], "select": [], "copy": []}
     size = rows = 0
     for _ in range(args.repeat):
@@ -73,55 +54,6 @@ def run(app_url: str, owner_url: str, args, base: Path) -> None:
     print(f"export/select    {median['export'] / median['select']:.1f}x the time of a plain SELECT of the same rows")
     print(f"export/copy      {median['export'] / median['copy']:.1f}x the time of COPY … TO STDOUT of the same rows")
     print(f"load average     {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-
-
-def _build(app, args) -> dict:
-    """The tenant, its organisations, people, roles, themes and teams (as bench/people.py builds them)."""
-    import random
-    from datetime import date
-
-    from sqlalchemy import insert
-
-    from saas.auth.models import User
-    from saas.kernel.db import utcnow
-    from saas.programme.models import Team, TeamMember, Theme
-    from saas.programme.service import create_programme
-    from tenants.models import LegacyOrganisation, Membership, MembershipRole, Tenant
-    from tenants.scoping import set_scope
-
-    rng = random.Random(17)
-    with app.app_context(), app.extensions["koers.db"].Session() as db:
-        tenant = Tenant(slug="bench", name="Bench", country="NL", language="en")
-        db.add(tenant)
-        db.flush()
-        set_scope(db, tenant_id=tenant.id)
-        tenant_id = tenant.id
-        orgs = db.scalars(insert(LegacyOrganisation).returning(LegacyOrganisation.id), [
-            {"tenant_id": tenant_id, "code": f"O{n:02d}", "name": f"Gemeente {n:02d}"} for n in range(10)]).all()
-        user_ids = db.scalars(insert(User).returning(User.id), [
-            {"email": f"p{n}@bench.example", "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "password_hash": "!",
-             "email_verified_at": utcnow()} for n in range(args.people)]).all()
-        member_ids = db.scalars(insert(Membership).returning(Membership.id), [
-            {"tenant_id": tenant_id, "user_id": uid, "legacy_org_id": rng.choice(orgs + [None])}
-            for uid in user_ids]).all()
-        roles = [{"tenant_id": tenant_id, "membership_id": mid, "role": "member"} for mid in member_ids]
-        roles += [{"tenant_id": tenant_id, "membership_id": mid, "role": role}
-                  for role, share in (("sponsor", 0.02), ("management", 0.01))
-                  for mid in rng.sample(member_ids, int(share * len(member_ids)))]
-        db.execute(insert(MembershipRole), roles)
-        programme = create_programme(db, name="Bench programme", goal="", starts_on=date(2026, 1, 1),
-                                     ends_on=date(2026, 12, 31))
-        theme_ids = db.scalars(insert(Theme).returning(Theme.id), [
-            {"tenant_id": tenant_id, "programme_id": programme.id, "title": f"Theme {n:02d}"}
-            for n in range(50)]).all()
-        team_ids = db.scalars(insert(Team).returning(Team.id), [
-            {"tenant_id": tenant_id, "theme_id": theme_ids[n % 50], "name": f"Team {n:03d}", "goal": ""}
-            for n in range(args.teams)]).all()
-        in_teams = rng.sample(member_ids, min(len(member_ids), 16 * args.teams))
-        db.execute(insert(TeamMember), [{"tenant_id": tenant_id, "team_id": team_ids[n // 16], "membership_id": mid,
-                                         "is_lead": n % 16 == 0} for n, mid in enumerate(in_teams)])
-        db.commit()
-        return {"tenant_id": tenant_id}
 
 
 def _tables(app):
@@ -178,7 +110,7 @@ def _copy(app, app_url: str, tenant_id: int) -> float:
 
     statements = [str(s.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
                   for s in _statements(app, tenant_id)]
-    with psycopg.connect(app_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+    with psycopg.connect(plain_url(app_url)) as conn:
         conn.execute("SELECT set_config('app.tenant_id', %s, false), set_config('app.scope_sig', %s, false)",
                      (str(tenant_id), scope_signature_for(tenant_id)))
         started = time.perf_counter()

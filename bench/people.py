@@ -54,7 +54,7 @@ def main() -> None:
 def run(app_url: str, owner_url: str, args) -> None:
     app = migrated_app(app_url, owner_url)
     started = time.perf_counter()
-    world = _build(app, args)
+    world = build_tenant(app, args)
     print(f"built            {args.people} people of {len(world['orgs'])} legacy organisations, {args.teams} teams, "
           f"in {time.perf_counter() - started:.1f} s")
     vacuum_analyse(owner_url)
@@ -142,8 +142,8 @@ def _scope(conn, tenant_id: int) -> None:
 
 
 
-def _build(app, args) -> dict:
-    """The tenant, its organisations, people, roles, themes and teams."""
+def build_tenant(app, args) -> dict:
+    """The tenant, its organisations, people, roles, themes and teams (bench/export.py archives the same)."""
     import random
 
     from sqlalchemy import insert
