@@ -19,28 +19,12 @@ from saas.kernel.outbox import OutboundMail
 from saas.models import metadata
 from tenants.models import Membership, Tenant
 from tenants.rls import tenant_owned_tables
-from tests.helpers import CSRF, Factory, KoersClient
+from tests.helpers import CSRF
+from tests.test_billing import billed, billing_app  # noqa: F401 (fixtures: the app with billing on, its Stripe the fake)
 from tests.world import populate
 
 ALL_ROLES = ("admin", "management", "sponsor", "member", "works_council", "consultant")
 ENDED = "free trial has ended"
-
-
-@pytest.fixture
-def billing_app(stack, database, fake_stripe):
-    from saas import create_app
-    from saas.kernel.extensions import limiter
-    from tests.conftest import settings_for
-
-    application = create_app(settings_for(stack, **fake_stripe.settings()), database=database, testing=True)
-    application.test_client_class = KoersClient
-    limiter.reset()
-    return application
-
-
-@pytest.fixture
-def billed(billing_app, database):
-    return Factory(billing_app, database)
 
 
 @pytest.fixture
