@@ -1,7 +1,7 @@
 """Test fixtures: real PostgreSQL, Redis and an RQ worker, started once per test session.
 
 `KOERS_TEST_DB=sqlite` runs the tests marked `smoke` on SQLite, the embedded default, instead.
-Every test starts from empty tables (truncated before it runs), so tests, the worker process and
+Every test starts from empty tables (emptied before it runs), so tests, the worker process and
 the browser all see the same committed data, exactly as in production.
 """
 from __future__ import annotations

@@ -5,7 +5,6 @@ from sqlalchemy import select
 from saas.kernel.config import ConfigError, Settings
 from tests.helpers import CSRF, PASSWORD, link_in
 
-pytestmark = pytest.mark.smoke
 
 SIGN_UP = {"name": "Eve", "password": "a long password", "confirm": "a long password"}
 
@@ -16,6 +15,7 @@ def sign_up(client, email):
 
 # ---- a. addresses are confirmed; consultants are invited and accept ------------------------------
 
+@pytest.mark.smoke
 def test_an_unconfirmed_account_signs_in_but_creates_no_organisation_until_it_confirms(client, make):
     sign_up(client, "ada@example.org")
     client.login("ada@example.org", "a long password")
@@ -213,6 +213,7 @@ def test_the_outbox_is_not_served_to_another_machine(app, client):
     assert other.get("/dev/outbox").status_code == 404
 
 
+@pytest.mark.smoke
 def test_the_outbox_is_on_only_in_development_on_sqlite(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s")
     monkeypatch.setenv("KOERS_DEV_OUTBOX", "1")
@@ -286,6 +287,7 @@ def test_the_same_organisation_is_not_created_twice(client, make):
     assert "An organisation with this name already uses Koers" in page.get_data(as_text=True)
 
 
+@pytest.mark.smoke
 def test_the_same_organisation_is_recognised_without_its_accents_case_or_spacing(app, make):
     make.tenant("sudwest", name="Gemeente Súdwest-Fryslân")
     make.user("eve@example.org")

@@ -3,9 +3,8 @@ import pytest
 
 from tests.helpers import PASSWORD, link_in
 
-pytestmark = pytest.mark.smoke
 
-
+@pytest.mark.smoke
 def test_new_user_signs_up_confirms_the_address_and_lands_on_an_empty_start_page(client, make):
     response = client.submit("/signup", {"name": "Ada Visser", "email": "Ada@Example.org",
                                           "password": "a long password", "confirm": "a long password"})
@@ -37,6 +36,7 @@ def test_login_with_a_wrong_password_says_so_and_logs_nobody_in(client, make):
     assert client.get("/account").status_code == 302
 
 
+@pytest.mark.smoke
 def test_login_and_logout(client, make):
     make.user("ada@example.org")
     client.login("ada@example.org")
@@ -62,6 +62,7 @@ def test_repeated_failed_logins_are_slowed_down(client, make):
                                                            "password": PASSWORD}).get_data(as_text=True)
 
 
+@pytest.mark.smoke
 def test_password_reset_by_mail_works_once(client, make):
     make.user("ada@example.org")
     client.submit("/password/forgot", {"email": "ada@example.org"})
@@ -84,6 +85,7 @@ def test_password_reset_for_an_unknown_address_answers_the_same(client, make):
     assert make.mails_to("nobody@example.org") == []
 
 
+@pytest.mark.smoke
 def test_changing_the_password_logs_out_other_sessions(app, client, make):
     make.user("ada@example.org")
     client.login("ada@example.org")
@@ -111,6 +113,7 @@ def test_every_page_carries_security_headers_and_a_csp_without_inline_script(cli
     assert "<script>" not in response.get_data(as_text=True)
 
 
+@pytest.mark.smoke
 def test_production_cookies_are_secure_httponly_and_samesite(stack, database):
     from saas import create_app
     from tests.conftest import settings_for

@@ -13,7 +13,6 @@ from hypothesis import given, settings, strategies as st
 
 from saas.anonymity.audit import COMPLEMENTARY, FEWER_THAN_K, REST, audit, cut_weights, _graph
 
-pytestmark = pytest.mark.smoke
 
 K = 5
 

@@ -4,13 +4,11 @@ person, not a group of five), the keyed per-round pseudonym that counts them, an
 workshop's evaluation releases."""
 from __future__ import annotations
 
-import pytest
 
 from saas.anonymity.labels import group_counts, group_labels, visible_groups
 from saas.anonymity.pseudonyms import pseudonym
 from saas.anonymity.scores import score_figures
 
-pytestmark = pytest.mark.smoke
 
 
 def people(prefix: str, n: int) -> set:

@@ -4,7 +4,6 @@ a count with k, or derives k from a tenant's setting, fails here and belongs in 
 import ast
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("saas", "tenants", "billing", "workers")
@@ -48,13 +47,11 @@ def _violations(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.smoke
 def test_no_module_outside_the_anonymity_package_computes_k_or_decides_what_is_shown():
     found = [line for path in _sources() for line in _violations(path)]
     assert found == [], "move these into saas/anonymity/:\n" + "\n".join(found)
 
 
-@pytest.mark.smoke
 def test_the_check_itself_catches_a_count_compared_with_k(tmp_path):
     sample = tmp_path / "feature.py"
     sample.write_text("def shown(n, k):\n    return n >= k\n\ndef k_now(t):\n    return max(5, t.min_group_size)\n"

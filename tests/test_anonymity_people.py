@@ -15,8 +15,6 @@ from saas.anonymity.people import (
     COMPLEMENTARY, FEWER_THAN_K, NO_TEAM, audit, exposed, members, org_sizes, team_sizes,
 )
 
-pytestmark = pytest.mark.smoke
-
 
 # ---- the brute force ----------------------------------------------------------------------------
 

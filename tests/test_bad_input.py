@@ -9,7 +9,6 @@ from sqlalchemy import text
 from saas.models import metadata
 from tests.world import populate
 
-pytestmark = pytest.mark.smoke
 
 MALFORMED = {
     "name": "x" * 100_000, "email": "not-an-email", "password": "\x00", "confirm": "something else",
@@ -57,6 +56,7 @@ def _post_routes(app, objects):
             yield rule.endpoint, urls.build(rule.endpoint, {a: objects[a] for a in rule.arguments})
 
 
+@pytest.mark.smoke
 def test_malformed_forms_are_answered_with_messages_and_change_nothing(app, world, owner_engine):
     admin, objects = world
     token = admin.csrf_token("/account")
@@ -112,6 +112,7 @@ def test_absurd_ids_in_urls_are_not_found(world):
         assert admin.get(url).status_code == 404, url
 
 
+@pytest.mark.smoke
 def test_nul_bytes_and_huge_numbers_are_a_clear_400_and_change_nothing(app, world, owner_engine):
     admin, objects = world
     token = admin.csrf_token("/account")

@@ -11,7 +11,6 @@ from hypothesis import given, settings, strategies as st
 
 from saas.comparison import maths
 
-pytestmark = pytest.mark.smoke
 
 KEYS = ["bureaucracy", "control", "cooperation", "trust"]
 LIMITING = np.array([True, True, False, False])

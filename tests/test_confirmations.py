@@ -2,11 +2,8 @@
 `press_confirmed` (saas/kernel/views.py), whose confirmation page says what will happen. This reads the source."""
 import re
 
-import pytest
-
 from saas.kernel.config import ROOT
 
-pytestmark = pytest.mark.smoke
 
 DESTRUCTIVE = re.compile(r'(?<![_\w])press\(\s*"(remove|delete|revoke)"')
 

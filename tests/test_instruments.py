@@ -30,7 +30,6 @@ from saas.surveys.instruments import (
     validate_value_picks,
 )
 
-pytestmark = pytest.mark.smoke
 
 ALL_KEYS = set(VALUES_BY_KEY)
 KEYS = [v.key for v in VALUES]

@@ -18,7 +18,6 @@ from markupsafe import escape
 from saas.kernel.config import ROOT, Settings
 from saas.kernel.mail import paragraphs, render_mail
 
-pytestmark = pytest.mark.smoke
 
 BASE_URL = "https://mail.koers.example"  # not the host a request or the test client comes in on
 TOKEN = "tok3n-of-43-characters_abcdefghijklmnopqrst"

@@ -7,8 +7,6 @@ from scim2_tester import Status, check_server
 from sqlalchemy import func, select
 
 
-pytestmark = pytest.mark.smoke
-
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -73,6 +71,7 @@ def test_the_cli_prints_a_fresh_token_and_the_one_before_stops_working(app, make
         assert second not in db.scalar(select(ScimToken.token_hash))  # kept hashed only
 
 
+@pytest.mark.smoke
 def test_entra_creates_finds_patches_and_deletes_a_person(idp, client, make, oost):
     created = idp("POST", "/Users", entra_user())
     assert created.status_code == 201, created.get_json()
@@ -200,6 +199,7 @@ def test_every_anonymous_answer_stays_when_a_person_is_deprovisioned(app, make, 
     assert answers(owner_engine) == before
 
 
+@pytest.mark.smoke
 def test_errors_are_scim_errors_never_a_500(idp, app):
     assert_error(idp("GET", "/Users/unknown"), 404)
     assert_error(idp("POST", "/Users", {"schemas": [USER]}), 400)

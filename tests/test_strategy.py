@@ -16,8 +16,6 @@ from saas.strategy.models import Contribution, DevelopmentGoal, ExpectationClust
 from tests.conftest import SQLITE
 from tests.helpers import signed_in
 
-pytestmark = pytest.mark.smoke  # runs on SQLite too
-
 
 @pytest.fixture
 def world(app, make):
@@ -60,6 +58,7 @@ def _add_pillar(client, world, title="Ondernemend", meaning="Kansen zien en verz
 
 # ---- 1. pillars ------------------------------------------------------------------------------
 
+@pytest.mark.smoke
 def test_management_sets_three_pillars_and_links_a_theme_and_everyone_reads_them(app, make, world):
     mia = signed_in(app, "mia@noord.example")
     client_first = _add_pillar(mia, world, "Klant eerst", "We beginnen bij de vraag van de klant.")
@@ -152,6 +151,7 @@ def _close(client, expectation_round):
     return client.text(response.headers["Location"])
 
 
+@pytest.mark.smoke
 def test_staff_and_management_write_what_they_expect_and_anonymous_ones_carry_no_name(app, make, world,
                                                                                       expectation_round):
     lotte, mia = signed_in(app, "lotte@noord.example"), signed_in(app, "mia@noord.example")
@@ -358,6 +358,7 @@ def test_only_facilitators_run_a_round_and_consultants_do_not_write_in_it(app, w
 
 # ---- 3. action plans, the annual plan and personal goals --------------------------------------
 
+@pytest.mark.smoke
 def test_a_region_plans_actions_per_pillar_and_the_annual_plan_shows_progress(app, make, world):
     mia = signed_in(app, "mia@noord.example")
     client_first, entrepreneurial = _add_pillar(mia, world, "Klant eerst"), _add_pillar(mia, world, "Ondernemend")

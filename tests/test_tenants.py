@@ -7,9 +7,8 @@ from sqlalchemy import select, update
 from tenants.models import Invitation, Membership
 from tests.helpers import link_in
 
-pytestmark = pytest.mark.smoke
 
-
+@pytest.mark.smoke
 def test_signed_in_user_creates_a_tenant_and_becomes_its_admin(client, make):
     make.user("ada@example.org")
     client.login("ada@example.org")
@@ -39,6 +38,7 @@ def test_a_taken_web_address_is_refused(client, make):
     assert "already in use" in page.get_data(as_text=True)
 
 
+@pytest.mark.smoke
 def test_admin_adds_edits_and_deletes_legacy_organisations(client, make):
     tenant = make.tenant("oost", legacy_orgs=())
     client.login(tenant.admin_email)
@@ -79,6 +79,7 @@ def _invite(client, email="bob@example.org", roles=("member",), legacy_org_id=""
                          {"email": email, "roles": list(roles), "legacy_org_id": legacy_org_id})
 
 
+@pytest.mark.smoke
 def test_invitation_accepted_with_a_new_account(app, client, make):
     tenant = make.tenant("oost")
     client.login(tenant.admin_email)
@@ -161,6 +162,7 @@ def test_inviting_an_existing_member_is_refused(client, make):
     assert "already a member" in _invite(client).get_data(as_text=True)
 
 
+@pytest.mark.smoke
 def test_admin_changes_roles_and_corrects_the_legacy_organisation(client, make):
     tenant = make.tenant("oost")
     membership_id = make.member(tenant, "bob@example.org", legacy_org_id=tenant.legacy_org_ids[0])
@@ -208,6 +210,7 @@ def test_admin_may_raise_but_not_lower_the_minimum_group_size(client, make):
     assert 'value="8"' in client.text("/t/oost/settings")
 
 
+@pytest.mark.smoke
 def test_consent_is_required_by_its_own_setting_which_the_country_does_not_change(app, client, make):
     from saas.surveys import service as surveys
     from tenants.models import Tenant

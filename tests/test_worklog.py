@@ -15,8 +15,6 @@ from sqlalchemy import func, select
 from saas.worklog.models import Action, BenchmarkVisit, ClientInterview, SessionAttendee, WorkSession
 from tests.helpers import signed_in
 
-pytestmark = pytest.mark.smoke  # everything here runs on SQLite too
-
 
 # ---- a tenant with a programme, a theme, its sponsor and a team of two ----------------------
 
@@ -78,6 +76,7 @@ def _the(make, world, model):
 
 # ---- the team keeps its log ------------------------------------------------------------------
 
+@pytest.mark.smoke
 def test_team_member_logs_a_session_with_attendees_decisions_and_an_action(app, make, world):
     lotte = _log_a_session(app, world)
 
@@ -201,6 +200,7 @@ def test_the_log_shows_the_newest_entries_first(app, world):
     assert page.index("The newer session.") < page.index("The older session.")
 
 
+@pytest.mark.smoke
 def test_search_finds_entries_with_all_words_in_any_of_their_texts(app, world):
     lotte = _log_a_session(app, world, notes="Visit to the KANTOOR in Beekhoven.", decisions="",
                            **{"actions-0-description": "Call the housing corporation"})
@@ -256,6 +256,7 @@ def test_team_exports_the_log_as_csv_that_excel_opens_safely(app, world):
     assert interview["client_profile"] == "'-Older man" and interview["findings"] == "Plain text stays plain."
 
 
+@pytest.mark.smoke
 def test_a_dutch_reader_gets_a_csv_in_columns_and_an_xlsx_beside_it(app, world):
     """A Dutch Excel reads a comma-separated file as one column: semicolons for a Dutch reader, and
     the same rows as a workbook (issue 17, defect 9)."""
@@ -396,6 +397,7 @@ def test_a_bad_session_is_refused_with_a_message_and_saves_nothing(app, make, wo
         assert _count(make, world, model) == 0
 
 
+@pytest.mark.smoke
 def test_a_session_dated_after_tomorrow_is_refused_naming_the_last_allowed_day_in_dutch_too(app, make, world):
     """Issue 17, defect 12: a work session dated 2099 was accepted. Tomorrow (the tenant's time zone) still is."""
     from datetime import datetime, timedelta
