@@ -205,11 +205,12 @@ def test_retention_periods_are_set_within_their_limits(app, make):
     assert refused.status_code == 200 and "Choose between 30 and 730 days." in refused.get_data(as_text=True)
     assert "Choose between 90 and 1825 days." in refused.get_data(as_text=True)
     saved = client.submit("/t/limits/admin/privacy/retention", {"left_days": "30", "invitations_days": "7",
-                                                                "attachments_days": "1825"})
+                                                                "attachments_days": "1825", "signins_days": "60"})
     assert saved.status_code == 302
     with make.session(tenant.id) as db:
         periods = {p.key: p.days for p in retention.retention_periods(db, db.get(Tenant, tenant.id))}
         assert periods["left_days"] == 30 and periods["invitations_days"] == 7 and periods["attachments_days"] == 1825
+        assert periods["signins_days"] == 60
         entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "settings.retention")).one()
         assert entry.detail["left_days"] == {"from": 90, "to": 30}
 
