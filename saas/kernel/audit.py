@@ -25,13 +25,14 @@ import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import g, has_app_context, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint, delete, func, or_, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from saas.kernel import errors
 from saas.kernel.db import Base, utcnow
 from saas.kernel.listing import contains_words
 from saas.kernel.models import TenantOwned
@@ -45,6 +46,7 @@ _LOCK_CLASS = 8150
 MAIN, SIGN_IN = "main", "signin"
 SIGN_IN_ACTIONS = frozenset({"signin", "signin.failed", "signout"})  # the records that go to the sign-in chain
 PRUNED = "audit.pruned"  # the anchor entry, in the main chain, of a pruned sign-in chain
+SIGN_IN_FLOOR_DAYS = 30  # younger sign-in records never go: the database's trigger refuses it too (migration 0042)
 
 
 class _Entry:
@@ -165,6 +167,9 @@ def keep_refusal(db, error: Exception) -> None:
     db.commit()
 
 
+errors.keep_refusal = keep_refusal  # the global error handler writes refusals no view caught
+
+
 def entry_hash(entry: _Entry) -> str:
     """SHA-256 over the entry's fields (canonical JSON) and the previous entry's hash."""
     fields = {
@@ -235,6 +240,7 @@ def prune_sign_ins(db, before: datetime, *, tenant_id: int | None = None, platfo
     triggers refuse everyone else, and any entry younger than the shortest period). Returns how many went."""
     model = PlatformAuditEntry if platform else AuditEntry
     chain = None if platform else tenant_id
+    before = min(before, utcnow() - timedelta(days=SIGN_IN_FLOOR_DAYS))
     _lock(db, model, chain, SIGN_IN)
     where = [model.chain == SIGN_IN] + ([] if platform else [model.tenant_id == tenant_id])
     # a prefix: up to the first entry that is not old enough (clocks and the lock keep `at` in order, but a
