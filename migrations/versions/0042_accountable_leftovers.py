@@ -88,7 +88,8 @@ def upgrade() -> None:
 
     with op.batch_alter_table('retention_policies') as batch:
         batch.add_column(sa.Column('signins_days', sa.Integer(), server_default='180', nullable=False))
-        batch.create_check_constraint(op.f('ck_retention_policies_signins_days_range'), 'signins_days BETWEEN 30 AND 730')
+        batch.create_check_constraint(op.f('ck_retention_policies_signins_days_range'),
+                                      'signins_days BETWEEN 30 AND 730')
 
     with op.batch_alter_table('outbound_mail') as batch:
         batch.add_column(sa.Column('tenant_id', sa.Integer(), nullable=True))

@@ -79,7 +79,8 @@ def check_may_write(team: Team, membership: Membership) -> None:
 
 def log_export(db, team: Team, kind: str, work_log: WorkLog) -> None:
     """The team's log taken away as a file (it names people, and what they said): on the audit trail."""
-    audit.record(db, "worklog.exported", obj=team, detail={"format": kind, "q": work_log.query, "entries": work_log.size})
+    audit.record(db, "worklog.exported", obj=team,
+                 detail={"format": kind, "q": work_log.query, "entries": work_log.size})
 
 
 def read_log(db, team: Team, membership: Membership, query: str = "") -> WorkLog:
