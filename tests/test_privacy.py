@@ -361,14 +361,17 @@ def test_a_delivered_mail_keeps_its_subject_a_day_only(app, make):
                            sent_at=utcnow() - timedelta(days=2))
         new = OutboundMail(recipient="", subject="Lou joined your team", body="", status="sent", sent_at=utcnow())
         kept = OutboundMail(recipient="dev@example.org", subject="Kept here", body="b", status="kept")
-        db.add_all([old, new, kept])
+        failed = OutboundMail(recipient="kim@example.org", subject="Welcome, Kim", body="b", status="failed",
+                              created_at=utcnow() - timedelta(days=8))  # undeliverable for more than a week
+        db.add_all([old, new, kept, failed])
         db.flush()
-        ids = old.id, new.id, kept.id
+        ids = old.id, new.id, kept.id, failed.id
     with make.session() as db:
         retention.scrub_mail(db, date.today())
     with make.session() as db:
-        assert [db.get(OutboundMail, i).subject for i in ids] == ["", "Lou joined your team", "Kept here"]
+        assert [db.get(OutboundMail, i).subject for i in ids] == ["", "Lou joined your team", "Kept here", ""]
         assert db.get(OutboundMail, ids[2]).body == "b"
+        assert (db.get(OutboundMail, ids[3]).recipient, db.get(OutboundMail, ids[3]).body) == ("", "")
 
 
 def test_erasing_a_provisioned_person_removes_the_identity_providers_copy(app, make):

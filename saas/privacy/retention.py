@@ -21,7 +21,7 @@ fixed rule. `retention_periods(db, tenant)` is what applies, for the settings pa
 - Fixed: survey, pulse and 360 invitation tokens are scrubbed when their round closes (the close does it),
   drafts of survey answers go when the wave closes (the close does it; this job catches any left);
   a delivered mail loses its text and recipient at delivery (saas.kernel.outbox) and its subject, which may
-  name someone, here once a day has passed. That rule is the platform's (one pass over every mail, logged in
+  name someone, here once a day has passed; a mail that could not be delivered loses all of them after a week. That rule is the platform's (one pass over every mail, logged in
   the platform's trail); a tenant's mails carry its id, so its exit archive and deletion take them too.
 - Anonymous results and released figures are never touched: they hold no personal data.
 
@@ -76,6 +76,7 @@ LIMITS = (
 # Password sign-ins belong to an account, which may be in several organisations: the platform keeps their records
 # this long (BIO2 8.15 asks for a period that lets an incident be traced; six months is the usual one).
 PLATFORM_SIGN_IN_DAYS = 180
+FAILED_MAIL_DAYS = 7  # a mail that could not be delivered keeps its recipient and text this long, then loses them
 DEFAULTS = {limit.key: limit.default for limit in LIMITS}
 
 
@@ -192,10 +193,14 @@ def enforce_due(Session, today: date) -> dict:
 
 def scrub_mail(db, today: date) -> dict:
     """Mails delivered before yesterday lose their subject (their text and recipient went at delivery; any left
-    go too); the platform's sign-in records older than `PLATFORM_SIGN_IN_DAYS` go. Logged in the platform's
+    go too), and so do mails that could not be delivered, `FAILED_MAIL_DAYS` after they were written; the platform's sign-in records older than `PLATFORM_SIGN_IN_DAYS` go. Logged in the platform's
     trail when anything went."""
+    delivered = (OutboundMail.status == "sent") & (OutboundMail.sent_at < _start_of(today - timedelta(days=1)))
+    # a mail that could not be delivered: a week for an operator to see why, then it goes the same way
+    undeliverable = (OutboundMail.status == "failed") & (
+        OutboundMail.created_at < _start_of(today - timedelta(days=FAILED_MAIL_DAYS)))
     mails = db.execute(update(OutboundMail).where(
-        OutboundMail.status == "sent", OutboundMail.sent_at < _start_of(today - timedelta(days=1)),
+        delivered | undeliverable,
         (OutboundMail.subject != "") | (OutboundMail.body != "") | (OutboundMail.recipient != ""))
         .values(subject="", body="", html_body="", recipient="").execution_options(synchronize_session=False)).rowcount
     sign_ins = audit.prune_sign_ins(db, _start_of(today - timedelta(days=PLATFORM_SIGN_IN_DAYS)), platform=True,
