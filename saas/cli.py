@@ -443,7 +443,8 @@ def scim_token(slug):
 
 
 @main.command("audit-verify", help="Check a tenant's audit trail (or the platform's): every entry in order, each "
-                                   "hash its own contents and the entry before it. Exits 1 when the chain is broken.")
+                                   "hash its own contents and the entry before it, in the main chain and in the "
+                                   "sign-in records' (from its last pruning's anchor). Exits 1 when one is broken.")
 @click.option("--tenant", "slug", help="The tenant's slug.")
 @click.option("--platform", is_flag=True, help="Check the platform's trail (sign-ins, operators' actions).")
 @with_appcontext
