@@ -211,6 +211,10 @@ def test_sign_in_records_older_than_the_period_go_and_the_trail_still_verifies(a
     with make.session(tenant.id) as db:  # the app role may not prune, however old the record
         with pytest.raises(Exception, match="audit trail cannot be changed"):
             db.execute(AuditEntry.__table__.delete().where(AuditEntry.chain == "signin"))
+    for condition in (AuditEntry.chain == "main", AuditEntry.actor == "recent@signins.example"):
+        with make.session(tenant.id, platform=True) as db:  # nor the platform role the main chain, or a recent record
+            with pytest.raises(Exception, match="audit trail cannot be changed"):
+                db.execute(AuditEntry.__table__.delete().where(AuditEntry.tenant_id == tenant.id, condition))
 
     with make.session(tenant.id, platform=True) as db:
         retention.set_periods(db, db.get(Tenant, tenant.id), left_days=90, invitations_days=30, attachments_days=365,
