@@ -35,6 +35,9 @@ POLICIES = ("tenant_isolation", "platform_all", "owner_all_tenants")
 # job_runs: the records of platform jobs (mail delivery) belong to no tenant; a tenant's request adds them for
 # its mails (INSERT only: reading and changing them is the platform role's, which runs those jobs).
 TENANTLESS_JOB_RUNS = "tenantless_runs"
+# outbound_mail: a tenant's mails carry its id (its export, deletion and retention reach them); the platform's
+# own (sign-up, password reset) have none, and any request writes and reads those, as before 0042.
+TENANTLESS_MAIL = "tenantless_mail"
 
 
 def enable(op, table: str, *, readable_by_own_user: bool = False) -> None:
@@ -57,6 +60,9 @@ def create_policies(op, table: str, *, readable_by_own_user: bool = False, signe
                f"WITH CHECK ({ALL_TENANTS})")
     if table == "job_runs":
         op.execute(f"CREATE POLICY {TENANTLESS_JOB_RUNS} ON job_runs FOR INSERT WITH CHECK (tenant_id IS NULL)")
+    if table == "outbound_mail":
+        op.execute(f"CREATE POLICY {TENANTLESS_MAIL} ON outbound_mail USING (tenant_id IS NULL) "
+                   "WITH CHECK (tenant_id IS NULL)")
 
 
 # The signed scope (migration 0038). Setting `app.tenant_id` is not enough: the database takes the tenant only
@@ -110,7 +116,7 @@ def drop_scope_functions(op) -> None:
 
 
 def drop_policies(op, table: str) -> None:
-    for name in (*POLICIES, TENANTLESS_JOB_RUNS):
+    for name in (*POLICIES, TENANTLESS_JOB_RUNS, TENANTLESS_MAIL):
         op.execute(f"DROP POLICY IF EXISTS {name} ON {table}")
 
 

@@ -174,7 +174,7 @@ class Factory:
             return membership.id
 
     def mails_to(self, email: str) -> list[OutboundMail]:
-        with self.session() as db:
+        with self.session(platform=True) as db:  # a tenant's mails are its own (row-level security, 0042)
             return list(db.scalars(select(OutboundMail).where(OutboundMail.recipient == email)
                                    .order_by(OutboundMail.id)))
 

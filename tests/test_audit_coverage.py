@@ -6,6 +6,7 @@ about answering a survey."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -373,6 +374,92 @@ def test_a_platform_admin_retrying_a_tenants_job_is_on_that_tenants_trail(app, m
     assert operator.submit(f"/platform/jobs/{run_id}/retry", page="/platform/jobs").status_code == 302
     entry = last(make, oost, "platform.job_retried")
     assert (entry["actor"], entry["object_type"], entry["object_id"]) == ("operator@koers.example", "job_runs", run_id)
+
+
+# ---- every download is on the trail (from the route map) ---------------------------------------------
+
+# Files people uploaded, handed back as they were: reading one takes away nothing the organisation's data made.
+UPLOADED_FILES = {
+    "pitches.download": "a pitch's attachment, as its team uploaded it",
+    "leadership.download_evidence": "a promise's evidence document, as it was uploaded",
+    "surveys.consent_document": "the works council's signed decision, as it was uploaded",
+    "leadership.pulse_consent_document": "the works council's signed decision for a pulse check",
+}
+DATA_FILE = re.compile(r"\.(csv|xlsx|json|jsonl|pdf|svg|png|zip)$")  # a route named like a file hands one out
+NO_DATA = {"twofactor.qr": "the QR code of one's own two-factor key, shown once on one's own page"}
+# What the crawl must find (so that a world that lost an object cannot make it pass by finding nothing).
+DOWNLOADS = {"reports.wave_csv", "reports.wave_xlsx", "reports.wave_json", "reports.chart_svg", "reports.chart_png",
+             "reports.download", "comparison.chart_svg", "comparison.chart_png", "reports.access_log_csv",
+             "reports.access_log_xlsx", "audit.export", "worklog.export_csv", "worklog.export_xlsx",
+             "worklog.export_pdf", "privacy_account.download"}
+
+
+def test_every_download_writes_an_audit_entry(app, make):
+    """Every GET route of a module that hands out files is asked for, by an admin who holds every role, with the
+    world's objects; each answer that is a download (Content-Disposition: attachment) must have added an entry
+    to the tenant's or the platform's trail, unless it hands back a file someone uploaded (UPLOADED_FILES)."""
+    import inspect
+    import sys
+
+    from saas.administration.service import change_membership
+    from tests.test_isolation import _url_values
+    from tests.world import populate
+
+    from saas.surveys.models import Wave
+
+    tenant = make.tenant("files")
+    objects = populate(app, make, tenant)
+    with make.session(tenant.id) as db:  # the closed wave the comparison was made of: its report has charts
+        objects["wave_id"] = db.scalar(select(Wave.id).where(Wave.status == "closed"))
+    with make.session(tenant.id) as db:
+        change_membership(db, db.get(Membership, admin_membership_id(make, tenant)), legacy_org_id=None,
+                          roles=["admin", "management", "sponsor", "member", "works_council"])
+    admin = signed_in(app, tenant.admin_email)
+
+    def entries():
+        return len(trail(make, tenant)) + len(trail(make, None))
+
+    def hands_out_files(rule) -> bool:
+        source = inspect.getsource(sys.modules[app.view_functions[rule.endpoint].__module__])
+        return "GET" in rule.methods and re.search(r"attachment\(|Content-Disposition", source) is not None
+
+    urls = app.url_map.bind("localhost")
+    found, unaudited = set(), []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.startswith("scim.") or not hands_out_files(rule):
+            continue
+        before = entries()
+        response = admin.get(urls.build(rule.endpoint, _url_values(rule, "files", objects)))
+        attached = response.headers.get("Content-Disposition", "").startswith("attachment")
+        if not (attached or (response.status_code == 200 and DATA_FILE.search(rule.rule))) or rule.endpoint in NO_DATA:
+            continue
+        found.add(rule.endpoint)
+        if entries() == before and rule.endpoint not in UPLOADED_FILES:
+            unaudited.append(rule.rule)
+    assert not unaudited, f"downloads with no audit entry: {unaudited}"
+    assert DOWNLOADS <= found, DOWNLOADS - found
+    exported = {(e["detail"]["format"], e["detail"].get("chart"), e["detail"].get("of"))
+                for e in trail(make, tenant, "report.exported")}
+    assert {("svg", "entropy", None), ("png", "entropy", "comparison"), ("csv", None, None)} <= exported
+    assert last(make, tenant, "access_log.exported")["detail"]["format"] == "xlsx"
+    assert last(make, tenant, "worklog.exported")["object_type"] == "teams"
+
+
+def test_a_marked_refusal_that_no_view_catches_is_on_the_trail(app, make):
+    """A JSON API (or any view) that lets a refusal of the domain reach the global error handler: the refusal
+    is written to the trail there, after the rollback."""
+    from saas.kernel.db import session
+    from saas.kernel.errors import DomainError
+
+    def refuse():
+        session().execute(select(1))  # the request's session, as every view has one
+        raise audit.refused(DomainError(), "platform.refused_for_the_test", platform=True)
+
+    app.add_url_rule("/test-refusal.json", "test_refusal", refuse)
+    response = app.test_client().get("/test-refusal.json")
+    assert response.status_code == 400 and response.is_json
+    entry = last(make, None, "platform.refused_for_the_test")
+    assert (entry["result"], entry["actor"]) == ("refused", "anonymous")
 
 
 # ---- what is never recorded -------------------------------------------------------------------------

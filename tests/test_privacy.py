@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import JSON, String, Text, select, update
+from sqlalchemy import JSON, String, Text, select, text, update
 
 from saas.auth.models import User
 from saas.auth.service import find_user
@@ -17,6 +17,7 @@ from saas.pitches.models import Pitch
 from saas.privacy import people, retention
 from saas.privacy.models import Departure
 from tenants.models import Invitation, Membership, Tenant
+from tests.conftest import sign_in_scope
 from tests.test_cli import koers
 from tests import world
 from tests.world import populate
@@ -183,10 +184,66 @@ def test_retention_removes_exactly_what_is_due_and_nothing_else(app, make, datab
         assert _uid(db, stays) in db.scalars(select(Departure.user_id)).all()  # not yet
     with make.session(tenant.id) as db:
         entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "retention.removed")).one()
-        assert entry.detail["removed"] == {"people": 1, "invitations": 1, "attachments": 1, "survey_drafts": 0}
+        assert entry.detail["removed"] == {"people": 1, "invitations": 1, "attachments": 1, "survey_drafts": 0,
+                                           "sign_ins": 0}
     assert _snapshot(make, other.id) == {**other_before, "retention_policies": _snapshot(
         make, other.id, [Base.metadata.tables["retention_policies"]])["retention_policies"]}
     assert retention.enforce_due(database.PlatformSession, today) == {}  # once a day
+
+
+def test_sign_in_records_older_than_the_period_go_and_the_trail_still_verifies(app, make, database, owner_engine,
+                                                                              stack, monkeypatch):
+    """Sign-ins are a chain of their own on each trail: the daily job removes the oldest, anchors the rest in
+    the main chain, and `koers audit-verify` still passes, and still finds a changed record."""
+    from saas.kernel import audit
+    from saas.kernel.audit import PlatformAuditEntry
+
+    tenant = make.tenant("signins")
+    moments = iter([utcnow() - timedelta(days=days) for days in (400, 300, 10)] * 2)  # tenant's, then platform's
+    monkeypatch.setattr(audit, "utcnow", lambda: next(moments))
+    with make.session(tenant.id) as db:
+        for who in ("old@signins.example", "older@signins.example", "recent@signins.example"):
+            audit.record(db, "signin", actor=audit.Actor(who, 1), detail={"method": "oidc"})
+    with make.session() as db:
+        for who in ("old@signins.example", "older@signins.example", "recent@signins.example"):
+            audit.record(db, "signin.failed", platform=True, actor=audit.Actor(who), result=audit.FAILED)
+    monkeypatch.undo()
+    with make.session(tenant.id) as db:  # the app role may not prune, however old the record
+        with pytest.raises(Exception, match="audit trail cannot be changed"):
+            db.execute(AuditEntry.__table__.delete().where(AuditEntry.chain == "signin"))
+    for condition in (AuditEntry.chain == "main", AuditEntry.actor == "recent@signins.example"):
+        with make.session(tenant.id, platform=True) as db:  # nor the platform role the main chain, or a recent record
+            with pytest.raises(Exception, match="audit trail cannot be changed"):
+                db.execute(AuditEntry.__table__.delete().where(AuditEntry.tenant_id == tenant.id, condition))
+
+    with make.session(tenant.id, platform=True) as db:
+        retention.set_periods(db, db.get(Tenant, tenant.id), left_days=90, invitations_days=30, attachments_days=365,
+                              signins_days=200)
+        assert retention.enforce(db, db.get(Tenant, tenant.id), date.today())["sign_ins"] == 2
+    with make.session(platform=True) as db:
+        assert retention.scrub_mail(db, date.today())["sign_ins"] == 2  # the platform's: 180 days
+    with make.session(tenant.id) as db:
+        assert [e.actor for e in db.scalars(select(AuditEntry).where(AuditEntry.chain == "signin"))] == \
+            ["recent@signins.example"]
+        anchor = db.scalars(select(AuditEntry).where(AuditEntry.action == "audit.pruned")).one()
+        assert anchor.detail["removed"] == 2 and anchor.detail["through_seq"] == 2
+        audit.record(db, "signout", actor=audit.Actor("recent@signins.example", 1))  # the chain goes on
+    with make.session() as db:
+        assert "recent@signins.example" in [e.actor for e in db.scalars(
+            select(PlatformAuditEntry).where(PlatformAuditEntry.chain == "signin"))]
+        assert "old@signins.example" not in [e.actor for e in db.scalars(select(PlatformAuditEntry))]
+    for which in (["--tenant", "signins"], ["--platform"]):
+        output = koers(stack, "audit-verify", *which)
+        assert "sign-in records: intact" in output and "BROKEN" not in output
+
+    with owner_engine.begin() as conn:  # someone with the owner's rights rewrites a record that stays
+        sign_in_scope(conn, tenant.id)
+        conn.execute(text("ALTER TABLE audit_trail DISABLE TRIGGER audit_trail_append_only"))
+        conn.execute(text("UPDATE audit_trail SET actor = 'someone@else.example' WHERE chain = 'signin' AND seq = 3"
+                          " AND tenant_id = :t"), {"t": tenant.id})
+        conn.execute(text("ALTER TABLE audit_trail ENABLE TRIGGER audit_trail_append_only"))
+    output = koers(stack, "audit-verify", "--tenant", "signins", expect=1)
+    assert "sign-in records: BROKEN at entry 3" in output
 
 
 def _uid(db, email):
@@ -205,11 +262,12 @@ def test_retention_periods_are_set_within_their_limits(app, make):
     assert refused.status_code == 200 and "Choose between 30 and 730 days." in refused.get_data(as_text=True)
     assert "Choose between 90 and 1825 days." in refused.get_data(as_text=True)
     saved = client.submit("/t/limits/admin/privacy/retention", {"left_days": "30", "invitations_days": "7",
-                                                                "attachments_days": "1825"})
+                                                                "attachments_days": "1825", "signins_days": "60"})
     assert saved.status_code == 302
     with make.session(tenant.id) as db:
         periods = {p.key: p.days for p in retention.retention_periods(db, db.get(Tenant, tenant.id))}
         assert periods["left_days"] == 30 and periods["invitations_days"] == 7 and periods["attachments_days"] == 1825
+        assert periods["signins_days"] == 60
         entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "settings.retention")).one()
         assert entry.detail["left_days"] == {"from": 90, "to": 30}
 
@@ -307,14 +365,17 @@ def test_a_delivered_mail_keeps_its_subject_a_day_only(app, make):
                            sent_at=utcnow() - timedelta(days=2))
         new = OutboundMail(recipient="", subject="Lou joined your team", body="", status="sent", sent_at=utcnow())
         kept = OutboundMail(recipient="dev@example.org", subject="Kept here", body="b", status="kept")
-        db.add_all([old, new, kept])
+        failed = OutboundMail(recipient="kim@example.org", subject="Welcome, Kim", body="b", status="failed",
+                              created_at=utcnow() - timedelta(days=8))  # undeliverable for more than a week
+        db.add_all([old, new, kept, failed])
         db.flush()
-        ids = old.id, new.id, kept.id
+        ids = old.id, new.id, kept.id, failed.id
     with make.session() as db:
         retention.scrub_mail(db, date.today())
     with make.session() as db:
-        assert [db.get(OutboundMail, i).subject for i in ids] == ["", "Lou joined your team", "Kept here"]
+        assert [db.get(OutboundMail, i).subject for i in ids] == ["", "Lou joined your team", "Kept here", ""]
         assert db.get(OutboundMail, ids[2]).body == "b"
+        assert (db.get(OutboundMail, ids[3]).recipient, db.get(OutboundMail, ids[3]).body) == ("", "")
 
 
 def test_erasing_a_provisioned_person_removes_the_identity_providers_copy(app, make):

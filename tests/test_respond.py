@@ -115,8 +115,11 @@ def answer_everything(person: Respondent, survey, values=None, about=True):
 
 
 def _invitation(make, survey, who):
+    """The person's invitation: by their link, or by their address once the close scrubbed the links."""
     with make.session(survey.id) as db:
-        invitation = service.invitation_for_token(db, survey.tokens[who])
+        invitation = service.invitation_for_token(db, survey.tokens[who]) or db.scalar(
+            select(SurveyInvitation).join(Membership, Membership.id == SurveyInvitation.membership_id)
+            .where(Membership.user.has(email=f"{who}@oost.example")))
         return {"answered": invitation.answered, "draft": invitation.draft}
 
 
@@ -318,13 +321,17 @@ def test_a_closed_or_unopened_wave_shows_a_clear_page(app, make, survey):
     anna.send()
     with make.session(survey.id) as db:
         service.close_wave(db, db.get(Wave, survey.wave_id))
-    page = anna.page()
-    assert "This survey is not open" in page and "has closed" in page
+    # the close scrubbed the links (retention): the page she had open says the link no longer works, and why
+    page = anna.client.get(anna.here)
+    assert page.status_code == 404 and "has closed" in page.get_data(as_text=True)
     response = anna.send({"legacy_org_id": "none"})
-    assert response.status_code == 409 and "has closed" in response.get_data(as_text=True)
+    assert response.status_code == 404 and "has closed" in response.get_data(as_text=True)
     response = app.test_client().post(f"/t/oost/survey/{survey.tokens['bram']}/answers.json",
                                       json={"answers": {}, "attributes": {}})
-    assert response.status_code == 409 and response.get_json()["detail"] == "This survey is not open."
+    assert response.status_code == 404
+    with make.session(survey.id) as db:  # who was asked stays, for the response rates; no link does
+        hashes = db.scalars(select(SurveyInvitation.token_hash).where(SurveyInvitation.wave_id == survey.wave_id)).all()
+        assert len(hashes) == len(survey.tokens) and all(h.startswith("closed:") for h in hashes)
 
     with make.session(survey.id) as db:
         draft_wave = service.create_wave(db, name="Tussenmeting", instruments=("values",))
@@ -579,7 +586,7 @@ def test_json_submission_refuses_other_tenants_data_and_a_closed_wave(app, make,
         assert kept.legacy_org_id is None and kept.tenure_band is None
         db.delete(kept)  # (so that the checks below start from an empty wave)
     response = api.post(f"/t/oost/survey/{survey.tokens['gijs']}/answers.json", json=body)
-    assert response.status_code == 409 and "not open" in response.get_json()["detail"]
+    assert response.status_code == 404  # the close scrubbed the links: an unknown link now (README, Retention)
     assert _count(make, survey, PooledAnswer) + _count(make, survey, Response) == 0
     assert not _invitation(make, survey, "gijs")["answered"]
 

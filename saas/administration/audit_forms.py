@@ -18,7 +18,8 @@ KINDS = {
     "wave": _l("Survey waves"), "pulse": _l("Pulse checks"), "feedback": _l("360-degree feedback rounds"),
     "expectations": _l("Expectation rounds"), "workshop": _l("Workshop evaluations"),
     "report": _l("Reports released and exported"), "billing": _l("Billing"), "signin": _l("Sign-ins"),
-    "platform": _l("Platform administration"), "audit": _l("Audit trail exported"),
+    "platform": _l("Platform administration"), "audit": _l("Audit trail: exported, sign-in records removed"),
+    "access_log": _l("Report access log exported"), "worklog": _l("Work logs exported"),
     "retention": _l("Retention: what the daily job removed"), "person": _l("Personal data downloaded or erased"),
 }
 ANONYMITY_KINDS = {
@@ -33,7 +34,8 @@ OBJECTS = {
     "pulse_rounds": _l("pulse check"), "feedback_rounds": _l("360-degree feedback round"),
     "expectation_rounds": _l("expectation round"), "workshops": _l("workshop"), "users": _l("account"),
     "oidc_connections": _l("single sign-on"), "scim_tokens": _l("SCIM token"), "scim_group_mappings": _l("SCIM group"),
-    "billing_accounts": _l("billing account"), "job_runs": _l("background job"),
+    "billing_accounts": _l("billing account"), "job_runs": _l("background job"), "teams": _l("team"),
+    "audit_trail": _l("audit trail"),
 }
 
 

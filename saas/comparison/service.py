@@ -17,9 +17,10 @@ import numpy as np
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, cast, select
 
-from saas.anonymity import releases
+from saas.anonymity import access, releases
 from saas.comparison import maths
 from saas.comparison.models import Comparison
+from saas.kernel import audit
 from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
 from saas.kernel.jobs import enqueue_after_commit, latest_run as latest_job_run
@@ -258,3 +259,9 @@ def _store(db, wave: Wave, release, params: dict, digest: str, result: maths.Res
     db.flush()
     return comparison
 
+
+def log_chart(db, user, wave: Wave, chart: str, kind: str) -> None:
+    """A chart of the comparison taken away as a file: in the access log like the page's reading, and on the
+    audit trail as a report's export (the works council reads those)."""
+    access.log(db, user, "chart", wave_id=wave.id, details={"chart": chart})
+    audit.record(db, "report.exported", obj=wave, detail={"format": kind, "chart": chart, "of": "comparison"})

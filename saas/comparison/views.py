@@ -92,7 +92,7 @@ def _chart(wave_id: int, chart: str, kind: str):
     if chart not in drawn:
         abort(404)
     body, content_type = charts.as_file(drawn[chart], kind)
-    access.log(db, current_user, "chart", wave_id=wave.id, details={"chart": chart})
+    service.log_chart(db, current_user, wave, chart, kind)
     db.commit()
     return attachment(body, content_type, charts.filename(chart, wave.id, str(get_locale() or "en")[:2], kind))
 

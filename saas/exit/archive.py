@@ -49,10 +49,12 @@ SECRET = {
     "open_link_hash": "the hash of a survey's open link",
     "key_hash": "the hash of a one-time key that hands a single sign-on answer to the browser",
 }
-SECRET_COLUMNS = {("tenant_exports", "stored_name"): "the archive's own file name on the server"}
+SECRET_COLUMNS = {("tenant_exports", "stored_name"): "the archive's own file name on the server",
+                  ("outbound_mail", "body"): "a mail not yet delivered may hold someone's personal link",
+                  ("outbound_mail", "html_body"): "a mail not yet delivered may hold someone's personal link"}
 # Tables outside a tenant that hold no data of its own, or only secrets (said in the README).
 NOT_EXPORTED = ("two_factor", "recovery_codes", "billing_accounts", "billing_account_members", "billing_events",
-                "consultant_invitations", "outbound_mail", "platform_audit_trail")
+                "consultant_invitations", "platform_audit_trail")
 EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", PPTX: ".pptx", DOCX: ".docx"}
 
 

@@ -8,6 +8,13 @@ database refuses UPDATE and TRUNCATE on both tables (triggers); a row goes only 
 tenant is deleted at contract end. Entries are written by `record` in the same transaction as the change
 they describe, so a change that rolls back leaves no entry and a change is never without one.
 
+Sign-in records (sign-ins, failed sign-ins, sign-outs) form a chain of their own beside the main one
+(`chain = "signin"`, in the same tables), because they are kept only for a period (the tenant's retention
+setting; the platform's `PLATFORM_SIGN_IN_DAYS`): the daily retention pass removes the oldest of them as a
+prefix (`prune_sign_ins`, the platform role only: the triggers let nothing else delete an entry) and writes an
+anchor to the main chain (`audit.pruned`: through which entry, its hash, how many), from which `verify`
+checks what remains. The main chain is never pruned.
+
 What is never written here: anything about answering a survey (who answered, when, through which token).
 The trail would otherwise become the link between a person and an answer that the anonymity rules forbid.
 """
@@ -18,13 +25,14 @@ import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import g, has_app_context, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint, or_, select, text
+from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint, delete, func, or_, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from saas.kernel import errors
 from saas.kernel.db import Base, utcnow
 from saas.kernel.listing import contains_words
 from saas.kernel.models import TenantOwned
@@ -35,6 +43,10 @@ OK, REFUSED, FAILED = "ok", "refused", "failed"
 # concurrent changes in one tenant cannot both append after the same entry (the unique (chain, seq)
 # would refuse the second anyway; the lock makes it wait instead of fail).
 _LOCK_CLASS = 8150
+MAIN, SIGN_IN = "main", "signin"
+SIGN_IN_ACTIONS = frozenset({"signin", "signin.failed", "signout"})  # the records that go to the sign-in chain
+PRUNED = "audit.pruned"  # the anchor entry, in the main chain, of a pruned sign-in chain
+SIGN_IN_FLOOR_DAYS = 30  # younger sign-in records never go: the database's trigger refuses it too (migration 0042)
 
 
 class _Entry:
@@ -42,6 +54,7 @@ class _Entry:
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
+    chain: Mapped[str] = mapped_column(String(10), default=MAIN, server_default=MAIN)  # main | signin
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(Integer)  # the account; no foreign key: the trail outlives it
     actor: Mapped[str] = mapped_column(String(320))  # who, as known at the time (e-mail, "system", "SCIM", …)
@@ -57,12 +70,12 @@ class _Entry:
 
 class AuditEntry(_Entry, TenantOwned, Base):
     __tablename__ = "audit_trail"
-    __table_args__ = (UniqueConstraint("tenant_id", "seq"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "chain", "seq"),)
 
 
 class PlatformAuditEntry(_Entry, Base):
     __tablename__ = "platform_audit_trail"
-    __table_args__ = (UniqueConstraint("seq"),)
+    __table_args__ = (UniqueConstraint("chain", "seq"),)
 
 
 @dataclass(frozen=True)
@@ -117,16 +130,16 @@ def record(db, action: str, *, tenant_id: int | None = None, platform: bool = Fa
         model, chain = AuditEntry, next((t for t in (tenant_id, own, db.info.get("tenant_id")) if t is not None), None)
         if chain is None:
             raise ValueError("an audit entry for a tenant needs a tenant")
+    stream = SIGN_IN if action in SIGN_IN_ACTIONS else MAIN
     entry = model(
-        seq=0, at=utcnow(), actor_id=actor.id, actor=actor.label[:320], action=action,
+        seq=0, chain=stream, at=utcnow(), actor_id=actor.id, actor=actor.label[:320], action=action,
         object_type=object_type, object_id=str(object_id if object_id is not None else ""),
         detail=_plain(detail or {}), result=result, origin=(origin if origin is not None else _request_origin())[:120],
     )
     if chain is not None:
         entry.tenant_id = chain
-    previous = _lock_and_read_head(db, model, chain)
-    entry.seq = previous.seq + 1 if previous else 1
-    entry.prev_hash = previous.hash if previous else GENESIS
+    seq, prev = _lock_and_read_head(db, model, chain, stream)
+    entry.seq, entry.prev_hash = seq + 1, prev
     entry.hash = entry_hash(entry)
     db.add(entry)
     db.flush()
@@ -154,6 +167,9 @@ def keep_refusal(db, error: Exception) -> None:
     db.commit()
 
 
+errors.keep_refusal = keep_refusal  # the global error handler writes refusals no view caught
+
+
 def entry_hash(entry: _Entry) -> str:
     """SHA-256 over the entry's fields (canonical JSON) and the previous entry's hash."""
     fields = {
@@ -162,6 +178,8 @@ def entry_hash(entry: _Entry) -> str:
         "object_type": entry.object_type, "object_id": entry.object_id, "detail": entry.detail,
         "result": entry.result, "origin": entry.origin, "prev": entry.prev_hash,
     }
+    if entry.chain not in (None, MAIN):  # the main chain's hashes are as they were before there were two
+        fields["chain"] = entry.chain
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -177,14 +195,16 @@ class Verdict:
         return self.broken_at is None
 
 
-def verify(db, *, tenant_id: int | None = None, platform: bool = False) -> Verdict:
-    """Walk a chain from its first entry: every seq in order, every prev_hash the hash before it, every
-    hash its own fields. The first entry that does not fit is named."""
+def verify(db, *, tenant_id: int | None = None, platform: bool = False, chain: str = MAIN) -> Verdict:
+    """Walk a chain from its first entry (the sign-in chain: from the main chain's last anchor, when it was
+    pruned): every seq in order, every prev_hash the hash before it, every hash its own fields. The first
+    entry that does not fit is named."""
     model = PlatformAuditEntry if platform else AuditEntry
-    query = select(model).order_by(model.seq).execution_options(yield_per=1000)
+    query = select(model).where(model.chain == chain).order_by(model.seq).execution_options(yield_per=1000)
     if not platform:
         query = query.where(model.tenant_id == tenant_id)
-    expected_prev, expected_seq, count = GENESIS, 1, 0
+    expected_seq, expected_prev = _anchor(db, model, tenant_id, chain)
+    expected_seq, count = expected_seq + 1, 0
     for entry in db.scalars(query):
         count += 1
         if entry.seq != expected_seq:
@@ -200,22 +220,73 @@ def verify(db, *, tenant_id: int | None = None, platform: bool = False) -> Verdi
 def to_json_line(entry: _Entry) -> str:
     """One entry as a line of JSON (the export for admins and auditors): every field its hash is made of, so
     they can check it (`entry_hash`: SHA-256 of these fields but `hash`, `prev_hash` named "prev", as canonical
-    JSON with sorted keys and no spaces)."""
-    return json.dumps({
+    JSON with sorted keys and no spaces; "chain" is there for sign-in records only)."""
+    line = {
         "tenant": getattr(entry, "tenant_id", None), "seq": entry.seq, "at": _instant(entry.at), "actor_id": entry.actor_id, "actor": entry.actor,
         "action": entry.action, "object_type": entry.object_type, "object_id": entry.object_id,
         "detail": entry.detail, "result": entry.result, "origin": entry.origin,
         "prev_hash": entry.prev_hash, "hash": entry.hash,
-    }, ensure_ascii=False, sort_keys=True)
+    }
+    if entry.chain not in (None, MAIN):
+        line["chain"] = entry.chain
+    return json.dumps(line, ensure_ascii=False, sort_keys=True)
 
 
-def _lock_and_read_head(db, model, chain):
+def prune_sign_ins(db, before: datetime, *, tenant_id: int | None = None, platform: bool = False,
+                   actor: Actor = SYSTEM, origin: str = "job") -> int:
+    """Remove the sign-in records older than `before` from a sign-in chain (the tenant's, or the platform's),
+    oldest first and never past a newer one, and anchor what remains in the main chain: an `audit.pruned`
+    entry naming the last removed entry and its hash and how many went. Only the platform role may (the
+    triggers refuse everyone else, and any entry younger than the shortest period). Returns how many went."""
+    model = PlatformAuditEntry if platform else AuditEntry
+    chain = None if platform else tenant_id
+    before = min(before, utcnow() - timedelta(days=SIGN_IN_FLOOR_DAYS))
+    _lock(db, model, chain, SIGN_IN)
+    where = [model.chain == SIGN_IN] + ([] if platform else [model.tenant_id == tenant_id])
+    # a prefix: up to the first entry that is not old enough (clocks and the lock keep `at` in order, but a
+    # prefix is what the anchor can vouch for, so it is what is taken)
+    first_kept = db.scalar(select(func.min(model.seq)).where(*where, model.at >= before))
+    last = db.scalars(select(model).where(*where, *([model.seq < first_kept] if first_kept else []))
+                      .order_by(model.seq.desc()).limit(1)).first()
+    if last is None:
+        return 0
+    through, last_hash = last.seq, last.hash
+    removed = db.execute(delete(model).where(*where, model.seq <= through)
+                         .execution_options(synchronize_session=False)).rowcount
+    record(db, PRUNED, tenant_id=tenant_id, platform=platform, actor=actor, origin=origin,
+           object_type="audit_trail", object_id=SIGN_IN,
+           detail={"chain": SIGN_IN, "through_seq": through, "last_hash": last_hash, "removed": removed,
+                   "before": before.isoformat()})
+    return removed
+
+
+def _anchor(db, model, tenant_id, chain) -> tuple[int, str]:
+    """Where a chain starts: (seq, hash) of the entry before its first, from the main chain's last anchor of
+    a pruning; (0, GENESIS) for a chain never pruned."""
+    if chain == MAIN:
+        return 0, GENESIS
+    query = select(model.detail).where(model.chain == MAIN, model.action == PRUNED,
+                                       model.object_id == chain).order_by(model.seq.desc()).limit(1)
+    if model is AuditEntry:
+        query = query.where(model.tenant_id == tenant_id)
+    detail = db.scalar(query)
+    return (detail["through_seq"], detail["last_hash"]) if detail else (0, GENESIS)
+
+
+def _lock(db, model, chain, stream) -> None:
     if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SELECT pg_advisory_xact_lock(:kind, :chain)"), {"kind": _LOCK_CLASS, "chain": chain or 0})
-    query = select(model).order_by(model.seq.desc()).limit(1)
+        db.execute(text("SELECT pg_advisory_xact_lock(:kind, :chain)"),
+                   {"kind": _LOCK_CLASS + (stream == SIGN_IN), "chain": chain or 0})
+
+
+def _lock_and_read_head(db, model, chain, stream) -> tuple[int, str]:
+    """The (seq, hash) the next entry of this chain follows."""
+    _lock(db, model, chain, stream)
+    query = select(model).where(model.chain == stream).order_by(model.seq.desc()).limit(1)
     if chain is not None:
         query = query.where(model.tenant_id == chain)
-    return db.scalars(query).first()
+    head = db.scalars(query).first()
+    return (head.seq, head.hash) if head else _anchor(db, model, chain, stream)
 
 
 def _plain(detail: dict) -> dict:
@@ -285,7 +356,7 @@ def newest_first(criteria: Criteria):
         conditions.append(AuditEntry.result == criteria.result)
     if criteria.anonymity:
         conditions.append(AuditEntry.action.in_(ANONYMITY_ACTIONS))
-    return select(AuditEntry).where(*conditions).order_by(AuditEntry.seq.desc())
+    return select(AuditEntry).where(*conditions).order_by(AuditEntry.id.desc())  # two chains: in the order written
 
 
 def _escape(text_: str) -> str:

@@ -11,6 +11,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from saas.kernel.logredact import redact
 
 log = logging.getLogger(__name__)  # its records pass saas.kernel.logredact.RedactingFilter (create_app)
+# Writes a refusal the domain marked for the audit trail, after the rollback: saas.kernel.audit sets it (it
+# imports this module through saas.kernel.db, so this module cannot import it).
+keep_refusal = None
 
 
 class DomainError(Exception):
@@ -112,6 +115,9 @@ def _integrity_error(error):
 
 def _domain_error(error: DomainError):
     _rollback()
+    s = g.get("db_session")
+    if s is not None and getattr(error, "audit", None) and keep_refusal is not None:
+        keep_refusal(s, error)  # a refusal the domain marked (audit.refused) that no view caught: on the trail too
     return problem(error.status, error.message)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.kernel.db import Base, utcnow
@@ -26,11 +26,15 @@ STATUS_LABELS = {"pending": _l("waiting to be sent"), "sent": _l("sent"),
 
 
 class OutboundMail(Base):
-    """Platform table, not tenant-owned: it is read only by the delivery job and the dev page."""
+    """Read by the delivery job (the platform role) and the dev page. A tenant's mail carries its tenant, so that
+    the tenant's exit archive, deletion and erasures reach it (row-level security as for every tenant's row);
+    the platform's own mails (sign-up, password reset) have none. Not `TenantOwned`: a mail is written in
+    whatever scope caused it, and takes the tenant of that scope."""
 
     __tablename__ = "outbound_mail"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)  # the text part
@@ -46,7 +50,8 @@ def queue_mail(session, recipient: str, subject: str, body: str, html: str = "")
     """Add a mail to the outbox and have it delivered once the transaction commits. Features make
     their mails with saas.kernel.mail.mail_to (templates), which calls this."""
     subject = " ".join(str(subject).split())[:255]  # a header is one line, whatever a name contains
-    mail = OutboundMail(recipient=recipient, subject=subject, body=body, html_body=html)
+    mail = OutboundMail(tenant_id=session.info.get("tenant_id"), recipient=recipient, subject=subject, body=body,
+                        html_body=html)
     session.add(mail)
     session.flush()
     enqueue_after_commit(session, "saas.kernel.mail_jobs.send_mail", mail.id)

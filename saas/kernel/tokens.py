@@ -10,7 +10,7 @@ import hashlib
 import secrets
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal, select, update
 
 
 def hash_token(token: str) -> str:
@@ -49,6 +49,20 @@ def renew_token(row) -> str:
     token = secrets.token_urlsafe(32)
     row.token_hash = hash_token(token)
     return token
+
+
+SCRUBBED = "closed:"  # what a scrubbed token_hash starts with; never a SHA-256 in hex, so it matches no link
+
+
+def scrub_tokens(db, model, **parent) -> int:
+    """When a round closes its links serve nothing any more: every invitation of `parent` (e.g. `wave_id=3`)
+    in `model` loses its token's hash (retention, issue 19), replaced by "closed:<id>", which no token hashes
+    to (the column stays unique and filled; who was asked and who answered stay for the response rates).
+    A link of the round then finds no invitation, like any unknown link. Returns how many."""
+    return db.execute(update(model).where(*(getattr(model, column) == value for column, value in parent.items()),
+                                          model.token_hash.not_like(f"{SCRUBBED}%"))
+                      .values(token_hash=literal(SCRUBBED).concat(cast(model.id, String)))
+                      .execution_options(synchronize_session=False)).rowcount
 
 
 # ---- signed links -----------------------------------------------------------------------------

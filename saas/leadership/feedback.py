@@ -198,6 +198,7 @@ def close_round(db, feedback_round: FeedbackRound) -> None:
         db.add(FeedbackAnswer(id=secrets.token_hex(16), round_id=feedback_round.id, rater_group=group,
                               scores=scores, comments=comments))
         db.flush()  # one insert at a time, in the shuffled order
+    tokens.scrub_tokens(db, FeedbackInvitation, round_id=feedback_round.id)  # serve nothing once closed (retention)
     found = rules.feedback_report(kept, feedback_round.promise_ids, QUESTIONS)
     # 360 groups follow policy.RATERS_MIN_SCORES / RATERS_MIN_COMMENTS, not k; a release records the smallest k
     store_release(db, "feedback", feedback_round.id, k=policy.SMALLEST_K, answers=len(kept),

@@ -186,6 +186,7 @@ def close_round(db, pulse: PulseRound) -> None:
     audit.record(db, "pulse.closed", obj=pulse)
     k = policy.frozen_k(pulse, _tenant(db, pulse))
     answers = _rewrite(db, pulse)
+    tokens.scrub_tokens(db, PulseInvitation, round_id=pulse.id)  # the links serve nothing once closed (retention)
     result = rules.pulse_round_result(answers, pulse.promise_ids, k)
     store_release(db, "pulse", pulse.id, k=k, answers=len(answers), figures=result.to_json())
 

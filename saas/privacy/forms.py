@@ -18,3 +18,4 @@ class RetentionForm(FlaskForm):
     left_days = _period(LIMITS[0])
     invitations_days = _period(LIMITS[1])
     attachments_days = _period(LIMITS[2])
+    signins_days = _period(LIMITS[3])

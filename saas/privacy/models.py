@@ -25,6 +25,7 @@ class RetentionPolicy(TenantOwned, Base):
     left_days: Mapped[int] = mapped_column(Integer)  # personal data of people who left
     invitations_days: Mapped[int] = mapped_column(Integer)  # invitations to join that ended: address and token
     attachments_days: Mapped[int] = mapped_column(Integer)  # attachments of decided pitches
+    signins_days: Mapped[int] = mapped_column(Integer, default=180, server_default="180")  # sign-in records
     last_enforced_on: Mapped[date | None] = mapped_column(Date)  # the daily job's last run for this tenant
 
     __table_args__ = (
@@ -32,6 +33,7 @@ class RetentionPolicy(TenantOwned, Base):
         CheckConstraint("left_days BETWEEN 30 AND 730", name="left_days_range"),
         CheckConstraint("invitations_days BETWEEN 7 AND 365", name="invitations_days_range"),
         CheckConstraint("attachments_days BETWEEN 90 AND 1825", name="attachments_days_range"),
+        CheckConstraint("signins_days BETWEEN 30 AND 730", name="signins_days_range"),
     )
 
 

@@ -209,6 +209,7 @@ def erase(db, tenant: Tenant, user: User, *, actor: audit.Actor | None = None, o
         for model, by_id, by_name in ((WorksCouncilConsent, "recorded_by_id", "recorded_by_name"),
                                       (PulseRound, "consent_by_id", "consent_by_name")))
     counts["mentions"] = _scrub_mentions(db, (name, email), FORMER_MEMBER.get(tenant.language, FORMER_MEMBER["en"]))
+    counts["mails"] = _delete_mails(db, tenant, (name, email))
     counts["account"] = _erase_account_if_alone(db, user)
     audit.record(db, "person.erased", tenant_id=tenant.id, object_type="users", object_id=user.id,
                  detail={"reason": reason, "removed": counts}, actor=actor, origin=origin)
@@ -260,6 +261,17 @@ def _scrub_mentions(db, words, former: str) -> int:
         note.params = json.loads(params) if note.params is not None else None
         changed += 1
     return changed
+
+
+def _delete_mails(db, tenant: Tenant, words) -> int:
+    """The tenant's mails to the person or naming them (a mail not yet delivered, or one whose subject is still
+    kept): they go. A mail waiting to be sent is then not sent (its job finds nothing to do)."""
+    words = [w for w in words if w]
+    if not words:
+        return 0
+    columns = (OutboundMail.recipient, OutboundMail.subject, OutboundMail.body, OutboundMail.html_body)
+    return _delete(db, OutboundMail, (OutboundMail.tenant_id == tenant.id)
+                   & or_(*(column.contains(word) for word in words for column in columns)))
 
 
 def _erase_account_if_alone(db, user: User) -> int:

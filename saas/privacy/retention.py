@@ -12,10 +12,17 @@ fixed rule. `retention_periods(db, tenant)` is what applies, for the settings pa
   default 30: long enough for an admin to see who never joined and invite again.
 - Attachments of decided pitches: 90–1825 days, default 365 after the decision. The decision and the texts
   stay; files (often with names, CVs, quotes) are only needed while the decision is carried out.
-- Fixed: drafts of survey answers go when the wave closes (the close does it; this job catches any left);
+- Sign-in records (sign-ins, failed sign-ins, sign-outs on the tenant's audit trail): 30–730 days, default
+  180: long enough to trace an incident noticed late (BIO2 8.15), short enough not to become a record of
+  everyone's working hours. They form a chain of their own on the trail, pruned from its oldest end with an
+  anchor in the main chain (saas.kernel.audit.prune_sign_ins), so the trail still verifies. The platform's
+  sign-in records (password sign-ins, which belong to an account, not a tenant) are kept
+  `PLATFORM_SIGN_IN_DAYS`.
+- Fixed: survey, pulse and 360 invitation tokens are scrubbed when their round closes (the close does it),
+  drafts of survey answers go when the wave closes (the close does it; this job catches any left);
   a delivered mail loses its text and recipient at delivery (saas.kernel.outbox) and its subject, which may
-  name someone, here once a day has passed. Mails are the platform's, not a tenant's (the outbox has no
-  tenant), so that rule is the platform's and logged in the platform's trail.
+  name someone, here once a day has passed; a mail that could not be delivered loses all of them after a week. That rule is the platform's (one pass over every mail, logged in
+  the platform's trail); a tenant's mails carry its id, so its exit archive and deletion take them too.
 - Anonymous results and released figures are never touched: they hold no personal data.
 
 The job (`enforce_due`) runs on the worker's sweeper and `koers enforce-retention`; each tenant at most once
@@ -63,7 +70,13 @@ LIMITS = (
           _l("Accepted, withdrawn or expired invitations to join: their address and link.")),
     Limit("attachments_days", 90, 1825, 365, _l("Attachments of decided pitches"),
           _l("Counted from the decision; the decision and the texts stay.")),
+    Limit("signins_days", 30, 730, 180, _l("Sign-in records"),
+          _l("Sign-ins and failed sign-ins through this organisation's single sign-on, on the audit trail.")),
 )
+# Password sign-ins belong to an account, which may be in several organisations: the platform keeps their records
+# this long (BIO2 8.15 asks for a period that lets an incident be traced; six months is the usual one).
+PLATFORM_SIGN_IN_DAYS = 180
+FAILED_MAIL_DAYS = 7  # a mail that could not be delivered keeps its recipient and text this long, then loses them
 DEFAULTS = {limit.key: limit.default for limit in LIMITS}
 
 
@@ -123,7 +136,7 @@ def enforce(db, tenant: Tenant, today: date) -> dict:
     """Remove in `tenant` (the session is scoped to it) what its periods say is due on `today`; returns the
     counts per kind and writes them to the audit trail when anything went."""
     days = policy(db, tenant)
-    removed = {"people": 0, "invitations": 0, "attachments": 0, "survey_drafts": 0}
+    removed = {"people": 0, "invitations": 0, "attachments": 0, "survey_drafts": 0, "sign_ins": 0}
     for user_id in _people_due(db, _start_of(today - timedelta(days=days["left_days"]))):
         user = db.get(User, user_id)
         if user is None:  # the account went already (erased elsewhere): what is left here of them
@@ -145,6 +158,8 @@ def enforce(db, tenant: Tenant, today: date) -> dict:
         SurveyInvitation.draft.is_not(None),
         SurveyInvitation.wave_id.in_(select(Wave.id).where(Wave.status == "closed")))
         .values(draft=None).execution_options(synchronize_session=False)).rowcount
+    removed["sign_ins"] = audit.prune_sign_ins(db, _start_of(today - timedelta(days=days["signins_days"])),
+                                               tenant_id=tenant.id, actor=RETENTION, origin="job")
     if any(removed.values()):
         audit.record(db, "retention.removed", tenant_id=tenant.id, actor=RETENTION, origin="job",
                      detail={"on": today.isoformat(), "removed": removed, "periods": days})
@@ -178,15 +193,22 @@ def enforce_due(Session, today: date) -> dict:
 
 def scrub_mail(db, today: date) -> dict:
     """Mails delivered before yesterday lose their subject (their text and recipient went at delivery; any left
-    go too). Logged in the platform's trail when anything went."""
+    go too), and so do mails that could not be delivered, `FAILED_MAIL_DAYS` after they were written; the platform's sign-in records older than `PLATFORM_SIGN_IN_DAYS` go. Logged in the platform's
+    trail when anything went."""
+    delivered = (OutboundMail.status == "sent") & (OutboundMail.sent_at < _start_of(today - timedelta(days=1)))
+    # a mail that could not be delivered: a week for an operator to see why, then it goes the same way
+    undeliverable = (OutboundMail.status == "failed") & (
+        OutboundMail.created_at < _start_of(today - timedelta(days=FAILED_MAIL_DAYS)))
     mails = db.execute(update(OutboundMail).where(
-        OutboundMail.status == "sent", OutboundMail.sent_at < _start_of(today - timedelta(days=1)),
+        delivered | undeliverable,
         (OutboundMail.subject != "") | (OutboundMail.body != "") | (OutboundMail.recipient != ""))
         .values(subject="", body="", html_body="", recipient="").execution_options(synchronize_session=False)).rowcount
-    if mails:
+    sign_ins = audit.prune_sign_ins(db, _start_of(today - timedelta(days=PLATFORM_SIGN_IN_DAYS)), platform=True,
+                                    actor=RETENTION, origin="job")
+    if mails or sign_ins:
         audit.record(db, "retention.removed", platform=True, actor=RETENTION, origin="job",
-                     detail={"on": today.isoformat(), "removed": {"mails": mails}})
-    return {"mails": mails}
+                     detail={"on": today.isoformat(), "removed": {"mails": mails, "sign_ins": sign_ins}})
+    return {"mails": mails, "sign_ins": sign_ins}
 
 
 def _enforce_one(Session, tenant_id: int, today: date) -> dict:

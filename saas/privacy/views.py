@@ -49,7 +49,8 @@ def retention_settings():
     form = RetentionForm(data=retention.policy(db, g.tenant) if request.method == "GET" else None)
     return submit(form, lambda: retention.set_periods(db, g.tenant, left_days=form.left_days.data,
                                                        invitations_days=form.invitations_days.data,
-                                                       attachments_days=form.attachments_days.data),
+                                                       attachments_days=form.attachments_days.data,
+                                                       signins_days=form.signins_days.data),
                   done=_("The retention periods have been saved."), then=url_for("privacy.retention_settings")) \
         or render_template("privacy/retention.html", form=form, periods=retention.retention_periods(db, g.tenant),
                            waiting=retention.people_waiting(db, g.tenant))

@@ -104,6 +104,19 @@ def log_access(db, user, wave: Wave, kind: str, filters: Filters) -> None:
         audit.record(db, "report.exported", obj=wave, detail={"format": kind, **filters.as_dict()})
 
 
+def log_chart(db, user, wave: Wave, filters: Filters, chart: str, kind: str) -> None:
+    """A chart of the report taken away as a file: in the access log like every reading, and on the audit
+    trail as an export (the works council reads those)."""
+    access.log(db, user, "chart", wave_id=wave.id, details={**filters.as_dict(), "chart": chart})
+    audit.record(db, "report.exported", obj=wave, detail={"format": kind, "chart": chart, **filters.as_dict()})
+
+
+def log_access_log_export(db, kind: str, filters: dict, lines: int) -> None:
+    """The access log itself taken away (who read which report): on the audit trail."""
+    audit.record(db, "access_log.exported", object_type="tenants", object_id=db.info.get("tenant_id") or "",
+                 detail={"format": kind, "filters": filters, "lines": lines})
+
+
 # ---- the report --------------------------------------------------------------------------------
 
 def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:

@@ -125,7 +125,7 @@ def _chart(wave_id: int, chart: str, kind: str):
     if svg is None:
         abort(404)
     body, content_type = charts.as_file(svg, kind)
-    access.log(db, current_user, "chart", wave_id=wave.id, details={**filters.as_dict(), "chart": chart})
+    service.log_chart(db, current_user, wave, filters, chart, kind)
     db.commit()
     return attachment(body, content_type, charts.filename(chart, wave.id, view.lang, kind))
 
@@ -204,6 +204,8 @@ def _access_log_export(kind: str):
     if not form.validate():
         return render_template("reports/access_log.html", form=form, page=None, rows=[]), 400
     rows = _described(db, access.matching(db, form.readings(g.tenant)))
+    service.log_access_log_export(db, kind, form.query(page=None, size=None), len(rows))
+    db.commit()
     header = [_("When"), _("Who"), _("Report"), _("Details"), _("How")]
     name = f"access-log-{g.tenant.slug}.{kind}"
     if kind == "csv":

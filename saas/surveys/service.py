@@ -202,6 +202,7 @@ def close_wave(db, wave: Wave, today: date | None = None) -> None:
     # later submissions find the wave closed. Nothing is left in the pool of a closed wave.
     db.flush()
     rewrite_results(db, wave, today or date.today())
+    tokens.scrub_tokens(db, SurveyInvitation, wave_id=wave.id)  # the links serve nothing once closed (retention)
 
 
 def close_and_compare(db, tenant, wave: Wave) -> None:

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 from werkzeug.exceptions import Forbidden
 
-from saas.kernel import formatting
+from saas.kernel import audit, formatting
 from saas.kernel.errors import DomainError
 from saas.programme import service as programme
 from saas.programme.models import Team
@@ -76,6 +76,12 @@ def check_may_write(team: Team, membership: Membership) -> None:
 
 
 # ---- reading -------------------------------------------------------------------------------
+
+def log_export(db, team: Team, kind: str, work_log: WorkLog) -> None:
+    """The team's log taken away as a file (it names people, and what they said): on the audit trail."""
+    audit.record(db, "worklog.exported", obj=team,
+                 detail={"format": kind, "q": work_log.query, "entries": work_log.size})
+
 
 def read_log(db, team: Team, membership: Membership, query: str = "") -> WorkLog:
     """The team's log, newest first. A query keeps the entries that contain every word of it."""

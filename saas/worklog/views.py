@@ -137,16 +137,22 @@ def new_interview(team_id: int):
 @bp.route("/export.csv")
 @requires(*TEAM_ROLES)
 def export_csv(team_id: int):
+    db = session()
     team = load_team(team_id)[0]
-    work_log = service.read_log(session(), team, g.membership, _query())
+    work_log = service.read_log(db, team, g.membership, _query())
+    service.log_export(db, team, "csv", work_log)
+    db.commit()
     return attachment(export.log_csv(work_log), CSV, export.filename(team, "csv", utcnow()))
 
 
 @bp.route("/export.xlsx")
 @requires(*TEAM_ROLES)
 def export_xlsx(team_id: int):
+    db = session()
     team = load_team(team_id)[0]
-    work_log = service.read_log(session(), team, g.membership, _query())
+    work_log = service.read_log(db, team, g.membership, _query())
+    service.log_export(db, team, "xlsx", work_log)
+    db.commit()
     return attachment(export.log_xlsx(team, work_log), XLSX, export.filename(team, "xlsx", utcnow()))
 
 
@@ -157,4 +163,6 @@ def export_pdf(team_id: int):
     team = load_team(team_id)[0]
     work_log = service.read_log(db, team, g.membership, _query())
     pdf = export.log_pdf(team, programme.get_theme(db, team.theme_id), work_log, generated_at=utcnow())
+    service.log_export(db, team, "pdf", work_log)
+    db.commit()
     return attachment(pdf, "application/pdf", export.filename(team, "pdf", utcnow()))
