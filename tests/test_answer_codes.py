@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from saas.kernel.audit import AuditEntry
 from saas.kernel.tokens import hash_token
 from saas.surveys import codes, intake, invitations, service
 from saas.surveys.models import AnswerCodeBatch, PooledAnswer, Response, SurveyInvitation, Wave
@@ -58,12 +59,20 @@ def test_codes_are_ten_unmistakable_characters_and_only_keyed_hashes_are_stored(
         assert stored == {hash_token(codes.token_for(app.config["KOERS"].secret_key, c)) for c in plain}
         batch = db.get(AnswerCodeBatch, tenant.batch_id)
         assert (batch.count, batch.channel) == (6, "paper")
+        [entry] = db.scalars(select(AuditEntry).where(AuditEntry.action == "wave.answer_codes_ordered")).all()
+        assert (entry.object_type, entry.object_id, entry.detail["count"]) == ("survey_waves", str(tenant.wave_id), 6)
         # typed from paper: lower case, spaces and dashes are the same code; a look-alike is no code
         typed = f" {plain[0][:5].lower()} - {plain[0][5:]} "
         assert codes.invitation_for_code(db, app.config["KOERS"].secret_key, typed)[0].id in {r.id for r in rows}
         assert codes.normalise("ABCDE-0OIL1") is None
-        # refusals: a closed wave, a count out of range, no group
+        # a code is no one's: reminders go to personal invitations only, and a wave answered with codes alone (no
+        # personal invitations) has no "newcomers" to invite
         wave = db.get(Wave, tenant.wave_id)
+        assert len(invitations.unanswered(db, wave)) == 6 and all(i.membership_id for i in invitations.unanswered(db, wave))
+        codes_only = service.create_wave(db, name="Alleen codes")
+        codes.order_batch(db, SECRET, codes_only, count=2, label="Werkbedrijf Noord")
+        assert invitations.newcomers(db, codes_only) == []
+        # refusals: a closed wave, a count out of range, no group
         for kwargs, error in [({"count": 0, "label": "x"}, codes.BadCount), ({"count": 5001, "label": "x"}, codes.BadCount),
                               ({"count": 3}, codes.NoGroup)]:
             with pytest.raises(error):

@@ -99,8 +99,8 @@ def order_batch(db, secret_key: str, wave: Wave, *, count: int, legacy_org_id: i
          "legacy_org_id": legacy_org_id, "team_ids": [team_id] if team_id is not None else []}
         for code in codes])
     random.SystemRandom().shuffle(codes)  # printed in an order that is not the rows'
-    audit.record(db, "answer_codes.ordered", obj=batch, detail={
-        "wave_id": wave.id, "count": count, "channel": channel, "legacy_org_id": legacy_org_id,
+    audit.record(db, "wave.answer_codes_ordered", obj=wave, detail={  # a change to the wave: listed with waves
+        "batch_id": batch.id, "count": count, "channel": channel, "legacy_org_id": legacy_org_id,
         "team_id": team_id, "label": label})
     return batch, codes
 
