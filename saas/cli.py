@@ -319,7 +319,8 @@ def import_responses(slug, wave_id, file, even_if_read_only):
 @click.option("--count", required=True, type=int, help="How many codes (1 to 5000).")
 @click.option("--legacy-org", "legacy_org", help="The code of the legacy organisation the codes are for.")
 @click.option("--team", "team_id", type=int, help="The id of the team the codes are for.")
-@click.option("--label", default="", help="The group's name when it is no organisation or team, e.g. 'Werkbedrijf Noord'.")
+@click.option("--label", default="",
+              help="The group's name when it is no organisation or team, e.g. 'Werkbedrijf Noord'.")
 @click.option("--pdf", "pdf_file", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Where to write the slips (PDF). The codes exist only there: they cannot be shown again.")
 @even_if_read_only_option
