@@ -316,7 +316,7 @@ def import_responses(slug, wave_id, file, even_if_read_only):
                                     "printable slips (the same as the wave's page 'Order answer codes').")
 @click.option("--tenant", "slug", required=True, help="The tenant's slug.")
 @click.option("--wave", "wave_id", required=True, type=int, help="The wave's id (see `koers waves`).")
-@click.option("--count", required=True, type=int, help="How many codes (1 to 5000).")
+@click.option("--count", required=True, type=int, help="How many codes (1 to 1000; order several batches for more).")
 @click.option("--legacy-org", "legacy_org", help="The code of the legacy organisation the codes are for.")
 @click.option("--team", "team_id", type=int, help="The id of the team the codes are for.")
 @click.option("--label", default="",

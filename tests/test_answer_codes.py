@@ -73,7 +73,7 @@ def test_codes_are_ten_unmistakable_characters_and_only_keyed_hashes_are_stored(
         codes.order_batch(db, SECRET, codes_only, count=2, label="Werkbedrijf Noord")
         assert invitations.newcomers(db, codes_only) == []
         # refusals: a closed wave, a count out of range, no group
-        for kwargs, error in [({"count": 0, "label": "x"}, codes.BadCount), ({"count": 5001, "label": "x"}, codes.BadCount),
+        for kwargs, error in [({"count": 0, "label": "x"}, codes.BadCount), ({"count": codes.MAX_COUNT + 1, "label": "x"}, codes.BadCount),
                               ({"count": 3}, codes.NoGroup)]:
             with pytest.raises(error):
                 codes.order_batch(db, SECRET, wave, **kwargs)
