@@ -15,7 +15,7 @@ from saas.kernel.tokens import hash_token
 from saas.surveys import codes, intake, invitations, service
 from saas.surveys.models import AnswerCodeBatch, PooledAnswer, Response, SurveyInvitation, Wave
 from tenants.models import Membership, Tenant
-from tests.helpers import works_council
+from tests.helpers import signed_in, works_council
 
 SECRET = "test-secret-key"
 
@@ -120,7 +120,14 @@ def test_a_code_answers_once_counts_in_its_group_and_leaves_nothing_that_links_i
         text = repr(payloads)
         assert not any(c in text or codes.token_for(secret, c) in text for c in tenant.codes)
         assert all(set(p) <= {"answers", "day", "legacy_org_id", "team_id", "tenure_band", "verified"} for p in payloads)
-        service.close_wave(db, wave)
+    # the admin's pages: the batch per group, its response rate under the k rule, the poster
+    admin = signed_in(app, tenant.admin_email)
+    assert "Per batch of answer codes" in admin.text(f"/t/oost/waves/{tenant.wave_id}/rates")
+    assert "Gemeente Bee (oost)" in admin.text(f"/t/oost/waves/{tenant.wave_id}/codes")
+    poster = admin.get(f"/t/oost/waves/{tenant.wave_id}/codes/poster.pdf")
+    assert poster.mimetype == "application/pdf" and poster.data.startswith(b"%PDF")
+    with make.session(tenant.id) as db:
+        service.close_wave(db, db.get(Wave, tenant.wave_id))
     with make.session(tenant.id) as db:
         # the close treats codes as invitations: drafts gone; results hold no batch, invitation or token
         assert db.scalars(select(SurveyInvitation.draft).where(SurveyInvitation.batch_id.is_not(None))).all() == [None] * 6
