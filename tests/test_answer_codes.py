@@ -46,6 +46,7 @@ def wave_with_codes(app, make):
 
 def test_codes_are_ten_unmistakable_characters_and_only_keyed_hashes_are_stored(app, make, wave_with_codes):
     tenant = wave_with_codes
+    west = make.tenant("west")
     plain = tenant.codes
     assert len(set(plain)) == 6 and all(len(c) == 10 and set(c) <= set(codes.ALPHABET) for c in plain)
     assert not set("0O1IL5S8B") & set(codes.ALPHABET)
@@ -74,7 +75,8 @@ def test_codes_are_ten_unmistakable_characters_and_only_keyed_hashes_are_stored(
         assert invitations.newcomers(db, codes_only) == []
         # refusals: a closed wave, a count out of range, no group
         for kwargs, error in [({"count": 0, "label": "x"}, codes.BadCount), ({"count": codes.MAX_COUNT + 1, "label": "x"}, codes.BadCount),
-                              ({"count": 3}, codes.NoGroup)]:
+                              ({"count": 3}, codes.NoGroup),  # and another tenant's organisation is none of ours
+                              ({"count": 3, "legacy_org_id": west.legacy_org_ids[0]}, codes.UnknownGroup)]:
             with pytest.raises(error):
                 codes.order_batch(db, SECRET, wave, **kwargs)
         wave.status = "closed"

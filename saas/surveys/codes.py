@@ -81,7 +81,8 @@ def order_batch(db, secret_key: str, wave: Wave, *, count: int, legacy_org_id: i
     label = (label or "").strip()
     if len(label) > LABEL_MAX:
         raise DomainError(_l("Keep the name of the group to %(max)d characters.", max=LABEL_MAX), field="label")
-    if legacy_org_id is not None and db.get(LegacyOrganisation, legacy_org_id) is None:
+    if legacy_org_id is not None and db.scalar(select(LegacyOrganisation.id)
+                                               .where(LegacyOrganisation.id == legacy_org_id)) is None:
         raise UnknownGroup(field="legacy_org_id")
     if team_id is not None and db.scalar(select(Team.id).where(Team.id == team_id)) is None:
         raise UnknownGroup(field="team_id")
