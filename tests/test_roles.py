@@ -178,6 +178,8 @@ ACCESS = {
     "surveys.import_responses": {"admin", "consultant"},
     "surveys.catalogue": {"admin", "consultant"},
     "surveys.set_value_visibility": {"admin", "consultant"},
+    "sms.invitations": {"admin", "consultant"},  # a wave's SMS invitations (issue 20)
+    "sms.remind": {"admin", "consultant"},
     # the respondent's survey pages: the links are capabilities, no account needed; preview for the makers
     "respond.mine": EVERYONE,
     "respond.start": EVERYONE,

@@ -49,7 +49,10 @@ SECRET = {
     "open_link_hash": "the hash of a survey's open link",
     "key_hash": "the hash of a one-time key that hands a single sign-on answer to the browser",
 }
-SECRET_COLUMNS = {("tenant_exports", "stored_name"): "the archive's own file name on the server"}
+SECRET_COLUMNS = {("tenant_exports", "stored_name"): "the archive's own file name on the server",
+                  ("sms_recipients", "message"): "a text message waiting to be sent: it holds the link's code",
+                  ("sms_recipients", "number"): "a mobile number kept only to send an SMS invitation, never shown "
+                                                "in full after it was entered, and deleted when the wave closes"}
 # Tables outside a tenant that hold no data of its own, or only secrets (said in the README).
 NOT_EXPORTED = ("two_factor", "recovery_codes", "billing_accounts", "billing_account_members", "billing_events",
                 "consultant_invitations", "outbound_mail", "platform_audit_trail")

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import random
-import secrets
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,15 +30,14 @@ from saas.kernel.errors import DomainError
 from saas.kernel.formatting import day
 from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel.mail import on_base_url
-from saas.kernel.tokens import hash_token, renew_token
-from saas.surveys import invitations, service
-from saas.surveys.models import AnswerCodeBatch, SmsRecipient, SurveyInvitation, Wave
-from tenants.models import LegacyOrganisation
+from saas.surveys import codes, invitations, service
+from saas.surveys.models import SmsRecipient, SurveyInvitation, Wave
 
 SEND_SMS = "saas.surveys.sms_jobs.send_sms"
 SEND_REMINDERS = "saas.surveys.sms_jobs.send_sms_reminders"
 MAX_NUMBERS = 1000  # in one go; more in several
 MAX_SHOWN_PROBLEMS = 10
+SMS = "sms"  # the batch's channel (saas.surveys.models.CODE_CHANNELS)
 NAME_IN_MESSAGE = 30  # characters of the organisation's name in a text message: it must stay short
 
 
@@ -159,53 +156,40 @@ def invite_by_sms(db, settings, tenant, wave: Wave, numbers: list[tuple[int, str
         raise service.WaveNotOpen()
     if not numbers:
         raise DomainError(_l("Please enter at least one mobile number."), field="numbers")
-    if legacy_org_id is not None and db.get(LegacyOrganisation, legacy_org_id) is None:
-        raise DomainError(_l("Please choose a legacy organisation from the list."), field="legacy_org_id")
+    pasted = [number for _line, number in numbers]
     known = set(db.scalars(select(SmsRecipient.number).where(SmsRecipient.wave_id == wave.id,
-                                                              SmsRecipient.number.in_([number for _line, number in numbers]))))
+                                                              SmsRecipient.number.in_(pasted))))
     if known:
         lines = ", ".join(str(line) for line, number in numbers if number in known)
         raise AlreadyInvitedBySms(_l("This wave has already been sent to the number on line %(lines)s. Please "
                                      "remove it: nobody gets two links.", lines=lines), field="numbers")
-    batch = AnswerCodeBatch(wave_id=wave.id, legacy_org_id=legacy_org_id, team_id=None, label="", channel="sms",
-                            count=len(numbers), ordered_by_id=getattr(by, "user_id", None))
-    db.add(batch)
-    db.flush()
-    shuffled = [number for _line, number in numbers]
-    random.SystemRandom().shuffle(shuffled)  # the order of the rows says nothing of the order pasted
+    # The batch and its codes as on paper (saas.surveys.codes), one code per number, sent instead of printed.
+    _batch, plain = codes.order_batch(db, settings.secret_key, wave, count=len(numbers),
+                                      legacy_org_id=legacy_org_id, label="" if legacy_org_id is not None else "SMS",
+                                      by=by, channel=SMS)
+    invitation_of = codes.invitations_for_codes(db, settings.secret_key, plain)
     recipients = []
-    for number in shuffled:
-        token = new_token()
-        invitation = SurveyInvitation(wave_id=wave.id, batch_id=batch.id, token_hash=hash_token(token),
-                                      legacy_org_id=legacy_org_id, team_ids=[])
-        db.add(invitation)
-        db.flush()
-        recipient = SmsRecipient(wave_id=wave.id, invitation_id=invitation.id, number=number, round=0,
-                                 status="pending", attempts=0, message=message(tenant, wave, token),
+    for (_line, number), code in zip(numbers, plain):  # the codes come shuffled: no order ties a row to a line
+        recipient = SmsRecipient(wave_id=wave.id, invitation_id=invitation_of[code].id, number=number, round=0,
+                                 status="pending", attempts=0, message=message(tenant, wave, code),
                                  messaged_at=utcnow())
         db.add(recipient)
         recipients.append(recipient)
     db.flush()
-    audit.record(db, "wave.sms_sent", obj=wave, detail={"count": len(numbers), "batch": batch.id,
-                                                        "legacy_org_id": legacy_org_id})
+    # the audit trail has the batch from order_batch ("answer_codes.ordered", channel "sms"): its count, no number
     for recipient in recipients:
         enqueue_after_commit(db, SEND_SMS, tenant.id, recipient.id, 0)
     return len(numbers)
 
 
-def new_token() -> str:
-    """The secret of an SMS invitation's link: 128 random bits in 22 characters, so the message stays short."""
-    return secrets.token_urlsafe(16)
-
-
-def message(tenant, wave: Wave, token: str, *, reminder: bool = False) -> str:
-    """The text message with its link, in the organisation's language: plain words, under 160 characters
-    where the organisation's name and address allow."""
+def message(tenant, wave: Wave, code: str, *, reminder: bool = False) -> str:
+    """The text message with its link (the code's short address), in the organisation's language: plain
+    words, under 160 characters where the organisation's name and address allow."""
     name = " ".join((tenant.name or "").split())
     if len(name) > NAME_IN_MESSAGE:
         name = name[:NAME_IN_MESSAGE - 1].rstrip() + "…"
     with on_base_url(), force_locale(tenant.language or "nl"):
-        link = url_for("respond.personal_link", slug=tenant.slug, survey_token=token, _external=True)
+        link = url_for("answer_code.by_code", slug=tenant.slug, code=code, _external=True)
         if wave.closes_on is not None:
             text = (_("Reminder: %(name)s asks your opinion. Anonymous, 10 minutes. Until %(day)s: %(link)s")
                     if reminder else
@@ -260,13 +244,13 @@ def unanswered(db, wave: Wave, *, below_round: int | None = None, messaged_befor
             db.execute(query.with_for_update(of=SurveyInvitation) if lock else query)]
 
 
-def remind(db, tenant, wave: Wave, round_: int, cutoff) -> int:
+def remind(db, settings, tenant, wave: Wave, round_: int, cutoff) -> int:
     """Reminder `round_` for each unanswered SMS invitation that has not had it, with a new link (the old one
     stops working; a half-finished survey stays): the message waits in the row for its own send job."""
     reminded = unanswered(db, wave, below_round=round_, messaged_before=cutoff, lock=True)
     for recipient, invitation in reminded:
-        token = renew_token(invitation)
-        recipient.message = message(tenant, wave, token, reminder=True)
+        code = codes.renew_code(settings.secret_key, invitation)
+        recipient.message = message(tenant, wave, code, reminder=True)
         recipient.round, recipient.status, recipient.attempts, recipient.last_error = round_, "pending", 0, None
         recipient.messaged_at, recipient.sent_at = utcnow(), None
     db.flush()

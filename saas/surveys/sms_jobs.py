@@ -56,4 +56,4 @@ def send_sms_reminders(session, settings, wave_id: int, round_: int, asked_at: i
     wave = session.scalar(select(Wave).where(Wave.id == wave_id).with_for_update())
     if wave is None or not wave.takes_answers_on(date.today()):
         return 0
-    return sms.remind(session, session.get(Tenant, wave.tenant_id), wave, round_, reminder_cutoff(asked_at))
+    return sms.remind(session, settings, session.get(Tenant, wave.tenant_id), wave, round_, reminder_cutoff(asked_at))

@@ -11,6 +11,7 @@ from datetime import date
 from flask import current_app, g, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_login import current_user
 
 from saas.kernel.db import session
 from saas.kernel.views import press, submit
@@ -38,7 +39,7 @@ def invitations(wave_id: int):
         try:
             return sms.invite_from_text(db, settings, g.tenant, wave, form.numbers.data or "",
                                         form.file.data.read() if form.file.data else None,
-                                        legacy_org_id=form.legacy_org_id.data, by=g.membership)
+                                        legacy_org_id=form.legacy_org_id.data, by=current_user)
         except sms.BadNumbers as refusal:  # each line under the field; the refusal itself above the form
             form.numbers.errors = list(form.numbers.errors) + refusal.problems
             raise
