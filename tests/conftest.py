@@ -256,3 +256,16 @@ def fake_stripe():
     fake.reset()
     yield fake
     fake.up()
+
+
+@pytest.fixture
+def fake_sms():
+    """A fake SMS provider on loopback (tests/fake_sms.py), emptied for each test; the session's worker sends to
+    it. SMS stays off unless a test builds its app from `fake_sms.settings()`."""
+    from tests.fake_sms import shared_fake
+
+    fake = shared_fake()
+    fake.up()
+    fake.reset()
+    yield fake
+    fake.up()

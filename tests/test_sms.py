@@ -27,17 +27,6 @@ LINK = re.compile(r"http://localhost/t/oost/c/([2-9A-Z]{10})$")
 
 
 @pytest.fixture
-def fake_sms():
-    from tests.fake_sms import shared_fake
-
-    fake = shared_fake()
-    fake.up()
-    fake.reset()
-    yield fake
-    fake.up()
-
-
-@pytest.fixture
 def sms_app(stack, database, fake_sms):
     """The app with the fake provider set up, jobs in-process (no Redis)."""
     from saas import create_app
