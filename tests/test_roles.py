@@ -176,6 +176,8 @@ ACCESS = {
     "surveys.enable_open_link": {"admin", "consultant"},
     "surveys.disable_open_link": {"admin", "consultant"},
     "surveys.import_responses": {"admin", "consultant"},
+    "surveys.answer_codes": {"admin", "consultant"},
+    "surveys.answer_codes_poster": {"admin", "consultant"},
     "surveys.catalogue": {"admin", "consultant"},
     "surveys.set_value_visibility": {"admin", "consultant"},
     "sms.invitations": {"admin", "consultant"},  # a wave's SMS invitations (issue 20)
@@ -190,6 +192,8 @@ ACCESS = {
     "respond.personal_thanks": "public",
     "respond.submit_json": "public",
     "respond.open_link": "public",
+    "answer_code.enter": "public",
+    "answer_code.by_code": "public",
     "respond.open_step": "public",
     "respond.open_privacy": "public",
     "respond.open_saved": "public",

@@ -21,7 +21,7 @@ SLIPS_PER_PAGE = 10
 def slips_pdf(tenant, wave, code_list: list[str]) -> bytes:
     """The batch's slips, in the order of `code_list`; each QR code opens the survey with its code (on BASE_URL)."""
     with on_base_url():
-        links = [url_for("answer_code.by_code", slug=tenant.slug, code=code, _external=True) for code in code_list]
+        links = [url_for("answer_code.by_code", slug=tenant.slug, answer_code=code, _external=True) for code in code_list]
     entry_url = entry_address(tenant)
     slips = [{"code": answer_codes.shown(code), "qr": _qr(link)} for code, link in zip(code_list, links)]
     pages = [slips[i:i + SLIPS_PER_PAGE] for i in range(0, len(slips), SLIPS_PER_PAGE)]

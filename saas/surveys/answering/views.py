@@ -44,7 +44,7 @@ from tenants.guards import public_in_tenant, requires, tenant_blueprint
 from tenants.models import Role
 
 bp = tenant_blueprint("respond", __name__, "/survey")
-# The short address of answer codes, printed on the slips and the poster: /t/<slug>/c and /t/<slug>/c/<code>
+# The short address of answer codes, printed on the slips and the poster: /t/<slug>/c and /t/<slug>/c/<answer_code>
 code_bp = tenant_blueprint("answer_code", __name__, "/c")
 
 # {"p<wave>": token, "a<wave>": True, "o<wave>": {"token", "draft"}, "v<wave>": {"draft"}}; "a<wave>": the
@@ -129,11 +129,11 @@ def enter():
     return _by_code(typed)
 
 
-@code_bp.route("/<code>")
+@code_bp.route("/<answer_code>")
 @public_in_tenant
-def by_code(code: str):
+def by_code(answer_code: str):
     """The address in a slip's QR code."""
-    return _by_code(code)
+    return _by_code(answer_code)
 
 
 def _by_code(typed: str):
