@@ -189,7 +189,7 @@ def message(tenant, wave: Wave, code: str, *, reminder: bool = False) -> str:
     if len(name) > NAME_IN_MESSAGE:
         name = name[:NAME_IN_MESSAGE - 1].rstrip() + "…"
     with on_base_url(), force_locale(tenant.language or "nl"):
-        link = url_for("answer_code.by_code", slug=tenant.slug, code=code, _external=True)
+        link = url_for("answer_code.by_code", slug=tenant.slug, answer_code=code, _external=True)
         if wave.closes_on is not None:
             text = (_("Reminder: %(name)s asks your opinion. Anonymous, 10 minutes. Until %(day)s: %(link)s")
                     if reminder else
