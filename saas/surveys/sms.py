@@ -187,7 +187,7 @@ def message(tenant, wave: Wave, code: str, *, reminder: bool = False) -> str:
     words, under 160 characters where the organisation's name and address allow."""
     name = " ".join((tenant.name or "").split())
     if len(name) > NAME_IN_MESSAGE:
-        name = name[:NAME_IN_MESSAGE - 1].rstrip() + "…"
+        name = name[:NAME_IN_MESSAGE - 3].rstrip() + "..."  # GSM-7 has no "…": it would halve what fits
     with on_base_url(), force_locale(tenant.language or "nl"):
         link = url_for("answer_code.by_code", slug=tenant.slug, answer_code=code, _external=True)
         if wave.closes_on is not None:
