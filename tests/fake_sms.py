@@ -88,7 +88,8 @@ class FakeSms:
                 return 401, {"error": "invalid API key"}
             if self.failures:
                 status = self.failures.pop(0)
-                return status, {"error": f"failing on purpose with {status}"}
+                # as some providers do, the refusal echoes what was sent: Koers must keep none of it
+                return status, {"error": f"failing on purpose with {status}", "request": data}
             if not isinstance(data, dict) or not isinstance(data.get("recipients"), list) or not data.get("body"):
                 return 422, {"error": "recipients and body are required"}
             for number in data["recipients"]:

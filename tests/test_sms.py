@@ -114,7 +114,7 @@ def test_an_sms_invitation_reaches_the_provider_answers_the_survey_and_its_numbe
     assert "612345678" not in shown and "470123456" not in shown  # never shown back in full
     # the audit trail has the batch, its channel and count, and no number
     with make.session(tenant.id) as db:
-        [entry] = db.scalars(select(AuditEntry).where(AuditEntry.action == "answer_codes.ordered")).all()
+        [entry] = db.scalars(select(AuditEntry).where(AuditEntry.action == "wave.answer_codes_ordered")).all()
         assert entry.detail["channel"] == "sms" and entry.detail["count"] == 2 and "612345678" not in repr(entry.detail)
 
     with make.session(tenant.id) as db:
@@ -162,6 +162,8 @@ def test_the_provider_down_keeps_the_message_and_a_retry_sends_it_once(sms_app, 
         fake_sms.fail_next(422)  # the provider refuses the other number for good
         assert send_sms(tenant.id, waiting[1].id, 0) == "failed"
         assert send_sms(tenant.id, waiting[1].id, 0) == "nothing to do"
+    refused = _recipients(make, tenant)[1]
+    assert "422" in refused.last_error and "470123456" not in refused.last_error and "/c/" not in refused.last_error
     assert len(fake_sms.to(waiting[0].number)) == 1
     assert fake_sms.to(waiting[0].number)[0].text.endswith(LINK.search(waiting[0].message).group(0))
     assert fake_sms.to(waiting[0].number)[0].reference == f"koers-{tenant.id}-sms-{waiting[0].id}-0"

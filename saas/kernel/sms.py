@@ -20,8 +20,12 @@ in E.164 (+31612345678), and shown back masked (`mask`).
 """
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 import requests
+
+from saas.kernel.logredact import redact
 
 DEFAULT_REGION = "NL"  # a number without a country code is Dutch (06…)
 MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
@@ -87,7 +91,9 @@ def send(settings, number: str, text: str, *, reference: str) -> str:
         except ValueError:
             body = {}
         return str(body.get("id", "") if isinstance(body, dict) else "")[:100]
-    reason = f"the SMS provider answered {answer.status_code}: {answer.text[:200]}"
+    # What the provider says goes into job records and logs: never the link or the number it may echo back.
+    said = re.sub(r"\+?\d[\d ()-]{5,}\d", "…", redact(answer.text[:300]))[:200]
+    reason = f"the SMS provider answered {answer.status_code}: {said}"
     if answer.status_code in (408, 429) or answer.status_code >= 500 or answer.status_code < 400:
         raise SmsUnavailable(reason)
     raise SmsRefused(reason)

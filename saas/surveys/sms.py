@@ -176,7 +176,7 @@ def invite_by_sms(db, settings, tenant, wave: Wave, numbers: list[tuple[int, str
         db.add(recipient)
         recipients.append(recipient)
     db.flush()
-    # the audit trail has the batch from order_batch ("answer_codes.ordered", channel "sms"): its count, no number
+    # the audit trail has the batch from order_batch ("wave.answer_codes_ordered", channel "sms"): its count, no number
     for recipient in recipients:
         enqueue_after_commit(db, SEND_SMS, tenant.id, recipient.id, 0)
     return len(numbers)
