@@ -217,6 +217,8 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     from saas.surveys.answering.views import code_bp as answer_code_bp  # answer codes' short address, /t/<slug>/c
     app.register_blueprint(answer_code_bp)
+    from saas.surveys.sms_views import bp as sms_bp  # a wave's SMS invitations (issue 20)
+    app.register_blueprint(sms_bp)
     from saas.platform.views import bp as platform_bp  # the platform admin's pages (failed jobs)
     app.register_blueprint(platform_bp)
     from saas.auth.twofactor import enforce_policy

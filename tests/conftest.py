@@ -244,11 +244,14 @@ def worker(stack):
     """A real `koers worker` process on the session's Redis and PostgreSQL."""
     if stack.redis is None:
         pytest.fail("the worker needs Redis; it runs in the PostgreSQL suite")
+    from tests.fake_sms import shared_fake
+
     ARTIFACTS.mkdir(exist_ok=True)
     process = WorkerProcess(
         {"DATABASE_URL": stack.app_url, "KOERS_PLATFORM_DATABASE_URL": stack.platform_url,
          "REDIS_URL": stack.redis.url, "SECRET_KEY": "test-secret-key",
-         "KOERS_ENV": "test", "BASE_URL": "http://localhost"},
+         "KOERS_ENV": "test", "BASE_URL": "http://localhost",
+         **shared_fake().environment()},  # SMS goes to the fake provider on loopback (tests/test_sms.py)
         ARTIFACTS / f"worker{LOG_SUFFIX}.log",
     ).start()
     yield process
@@ -260,6 +263,19 @@ def fake_stripe():
     """A fake Stripe API on loopback (tests/fake_stripe.py), emptied for each test. Billing stays off
     unless a test builds its app from `fake_stripe.settings()`."""
     from tests.fake_stripe import shared_fake
+
+    fake = shared_fake()
+    fake.up()
+    fake.reset()
+    yield fake
+    fake.up()
+
+
+@pytest.fixture
+def fake_sms():
+    """A fake SMS provider on loopback (tests/fake_sms.py), emptied for each test; the session's worker sends to
+    it. SMS stays off unless a test builds its app from `fake_sms.settings()`."""
+    from tests.fake_sms import shared_fake
 
     fake = shared_fake()
     fake.up()

@@ -180,6 +180,8 @@ ACCESS = {
     "surveys.answer_codes_poster": {"admin", "consultant"},
     "surveys.catalogue": {"admin", "consultant"},
     "surveys.set_value_visibility": {"admin", "consultant"},
+    "sms.invitations": {"admin", "consultant"},  # a wave's SMS invitations (issue 20)
+    "sms.remind": {"admin", "consultant"},
     # the respondent's survey pages: the links are capabilities, no account needed; preview for the makers
     "respond.mine": EVERYONE,
     "respond.start": EVERYONE,

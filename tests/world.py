@@ -208,6 +208,23 @@ def answer_codes(app, make, tenant, admin, objects):
 
 
 @builder
+def sms_invitation(app, make, tenant, admin, objects):
+    """An SMS invitation on the respondent's wave, made by the service the SMS page calls with a provider set up
+    (the crawls' app has none: its message waits unsent, and the wave's SMS page counts it as waiting)."""
+    from types import SimpleNamespace
+
+    from saas.surveys import sms
+    from saas.surveys.models import Wave
+    from tenants.models import Tenant
+
+    provider = SimpleNamespace(sms_enabled=True, secret_key=app.config["KOERS"].secret_key)
+    with make.session(tenant.id) as db:
+        sms.invite_by_sms(db, provider, db.get(Tenant, tenant.id), db.get(Wave, objects["wave_id"]),
+                          [(1, "+31612345678")])
+    return {}
+
+
+@builder
 def survey_waves(app, make, tenant, admin, objects):
     """A wave made, consented and launched through the admin's pages, asking the team by mail, and a
     value of the tenant's own in the catalogue. Another builder's wave stays `wave_id` when there is

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,10 @@ class Settings:
     stripe_webhook_tolerance: int = 300
     billing_trial_days: int = 14
     billing_grace_days: int = 7
+    # SMS invitations (saas.kernel.sms): off unless a provider's URL and API key are set.
+    sms_provider_url: str = ""
+    sms_api_key: str = ""
+    sms_sender: str = "Koers"
     # Exit (saas.exit): days after a contract's end before the tenant is deleted; where archives wait for download.
     exit_grace_days: int = 30
     export_dir: str = str(INSTANCE / "exports")
@@ -73,6 +78,10 @@ class Settings:
     @property
     def billing_enabled(self) -> bool:
         return bool(self.stripe_secret_key)
+
+    @property
+    def sms_enabled(self) -> bool:
+        return bool(self.sms_provider_url and self.sms_api_key)
 
     @property
     def scope_signing_key(self) -> bytes:
@@ -142,6 +151,9 @@ class Settings:
             stripe_webhook_tolerance=int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE", "300")),
             billing_trial_days=int(os.environ.get("BILLING_TRIAL_DAYS", "14")),
             billing_grace_days=int(os.environ.get("BILLING_GRACE_DAYS", "7")),
+            sms_provider_url=os.environ.get("SMS_PROVIDER_URL", "").strip(),
+            sms_api_key=os.environ.get("SMS_API_KEY", "").strip(),
+            sms_sender=_sms_sender(os.environ.get("SMS_SENDER", "").strip() or "Koers"),
             exit_grace_days=int(os.environ.get("EXIT_GRACE_DAYS", "30")),
             export_dir=os.environ.get("EXPORT_DIR", "") or str(INSTANCE / "exports"),
             operator_name=os.environ.get("OPERATOR_NAME", "").strip(),
@@ -165,6 +177,14 @@ def parse_subprocessors(text: str) -> tuple:
             raise ConfigError(f"SUBPROCESSORS: {entry!r} is not \"name | purpose | location\" (see README, Configuration).")
         entries.append(fields)
     return tuple(entries)
+
+
+def _sms_sender(sender: str) -> str:
+    """SMS_SENDER: a name of at most 11 letters and digits (what a phone shows as the sender), or a number."""
+    if re.fullmatch(r"[A-Za-z0-9 ]{1,11}", sender) or re.fullmatch(r"\+?[0-9]{3,15}", sender):
+        return sender
+    raise ConfigError(f"SMS_SENDER must be at most 11 letters and digits, or a phone number, not {sender!r} "
+                      "(see README, Configuration).")
 
 
 def _count(name: str) -> int:

@@ -130,6 +130,23 @@ def invitation_for_code(db, secret_key: str, typed) -> tuple[SurveyInvitation, s
     return (invitation, token) if invitation is not None else None
 
 
+def renew_code(secret_key: str, invitation: SurveyInvitation) -> str:
+    """A new code for an invitation of a batch (an SMS reminder, saas.surveys.sms): only its hash is kept, so
+    the old code stops working; a half-finished survey stays with the invitation."""
+    code = _new_codes(1)[0]
+    invitation.token_hash = hash_token(_token(_key(secret_key), code))
+    return code
+
+
+def invitations_for_codes(db, secret_key: str, plain: list[str]) -> dict[str, SurveyInvitation]:
+    """{code: its invitation} for codes just ordered (`order_batch`), for a channel that sends each code to
+    someone (SMS)."""
+    key = _key(secret_key)
+    by_hash = {hash_token(_token(key, code)): code for code in plain}
+    found = db.scalars(select(SurveyInvitation).where(SurveyInvitation.token_hash.in_(list(by_hash))))
+    return {by_hash[invitation.token_hash]: invitation for invitation in found}
+
+
 def shown(code: str) -> str:
     """A code as printed: two groups of five, easier to read out and type."""
     return f"{code[:5]}-{code[5:]}"

@@ -37,6 +37,7 @@ SERIES_MAX = 40
 DECISION_MAX = 10_000
 MAX_IMPORT_BYTES = 15 * 1024 * 1024
 DATE_MESSAGE = _l("Please enter a date (yyyy-mm-dd).")
+SMS_TEXT_MAX = 100_000  # a thousand numbers with room to spare
 
 
 def series_text(label: str) -> str:
@@ -222,6 +223,30 @@ class RemindForm(FlaskForm):
 
     round = IntegerField(validators=[InputRequired(message=_l("Please reload the page and try again.")),
                                      NumberRange(min=1, max=100, message=_l("Please reload the page and try again."))])
+
+
+class SmsForm(FlaskForm):
+    """Mobile numbers for SMS invitations (saas.surveys.sms): pasted one per line, or a CSV or text file."""
+
+    numbers = TextAreaField(_l("Mobile numbers"), filters=[clean_text],
+                            description=_l("One number per line, for example 06 12345678, +31 6 12345678 or "
+                                           "+32 470 12 34 56. Only for people who get no invitation by e-mail: "
+                                           "someone with both could answer twice."),
+                            validators=[Length(max=SMS_TEXT_MAX, message=_l("This is too much text for one go. "
+                                                                            "Send the numbers in several parts."))])
+    file = FileField(_l("Or a file with the numbers"),
+                     description=_l("A CSV or text file with one number per line (the first column counts)."),
+                     validators=[FileSize(max_size=SMS_TEXT_MAX, message=_l("The file is too large. Send the "
+                                                                            "numbers in several parts."))])
+    legacy_org_id = SelectField(_l("Legacy organisation"), coerce=_optional_int, validate_choice=True,
+                                invalid_choice_message=_l("Please choose a legacy organisation from the list."),
+                                invalid_value_message=_l("Please choose a legacy organisation from the list."),
+                                description=_l("Optional. The group these people count in, as for a personal "
+                                               "invitation: their answers count in this organisation's figures."))
+
+    def set_choices(self, legacy_orgs) -> None:
+        self.legacy_org_id.choices = [("", _l("None: count them in the whole wave only"))] + \
+            [(org.id, org.name) for org in legacy_orgs]
 
 
 class CloseForm(FlaskForm):

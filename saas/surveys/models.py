@@ -115,7 +115,7 @@ class WorksCouncilConsent(TenantOwned, Base):
     )
 
 
-CODE_CHANNELS = ("paper",)  # how a batch's codes reach people; the check below lists the same
+CODE_CHANNELS = ("paper", "sms")  # how a batch's codes reach people; the check below lists the same
 
 
 class AnswerCodeBatch(TenantOwned, Base):
@@ -137,7 +137,7 @@ class AnswerCodeBatch(TenantOwned, Base):
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
-        CheckConstraint("channel IN ('paper')", name="known_channel"),
+        CheckConstraint("channel IN ('paper', 'sms')", name="known_channel"),
         CheckConstraint("count > 0", name="positive_count"),
         tenant_fk(["wave_id"], "survey_waves", "fk_answer_code_batches_wave"),
         ForeignKeyConstraint(["tenant_id", "legacy_org_id"], ["legacy_organisations.tenant_id",
@@ -176,6 +176,7 @@ class SurveyInvitation(TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("wave_id", "membership_id"),
         CheckConstraint("(membership_id IS NULL) <> (batch_id IS NULL)", name="person_or_batch"),
+        UniqueConstraint("tenant_id", "id"),  # a text message's number points at it within the tenant
         tenant_fk(["wave_id"], "survey_waves", "fk_survey_invitations_wave"),
         tenant_fk(["membership_id"], "memberships", "fk_survey_invitations_membership"),
         tenant_fk(["batch_id"], "answer_code_batches", "fk_survey_invitations_batch"),
@@ -219,4 +220,38 @@ class Response(TenantOwned, Base):
                              name="fk_survey_responses_legacy_org"),
         ForeignKeyConstraint(["tenant_id", "team_id"], ["teams.tenant_id", "teams.id"],
                              name="fk_survey_responses_team"),
+    )
+
+
+SMS_STATUSES = ("pending", "sent", "failed")
+
+
+class SmsRecipient(TenantOwned, Base):
+    """A mobile number that an SMS invitation (an invitation of a batch of channel "sms") is sent to, kept only
+    to send it and its reminders, and deleted when the wave closes (service.rewrite_results).
+
+    Like the mail outbox, the message waits here with its link until the provider has it, and is then
+    emptied: the link exists only on the person's phone. `round`: 0 for the invitation, n for reminder n;
+    `messaged_at`: when that message (with its link) was made, for the reminders' 24 hours.
+    """
+
+    __tablename__ = "sms_recipients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(Integer, index=True)
+    invitation_id: Mapped[int] = mapped_column(Integer, unique=True)
+    number: Mapped[str] = mapped_column(String(16))  # E.164 (saas.kernel.sms.mobile_number)
+    message: Mapped[str] = mapped_column(Text, default="")  # empty once the provider has it
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    messaged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("wave_id", "number"),
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="known_status"),
+        tenant_fk(["wave_id"], "survey_waves", "fk_sms_recipients_wave"),
+        tenant_fk(["invitation_id"], "survey_invitations", "fk_sms_recipients_invitation"),
     )

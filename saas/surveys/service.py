@@ -26,6 +26,7 @@ from saas.surveys.models import (
     TENURE_BANDS,
     PooledAnswer,
     Response,
+    SmsRecipient,
     SurveyInvitation,
     Wave,
     WorksCouncilConsent,
@@ -403,6 +404,9 @@ def rewrite_results(db, wave: Wave, day: date, *, generalise: bool = True) -> in
     db.execute(update(SurveyInvitation).where(SurveyInvitation.wave_id == wave.id)
                .values(draft=null(), **({"mailed_at": null()} if generalise else {}))
                .execution_options(synchronize_session=False))
+    if generalise:  # the numbers of SMS invitations (saas.surveys.sms) go too, with any message still waiting
+        db.execute(delete(SmsRecipient).where(SmsRecipient.wave_id == wave.id)
+                   .execution_options(synchronize_session=False))
     rows = _everything(db, wave)
     classes: dict = {}
     if not generalise:  # an interim release: the pool is mixed in with the rest, nothing is coarsened yet

@@ -1,6 +1,7 @@
 """The admin prepares and launches a survey wave in a real browser, without JavaScript of our own:
 create it with a question of the organisation's own, record the works council's consent, launch,
-then look at the response rates, the open link and the values catalogue. axe-core checks every page."""
+send SMS invitations, then look at the response rates, the open link and the values catalogue. axe-core
+checks every page."""
 from __future__ import annotations
 
 import re
@@ -21,7 +22,15 @@ def organisation(make):
     return tenant
 
 
-def test_admin_creates_and_launches_a_wave(page, make, organisation):
+@pytest.fixture
+def settings(stack, fake_sms):
+    """The app with an SMS provider: the fake one on loopback (tests/fake_sms.py)."""
+    from tests.conftest import settings_for
+
+    return settings_for(stack, **fake_sms.settings())
+
+
+def test_admin_creates_and_launches_a_wave(page, make, organisation, fake_sms):
     page.goto("/login")
     page.locator("#email").fill(organisation.admin_email)
     page.locator("#password").fill("correct horse battery")
@@ -74,9 +83,25 @@ def test_admin_creates_and_launches_a_wave(page, make, organisation):
     expect(page.get_by_role("main")).to_contain_text("7 people invited.")  # six members and the admin
     assert len(make.mails_to("m0@oost.example")) == 1
 
+    # SMS invitations for people without e-mail (issue 20): a line that is no mobile number is refused, then
+    # the number is sent (to the fake provider; jobs run in-process here); the page in both languages.
+    page.click_and_wait(page.get_by_role("link", name="Send SMS invitations"))
+    page.get_by_label("Mobile numbers").fill("06 12345678\n020 1234567")
+    page.click_and_wait(page.get_by_role("button", name="Send the SMS invitations"))
+    expect(page.get_by_role("main")).to_contain_text('Line 2: "020 1234567" is not a mobile number')
+    page.get_by_label("Mobile numbers").fill("06 12345678")
+    page.click_and_wait(page.get_by_role("button", name="Send the SMS invitations"))
+    expect(page.get_by_role("status")).to_contain_text("1 SMS invitation is being sent.")
+    expect(page.get_by_role("main")).to_contain_text("1 text message delivered to the provider.")
+    assert [m.number for m in fake_sms.received] == ["+31612345678"]
+    page.click_and_wait(page.get_by_role("button", name="Nederlands"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Sms-uitnodigingen")
+    page.click_and_wait(page.get_by_role("button", name="English"))
+    page.click_and_wait(page.get_by_role("main").get_by_role("link", name="Nulmeting 2026"))
+
     # The response rates (every legacy organisation is below k: not shown), an open link, the catalogue.
     page.click_and_wait(page.get_by_role("link", name="Response rates per legacy organisation and team"))
-    expect(page.get_by_role("table", name="Everyone")).to_contain_text("7")
+    expect(page.get_by_role("table", name="Everyone")).to_contain_text("8")  # the seven by e-mail and one by SMS
     expect(page.get_by_role("table", name="Per legacy organisation")).to_contain_text("fewer than 5 invited")
     page.click_and_wait(page.get_by_role("link", name="Nulmeting 2026"))
     page.get_by_role("checkbox", name=re.compile("anyone who has the open link can answer")).check()
