@@ -115,14 +115,52 @@ class WorksCouncilConsent(TenantOwned, Base):
     )
 
 
+CODE_CHANNELS = ("paper",)  # how a batch's codes reach people; the check below lists the same
+
+
+class AnswerCodeBatch(TenantOwned, Base):
+    """A batch of answer codes ordered for a wave, for a group: a legacy organisation and/or a team, or
+    neither (then people without e-mail or a location, named by `label`). Each code is a SurveyInvitation
+    with this batch instead of a person; which code went to whom is never known (DESIGN.md §3)."""
+
+    __tablename__ = "answer_code_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(Integer, index=True)
+    legacy_org_id: Mapped[int | None] = mapped_column(Integer)
+    team_id: Mapped[int | None] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(80), default="")
+    channel: Mapped[str] = mapped_column(String(10), default="paper")
+    count: Mapped[int] = mapped_column(Integer)
+    ordered_by_id: Mapped[int | None] = mapped_column(Integer)  # the account; a plain id: it may go first
+    ordered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        CheckConstraint("channel IN ('paper')", name="known_channel"),
+        CheckConstraint("count > 0", name="positive_count"),
+        tenant_fk(["wave_id"], "survey_waves", "fk_answer_code_batches_wave"),
+        ForeignKeyConstraint(["tenant_id", "legacy_org_id"], ["legacy_organisations.tenant_id",
+                                                              "legacy_organisations.id"],
+                             name="fk_answer_code_batches_legacy_org"),
+        ForeignKeyConstraint(["tenant_id", "team_id"], ["teams.tenant_id", "teams.id"],
+                             name="fk_answer_code_batches_team"),
+    )
+
+
 class SurveyInvitation(TenantOwned, Base):
-    """Who was asked, and whether they answered — never what. A draft is kept here until submitted."""
+    """Who was asked, and whether they answered — never what. A draft is kept here until submitted.
+
+    A personal invitation names a person (`membership_id`); an answer code names its batch (`batch_id`)
+    and no person. Exactly one of the two is set.
+    """
 
     __tablename__ = "survey_invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     wave_id: Mapped[int] = mapped_column(Integer, index=True)
-    membership_id: Mapped[int] = mapped_column(Integer)
+    membership_id: Mapped[int | None] = mapped_column(Integer)
+    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     answered: Mapped[bool] = mapped_column(Boolean, default=False)
     draft: Mapped[dict | None] = mapped_column(JSON)
@@ -137,8 +175,10 @@ class SurveyInvitation(TenantOwned, Base):
 
     __table_args__ = (
         UniqueConstraint("wave_id", "membership_id"),
+        CheckConstraint("(membership_id IS NULL) <> (batch_id IS NULL)", name="person_or_batch"),
         tenant_fk(["wave_id"], "survey_waves", "fk_survey_invitations_wave"),
         tenant_fk(["membership_id"], "memberships", "fk_survey_invitations_membership"),
+        tenant_fk(["batch_id"], "answer_code_batches", "fk_survey_invitations_batch"),
         ForeignKeyConstraint(["tenant_id", "legacy_org_id"], ["legacy_organisations.tenant_id",
                                                               "legacy_organisations.id"],
                              name="fk_survey_invitations_legacy_org"),
