@@ -39,14 +39,20 @@ def oost(app, make):
     return tenant
 
 
-def enrol(app, tenant, name="Kantine Hoofdstraat"):
-    """The admin adds a device and opens its link on a fresh browser (the tablet); returns (admin, tablet)."""
-    admin = signed_in(app, tenant.admin_email)
+def enrol_link(app, tenant, name="Kantine Hoofdstraat", admin=None):
+    """The admin adds a device on the kiosks page; returns the enrolment link's path, as the page shows it once."""
+    admin = admin or signed_in(app, tenant.admin_email)
     response = admin.submit("/t/oost/admin/kiosks", {"name": name})
     assert response.status_code == 302
     page = admin.text(response.headers["Location"])
-    url = re.search(r'href="http://localhost(/t/oost/kiosk/enrol/[^"]+)"', page).group(1)
     assert "data:image/svg+xml;base64," in page  # the QR code of the same link
+    return re.search(r'href="http://localhost(/t/oost/kiosk/enrol/[^"]+)"', page).group(1)
+
+
+def enrol(app, tenant):
+    """The admin adds a device and it is enrolled on a fresh browser (the tablet)."""
+    admin = signed_in(app, tenant.admin_email)
+    url = enrol_link(app, tenant, admin=admin)
     tablet = app.test_client()
     assert "Use as kiosk" in tablet.text(url)  # opening the link changes nothing yet (link previews)
     response = tablet.submit(url, {"action": "enrol"})
@@ -134,7 +140,9 @@ def test_one_person_after_another_leaves_nothing_for_the_next(app, make, oost):
     first, second, third = oost.codes
 
     # a code nobody has, an empty form: a clear message, nothing started
-    assert "We do not know this code" in tablet.submit(KIOSK, {"code": "ABCD-EFGH-JK"}).get_data(as_text=True)
+    page = tablet.submit(KIOSK, {"code": "ABCD-EFGH-JK"}).get_data(as_text=True)
+    assert "We do not know this code" in page
+    assert f'name="next" value="{KIOSK}"' in page  # switching the language here stays at the kiosk
     assert "Type your code." in tablet.submit(KIOSK, {"code": ""}).get_data(as_text=True)
 
     # person 1 answers with the survey link scanned (a handheld scanner types the whole URL)
@@ -167,7 +175,8 @@ def test_one_person_after_another_leaves_nothing_for_the_next(app, make, oost):
     # ... nor once the next person has started; and an idle session is refused by the server
     answer(tablet, third, finish=False)
     page = tablet.text(f"{KIOSK}/{oost.wave_id}/step/contract")
-    assert f'<meta http-equiv="refresh" content="180;url={KIOSK}">' in page
+    assert f'<noscript><meta http-equiv="refresh" content="180;url={KIOSK}"></noscript>' in page  # without JavaScript
+    assert tablet.get(f"{KIOSK}/{oost.wave_id}/alive").status_code == 204  # kiosk.js: still busy
     assert "Save and continue later" not in page
     app.config["KOERS_KIOSK_IDLE_SECONDS"] = -1
     try:
@@ -176,6 +185,7 @@ def test_one_person_after_another_leaves_nothing_for_the_next(app, make, oost):
         del app.config["KOERS_KIOSK_IDLE_SECONDS"]
     assert response.status_code == 302 and response.headers["Location"] == KIOSK
     assert tablet.get(f"{KIOSK}/{oost.wave_id}/step/contract").headers["Location"] == KIOSK  # gone for good
+    assert tablet.get(f"{KIOSK}/{oost.wave_id}/alive").status_code == 404
 
     # every kiosk page: no-store, and no cookie but the session's
     for url in (KIOSK, f"{KIOSK}/thanks"):

@@ -201,7 +201,7 @@ ACCESS = {
     "kiosk.devices": ADMIN_ONLY,
     "kiosk.link": ADMIN_ONLY,
     "kiosk.revoke": ADMIN_ONLY,
-    **{f"kiosk.{view}": "public" for view in ("enrol", "start", "step", "privacy", "thanks", "stop")},
+    **{f"kiosk.{view}": "public" for view in ("enrol", "start", "step", "privacy", "alive", "thanks", "stop")},
     # leadership (issue 9): promises by the management team; pulse checks run by management, admins and
     # consultants, read with the works council; 360 reports for their manager and coach only; the
     # consistency check for the management team and its consultants

@@ -12,8 +12,9 @@
 Nothing carries over from one person to the next. The draft lives only in the kiosk session (the signed session
 cookie), never on the invitation; the session is tied to the device (`kiosks.start_session` keeps the hash of its
 id, so entering the next code makes every earlier session unusable) and ends when the answers are sent, the
-person presses Stop, the start page is shown again, or the kiosk has been idle for `idle_seconds()` (a meta
-refresh sends the page back to the start without JavaScript, and the server refuses a stale session on its own).
+person presses Stop, the start page is shown again, or the kiosk has been idle for `idle_seconds()`: the page
+goes back to the start (kiosk.js, after a warning that gives more time with one press; without JavaScript a meta
+refresh, templates/surveys/kiosk/_idle_head.html), and the server refuses an idle session on its own.
 Entering a code also signs out anyone signed in in this browser. Every kiosk page is `Cache-Control: no-store`
 and every answer is a POST followed by a redirect, so Back shows no earlier person's answers.
 
@@ -57,7 +58,7 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 SESSION_KEY = "kiosk"  # {"device", "session", "token", "wave", "seen", "draft"}
 LINK_KEY = "kiosk_link"  # the enrolment link just made, until the admin's page has shown it once
 IDLE_SECONDS = 180
-THANKS_SECONDS = 20  # the thanks page goes back to the start by itself
+THANKS_SECONDS = 30  # the thanks page goes back to the start by itself
 
 
 def idle_seconds() -> int:
@@ -191,6 +192,19 @@ def step(wave_id: int, step: str):
 @public_in_tenant
 def privacy(wave_id: int):
     return _privacy(_kiosk(wave_id))
+
+
+@bp.route("/kiosk/<int:wave_id>/alive")
+@public_in_tenant
+def alive(wave_id: int):
+    """kiosk.js: the person is still busy on this page (typing, tapping), so the session is not idle. 204, or
+    404 when the session is over (the page then goes back to the start)."""
+    try:
+        _kiosk(wave_id)
+    except SessionOver:
+        http_session.pop(SESSION_KEY, None)
+        return "", 404
+    return "", 204
 
 
 @bp.route("/kiosk/thanks")
