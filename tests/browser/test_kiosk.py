@@ -11,9 +11,12 @@ from sqlalchemy import func, select
 from saas.surveys.instruments import CONTRACT_ITEMS, LIKERT_LABELS
 from saas.surveys.models import PooledAnswer
 from tests.browser.words import Words
-from tests.test_kiosk import KIOSK, enrol_link, oost  # noqa: F401 (the fixture)
+from tests import test_kiosk
+from tests.test_kiosk import KIOSK, enrol_link
 
 pytestmark = pytest.mark.browser
+
+oost = test_kiosk.oost  # the fixture: a short open wave and three codes
 
 PHONE = {"width": 390, "height": 800}
 
@@ -22,7 +25,7 @@ def _fits(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
 
 
-def test_a_kiosk_serves_one_person_after_another_and_keeps_nothing(app, make, new_page, oost):  # noqa: F811
+def test_a_kiosk_serves_one_person_after_another_and_keeps_nothing(app, make, new_page, oost):
     en, nl = Words(app, "en"), Words(app, "nl")
     tablet = new_page()
     tablet.set_viewport_size(PHONE)

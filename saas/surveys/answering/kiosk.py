@@ -185,7 +185,11 @@ def start():
 @bp.route("/kiosk/<int:wave_id>/step/<step>", methods=["GET", "POST"])
 @public_in_tenant
 def step(wave_id: int, step: str):
-    return _step(_kiosk(wave_id), step)
+    kiosk = _kiosk(wave_id)
+    shown = answering.find_step(kiosk.wave, step)
+    if shown is not None:  # a page that takes longer to read may stay longer without a request (no JavaScript)
+        kiosk.mark(limit=kiosk.idle + answering.step_seconds(kiosk.wave, shown))
+    return _step(kiosk, step)
 
 
 @bp.route("/kiosk/<int:wave_id>/privacy")
@@ -251,6 +255,16 @@ class _Kiosk(_Respondent):
         self.invitation, self.device, self.state = invitation, device, state
         self.idle = idle_seconds()
 
+    @property
+    def limit(self) -> int:
+        """How long this page may stay without a request: kiosk.js tells the server while someone is busy, but
+        without JavaScript nothing does, so the page's own reading time is added (`answering.step_seconds`)."""
+        return int(self.state.get("limit") or self.idle)
+
+    def mark(self, **values) -> None:
+        self.state = {**self.state, **values}
+        http_session[SESSION_KEY] = self.state
+
     def url(self, page: str, **values) -> str:
         if page == "thanks":
             return url_for("kiosk.thanks")
@@ -288,7 +302,7 @@ def _kiosk(wave_id: int) -> _Kiosk:
     now = int(time.time())
     if not isinstance(state, dict) or state.get("device") != device.id or state.get("wave") != wave_id \
             or not kiosks.session_is_current(device, state.get("session")) \
-            or not isinstance(state.get("seen"), int) or now - state["seen"] > idle_seconds():
+            or not isinstance(state.get("seen"), int) or now - state["seen"] > _limit(state):
         raise SessionOver()
     invitation = service.invitation_for_token(session(), state.get("token"))
     if invitation is None or invitation.wave_id != wave_id:
@@ -296,6 +310,12 @@ def _kiosk(wave_id: int) -> _Kiosk:
     state = {**state, "seen": now}
     http_session[SESSION_KEY] = state
     return _Kiosk(wave_or_404(wave_id), invitation, device, state)
+
+
+def _limit(state: dict) -> int:
+    """How long the session may go without a request: the idle limit, longer on a page that takes long to read."""
+    limit = state.get("limit")
+    return max(idle_seconds(), limit if isinstance(limit, int) else 0)
 
 
 def _device():
