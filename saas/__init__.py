@@ -215,6 +215,8 @@ def _register_blueprints(app: Flask) -> None:
                       reviews_bp, surveys_bp, respond_bp, comparison_bp, reports_bp, strategy_bp,
                       leadership_bp, billing_bp, billing_public_bp, sso_bp, sso_entry_bp, audit_bp):
         app.register_blueprint(blueprint)
+    from saas.surveys.answering.views import code_bp as answer_code_bp  # answer codes' short address, /t/<slug>/c
+    app.register_blueprint(answer_code_bp)
     from saas.platform.views import bp as platform_bp  # the platform admin's pages (failed jobs)
     app.register_blueprint(platform_bp)
     from saas.auth.twofactor import enforce_policy

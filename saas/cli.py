@@ -312,6 +312,51 @@ def import_responses(slug, wave_id, file, even_if_read_only):
     click.echo(f"imported {count} responses into wave {wave_id}")
 
 
+@main.command("answer-codes", help="Order a batch of single-use answer codes for a survey wave and write its "
+                                    "printable slips (the same as the wave's page 'Order answer codes').")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+@click.option("--wave", "wave_id", required=True, type=int, help="The wave's id (see `koers waves`).")
+@click.option("--count", required=True, type=int, help="How many codes (1 to 5000).")
+@click.option("--legacy-org", "legacy_org", help="The code of the legacy organisation the codes are for.")
+@click.option("--team", "team_id", type=int, help="The id of the team the codes are for.")
+@click.option("--label", default="", help="The group's name when it is no organisation or team, e.g. 'Werkbedrijf Noord'.")
+@click.option("--pdf", "pdf_file", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the slips (PDF). The codes exist only there: they cannot be shown again.")
+@even_if_read_only_option
+@with_appcontext
+def answer_codes(slug, wave_id, count, legacy_org, team_id, label, pdf_file, even_if_read_only):
+    from sqlalchemy import select
+
+    from saas.kernel.errors import DomainError
+    from saas.surveys import codes, sheets
+    from saas.surveys.models import Wave
+    from tenants.models import LegacyOrganisation
+
+    db, tenant = _tenant_scope(slug, changes=True, even_if_read_only=even_if_read_only)
+    wave = db.scalar(select(Wave).where(Wave.id == wave_id))
+    if wave is None:
+        raise click.ClickException(f"no wave {wave_id} in tenant {slug!r}")
+    legacy_org_id = None
+    if legacy_org:
+        legacy_org_id = db.scalar(select(LegacyOrganisation.id).where(LegacyOrganisation.code == legacy_org))
+        if legacy_org_id is None:
+            raise click.ClickException(f"no legacy organisation {legacy_org!r} in tenant {slug!r}")
+    try:
+        batch, plain = codes.order_batch(db, _settings().secret_key, wave, count=count, legacy_org_id=legacy_org_id,
+                                         team_id=team_id, label=label)
+        sheet = sheets.slips_pdf(tenant, wave, plain)
+        with open(pdf_file, "wb") as handle:  # written before the commit: no batch without its sheet
+            handle.write(sheet)
+    except DomainError as error:
+        db.rollback()
+        raise click.ClickException(str(error.message))
+    except OSError as error:
+        db.rollback()
+        raise click.ClickException(f"cannot write {pdf_file}: {error.strerror}; no codes were ordered")
+    db.commit()
+    click.echo(f"ordered {count} answer codes (batch {batch.id}) for wave {wave_id}; slips written to {pdf_file}")
+
+
 @main.command("worker", help="Run a background worker on the RQ queues (needs REDIS_URL).")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--with-scheduler/--without-scheduler", default=True, show_default=True,

@@ -23,6 +23,8 @@ ALL_ROLES = ("admin", "management", "sponsor", "member", "works_council", "consu
 # The published statements (issue 19.7) of an organisation are public: staff read them before they first sign in
 # and respondents without an account follow them from a survey. They name the organisation and show nothing else.
 PUBLISHED = {"tenant_statements.tenant_privacy", "tenant_statements.tenant_accessibility"}
+# The page where an answer code from a paper slip is typed (issue 20) is public too: its address is on the poster.
+PUBLISHED |= {"answer_code.enter"}
 SECRET_TEXTS = ("Alpha Secret Organisation", "Gemeente Aal (alpha)", "alice@alpha.example", "Alice Alpha",
                 "invited@alpha.example", "colleague@alpha.example")
 

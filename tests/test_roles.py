@@ -176,6 +176,8 @@ ACCESS = {
     "surveys.enable_open_link": {"admin", "consultant"},
     "surveys.disable_open_link": {"admin", "consultant"},
     "surveys.import_responses": {"admin", "consultant"},
+    "surveys.answer_codes": {"admin", "consultant"},
+    "surveys.answer_codes_poster": {"admin", "consultant"},
     "surveys.catalogue": {"admin", "consultant"},
     "surveys.set_value_visibility": {"admin", "consultant"},
     # the respondent's survey pages: the links are capabilities, no account needed; preview for the makers
@@ -188,6 +190,8 @@ ACCESS = {
     "respond.personal_thanks": "public",
     "respond.submit_json": "public",
     "respond.open_link": "public",
+    "answer_code.enter": "public",
+    "answer_code.by_code": "public",
     "respond.open_step": "public",
     "respond.open_privacy": "public",
     "respond.open_saved": "public",

@@ -17,6 +17,7 @@ BUILDERS = []
 CAPABILITIES = {"token", "survey_token", "open_token"}
 CAPABILITIES |= {"pulse_token", "feedback_token"}  # personal links of pulse checks and 360 rounds
 CAPABILITIES |= {"enrol_token"}  # the one-time link that enrols a kiosk tablet
+CAPABILITIES |= {"answer_code"}  # a survey's answer code on paper
 
 
 def builder(fn):
@@ -192,6 +193,19 @@ def survey_respondent(app, make, tenant, admin, objects):
         [(_member, survey_token)] = service.invite(db, wave, [db.get(Membership, objects["membership_id"])])
         open_token = service.enable_open_link(db, wave)
         return {"wave_id": wave.id, "survey_token": survey_token, "open_token": open_token, "step": "about"}
+
+
+@builder
+def answer_codes(app, make, tenant, admin, objects):
+    """A batch of one answer code for the respondent's wave (the service the admin's page calls: its answer is
+    the PDF, which holds the only copy of the code)."""
+    from saas.surveys import codes
+    from saas.surveys.models import Wave
+
+    with make.session(tenant.id) as db:
+        _batch, [code] = codes.order_batch(db, app.config["KOERS"].secret_key, db.get(Wave, objects["wave_id"]),
+                                           count=1, label=f"Canteen ({tenant.slug})")
+    return {"answer_code": code}
 
 
 @builder

@@ -9,6 +9,12 @@ count. Whoever adds and subtracts shown counts, with any (even fractional) coeff
 Σ v_p·answered_p for the vector v the coefficients give each person. Such a figure must rest on no
 one or on at least k people: no combination of shown groups may have a support of 1 to k−1 people.
 
+Batches of answer codes. A code is an invitation without a person; its batch went to a group, and which
+code reached whom is not known. A batch is one more group of atoms, like a team, with a key of its own
+(`batch_key`): its "member list" (the code holders) is unknown to anyone, so treating it as known is on the
+safe side. A batch is no team: a code of a batch for no team counts in "in no team", as a person invited
+personally who is in no team does.
+
 The atoms. People with the same *signature* (organisation, set of teams) are in exactly the same
 groups, so a combination gives them all one coefficient: the support is a set of atoms, weighed by
 their number of people. Let M be the matrix shown groups × atoms. A nonzero combination supported
@@ -57,6 +63,7 @@ from typing import Iterable, Mapping
 FEWER_THAN_K = "fewer_than_k"  # the same words as saas/reports/suppression.py
 COMPLEMENTARY = "complementary"
 NO_TEAM = None  # the team key of the group "in no team"
+_BATCH = "batch:"  # a team key that is a batch of answer codes (a string: it goes into JSON and sets as it is)
 
 SEARCH_BUDGET = 200_000  # elements visited by the search before hiding more instead
 SEARCH_RANK = 60  # a residual block of higher rank is not searched: more is hidden instead
@@ -107,6 +114,20 @@ def from_json(data: dict) -> Shown:
 
 # ---- groups -------------------------------------------------------------------------------------
 
+def batch_key(batch_id: int) -> str:
+    """The group key of a batch of answer codes, among the team keys of a signature."""
+    return f"{_BATCH}{batch_id}"
+
+
+def batch_of(key) -> int | None:
+    """The batch id of a group key made by `batch_key`; None for a team (or "in no team")."""
+    return int(key[len(_BATCH):]) if isinstance(key, str) and key.startswith(_BATCH) else None
+
+
+def _in_no_team(teams) -> bool:
+    return all(batch_of(team) is not None for team in teams or ())
+
+
 def org_sizes(atoms: Mapping) -> dict:
     sizes = defaultdict(int)
     for (org, _teams), n in atoms.items():
@@ -118,7 +139,7 @@ def team_sizes(atoms: Mapping) -> dict:
     """People per team, a person in several teams counting in each; NO_TEAM for those in none."""
     sizes = defaultdict(int)
     for (_org, teams), n in atoms.items():
-        for team in teams or (NO_TEAM,):
+        for team in (*teams, NO_TEAM) if _in_no_team(teams) else teams:
             sizes[team] += n
     return dict(sizes)
 
@@ -128,7 +149,7 @@ def members(kind: str, key, signature) -> bool:
     org, teams = signature
     if kind == "org":
         return org == key
-    return key in teams if key is not NO_TEAM else not teams
+    return key in teams if key is not NO_TEAM else _in_no_team(teams)
 
 
 # ---- the audit ----------------------------------------------------------------------------------
@@ -233,8 +254,9 @@ class _Check:
     def _column(self, sig) -> dict:
         org, teams = sig
         column = {("o", org if org in self.orgs else _REST): 1}
-        shown_teams = [t for t in teams if t in self.teams] if teams else \
-            ([NO_TEAM] if NO_TEAM in self.teams else [])
+        shown_teams = [t for t in teams if t in self.teams]
+        if NO_TEAM in self.teams and _in_no_team(teams):
+            shown_teams.append(NO_TEAM)
         for team in shown_teams:
             column[("t", team)] = -1
         if not shown_teams:

@@ -19,15 +19,18 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from saas.kernel import audit
 from saas.kernel import consent as consent_rules
 from saas.anonymity import access
 from saas.kernel.db import session
-from saas.kernel.views import press, submit
+from saas.kernel.errors import DomainError
+from saas.kernel.views import press, show_domain_error, submit
 from saas.programme import service as programme
 from saas.programme.models import Team
 from saas.surveys import catalogue as values_catalogue
-from saas.surveys import importer, invitations, service
+from saas.surveys import codes, importer, invitations, service, sheets
 from saas.surveys.forms import (
+    AnswerCodesForm,
     GROUPING_LABELS,
     INSTRUMENT_LABELS,
     QUESTION_KIND_LABELS,
@@ -248,6 +251,56 @@ def response_rates(wave_id: int):
     access.log(db, current_user, "rates", wave_id=wave.id, details={"legacy_org": None, "team": None})
     db.commit()
     return render_template("surveys/admin/rates.html", wave=wave, rates=rates)
+
+
+# ---- answer codes ---------------------------------------------------------------------------
+
+@bp.route("/<int:wave_id>/codes", methods=["GET", "POST"])
+@requires(*MANAGE)
+def answer_codes(wave_id: int):
+    """Order a batch of answer codes; the answer to the order is the PDF of its slips, the one time the
+    codes exist in plain (only their hashes are kept). The submit pattern, but answered with a file."""
+    db = session()
+    wave, form = wave_or_404(), _codes_form(db)
+    if form.validate_on_submit():
+        try:
+            _batch, plain = codes.order_batch(
+                db, current_app.config["KOERS"].secret_key, wave, count=form.count.data,
+                legacy_org_id=form.legacy_org_id.data, team_id=form.team_id.data, label=form.label.data or "",
+                by=current_user)
+            sheet = sheets.slips_pdf(g.tenant, wave, plain)
+        except DomainError as error:
+            db.rollback()
+            audit.keep_refusal(db, error)
+            show_domain_error(form, error)
+        else:
+            db.commit()
+            return _pdf_download(sheet, sheets.filename(wave, "answer-codes"))
+    return render_template("surveys/admin/codes.html", wave=wave, form=form, batches=codes.batches(db, wave),
+                           group_label=lambda batch: codes.group_label(db, batch), max_count=codes.MAX_COUNT,
+                           entry_url=sheets.entry_address(g.tenant))
+
+
+@bp.route("/<int:wave_id>/codes/poster.pdf")
+@requires(*MANAGE)
+def answer_codes_poster(wave_id: int):
+    """The poster: no code on it, so it can be printed again at any time."""
+    return _pdf_download(sheets.poster_pdf(g.tenant, wave_or_404()), sheets.filename(wave_or_404(), "poster"))
+
+
+def _codes_form(db) -> AnswerCodesForm:
+    form = AnswerCodesForm()
+    none = [("", "—")]
+    form.legacy_org_id.choices = none + [(o.id, o.name) for o in tenants.legacy_organisations(db)]
+    form.team_id.choices = none + [(t.id, t.name) for t in db.scalars(select(Team).order_by(Team.name))]
+    return form
+
+
+def _pdf_download(data: bytes, filename: str):
+    response = current_app.response_class(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"  # the slips hold the only copy of the codes
+    return response
 
 
 # ---- importing earlier results --------------------------------------------------------------

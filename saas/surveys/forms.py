@@ -12,6 +12,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
     ValidationError
 
 from saas.surveys.catalogue import LABEL_MAX
+from saas.surveys.codes import LABEL_MAX as CODE_LABEL_MAX, MAX_COUNT as CODES_MAX
 from saas.surveys.models import GROUPINGS, INSTRUMENTS
 from saas.surveys.service import MAX_QUESTIONS, QUESTION_MAX
 from saas.kernel.forms import DayField, MultiCheckboxField, clean_text, sensible_date
@@ -267,3 +268,22 @@ class ImportForm(FlaskForm):
         FileSize(max_size=MAX_IMPORT_BYTES, message=_l("The file is larger than %(mb)d MB. Split it, or import it "
                                                        "with the command line.", mb=MAX_IMPORT_BYTES // 2**20)),
     ], description=_l("UTF-8 text, one row per respondent, at most %(mb)d MB.", mb=MAX_IMPORT_BYTES // 2**20))
+
+
+class AnswerCodesForm(FlaskForm):
+    """Ordering a batch of answer codes for a group (saas.surveys.codes); the choices are the tenant's."""
+
+    legacy_org_id = SelectField(_l("Legacy organisation"), coerce=_optional_int, validate_choice=True)
+    team_id = SelectField(_l("Team"), coerce=_optional_int, validate_choice=True)
+    label = StringField(_l("Name of the group"), filters=[clean_text],
+                        description=_l("For people without e-mail or at a location, for example "
+                                       "\u201cWerkbedrijf Noord\u201d. Needed when you choose no organisation "
+                                       "and no team."),
+                        validators=[Length(max=CODE_LABEL_MAX,
+                                           message=_l("At most %(max)d characters.", max=CODE_LABEL_MAX))])
+    count = IntegerField(_l("Number of codes"), default=50,
+                         validators=[InputRequired(message=_l("How many codes? Give a number from 1 to %(max)d.",
+                                                              max=CODES_MAX)),
+                                     NumberRange(min=1, max=CODES_MAX,
+                                                 message=_l("How many codes? Give a number from 1 to %(max)d.",
+                                                            max=CODES_MAX))])

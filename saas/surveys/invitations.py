@@ -22,7 +22,7 @@ from saas.kernel import tokens
 from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel.mail import on_base_url
 from saas.programme.models import Team, TeamMember
-from saas.surveys import service
+from saas.surveys import codes, service
 from saas.surveys.models import SurveyInvitation, Wave
 from tenants.models import LegacyOrganisation, Membership, Role
 
@@ -92,7 +92,8 @@ class NobodyNew(DomainError):
 def newcomers(db, wave: Wave) -> list[Membership]:
     """People in the wave's audience without an invitation: they joined after the launch. None for a
     wave launched without personal invitations (it is answered through its open link)."""
-    invited = set(db.scalars(select(SurveyInvitation.membership_id).where(SurveyInvitation.wave_id == wave.id)))
+    invited = set(db.scalars(select(SurveyInvitation.membership_id).where(
+        SurveyInvitation.wave_id == wave.id, SurveyInvitation.membership_id.is_not(None))))  # codes name nobody
     if not invited:
         return []
     return [m for m in audience(db, wave) if m.id not in invited]
@@ -146,9 +147,11 @@ def reminder_cutoff(asked_at: datetime | int) -> datetime:
 
 def unanswered(db, wave: Wave, *, below_round: int | None = None, mailed_before: datetime | None = None,
                lock: bool = False) -> list[SurveyInvitation]:
-    """Invitations not answered (yet). With `lock`, someone answering right now is waited for and left out.
+    """Personal invitations not answered (yet); answer codes are no one's, so nobody is reminded of them.
+    With `lock`, someone answering right now is waited for and left out.
     `mailed_before`: only those whose link was mailed before then (or before mailing times were kept)."""
     query = select(SurveyInvitation).where(SurveyInvitation.wave_id == wave.id,
+                                           SurveyInvitation.membership_id.is_not(None),
                                            SurveyInvitation.answered.is_(False))
     if below_round is not None:
         query = query.where(SurveyInvitation.reminders_sent < below_round)
@@ -218,6 +221,7 @@ class ResponseRates:
     total: RateRow
     by_legacy_org: list[RateRow]
     by_team: list[RateRow]
+    by_batch: list[RateRow] = ()  # per batch of answer codes (saas.surveys.codes)
 
 
 def participation_pattern(db, tenant, wave: Wave, *, pattern: dict | None = None) -> dict:
@@ -233,17 +237,30 @@ def participation_pattern(db, tenant, wave: Wave, *, pattern: dict | None = None
 def _counts(invited: dict, answered: dict, shown) -> dict:
     """Invited and answered per legacy organisation and per team, by id (None: none or not known; no
     labels: they are looked up and translated when read). Answered only where the pattern shows it."""
-    def rows(kind, sizes, answered_in):
-        return [[key, size, answered_in.get(key, 0) if shown.overall and shown.reason(kind, key) is None else 0]
+    def rows(kind, sizes, answered_in, key_of=lambda key: key):
+        return [[key, size, answered_in.get(key, 0) if shown.overall and shown.reason(kind, key_of(key)) is None else 0]
                 for key, size in sorted(sizes.items(), key=lambda item: (item[0] is None, item[0] or 0))]
 
+    team_invited, team_answered = people.team_sizes(invited), people.team_sizes(answered)
     return {"invited": sum(invited.values()), "answered": sum(answered.values()) if shown.overall else 0,
             "orgs": rows("org", people.org_sizes(invited), people.org_sizes(answered)),
-            "teams": rows("team", people.team_sizes(invited), people.team_sizes(answered))}
+            "teams": rows("team", *_teams_only(team_invited, team_answered)),
+            "batches": rows("team", *_batches_only(team_invited, team_answered), key_of=people.batch_key)}
+
+
+def _teams_only(*sizes: dict) -> list[dict]:
+    return [{key: n for key, n in size.items() if people.batch_of(key) is None} for size in sizes]
+
+
+def _batches_only(*sizes: dict) -> list[dict]:
+    """The sizes of the batches of answer codes, by batch id (they sit among the team groups)."""
+    return [{people.batch_of(key): n for key, n in size.items() if people.batch_of(key) is not None}
+            for size in sizes]
 
 
 def _signatures(db, wave: Wave) -> tuple[dict, dict]:
-    """({(organisation, teams): invited}, {(organisation, teams): answered}), counted by the database."""
+    """({(organisation, teams): invited}, {(organisation, teams): answered}), counted by the database. An
+    answer code's batch is among its teams (saas.anonymity.people.batch_key): one more group the audit weighs."""
     import json
 
     from sqlalchemy import Text, cast
@@ -251,11 +268,15 @@ def _signatures(db, wave: Wave) -> tuple[dict, dict]:
     invited: dict[tuple, int] = {}
     answered: dict[tuple, int] = {}
     teams = cast(SurveyInvitation.team_ids, Text)
-    for done, org_id, team_ids, count in db.execute(
-            select(SurveyInvitation.answered, SurveyInvitation.legacy_org_id, teams, func.count())
+    for done, org_id, team_ids, batch_id, count in db.execute(
+            select(SurveyInvitation.answered, SurveyInvitation.legacy_org_id, teams, SurveyInvitation.batch_id,
+                   func.count())
             .where(SurveyInvitation.wave_id == wave.id)
-            .group_by(SurveyInvitation.answered, SurveyInvitation.legacy_org_id, teams)):
-        signature = (org_id, frozenset(json.loads(team_ids) if isinstance(team_ids, str) else team_ids or ()))
+            .group_by(SurveyInvitation.answered, SurveyInvitation.legacy_org_id, teams, SurveyInvitation.batch_id)):
+        groups = set(json.loads(team_ids) if isinstance(team_ids, str) else team_ids or ())
+        if batch_id is not None:
+            groups.add(people.batch_key(batch_id))
+        signature = (org_id, frozenset(groups))
         invited[signature] = invited.get(signature, 0) + count
         answered[signature] = answered.get(signature, 0) + (count if done else 0)
     return invited, answered
@@ -284,20 +305,23 @@ def response_rates(db, tenant, wave: Wave, *, stored: dict | None = None, teams:
         total_invited, total_answered = counts["invited"], counts["answered"]
         org_invited, org_answered = _split(counts["orgs"])
         team_invited, team_answered = _split(counts["teams"]) if teams else ({}, {})
+        batch_invited, batch_answered = _split(counts.get("batches", []))
     else:
         invited, answered = _signatures(db, wave)
         shown = people.from_json(stored) if stored else people.audit(invited, k)
         total_invited, total_answered = sum(invited.values()), sum(answered.values())
         org_invited, org_answered = people.org_sizes(invited), people.org_sizes(answered)
-        team_invited, team_answered = (people.team_sizes(invited), people.team_sizes(answered)) if teams else ({}, {})
+        all_invited, all_answered = people.team_sizes(invited), people.team_sizes(answered)
+        team_invited, team_answered = _teams_only(all_invited, all_answered) if teams else ({}, {})
+        batch_invited, batch_answered = _batches_only(all_invited, all_answered)
     total = RateRow(str(_l("All invited people")), total_invited, total_answered)
     if not shown.overall:
         return ResponseRates(k, RateRow(total.label, total.invited, 0, TOO_SMALL), [], [])
 
-    def breakdown(kind, sizes, answered_in, names, nobody_label):
+    def breakdown(kind, sizes, answered_in, names, nobody_label, key_of=lambda key: key):
         rows = []
         for key, size in sizes.items():
-            reason = shown.reason(kind, key)
+            reason = shown.reason(kind, key_of(key))
             count = answered_in.get(key, 0) if reason is None else 0
             label = names.get(key, "") if key is not None else str(nobody_label)
             rows.append((key is None, label.casefold(), RateRow(label, size, count, _STATUS.get(reason, SHOWN))))
@@ -310,7 +334,14 @@ def response_rates(db, tenant, wave: Wave, *, stored: dict | None = None, teams:
         k, total,
         breakdown("org", org_invited, org_answered, org_names, _l("No legacy organisation, or not known")),
         breakdown("team", team_invited, team_answered, team_names, _l("In no team")),
+        breakdown("team", batch_invited, batch_answered, _batch_names(db, wave, set(batch_invited)), "",
+                  key_of=people.batch_key),
     )
+
+
+def _batch_names(db, wave: Wave, batch_ids: set) -> dict:
+    """How the rates name each batch of answer codes: its group and when it was ordered."""
+    return codes.batch_names(db, wave) if batch_ids else {}
 
 
 def _split(rows: list) -> tuple[dict, dict]:

@@ -32,7 +32,7 @@ from saas.kernel.db import session
 from saas.kernel.errors import DomainError, json_problem, problem
 from saas.kernel.extensions import csrf
 from saas.kernel.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from saas.surveys import intake, invitations, service
+from saas.surveys import codes, intake, invitations, service
 from saas.surveys.answering import engine as answering
 from saas.surveys.catalogue import values_for_wave
 from saas.surveys.loaders import wave_or_404
@@ -44,6 +44,8 @@ from tenants.guards import public_in_tenant, requires, tenant_blueprint
 from tenants.models import Role
 
 bp = tenant_blueprint("respond", __name__, "/survey")
+# The short address of answer codes, printed on the slips and the poster: /t/<slug>/c and /t/<slug>/c/<answer_code>
+code_bp = tenant_blueprint("answer_code", __name__, "/c")
 
 # {"p<wave>": token, "a<wave>": True, "o<wave>": {"token", "draft"}, "v<wave>": {"draft"}}; "a<wave>": the
 # personal token was issued here, to a member who started in the app: the mailed link no longer works
@@ -76,8 +78,13 @@ def personal_link(survey_token: str):
     invitation = service.invitation_for_token(session(), survey_token)
     if invitation is None:
         raise LinkUnknown()
-    _set_slot(f"p{invitation.wave_id}", survey_token)
-    _set_slot(f"a{invitation.wave_id}", None)  # a mailed link: the pages may send them back to it
+    return _begin(invitation, survey_token)
+
+
+def _begin(invitation, token: str):
+    """Remember the invitation's token in the session and go on where its survey was left."""
+    _set_slot(f"p{invitation.wave_id}", token)
+    _set_slot(f"a{invitation.wave_id}", None)  # a mailed link or a code: the pages may send them back to it
     wave = wave_or_404(invitation.wave_id)
     if invitation.answered:
         return redirect(url_for("respond.personal_thanks", wave_id=wave.id))
@@ -107,6 +114,40 @@ def personal_saved(wave_id: int):
 @public_in_tenant
 def personal_thanks(wave_id: int):
     return _thanks(_personal(wave_id))
+
+
+# ---- answer codes ---------------------------------------------------------------------------
+
+@code_bp.route("")
+@public_in_tenant
+def enter():
+    """The page where a code from a slip or the poster's address is typed (a GET form: it works without
+    JavaScript and in a read-only tenant, and sends the code as the slip's QR code does)."""
+    typed = request.args.get("code")
+    if typed is None:
+        return render_template("surveys/respond/code.html", problem=None, typed="")
+    return _by_code(typed)
+
+
+@code_bp.route("/<answer_code>")
+@public_in_tenant
+def by_code(answer_code: str):
+    """The address in a slip's QR code."""
+    return _by_code(answer_code)
+
+
+def _by_code(typed: str):
+    """A code starts the survey as its personal link would (saas.surveys.codes); a code used once is refused."""
+    found = codes.invitation_for_code(session(), current_app.config["KOERS"].secret_key, typed)
+    if found is None:
+        problem = _("This code is not known. Check the code on your slip and type it again: ten letters and "
+                    "digits. Spaces and dashes do not matter.")
+        return render_template("surveys/respond/code.html", problem=problem, typed=typed[:40]), 404
+    invitation, token = found
+    if invitation.answered:
+        problem = _("This code has already been used to answer the survey. Each code can be used once.")
+        return render_template("surveys/respond/code.html", problem=problem, typed=""), 409
+    return _begin(invitation, token)
 
 
 @bp.route("/<survey_token>/answers.json", methods=["POST"])
@@ -262,6 +303,7 @@ class _Respondent:
 
     mode = ""
     prefix = ""  # of the session slot that keeps the draft: "o<wave id>" (open link), "v<wave id>" (preview)
+    by_code = False  # answering with an answer code (a personal respondent may be)
 
     def __init__(self, wave: Wave):
         self.wave = wave
@@ -311,6 +353,11 @@ class _Personal(_Respondent):
     def keep(self, draft: dict) -> None:
         service.save_draft(self.invitation, draft)
         session().commit()
+
+    @property
+    def by_code(self) -> bool:
+        """Started with an answer code from a slip (saas.surveys.codes), not a mailed link."""
+        return self.invitation.batch_id is not None
 
     def has_answered(self) -> bool:
         return self.invitation.answered

@@ -1,0 +1,60 @@
+"""The printable sheets of answer codes (issue 20, point 2): slips to cut out and a poster (WeasyPrint, segno).
+
+The slips are made once, from the plain codes in memory (saas.surveys.codes.order_batch keeps only hashes):
+ten to an A4, each with the code, a QR code that opens the survey with it, the close date and two lines on
+anonymity, in the tenant's language. The poster holds no code: the survey's short address (the page where a
+code is typed) and a QR code to it, for the canteen wall; it can be printed again at any time.
+"""
+from __future__ import annotations
+
+import segno
+from flask import render_template, url_for
+from flask_babel import force_locale
+
+from saas.kernel.files import pdf
+from saas.kernel.mail import on_base_url
+from saas.surveys import codes as answer_codes
+
+SLIPS_PER_PAGE = 10
+
+
+def slips_pdf(tenant, wave, code_list: list[str]) -> bytes:
+    """The batch's slips, in the order of `code_list`; each QR code opens the survey with its code (on BASE_URL)."""
+    with on_base_url():
+        links = [url_for("answer_code.by_code", slug=tenant.slug, answer_code=code, _external=True) for code in code_list]
+    entry_url = entry_address(tenant)
+    slips = [{"code": answer_codes.shown(code), "qr": _qr(link)} for code, link in zip(code_list, links)]
+    pages = [slips[i:i + SLIPS_PER_PAGE] for i in range(0, len(slips), SLIPS_PER_PAGE)]
+    with force_locale(tenant.language):
+        return pdf(render_template("surveys/codes/slips.html", tenant=tenant, wave=wave, pages=pages,
+                                   entry_url=_bare(entry_url)),
+                   render_template("surveys/codes/sheets.css"))
+
+
+def poster_pdf(tenant, wave) -> bytes:
+    """An A4 poster with the survey's short address and a QR code to it."""
+    entry_url = entry_address(tenant)
+    with force_locale(tenant.language):
+        return pdf(render_template("surveys/codes/poster.html", tenant=tenant, wave=wave, qr=_qr(entry_url),
+                                   entry_url=_bare(entry_url)),
+                   render_template("surveys/codes/sheets.css"))
+
+
+def entry_address(tenant) -> str:
+    """The page where a code is typed, on BASE_URL: the survey's short address."""
+    with on_base_url():
+        return url_for("answer_code.enter", slug=tenant.slug, _external=True)
+
+
+def filename(wave, kind: str) -> str:
+    return f"{kind}-wave-{wave.id}.pdf"
+
+
+def _qr(url: str) -> str:
+    """An inline SVG QR code (no file, no URL: the PDF fetches nothing); sized by the style sheet."""
+    return segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True)
+
+
+def _bare(url: str) -> str:
+    """An address as it is typed: without https://."""
+    return url.split("://", 1)[-1]

@@ -1,0 +1,139 @@
+"""Answer codes on paper (issue 20, points 1 and 2): a batch of single-use codes for a group of a wave, answered
+through the same path as a personal link, counted in the group's response rates, kept only as keyed hashes, and
+never linkable to an answer."""
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from saas.kernel.tokens import hash_token
+from saas.surveys import codes, intake, invitations, service
+from saas.surveys.models import AnswerCodeBatch, PooledAnswer, Response, SurveyInvitation, Wave
+from tenants.models import Membership, Tenant
+from tests.helpers import works_council
+
+SECRET = "test-secret-key"
+
+
+def _values(wave, i=0):
+    keys = wave.value_keys
+    return {"values": {"personal": [keys[i % len(keys)]], "team_current": [], "org_current": [keys[(i + 1) % len(keys)]],
+                       "org_desired": []}}
+
+
+@pytest.fixture
+def wave_with_codes(app, make):
+    """An open wave of tenant "oost": six people of AAL invited personally, and a batch of six codes for BEE."""
+    tenant = make.tenant("oost")
+    for i in range(6):
+        make.member(tenant, f"p{i}@oost.example", legacy_org_id=tenant.legacy_org_ids[0])
+    with make.session(tenant.id) as db:
+        wave = service.create_wave(db, name="Meting", instruments=("values",), groupings=("legacy_org",))
+        service.record_consent(db, wave, by=works_council(db), decided_on=date(2026, 11, 2), decision="Akkoord.")
+        service.open_wave(db, db.get(Tenant, tenant.id), wave)
+        people = [m for m in db.scalars(select(Membership)) if m.user.email.startswith("p")]
+        service.invite(db, wave, people)
+        batch, plain = codes.order_batch(db, app.config["KOERS"].secret_key, wave, count=6,
+                                         legacy_org_id=tenant.legacy_org_ids[1])
+        tenant.wave_id, tenant.batch_id, tenant.codes = wave.id, batch.id, plain
+    return tenant
+
+
+def test_codes_are_ten_unmistakable_characters_and_only_keyed_hashes_are_stored(app, make, wave_with_codes):
+    tenant = wave_with_codes
+    plain = tenant.codes
+    assert len(set(plain)) == 6 and all(len(c) == 10 and set(c) <= set(codes.ALPHABET) for c in plain)
+    assert not set("0O1IL5S8B") & set(codes.ALPHABET)
+    with make.session(tenant.id) as db:
+        rows = db.scalars(select(SurveyInvitation).where(SurveyInvitation.batch_id == tenant.batch_id)).all()
+        assert len(rows) == 6 and all(r.membership_id is None for r in rows)
+        assert {r.legacy_org_id for r in rows} == {tenant.legacy_org_ids[1]}
+        stored = {r.token_hash for r in rows}
+        # neither the code nor its plain hash is kept: whoever reads the database cannot try every code
+        assert not stored & (set(plain) | {hash_token(c) for c in plain})
+        assert stored == {hash_token(codes.token_for(app.config["KOERS"].secret_key, c)) for c in plain}
+        batch = db.get(AnswerCodeBatch, tenant.batch_id)
+        assert (batch.count, batch.channel) == (6, "paper")
+        # typed from paper: lower case, spaces and dashes are the same code; a look-alike is no code
+        typed = f" {plain[0][:5].lower()} - {plain[0][5:]} "
+        assert codes.invitation_for_code(db, app.config["KOERS"].secret_key, typed)[0].id in {r.id for r in rows}
+        assert codes.normalise("ABCDE-0OIL1") is None
+        # refusals: a closed wave, a count out of range, no group
+        wave = db.get(Wave, tenant.wave_id)
+        for kwargs, error in [({"count": 0, "label": "x"}, codes.BadCount), ({"count": 5001, "label": "x"}, codes.BadCount),
+                              ({"count": 3}, codes.NoGroup)]:
+            with pytest.raises(error):
+                codes.order_batch(db, SECRET, wave, **kwargs)
+        wave.status = "closed"
+        with pytest.raises(codes.WaveClosed):
+            codes.order_batch(db, SECRET, wave, count=3, label="Werkbedrijf Noord")
+        db.rollback()
+
+
+def test_a_code_answers_once_counts_in_its_group_and_leaves_nothing_that_links_it(app, make, wave_with_codes):
+    tenant = wave_with_codes
+    secret = app.config["KOERS"].secret_key
+    client = app.test_client()
+    # the slip's QR address starts the survey as a personal link does
+    response = client.get(f"/t/oost/c/{tenant.codes[0].lower()}")
+    assert response.status_code == 302 and "/survey/personal/" in response.headers["Location"]
+    assert client.get("/t/oost/c?code=ZZZZZ-ZZZZZ").status_code == 404
+    with make.session(tenant.id) as db:
+        for i, code in enumerate(tenant.codes[:5]):
+            intake.submit_by_token(db, db.get(Tenant, tenant.id), codes.token_for(secret, code),
+                                   _values(db.get(Wave, tenant.wave_id), i), {"legacy_org_id": tenant.legacy_org_ids[1]},
+                                   date.today())
+    with make.session(tenant.id) as db:
+        with pytest.raises(service.AlreadyAnswered):
+            intake.submit_by_token(db, db.get(Tenant, tenant.id), codes.token_for(secret, tenant.codes[0]),
+                                   _values(db.get(Wave, tenant.wave_id)), {}, date.today())
+        db.rollback()
+    # used once: the code page refuses it, in words
+    again = client.get(f"/t/oost/c/{tenant.codes[0]}")
+    assert again.status_code == 409 and "already been used" in again.get_data(as_text=True)
+    # a half-finished survey on another code
+    with make.session(tenant.id) as db:
+        service.save_draft(codes.invitation_for_code(db, secret, tenant.codes[5])[0], {"values": {}})
+
+    with make.session(tenant.id) as db:
+        wave = db.get(Wave, tenant.wave_id)
+        rates = invitations.response_rates(db, db.get(Tenant, tenant.id), wave)
+        assert (rates.total.invited, rates.total.answered) == (12, 5)
+        bee = next(r for r in rates.by_legacy_org if r.invited == 6 and r.answered == 5)
+        assert bee.shown
+        assert [(r.invited, r.answered, r.shown) for r in rates.by_batch] == [(6, 5, True)]
+        # the answers waiting to be mixed carry nothing of the code, its token or its batch
+        payloads = [p.payload for p in db.scalars(select(PooledAnswer))]
+        text = repr(payloads)
+        assert not any(c in text or codes.token_for(secret, c) in text for c in tenant.codes)
+        assert all(set(p) <= {"answers", "day", "legacy_org_id", "team_id", "tenure_band", "verified"} for p in payloads)
+        service.close_wave(db, wave)
+    with make.session(tenant.id) as db:
+        # the close treats codes as invitations: drafts gone; results hold no batch, invitation or token
+        assert db.scalars(select(SurveyInvitation.draft).where(SurveyInvitation.batch_id.is_not(None))).all() == [None] * 6
+        assert not {"batch_id", "invitation_id", "token_hash"} & set(Response.__table__.columns.keys())
+        assert db.scalar(select(Response.verified).limit(1)) is True
+
+
+def test_answer_codes_from_the_command_line(stack, make, tmp_path):
+    from tests.test_cli import koers
+
+    tenant = make.tenant("oost")
+    with make.session(tenant.id) as db:
+        wave_id = service.create_wave(db, name="Meting").id
+    sheet = tmp_path / "codes.pdf"
+    out = koers(stack, "answer-codes", "--tenant", "oost", "--wave", str(wave_id), "--count", "12",
+                "--legacy-org", "BEE", "--pdf", str(sheet))
+    assert "ordered 12 answer codes" in out
+    text = subprocess.run(["pdftotext", "-layout", str(sheet), "-"], capture_output=True, text=True, check=True).stdout
+    printed = re.findall(r"\b[2-9A-Z]{5}-[2-9A-Z]{5}\b", text)
+    assert len(set(printed)) == 12 and "Nobody knows who got this code" in text
+    with make.session(tenant.id) as db:
+        assert len(db.scalars(select(SurveyInvitation).where(SurveyInvitation.wave_id == wave_id)).all()) == 12
+        assert all(codes.invitation_for_code(db, SECRET, c) for c in printed)
+    assert "no legacy organisation 'XYZ'" in koers(stack, "answer-codes", "--tenant", "oost", "--wave", str(wave_id),
+                                                   "--count", "3", "--legacy-org", "XYZ", "--pdf", str(sheet), expect=1)
