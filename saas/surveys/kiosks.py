@@ -140,17 +140,16 @@ def end_session(found: KioskDevice) -> None:
 
 
 def typed_codes(typed: str) -> list[str]:
-    """What someone typed or scanned at the kiosk, as the tokens it may be: the code itself, or the last part
-    of a scanned survey link (a handheld scanner types the whole URL), as typed and in the form codes are
-    printed (capitals, without spaces or dashes)."""
+    """What someone typed or scanned at the kiosk, as the code it may be: the code itself, or from a scanned slip
+    the last part of its address or its `code` parameter (a handheld scanner types the whole URL:
+    /t/<slug>/c/<code>, /t/<slug>/c?code=<code>). `saas.surveys.codes` reads spaces, dashes and case."""
     typed = str(typed or "").strip()[:TYPED_MAX]
     if "/" in typed or "?" in typed:
         parts = urlsplit(typed)
         query = parse_qs(parts.query).get("code")
         segments = [segment for segment in parts.path.split("/") if segment]
         typed = (query[0] if query else segments[-1] if segments else "").strip()
-    tidy = "".join(ch for ch in typed if ch not in " -.").upper()
-    return [candidate for candidate in dict.fromkeys((typed, tidy)) if candidate]
+    return [typed] if typed else []
 
 
 def _aware(moment: datetime) -> datetime:

@@ -45,7 +45,7 @@ def test_a_kiosk_serves_one_person_after_another_and_keeps_nothing(app, make, ne
 
     # person 1, in English: the code scanned as the slip's whole address
     words = en
-    enter(f"http://localhost/t/oost/survey/{first}")
+    enter(f"http://localhost/t/oost/c/{first}")
     assert first not in tablet.url
     expect(tablet.locator("[data-kiosk-idle]")).to_have_attribute("data-kiosk-idle", "180")  # kiosk.js's limit
     expect(tablet.locator("#kiosk-warning")).to_be_hidden()

@@ -42,7 +42,7 @@ from saas.auth.sessions import KEPT
 from saas.kernel.db import session
 from saas.kernel.extensions import limiter
 from saas.kernel.views import ButtonForm, press_confirmed, submit
-from saas.surveys import kiosks, service
+from saas.surveys import codes, kiosks, service
 from saas.surveys.answering import engine as answering
 from saas.surveys.answering.views import COOKIE_BUDGET, DraftTooLarge, _privacy, _Respondent, _session_cookie_size, \
     _step
@@ -249,6 +249,7 @@ class _Kiosk(_Respondent):
     """The person at the kiosk: the draft lives in the kiosk session only; sending ends the session."""
 
     mode = "kiosk"
+    by_code = True  # a kiosk takes answer codes only
 
     def __init__(self, wave: Wave, invitation, device, state: dict):
         super().__init__(wave)
@@ -328,18 +329,20 @@ def _device():
 
 
 def _answerable(typed: str):
-    """(code, wave id, None) for a code that can be answered now, else (None, None, what to tell the person)."""
+    """(token, wave id, None) for an answer code (saas.surveys.codes) that can be answered now, else (None, None,
+    what to tell the person). Only answer codes: a personal link belongs in its owner's own browser."""
     db = session()
     for candidate in kiosks.typed_codes(typed):
-        invitation = service.invitation_for_token(db, candidate)
-        if invitation is None:
+        found = codes.invitation_for_code(db, current_app.config["KOERS"].secret_key, candidate)
+        if found is None:
             continue
+        invitation, token = found
         if invitation.answered:
             return None, None, _("This code has already been used. Each code can be used once.")
         wave = db.get(Wave, invitation.wave_id)
         if wave is None or not wave.takes_answers_on(date.today()):
             return None, None, _("The survey of this code is closed. You can no longer answer it.")
-        return candidate, invitation.wave_id, None
+        return token, invitation.wave_id, None
     return None, None, _("We do not know this code. Check the code and type it again.")
 
 
