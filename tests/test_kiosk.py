@@ -189,6 +189,7 @@ def test_one_person_after_another_leaves_nothing_for_the_next(app, make, oost):
         response = tablet.get(url)
         assert response.headers["Cache-Control"] == "no-store", url
         assert all(c.startswith("session=") for c in response.headers.getlist("Set-Cookie")), url
+    assert f'<noscript><meta http-equiv="refresh" content="30;url={KIOSK}"></noscript>' in response.get_data(as_text=True)
 
 
 def test_what_a_scanner_or_a_person_types_becomes_the_code():
