@@ -316,10 +316,11 @@ def import_responses(slug, wave_id, file, even_if_read_only):
                                     "printable slips (the same as the wave's page 'Order answer codes').")
 @click.option("--tenant", "slug", required=True, help="The tenant's slug.")
 @click.option("--wave", "wave_id", required=True, type=int, help="The wave's id (see `koers waves`).")
-@click.option("--count", required=True, type=int, help="How many codes (1 to 5000).")
+@click.option("--count", required=True, type=int, help="How many codes (1 to 1000; order several batches for more).")
 @click.option("--legacy-org", "legacy_org", help="The code of the legacy organisation the codes are for.")
 @click.option("--team", "team_id", type=int, help="The id of the team the codes are for.")
-@click.option("--label", default="", help="The group's name when it is no organisation or team, e.g. 'Werkbedrijf Noord'.")
+@click.option("--label", default="",
+              help="The group's name when it is no organisation or team, e.g. 'Werkbedrijf Noord'.")
 @click.option("--pdf", "pdf_file", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Where to write the slips (PDF). The codes exist only there: they cannot be shown again.")
 @even_if_read_only_option

@@ -10,11 +10,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from saas.kernel.audit import AuditEntry
 from saas.kernel.tokens import hash_token
 from saas.surveys import codes, intake, invitations, service
 from saas.surveys.models import AnswerCodeBatch, PooledAnswer, Response, SurveyInvitation, Wave
 from tenants.models import Membership, Tenant
-from tests.helpers import works_council
+from tests.helpers import signed_in, works_council
 
 SECRET = "test-secret-key"
 
@@ -58,13 +59,21 @@ def test_codes_are_ten_unmistakable_characters_and_only_keyed_hashes_are_stored(
         assert stored == {hash_token(codes.token_for(app.config["KOERS"].secret_key, c)) for c in plain}
         batch = db.get(AnswerCodeBatch, tenant.batch_id)
         assert (batch.count, batch.channel) == (6, "paper")
+        [entry] = db.scalars(select(AuditEntry).where(AuditEntry.action == "wave.answer_codes_ordered")).all()
+        assert (entry.object_type, entry.object_id, entry.detail["count"]) == ("survey_waves", str(tenant.wave_id), 6)
         # typed from paper: lower case, spaces and dashes are the same code; a look-alike is no code
         typed = f" {plain[0][:5].lower()} - {plain[0][5:]} "
         assert codes.invitation_for_code(db, app.config["KOERS"].secret_key, typed)[0].id in {r.id for r in rows}
         assert codes.normalise("ABCDE-0OIL1") is None
-        # refusals: a closed wave, a count out of range, no group
+        # a code is no one's: reminders go to personal invitations only, and a wave answered with codes alone (no
+        # personal invitations) has no "newcomers" to invite
         wave = db.get(Wave, tenant.wave_id)
-        for kwargs, error in [({"count": 0, "label": "x"}, codes.BadCount), ({"count": 5001, "label": "x"}, codes.BadCount),
+        assert len(invitations.unanswered(db, wave)) == 6 and all(i.membership_id for i in invitations.unanswered(db, wave))
+        codes_only = service.create_wave(db, name="Alleen codes")
+        codes.order_batch(db, SECRET, codes_only, count=2, label="Werkbedrijf Noord")
+        assert invitations.newcomers(db, codes_only) == []
+        # refusals: a closed wave, a count out of range, no group
+        for kwargs, error in [({"count": 0, "label": "x"}, codes.BadCount), ({"count": codes.MAX_COUNT + 1, "label": "x"}, codes.BadCount),
                               ({"count": 3}, codes.NoGroup)]:
             with pytest.raises(error):
                 codes.order_batch(db, SECRET, wave, **kwargs)
@@ -111,7 +120,14 @@ def test_a_code_answers_once_counts_in_its_group_and_leaves_nothing_that_links_i
         text = repr(payloads)
         assert not any(c in text or codes.token_for(secret, c) in text for c in tenant.codes)
         assert all(set(p) <= {"answers", "day", "legacy_org_id", "team_id", "tenure_band", "verified"} for p in payloads)
-        service.close_wave(db, wave)
+    # the admin's pages: the batch per group, its response rate under the k rule, the poster
+    admin = signed_in(app, tenant.admin_email)
+    assert "Per batch of answer codes" in admin.text(f"/t/oost/waves/{tenant.wave_id}/rates")
+    assert "Gemeente Bee (oost)" in admin.text(f"/t/oost/waves/{tenant.wave_id}/codes")
+    poster = admin.get(f"/t/oost/waves/{tenant.wave_id}/codes/poster.pdf")
+    assert poster.mimetype == "application/pdf" and poster.data.startswith(b"%PDF")
+    with make.session(tenant.id) as db:
+        service.close_wave(db, db.get(Wave, tenant.wave_id))
     with make.session(tenant.id) as db:
         # the close treats codes as invitations: drafts gone; results hold no batch, invitation or token
         assert db.scalars(select(SurveyInvitation.draft).where(SurveyInvitation.batch_id.is_not(None))).all() == [None] * 6
@@ -129,7 +145,7 @@ def test_answer_codes_from_the_command_line(stack, make, tmp_path):
     out = koers(stack, "answer-codes", "--tenant", "oost", "--wave", str(wave_id), "--count", "12",
                 "--legacy-org", "BEE", "--pdf", str(sheet))
     assert "ordered 12 answer codes" in out
-    text = subprocess.run(["pdftotext", "-layout", str(sheet), "-"], capture_output=True, text=True, check=True).stdout
+    text = " ".join(subprocess.run(["pdftotext", str(sheet), "-"], capture_output=True, text=True, check=True).stdout.split())
     printed = re.findall(r"\b[2-9A-Z]{5}-[2-9A-Z]{5}\b", text)
     assert len(set(printed)) == 12 and "Nobody knows who got this code" in text
     with make.session(tenant.id) as db:

@@ -54,7 +54,7 @@ def installed_koers(stack, *args, expect=0):
 
 @pytest.mark.parametrize("command", [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["close-due"],
                                      ["seed-demo"], ["create-user"], ["create-tenant"], ["worker"],
-                                     ["create-wave"], ["waves"], ["values"]])
+                                     ["create-wave"], ["waves"], ["values"], ["answer-codes"]])
 def test_every_command_has_help(stack, command):
     assert "Usage:" in koers(stack, *command, "--help")
 

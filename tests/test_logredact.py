@@ -32,6 +32,8 @@ TOKEN = "Zq3_secretTOKENvalue-9xY"
     (f"/password/reset/{TOKEN}", "/password/reset/…"),
     (f"/password/reset/{TOKEN}.abc.def", "/password/reset/…"),  # signed tokens carry dots
     (f"/login?next=%2Ft%2Foost%2Fsurvey%2F{TOKEN}", "/login?next=%2Ft%2Foost%2Fsurvey%2F…"),
+    (f"/t/oost/c/{TOKEN}", "/t/oost/c/…"),  # an answer code (issue 20), from a slip's QR code or typed
+    (f"/t/oost/c?code={TOKEN}", "/t/oost/c?code=…"),
 ])
 def test_every_token_route_is_redacted(path, shown):
     assert redact(path) == shown
@@ -44,6 +46,7 @@ def test_every_token_route_is_redacted(path, shown):
     "/t/oost/survey/mine", "/t/oost/survey/mine/4/start", "/t/oost/survey/personal/4/step/welcome",
     "/t/oost/survey/shared/4/thanks", "/t/oost/survey/preview/4", "/t/oost/admin/invitations/3/resend",
     "/t/oost/leadership/pulse-checks/3", "/t/oost/waves/4/consent", "/password/forgot", "/static/koers.css",
+    "/t/oost/c", "/t/oost/waves/4/codes",
 ])
 def test_other_paths_are_left_as_they_are(path):
     assert redact(path) == path

@@ -1,7 +1,7 @@
 """Secret links never reach a log file.
 
 Survey, open-link, pulse-check, 360, invitation and password-reset links carry their secret in a path
-segment. Whoever reads a log (an operator, a log service, a backup) must not be able to answer as
+segment (an answer code, in a path segment or the code page's query). Whoever reads a log (an operator, a log service, a backup) must not be able to answer as
 someone, accept their invitation or take over their account, nor tie a log line to a person's link.
 `redact` replaces every such segment by `…` in any text (a request line, a referrer, an error
 message, a traceback); `RedactingFilter` applies it to every record of a logger. It is installed on
@@ -33,6 +33,9 @@ _PATTERNS = [
     re.compile(rf"({_SEP}t{_SEP}{_SLUG}{_SEP}invitations{_SEP}){_SEG}"),
     # /password/reset/<reset token>
     re.compile(rf"({_SEP}password{_SEP}reset{_SEP}){_SEG}"),
+    # /t/<slug>/c/<answer code> (a slip's QR code), /t/<slug>/c?code=<answer code> (the code typed on the page)
+    re.compile(rf"({_SEP}t{_SEP}{_SLUG}{_SEP}c{_SEP}){_SEG}"),
+    re.compile(rf"({_SEP}t{_SEP}{_SLUG}{_SEP}c\?(?:[^#\s\"'<>]*&)?code=)[^&#\s\"'<>]+"),
 ]
 
 
@@ -68,7 +71,7 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-TOKEN_ARGUMENTS = ("token", "survey_token", "open_token", "pulse_token", "feedback_token")
+TOKEN_ARGUMENTS = ("token", "survey_token", "open_token", "pulse_token", "feedback_token", "answer_code")
 
 
 def _request_secrets() -> list[str]:

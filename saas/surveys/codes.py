@@ -7,7 +7,7 @@ release rules count a code as a verified respondent of that group (DESIGN.md §3
 which group a batch went to, never who got which code.
 
 Codes. Ten characters from an alphabet without look-alikes (no 0/O, 1/I/L, 5/S, 8/B), drawn with `secrets`:
-27¹⁰ ≈ 2·10¹⁴ codes, so guessing one of a batch of 5000 takes some 4·10¹⁰ tries. Typed with spaces, dashes or
+27¹⁰ ≈ 2·10¹⁴ codes, so guessing one of a batch of 1000 takes some 2·10¹¹ tries. Typed with spaces, dashes or
 in lower case, a code is read the same.
 
 What is stored: the invitation's token is a keyed hash of the code, HMAC-SHA256 with a key derived from the
@@ -44,7 +44,7 @@ from tenants.models import LegacyOrganisation
 
 ALPHABET = "234679ACDEFGHJKMNPQRTUVWXYZ"  # no 0/O, 1/I/L, 5/S, 8/B: nothing to mistake when typed from paper
 LENGTH = 10
-MAX_COUNT = 5000
+MAX_COUNT = 1000  # a sheet of 1000 codes is 100 A4 pages, made within the request (see sheets.py)
 LABEL_MAX = 80
 PAPER = "paper"
 
@@ -99,8 +99,8 @@ def order_batch(db, secret_key: str, wave: Wave, *, count: int, legacy_org_id: i
          "legacy_org_id": legacy_org_id, "team_ids": [team_id] if team_id is not None else []}
         for code in codes])
     random.SystemRandom().shuffle(codes)  # printed in an order that is not the rows'
-    audit.record(db, "answer_codes.ordered", obj=batch, detail={
-        "wave_id": wave.id, "count": count, "channel": channel, "legacy_org_id": legacy_org_id,
+    audit.record(db, "wave.answer_codes_ordered", obj=wave, detail={  # a change to the wave: listed with waves
+        "batch_id": batch.id, "count": count, "channel": channel, "legacy_org_id": legacy_org_id,
         "team_id": team_id, "label": label})
     return batch, codes
 

@@ -238,7 +238,8 @@ def _counts(invited: dict, answered: dict, shown) -> dict:
     """Invited and answered per legacy organisation and per team, by id (None: none or not known; no
     labels: they are looked up and translated when read). Answered only where the pattern shows it."""
     def rows(kind, sizes, answered_in, key_of=lambda key: key):
-        return [[key, size, answered_in.get(key, 0) if shown.overall and shown.reason(kind, key_of(key)) is None else 0]
+        return [[key, size,
+                 answered_in.get(key, 0) if shown.overall and shown.reason(kind, key_of(key)) is None else 0]
                 for key, size in sorted(sizes.items(), key=lambda item: (item[0] is None, item[0] or 0))]
 
     team_invited, team_answered = people.team_sizes(invited), people.team_sizes(answered)
