@@ -44,6 +44,7 @@ ALLOWED: dict[str, str] = {
     "sso.login": "signing in with the organisation's identity provider is how its people get to read",
     "tenant.remove_member": "ending someone's access is a safety action, never held back by billing",
     "tenant.revoke_invitation": "withdrawing an invitation ends access that was offered: a safety action",
+    "kiosk.revoke": "revoking a kiosk tablet ends the access it has: a safety action",
     "provisioning.token": "a fresh SCIM token lets the identity provider deprovision people (a safety action)",
     # SCIM (the identity provider's API): deprovisioning must keep working, because ending access is a
     # safety action; creating users or groups is refused. Providers deprovision by DELETE as well as by

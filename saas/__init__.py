@@ -248,6 +248,8 @@ def _register_blueprints(app: Flask) -> None:
     from saas.privacy.views import account_bp as privacy_account_bp, bp as privacy_bp  # people's data (issue 19)
     app.register_blueprint(privacy_account_bp)
     app.register_blueprint(privacy_bp)
+    from saas.surveys.answering.kiosk import bp as kiosk_bp  # kiosk mode (issue 20, point 3)
+    app.register_blueprint(kiosk_bp)
 
 
 def _configure_logging(settings: Settings) -> None:

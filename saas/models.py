@@ -30,6 +30,7 @@ from saas.privacy.models import Departure, RetentionPolicy  # noqa: F401
 from saas.surveys.models import (  # noqa: F401
     CatalogueValue, PooledAnswer, Response, SurveyInvitation, Wave, WorksCouncilConsent,
 )
+from saas.surveys.kiosks import KioskDevice  # noqa: F401
 from saas.worklog.models import Action, BenchmarkVisit, ClientInterview, SessionAttendee, WorkSession  # noqa: F401
 from saas.kernel.job_models import JobRun  # noqa: F401
 from saas.exit.models import TenantExport  # noqa: F401

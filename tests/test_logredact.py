@@ -30,6 +30,7 @@ TOKEN = "Zq3_secretTOKENvalue-9xY"
     (f"/t/oost/leadership/f/{TOKEN}", "/t/oost/leadership/f/…"),
     (f"/t/oost/invitations/{TOKEN}", "/t/oost/invitations/…"),
     (f"/password/reset/{TOKEN}", "/password/reset/…"),
+    (f"/t/oost/kiosk/enrol/{TOKEN}", "/t/oost/kiosk/enrol/…"),
     (f"/password/reset/{TOKEN}.abc.def", "/password/reset/…"),  # signed tokens carry dots
     (f"/login?next=%2Ft%2Foost%2Fsurvey%2F{TOKEN}", "/login?next=%2Ft%2Foost%2Fsurvey%2F…"),
     (f"/t/oost/c/{TOKEN}", "/t/oost/c/…"),  # an answer code (issue 20), from a slip's QR code or typed
@@ -46,7 +47,7 @@ def test_every_token_route_is_redacted(path, shown):
     "/t/oost/survey/mine", "/t/oost/survey/mine/4/start", "/t/oost/survey/personal/4/step/welcome",
     "/t/oost/survey/shared/4/thanks", "/t/oost/survey/preview/4", "/t/oost/admin/invitations/3/resend",
     "/t/oost/leadership/pulse-checks/3", "/t/oost/waves/4/consent", "/password/forgot", "/static/koers.css",
-    "/t/oost/c", "/t/oost/waves/4/codes",
+    "/t/oost/c", "/t/oost/waves/4/codes", "/t/oost/kiosk", "/t/oost/kiosk/4/step/welcome",
 ])
 def test_other_paths_are_left_as_they_are(path):
     assert redact(path) == path

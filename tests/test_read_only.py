@@ -111,6 +111,7 @@ def test_every_state_changing_route_of_a_read_only_tenant_is_refused_unless_allo
 
 def test_what_a_reader_needs_still_works_and_jobs_asked_for_earlier_change_nothing(billed, read_only, fake_stripe):
     from saas.kernel.jobs import enqueue_after_commit
+    from saas.surveys.kiosks import KioskDevice
     from saas.leadership.jobs import send_pulse_invitations
     from saas.reports.jobs import release_and_compare
     from saas.surveys.jobs import send_wave_invitations
@@ -173,6 +174,11 @@ def test_what_a_reader_needs_still_works_and_jobs_asked_for_earlier_change_nothi
     assert admin.post(remove, data=admin.form_on(remove)).status_code in (302, 303)
     with billed.session(tenant.id) as db:
         assert db.get(Membership, objects["membership_id"]) is None
+    # and an admin revokes a kiosk tablet (issue 20.3)
+    revoke = f"/t/oost/admin/kiosks/{objects['device_id']}/revoke"
+    assert admin.post(revoke, data=admin.form_on(revoke)).status_code in (302, 303)
+    with billed.session(tenant.id) as db:
+        assert db.get(KioskDevice, objects["device_id"]).revoked_at is not None
 
 
 def test_the_allow_list_names_real_state_changing_routes_and_jobs(app):

@@ -137,7 +137,7 @@ def test_a_respondent_answers_the_whole_survey_step_by_step(app, make, survey):
     assert anna.here == f"/t/oost/survey/personal/{survey.wave_id}/step/welcome"
     welcome = anna.page()
     assert "Nulmeting 2026" in welcome and "Step 1 of 11" in welcome and '<progress max="11" value="1"' in welcome
-    assert "about 10 minutes" in welcome and "Read the full privacy statement" in welcome
+    assert "It takes about 18 minutes." in welcome and "Read the full privacy statement" in welcome
     assert survey.tokens["anna"] not in welcome
 
     anna.send()

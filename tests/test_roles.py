@@ -203,6 +203,11 @@ ACCESS = {
     "respond.preview_privacy": {"admin", "consultant"},
     "respond.preview_saved": {"admin", "consultant"},
     "respond.preview_thanks": {"admin", "consultant"},
+    # kiosk mode (issue 20.3): the admin's devices; the tablet's pages answer only its own token (404 otherwise)
+    "kiosk.devices": ADMIN_ONLY,
+    "kiosk.link": ADMIN_ONLY,
+    "kiosk.revoke": ADMIN_ONLY,
+    **{f"kiosk.{view}": "public" for view in ("enrol", "start", "step", "privacy", "alive", "thanks", "stop")},
     # leadership (issue 9): promises by the management team; pulse checks run by management, admins and
     # consultants, read with the works council; 360 reports for their manager and coach only; the
     # consistency check for the management team and its consultants

@@ -16,6 +16,7 @@ BUILDERS = []
 # URL arguments that are capabilities (knowing them grants access), not ids to be scoped.
 CAPABILITIES = {"token", "survey_token", "open_token"}
 CAPABILITIES |= {"pulse_token", "feedback_token"}  # personal links of pulse checks and 360 rounds
+CAPABILITIES |= {"enrol_token"}  # the one-time link that enrols a kiosk tablet
 CAPABILITIES |= {"answer_code"}  # a survey's answer code on paper
 
 
@@ -525,3 +526,15 @@ def departure(app, make, tenant, admin, objects):
     assert response.status_code == 302
     with make.session(tenant.id) as db:
         return {"departure_id": db.scalar(select(Departure.id).where(Departure.membership_id == leaver))}
+
+
+@builder
+def kiosk_device(app, make, tenant, admin, objects):
+    """A kiosk tablet added on the admin's page, with its enrolment link (not used: the crawls may use it)."""
+    import re
+
+    response = admin.submit(f"/t/{tenant.slug}/admin/kiosks", {"name": f"Canteen ({tenant.slug})"})
+    assert response.status_code == 302
+    page = admin.text(response.headers["Location"])
+    token = re.search(r'/kiosk/enrol/([^"]+)"', page).group(1)
+    return {"device_id": int(response.headers["Location"].split("/")[-2]), "enrol_token": token}

@@ -1,6 +1,6 @@
 """Secret links never reach a log file.
 
-Survey, open-link, pulse-check, 360, invitation and password-reset links carry their secret in a path
+Survey, open-link, pulse-check, 360, invitation, kiosk-enrolment and password-reset links carry their secret in a path
 segment (an answer code, in a path segment or the code page's query). Whoever reads a log (an operator, a log service, a backup) must not be able to answer as
 someone, accept their invitation or take over their account, nor tie a log line to a person's link.
 `redact` replaces every such segment by `…` in any text (a request line, a referrer, an error
@@ -36,6 +36,8 @@ _PATTERNS = [
     # /t/<slug>/c/<answer code> (a slip's QR code), /t/<slug>/c?code=<answer code> (the code typed on the page)
     re.compile(rf"({_SEP}t{_SEP}{_SLUG}{_SEP}c{_SEP}){_SEG}"),
     re.compile(rf"({_SEP}t{_SEP}{_SLUG}{_SEP}c\?(?:[^#\s\"'<>]*&)?code=)[^&#\s\"'<>]+"),
+    # /t/<slug>/kiosk/enrol/<enrolment token> (a kiosk tablet's one-time link, saas/surveys/answering/kiosk.py)
+    re.compile(rf"({_SEP}t{_SEP}{_SLUG}{_SEP}kiosk{_SEP}enrol{_SEP}){_SEG}"),
 ]
 
 
@@ -71,7 +73,8 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-TOKEN_ARGUMENTS = ("token", "survey_token", "open_token", "pulse_token", "feedback_token", "answer_code")
+TOKEN_ARGUMENTS = ("token", "survey_token", "open_token", "pulse_token", "feedback_token", "answer_code",
+                   "enrol_token")
 
 
 def _request_secrets() -> list[str]:

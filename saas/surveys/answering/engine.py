@@ -19,6 +19,7 @@ submitting (`unfinished`). Its shape::
 from __future__ import annotations
 
 import copy
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -420,6 +421,35 @@ def parse_json_submission(body) -> tuple[dict, dict]:
         raise BadSubmission(_l("tenure_band must be one of %(bands)s, or null.", bands=", ".join(TENURE_BANDS)),
                             field="tenure_band")
     return answers, dict(attributes)
+
+
+# How long answering takes (issue 20.5: at most 10 minutes where people answer with a paper code or at a
+# kiosk), per step, for a slow reader: B1 level, some 120 words a minute, counted on the Dutch texts of
+# saas.surveys.instruments, plus the time to answer. Welcome and privacy in short (~90 words): 45 s. About you:
+# 10 s a question. Values: the catalogue (81 values, ~125 words) read once, ten chosen: 90 s for the first
+# list, 50 s for each next one. Culture today: 24 statements (~360 words, 3 min) and 6 × 4 numbers to divide
+# (20 s a dimension): 300 s; the culture wanted, the same statements known: 210 s. Contract: 12 statements
+# (~150 words) and a choice each: 125 s. An own question: 10 s (a scale) or 60 s (written). Check and send: 30 s.
+STEP_SECONDS = {"welcome": 45, "about": 10, "values": 50, "first_values": 90, "culture": 300,
+                "culture_again": 210, "contract": 125, "likert": 10, "open": 60, "review": 30}
+
+
+def step_seconds(wave, step: Step) -> int:
+    """The time one step takes a slow reader (STEP_SECONDS)."""
+    if step.kind == "about":
+        return STEP_SECONDS["about"] * len(asked_attributes(wave))
+    if step.kind == "values":
+        return STEP_SECONDS["first_values" if step.part == VALUE_LISTS[0] else "values"]
+    if step.kind == "culture":
+        return STEP_SECONDS["culture" if step.part == PHASES[0] else "culture_again"]
+    if step.kind == "questions":
+        return sum(STEP_SECONDS["likert" if q["kind"] == "likert" else "open"] for q in wave.questions)
+    return STEP_SECONDS[step.kind]
+
+
+def minutes(wave) -> int:
+    """The whole survey's time for a slow reader, in whole minutes (what the welcome page says)."""
+    return max(1, math.ceil(sum(step_seconds(wave, step) for step in steps(wave)) / 60))
 
 
 def culture_total(draft: dict, number: int, phase: str):

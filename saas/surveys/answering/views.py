@@ -497,7 +497,7 @@ def _render_step(r: _Respondent, step, draft: dict, problems: list, lang: str, o
         dimensions=DIMENSIONS, types=TYPES, letters=answering.TYPE_LETTERS,
         contract_sections=answering.CONTRACT_SECTIONS, contract_titles=CONTRACT_GROUP_TITLES,
         likert_points=answering.LIKERT_POINTS, likert_labels=LIKERT_LABELS, open_max=service.OPEN_ANSWER_MAX,
-        culture_total=answering.culture_total,
+        culture_total=answering.culture_total, minutes=answering.minutes(wave),
     )
     if step.kind == "values":
         context.update(values=sorted(values_for_wave(session(), wave), key=lambda v: v.label(lang).casefold()),
