@@ -1,7 +1,7 @@
 """Kiosk devices (issue 20, point 3): a shared tablet at a location, enrolled by an admin
 
 Revision ID: 0041
-Revises: 0039
+Revises: 0040
 Create Date: 2026-12-07 02:30:00
 
 - `kiosk_devices`: a device for a place (`name`), first with the hash of its one-time enrolment link, then with
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from tenants import rls
 
 revision = '0041'
-down_revision = '0039'
+down_revision = '0040'
 branch_labels = None
 depends_on = None
 

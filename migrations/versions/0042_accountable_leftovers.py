@@ -1,7 +1,7 @@
 """Sign-in records kept for a period, and a tenant's mails carry its id (issue 19's leftovers)
 
 Revision ID: 0042
-Revises: 0040
+Revises: 0041
 Create Date: 2026-12-07 02:30:00
 
 - `audit_trail` and `platform_audit_trail` gain `chain`: "main" (every entry so far) or "signin" (sign-ins,
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from tenants import rls
 
 revision = '0042'
-down_revision = '0040'
+down_revision = '0041'
 branch_labels = None
 depends_on = None
 
