@@ -386,7 +386,8 @@ UPLOADED_FILES = {
     "leadership.pulse_consent_document": "the works council's signed decision for a pulse check",
 }
 DATA_FILE = re.compile(r"\.(csv|xlsx|json|jsonl|pdf|svg|png|zip)$")  # a route named like a file hands one out
-NO_DATA = {"twofactor.qr": "the QR code of one's own two-factor key, shown once on one's own page"}
+NO_DATA = {"twofactor.qr": "the QR code of one's own two-factor key, shown once on one's own page",
+           "surveys.answer_codes_poster": "the survey's public short address and its QR code, for a canteen wall"}
 # What the crawl must find (so that a world that lost an object cannot make it pass by finding nothing).
 DOWNLOADS = {"reports.wave_csv", "reports.wave_xlsx", "reports.wave_json", "reports.chart_svg", "reports.chart_png",
              "reports.download", "comparison.chart_svg", "comparison.chart_png", "reports.access_log_csv",

@@ -54,7 +54,9 @@ SECRET_COLUMNS = {("tenant_exports", "stored_name"): "the archive's own file nam
                   ("outbound_mail", "html_body"): "a mail not yet delivered may hold someone's personal link",
                   ("sms_recipients", "message"): "a text message waiting to be sent: it holds the link's code",
                   ("sms_recipients", "number"): "a mobile number kept only to send an SMS invitation, never shown "
-                                                "in full after it was entered, and deleted when the wave closes"}
+                                                "in full after it was entered, and deleted when the wave closes",
+                  ("kiosk_devices", "enrol_hash"): "the hash of a kiosk's one-time enrolment link",
+                  ("kiosk_devices", "session_hash"): "the hash of the kiosk's current respondent's session"}
 # Tables outside a tenant that hold no data of its own, or only secrets (said in the README).
 NOT_EXPORTED = ("two_factor", "recovery_codes", "billing_accounts", "billing_account_members", "billing_events",
                 "consultant_invitations", "platform_audit_trail")
