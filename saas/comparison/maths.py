@@ -509,7 +509,9 @@ def _subset_sums(data: _Data, g: int, needs, permutations: int, rng) -> dict:
     longest = js.max(axis=0)  # per permutation, how long a prefix is needed
     out = {pair: np.empty((permutations, columns.shape[1])) for pair, _j in needs}
     columns_t = np.ascontiguousarray(columns.T)  # (m, n_g): one contiguous row per column to gather from
-    step = max(1, CHUNK_ELEMENTS // max(1, int(longest.max())))
+    # a chunk gathers every column: keep it to CHUNK_ELEMENTS × 3 numbers (the packed type sums), so
+    # that the clr columns cost time but not memory (the draws do not depend on the chunking)
+    step = max(1, CHUNK_ELEMENTS * 3 // (columns.shape[1] * max(1, int(longest.max()))))
     for start in range(0, permutations, step):
         rows = min(step, permutations - start)
         width = max(1, int(longest[start:start + rows].max()))
