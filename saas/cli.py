@@ -468,7 +468,9 @@ def compare(slug, wave_id, as_json, bootstrap, permutations, seed, even_if_read_
             continue
         low, high = pair["ci_now"]
         click.echo(f"  {pair['a']}–{pair['b']}: distance now {pair['distance_now']:.1f} ({low:.1f}–{high:.1f}), "
-                   f"p = {pair['p_now']:.3f}")
+                   f"p = {pair['p_now']:.3f}; Aitchison now {pair['aitchison_now']:.2f} "
+                   f"({pair['ci_aitchison_now'][0]:.2f}–{pair['ci_aitchison_now'][1]:.2f}), "
+                   f"p = {pair['p_aitchison_now']:.3f}")
 
 if __name__ == "__main__":
     main()

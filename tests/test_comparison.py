@@ -20,7 +20,8 @@ from tests.helpers import signed_in
 
 ORG_KEYS = ["code", "n", "suppressed", "profile_now", "profile_preferred", "entropy", "top_values_current"]
 PAIR_KEYS = ["a", "b", "distance_now", "ci_now", "p_now", "distance_preferred", "ci_preferred", "p_preferred",
-             "jaccard_current"]
+             "jaccard_current", "aitchison_now", "ci_aitchison_now", "p_aitchison_now",
+             "aitchison_preferred", "ci_aitchison_preferred", "p_aitchison_preferred"]
 TYPES = ["clan", "adhocracy", "market", "hierarchy"]
 
 

@@ -17,6 +17,18 @@ Definitions, so that anyone can recompute them:
   identical organisations every resampled distance lies above the observed one).
 - permutation p-value: the organisation labels of the two organisations' respondents are shuffled
   P times (group sizes kept); p = (1 + #{permuted distance ≥ observed}) / (1 + P).
+- compositional figures (issue 21 point 2): a respondent's four type means are a composition (they
+  add up to 100), so they are also compared on log-ratios. Zeros first get the multiplicative
+  replacement (Martín-Fernández, Barceló-Vidal & Pawlowsky-Glahn 2003): a zero becomes
+  δ = ZERO_REPLACEMENT (0.65 × 1/6 point: 65 % of the smallest non-zero type mean an answer can give,
+  one point in one of six dimensions, which is that paper's recommendation), and every non-zero part
+  is multiplied by (1 − #zeros × δ / 100), so the parts keep their ratios and still add up to 100.
+  `clr(x) = (ln x_i − mean_j ln x_j)_i`. The organisation's compositional centre is the closure (to
+  100) of the geometric mean per type over its respondents, not the arithmetic mean; its clr is the
+  mean of the respondents' clr vectors. `aitchison(a, b)` = the Euclidean distance of the two centres'
+  clr vectors. Its bootstrap interval and permutation p-value are those of the points distance with
+  the Aitchison distance of the clr means as the statistic, on the very same resamples and
+  relabellings (PERLOG: a permutation test on log-ratios).
 - k rule: an organisation with fewer than k answers is `suppressed`: it has no figures at all, and
   no pair with it is reported. The number of answers of the whole wave is known (it is shown with
   the wave), so the same rule protects what subtraction would reveal (DESIGN.md §3): when the
@@ -55,6 +67,7 @@ TOP = 10
 CHUNK_ELEMENTS = 1 << 19  # per chunk of resamples or permutations: about half a million respondent-draws
 LANE = float(1 << 26)  # packing: two whole-number sums per float64, exact while each stays below 2**26
 TOTAL = 100 * DIMENSIONS  # a respondent's points per type summed over the dimensions add up to 600
+ZERO_REPLACEMENT = 0.65 / DIMENSIONS  # δ in points: 65 % of the smallest non-zero type mean (1 point in 1 of 6)
 
 
 @dataclass(frozen=True)
@@ -152,10 +165,11 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
         culture_ok, values_ok, contract_ok = allowed("culture"), allowed("values"), allowed("contract")
     groups = {g: np.flatnonzero((org == g) & has_culture) for g in visible}
     profiled = [g for g in visible if g in culture_ok]
-    data = _Data.build(now, preferred, [groups[g] for g in profiled])
+    logs = np.concatenate([clr(now)[:, :3], clr(preferred)[:, :3]], axis=1)  # the fourth is minus their sum
+    data = _Data.build(now, preferred, [groups[g] for g in profiled], logs)
 
     orgs, details = [], {}
-    means = {}
+    means, clr_means = {}, {}
     for g in range(n_orgs):
         if g not in visible:
             orgs.append({"code": codes[g], "n": None, "suppressed": True, "profile_now": None,
@@ -169,6 +183,7 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
         if g in profiled:
             mean = np.concatenate([now[groups[g]].mean(axis=0), preferred[groups[g]].mean(axis=0)]) / DIMENSIONS
             means[g] = mean
+            clr_means[g] = _full_clr(logs[groups[g]].mean(axis=0))
             profile_now, profile_preferred = _as_profile(mean[:4]), _as_profile(mean[4:])
         orgs.append({"code": codes[g], "n": int(n[g]), "suppressed": False, "profile_now": profile_now,
                      "profile_preferred": profile_preferred, "entropy": entropy,
@@ -190,6 +205,8 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
                 "personal_current": _matches(top["personal"], top["org_current"]),
                 "current_desired": _matches(top["org_current"], top["org_desired"]),
             },
+            "centre_now": _as_profile(centre(clr_means[g][:4])) if g in profiled else None,
+            "centre_preferred": _as_profile(centre(clr_means[g][4:])) if g in profiled else None,
         }
 
     pairs_idx = [(a, b) for i, a in enumerate(visible) for b in visible[i + 1:]]
@@ -199,7 +216,9 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
     for a, b in pairs_idx:
         pair = {"a": codes[a], "b": codes[b], "distance_now": None, "ci_now": None, "p_now": None,
                 "distance_preferred": None, "ci_preferred": None, "p_preferred": None,
-                "jaccard_current": _jaccard(orgs[a]["top_values_current"], orgs[b]["top_values_current"])}
+                "jaccard_current": _jaccard(orgs[a]["top_values_current"], orgs[b]["top_values_current"]),
+                "aitchison_now": None, "ci_aitchison_now": None, "p_aitchison_now": None,
+                "aitchison_preferred": None, "ci_aitchison_preferred": None, "p_aitchison_preferred": None}
         if a in means and b in means:
             key = (profiled.index(a), profiled.index(b))
             for phase, cols in (("now", slice(0, 4)), ("preferred", slice(4, 8))):
@@ -208,6 +227,11 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
                 pair[f"distance_{phase}"] = observed
                 pair[f"ci_{phase}"] = [min(low, observed), max(high, observed)]
                 pair[f"p_{phase}"] = stats[key][phase]["p"]
+                observed = _norm(clr_means[a][cols] - clr_means[b][cols])
+                low, high = stats[key][f"aitchison_{phase}"]["ci"]
+                pair[f"aitchison_{phase}"] = observed
+                pair[f"ci_aitchison_{phase}"] = [min(low, observed), max(high, observed)]
+                pair[f"p_aitchison_{phase}"] = stats[key][f"aitchison_{phase}"]["p"]
         pairs.append(pair)
     if progress:
         progress(1.0)
@@ -217,6 +241,39 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
 def distance(p, q) -> float:
     """½ Σ |p − q| over the four types, in points."""
     return float(0.5 * np.abs(np.asarray(p, dtype=np.float64) - np.asarray(q, dtype=np.float64)).sum())
+
+
+def replace_zeros(parts, delta: float = ZERO_REPLACEMENT) -> np.ndarray:
+    """Multiplicative replacement of zeros, row by row: a zero becomes `delta`, the other parts are
+    scaled by (1 − #zeros × delta / row total), so each row keeps its total and its non-zero ratios."""
+    parts = np.asarray(parts, dtype=np.float64)
+    zero = parts == 0
+    total = parts.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = 1 - zero.sum(axis=-1, keepdims=True) * delta / total
+    return np.where(zero, delta, parts * scale)
+
+
+def clr(parts, delta: float = ZERO_REPLACEMENT) -> np.ndarray:
+    """Centred log-ratio of each row (type sums over the six dimensions or type means: the scale does
+    not matter), zeros replaced first (`replace_zeros`, on the scale of type means); NaN rows stay NaN."""
+    parts = np.asarray(parts, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        points = 100 * parts / parts.sum(axis=-1, keepdims=True)
+        logs = np.log(replace_zeros(points, delta))
+    return logs - logs.mean(axis=-1, keepdims=True)
+
+
+def centre(clr_mean) -> np.ndarray:
+    """The composition (in points, adding up to 100) whose clr is `clr_mean`: the closure of the
+    geometric mean of the compositions whose clr vectors were averaged."""
+    parts = np.exp(np.asarray(clr_mean, dtype=np.float64))
+    return 100 * parts / parts.sum(axis=-1, keepdims=True)
+
+
+def aitchison(p, q, delta: float = ZERO_REPLACEMENT) -> float:
+    """The Aitchison distance of two compositions: the Euclidean distance of their clr vectors."""
+    return _norm(clr(p, delta) - clr(q, delta))
 
 
 def top_values(counts, keys, top: int = TOP) -> list[str]:
@@ -231,6 +288,18 @@ def jaccard(a, b) -> float | None:
 # ---------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------
+
+def _norm(difference) -> float:
+    return float(np.sqrt(np.square(difference).sum(axis=-1)))
+
+
+def _full_clr(three) -> np.ndarray:
+    """(…, 6) the first three clr parts of now and of preferred → (…, 8): a clr vector sums to 0."""
+    three = np.asarray(three, dtype=np.float64)
+    now, preferred = three[..., :3], three[..., 3:]
+    return np.concatenate([now, -now.sum(axis=-1, keepdims=True),
+                           preferred, -preferred.sum(axis=-1, keepdims=True)], axis=-1)
+
 
 def _type_sums(culture) -> np.ndarray:
     """(n, 4) points per type summed over the six dimensions (6 × the type mean); NaN rows stay NaN."""
@@ -292,19 +361,29 @@ def _matches(a, b) -> list[str] | None:
 class _Data:
     """The culture answers of the profiled organisations, in the form the resampling sums.
 
-    `columns[g]`: (n_g, m) float64 whose column sums give, through `unpack`, the eight type sums
-    (now, preferred) of any subset, given its size.
+    `columns[g]`: (n_g, m + 6) float64 whose column sums give, through `unpack`, the eight type sums
+    (now, preferred) of any subset, given its size, and through `log_means` its eight clr means (the
+    last six columns are the first three clr parts of now and of preferred; the fourth follows). Both
+    ride on the same resamples and relabellings, so the compositional figures cost no extra draws.
     """
 
     def __init__(self, columns: list[np.ndarray], unpack: Callable[[np.ndarray, np.ndarray], np.ndarray]):
         self.columns = columns
-        self.unpack = unpack
+        self.width = columns[0].shape[1] - 6 if columns else 0
+        self._unpack = unpack
         self.sizes = [len(c) for c in columns]
 
+    def unpack(self, sums, size):
+        return self._unpack(sums[..., :self.width], size)
+
+    def log_means(self, sums, size):
+        return _full_clr(sums[..., self.width:] / size)
+
     @classmethod
-    def build(cls, now: np.ndarray, preferred: np.ndarray, groups: list[np.ndarray]) -> "_Data":
+    def build(cls, now: np.ndarray, preferred: np.ndarray, groups: list[np.ndarray], logs: np.ndarray) -> "_Data":
         both = np.concatenate([now, preferred], axis=1)
         parts = [both[idx] for idx in groups]
+        log_parts = [logs[idx] for idx in groups]
         largest = max((len(p) for p in parts), default=0)
         whole = all(np.array_equal(p, np.rint(p)) and np.allclose(p[:, :4].sum(axis=1), TOTAL)
                     and np.allclose(p[:, 4:].sum(axis=1), TOTAL) for p in parts)
@@ -323,12 +402,15 @@ class _Data:
                 return np.stack([c_now, a_now, m_now, total - c_now - a_now - m_now,
                                  c_pref, a_pref, m_pref, total - c_pref - a_pref - m_pref], axis=-1)
 
-            return cls([pack(p) for p in parts], unpack)
-        return cls([np.ascontiguousarray(p) for p in parts], lambda sums, size: sums)
+            return cls([np.ascontiguousarray(np.concatenate([pack(p), q], axis=1))
+                        for p, q in zip(parts, log_parts)], unpack)
+        return cls([np.ascontiguousarray(np.concatenate([p, q], axis=1)) for p, q in zip(parts, log_parts)],
+                   lambda sums, size: sums)
 
 
 def _uncertainty(data: _Data, pairs, bootstrap: int, permutations: int, seed: int, progress, threads):
-    """Bootstrap percentile intervals and permutation p-values of distance now and preferred per pair."""
+    """Bootstrap percentile intervals and permutation p-values of distance now and preferred per pair,
+    and of the Aitchison distance now and preferred (same resamples, same relabellings)."""
     if not pairs:
         return {}
     involved = sorted({g for pair in pairs for g in pair})
@@ -387,6 +469,16 @@ def _uncertainty(data: _Data, pairs, bootstrap: int, permutations: int, seed: in
             # a relabelled distance counts as "at least as large" up to rounding in the last bits
             exceed = int((permuted >= observed - 1e-9 * max(1.0, observed)).sum())
             stats[(a, b)][phase] = {"ci": (float(low), float(high)), "p": (1 + exceed) / (1 + permutations)}
+        logs = {"observed": (data.log_means(total_a, na), data.log_means(total_b, nb)),
+                "boot": (data.log_means(results[("boot", a)], na), data.log_means(results[("boot", b)], nb)),
+                "perm": (data.log_means(relabelled_a, na), data.log_means(relabelled_b, nb))}
+        for phase, cols in (("now", slice(0, 4)), ("preferred", slice(4, 8))):
+            observed, resampled, permuted = (np.sqrt(np.square(x[..., cols] - y[..., cols]).sum(axis=-1))
+                                             for x, y in (logs["observed"], logs["boot"], logs["perm"]))
+            low, high = np.percentile(resampled, [2.5, 97.5])
+            exceed = int((permuted >= observed - 1e-9 * max(1.0, observed)).sum())
+            stats[(a, b)][f"aitchison_{phase}"] = {"ci": (float(low), float(high)),
+                                                   "p": (1 + exceed) / (1 + permutations)}
     return stats
 
 
@@ -417,7 +509,9 @@ def _subset_sums(data: _Data, g: int, needs, permutations: int, rng) -> dict:
     longest = js.max(axis=0)  # per permutation, how long a prefix is needed
     out = {pair: np.empty((permutations, columns.shape[1])) for pair, _j in needs}
     columns_t = np.ascontiguousarray(columns.T)  # (m, n_g): one contiguous row per column to gather from
-    step = max(1, CHUNK_ELEMENTS // max(1, int(longest.max())))
+    # a chunk gathers every column: keep it to CHUNK_ELEMENTS × 3 numbers (the packed type sums), so
+    # that the clr columns cost time but not memory (the draws do not depend on the chunking)
+    step = max(1, CHUNK_ELEMENTS * 3 // (columns.shape[1] * max(1, int(longest.max()))))
     for start in range(0, permutations, step):
         rows = min(step, permutations - start)
         width = max(1, int(longest[start:start + rows].max()))

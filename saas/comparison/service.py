@@ -32,7 +32,7 @@ from saas.surveys.models import Response, Wave
 from saas.surveys.service import min_group_size, response_count
 from tenants.models import LegacyOrganisation
 
-METHOD_VERSION = 1
+METHOD_VERSION = 2  # 2: the Aitchison distance on log-ratios beside the points (issue 21 point 2)
 DEFAULTS = {"bootstrap": 1000, "permutations": 1000, "seed": 0}
 LIMITS = {"bootstrap": (100, 20_000), "permutations": (100, 20_000)}
 JOB = survey_service.RELEASE_JOB  # release, then compare

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from saas.anonymity import access, releases
-from saas.comparison import charts, service
+from saas.comparison import charts, maths, service
 from saas.comparison.bands import ENTROPY_BANDS, LEVEL
 from saas.comparison.bands import band as _band
 from saas.kernel.db import session
@@ -57,7 +57,7 @@ def wave(wave_id: int):
     context = {"wave": wave, "comparison": comparison, "run": run, "form": ButtonForm(), "release": release,
                "k": service.current_k(db, g.tenant, wave),
                "level": LEVEL, "bands": ENTROPY_BANDS, "points": _points, "signed": _signed, "share": _share,
-               "percent": _percent, "pvalue": _pvalue}
+               "percent": _percent, "pvalue": _pvalue, "zero_replacement": maths.ZERO_REPLACEMENT}
     if comparison is not None:
         context.update(_figures(db, wave, comparison))
     # every reading of the comparison is in the access log, in the transaction of the reading (the status

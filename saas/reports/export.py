@@ -16,7 +16,7 @@ from saas.anonymity.audit import COMPLEMENTARY, FEWER_THAN_K
 from saas.comparison import charts
 from saas.comparison.bands import ENTROPY_BANDS, LEVEL, band
 from saas.kernel.files import pdf, table_csv, table_xlsx
-from saas.kernel.formatting import percent_of_100_in, points_in, pvalue
+from saas.kernel.formatting import number, percent_of_100_in, points_in, pvalue
 from saas.surveys.catalogue import all_values
 from saas.surveys.forms import series_text
 from saas.surveys.instruments import TYPE_NAMES, TYPES
@@ -224,6 +224,13 @@ def _csv_rows(view: ReportView, report: dict):
                 yield {"group": f"{pair['a']}–{pair['b']}", "measure": f"distance_{phase}",
                        "value": round(pair[f"distance_{phase}"], 1),
                        "note": f"{LEVEL}: {view.points(low)}–{view.points(high)}; p = {pvalue(pair[f'p_{phase}'])}"}
+        for phase in ("now", "preferred"):
+            if pair.get(f"aitchison_{phase}") is not None:
+                low, high = pair[f"ci_aitchison_{phase}"]
+                yield {"group": f"{pair['a']}–{pair['b']}", "measure": f"aitchison_{phase}",
+                       "value": round(pair[f"aitchison_{phase}"], 3),
+                       "note": f"{LEVEL}: {number(low, '0.00')}–{number(high, '0.00')}; "
+                               f"p = {pvalue(pair[f'p_aitchison_{phase}'])}"}
 
 
 def _figure_rows(view: ReportView, figures: dict):
