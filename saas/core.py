@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from saas.home import service as status_board
 from saas.kernel.db import session
 from saas.kernel.outbox import STATUS_LABELS, OutboundMail
+from tenants.scoping import cross_tenant
 from tenants.service import tenants_of
 
 bp = Blueprint("core", __name__)
@@ -48,7 +49,9 @@ def outbox():
     settings = current_app.config["KOERS"]
     if not settings.dev_outbox or settings.production or not _loopback(request.remote_addr):
         abort(404)
-    mails = session().scalars(select(OutboundMail).order_by(OutboundMail.id.desc()).limit(100)).all()
+    # every tenant's mails (each is its own tenant's row: row-level security), so the platform role's session
+    with current_app.extensions["koers.db"].PlatformSession() as db, cross_tenant(db):
+        mails = db.scalars(select(OutboundMail).order_by(OutboundMail.id.desc()).limit(100)).all()
     return render_template("dev/outbox.html", mails=mails, status_labels=STATUS_LABELS)
 
 

@@ -232,8 +232,9 @@ class SmsForm(FlaskForm):
                             description=_l("One number per line, for example 06 12345678, +31 6 12345678 or "
                                            "+32 470 12 34 56. Only for people who get no invitation by e-mail: "
                                            "someone with both could answer twice."),
-                            validators=[Length(max=SMS_TEXT_MAX, message=_l("This is too much text for one go. "
-                                                                            "Send the numbers in several parts."))])
+                            validators=[Length(max=SMS_TEXT_MAX, message=_l(
+                                "At most %(max)d characters at a time: send the numbers in several parts.",
+                                max=SMS_TEXT_MAX))])
     file = FileField(_l("Or a file with the numbers"),
                      description=_l("A CSV or text file with one number per line (the first column counts)."),
                      validators=[FileSize(max_size=SMS_TEXT_MAX, message=_l("The file is too large. Send the "

@@ -46,8 +46,10 @@ def test_consultant_runs_the_comparison_and_reads_charts_and_tables(page, waves)
     expect(page.get_by_role("img", name="Distance between the culture profiles now")).to_be_visible()
     expect(page.get_by_role("img", name="Cultural entropy per legacy organisation")).to_be_visible()
     expect(page.get_by_role("img", name="Distance now over the waves")).to_be_visible()
-    distances = page.get_by_role("table", name="Distances between the legacy organisations")
+    distances = page.get_by_role("table", name="Distances between the legacy organisations", exact=True)
     expect(distances.get_by_role("row")).to_have_count(4)  # the header and three pairs
     expect(distances).to_contain_text("AAL–BEE")
+    aitchison = page.get_by_role("table", name="Aitchison distances between the legacy organisations")
+    expect(aitchison.get_by_role("row")).to_have_count(4)  # the same pairs, on log-ratios
     trend = page.get_by_role("table", name="Distance now per wave of the series")
     expect(trend.get_by_role("row").filter(has_text="AAL–BEE")).to_contain_text("shrinking")

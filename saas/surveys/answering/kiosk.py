@@ -58,6 +58,7 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 SESSION_KEY = "kiosk"  # {"device", "session", "token", "wave", "seen", "draft"}
 LINK_KEY = "kiosk_link"  # the enrolment link just made, until the admin's page has shown it once
 IDLE_SECONDS = 180
+CODE_INPUT_MAX = 300
 THANKS_SECONDS = 30  # the thanks page goes back to the start by itself
 
 
@@ -67,12 +68,17 @@ def idle_seconds() -> int:
 
 
 class DeviceForm(FlaskForm):
-    name = StringField(_l("Place"), validators=[DataRequired(), Length(max=kiosks.NAME_MAX)],
+    name = StringField(_l("Place"), validators=[
+        DataRequired(message=_l("Say where the tablet is.")),
+        Length(max=kiosks.NAME_MAX, message=_l("At most %(max)d characters.", max=kiosks.NAME_MAX))],
                        description=_l("Where the tablet is, for example “Canteen, Main Street”."))
 
 
 class CodeForm(FlaskForm):
-    code = StringField(_l("Your code"), validators=[DataRequired(message=_l("Type your code."))])
+    code = StringField(_l("Your code"), validators=[
+        DataRequired(message=_l("Type your code.")),
+        # a scanned slip types its whole address
+        Length(max=CODE_INPUT_MAX, message=_l("At most %(max)d characters.", max=CODE_INPUT_MAX))])
 
 
 @bp.after_request
@@ -356,7 +362,8 @@ def _fresh_browser() -> None:
 
 
 def _kiosk_path() -> str:
-    return f"/t/{g.tenant.slug}/kiosk"
+    """The device cookie's path: the tenant's kiosk pages (all under the start page's address) and nothing else."""
+    return url_for("kiosk.start")
 
 
 def _qr_data_uri(text: str) -> str:
