@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None, *, database=None, testing: bool = False) -> Flask:
     settings = settings or Settings.from_env()
+    if settings.env == "test":
+        from saas.auth.service import use_test_hashing
+
+        use_test_hashing()
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),

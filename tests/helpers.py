@@ -9,13 +9,14 @@ from html.parser import HTMLParser
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from saas.auth.service import hash_password
+from saas.auth.service import hash_password, use_test_hashing
 from saas.kernel.outbox import OutboundMail
 from saas.administration import service
 from tenants.scoping import set_scope
 
 PASSWORD = "correct horse battery"
-_PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
+use_test_hashing()  # as every app the tests make (KOERS_ENV=test) hashes
+_PASSWORD_HASH = hash_password(PASSWORD)  # hashed once for every account the tests make
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 

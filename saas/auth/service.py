@@ -1,7 +1,7 @@
 """Accounts: sign-up, passwords, password reset. Plain functions over a session."""
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -16,9 +16,18 @@ from saas.kernel.mail import mail_to
 from saas.kernel.tokens import sign, unsign
 from saas.sso.models import password_refused_by
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher()  # argon2id with the library's defaults (RFC 9106's low-memory profile)
 # Verified against when no account matches, so a wrong e-mail costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("no account has this password")
+
+
+def use_test_hashing() -> None:
+    """The test suite's passwords are hashed with argon2's own profile for tests (`profiles.CHEAPEST`): the same
+    algorithm and code path, without the 64 MiB and three passes per hash that are the point in production and,
+    with thousands of accounts made and signed in, most of a test run's time. Only for KOERS_ENV=test."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    _DUMMY_HASH = _hasher.hash("no account has this password")
 RESET_MAX_AGE = 2 * 60 * 60
 VERIFY_MAX_AGE = 3 * 24 * 60 * 60
 
