@@ -18,6 +18,7 @@ from saas.anonymity import policy, releases
 from saas.anonymity.audit import Shown, audit
 from saas.comparison.service import compare_wave
 from saas.kernel.errors import DomainError
+from saas.opentext.service import find_themes
 from saas.programme.models import Team
 from saas.reports import figures as fig
 from saas.surveys import answers as survey_answers
@@ -172,6 +173,8 @@ def _team_ids(db, wave: Wave) -> list[int]:
 
 def release_and_compare(db, tenant, wave: Wave, **options):
     """What the job after a close does, in one go (the demo, `koers compare`, benchmarks, tests):
-    the wave's release, then its comparison (saas.comparison.service.compare_wave options)."""
+    the wave's release, the themes of its open answers, then its comparison
+    (saas.comparison.service.compare_wave options)."""
     release_wave(db, tenant, wave)
+    find_themes(db, wave)
     return compare_wave(db, tenant, wave, **options)
