@@ -14,21 +14,24 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from saas.comparison import synth
 from saas.opentext import maths
 from saas.opentext.models import AnswerThemes
 from saas.opentext.service import question_themes
+from saas.reports import export, service as reports
+from saas.reports.jobs import release_and_compare as release_job
 from saas.surveys import service as surveys
-from saas.surveys.models import Response
-from tenants.models import LegacyOrganisation
+from saas.surveys.models import Response, Wave
+from tenants.models import LegacyOrganisation, Tenant
 from tests.helpers import signed_in, works_council
 
 WC = "wim@zeg.example"
 
-# Three topics a works council hears about, in Dutch and in English, with words of their own and
-# filler that is shared by all (stop words and words every topic uses).
+# Three topics a works council hears about, in Dutch and in English, with words of their own, among
+# stop words and one word every topic uses.
 TOPICS = {
     "nl": {
         "werkdruk": ["werkdruk", "overuren", "deadlines", "stress", "personeelstekort", "roosters", "uitval",
@@ -48,7 +51,7 @@ TOPICS = {
     },
 }
 FILLER = {"nl": ["de", "het", "is", "en", "er", "te", "veel", "bij", "ons", "organisatie", "echt", "nu"],
-          "en": ["the", "is", "and", "there", "too", "much", "with", "our", "organisation", "really", "now"]}
+          "en": ["the", "is", "and", "there", "too", "much", "with", "our", "organisation", "also", "now"]}
 
 
 def answers_about(language: str, per_topic: int, seed: int = 1) -> tuple[list[str], list[str]]:
@@ -58,7 +61,7 @@ def answers_about(language: str, per_topic: int, seed: int = 1) -> tuple[list[st
     pairs = []
     for topic, words in TOPICS[language].items():
         for _ in range(per_topic):
-            chosen = rng.sample(words, rng.randint(3, 5)) + rng.sample(FILLER[language], 4)
+            chosen = rng.sample(words, rng.randint(3, 5)) + rng.sample(FILLER[language], 3)
             rng.shuffle(chosen)
             pairs.append((" ".join(chosen).capitalize() + ".", topic))
     pairs.sort(key=lambda pair: (pair[0].casefold(), pair[1]))
@@ -77,9 +80,10 @@ def test_the_themes_recover_known_topics_and_are_the_same_every_run(language):
         dominant[topic], count = landed.most_common(1)[0]
         assert count >= 0.9 * 40, (topic, landed)  # mostly in one theme
     assert sorted(dominant.values()) == [0, 1, 2]  # each topic its own theme
-    for topic, theme in dominant.items():
-        assert topic in found.themes[theme].words, found.themes[theme].words  # named by its word
-        assert not set(found.themes[theme].words) & set(FILLER[language]) - {"organisatie", "organisation"}
+    for topic, theme in dominant.items():  # named by its own words, no stop word, no other topic's word
+        label = set(found.themes[theme].words)
+        assert label <= set(TOPICS[language][topic]) | {"organisatie", "organisation"}, label
+        assert len(label) == maths.LABEL_WORDS
     again = maths.find(list(texts), most=len(texts) // 10)
     assert again == found
 
@@ -135,15 +139,14 @@ def said(app, make):
         return SimpleNamespace(tenant=tenant, wave=wave.id, texts=texts)
 
 
-def test_the_job_finds_the_themes_once_and_page_json_and_csv_show_the_same(app, make, said):
-    from saas.reports.jobs import release_and_compare  # the job itself, as the comparison's tests run it
-    with app.app_context():
-        assert release_and_compare(said.tenant.id, said.wave) == "computed"
+def test_the_job_finds_the_themes_once_and_page_json_csv_and_pdf_show_the_same(app, make, said, monkeypatch):
+    with app.app_context():  # the job itself, in-process, as the comparison's tests run it
+        assert release_job(said.tenant.id, said.wave) == "computed"
     with make.session(said.tenant.id) as db:
         stored = db.scalar(select(AnswerThemes))
         first_at = stored.computed_at
     with app.app_context():
-        release_and_compare(said.tenant.id, said.wave)  # nothing new: the themes stay as found
+        assert release_job(said.tenant.id, said.wave) == "up to date"  # nothing new: the themes stay as found
     with make.session(said.tenant.id) as db:
         assert db.scalar(select(AnswerThemes)).computed_at == first_at
 
@@ -153,7 +156,9 @@ def test_the_job_finds_the_themes_once_and_page_json_and_csv_show_the_same(app, 
     assert themes["computed"] is True
     talk, other = themes["questions"]
     assert talk["answers"] == 90 and talk["chosen"] == 3 and talk["hidden"] is None
-    assert {"leidinggevende", "samenwerking", "werkdruk"} <= {w for t in talk["themes"] for w in t["words"]}
+    topics = TOPICS["nl"]  # each theme named by the words of one topic, each topic one theme
+    assert sorted(next(topic for topic, words in topics.items() if set(t["words"]) <= {*words, "organisatie"})
+                  for t in talk["themes"]) == sorted(topics)
     assert all(t["count"] >= 10 for t in talk["themes"])
     for theme in talk["themes"]:  # verbatim released answers, nothing next to them
         assert sorted(theme) == ["count", "examples", "words"] and set(theme["examples"]) <= set(said.texts)
@@ -165,7 +170,7 @@ def test_the_job_finds_the_themes_once_and_page_json_and_csv_show_the_same(app, 
     page = wim.text(f"/t/zeg/reports/waves/{said.wave}")
     section = page[page.index('id="themes-heading"'):]
     section = section[:section.index("</section>")]
-    assert "What people say" in section
+    assert "What people say" in section and "<h3>What is going on?</h3>" in section
     for theme in talk["themes"]:
         assert ", ".join(theme["words"]) in section and f"<td>{theme['count']}</td>" in section
         for text in theme["examples"]:
@@ -181,7 +186,14 @@ def test_the_job_finds_the_themes_once_and_page_json_and_csv_show_the_same(app, 
         text for t in talk["themes"] for text in t["examples"]]
     assert all(r["legacy_org"] == "" and r["team"] == "" for r in rows if r["measure"].startswith("theme"))
 
-    wim.submit("/language", {"language": "nl"}, page=f"/t/zeg/reports/waves/{said.wave}")
-    page = wim.text(f"/t/zeg/reports/waves/{said.wave}")
-    assert "Wat mensen zeggen" in page and ", ".join(talk["themes"][0]["words"]) in page
+    # the PDF lays out the same report with the same template (WeasyPrint itself left out: it takes seconds)
+    monkeypatch.setattr(export, "pdf", lambda html, css: html)
+    with make.session(said.tenant.id) as db, app.test_request_context(), force_locale("nl"):
+        wave, tenant = db.get(Wave, said.wave), db.get(Tenant, said.tenant.id)
+        html = export.report_pdf(export.ReportView(db, reports.wave_report(db, tenant, wave)), wave, tenant,
+                                 date(2026, 3, 1))
+    assert "Wat mensen zeggen" in html and "Minder dan 10 antwoorden: niet getoond." in html
+    assert "<h3>Wat speelt er?</h3>" in html and "<h3>Nog iets?</h3>" in html  # the questions, not their keys
+    for theme in talk["themes"]:
+        assert ", ".join(theme["words"]) in html and all(text in html for text in theme["examples"])
 
