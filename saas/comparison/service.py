@@ -24,6 +24,7 @@ from saas.kernel import audit
 from saas.kernel.db import utcnow
 from saas.kernel.errors import DomainError
 from saas.kernel.jobs import enqueue_after_commit, latest_run as latest_job_run
+from saas.opentext.service import up_to_date as themes_up_to_date
 from saas.surveys import answers as survey_answers
 from saas.surveys.catalogue import limiting_keys
 from saas.surveys.instruments import CONTRACT_PAIRED_TOPICS, DIMENSIONS, TYPES
@@ -170,6 +171,7 @@ def request_comparison(db, tenant, wave: Wave) -> str:
     digest = inputs_digest(db, tenant, wave, parameters())[1]
     release = releases.latest_release(db, "wave", wave.id)
     current = release is not None and release.answers == response_total(db, wave)  # else: a new release first
+    current = current and themes_up_to_date(db, wave, release)  # the same job finds what people say
     if stored is not None and digest and stored.inputs_digest == digest and current:
         return "up_to_date"
     run = latest_run(db, wave)

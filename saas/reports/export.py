@@ -60,6 +60,9 @@ class ReportView:
                      k=k)
         if reason == "fewer_than_free_text_k":
             return _("Fewer than %(n)d answers: not shown.", n=self.report["free_text_k"])
+        if reason == "too_few_for_themes":
+            return _("Too few answers alike to form themes of at least %(n)d answers each.",
+                     n=self.report["free_text_k"])
         if reason == "not_asked":
             return _("This wave did not ask for teams.")
         if reason == "not_yet":
@@ -67,6 +70,10 @@ class ReportView:
         if reason == FEWER_THAN_K or reason:
             return _("Fewer than %(k)d answers", k=k)
         return ""
+
+    def theme_label(self, theme: dict) -> str:
+        """A theme named by its words, in the language its answers were written in."""
+        return ", ".join(theme["words"])
 
     def participation_note(self, row: dict) -> str:
         """Why a participation row has no rate, in words (never the status key, "too_small")."""
@@ -231,6 +238,25 @@ def _csv_rows(view: ReportView, report: dict):
                        "value": round(pair[f"aitchison_{phase}"], 3),
                        "note": f"{LEVEL}: {number(low, '0.00')}–{number(high, '0.00')}; "
                                f"p = {pvalue(pair[f'p_aitchison_{phase}'])}"}
+    yield from _theme_rows(view, report.get("themes") or {})
+
+
+def _theme_rows(view: ReportView, themes: dict):
+    """What people say: per open question a row per theme (its words and count of answers), a row per
+    answer shown with it, and the other answers' count; a question without themes is a row that says why."""
+    for question in themes.get("questions", []):
+        base = {"group": view.group_label({}), "item": view.question_text(question)}
+        if question.get("hidden"):
+            yield {**base, "measure": "theme", "note": view.hidden_text(question["hidden"])}
+            continue
+        for theme in question["themes"]:
+            yield {**base, "measure": "theme", "value": theme["count"], "answers": question["answers"],
+                   "note": view.theme_label(theme)}
+            for text in theme["examples"]:
+                yield {**base, "measure": "theme_example", "note": text}
+        if question.get("other") is not None:
+            yield {**base, "measure": "theme_other", "value": question["other"], "answers": question["answers"],
+                   "note": _("Other")}
 
 
 def _figure_rows(view: ReportView, figures: dict):

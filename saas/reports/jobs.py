@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from saas.kernel.db import utcnow
 from saas.comparison import service as comparison
+from saas.opentext.service import find_themes
 from saas.kernel.jobs import report_progress, tenant_job
 from saas.reports import export, service
 from saas.reports.models import ReportFile
@@ -51,6 +52,7 @@ def release_and_compare(session, settings, wave_id: int) -> str:
 
     First the wave's release (saas.reports.release): its audited figures, made once from the final answers
     and committed on their own, so the report can be read while the comparison still resamples. Then the
+    themes of the open answers it shows (saas.opentext.service.find_themes), committed too. Then the
     comparison of the legacy organisations that release shows (saas.comparison.service.compare_wave):
     recomputed only when the release, the parameters or the method changed, and stored in one go, so a job
     killed halfway leaves the previous result as it was. It reports its progress while it resamples."""
@@ -61,6 +63,8 @@ def release_and_compare(session, settings, wave_id: int) -> str:
     if wave.status != "closed":
         return "not closed"  # figures exist only at a release; an open wave has none
     release_wave(session, tenant, wave)
+    session.commit()
+    find_themes(session, wave)  # what people say: seconds, from the release's open answers (issue 21 point 5)
     session.commit()
     report_progress(5)
     outcome = comparison.compare_wave(session, tenant, wave, progress=_Progress())

@@ -18,6 +18,7 @@ from saas.anonymity import policy, releases
 from saas.anonymity.audit import Shown, audit
 from saas.comparison.service import compare_wave
 from saas.kernel.errors import DomainError
+from saas.opentext.service import find_themes
 from saas.programme.models import Team
 from saas.reports import figures as fig
 from saas.surveys import answers as survey_answers
@@ -120,7 +121,7 @@ def group_figures(data, audits, wave, org: int | None, team: int | None) -> dict
         if question["kind"] != "likert" or question["key"] not in audits:
             continue
         reason = _reason(audits[question["key"]], org, team)
-        item = {"key": question["key"], "text": question.get("text", {})}
+        item = {"key": question["key"], "text": _question_text(question)}
         item.update({"hidden": reason} if reason else fig.likert(data, mask, question["key"]))
         out["questions"].append(item)
     return out
@@ -148,10 +149,16 @@ def _free_text(data, wave: Wave, k: int) -> list[dict]:
             continue
         texts = data.open_answers.get(question["key"], [])
         enough = policy.free_text_shown((data.verified_texts or {}).get(question["key"], len(texts)), k)
-        out.append({"key": question["key"], "text": question.get("text", {}),
+        out.append({"key": question["key"], "text": _question_text(question),
                     "answers": sorted(texts, key=str.casefold) if enough else None,
                     "hidden": None if enough else "fewer_than_free_text_k"})
     return out
+
+
+def _question_text(question: dict) -> dict:
+    """A question's wording as the report names it, {"nl", "en"} (a wave keeps it as "nl" and "en" beside
+    its key; a "text" dict only in older data): without it the report headed each question with its key."""
+    return question.get("text") or {lang: question[lang] for lang in ("nl", "en") if question.get(lang)}
 
 
 def _participation_pattern(db, tenant, wave: Wave, pattern: dict | None = None) -> dict:
@@ -172,6 +179,8 @@ def _team_ids(db, wave: Wave) -> list[int]:
 
 def release_and_compare(db, tenant, wave: Wave, **options):
     """What the job after a close does, in one go (the demo, `koers compare`, benchmarks, tests):
-    the wave's release, then its comparison (saas.comparison.service.compare_wave options)."""
+    the wave's release, the themes of its open answers, then its comparison
+    (saas.comparison.service.compare_wave options)."""
     release_wave(db, tenant, wave)
+    find_themes(db, wave)
     return compare_wave(db, tenant, wave, **options)

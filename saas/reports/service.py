@@ -20,6 +20,7 @@ from saas.anonymity.audit import FEWER_THAN_K
 from saas.comparison.models import Comparison
 from saas.kernel import audit
 from saas.kernel.errors import DomainError
+from saas.opentext.service import for_report as themes_for_report
 from saas.programme.models import Team
 from saas.surveys.invitations import response_rates
 from saas.surveys.models import Wave, WorksCouncilConsent
@@ -152,6 +153,9 @@ def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:
     report["comparisons"] = _comparisons(db, wave, release, orgs, focus_org, focus_team)
     report["trend"] = _trend(db, wave, filters, orgs, release, report["focus"], report["comparisons"])
     report["free_text"] = (release.figures.get("free_text") or []) if focus_org is None and focus_team is None else []
+    # what people say: like the open answers, only for the whole wave, never next to a group
+    report["themes"] = themes_for_report(db, wave, release) if report["free_text"] else {"computed": False,
+                                                                                         "questions": []}
     return report
 
 
