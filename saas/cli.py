@@ -312,10 +312,11 @@ def import_responses(slug, wave_id, file, even_if_read_only):
     click.echo(f"imported {count} responses into wave {wave_id}")
 
 
-@main.command("answer-codes", help="Order a batch of single-use answer codes for a survey wave and write its "
-                                    "printable slips (the same as the wave's page 'Order answer codes').")
+@main.command("answer-codes", help="Order a batch of single-use answer codes for a survey wave (or a pulse check) "
+                                    "and write its printable slips (the same as the page 'Order answer codes').")
 @click.option("--tenant", "slug", required=True, help="The tenant's slug.")
-@click.option("--wave", "wave_id", required=True, type=int, help="The wave's id (see `koers waves`).")
+@click.option("--wave", "wave_id", type=int, help="The wave's id (see `koers waves`).")
+@click.option("--pulse", "pulse_id", type=int, help="A pulse check's id, instead of a wave.")
 @click.option("--count", required=True, type=int, help="How many codes (1 to 1000; order several batches for more).")
 @click.option("--legacy-org", "legacy_org", help="The code of the legacy organisation the codes are for.")
 @click.option("--team", "team_id", type=int, help="The id of the team the codes are for.")
@@ -325,27 +326,42 @@ def import_responses(slug, wave_id, file, even_if_read_only):
               help="Where to write the slips (PDF). The codes exist only there: they cannot be shown again.")
 @even_if_read_only_option
 @with_appcontext
-def answer_codes(slug, wave_id, count, legacy_org, team_id, label, pdf_file, even_if_read_only):
+def answer_codes(slug, wave_id, pulse_id, count, legacy_org, team_id, label, pdf_file, even_if_read_only):
     from sqlalchemy import select
 
     from saas.kernel.errors import DomainError
+    from saas.leadership import pulse_codes, pulses
     from saas.surveys import codes, sheets
     from saas.surveys.models import Wave
     from tenants.models import LegacyOrganisation
 
+    if (wave_id is None) == (pulse_id is None):
+        raise click.UsageError("give either --wave or --pulse")
     db, tenant = _tenant_scope(slug, changes=True, even_if_read_only=even_if_read_only)
-    wave = db.scalar(select(Wave).where(Wave.id == wave_id))
-    if wave is None:
-        raise click.ClickException(f"no wave {wave_id} in tenant {slug!r}")
+    if wave_id is not None:
+        wave = db.scalar(select(Wave).where(Wave.id == wave_id))
+        if wave is None:
+            raise click.ClickException(f"no wave {wave_id} in tenant {slug!r}")
+        what = f"wave {wave_id}"
+    else:
+        pulse = pulses.get_round(db, pulse_id)
+        if pulse is None:
+            raise click.ClickException(f"no pulse check {pulse_id} in tenant {slug!r}")
+        what = f"pulse check {pulse_id}"
     legacy_org_id = None
     if legacy_org:
         legacy_org_id = db.scalar(select(LegacyOrganisation.id).where(LegacyOrganisation.code == legacy_org))
         if legacy_org_id is None:
             raise click.ClickException(f"no legacy organisation {legacy_org!r} in tenant {slug!r}")
     try:
-        batch, plain = codes.order_batch(db, _settings().secret_key, wave, count=count, legacy_org_id=legacy_org_id,
-                                         team_id=team_id, label=label)
-        sheet = sheets.slips_pdf(tenant, wave, plain)
+        if wave_id is not None:
+            batch, plain = codes.order_batch(db, _settings().secret_key, wave, count=count,
+                                             legacy_org_id=legacy_org_id, team_id=team_id, label=label)
+            sheet = sheets.slips_pdf(tenant, wave, plain)
+        else:
+            batch, plain = pulse_codes.order_batch(db, _settings().secret_key, pulse, count=count,
+                                                   legacy_org_id=legacy_org_id, team_id=team_id, label=label)
+            sheet = pulse_codes.slips_pdf(tenant, pulse, plain)
         with open(pdf_file, "wb") as handle:  # written before the commit: no batch without its sheet
             handle.write(sheet)
     except DomainError as error:
@@ -355,7 +371,7 @@ def answer_codes(slug, wave_id, count, legacy_org, team_id, label, pdf_file, eve
         db.rollback()
         raise click.ClickException(f"cannot write {pdf_file}: {error.strerror}; no codes were ordered")
     db.commit()
-    click.echo(f"ordered {count} answer codes (batch {batch.id}) for wave {wave_id}; slips written to {pdf_file}")
+    click.echo(f"ordered {count} answer codes (batch {batch.id}) for {what}; slips written to {pdf_file}")
 
 
 @main.command("worker", help="Run a background worker on the RQ queues (needs REDIS_URL).")

@@ -11,7 +11,7 @@ from saas.kernel.db import Base
 from saas.kernel.notifications import EmailOptOut, Notification  # noqa: F401
 from saas.leadership.models import (  # noqa: F401
     Evidence, FeedbackAnswer, FeedbackInvitation, FeedbackPooledAnswer, FeedbackRound, Promise, PulseAnswer,
-    PulseInvitation, PulsePooledAnswer, PulseRound,
+    PulseCodeBatch, PulseInvitation, PulsePooledAnswer, PulseRound,
 )
 from saas.kernel.outbox import OutboundMail  # noqa: F401
 from saas.pitches.models import (  # noqa: F401

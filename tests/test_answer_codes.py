@@ -125,7 +125,18 @@ def test_a_code_answers_once_counts_in_its_group_and_leaves_nothing_that_links_i
     # the admin's pages: the batch per group, its response rate under the k rule, the poster
     admin = signed_in(app, tenant.admin_email)
     assert "Per batch of answer codes" in admin.text(f"/t/oost/waves/{tenant.wave_id}/rates")
-    assert "Gemeente Bee (oost)" in admin.text(f"/t/oost/waves/{tenant.wave_id}/codes")
+    codes_page = admin.text(f"/t/oost/waves/{tenant.wave_id}/codes")
+    assert "Gemeente Bee (oost)" in codes_page
+    # the 10-minute promise (issue 20.5): a wave of values only keeps it, and its pages say how long it takes
+    assert "takes about 6 minutes for someone who reads slowly" in codes_page and "more than 10 minutes" not in codes_page
+    kiosks = admin.text("/t/oost/admin/kiosks")
+    assert "Meting:</strong> Answering this survey takes about 6 minutes" in kiosks and "more than 10" not in kiosks
+    with make.session(tenant.id) as db:
+        long_id = service.create_wave(db, name="Alles").id  # every instrument: 16 minutes
+    for page in (f"/t/oost/waves/{long_id}/codes", f"/t/oost/waves/{long_id}/sms"):
+        shown = admin.text(page)
+        assert "takes about 16 minutes" in shown and "That is more than 10 minutes." in shown \
+            and "Give them a shorter wave" in shown, page
     poster = admin.get(f"/t/oost/waves/{tenant.wave_id}/codes/poster.pdf")
     assert poster.mimetype == "application/pdf" and poster.data.startswith(b"%PDF")
     with make.session(tenant.id) as db:
@@ -155,3 +166,24 @@ def test_answer_codes_from_the_command_line(stack, make, tmp_path):
         assert all(codes.invitation_for_code(db, SECRET, c) for c in printed)
     assert "no legacy organisation 'XYZ'" in koers(stack, "answer-codes", "--tenant", "oost", "--wave", str(wave_id),
                                                    "--count", "3", "--legacy-org", "XYZ", "--pdf", str(sheet), expect=1)
+    # the same for a pulse check (saas.leadership.pulse_codes): `--pulse` instead of `--wave`
+    from saas.leadership import promises, pulse_codes, pulses
+    from saas.leadership.models import PulseInvitation
+    from saas.programme import service as programmes
+
+    with make.session(tenant.id) as db:
+        programme = programmes.create_programme(db, name="Samen", goal="", starts_on=date(2026, 1, 1),
+                                                ends_on=date(2027, 12, 31))
+        promises.add_promise(db, programme, db.scalar(select(Membership)), "We listen.")
+        pulse_id = pulses.plan_round(db, db.get(Tenant, tenant.id), programme, name="Pulse", opens_on=date.today(),
+                                     closes_on=date.today()).id
+    out = koers(stack, "answer-codes", "--tenant", "oost", "--pulse", str(pulse_id), "--count", "2", "--label",
+                "Drivers", "--pdf", str(sheet))
+    assert "ordered 2 answer codes" in out and f"for pulse check {pulse_id}" in out
+    text = subprocess.run(["pdftotext", str(sheet), "-"], capture_output=True, text=True, check=True).stdout
+    printed = re.findall(r"\b[2-9A-Z]{5}-[2-9A-Z]{5}\b", text)
+    with make.session(tenant.id) as db:
+        assert len(db.scalars(select(PulseInvitation).where(PulseInvitation.round_id == pulse_id)).all()) == 2
+        assert all(pulse_codes.invitation_for_code(db, SECRET, c) for c in printed) and len(printed) == 2
+    koers(stack, "answer-codes", "--tenant", "oost", "--wave", str(wave_id), "--pulse", str(pulse_id), "--count", "1",
+          "--label", "x", "--pdf", str(sheet), expect=2)

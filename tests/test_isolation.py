@@ -24,7 +24,7 @@ ALL_ROLES = ("admin", "management", "sponsor", "member", "works_council", "consu
 # and respondents without an account follow them from a survey. They name the organisation and show nothing else.
 PUBLISHED = {"tenant_statements.tenant_privacy", "tenant_statements.tenant_accessibility"}
 # The page where an answer code from a paper slip is typed (issue 20) is public too: its address is on the poster.
-PUBLISHED |= {"answer_code.enter"}
+PUBLISHED |= {"answer_code.enter", "leadership.pulse_code_enter"}
 SECRET_TEXTS = ("Alpha Secret Organisation", "Gemeente Aal (alpha)", "alice@alpha.example", "Alice Alpha",
                 "invited@alpha.example", "colleague@alpha.example")
 

@@ -38,7 +38,7 @@ KINDS = {
                             "leadership.feedback_link", {"slug": "oost", "feedback_token": TOKEN}),
     "feedback_reminder": (dict(name="Ada", manager="Bert", tenant=TENANT, token=TOKEN, closes_on=date(2027, 3, 1)),
                           "leadership.feedback_link", {"slug": "oost", "feedback_token": TOKEN}),
-    "survey_invitation": (dict(name="Ada", tenant=TENANT, wave=WAVE, token=TOKEN, k=7),
+    "survey_invitation": (dict(name="Ada", tenant=TENANT, wave=WAVE, token=TOKEN, k=7, minutes=17),
                           "respond.personal_link", {"slug": "oost", "survey_token": TOKEN}),
     "survey_reminder": (dict(name="Ada", tenant=TENANT, wave=WAVE, token=TOKEN, k=7),
                         "respond.personal_link", {"slug": "oost", "survey_token": TOKEN}),
@@ -98,12 +98,13 @@ def test_dutch_and_english_differ(app, kind):
 
 
 def test_the_wording_of_the_text_part_is_that_of_before(app):
+    """As before, but with the wave's own estimate of its length (issue 20.5), no longer a fixed "ten minutes"."""
     with app.app_context():
         mail = render_mail("survey_invitation", locale="en", **KINDS["survey_invitation"][0])
     assert mail.subject == "Survey: Koersmeting 2027"
     assert mail.text == (
         'Dear Ada,\n\nGemeente Oost & Zn asks you to take part in the survey "Koersmeting 2027". Answering takes '
-        "about ten minutes; you can stop halfway and carry on later with the same link.\n\nYour personal link:\n"
+        "about 17 minutes; you can stop halfway and carry on later with the same link.\n\nYour personal link:\n"
         f"{BASE_URL}/t/oost/survey/{TOKEN}\n\nThe survey closes on March 1, 2027.\n\nYour answers are anonymous: "
         "they are stored without your name, your e-mail address or this link, and reports only show groups of "
         "at least 7 people. Nobody can see which answers are yours.\n\nThis link is meant for you only; please "

@@ -227,6 +227,9 @@ ACCESS = {
     "leadership.pulse_results": {"admin", "management", "consultant", "works_council"},
     "leadership.pulse_link": "public",
     "leadership.answer_pulse": "public",
+    "leadership.pulse_answer_codes": {"admin", "management", "consultant"},  # a pulse check's answer codes (issue 20)
+    "leadership.pulse_code_enter": "public",
+    "leadership.pulse_by_code": "public",
     "leadership.start_feedback": {"management"},
     "leadership.feedback_round": EVERYONE,
     "leadership.close_feedback": EVERYONE,

@@ -357,6 +357,18 @@ def leadership(app, make, tenant, admin, objects):
 
 
 @builder
+def pulse_answer_codes(app, make, tenant, admin, objects):
+    """A batch of one answer code for the open pulse check (the service its page calls: the page answers with the
+    PDF, which holds the only copy of the code). The crawls' <answer_code> stays the wave's code."""
+    from saas.leadership import pulse_codes, pulses
+
+    with make.session(tenant.id) as db:
+        pulse_codes.order_batch(db, app.config["KOERS"].secret_key, pulses.get_round(db, objects["pulse_round_id"]),
+                                count=1, label=f"Drivers ({tenant.slug})")
+    return {}
+
+
+@builder
 def strategy(app, make, tenant, admin, objects):
     """The programme's strategy, made through the admin's pages: a pillar with a theme linked to it, an
     expectation round with a named contribution in a cluster, an action plan with an action owned by the

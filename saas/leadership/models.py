@@ -17,7 +17,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Date, DateTime, Integer, LargeBinary, String, Text, UniqueConstraint,
+    JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKeyConstraint, Integer, LargeBinary, String, Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -90,21 +91,55 @@ class PulseRound(TenantOwned, Base):
     )
 
 
+class PulseCodeBatch(TenantOwned, Base):
+    """A batch of answer codes ordered for a pulse check, for a group: a legacy organisation and/or a team, or
+    neither (then named by `label`), as a wave's (saas.surveys.models.AnswerCodeBatch). Each code is a
+    PulseInvitation with this batch instead of a person; which code went to whom is never known."""
+
+    __tablename__ = "pulse_code_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(Integer, index=True)
+    legacy_org_id: Mapped[int | None] = mapped_column(Integer)
+    team_id: Mapped[int | None] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(80), default="")
+    count: Mapped[int] = mapped_column(Integer)
+    ordered_by_id: Mapped[int | None] = mapped_column(Integer)  # the account; a plain id: it may go first
+    ordered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        CheckConstraint("count > 0", name="positive_count"),
+        tenant_fk(["round_id"], "pulse_rounds", "fk_pulse_code_batches_round"),
+        ForeignKeyConstraint(["tenant_id", "legacy_org_id"], ["legacy_organisations.tenant_id",
+                                                              "legacy_organisations.id"],
+                             name="fk_pulse_code_batches_legacy_org"),
+        ForeignKeyConstraint(["tenant_id", "team_id"], ["teams.tenant_id", "teams.id"],
+                             name="fk_pulse_code_batches_team"),
+    )
+
+
 class PulseInvitation(TenantOwned, Base):
-    """Who was asked, and whether they answered — never what."""
+    """Who was asked, and whether they answered — never what.
+
+    A personal invitation names a person (`membership_id`); an answer code names its batch (`batch_id`) and no
+    person. Exactly one of the two is set."""
 
     __tablename__ = "pulse_invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(Integer, index=True)
-    membership_id: Mapped[int] = mapped_column(Integer)
+    membership_id: Mapped[int | None] = mapped_column(Integer)
+    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     answered: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
         UniqueConstraint("round_id", "membership_id"),
+        CheckConstraint("(membership_id IS NULL) <> (batch_id IS NULL)", name="person_or_batch"),
         tenant_fk(["round_id"], "pulse_rounds", "fk_pulse_invitations_round"),
         tenant_fk(["membership_id"], "memberships", "fk_pulse_invitations_membership"),
+        tenant_fk(["batch_id"], "pulse_code_batches", "fk_pulse_invitations_batch"),
     )
 
 

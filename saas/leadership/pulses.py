@@ -170,7 +170,9 @@ def request_reminder(db, tenant, pulse: PulseRound, today: date) -> int:
 
 
 def unanswered(db, pulse: PulseRound) -> list[PulseInvitation]:
+    """The personal invitations not answered yet (whom a reminder is for); an answer code is nobody's."""
     return list(db.scalars(select(PulseInvitation).where(PulseInvitation.round_id == pulse.id,
+                                                         PulseInvitation.membership_id.is_not(None),
                                                          PulseInvitation.answered.is_(False))
                            .order_by(PulseInvitation.id)))
 
@@ -186,7 +188,8 @@ def close_round(db, pulse: PulseRound) -> None:
     audit.record(db, "pulse.closed", obj=pulse)
     k = policy.frozen_k(pulse, _tenant(db, pulse))
     answers = _rewrite(db, pulse)
-    tokens.scrub_tokens(db, PulseInvitation, round_id=pulse.id)  # the links serve nothing once closed (retention)
+    # the links and answer codes serve nothing once closed (retention)
+    tokens.scrub_tokens(db, PulseInvitation, round_id=pulse.id)
     result = rules.pulse_round_result(answers, pulse.promise_ids, k)
     store_release(db, "pulse", pulse.id, k=k, answers=len(answers), figures=result.to_json())
 

@@ -1,8 +1,8 @@
 """Leadership: behaviour promises with pulse checks, 360-degree feedback, consistency check (issue 9) — pages.
 
 One blueprint (blueprint.py: who may do what, the loaders, the personal links); its pages by sub-feature:
-promise_views, pulse_views, feedback_views, consistency_views, and the hub below. Importing this module
-registers them all.
+promise_views, pulse_views, pulse_code_views, feedback_views, consistency_views, and the hub below.
+Importing this module registers them all.
 """
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from datetime import date
 from flask import g, render_template
 
 from saas.kernel.db import session
-from saas.leadership import consistency_views, feedback, feedback_views, promise_views, pulse_views, pulses
+from saas.leadership import (
+    consistency_views, feedback, feedback_views, promise_views, pulse_code_views, pulse_views, pulses,
+)
 from saas.leadership.blueprint import bp
 from saas.programme import service as programmes
 from tenants.guards import requires

@@ -29,6 +29,7 @@ from saas.programme import service as programme
 from saas.programme.models import Team
 from saas.surveys import catalogue as values_catalogue
 from saas.surveys import codes, importer, invitations, service, sheets
+from saas.surveys.answering import engine as answering
 from saas.surveys.forms import (
     AnswerCodesForm,
     GROUPING_LABELS,
@@ -278,7 +279,7 @@ def answer_codes(wave_id: int):
             return _pdf_download(sheet, sheets.filename(wave, "answer-codes"))
     return render_template("surveys/admin/codes.html", wave=wave, form=form, batches=codes.batches(db, wave),
                            group_label=lambda batch: codes.group_label(db, batch), max_count=codes.MAX_COUNT,
-                           entry_url=sheets.entry_address(g.tenant))
+                           entry_url=sheets.entry_address(g.tenant), duration=answering.duration(wave))
 
 
 @bp.route("/<int:wave_id>/codes/poster.pdf")
@@ -290,9 +291,7 @@ def answer_codes_poster(wave_id: int):
 
 def _codes_form(db) -> AnswerCodesForm:
     form = AnswerCodesForm()
-    none = [("", "—")]
-    form.legacy_org_id.choices = none + [(o.id, o.name) for o in tenants.legacy_organisations(db)]
-    form.team_id.choices = none + [(t.id, t.name) for t in db.scalars(select(Team).order_by(Team.name))]
+    form.set_choices(tenants.legacy_organisations(db), db.scalars(select(Team).order_by(Team.name)))
     return form
 
 

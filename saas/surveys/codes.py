@@ -1,5 +1,8 @@
 """Answer codes (issue 20): single-use codes on paper for people without e-mail, ordered in batches for a group.
 
+A pulse check's codes (saas.leadership.pulse_codes) are drawn, checked, typed and hashed by the same functions
+here (`checked_order`, `draw`, `stored_hashes`, `normalise`, `token_for`); only their rows are the pulse's.
+
 A code is a survey invitation without a person (`SurveyInvitation.batch_id` instead of `membership_id`): it is
 answered through the same personal-link path (saas.surveys.intake, the respondent's pages), and the batch's group
 (a legacy organisation and/or a team) is frozen on each of its invitations, so the response rates and the
@@ -76,6 +79,27 @@ def order_batch(db, secret_key: str, wave: Wave, *, count: int, legacy_org_id: i
     that ordered them (None from the command line)."""
     if wave.status not in ("draft", "open"):
         raise WaveClosed()
+    label = checked_order(db, count=count, legacy_org_id=legacy_org_id, team_id=team_id, label=label)
+    batch = AnswerCodeBatch(wave_id=wave.id, legacy_org_id=legacy_org_id, team_id=team_id, label=label,
+                            channel=channel, count=count, ordered_by_id=getattr(by, "id", None))
+    db.add(batch)
+    db.flush()
+    codes = draw(count)
+    db.execute(insert(SurveyInvitation), [
+        {"tenant_id": wave.tenant_id, "wave_id": wave.id, "batch_id": batch.id, "membership_id": None,
+         "token_hash": token_hash, "answered": False, "reminders_sent": 0,
+         "legacy_org_id": legacy_org_id, "team_ids": [team_id] if team_id is not None else []}
+        for token_hash in stored_hashes(secret_key, codes)])
+    random.SystemRandom().shuffle(codes)  # printed in an order that is not the rows'
+    audit.record(db, "wave.answer_codes_ordered", obj=wave, detail={  # a change to the wave: listed with waves
+        "batch_id": batch.id, "count": count, "channel": channel, "legacy_org_id": legacy_org_id,
+        "team_id": team_id, "label": label})
+    return batch, codes
+
+
+def checked_order(db, *, count, legacy_org_id: int | None, team_id: int | None, label: str) -> str:
+    """The checks of an order of codes for a group, whatever the codes are for (a wave, a pulse check:
+    saas.leadership.pulse_codes); returns the group's name as it is kept."""
     if not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
         raise BadCount(field="count")
     label = (label or "").strip()
@@ -88,22 +112,18 @@ def order_batch(db, secret_key: str, wave: Wave, *, count: int, legacy_org_id: i
         raise UnknownGroup(field="team_id")
     if legacy_org_id is None and team_id is None and not label:
         raise NoGroup(field="label")
-    batch = AnswerCodeBatch(wave_id=wave.id, legacy_org_id=legacy_org_id, team_id=team_id, label=label,
-                            channel=channel, count=count, ordered_by_id=getattr(by, "id", None))
-    db.add(batch)
-    db.flush()
-    codes = _new_codes(count)
+    return label
+
+
+def draw(count: int) -> list[str]:
+    """`count` new codes, all different, drawn with `secrets`."""
+    return _new_codes(count)
+
+
+def stored_hashes(secret_key: str, plain: list[str]) -> list[str]:
+    """What is kept of each code, in the same order: the hash of its keyed token (see the module's docstring)."""
     key = _key(secret_key)
-    db.execute(insert(SurveyInvitation), [
-        {"tenant_id": wave.tenant_id, "wave_id": wave.id, "batch_id": batch.id, "membership_id": None,
-         "token_hash": hash_token(_token(key, code)), "answered": False, "reminders_sent": 0,
-         "legacy_org_id": legacy_org_id, "team_ids": [team_id] if team_id is not None else []}
-        for code in codes])
-    random.SystemRandom().shuffle(codes)  # printed in an order that is not the rows'
-    audit.record(db, "wave.answer_codes_ordered", obj=wave, detail={  # a change to the wave: listed with waves
-        "batch_id": batch.id, "count": count, "channel": channel, "legacy_org_id": legacy_org_id,
-        "team_id": team_id, "label": label})
-    return batch, codes
+    return [hash_token(_token(key, code)) for code in plain]
 
 
 def normalise(typed) -> str | None:
@@ -157,8 +177,9 @@ def batches(db, wave: Wave) -> list[AnswerCodeBatch]:
                            .order_by(AnswerCodeBatch.id)))
 
 
-def group_label(db, batch: AnswerCodeBatch) -> str:
-    """The batch's group as the pages name it: organisation, team and label, as far as given."""
+def group_label(db, batch) -> str:
+    """The batch's group as the pages name it: organisation, team and label, as far as given (a wave's batch or
+    a pulse check's: anything with `legacy_org_id`, `team_id` and `label`)."""
     parts = []
     if batch.legacy_org_id is not None:
         parts.append(db.scalar(select(LegacyOrganisation.name).where(LegacyOrganisation.id == batch.legacy_org_id)))

@@ -313,3 +313,9 @@ class AnswerCodesForm(FlaskForm):
                                      NumberRange(min=1, max=CODES_MAX,
                                                  message=_l("How many codes? Give a number from 1 to %(max)d.",
                                                             max=CODES_MAX))])
+
+    def set_choices(self, legacy_organisations, teams) -> None:
+        """The tenant's organisations and teams to choose from (or neither: "—")."""
+        none = [("", "—")]
+        self.legacy_org_id.choices = none + [(o.id, o.name) for o in legacy_organisations]
+        self.team_id.choices = none + [(t.id, t.name) for t in teams]

@@ -16,6 +16,7 @@ from saas.kernel.db import utcnow
 from saas.kernel.mail import mail_to
 from saas.kernel.jobs import tenant_job
 from saas.surveys import service
+from saas.surveys.answering import engine as answering
 from saas.surveys.invitations import audience, reminder_cutoff, renew_token, unanswered
 from saas.surveys.models import Wave
 from tenants.models import Membership, Tenant
@@ -28,11 +29,12 @@ def send_wave_invitations(session, settings, wave_id: int) -> int:
     if wave is None:
         return 0
     k = service.min_group_size(session, tenant, wave)
+    minutes = answering.minutes(wave)  # the mail says how long this wave takes, not a fixed "ten minutes"
     sent = service.invite(session, wave, audience(session, wave))
     for membership, token in sent:
         user = membership.user
         mail_to(session, user.email, "survey_invitation", locale=user.locale or tenant.language, name=user.name,
-                tenant=tenant, wave=wave, token=token, k=k)
+                tenant=tenant, wave=wave, token=token, k=k, minutes=minutes)
     return len(sent)
 
 

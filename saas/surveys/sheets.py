@@ -22,16 +22,23 @@ SLIPS_PER_PAGE = 10
 
 
 def slips_pdf(tenant, wave, code_list: list[str]) -> bytes:
-    """The batch's slips, in the order of `code_list`; each QR code opens the survey with its code (on BASE_URL)."""
+    """A wave's slips, in the order of `code_list`; each QR code opens the survey with its code (on BASE_URL)."""
+    return slips(tenant, code_list, title=wave.name, closes_on=wave.closes_on, code_endpoint="answer_code.by_code",
+                 entry_endpoint="answer_code.enter")
+
+
+def slips(tenant, code_list: list[str], *, title: str, closes_on, code_endpoint: str, entry_endpoint: str) -> bytes:
+    """Slips for codes of any kind (a wave's, a pulse check's: saas.leadership.pulse_codes): `title` heads each
+    slip, `closes_on` (or None) is the last day to answer, `code_endpoint` the page a QR code opens (it takes
+    the tenant's `slug` and the `answer_code`), `entry_endpoint` the page where a code is typed."""
     with on_base_url():
-        links = [url_for("answer_code.by_code", slug=tenant.slug, answer_code=code, _external=True)
-                 for code in code_list]
-    entry_url = entry_address(tenant)
-    slips = [{"code": answer_codes.shown(code), "qr": _qr(link)} for code, link in zip(code_list, links)]
-    pages = [slips[i:i + SLIPS_PER_PAGE] for i in range(0, len(slips), SLIPS_PER_PAGE)]
+        links = [url_for(code_endpoint, slug=tenant.slug, answer_code=code, _external=True) for code in code_list]
+    entry_url = entry_address(tenant, entry_endpoint)
+    cut = [{"code": answer_codes.shown(code), "qr": _qr(link)} for code, link in zip(code_list, links)]
+    pages = [cut[i:i + SLIPS_PER_PAGE] for i in range(0, len(cut), SLIPS_PER_PAGE)]
     with force_locale(tenant.language):
-        return pdf(render_template("surveys/codes/slips.html", tenant=tenant, wave=wave, pages=pages,
-                                   entry_url=_bare(entry_url)),
+        return pdf(render_template("surveys/codes/slips.html", tenant=tenant, title=title, closes_on=closes_on,
+                                   pages=pages, entry_url=_bare(entry_url)),
                    render_template("surveys/codes/sheets.css"))
 
 
@@ -44,14 +51,14 @@ def poster_pdf(tenant, wave) -> bytes:
                    render_template("surveys/codes/sheets.css"))
 
 
-def entry_address(tenant) -> str:
-    """The page where a code is typed, on BASE_URL: the survey's short address."""
+def entry_address(tenant, endpoint: str = "answer_code.enter") -> str:
+    """The page where a code is typed, on BASE_URL: the survey's short address (a pulse check's has its own)."""
     with on_base_url():
-        return url_for("answer_code.enter", slug=tenant.slug, _external=True)
+        return url_for(endpoint, slug=tenant.slug, _external=True)
 
 
-def filename(wave, kind: str) -> str:
-    return f"{kind}-wave-{wave.id}.pdf"
+def filename(wave, kind: str, of: str = "wave") -> str:
+    return f"{kind}-{of}-{wave.id}.pdf"
 
 
 def _qr(url: str) -> str:

@@ -16,6 +16,7 @@ from flask_login import current_user
 from saas.kernel.db import session
 from saas.kernel.views import press, submit
 from saas.surveys import sms
+from saas.surveys.answering import engine as answering
 from saas.surveys.forms import RemindForm, SmsForm
 from saas.surveys.loaders import wave_or_404
 from tenants import service as tenants
@@ -52,7 +53,8 @@ def invitations(wave_id: int):
         return response
     return render_template("surveys/admin/sms.html", wave=wave, form=form, enabled=settings.sms_enabled,
                            open=wave.takes_answers_on(date.today()), delivery=sms.delivery(db, wave),
-                           next_round=sms.next_round(db, wave), remind_form=RemindForm())
+                           next_round=sms.next_round(db, wave), remind_form=RemindForm(),
+                           duration=answering.duration(wave))
 
 
 @bp.route("/<int:wave_id>/sms/remind", methods=["POST"])

@@ -79,6 +79,12 @@ def test_a_staff_member_answers_a_pulse_check_and_a_manager_sees_the_results(new
     # invited: the admin, Sara, five staff and the works council member who recorded the consent
     expect(mia.get_by_role("cell", name="6 of 8")).to_be_visible()
     mia.click_and_wait(mia.get_by_role("link", name="Pulse check March"))
+    # the page that orders answer codes for staff without e-mail (issue 20), checked by axe in both languages
+    mia.click_and_wait(mia.get_by_role("link", name="Answer codes", exact=True))
+    expect(mia.get_by_role("heading", name="Order answer codes")).to_be_visible()
+    mia.click_and_wait(mia.get_by_role("button", name="Nederlands"))
+    mia.click_and_wait(mia.get_by_role("button", name="English"))
+    mia.click_and_wait(mia.get_by_role("link", name="Pulse check March"))
     expect(mia.get_by_text("Results are shown once the pulse check is closed")).to_be_visible()
     mia.click_and_wait(mia.get_by_role("button", name="Close the pulse check"))
     expect(mia.get_by_role("status")).to_contain_text("The pulse check is closed")

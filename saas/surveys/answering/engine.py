@@ -452,6 +452,16 @@ def minutes(wave) -> int:
     return max(1, math.ceil(sum(step_seconds(wave, step) for step in steps(wave)) / 60))
 
 
+PROMISED_MINUTES = 10  # issue 20, point 5: answering by code, SMS or kiosk takes at most this long
+
+
+def duration(wave) -> dict:
+    """What the admin's pages of the channels for people without e-mail (codes, SMS, kiosk) say of a wave's length:
+    {"minutes": the estimate, "promised": PROMISED_MINUTES, "too_long": whether the estimate is over it}."""
+    estimate = minutes(wave)
+    return {"minutes": estimate, "promised": PROMISED_MINUTES, "too_long": estimate > PROMISED_MINUTES}
+
+
 def culture_total(draft: dict, number: int, phase: str):
     """The running sum of one dimension as the page shows it; None when a cell is not a number."""
     cells = (load(draft)["answers"].get("culture") or {})

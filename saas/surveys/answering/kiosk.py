@@ -35,6 +35,7 @@ from flask import session as http_session
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
@@ -102,7 +103,8 @@ def devices():
 
     return submit(form, add, done=_("The device has been added. Open the link below on the tablet."),
                   then=lambda device: url_for("kiosk.link", device_id=device.id)) \
-        or render_template("surveys/kiosk/devices.html", form=form, devices=kiosks.devices(db))
+        or render_template("surveys/kiosk/devices.html", form=form, devices=kiosks.devices(db),
+                           waves=[(wave, answering.duration(wave)) for wave in _answerable_waves(db)])
 
 
 @bp.route("/admin/kiosks/<int:device_id>/link")
@@ -332,6 +334,12 @@ def _device():
         abort(404)
     g.kiosk = device
     return device
+
+
+def _answerable_waves(db) -> list[Wave]:
+    """The waves a code can be answered for at a kiosk today (the admin's page says how long each takes)."""
+    return [wave for wave in db.scalars(select(Wave).where(Wave.status == "open").order_by(Wave.id))
+            if wave.takes_answers_on(date.today())]
 
 
 def _answerable(typed: str):
