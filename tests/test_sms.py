@@ -14,6 +14,7 @@ from saas.kernel import sms as provider
 from saas.kernel.audit import AuditEntry
 from saas.surveys import service
 from saas.surveys import sms
+from saas.surveys.answering import engine as answering
 from saas.surveys.models import AnswerCodeBatch, SmsRecipient, SurveyInvitation, Wave
 from saas.surveys.sms_jobs import send_sms
 from tenants.models import Tenant
@@ -35,6 +36,11 @@ def sms_app(stack, database, fake_sms):
     application = create_app(settings_for(stack, **fake_sms.settings()), database=database, testing=True)
     application.test_client_class = KoersClient
     return application
+
+
+def _estimate(make, tenant, wave_id) -> int:
+    with make.session(tenant.id) as db:
+        return answering.minutes(db.get(Wave, wave_id))
 
 
 def _open_wave(make, language="en"):
@@ -103,7 +109,8 @@ def test_an_sms_invitation_reaches_the_provider_answers_the_survey_and_its_numbe
     assert set(messages) == {NL_MOBILE, BE_MOBILE}
     message = messages[NL_MOBILE]
     assert message.sender == "Koers" and len(message.text) <= 160
-    assert message.text.startswith("Organisation oost asks your opinion. Anonymous, 10 minutes. Until ")
+    minutes = _estimate(make, tenant, wave_id)  # the wave's own estimate (values only: well under 10)
+    assert message.text.startswith(f"Organisation oost asks your opinion. Anonymous, {minutes} min. Until ")
     link = message.text.rsplit(" ", 1)[1]
     assert LINK.match(link), message.text
     wait_for(lambda: all(r.status == "sent" for r in _recipients(make, tenant)), 30, "the sends being recorded")
@@ -207,7 +214,8 @@ def test_bad_numbers_are_refused_in_the_tenants_language_and_nothing_is_sent(sms
     assert _recipients(make, tenant) == [] and fake_sms.received == []
 
     assert admin.submit(page, {"numbers": "0612345678"}).status_code == 302
-    assert [m.text.startswith("Organisation oost vraagt je mening. Anoniem, 10 minuten. Kan tot ")
+    minutes = _estimate(make, tenant, wave_id)
+    assert [m.text.startswith(f"Organisation oost vraagt je mening. Anoniem, {minutes} min. Kan tot ")
             for m in fake_sms.received] == [True]  # in the organisation's language
     twice = admin.submit(page, {"numbers": "0031 6 12345678"}).get_data(as_text=True)
     assert "regel 1" in twice and len(fake_sms.received) == 1  # nobody gets two links

@@ -31,6 +31,7 @@ from saas.kernel.formatting import day
 from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel.mail import on_base_url
 from saas.surveys import codes, invitations, service
+from saas.surveys.answering import engine as answering
 from saas.surveys.models import SmsRecipient, SurveyInvitation, Wave
 
 SEND_SMS = "saas.surveys.sms_jobs.send_sms"
@@ -190,14 +191,15 @@ def message(tenant, wave: Wave, code: str, *, reminder: bool = False) -> str:
         name = name[:NAME_IN_MESSAGE - 3].rstrip() + "..."  # GSM-7 has no "…": it would halve what fits
     with on_base_url(), force_locale(tenant.language or "nl"):
         link = url_for("answer_code.by_code", slug=tenant.slug, answer_code=code, _external=True)
+        values = {"name": name, "link": link, "min": answering.minutes(wave)}  # the wave's own estimate
         if wave.closes_on is not None:
-            text = (_("Reminder: %(name)s asks your opinion. Anonymous, 10 minutes. Until %(day)s: %(link)s")
+            text = (_("Reminder: %(name)s asks your opinion. Anonymous, %(min)d min. Until %(day)s: %(link)s")
                     if reminder else
-                    _("%(name)s asks your opinion. Anonymous, 10 minutes. Until %(day)s: %(link)s"))
-            return text % {"name": name, "day": day(wave.closes_on), "link": link}
-        text = (_("Reminder: %(name)s asks your opinion. Anonymous, 10 minutes: %(link)s") if reminder
-                else _("%(name)s asks your opinion. Anonymous, 10 minutes: %(link)s"))
-        return text % {"name": name, "link": link}
+                    _("%(name)s asks your opinion. Anonymous, %(min)d min. Until %(day)s: %(link)s"))
+            return text % {**values, "day": day(wave.closes_on)}
+        text = (_("Reminder: %(name)s asks your opinion. Anonymous, %(min)d min: %(link)s") if reminder
+                else _("%(name)s asks your opinion. Anonymous, %(min)d min: %(link)s"))
+        return text % values
 
 
 # ---- reminders ------------------------------------------------------------------------------
