@@ -43,14 +43,8 @@ HORIZON_DAYS = 20 * 365  # a crossing more than 20 years after the latest wave c
 DEFAULT_THRESHOLD = 10
 THRESHOLD_LIMITS = (1, 50)
 LOW, HIGH = 50, 1950  # 1-based order statistics of REPLICATES sorted draws: the 2.5 % and 97.5 % ends
-
-STATES = {
-    "too_few_waves": _l("too few waves to project (at least 3 are needed)"),
-    "reached": _l("already below the threshold"),
-    "wrong_direction": _l("not shrinking: no crossing of the threshold"),
-    "beyond_horizon": _l("not within 20 years at this pace"),
-    "projected": _l("projected"),
-}
+# a projection's state: too_few_waves, reached, wrong_direction, beyond_horizon or projected (said in
+# words by templates/comparison/_projection.html)
 
 
 # ---- the numbers (no database) ------------------------------------------------------------------
@@ -171,14 +165,19 @@ def progress(db, tenant, wave: Wave) -> dict:
     listed = []
     for w in waves:
         release, comparison = released.get(w.id), stored.get(w.id)
-        usable = (w.status == "closed" and release is not None and comparison is not None
-                  and comparison.result.get("release") == release.number
-                  and bool(comparison.details.get("progress")))
         on = w.closes_on or (release.released_on if release is not None else None)
-        if usable and on is None:
-            usable = False
+        if w.status != "closed" or release is None or on is None:
+            reason = "not_released"
+        elif comparison is None or comparison.result.get("release") != release.number \
+                or "progress" not in comparison.details:
+            reason = "not_compared"  # not made yet, or made before merger progress (method version 2)
+        elif not comparison.details["progress"]:
+            reason = "nothing_shown"  # the release shows no legacy organisation's culture profile
+        else:
+            reason = None
+        usable = reason is None
         listed.append({"id": w.id, "name": w.name, "label": w.series_label, "date": on.isoformat() if on else None,
-                       "included": usable,
+                       "included": usable, "reason": reason,
                        "target": comparison.details["progress"].get("target") if usable else None})
         if usable:
             series.append((w, on, comparison.details["progress"]))

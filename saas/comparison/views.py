@@ -256,7 +256,7 @@ def progress_page(wave_id: int):
     figures = progress.progress(db, g.tenant, wave)
     laid_out = _progress_layout(figures)
     access.log(db, current_user, "comparison", wave_id=wave.id, details={"of": "progress"})
-    page = render_template("comparison/progress.html", wave=wave, figures=figures, states=progress.STATES,
+    page = render_template("comparison/progress.html", wave=wave, figures=figures,
                            form=ThresholdForm(formdata=None, threshold=figures["threshold"]),
                            points=_points, signed=_signed, **laid_out)
     db.commit()

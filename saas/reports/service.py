@@ -17,6 +17,7 @@ from sqlalchemy.orm import lazyload
 
 from saas.anonymity import access, policy, releases
 from saas.anonymity.audit import FEWER_THAN_K
+from saas.comparison import progress as merger_progress
 from saas.comparison.models import Comparison
 from saas.kernel import audit
 from saas.kernel.errors import DomainError
@@ -152,6 +153,9 @@ def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:
     report["comparisons"] = _comparisons(db, wave, release, orgs, focus_org, focus_team)
     report["trend"] = _trend(db, wave, filters, orgs, release, report["focus"], report["comparisons"])
     report["free_text"] = (release.figures.get("free_text") or []) if focus_org is None and focus_team is None else []
+    # merger progress up to this wave (saas.comparison.progress, from stored comparisons): the whole organisation only
+    report["merger_progress"] = merger_progress.progress(db, tenant, wave) if focus_org is None and focus_team is None \
+        else None
     return report
 
 
