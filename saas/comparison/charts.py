@@ -373,14 +373,15 @@ def _marker(kind: str, cx: float, cy: float, colour: str) -> str:
 def progress_chart(chart_id: str, title: str, desc: str, x_ticks: Sequence[tuple[float, str]], end: float,
                    series: Sequence[tuple[str, Sequence[tuple[float, float, float, float]],
                                       tuple[float, float, float] | None, tuple[float, float | None] | None]],
-                   threshold: float, threshold_label: str, fmt: Callable[[float], str], y_label: str) -> Markup:
+                   threshold: float, threshold_label: str, fmt: Callable[[float], str], y_label: str,
+                   years: Sequence[tuple[float, str]] = ()) -> Markup:
     """Merger progress on a time axis: per series its distances at the waves' dates (whiskers: their
     intervals), a dotted line from the fitted value at the latest wave to the projected crossing, and
     at the threshold's height a bar over the crossing's interval (an arrow at the edge when it is
     unbounded). `x_ticks`: (day, label) of the waves; `end`: the last day the axis shows; a series is
     (name, [(day, distance, low, high)], (from_day, from_value, to_day) or None, (low_day, high_day or
-    None) or None)."""
-    left, top = 58, 14
+    None) or None); `years`: (day, label) of the first days of the years on the axis, drawn at its top."""
+    left, top = 58, 30
     tick_lines = [_wrap(label, 100, SMALL) for _day, label in x_ticks]
     bottom = 12 + (SMALL + 4) * max([len(lines) for lines in tick_lines] + [1])
     ends = [f"{name} {fmt(points[-1][1])}" for name, points, _p, _i in series if points]
@@ -410,7 +411,11 @@ def progress_chart(chart_id: str, title: str, desc: str, x_ticks: Sequence[tuple
             body.append(_text(x(day), top + plot_h + 20 + (SMALL + 4) * n, line, anchor="middle", size=SMALL))
     body.append(f'<line x1="{left}" y1="{y(threshold):.1f}" x2="{left + plot_w}" y2="{y(threshold):.1f}" '
                 f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="8 4"/>')
-    body.append(_text(left + 4, y(threshold) - 5, threshold_label, size=SMALL))
+    for day, label in years:
+        body.append(f'<line x1="{x(day):.1f}" y1="{top:.1f}" x2="{x(day):.1f}" y2="{top + plot_h:.1f}" '
+                    f'stroke="{GRID}" stroke-dasharray="2 2"/>')
+        body.append(_text(x(day), top - 6, label, anchor="middle", size=SMALL, fill=MUTED))
+    body.append(_text(left + plot_w - 4, y(threshold) - 5, threshold_label, anchor="end", size=SMALL))
     labels = []
     for s, (name, points, projection, interval) in enumerate(series):
         colour, dash = SERIES[s % len(SERIES)]

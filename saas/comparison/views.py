@@ -384,5 +384,7 @@ def _progress_layout(figures: dict) -> dict:
           "and a bar on the threshold spans the interval of that date (an arrow: no upper end).", level=LEVEL),
         [(days(w["date"]), series_text(w["label"]) or w["name"]) for w in waves], float(end), series,
         float(figures["threshold"]), _("threshold %(points)s", points=_points(figures["threshold"])), _points,
-        _("distance (points)")) if series else None
+        _("distance (points)"),
+        [((date(year, 1, 1) - first).days, str(year)) for year in range(first.year + 1, first.year + 2 + int(end) // 365)
+         if 0 < (date(year, 1, 1) - first).days <= end]) if series else None
     return {"chart": chart, "included": waves}
