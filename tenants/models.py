@@ -58,8 +58,12 @@ class Tenant(HouseStyle, Base):
     # The last day of the contract, set by a platform admin (saas.exit): the tenant is deleted, every row and
     # file, once the grace period after it has passed (EXIT_GRACE_DAYS). None: no end is known.
     contract_ends_on: Mapped[date | None] = mapped_column(Date)
+    # Merger progress (saas.comparison.progress): the distance in points (1–50) below which two cultures
+    # count as grown together; the projection says when each distance falls below it. Set by an admin.
+    merger_threshold: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
 
-    __table_args__ = (CheckConstraint("min_group_size >= 5", name="min_group_size_at_least_5"),)
+    __table_args__ = (CheckConstraint("min_group_size >= 5", name="min_group_size_at_least_5"),
+                      CheckConstraint("merger_threshold BETWEEN 1 AND 50", name="merger_threshold_range"))
 
 
 class LegacyOrganisation(TenantOwned, Base):

@@ -26,7 +26,7 @@ WC = "wim@ors.example"
 MANAGER = "mia@ors.example"
 TOP_LEVEL_KEYS = ["wave", "k", "free_text_k", "filters", "filter_options", "consent", "participation", "figures_ready",
                   "release",
-                  "focus", "breakdown", "comparisons", "trend", "free_text", "themes"]
+                  "focus", "breakdown", "comparisons", "trend", "free_text", "themes", "merger_progress"]
 
 
 @pytest.fixture

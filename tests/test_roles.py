@@ -122,6 +122,10 @@ ACCESS = {
     "comparison.status": {"admin", "management", "consultant"},
     "comparison.chart_svg": {"admin", "management", "consultant"},
     "comparison.chart_png": {"admin", "management", "consultant"},
+    # merger progress: released figures only, so the works council reads it too; the threshold is the admin's
+    **{f"comparison.progress_{view}": {"admin", "management", "consultant", "works_council"}
+       for view in ("page", "json", "csv", "chart_svg", "chart_png")},
+    "comparison.progress_threshold": ADMIN_ONLY,
     # strategy (issue 9): pillars and plans by admins and management, read by everyone; expectation rounds
     # facilitated and knowledge days organised by admins, management and consultants; everyone who works
     # here contributes, signs up, keeps personal goals
@@ -272,6 +276,7 @@ OWN_ROW |= {"tenant.house_style_logo"}
 # a chart to download exists once a wave's figures are released (the world's wave is open): not found before
 # (tests/test_chart_downloads.py downloads them from a closed wave)
 OWN_ROW |= {"comparison.chart_svg", "comparison.chart_png", "reports.chart_svg", "reports.chart_png"}
+OWN_ROW |= {"comparison.progress_chart_svg", "comparison.progress_chart_png"}
 # an exit archive is only for whoever asked for it: another admin does not find it
 OWN_ROW |= {"exit.status", "exit.download"}
 OWN_ROW |= {"leadership.feedback_round", "leadership.close_feedback", "leadership.add_raters",

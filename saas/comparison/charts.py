@@ -368,3 +368,85 @@ def _marker(kind: str, cx: float, cy: float, colour: str) -> str:
         return (f'<polygon points="{cx:.1f},{cy - 5:.1f} {cx + 5:.1f},{cy + 4:.1f} {cx - 5:.1f},{cy + 4:.1f}" '
                 f'fill="{colour}"/>')
     return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="{colour}"/>'
+
+
+def progress_chart(chart_id: str, title: str, desc: str, x_ticks: Sequence[tuple[float, str]], end: float,
+                   series: Sequence[tuple[str, Sequence[tuple[float, float, float, float]],
+                                      tuple[float, float, float] | None, tuple[float, float | None] | None]],
+                   threshold: float, threshold_label: str, fmt: Callable[[float], str], y_label: str,
+                   years: Sequence[tuple[float, str]] = ()) -> Markup:
+    """Merger progress on a time axis: per series its distances at the waves' dates (whiskers: their
+    intervals), a dotted line from the fitted value at the latest wave to the projected crossing, and
+    at the threshold's height a bar over the crossing's interval (an arrow at the edge when it is
+    unbounded). `x_ticks`: (day, label) of the waves; `end`: the last day the axis shows; a series is
+    (name, [(day, distance, low, high)], (from_day, from_value, to_day) or None, (low_day, high_day or
+    None) or None); `years`: (day, label) of the first days of the years on the axis, drawn at its top."""
+    left, top = 58, 30
+    tick_lines = [_wrap(label, 100, SMALL) for _day, label in x_ticks]
+    bottom = 12 + (SMALL + 4) * max([len(lines) for lines in tick_lines] + [1])
+    ends = [f"{name} {fmt(points[-1][1])}" for name, points, _p, _i in series if points]
+    right = max([text_width(label, SMALL) for label in ends] + [60.0]) + 18
+    plot_w, plot_h = 340, 220
+    width, height = int(left + plot_w + right), top + plot_h + bottom + 22
+    highest = max([p[3] for _n, points, _p, _i in series for p in points] + [threshold, 10.0])
+    y_max = 10 * ((int(highest) // 10) + 1)
+    span = max(end, 1.0)
+
+    def x(day):
+        return left + plot_w * min(max(day, 0.0), span) / span
+
+    def y(value):
+        return top + plot_h * (1 - value / y_max)
+
+    body = [_text(16, top + plot_h / 2, y_label, anchor="middle", size=SMALL).replace(
+        "<text ", f'<text transform="rotate(-90 16 {top + plot_h / 2:.1f})" ', 1)]
+    step = 5 if y_max <= 30 else 10 if y_max <= 60 else 20
+    for tick in range(0, y_max + 1, step):
+        body.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{left + plot_w}" y2="{y(tick):.1f}" stroke="{GRID}"/>')
+        body.append(_text(left - 6, y(tick) + 4, str(tick), anchor="end", size=SMALL))
+    for (day, _label), lines in zip(x_ticks, tick_lines):
+        body.append(f'<line x1="{x(day):.1f}" y1="{top + plot_h:.1f}" x2="{x(day):.1f}" y2="{top + plot_h + 5:.1f}" '
+                    f'stroke="{MUTED}"/>')
+        for n, line in enumerate(lines):
+            body.append(_text(x(day), top + plot_h + 20 + (SMALL + 4) * n, line, anchor="middle", size=SMALL))
+    body.append(f'<line x1="{left}" y1="{y(threshold):.1f}" x2="{left + plot_w}" y2="{y(threshold):.1f}" '
+                f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="8 4"/>')
+    for day, label in years:
+        body.append(f'<line x1="{x(day):.1f}" y1="{top:.1f}" x2="{x(day):.1f}" y2="{top + plot_h:.1f}" '
+                    f'stroke="{GRID}" stroke-dasharray="2 2"/>')
+        body.append(_text(x(day), top - 6, label, anchor="middle", size=SMALL, fill=MUTED))
+    body.append(_text(left + plot_w - 4, y(threshold) - 5, threshold_label, anchor="end", size=SMALL))
+    labels = []
+    for s, (name, points, projection, interval) in enumerate(series):
+        colour, dash = SERIES[s % len(SERIES)]
+        if len(points) > 1:
+            path = " ".join(f"{x(day):.1f},{y(value):.1f}" for day, value, _l, _h in points)
+            dashing = f' stroke-dasharray="{dash}"' if dash else ""
+            body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dashing}/>')
+        for day, value, low, high in points:
+            body.append(f'<line x1="{x(day):.1f}" y1="{y(low):.1f}" x2="{x(day):.1f}" y2="{y(high):.1f}" '
+                        f'stroke="{colour}" stroke-width="1.5"/>')
+            body.append(_marker(MARKERS[s % len(MARKERS)], x(day), y(value), colour))
+        if projection is not None:
+            from_day, from_value, to_day = projection
+            body.append(f'<line x1="{x(from_day):.1f}" y1="{y(from_value):.1f}" x2="{x(to_day):.1f}" '
+                        f'y2="{y(threshold):.1f}" stroke="{colour}" stroke-width="1.5" stroke-dasharray="2 3"/>')
+        if interval is not None:
+            low_day, high_day = interval
+            band_y = y(threshold) + 4 + 5 * s
+            far = x(high_day) if high_day is not None else left + plot_w
+            body.append(f'<line x1="{x(low_day):.1f}" y1="{band_y:.1f}" x2="{far:.1f}" y2="{band_y:.1f}" '
+                        f'stroke="{colour}" stroke-width="3"/>')
+            if high_day is None:
+                body.append(f'<polygon points="{far:.1f},{band_y - 4:.1f} {far + 7:.1f},{band_y:.1f} '
+                            f'{far:.1f},{band_y + 4:.1f}" fill="{colour}"/>')
+        if points:
+            day, value, _l, _h = points[-1]
+            labels.append([y(value) + 4, left + plot_w + 10, f"{name} {fmt(value)}", colour])
+    labels.sort()
+    for previous, label in zip(labels, labels[1:]):
+        label[0] = max(label[0], previous[0] + SMALL + 3)
+    for label_y, label_x, label, colour in labels:
+        body.append(_text(label_x, label_y, label, size=SMALL, fill=colour))
+    height = max(height, int(labels[-1][0]) + 10) if labels else height
+    return _svg(chart_id, title, desc, width, height, "".join(body))

@@ -68,6 +68,7 @@ CHUNK_ELEMENTS = 1 << 19  # per chunk of resamples or permutations: about half a
 LANE = float(1 << 26)  # packing: two whole-number sums per float64, exact while each stays below 2**26
 TOTAL = 100 * DIMENSIONS  # a respondent's points per type summed over the dimensions add up to 600
 ZERO_REPLACEMENT = 0.65 / DIMENSIONS  # δ in points: 65 % of the smallest non-zero type mean (1 point in 1 of 6)
+QUANTILES = 100  # merger progress keeps the bootstrap distribution of a distance as this many quantiles
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class Result:
     pairs: list[dict]
     details: dict[str, dict] = field(default_factory=dict)
     suppressed: dict[str, str] = field(default_factory=dict)
+    progress: dict = field(default_factory=dict)  # see `_progress`: what merger progress reads over the waves
 
 
 def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations: int = 1000, seed: int = 0,
@@ -166,7 +168,11 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
     groups = {g: np.flatnonzero((org == g) & has_culture) for g in visible}
     profiled = [g for g in visible if g in culture_ok]
     logs = np.concatenate([clr(now)[:, :3], clr(preferred)[:, :3]], axis=1)  # the fourth is minus their sum
-    data = _Data.build(now, preferred, [groups[g] for g in profiled], logs)
+    # everyone else who filled in the culture profile (hidden organisations, no organisation): one more
+    # stratum, resampled only for the whole wave's preferred profile (merger progress), never shown
+    rest = np.flatnonzero(has_culture & ~np.isin(org, profiled))
+    strata = [groups[g] for g in profiled] + ([rest] if profiled and len(rest) else [])
+    data = _Data.build(now, preferred, strata, logs)
 
     orgs, details = [], {}
     means, clr_means = {}, {}
@@ -211,8 +217,9 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
 
     pairs_idx = [(a, b) for i, a in enumerate(visible) for b in visible[i + 1:]]
     culture_pairs = [(profiled.index(a), profiled.index(b)) for a, b in pairs_idx if a in means and b in means]
-    stats = _uncertainty(data, culture_pairs, bootstrap, permutations, seed, progress, threads)
-    pairs = []
+    stats, boots = _uncertainty(data, culture_pairs, bootstrap, permutations, seed, progress, threads,
+                                boot_all=bool(profiled))
+    pairs, pair_draws = [], {}
     for a, b in pairs_idx:
         pair = {"a": codes[a], "b": codes[b], "distance_now": None, "ci_now": None, "p_now": None,
                 "distance_preferred": None, "ci_preferred": None, "p_preferred": None,
@@ -227,15 +234,59 @@ def compare(answers: WaveAnswers, k: int, *, bootstrap: int = 1000, permutations
                 pair[f"distance_{phase}"] = observed
                 pair[f"ci_{phase}"] = [min(low, observed), max(high, observed)]
                 pair[f"p_{phase}"] = stats[key][phase]["p"]
+                if phase == "now":
+                    pair_draws[f"{codes[a]}|{codes[b]}"] = {"distance": observed, "ci": pair["ci_now"],
+                                                            "quantiles": stats[key]["now"]["quantiles"]}
                 observed = _norm(clr_means[a][cols] - clr_means[b][cols])
                 low, high = stats[key][f"aitchison_{phase}"]["ci"]
                 pair[f"aitchison_{phase}"] = observed
                 pair[f"ci_aitchison_{phase}"] = [min(low, observed), max(high, observed)]
                 pair[f"p_aitchison_{phase}"] = stats[key][f"aitchison_{phase}"]["p"]
         pairs.append(pair)
+    merger = _progress(data, boots, [codes[g] for g in profiled], [means[g] for g in profiled], pair_draws)
     if progress:
         progress(1.0)
-    return Result(orgs, pairs, details, {codes[g]: reason for g, reason in sorted(hidden.items())})
+    return Result(orgs, pairs, details, {codes[g]: reason for g, reason in sorted(hidden.items())}, merger)
+
+
+def quantiles(draws, count: int = QUANTILES) -> list[float]:
+    """The bootstrap distribution of a figure, kept small: its quantiles at (i + ½) / count, i = 0 … count − 1
+    (numpy's default linear interpolation), rounded to 4 decimals."""
+    if len(draws) == 0:
+        return []
+    return [round(float(v), 4) for v in np.quantile(np.asarray(draws, dtype=np.float64),
+                                                    (np.arange(count) + 0.5) / count)]
+
+
+def _progress(data: "_Data", boots: dict, codes: list[str], means: list[np.ndarray], pairs: dict) -> dict:
+    """What merger progress needs of this wave (saas.comparison.progress), under the comparison's k rule:
+
+    - `target`: the merged organisation's preferred culture: the whole wave's preferred profile, the mean
+      over everyone who filled in the culture profile (legacy organisation or not) of their preferred type
+      means — the figure the wave's release shows for the whole organisation, unrounded;
+    - `orgs[code]`: per shown organisation with a profile, `distance` = ½ Σ |profile_now − target| (points),
+      `ci` its 95 % bootstrap interval and `quantiles` its bootstrap distribution (`quantiles`). A resample
+      draws every organisation's respondents (and everyone else's, as one more stratum) with replacement
+      within their group, the same resamples as the pairs' intervals; the target is recomputed from the
+      same resample, so an organisation's own weight in the target is accounted for;
+    - `pairs["A|B"]`: the pair's `distance_now`, `ci_now` and the bootstrap quantiles of that distance.
+    Empty when no organisation is shown with a profile.
+    """
+    if not codes:
+        return {}
+    total = sum(data.sizes)
+    unpacked = [data.unpack(column.sum(axis=0), size) for column, size in zip(data.columns, data.sizes)]
+    target = sum(u[4:] for u in unpacked) / (total * DIMENSIONS)
+    resampled = [data.unpack(boots[i], size) for i, size in enumerate(data.sizes)]
+    target_boot = sum(r[:, 4:] for r in resampled) / (total * DIMENSIONS)
+    orgs = {}
+    for i, (code, mean) in enumerate(zip(codes, means)):
+        observed = distance(mean[:4], target)
+        draws = 0.5 * np.abs(resampled[i][:, :4] / (data.sizes[i] * DIMENSIONS) - target_boot).sum(axis=1)
+        low, high = np.percentile(draws, [2.5, 97.5])
+        orgs[code] = {"distance": observed, "ci": [min(float(low), observed), max(float(high), observed)],
+                      "quantiles": quantiles(draws)}
+    return {"target": _as_profile(target), "orgs": orgs, "pairs": pairs}
 
 
 def distance(p, q) -> float:
@@ -408,12 +459,15 @@ class _Data:
                    lambda sums, size: sums)
 
 
-def _uncertainty(data: _Data, pairs, bootstrap: int, permutations: int, seed: int, progress, threads):
+def _uncertainty(data: _Data, pairs, bootstrap: int, permutations: int, seed: int, progress, threads,
+                 boot_all: bool = False):
     """Bootstrap percentile intervals and permutation p-values of distance now and preferred per pair,
-    and of the Aitchison distance now and preferred (same resamples, same relabellings)."""
-    if not pairs:
-        return {}
+    and of the Aitchison distance now and preferred (same resamples, same relabellings); and the
+    resampled column sums per group (of every group when `boot_all`, else of those in a pair)."""
+    if not pairs and not boot_all:
+        return {}, {}
     involved = sorted({g for pair in pairs for g in pair})
+    resampled_groups = list(range(len(data.sizes))) if boot_all else involved
     streams = np.random.SeedSequence(seed).spawn(3)
     boot_seeds = dict(zip(range(len(data.sizes)), streams[0].spawn(len(data.sizes))))
     perm_seeds = dict(zip(range(len(data.sizes)), streams[1].spawn(len(data.sizes))))
@@ -427,7 +481,7 @@ def _uncertainty(data: _Data, pairs, bootstrap: int, permutations: int, seed: in
         needs[a].append(((a, b), j))
         needs[b].append(((a, b), j))
 
-    tasks = [("boot", g) for g in involved] + [("perm", g) for g in involved]
+    tasks = [("boot", g) for g in resampled_groups] + [("perm", g) for g in involved]
 
     def run(task):
         kind, g = task
@@ -469,6 +523,8 @@ def _uncertainty(data: _Data, pairs, bootstrap: int, permutations: int, seed: in
             # a relabelled distance counts as "at least as large" up to rounding in the last bits
             exceed = int((permuted >= observed - 1e-9 * max(1.0, observed)).sum())
             stats[(a, b)][phase] = {"ci": (float(low), float(high)), "p": (1 + exceed) / (1 + permutations)}
+            if phase == "now":
+                stats[(a, b)][phase]["quantiles"] = quantiles(resampled)
         logs = {"observed": (data.log_means(total_a, na), data.log_means(total_b, nb)),
                 "boot": (data.log_means(results[("boot", a)], na), data.log_means(results[("boot", b)], nb)),
                 "perm": (data.log_means(relabelled_a, na), data.log_means(relabelled_b, nb))}
@@ -479,7 +535,7 @@ def _uncertainty(data: _Data, pairs, bootstrap: int, permutations: int, seed: in
             exceed = int((permuted >= observed - 1e-9 * max(1.0, observed)).sum())
             stats[(a, b)][f"aitchison_{phase}"] = {"ci": (float(low), float(high)),
                                                    "p": (1 + exceed) / (1 + permutations)}
-    return stats
+    return stats, {g: results[("boot", g)] for g in resampled_groups}
 
 
 def _bootstrap_sums(data: _Data, g: int, replicates: int, rng) -> np.ndarray:

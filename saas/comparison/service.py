@@ -33,7 +33,7 @@ from saas.surveys.models import Response, Wave
 from saas.surveys.service import min_group_size, response_count
 from tenants.models import LegacyOrganisation
 
-METHOD_VERSION = 2  # 2: the Aitchison distance on log-ratios beside the points (issue 21 point 2)
+METHOD_VERSION = 3  # 2: the Aitchison distance on log-ratios (issue 21 point 2); 3: merger progress (point 1)
 DEFAULTS = {"bootstrap": 1000, "permutations": 1000, "seed": 0}
 LIMITS = {"bootstrap": (100, 20_000), "permutations": (100, 20_000)}
 JOB = survey_service.RELEASE_JOB  # release, then compare
@@ -256,7 +256,8 @@ def _store(db, wave: Wave, release, params: dict, digest: str, result: maths.Res
     comparison.parameters, comparison.inputs_digest = dict(params), digest
     comparison.result = {"wave": wave.id, "method_version": METHOD_VERSION, "k": release.k,
                          "release": release.number, "orgs": result.orgs, "pairs": result.pairs}
-    comparison.details = {"orgs": result.details, "suppressed": result.suppressed, "responses": responses}
+    comparison.details = {"orgs": result.details, "suppressed": result.suppressed, "responses": responses,
+                          "progress": result.progress}
     comparison.computed_at = utcnow()
     db.flush()
     return comparison

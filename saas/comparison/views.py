@@ -5,6 +5,8 @@ already obeys the k rule; the page only lays it out.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, g, jsonify, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -13,18 +15,20 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from saas.anonymity import access, releases
-from saas.comparison import charts, maths, service
+from saas.comparison import charts, maths, progress, service
+from saas.comparison.forms import ThresholdForm
 from saas.comparison.bands import ENTROPY_BANDS, LEVEL
 from saas.comparison.bands import band as _band
 from saas.kernel.db import session
 from saas.kernel.downloads import attachment
+from saas.kernel.files import CSV, table_csv
 from saas.kernel.formatting import percent as _percent
 from saas.kernel.formatting import percent_of_100 as _percent_of_100
 from saas.kernel.formatting import points as _points
 from saas.kernel.formatting import pvalue as _pvalue
 from saas.kernel.formatting import share as _share
 from saas.kernel.formatting import signed as _signed
-from saas.kernel.views import ButtonForm, press
+from saas.kernel.views import ButtonForm, press, send
 from saas.surveys.catalogue import all_values
 from saas.surveys.forms import series_text
 from saas.surveys.instruments import TYPE_NAMES, TYPES
@@ -35,6 +39,7 @@ from tenants.models import Role
 
 bp = tenant_blueprint("comparison", __name__, "/comparisons")
 READERS = (Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT)
+PROGRESS_READERS = (*READERS, Role.WORKS_COUNCIL)  # merger progress shows released figures only
 TRENDS = {"shrinking": _l("shrinking"), "growing": _l("growing"), "unclear": _l("no clear change")}
 
 
@@ -239,3 +244,147 @@ def _figures(db, wave: Wave, comparison) -> dict:
     return {"drawn": drawn, "visible": visible, "suppressed": suppressed, "also_hidden": also_hidden, "profiles": profiles, "pairs": pairs,
             "heatmaps": heatmaps, "top_values": top_values, "entropy": entropy, "alignment": alignment,
             "over_waves": over_waves, "visible_total": comparison.details.get("responses", 0)}
+
+
+# --- merger progress (issue 21 point 1): the page, its JSON and CSV, its chart as a file ------------
+
+@bp.route("/waves/<int:wave_id>/progress")
+@requires(*PROGRESS_READERS)
+def progress_page(wave_id: int):
+    db = session()
+    wave = wave_or_404(wave_id)
+    figures = progress.progress(db, g.tenant, wave)
+    laid_out = _progress_layout(figures)
+    access.log(db, current_user, "comparison", wave_id=wave.id, details={"of": "progress"})
+    page = render_template("comparison/progress.html", wave=wave, figures=figures,
+                           form=ThresholdForm(formdata=None, threshold=figures["threshold"]),
+                           points=_points, signed=_signed, **laid_out)
+    db.commit()
+    return page
+
+
+@bp.route("/waves/<int:wave_id>/progress.json")
+@requires(*PROGRESS_READERS)
+def progress_json(wave_id: int):
+    db = session()
+    wave = wave_or_404(wave_id)
+    figures = progress.progress(db, g.tenant, wave)
+    access.log(db, current_user, "comparison", wave_id=wave.id, details={"of": "progress", "format": "json"})
+    db.commit()
+    return jsonify(figures)
+
+
+@bp.route("/waves/<int:wave_id>/progress.csv")
+@requires(*PROGRESS_READERS)
+def progress_csv(wave_id: int):
+    db = session()
+    wave = wave_or_404(wave_id)
+    figures = progress.progress(db, g.tenant, wave)
+    access.log(db, current_user, "comparison", wave_id=wave.id, details={"of": "progress", "format": "csv"})
+    db.commit()
+    header, rows = progress_rows(figures)
+    lang = str(get_locale() or "en")[:2]
+    return attachment(table_csv(header, rows, get_locale()), CSV, f"koers-merger-progress-wave-{wave.id}-{lang}.csv")
+
+
+@bp.route("/waves/<int:wave_id>/progress/charts/<chart>.svg")
+@requires(*PROGRESS_READERS)
+def progress_chart_svg(wave_id: int, chart: str):
+    return _progress_chart(wave_id, chart, "svg")
+
+
+@bp.route("/waves/<int:wave_id>/progress/charts/<chart>.png")
+@requires(*PROGRESS_READERS)
+def progress_chart_png(wave_id: int, chart: str):
+    return _progress_chart(wave_id, chart, "png")
+
+
+@bp.route("/waves/<int:wave_id>/progress/threshold", methods=["POST"])
+@requires(Role.ADMIN)
+def progress_threshold(wave_id: int):
+    db = session()
+    wave = wave_or_404(wave_id)
+    form = ThresholdForm()
+    return send(form, lambda: progress.set_threshold(db, g.tenant, form.threshold.data),
+                then=url_for("comparison.progress_page", wave_id=wave.id),
+                done=_("The threshold has been saved."))
+
+
+def _progress_chart(wave_id: int, chart: str, kind: str):
+    db = session()
+    wave = wave_or_404(wave_id)
+    drawn = _progress_layout(progress.progress(db, g.tenant, wave))["chart"]
+    if drawn is None or chart != "merger-progress":
+        abort(404)
+    body, content_type = charts.as_file(drawn, kind)
+    service.log_chart(db, current_user, wave, chart, kind)
+    db.commit()
+    return attachment(body, content_type, charts.filename(chart, wave.id, str(get_locale() or "en")[:2], kind))
+
+
+def progress_rows(figures: dict) -> tuple[list[str], list[list]]:
+    """The CSV: one row per distance and wave (its figure, interval) with the distance's projection, and
+    one row per legacy organisation's change. The same numbers as the page and the JSON, unrounded."""
+    header = [_("What"), _("Legacy organisation"), _("Other legacy organisation"), _("Wave"), _("Date"),
+              _("Distance (points)"), _("Interval from"), _("Interval to"), _("Projection"),
+              _("Threshold (points)"), _("Crossing"), _("Crossing from"), _("Crossing to")]
+    waves = [w for w in figures["waves"] if w["included"]]
+    rows = []
+    for kind, entries in (("to_preferred", figures["to_preferred"]), ("pair", figures["pairs"])):
+        for entry in entries:
+            a, b = (entry["code"], "") if kind == "to_preferred" else (entry["a"], entry["b"])
+            p = entry["projection"]
+            ci = p["ci"] or [None, None]
+            for w, point in zip(waves, entry["points"]):
+                if point is None:
+                    continue
+                rows.append([kind, a, b, w["name"], w["date"], point["distance"], point["ci"][0], point["ci"][1],
+                             p["state"], figures["threshold"], p["crossing"], ci[0],
+                             ci[1] if ci[1] is not None or p["ci"] is None else "unbounded"])
+    for mover in figures["movers"]:
+        rows.append(["change", mover["code"], "", f"{mover['from_wave']}–{mover['to_wave']}", "", mover["change"],
+                     mover["ci"][0], mover["ci"][1], "", "", "", "", ""])
+    return header, rows
+
+
+def _progress_layout(figures: dict) -> dict:
+    """The chart and the words of the page, from the figures (nothing else)."""
+    waves = [w for w in figures["waves"] if w["included"]]
+    if not waves:
+        return {"chart": None, "included": waves}
+    first = date.fromisoformat(waves[0]["date"])
+
+    def days(iso):
+        return (date.fromisoformat(iso) - first).days
+
+    latest = days(waves[-1]["date"])
+    end = latest
+    series = []
+    for entry in figures["to_preferred"]:
+        shown = [(days(w["date"]), p["distance"], *p["ci"]) for w, p in zip(waves, entry["points"]) if p]
+        proj, projection, interval = entry["projection"], None, None
+        if proj["state"] == "projected" and proj["crossing"]:
+            crossing = days(proj["crossing"])
+            if crossing > shown[-1][0]:
+                projection = (shown[-1][0], proj["intercept"] + proj["slope_per_year"] / 365.25 * shown[-1][0],
+                              crossing)
+                end = max(end, crossing)
+        if proj["ci"] and proj["ci"][0]:
+            low = days(proj["ci"][0])
+            high = days(proj["ci"][1]) if proj["ci"][1] else None
+            interval = (max(low, 0), high)
+            end = max(end, high if high is not None else low)
+        series.append((entry["code"], shown, projection, interval))
+    end = min(end, latest + 10 * 365) or 365  # the axis stops ten years after the latest wave
+    chart = charts.progress_chart(
+        "merger-progress", _("Distance of each legacy organisation to the preferred culture"),
+        _("One line per legacy organisation: the distance in points (0 to 100) between its culture now and the "
+          "culture the whole organisation prefers, at each wave's date, with its %(level)s interval as a vertical "
+          "line. The dashed horizontal line is the threshold; a dotted line continues the fitted trend to it, "
+          "and a bar on the threshold spans the interval of that date (an arrow: no upper end).", level=LEVEL),
+        [(days(w["date"]), series_text(w["label"]) or w["name"]) for w in waves], float(end), series,
+        float(figures["threshold"]), _("threshold %(points)s", points=_points(figures["threshold"])), _points,
+        _("distance (points)"),
+        [((date(year, 1, 1) - first).days, str(year)) for year in range(first.year + 1, first.year + 2 + int(end) // 365)
+         if 0 < (date(year, 1, 1) - first).days <= end]) if series else None
+    return {"chart": chart, "included": waves}

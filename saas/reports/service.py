@@ -17,6 +17,7 @@ from sqlalchemy.orm import lazyload
 
 from saas.anonymity import access, policy, releases
 from saas.anonymity.audit import FEWER_THAN_K
+from saas.comparison import progress as merger_progress
 from saas.comparison.models import Comparison
 from saas.kernel import audit
 from saas.kernel.errors import DomainError
@@ -156,6 +157,9 @@ def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:
     # what people say: like the open answers, only for the whole wave, never next to a group
     report["themes"] = themes_for_report(db, wave, release) if report["free_text"] else {"computed": False,
                                                                                          "questions": []}
+    # merger progress up to this wave (saas.comparison.progress, from stored comparisons): the whole organisation only
+    report["merger_progress"] = merger_progress.progress(db, tenant, wave) if focus_org is None and focus_team is None \
+        else None
     return report
 
 
