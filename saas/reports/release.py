@@ -120,7 +120,7 @@ def group_figures(data, audits, wave, org: int | None, team: int | None) -> dict
         if question["kind"] != "likert" or question["key"] not in audits:
             continue
         reason = _reason(audits[question["key"]], org, team)
-        item = {"key": question["key"], "text": question.get("text", {})}
+        item = {"key": question["key"], "text": _text_of(question)}
         item.update({"hidden": reason} if reason else fig.likert(data, mask, question["key"]))
         out["questions"].append(item)
     return out
@@ -148,10 +148,17 @@ def _free_text(data, wave: Wave, k: int) -> list[dict]:
             continue
         texts = data.open_answers.get(question["key"], [])
         enough = policy.free_text_shown((data.verified_texts or {}).get(question["key"], len(texts)), k)
-        out.append({"key": question["key"], "text": question.get("text", {}),
+        out.append({"key": question["key"], "text": _text_of(question),
                     "answers": sorted(texts, key=str.casefold) if enough else None,
                     "hidden": None if enough else "fewer_than_free_text_k"})
     return out
+
+
+def _text_of(question: dict) -> dict:
+    """A question's wording in both languages, as the report prints it. A wave keeps them as "nl" and
+    "en" (saas.surveys.service.check_questions): releases made before this read a "text" that was not
+    there, and their reports showed the key ("q1") instead of the question."""
+    return question.get("text") or {"nl": question.get("nl", ""), "en": question.get("en", "")}
 
 
 def _participation_pattern(db, tenant, wave: Wave, pattern: dict | None = None) -> dict:
