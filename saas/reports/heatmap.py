@@ -113,10 +113,8 @@ def build(whole: dict, rows: list[dict]) -> dict:
     heat = {"reference": {"group": whole["group"], "n": whole.get("n"), "hidden": whole.get("hidden")},
             "steps": {kind: list(bounds) for kind, bounds in STEPS.items()},
             "measures": [], "rows": []}
-    if whole.get("hidden"):
-        return heat
     reference = {}
-    measures = measures_of(whole)
+    measures = [] if whole.get("hidden") else measures_of(whole)  # a hidden whole wave: no measure shown
     for measure in measures:
         part = _part(whole, measure)
         item = {key: measure[key] for key in ("key", "kind", "text") if key in measure}
