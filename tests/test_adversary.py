@@ -414,6 +414,19 @@ def _collect(report: dict, wave_id: int, readings: Readings, where):
     for item in [report["focus"], *report["breakdown"]]:
         if item["n"] is not None:
             readings.group((wave_id, item["group"]["legacy_org"], item["group"]["team"]), item, where)
+    # the heat map (issue 21 point 3) shows the groups laid out above and their released figures, each
+    # against the whole wave's: nothing the adversary has not read already
+    heat = report["heatmap"]
+    laid_out = ([report["focus"]] if any(report["filters"].values()) else []) + report["breakdown"]
+    assert [row["group"] for row in heat["rows"]] == [item["group"] for item in laid_out], where
+    whole = readings.groups.get((wave_id, None, None))
+    clan = next((i for i, m in enumerate(heat["measures"]) if m["key"] == "culture_now.clan"), None)
+    if clan is not None and whole is not None and not heat["measures"][clan]["hidden"]:
+        assert heat["measures"][clan]["value"] == whole["culture"]["now"]["clan"], where
+    for row, item in zip(heat["rows"], laid_out):
+        assert (row["cells"] is None) == (item["n"] is None), where
+        if clan is not None and row["cells"] and row["cells"][clan].get("value") is not None:
+            assert row["cells"][clan]["value"] == item["culture"]["now"]["clan"], where
     for point in report["trend"]:
         if point["n"] is not None:
             readings.point((point["wave"]["id"], report["filters"]["legacy_org"], report["filters"]["team"]), point,

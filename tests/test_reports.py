@@ -26,7 +26,7 @@ WC = "wim@ors.example"
 MANAGER = "mia@ors.example"
 TOP_LEVEL_KEYS = ["wave", "k", "free_text_k", "filters", "filter_options", "consent", "participation", "figures_ready",
                   "release",
-                  "focus", "breakdown", "comparisons", "trend", "free_text", "themes", "merger_progress"]
+                  "focus", "breakdown", "heatmap", "comparisons", "trend", "free_text", "themes", "merger_progress"]
 
 
 @pytest.fixture
@@ -135,8 +135,9 @@ def test_csv_holds_the_same_figures_and_says_what_is_hidden(app, make, council):
     clan_now = [r for r in rows if r["legacy_org"] == "AAL" and r["measure"] == "culture_now"][0]
     aal = report["breakdown"][0]
     assert float(clan_now["value"]) == aal["culture"]["now"]["clan"]
-    cur = [r for r in rows if r["legacy_org"] == "CUR"]
-    assert len(cur) == 1 and cur[0]["value"] == "" and "Fewer than 5 answers" in cur[0]["note"]
+    cur = [r for r in rows if r["legacy_org"] == "CUR"]  # the breakdown's row and the heat map's
+    assert [r["measure"] for r in cur] == ["answers", "heatmap_difference"]
+    assert all(r["value"] == "" and "Fewer than 5 answers" in r["note"] for r in cur)
     assert not [r for r in rows if r["legacy_org"] == "BEE" and r["value"]]
     assert [kind for _e, kind, _f in _log(make, council.tenant.id)] == ["csv", "json"]
 

@@ -143,36 +143,52 @@ def profile_chart(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str
     return _svg(chart_id, title, desc, width, int(bottom + 26 + note_h + 8), "".join(body))
 
 
+HEAT_COLUMNS = 4  # at most this many columns side by side: wider, a phone would shrink the text below 9 px
+
+
 def heatmap(chart_id: str, title: str, desc: str, codes: Sequence[str],
             cells: dict[tuple[str, str], tuple[float, float, float]], fmt: Callable[[float], str],
             note: str = "") -> Markup:
-    """A symmetric grid of distances; each cell shows the distance and, below it, its interval;
-    `note` (below the grid) says how to read a cell."""
-    cell_w, cell_h, top = 88, 46, 30
+    """A grid of distances, each pair once: the lower triangle (a row's organisation against each
+    column's organisation listed before it), each cell the distance and, below it, its interval;
+    `note` (below the grid) says how to read a cell.
+
+    A chart is as wide as its box, so a wide grid would be drawn small on a phone: the columns come
+    in blocks of at most HEAT_COLUMNS, one under the other, each with its own column heads, so the
+    chart stays about 400 units wide (its text at least 9 px on a 390 px phone) however many
+    organisations there are."""
+    cell_w, cell_h, head = 88, 46, 30
     left = max([text_width(code, TEXT, bold=True) for code in codes] + [30.0]) + 18
-    width, grid_bottom = int(left + cell_w * len(codes) + 10), top + cell_h * len(codes)
-    width = max(width, 300)
-    body = []
-    for j, code in enumerate(codes):
-        body.append(_text(left + j * cell_w + cell_w / 2, top - 10, code, anchor="middle", weight="bold"))
-    for i, row in enumerate(codes):
-        y = top + i * cell_h
-        body.append(_text(left - 8, y + cell_h / 2 + 4, row, anchor="end", weight="bold"))
-        for j, column in enumerate(codes):
-            x = left + j * cell_w
-            value = cells.get((row, column)) or cells.get((column, row))
-            if row == column or value is None:
-                body.append(f'<rect x="{x:.1f}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="#f7f8fa" '
-                            f'stroke="{GRID}"/>')
-                body.append(_text(x + cell_w / 2, y + cell_h / 2 + 4, "–", anchor="middle", fill=MUTED))
-                continue
-            distance, low, high = value
-            fill, ink = next((f, t) for bound, f, t in HEAT if distance < bound)
-            body.append(f'<rect x="{x:.1f}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{fill}"/>')
-            body.append(_text(x + cell_w / 2, y + 19, fmt(distance), anchor="middle", fill=ink, size=TEXT + 1,
-                              weight="bold"))
-            body.append(_text(x + cell_w / 2, y + 37, f"{fmt(low)}–{fmt(high)}", anchor="middle", fill=ink,
-                              size=SMALL))
+    columns = list(codes[:-1])
+    blocks = [columns[i:i + HEAT_COLUMNS] for i in range(0, len(columns), HEAT_COLUMNS)] or [[]]
+    width = max(int(left + cell_w * min(HEAT_COLUMNS, max(1, len(columns))) + 10), 300)
+    body, top = [], head
+    for number, block in enumerate(blocks):
+        first = number * HEAT_COLUMNS  # the index in `codes` of the block's first column
+        for j, code in enumerate(block):
+            body.append(_text(left + j * cell_w + cell_w / 2, top - 10, code, anchor="middle", weight="bold"))
+        for i, row in enumerate(codes[first + 1:]):
+            y = top + i * cell_h
+            body.append(_text(left - 8, y + cell_h / 2 + 4, row, anchor="end", weight="bold"))
+            for j, column in enumerate(block):
+                if j > i:  # above the diagonal: the same pair is drawn below it
+                    continue
+                x = left + j * cell_w
+                value = cells.get((row, column)) or cells.get((column, row))
+                if value is None:
+                    body.append(f'<rect x="{x:.1f}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
+                                f'fill="#f7f8fa" stroke="{GRID}"/>')
+                    body.append(_text(x + cell_w / 2, y + cell_h / 2 + 4, "–", anchor="middle", fill=MUTED))
+                    continue
+                distance, low, high = value
+                fill, ink = next((f, t) for bound, f, t in HEAT if distance < bound)
+                body.append(f'<rect x="{x:.1f}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{fill}"/>')
+                body.append(_text(x + cell_w / 2, y + 19, fmt(distance), anchor="middle", fill=ink, size=TEXT + 1,
+                                  weight="bold"))
+                body.append(_text(x + cell_w / 2, y + 37, f"{fmt(low)}–{fmt(high)}", anchor="middle", fill=ink,
+                                  size=SMALL))
+        top += cell_h * len(codes[first + 1:]) + head + 6
+    grid_bottom = top - head - 6
     text, note_h = _note(10, grid_bottom + 18, note, width - 20)
     body.append(text)
     return _svg(chart_id, title, desc, width, int(grid_bottom + 8 + note_h + (6 if note_h else 0)), "".join(body))

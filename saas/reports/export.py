@@ -16,7 +16,8 @@ from saas.anonymity.audit import COMPLEMENTARY, FEWER_THAN_K
 from saas.comparison import charts
 from saas.comparison.bands import ENTROPY_BANDS, LEVEL, band
 from saas.kernel.files import pdf, table_csv, table_xlsx
-from saas.kernel.formatting import number, percent_of_100_in, points_in, pvalue
+from saas.kernel.formatting import fixed_in, number, percent_of_100_in, points_in, pvalue
+from saas.reports.heatmap import PLACES, STEPS
 from saas.surveys.catalogue import all_values
 from saas.surveys.forms import series_text
 from saas.surveys.instruments import TYPE_NAMES, TYPES
@@ -36,6 +37,9 @@ class ReportView:
         self._profile_words = None  # the words every profile chart shares, translated once
         self.level, self.bands = LEVEL, ENTROPY_BANDS
         self.points, self.percent, self.band = points_in(get_locale()), percent_of_100_in(get_locale()), band
+        self._fixed = {(places, sign): fixed_in(get_locale(), places, sign=sign)
+                       for places in set(PLACES.values()) for sign in (False, True)}
+        self._heat_columns = None
 
     # -- words --------------------------------------------------------------------------------
     def group_label(self, group: dict | None = None) -> str:
@@ -94,6 +98,118 @@ class ReportView:
     def question_text(self, question: dict) -> str:
         text = question.get("text") or {}
         return text.get(self.lang) or text.get("en") or text.get("nl") or question["key"]
+
+    # -- the heat map (saas.reports.heatmap) -----------------------------------------------------
+    def heat_columns(self) -> list[dict]:
+        """The heat map's measures with their column headings: {"measure", "label"}."""
+        if self._heat_columns is None:
+            names = dict(self.types)
+            columns, asked = [], 0
+            for measure in self.report["heatmap"]["measures"]:
+                key = measure["key"]
+                if key.startswith("culture_now."):
+                    label = _("%(type)s now", type=names[key.split(".")[1]])
+                elif key.startswith("culture_preferred."):
+                    label = _("%(type)s preferred", type=names[key.split(".")[1]])
+                elif key == "entropy":
+                    label = _("Entropy")
+                elif key == "alignment.personal_current":
+                    label = _("Matching values: own and today")
+                elif key == "alignment.current_desired":
+                    label = _("Matching values: today and wanted")
+                elif key == "contract":
+                    label = _("Contract index")
+                else:
+                    asked += 1
+                    label = _("Question %(number)d", number=asked)
+                columns.append({"measure": measure, "label": label,
+                                "question": self.question_text(measure) if "text" in measure else None})
+            self._heat_columns = columns
+        return self._heat_columns
+
+    def heat_chunks(self, size: int | None = None) -> list[list[tuple[int, dict]]]:
+        """The columns with their index, as tables: one table (the page, which scrolls sideways), or
+        (`size`, the PDF's A4 page) the culture profile now, the one preferred, then the other measures,
+        each in tables of at most `size` columns."""
+        columns = list(enumerate(self.heat_columns()))
+        if size is None:
+            return [columns]
+        families: dict = {}
+        for index, column in columns:
+            key = column["measure"]["key"].split(".")[0] if column["measure"]["kind"] == "points" else "other"
+            families.setdefault(key, []).append((index, column))
+        return [family[i:i + size] for family in families.values() for i in range(0, len(family), size)] or [[]]
+
+    def heat_lines(self) -> list[dict]:
+        """The heat map's rows as the page and the PDF print them: {"label", "hidden": why the whole
+        group has no figures, or None, "cells": [(class, text)] per column}; the first row is the whole
+        wave's own figures (class ""). Laid out once, in Python: a large organisation has many teams."""
+        heat, kinds = self.report["heatmap"], [c["measure"]["kind"] for c in self.heat_columns()]
+        lines = [{"label": _("%(group)s (the figures themselves)", group=self.group_label(heat["reference"]["group"])),
+                  "hidden": None, "reference": True,
+                  "cells": [("", self.heat_hidden(m["hidden"]) if m["hidden"] else self.heat_figure(m["value"], m["kind"]))
+                            for m in heat["measures"]]}]
+        for row in heat["rows"]:
+            line = {"label": self.group_label(row["group"]), "reference": False,
+                    "hidden": self.hidden_text(row["hidden"]) if row["hidden"] else None, "cells": []}
+            for kind, cell in zip(kinds, row["cells"] or ()):
+                text = self.heat_hidden(cell["hidden"]) if cell.get("hidden") \
+                    else self.heat_figure(cell["difference"], kind, sign=True)
+                line["cells"].append((self.heat_class(cell), text))
+            lines.append(line)
+        return lines
+
+    def heat_figure(self, value, kind: str, *, sign: bool = False) -> str:
+        """A heat-map figure as printed: the measure's own decimals, a difference with its sign."""
+        return "–" if value is None else self._fixed[(PLACES[kind], sign)](value)
+
+    @staticmethod
+    def heat_class(cell: dict) -> str:
+        """The cell's colour on the diverging scale (comparison.css, report_pdf.css): heat-m3 … heat-0 … heat-p3."""
+        if cell.get("hidden"):
+            return "heat-hidden"
+        step = cell.get("step")
+        if step is None:
+            return "heat-none"
+        return "heat-0" if step == 0 else f"heat-{'p' if step > 0 else 'm'}{abs(step)}"
+
+    def heat_hidden(self, reason: str) -> str:
+        """Why a cell has no figure, short enough for a cell (the legend says it in full)."""
+        if reason == COMPLEMENTARY:
+            return _("Hidden: protects a smaller group")
+        return self.hidden_text(reason)
+
+    def heat_words(self, step: int | None) -> str:
+        if step is None:
+            return ""
+        if step == 0:
+            return _("about the same as everyone")
+        if step > 0:
+            return _("higher than everyone, step %(step)d of 3", step=step)
+        return _("lower than everyone, step %(step)d of 3", step=-step)
+
+    def heat_legend(self) -> list[dict]:
+        """Per step of the scale: its colour, its words and, per kind of measure, the differences it holds."""
+        kinds = [kind for kind in STEPS if any(c["measure"]["kind"] == kind for c in self.heat_columns())]
+        rows = []
+        for step in range(-3, 4):
+            ranges = {}
+            for kind in kinds:
+                bounds = [self.heat_figure(float(b), kind) for b in STEPS[kind]]
+                size = abs(step)
+                if size == 0:
+                    ranges[kind] = _("less than %(bound)s either way", bound=bounds[0])
+                elif size == 3:
+                    ranges[kind] = _("%(bound)s or more", bound=bounds[2])
+                else:
+                    ranges[kind] = _("%(low)s to under %(high)s", low=bounds[size - 1], high=bounds[size])
+            rows.append({"class": self.heat_class({"step": step}), "words": self.heat_words(step), "ranges": ranges})
+        return rows
+
+    def heat_kind_label(self, kind: str) -> str:
+        return {"points": _("Culture profile (points)"), "entropy": _("Entropy (percentage points)"),
+                "matches": _("Matching values"), "contract": _("Contract index"),
+                "scale": _("Own questions (1 to 5)")}[kind]
 
     # -- charts -------------------------------------------------------------------------------
     def chart_key(self, figures: dict) -> str:
@@ -224,6 +340,7 @@ def _csv_rows(view: ReportView, report: dict):
         return
     for figures in [report["focus"], *report["breakdown"]]:
         yield from _figure_rows(view, figures)
+    yield from _heat_rows(view, report["heatmap"])
     for pair in report["comparisons"]["pairs"]:
         for phase in ("now", "preferred"):
             if pair[f"distance_{phase}"] is not None:
@@ -257,6 +374,40 @@ def _theme_rows(view: ReportView, themes: dict):
         if question.get("other") is not None:
             yield {**base, "measure": "theme_other", "value": question["other"], "answers": question["answers"],
                    "note": _("Other")}
+
+
+def _heat_rows(view: ReportView, heat: dict):
+    """The heat map: the whole wave's figure per measure ("heatmap_reference"), then per group and
+    measure its difference from it ("heatmap_difference", the step in words in the note); a hidden
+    group or cell is a row that says why, with no number."""
+    reference = heat["reference"]
+    base = {"group": view.group_label(reference["group"]), "legacy_org": "", "team": ""}
+    if reference["hidden"]:
+        yield {**base, "measure": "heatmap_reference", "note": view.hidden_text(reference["hidden"])}
+        return
+    columns = view.heat_columns()
+    for column in columns:
+        measure = column["measure"]
+        item = column["label"] + (f": {column['question']}" if column["question"] else "")
+        if measure["hidden"]:
+            yield {**base, "measure": "heatmap_reference", "item": item, "note": view.hidden_text(measure["hidden"])}
+        else:
+            yield {**base, "measure": "heatmap_reference", "item": item, "value": measure["value"],
+                   "answers": measure["n"]}
+    for row in heat["rows"]:
+        group = row["group"]
+        base = {"group": view.group_label(group), "legacy_org": group.get("legacy_org") or "",
+                "team": group.get("team") or ""}
+        if row["hidden"]:
+            yield {**base, "measure": "heatmap_difference", "note": view.hidden_text(row["hidden"])}
+            continue
+        for column, cell in zip(columns, row["cells"]):
+            item = column["label"] + (f": {column['question']}" if column["question"] else "")
+            if cell.get("hidden"):
+                yield {**base, "measure": "heatmap_difference", "item": item, "note": view.hidden_text(cell["hidden"])}
+            else:
+                yield {**base, "measure": "heatmap_difference", "item": item, "value": cell["difference"],
+                       "answers": cell["n"], "note": view.heat_words(cell["step"])}
 
 
 def _figure_rows(view: ReportView, figures: dict):

@@ -23,6 +23,7 @@ from saas.kernel import audit
 from saas.kernel.errors import DomainError
 from saas.opentext.service import for_report as themes_for_report
 from saas.programme.models import Team
+from saas.reports import heatmap
 from saas.surveys.invitations import response_rates
 from saas.surveys.models import Wave, WorksCouncilConsent
 from saas.surveys.service import min_group_size
@@ -151,6 +152,7 @@ def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:
     focus_team = filters.team.id if filters.team else None
     report["focus"] = _group(db, release, focus_org, focus_team, orgs)
     report["breakdown"] = _breakdown(db, release, wave, focus_org, focus_team, orgs, teams)
+    report["heatmap"] = _heatmap(db, release, report["focus"], report["breakdown"], orgs)
     report["comparisons"] = _comparisons(db, wave, release, orgs, focus_org, focus_team)
     report["trend"] = _trend(db, wave, filters, orgs, release, report["focus"], report["comparisons"])
     report["free_text"] = (release.figures.get("free_text") or []) if focus_org is None and focus_team is None else []
@@ -191,6 +193,14 @@ def _breakdown(db, release, wave, org, team, orgs, teams) -> list[dict]:
         stored = {g.org_id: g for g in releases.groups(db, release, team_id=team)}
         return [_group(db, release, o, team, orgs, stored.get(o)) for o in orgs]
     return []
+
+
+def _heatmap(db, release, focus: dict, breakdown: list[dict], orgs) -> dict:
+    """The groups laid out above (the focus group when a filter chose one, then the breakdown), each
+    measure against the whole wave, all from the same release (saas.reports.heatmap)."""
+    if focus["group"] == {"legacy_org": None, "team": None}:
+        return heatmap.build(focus, breakdown)
+    return heatmap.build(_group(db, release, None, None, orgs), [focus, *breakdown])
 
 
 def _comparisons(db, wave, release, orgs, org, team) -> dict:

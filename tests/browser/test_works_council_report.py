@@ -41,6 +41,7 @@ def test_the_works_council_reads_filters_translates_and_downloads_the_baseline_r
     main = page.get_by_role("main")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Culture report: {demo['wave_name']}")
     for heading in ("Participation", "Everyone who answered", "Per legacy organisation",
+                    "Heat map: each group against everyone",
                     "Differences between the legacy organisations", "Over the waves"):
         expect(main.get_by_role("heading", name=heading, exact=True)).to_be_visible()
     expect(main.locator("svg[role=img]").first).to_be_visible()
@@ -55,6 +56,9 @@ def test_the_works_council_reads_filters_translates_and_downloads_the_baseline_r
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Cultuurrapport: {demo['wave_name']}")
     expect(main.get_by_role("heading", name="Deelname", exact=True)).to_be_visible()
+    # the heat map in Dutch (axe checks its colours' contrast on every page, in both languages)
+    expect(main.get_by_role("heading", name="Heatmap: elke groep naast iedereen", exact=True)).to_be_visible()
+    expect(main.locator("table.heatmap td").first).to_be_visible()
     expect(page.get_by_label("Voormalige organisatie", exact=True)).to_have_value("AAL")
 
     page.click_and_wait(page.get_by_role("button", name="Maak een PDF van dit rapport"))
