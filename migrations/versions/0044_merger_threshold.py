@@ -1,7 +1,7 @@
 """A tenant's threshold for merger progress (issue 21 point 1)
 
 Revision ID: 0044
-Revises: 0042
+Revises: 0043
 Create Date: 2026-12-07 03:30:00
 
 - `tenants.merger_threshold`: the distance in points (1–50, default 10) below which two cultures count as
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0044'
-down_revision = '0042'
+down_revision = '0043'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The themes of a wave's open answers: one stored result per wave (issue 21 point 5)
 
 Revision ID: 0045
-Revises: 0043
+Revises: 0044
 Create Date: 2026-12-07 03:30:00
 """
 from alembic import op
@@ -13,7 +13,7 @@ TENANT_OWNED = ['open_answer_themes']
 
 
 revision = '0045'
-down_revision = '0043'
+down_revision = '0044'
 branch_labels = None
 depends_on = None
 
