@@ -92,9 +92,9 @@ def test_a_dutch_mail_writes_a_dutch_date(bare_app):
     wave = SimpleNamespace(name="Koersmeting", closes_on=date(2026, 12, 18))
     with bare_app.app_context():
         dutch = render_mail("survey_invitation", locale="nl", name="Ada", tenant=tenant, wave=wave, token="t" * 43,
-                            k=5)
+                            k=5, minutes=12)
         english = render_mail("survey_invitation", locale="en", name="Ada", tenant=tenant, wave=wave,
-                              token="t" * 43, k=5)
+                              token="t" * 43, k=5, minutes=12)
         invitation = render_mail("account_invitation", locale="nl", inviter=SimpleNamespace(name="Bert"),
                                  tenant=tenant, token="t" * 43,
                                  expires_at=datetime(2026, 12, 18, 23, 30, tzinfo=timezone.utc))

@@ -268,3 +268,10 @@ def log_chart(db, user, wave: Wave, chart: str, kind: str) -> None:
     audit trail as a report's export (the works council reads those)."""
     access.log(db, user, "chart", wave_id=wave.id, details={"chart": chart})
     audit.record(db, "report.exported", obj=wave, detail={"format": kind, "chart": chart, "of": "comparison"})
+
+
+def log_progress_export(db, user, wave: Wave, kind: str) -> None:
+    """Merger progress taken away as JSON or CSV: in the access log like the page, and on the audit trail as a
+    report's export (the works council reads those)."""
+    access.log(db, user, "comparison", wave_id=wave.id, details={"of": "progress", "format": kind})
+    audit.record(db, "report.exported", obj=wave, detail={"format": kind, "of": "merger_progress"})

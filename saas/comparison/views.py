@@ -269,7 +269,7 @@ def progress_json(wave_id: int):
     db = session()
     wave = wave_or_404(wave_id)
     figures = progress.progress(db, g.tenant, wave)
-    access.log(db, current_user, "comparison", wave_id=wave.id, details={"of": "progress", "format": "json"})
+    service.log_progress_export(db, current_user, wave, "json")
     db.commit()
     return jsonify(figures)
 
@@ -280,7 +280,7 @@ def progress_csv(wave_id: int):
     db = session()
     wave = wave_or_404(wave_id)
     figures = progress.progress(db, g.tenant, wave)
-    access.log(db, current_user, "comparison", wave_id=wave.id, details={"of": "progress", "format": "csv"})
+    service.log_progress_export(db, current_user, wave, "csv")
     db.commit()
     header, rows = progress_rows(figures)
     lang = str(get_locale() or "en")[:2]
