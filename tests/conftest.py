@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
@@ -26,6 +27,12 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 # Under pytest-xdist each process has its own stack; its log files get the process's name.
 LOG_SUFFIX = f"-{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else ""
 
+
+# Property tests judge answers, not speed: on two shared cores a draw can stall for a second behind another
+# process, and Hypothesis's timing checks (the per-example deadline, "input generation is slow") then fail a
+# correct test. Explicit @settings on a test still override the rest of this profile.
+hypothesis_settings.register_profile("koers", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("koers")
 
 _STARTED = time.monotonic()
 
