@@ -6,6 +6,7 @@ and is shown in the user's language: next to the field it names (a form) or as a
 a refusal the service marked with `audit.refused` is then written to the audit trail on its own.
 A small form on a page that always goes back to a page (a status, a rating) goes to `send`; a button
 that removes something goes to `press_confirmed`, which asks first on a page of its own (no JavaScript).
+A form whose answer is a file made once (the slips of answer codes) goes to `submit_file`.
 
     form = PulseRoundForm()
     return submit(form, lambda: pulses.plan_round(db, g.tenant, programme, name=form.name.data,
@@ -27,6 +28,7 @@ from wtforms.validators import DataRequired
 
 from saas.kernel import audit
 from saas.kernel.db import session
+from saas.kernel.downloads import attachment
 from saas.kernel.errors import DomainError
 
 Message = str | Callable[[Any], str] | None
@@ -66,6 +68,25 @@ def submit(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Mess
     db.commit()
     _flash(done, result)
     return redirect(then(result) if callable(then) else then)
+
+
+def submit_file(form: FlaskForm, work: Callable[[], bytes], *, filename: str,
+                content_type: str = "application/pdf") -> Response | None:
+    """`submit`, answered with the file `work()` makes instead of a redirect: for a file that can be made only
+    in the transaction that keeps what it holds (the slips hold the only copy of answer codes). Returns None
+    when the form is to be shown again, as `submit` does."""
+    if not form.validate_on_submit():
+        return None
+    db = session()
+    try:
+        body = work()
+    except DomainError as error:
+        db.rollback()
+        audit.keep_refusal(db, error)  # a refusal the domain marked for the audit trail
+        show_domain_error(form, error)
+        return None
+    db.commit()
+    return attachment(body, content_type, filename)  # no-store: nothing of it stays in a cache
 
 
 def press(action: str | FlaskForm, work: Callable[[], Any], *, then: str, done: Message = None,

@@ -19,19 +19,17 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from saas.kernel import audit
 from saas.kernel import consent as consent_rules
 from saas.anonymity import access
 from saas.kernel.db import session
-from saas.kernel.errors import DomainError
-from saas.kernel.views import press, show_domain_error, submit
+from saas.kernel.downloads import attachment
+from saas.kernel.views import press, submit
 from saas.programme import service as programme
 from saas.programme.models import Team
 from saas.surveys import catalogue as values_catalogue
-from saas.surveys import codes, importer, invitations, service, sheets
+from saas.surveys import code_pages, codes, importer, invitations, service, sheets
 from saas.surveys.answering import engine as answering
 from saas.surveys.forms import (
-    AnswerCodesForm,
     GROUPING_LABELS,
     INSTRUMENT_LABELS,
     QUESTION_KIND_LABELS,
@@ -260,24 +258,12 @@ def response_rates(wave_id: int):
 @requires(*MANAGE)
 def answer_codes(wave_id: int):
     """Order a batch of answer codes; the answer to the order is the PDF of its slips, the one time the
-    codes exist in plain (only their hashes are kept). The submit pattern, but answered with a file."""
+    codes exist in plain (only their hashes are kept): saas.surveys.code_pages."""
     db = session()
-    wave, form = wave_or_404(), _codes_form(db)
-    if form.validate_on_submit():
-        try:
-            _batch, plain = codes.order_batch(
-                db, current_app.config["KOERS"].secret_key, wave, count=form.count.data,
-                legacy_org_id=form.legacy_org_id.data, team_id=form.team_id.data, label=form.label.data or "",
-                by=current_user)
-            sheet = sheets.slips_pdf(g.tenant, wave, plain)
-        except DomainError as error:
-            db.rollback()
-            audit.keep_refusal(db, error)
-            show_domain_error(form, error)
-        else:
-            db.commit()
-            return _pdf_download(sheet, sheets.filename(wave, "answer-codes"))
-    return render_template("surveys/admin/codes.html", wave=wave, form=form, batches=codes.batches(db, wave),
+    wave, form = wave_or_404(), code_pages.order_form(db)
+    return code_pages.order(form, codes.order_batch, wave, slips=lambda plain: sheets.slips_pdf(g.tenant, wave, plain),
+                            filename=sheets.filename(wave, "answer-codes")) \
+        or render_template("surveys/admin/codes.html", wave=wave, form=form, batches=codes.batches(db, wave),
                            group_label=lambda batch: codes.group_label(db, batch), max_count=codes.MAX_COUNT,
                            entry_url=sheets.entry_address(g.tenant), duration=answering.duration(wave))
 
@@ -286,20 +272,8 @@ def answer_codes(wave_id: int):
 @requires(*MANAGE)
 def answer_codes_poster(wave_id: int):
     """The poster: no code on it, so it can be printed again at any time."""
-    return _pdf_download(sheets.poster_pdf(g.tenant, wave_or_404()), sheets.filename(wave_or_404(), "poster"))
-
-
-def _codes_form(db) -> AnswerCodesForm:
-    form = AnswerCodesForm()
-    form.set_choices(tenants.legacy_organisations(db), db.scalars(select(Team).order_by(Team.name)))
-    return form
-
-
-def _pdf_download(data: bytes, filename: str):
-    response = current_app.response_class(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"  # the slips hold the only copy of the codes
-    return response
+    wave = wave_or_404()
+    return attachment(sheets.poster_pdf(g.tenant, wave), "application/pdf", sheets.filename(wave, "poster"))
 
 
 # ---- importing earlier results --------------------------------------------------------------

@@ -32,7 +32,7 @@ from saas.kernel.db import session
 from saas.kernel.errors import DomainError, json_problem, problem
 from saas.kernel.extensions import csrf
 from saas.kernel.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from saas.surveys import codes, intake, invitations, service
+from saas.surveys import code_pages, codes, intake, invitations, service
 from saas.surveys.answering import engine as answering
 from saas.surveys.catalogue import values_for_wave
 from saas.surveys.loaders import wave_or_404
@@ -123,31 +123,15 @@ def personal_thanks(wave_id: int):
 def enter():
     """The page where a code from a slip or the poster's address is typed (a GET form: it works without
     JavaScript and in a read-only tenant, and sends the code as the slip's QR code does)."""
-    typed = request.args.get("code")
-    if typed is None:
-        return render_template("surveys/respond/code.html", problem=None, typed="")
-    return _by_code(typed)
+    return code_pages.entry(request.args.get("code"), codes.invitation_for_code, _begin)
 
 
 @code_bp.route("/<answer_code>")
 @public_in_tenant
 def by_code(answer_code: str):
-    """The address in a slip's QR code."""
-    return _by_code(answer_code)
-
-
-def _by_code(typed: str):
-    """A code starts the survey as its personal link would (saas.surveys.codes); a code used once is refused."""
-    found = codes.invitation_for_code(session(), current_app.config["KOERS"].secret_key, typed)
-    if found is None:
-        problem = _("This code is not known. Check the code on your slip and type it again: ten letters and "
-                    "digits. Spaces and dashes do not matter.")
-        return render_template("surveys/respond/code.html", problem=problem, typed=typed[:40]), 404
-    invitation, token = found
-    if invitation.answered:
-        problem = _("This code has already been used to answer the survey. Each code can be used once.")
-        return render_template("surveys/respond/code.html", problem=problem, typed=""), 409
-    return _begin(invitation, token)
+    """The address in a slip's QR code: a code starts the survey as its personal link would
+    (saas.surveys.codes); a code used once is refused."""
+    return code_pages.entry(answer_code, codes.invitation_for_code, _begin)
 
 
 @bp.route("/<survey_token>/answers.json", methods=["POST"])
