@@ -217,6 +217,9 @@ def test_the_page_json_and_csv_show_the_same_released_figures(app, make, series)
     assert "too few waves to project" in council.text(f"/t/noord/comparisons/waves/{series.waves[1]}/progress").lower()
     svg = council.get(f"{base}/charts/merger-progress.svg")
     assert svg.status_code == 200 and b"<title" in svg.data
+    assert "merger-progress" in svg.headers["Content-Disposition"] and svg.headers["Cache-Control"] == "no-store"
+    # only the page's own chart: the comparison's charts are not served under the progress address
+    assert council.get(f"{base}/charts/entropy.svg").status_code == 404
     assert signed_in(app, "sam@noord.example").get(base).status_code == 403
 
 

@@ -93,7 +93,12 @@ def _chart(wave_id: int, chart: str, kind: str):
     db = session()
     wave = wave_or_404(wave_id)
     _release, comparison = _shown(db, wave)
-    drawn = _figures(db, wave, comparison)["drawn"] if comparison is not None else {}
+    return _chart_file(db, wave, _figures(db, wave, comparison)["drawn"] if comparison is not None else {}, chart, kind)
+
+
+def _chart_file(db, wave: Wave, drawn: dict, chart: str, kind: str):
+    """One of the charts a page drew (`drawn`: {name: chart}) as an SVG or PNG download; 404 for a chart the page
+    does not draw. The reading is logged and committed."""
     if chart not in drawn:
         abort(404)
     body, content_type = charts.as_file(drawn[chart], kind)
@@ -314,12 +319,7 @@ def _progress_chart(wave_id: int, chart: str, kind: str):
     db = session()
     wave = wave_or_404(wave_id)
     drawn = _progress_layout(progress.progress(db, g.tenant, wave))["chart"]
-    if drawn is None or chart != "merger-progress":
-        abort(404)
-    body, content_type = charts.as_file(drawn, kind)
-    service.log_chart(db, current_user, wave, chart, kind)
-    db.commit()
-    return attachment(body, content_type, charts.filename(chart, wave.id, str(get_locale() or "en")[:2], kind))
+    return _chart_file(db, wave, {} if drawn is None else {"merger-progress": drawn}, chart, kind)
 
 
 def progress_rows(figures: dict) -> tuple[list[str], list[list]]:
