@@ -54,20 +54,15 @@ def submit(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Mess
     a field (say, the pitch is no longer open for review): it is flashed and the page (`then`, a URL) reloads."""
     if not form.validate_on_submit():
         return None
-    db = session()
-    try:
-        result = work()
-    except DomainError as error:
-        db.rollback()
-        audit.keep_refusal(db, error)  # a refusal the domain marked for the audit trail
-        if isinstance(error, refused) and not callable(then):
-            flash(error.message, "error")
-            return redirect(then)
-        show_domain_error(form, error)
-        return None
-    db.commit()
-    _flash(done, result)
-    return redirect(then(result) if callable(then) else then)
+    result, refusal = _carry_out(work)
+    if refusal is None:
+        _flash(done, result)
+        return redirect(then(result) if callable(then) else then)
+    if isinstance(refusal, refused) and not callable(then):
+        flash(refusal.message, "error")
+        return redirect(then)
+    show_domain_error(form, refusal)
+    return None
 
 
 def submit_file(form: FlaskForm, work: Callable[[], bytes], *, filename: str,
@@ -77,16 +72,11 @@ def submit_file(form: FlaskForm, work: Callable[[], bytes], *, filename: str,
     when the form is to be shown again, as `submit` does."""
     if not form.validate_on_submit():
         return None
-    db = session()
-    try:
-        body = work()
-    except DomainError as error:
-        db.rollback()
-        audit.keep_refusal(db, error)  # a refusal the domain marked for the audit trail
-        show_domain_error(form, error)
-        return None
-    db.commit()
-    return attachment(body, content_type, filename)  # no-store: nothing of it stays in a cache
+    body, refusal = _carry_out(work)
+    if refusal is None:
+        return attachment(body, content_type, filename)  # no-store: nothing of it stays in a cache
+    show_domain_error(form, refusal)
+    return None
 
 
 def press(action: str | FlaskForm, work: Callable[[], Any], *, then: str, done: Message = None,
@@ -100,17 +90,11 @@ def press(action: str | FlaskForm, work: Callable[[], Any], *, then: str, done: 
     `action` may instead be the button's own small form (a box to tick, the round it asks for): when
     it does not validate, its messages are flashed and nothing is done."""
     if _pressed(action):
-        db = session()
-        try:
-            result = work()
-        except DomainError as error:
-            db.rollback()
-            audit.keep_refusal(db, error)  # a refusal the domain marked for the audit trail
-            flash(error.message, "error")
-        else:
-            db.commit()
+        result, refusal = _carry_out(work)
+        if refusal is None:
             _flash(done, result)
             return redirect(result, 303) if follow else redirect(then)
+        flash(refusal.message, "error")
     return redirect(back or then)
 
 
@@ -146,17 +130,27 @@ def send(form: FlaskForm, work: Callable[[], Any], *, then: Target, done: Messag
         for problem in problems or [_("Nothing was changed. Please use the buttons on the page.")]:
             flash(problem, "error")
         return redirect(back or then)
+    result, refusal = _carry_out(work)
+    if refusal is not None:
+        flash(refusal.message, "error")
+        return redirect(back or then)
+    _flash(done, result)
+    return redirect(then(result) if callable(then) else then)
+
+
+def _carry_out(work: Callable[[], Any]) -> tuple[Any, DomainError | None]:
+    """Run `work()` in the request's one transaction and commit it: (what it returned, None). Refused by the
+    domain, everything it did is rolled back and (None, the refusal) returned; a refusal the domain marked for
+    the audit trail (`audit.refused`) is then written on its own."""
     db = session()
     try:
         result = work()
     except DomainError as error:
         db.rollback()
-        audit.keep_refusal(db, error)  # a refusal the domain marked for the audit trail
-        flash(error.message, "error")
-        return redirect(back or then)
+        audit.keep_refusal(db, error)
+        return None, error
     db.commit()
-    _flash(done, result)
-    return redirect(then(result) if callable(then) else then)
+    return result, None
 
 
 def _pressed(action: str | FlaskForm) -> bool:
