@@ -355,14 +355,19 @@ def line_chart(chart_id: str, title: str, desc: str, x_labels: Sequence[str],
         if shown:
             i, (value, _l, _h) = shown[-1]
             labels.append([y(value) + 4, x(i) + 10, f"{name} {fmt(value)}", colour])
-    # the labels at the ends of the lines, moved apart where they would overlap
+    height = _end_labels(body, labels, height)
+    return _svg(chart_id, title, desc, width, height, "".join(body))
+
+
+def _end_labels(body: list[str], labels: list[list], height: int) -> int:
+    """The labels at the ends of a chart's lines ([y, x, text, colour] each), moved apart downwards where they
+    would overlap, added to `body`; returns the chart's height, grown where the lowest label needs it."""
     labels.sort()
     for previous, label in zip(labels, labels[1:]):
         label[0] = max(label[0], previous[0] + SMALL + 3)
     for label_y, label_x, label, colour in labels:
         body.append(_text(label_x, label_y, label, size=SMALL, fill=colour))
-    height = max(height, int(labels[-1][0]) + 10) if labels else height
-    return _svg(chart_id, title, desc, width, height, "".join(body))
+    return max(height, int(labels[-1][0]) + 10) if labels else height
 
 
 def _legend(x, y, items) -> str:
@@ -459,10 +464,5 @@ def progress_chart(chart_id: str, title: str, desc: str, x_ticks: Sequence[tuple
         if points:
             day, value, _l, _h = points[-1]
             labels.append([y(value) + 4, left + plot_w + 10, f"{name} {fmt(value)}", colour])
-    labels.sort()
-    for previous, label in zip(labels, labels[1:]):
-        label[0] = max(label[0], previous[0] + SMALL + 3)
-    for label_y, label_x, label, colour in labels:
-        body.append(_text(label_x, label_y, label, size=SMALL, fill=colour))
-    height = max(height, int(labels[-1][0]) + 10) if labels else height
+    height = _end_labels(body, labels, height)
     return _svg(chart_id, title, desc, width, height, "".join(body))
