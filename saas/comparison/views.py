@@ -28,6 +28,7 @@ from saas.kernel.formatting import points as _points
 from saas.kernel.formatting import pvalue as _pvalue
 from saas.kernel.formatting import share as _share
 from saas.kernel.formatting import signed as _signed
+from saas.kernel.i18n import language
 from saas.kernel.views import ButtonForm, press, send
 from saas.surveys.catalogue import all_values
 from saas.surveys.forms import series_text
@@ -104,7 +105,7 @@ def _chart_file(db, wave: Wave, drawn: dict, chart: str, kind: str):
     body, content_type = charts.as_file(drawn[chart], kind)
     service.log_chart(db, current_user, wave, chart, kind)
     db.commit()
-    return attachment(body, content_type, charts.filename(chart, wave.id, str(get_locale() or "en")[:2], kind))
+    return attachment(body, content_type, charts.filename(chart, wave.id, language(), kind))
 
 
 def _shown(db, wave: Wave):
@@ -149,7 +150,7 @@ def status(wave_id: int):
 # --- what the page shows, from the stored result --------------------------------------------------
 
 def _figures(db, wave: Wave, comparison) -> dict:
-    lang = str(get_locale() or "en")[:2]
+    lang = language()
     values = all_values(db)
     result, details = comparison.result, comparison.details.get("orgs", {})
     visible = [org for org in result["orgs"] if not org["suppressed"]]
@@ -288,7 +289,7 @@ def progress_csv(wave_id: int):
     service.log_progress_export(db, current_user, wave, "csv")
     db.commit()
     header, rows = progress_rows(figures)
-    lang = str(get_locale() or "en")[:2]
+    lang = language()
     return attachment(table_csv(header, rows, get_locale()), CSV, f"koers-merger-progress-wave-{wave.id}-{lang}.csv")
 
 

@@ -23,6 +23,7 @@ from saas.kernel import consent as consent_rules
 from saas.anonymity import access
 from saas.kernel.db import session
 from saas.kernel.downloads import attachment
+from saas.kernel.i18n import language
 from saas.kernel.views import press, submit
 from saas.programme import service as programme
 from saas.programme.models import Team
@@ -308,14 +309,14 @@ def catalogue():
     form = ValueForm()
     response = submit(
         form, lambda: values_catalogue.add_value(db, nl=form.nl.data, en=form.en.data, limiting=form.limiting.data),
-        done=lambda value: _("The value %(name)s has been added. New waves ask about it.", name=value.label(_lang())),
+        done=lambda value: _("The value %(name)s has been added. New waves ask about it.", name=value.label(language())),
         then=url_for("surveys.catalogue"))
     if response:
         return response
     hidden = values_catalogue.hidden_keys(db)
     values = list(values_catalogue.all_values(db).values())
     return render_template("surveys/admin/catalogue.html", form=form, values=values, hidden=hidden,
-                           visibility_form=ValueVisibilityForm(), lang=_lang())
+                           visibility_form=ValueVisibilityForm(), lang=language())
 
 
 @bp.route("/catalogue/visibility", methods=["POST"])
@@ -326,7 +327,7 @@ def set_value_visibility():
     key, hide = form.key.data, form.hidden.data == "1"
 
     def said(_nothing) -> str:
-        label = values_catalogue.all_values(db)[key].label(_lang())
+        label = values_catalogue.all_values(db)[key].label(language())
         return _("%(name)s is hidden from new waves.", name=label) if hide \
             else _("%(name)s is asked again in new waves.", name=label)
 
@@ -342,12 +343,6 @@ def _consent(db, wave: Wave) -> WorksCouncilConsent | None:
 
 def _wave_page(wave: Wave) -> str:
     return url_for("surveys.wave", wave_id=wave.id)
-
-
-def _lang() -> str:
-    from flask_babel import get_locale
-
-    return "nl" if str(get_locale()).startswith("nl") else "en"
 
 
 def _set_choices(db, form: WaveForm) -> None:

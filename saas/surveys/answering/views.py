@@ -21,7 +21,7 @@ from datetime import date
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask import session as http_session
-from flask_babel import format_date, get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import format_date, gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -31,7 +31,7 @@ from saas.anonymity import policy
 from saas.kernel.db import session
 from saas.kernel.errors import DomainError, json_problem, problem
 from saas.kernel.extensions import csrf
-from saas.kernel.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from saas.kernel.i18n import language
 from saas.surveys import code_pages, codes, intake, invitations, service
 from saas.surveys.answering import engine as answering
 from saas.surveys.catalogue import values_for_wave
@@ -429,7 +429,7 @@ def _step(r: _Respondent, key: str):
             return redirect(r.url("thanks"))
         if not wave.takes_answers_on(date.today()):
             return _not_open(r)
-    lang = _lang()
+    lang = language()
     options = answering.about_options(session(), wave) if step.kind in ("about", "review") else None
     draft = r.draft()
     found: list[answering.Problem] = []
@@ -525,11 +525,6 @@ def _not_open(r: _Respondent):
 
 
 # ---- helpers -------------------------------------------------------------------------------
-
-def _lang() -> str:
-    lang = str(get_locale() or DEFAULT_LANGUAGE)
-    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
-
 
 def _slots() -> dict:
     slots = http_session.get(SESSION_KEY)
