@@ -346,3 +346,54 @@ def test_periods_are_parsed_strictly():
     for bad in ("", "2026", "2026-H0", "2026-Q1", "26-H1", "1999-H1", None):
         with pytest.raises(service.BadPeriod):
             service.parse_period(bad)
+
+
+def test_the_culture_report_shows_the_norm_in_page_json_csv_and_pdf(app, make, tmp_path):
+    """A real released wave of a taking-part tenant beside four tiny peers: its whole-organisation figures against
+    the norm of this half-year (made early, as the demo does), in every format; a filtered report has none."""
+    import csv
+    import io
+    import subprocess
+
+    from saas.comparison import synth
+    from saas.reports.release import release_wave
+    from saas.surveys import service as surveys
+    from tests.helpers import signed_in
+    from tests.test_reports_heatmap import _pdf
+
+    tenant = make.tenant("heat", legacy_orgs=("AAL", "BEE"))
+    make.member(tenant, "wc@heat.example", roles=["works_council"])
+    with make.session(tenant.id) as db:
+        wave = surveys.create_wave(db, name="Nulmeting", groupings=("legacy_org",), opens_on=date.today())
+        wave.status = "closed"
+        db.flush()
+        synth.add_answers(db, wave, tenant.legacy_org_ids[0], 8, archetype=0, seed=1)
+        synth.add_answers(db, wave, tenant.legacy_org_ids[1], 7, archetype=1, seed=2)
+        release = release_wave(db, db.get(Tenant, tenant.id), wave)
+        whole = releases.group(db, release, None, None).figures
+        db.add(BenchmarkParticipation(sector=SECTOR))
+        wave_id = wave.id
+    peers, _ids = world(make, 4, seed=14, period=service.period_of(date.today()))
+    with make.session(platform=True) as db:
+        service.release_period(db, service.period_of(date.today()), today=date.today(), sectors=[SECTOR],
+                               before_end=True)
+    norm = expected({**peers, tenant.id: whole})
+    wim = signed_in(app, "wc@heat.example")
+    base = f"/t/heat/reports/waves/{wave_id}"
+    shown = wim.get(base + ".json").get_json()["benchmark"]
+    assert shown["contributors"] == 5
+    rows = {row["measure"]: row for row in shown["rows"]}
+    assert rows["contract"]["own"] == whole["contract"]["index"]
+    assert {k: (r["n"], r["mean"], r["sd"]) for k, r in rows.items()} == \
+        {k: (f["n"], f["mean"], f["sd"]) for k, f in norm.items()}
+    assert "Your organisation and the sector norm" in wim.text(base)
+    assert wim.get(base + f".json?legacy_org=AAL").get_json()["benchmark"] is None
+    lines = list(csv.DictReader(io.StringIO(wim.get(base + ".csv").get_data(as_text=True).lstrip("\ufeff"))))
+    entropy = next(line for line in lines if line["measure"] == "norm_entropy")
+    assert entropy["value"] == f"{norm['entropy']['mean']}" and entropy["answers"] == "5"
+    assert not any("Organisation (t" in line["group"] for line in lines)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(_pdf(wim, wave_id))
+    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True,
+                                   text=True).stdout.split())
+    assert "Your organisation and the sector norm" in text and "Organisation (t" not in text
