@@ -293,6 +293,16 @@ def test_only_a_contributor_sees_the_norm_and_never_another_tenants_name_or_figu
                                      page="/t/bench-out/benchmark/")
     assert response.status_code == 302
     assert "Not a valid choice" in outsider_admin.text("/t/bench-out/benchmark/")
+    with make.session(outsider.id) as db:
+        assert service.participation(db) is None
+    # taking part, then an empty form (a stray request) changes nothing; "not taking part" is a choice
+    outsider_admin.submit("/t/bench-out/benchmark/sector", {"sector": "province"}, page="/t/bench-out/benchmark/")
+    outsider_admin.submit("/t/bench-out/benchmark/sector", {}, page="/t/bench-out/benchmark/")
+    with make.session(outsider.id) as db:
+        assert service.participation(db).sector == "province"
+    outsider_admin.submit("/t/bench-out/benchmark/sector", {"sector": "none"}, page="/t/bench-out/benchmark/")
+    with make.session(outsider.id) as db:
+        assert service.participation(db) is None
 
 
 def test_a_deleted_contributor_leaves_no_row_and_the_published_norm_stays(make, settings_for_exit):
@@ -318,10 +328,22 @@ def settings_for_exit(stack, tmp_path):
     return settings_for(stack, export_dir=str(tmp_path / "exports"))
 
 
-def test_the_command_makes_a_period_once_and_refuses_a_bad_or_unfinished_period(stack, make):
+def test_the_command_makes_a_period_once_and_refuses_a_bad_or_unfinished_period(stack, app, make):
     world(make, 5, seed=12)
     out = koers(stack, "benchmark-release", "--period", "2025-H1", "--sector", SECTOR)
     assert "2025-H1\twater_board\tpublished\t5 contributor(s) of 5" in out
+    # the platform admin's list: counts only, no organisation's name; nobody else has the page
+    with make.session() as db:
+        from saas.auth.models import User
+
+        db.get(User, make.user("ops@bench.example").id).is_platform_admin = True
+    ops = app.test_client()
+    ops.login("ops@bench.example")
+    page = ops.text("/platform/benchmarks")
+    assert "2025-H1" in page and "Water board" in page and "Organisation (t" not in page
+    tenant_admin = app.test_client()
+    tenant_admin.login(make.tenant("bench-x").admin_email)
+    assert tenant_admin.get("/platform/benchmarks").status_code == 404
     assert "published" in koers(stack, "benchmark-release", "--period", "2025-h1", "--sector", SECTOR)
     assert norm_of(make).contributors == 5
     bad = koers(stack, "benchmark-release", "--period", "2025-H3", expect=1)

@@ -19,15 +19,17 @@ from tenants.models import Role
 
 bp = tenant_blueprint("benchmark", __name__, "/benchmark")
 READERS = (Role.ADMIN, Role.WORKS_COUNCIL, Role.MANAGEMENT)
+NOT_TAKING_PART = "none"
 
 
 class SectorForm(FlaskForm):
-    sector = SelectField(_l("Sector"), default="", validate_choice=True,
+    # "none" (not taking part) is a choice of its own: an empty or stray request is no choice and changes nothing
+    sector = SelectField(_l("Sector"), validate_choice=True,
                          description=_l("The norm your organisation is compared with is made from the organisations "
                                         "of this sector that take part."))
 
     def offer(self) -> "SectorForm":
-        self.sector.choices = [("", _l("Not taking part"))] + list(service.SECTORS.items())
+        self.sector.choices = [(NOT_TAKING_PART, _l("Not taking part"))] + list(service.SECTORS.items())
         return self
 
 
@@ -36,7 +38,7 @@ class SectorForm(FlaskForm):
 def index():
     db = session()
     current = service.participation(db)
-    form = SectorForm(sector=current.sector if current else "").offer()
+    form = SectorForm(sector=current.sector if current else NOT_TAKING_PART).offer()
     made = service.contributions(db)
     norm = None
     if made:
@@ -52,7 +54,8 @@ def index():
 def sector():
     db = session()
     form = SectorForm().offer()
-    return send(form, lambda: service.set_sector(db, g.tenant, form.sector.data),
+    return send(form, lambda: service.set_sector(db, g.tenant, None if form.sector.data == NOT_TAKING_PART
+                                                 else form.sector.data),
                 then=url_for("benchmark.index"), done=_("Your organisation's part in the benchmark has been saved."))
 
 
