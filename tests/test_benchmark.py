@@ -178,7 +178,21 @@ def test_a_consultancy_with_too_many_clients_among_the_contributors_withholds_th
     release(make, sectors=[SECTOR])
     norm = norm_of(make)
     assert norm.status == "withheld"
-    assert {f["withheld"] for f in norm.figures.values()} == {"a_consultancy_knows_too_many"}
+    assert {f["withheld"] for f in norm.figures.values()} == {"a_viewer_knows_too_many"}
+
+
+def test_a_person_who_reads_the_figures_of_two_contributors_out_of_five_withholds_the_norm(make):
+    from saas.administration import service as admin_service
+
+    _made, ids = world(make, 5, seed=15)
+    person = make.user("both@bench.example")
+    for tenant_id, role in ((ids[0], "admin"), (ids[1], "works_council")):
+        with make.session(tenant_id) as db:
+            admin_service.add_member(db, person, [role], None)
+    with make.session(ids[2]) as db:  # a plain member reads no figures: knows nothing more
+        admin_service.add_member(db, person, ["member"], None)
+    release(make, sectors=[SECTOR])
+    assert {f["withheld"] for f in norm_of(make).figures.values()} == {"a_viewer_knows_too_many"}
 
 
 def test_a_consultancy_sees_a_norm_only_while_four_contributors_remain_unknown_to_it(make):

@@ -4,7 +4,9 @@ A sector norm is one more release: a figure over tenants instead of over people,
 as for k: can anyone derive one member's figure from what is shown, with what they know already? Here the
 members are tenants, each weighing one, and what a viewer knows is whole tenants' figures:
 - a tenant knows its own figures;
-- a consultancy knows the released figures of all its clients (its consultants read them).
+- a consultancy knows the released figures of all its clients (its consultants read them);
+- a person who reads released figures in several tenants (an admin of two, a consultant added by hand) knows
+  those tenants' figures.
 
 So a norm of n contributors is published only when n >= MIN_CONTRIBUTORS and every viewer leaves at least
 UNKNOWN_AT_LEAST contributors it does not know: a consultancy with 2 clients among 5 contributors could
@@ -27,18 +29,18 @@ import math
 MIN_CONTRIBUTORS = 5
 UNKNOWN_AT_LEAST = 4
 FEWER_THAN_MIN = "fewer_than_5_tenants"
-CONSULTANCY_KNOWS_TOO_MANY = "a_consultancy_knows_too_many"
+A_VIEWER_KNOWS_TOO_MANY = "a_viewer_knows_too_many"
 
 
 def withheld(contributors, known_sets) -> str | None:
     """Why a measure's norm over `contributors` (tenant ids) is not published, or None when it may be.
-    `known_sets`: the sets of tenant ids each consultancy knows (its clients)."""
+    `known_sets`: the sets of tenant ids each viewer knows (a consultancy's clients, a person's tenants)."""
     contributors = set(contributors)
     n = len(contributors)
     if n < MIN_CONTRIBUTORS:
         return FEWER_THAN_MIN
     if any(n - len(set(known) & contributors) < UNKNOWN_AT_LEAST for known in known_sets):
-        return CONSULTANCY_KNOWS_TOO_MANY
+        return A_VIEWER_KNOWS_TOO_MANY
     return None
 
 

@@ -29,6 +29,7 @@ from saas.kernel import audit
 from saas.kernel.errors import DomainError
 from saas.surveys.instruments import TYPES
 from saas.surveys.models import Wave
+from tenants.models import Membership, MembershipRole, Role
 from tenants.scoping import cross_tenant
 
 SECTORS = {
@@ -41,6 +42,9 @@ SECTORS = {
     "other_public": _l("Other public body"),
 }
 _LOCK = 8160  # pg_advisory_xact_lock key: one benchmark release at a time (two sweepers)
+# The roles that read a tenant's released figures (reports, comparison, the benchmark page): a person holding one
+# in several contributors knows their figures, as a consultancy knows its clients'.
+READERS = [str(r) for r in (Role.ADMIN, Role.WORKS_COUNCIL, Role.MANAGEMENT, Role.CONSULTANT)]
 
 
 @dataclass(frozen=True)
@@ -239,15 +243,23 @@ def _last_final_releases(db, tenant_ids, period: Period) -> dict:
 
 
 def _known_by_consultancies(db, tenant_ids) -> list[set]:
-    """Per consultancy, which of these tenants are its clients (archived ones too: it read them)."""
+    """Which of these tenants each viewer knows: per consultancy, its clients (archived ones too: it read them);
+    per person, the tenants where they hold a role that reads released figures (an admin of two tenants, a
+    consultant a client added by hand)."""
     known = {}
     for account_id, tenant_id in db.execute(
             select(TenantBilling.account_id, TenantBilling.tenant_id)
             .join(BillingAccount, and_(BillingAccount.id == TenantBilling.account_id,
                                        BillingAccount.kind == CONSULTANCY))
             .where(TenantBilling.tenant_id.in_(list(tenant_ids) or [0]))):
-        known.setdefault(account_id, set()).add(tenant_id)
-    return list(known.values())
+        known.setdefault(("consultancy", account_id), set()).add(tenant_id)
+    for user_id, tenant_id in db.execute(
+            select(Membership.user_id, Membership.tenant_id).distinct()
+            .join(MembershipRole, and_(MembershipRole.tenant_id == Membership.tenant_id,
+                                       MembershipRole.membership_id == Membership.id))
+            .where(Membership.tenant_id.in_(list(tenant_ids) or [0]), MembershipRole.role.in_(READERS))):
+        known.setdefault(("person", user_id), set()).add(tenant_id)
+    return [tenants for tenants in known.values() if len(tenants) > 1]
 
 
 def release_due(Session, today: date) -> int:
