@@ -423,7 +423,7 @@ def test_the_culture_report_shows_the_norm_in_page_json_csv_and_pdf(app, make, t
     assert {k: (r["n"], r["mean"], r["sd"]) for k, r in rows.items()} == \
         {k: (f["n"], f["mean"], f["sd"]) for k, f in norm.items()}
     assert "Your organisation and the sector norm" in wim.text(base)
-    assert wim.get(base + f".json?legacy_org=AAL").get_json()["benchmark"] is None
+    assert wim.get(base + ".json?legacy_org=AAL").get_json()["benchmark"] is None
     lines = list(csv.DictReader(io.StringIO(wim.get(base + ".csv").get_data(as_text=True).lstrip("\ufeff"))))
     entropy = next(line for line in lines if line["measure"] == "norm_entropy")
     assert entropy["value"] == f"{norm['entropy']['mean']}" and entropy["answers"] == "5"
