@@ -25,6 +25,7 @@ from billing.forms import ArchiveForm, ClientForm, ConsultancyForm, ConsultantFo
 from billing.models import ORGANISATION, OWNER, BillingEvent
 from billing.plans import plan_for
 from saas.administration.forms import HouseStyleForm
+from saas.benchmark import service as benchmark
 from saas.kernel import brand
 from saas.kernel.db import platform_blueprint, session, utcnow
 from saas.programme.service import PHASE_LABELS
@@ -148,12 +149,14 @@ def dashboard():
     if person is None:
         return redirect(url_for("billing_public.sign_up"))
     database = current_app.extensions["koers.db"]
-    summaries = [consultancy.client_summary(database, tenant, link, settings=settings)
-                 for tenant, link in consultancy.consultant_clients(db, current_user)]
+    clients = consultancy.consultant_clients(db, current_user)
+    summaries = [consultancy.client_summary(database, tenant, link, settings=settings) for tenant, link in clients]
+    # each client's released whole-organisation figures beside its sector's norm, as far as the consultancy may see it
+    norms = benchmark.for_clients(db, person.account_id, [(tenant.id, tenant.name) for tenant, _link in clients])
     return render_template(
         "billing/dashboard.html", account=person.account, is_owner=person.role == OWNER,
         active=[s for s in summaries if not s.archived], archived=[s for s in summaries if s.archived],
-        phase_labels=PHASE_LABELS,
+        phase_labels=PHASE_LABELS, norms=norms,
     )
 
 

@@ -225,6 +225,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sms_bp)
     from saas.platform.views import bp as platform_bp  # the platform admin's pages (failed jobs)
     app.register_blueprint(platform_bp)
+    from saas.benchmark.views import bp as benchmark_bp  # the benchmark across tenants (issue 21 point 7)
+    app.register_blueprint(benchmark_bp)
     from saas.auth.twofactor import enforce_policy
     from saas.auth.twofactor_views import bp as twofactor_bp, policy as twofactor_policy_bp
 

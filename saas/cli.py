@@ -264,6 +264,32 @@ def close_due():
                f"interim releases: {closed.interim_releases}")
 
 
+@main.command("benchmark-release", help="Make the sector norms of a closed half-year (e.g. 2026-H1) once, as the "
+                                        "worker's sweeper does after each half-year; a norm made before stays as it is.")
+@click.option("--period", required=True, help="The calendar half-year: 2026-H1 (January-June) or 2026-H2.")
+@click.option("--sector", default=None, help="Only this sector (its key, see README); default every sector.")
+@with_appcontext
+def benchmark_release(period, sector):
+    from datetime import date
+
+    from saas.benchmark import service
+    from saas.kernel.errors import DomainError
+
+    if sector is not None and sector not in service.SECTORS:
+        raise click.ClickException(f"unknown sector {sector!r}; one of: {', '.join(service.SECTORS)}")
+    with current_app.extensions["koers.db"].PlatformSession() as db:
+        try:
+            made = service.release_period(db, service.parse_period(period), today=date.today(),
+                                          sectors=[sector] if sector else None)
+        except DomainError as error:
+            db.rollback()
+            raise click.ClickException(str(error.message))
+        db.commit()
+        for norm in made:
+            click.echo(f"{norm.period}\t{norm.sector}\t{norm.status}\t{norm.contributors} contributor(s) of "
+                       f"{norm.candidates}\t{service.published_measures(norm)} figure(s) published")
+
+
 @main.command("values", help="List the value keys of the tenant's catalogue, as used in imports.")
 @click.option("--tenant", "slug", required=True, help="The tenant's slug.")
 @click.option("--language", type=click.Choice(["nl", "en"]), default="nl", show_default=True)

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from billing.models import CONSULTANCY, OWNER, BillingAccount, BillingAccountMember, TenantBilling
 from saas.administration import service
 from saas.auth import service as accounts
 from saas.auth.models import User
+from saas.benchmark import service as benchmark
 from saas.comparison.synth import fill_wave
 from saas.kernel.db import session as request_session, utcnow
 from saas.leadership import demo
@@ -22,7 +24,7 @@ from saas.surveys import service as surveys
 from saas.surveys.models import SurveyInvitation
 from saas.worklog import service as worklog
 from tenants.models import MembershipRole, Role, Tenant
-from tenants.scoping import current_tenant_id
+from tenants.scoping import current_tenant_id, set_scope
 
 DEMO_PASSWORD = "koers-demo"
 DEMO_SLUG = "regio-noord"
@@ -69,7 +71,9 @@ def seed(*, only_if_empty: bool = True, db=None, today: date | None = None) -> l
     for email, _name, roles, org_code in ACCOUNTS[1:]:
         memberships[email] = service.add_member(db, users[email], roles, orgs[org_code].id if org_code else None)
     _seed_programme(db, memberships, list(orgs.values()), today)
+    _seed_benchmark_peers(db, today)
     db.commit()
+    _release_benchmark(today)
     return [(email, [str(r) for r in roles]) for email, _n, roles, _o in ACCOUNTS]
 
 
@@ -436,3 +440,42 @@ def _seed_billing(db, memberships: dict) -> None:
     db.add(BillingAccountMember(account_id=account.id, user_id=consultant.user_id, role=OWNER))
     db.add(TenantBilling(tenant_id=current_tenant_id(db), account_id=account.id))
     db.flush()
+
+
+# ---- the benchmark across tenants (issue 21 point 7) ------------------------------------------------
+# Four small peer organisations of the same sector, each with one closed wave released on the day the baseline
+# closed, and Regio Noord taking part: the norm of the baseline's half-year rests on five tenants. Nobody logs in
+# to a peer; their names are never shown to another tenant (only counts, means and spreads are).
+PEERS = [("demo-peer-west", "Sociale Dienst West (demo)", 14, 0), ("demo-peer-oost", "Sociale Dienst Oost (demo)", 12, 1),
+         ("demo-peer-zuid", "Sociale Dienst Zuid (demo)", 16, 2), ("demo-peer-midden", "Sociale Dienst Midden (demo)", 11, 3)]
+BENCHMARK_SECTOR = "municipal_social_services"
+
+
+def _seed_benchmark_peers(db, today: date) -> None:
+    demo_tenant = db.get(Tenant, current_tenant_id(db))
+    benchmark.set_sector(db, demo_tenant, BENCHMARK_SECTOR)
+    closed_on = today - timedelta(days=65)  # the baseline's close (_seed_waves)
+    for slug, name, answers, archetype in PEERS:
+        peer = Tenant(name=name, slug=slug, country="NL", language="nl", consent_required=False)
+        db.add(peer)
+        db.flush()
+        set_scope(db, tenant_id=peer.id)
+        wave = surveys.create_wave(db, name="Cultuurmeting", groupings=(), opens_on=closed_on - timedelta(days=14),
+                                   closes_on=closed_on)
+        wave.status = "closed"
+        db.flush()
+        fill_wave(db, wave, {None: answers}, seed=3000 + archetype, progress=0.2 * archetype, day=closed_on)
+        release_wave(db, peer, wave, today=closed_on)
+        benchmark.set_sector(db, peer, BENCHMARK_SECTOR)
+    set_scope(db, tenant_id=demo_tenant.id)
+
+
+def _release_benchmark(today: date) -> None:
+    """The norm of the baseline's half-year, made by the real code on the platform role, before the half-year
+    has ended (the sweeper makes it once after; it finds this one and leaves it)."""
+    database = current_app.extensions["koers.db"]
+    with database.PlatformSession() as db:
+        benchmark.release_period(db, benchmark.period_of(today - timedelta(days=65)), today=today,
+                                 sectors=[BENCHMARK_SECTOR], before_end=True)
+        db.commit()
+

@@ -2,6 +2,7 @@
 from saas.anonymity.models import Release, ReleaseGroup, ReportAccess  # noqa: F401
 from billing.models import BillingAccount, BillingAccountMember, BillingEvent, ConsultantInvitation, TenantBilling  # noqa: F401
 from saas.auth.models import User  # noqa: F401
+from saas.benchmark.models import BenchmarkContribution, BenchmarkParticipation, BenchmarkRelease  # noqa: F401
 from saas.auth.security_keys import SecurityKey  # noqa: F401
 from saas.auth.twofactor import RecoveryCode, TwoFactor  # noqa: F401
 from saas.comparison.models import Comparison  # noqa: F401

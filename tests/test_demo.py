@@ -31,7 +31,8 @@ def test_the_demo_programme_has_five_themes_nine_teams_and_pitches_in_every_stat
     assert {d for _, d in states if d} == {"approved", "approved_with_conditions", "parked", "rejected"}
 
 
-def test_every_demo_account_has_something_to_see(app, demo):
+def test_every_demo_account_has_something_to_see(app, make, demo):
+    _the_demo_shows_the_sector_norm_to_regio_noord_and_its_consultancy_and_no_peer(app, make, demo)
     p, team = demo["programme"], demo["member_team"]
     member = signed_in(app, "member@demo.example.org", DEMO_PASSWORD)
     assert "Samen Koers" in member.text(f"/t/regio-noord/programmes/{p}")
@@ -70,6 +71,20 @@ def test_the_demo_has_a_closed_baseline_with_a_comparison_and_an_open_midway_wav
     assert len(result["pairs"]) == 3
     # the demo member is invited to the midway wave and has not answered it yet
     assert "Vragenlijst invullen" in signed_in(app, "member@demo.example.org", DEMO_PASSWORD).text("/t/regio-noord/survey/mine")  # in Dutch
+
+
+def _the_demo_shows_the_sector_norm_to_regio_noord_and_its_consultancy_and_no_peer(app, make, demo):
+    """(Part of the test of every demo account: one demo seed less.) Four peer organisations and Regio Noord contributed their baselines' released figures: the norm of that
+    half-year, made by the real code, stands in the baseline's report and on the consultant's dashboard."""
+    from saas.surveys.models import Wave
+
+    with make.session(demo["tenant"].id) as db:
+        baseline = db.scalar(select(Wave).where(Wave.series_label == "baseline"))
+    report = signed_in(app, "admin@demo.example.org", DEMO_PASSWORD).text(f"/t/regio-noord/reports/waves/{baseline.id}")
+    assert "Uw organisatie en de sectornorm" in report and "gemiddelde van 5 organisaties" in report
+    dashboard = signed_in(app, "consultant@demo.example.org", DEMO_PASSWORD).text("/billing/consultancy")
+    assert "Sociale Dienst Regio Noord and the sector norm" in dashboard  # the consultancy pages are in English
+    assert not [peer for peer in ("West", "Oost", "Zuid", "Midden") if f"Sociale Dienst {peer}" in report + dashboard]
 
 
 def test_the_demo_programme_form_saves_unchanged_and_a_wrong_phase_names_the_phase(app, make, demo):

@@ -49,6 +49,9 @@ ACCESS = {
     "exit.start": ADMIN_ONLY,
     "exit.status": ADMIN_ONLY,
     "exit.download": ADMIN_ONLY,
+    # the benchmark across tenants (issue 21 point 7): who reads the page, who chooses the sector
+    "benchmark.index": {"admin", "works_council", "management"},
+    "benchmark.sector": ADMIN_ONLY,
     "privacy.retention_settings": ADMIN_ONLY,
     "privacy.erase_member": ADMIN_ONLY,
     "privacy.erase_departed": ADMIN_ONLY,

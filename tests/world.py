@@ -550,3 +550,12 @@ def kiosk_device(app, make, tenant, admin, objects):
     page = admin.text(response.headers["Location"])
     token = re.search(r'/kiosk/enrol/([^"]+)"', page).group(1)
     return {"device_id": int(response.headers["Location"].split("/")[-2]), "enrol_token": token}
+
+
+@builder
+def benchmark_participation(app, make, tenant, admin, objects):
+    """The tenant takes part in the benchmark across tenants (issue 21 point 7), chosen on its page."""
+    response = admin.submit(f"/t/{tenant.slug}/benchmark/sector", {"sector": "province"},
+                            page=f"/t/{tenant.slug}/benchmark/")
+    assert response.status_code == 302
+    return {}

@@ -4,8 +4,8 @@ The sweeper runs in a thread of the worker process (see `Sweeper`), every `sweep
 it enqueues job runs left `pending` (Redis was down when they were asked for) or lost from Redis,
 finds `running` runs whose heartbeat stopped (their worker was killed) and retries or fails them,
 re-sends mails left pending with no job on the way, closes the survey waves and rounds whose
-close date has passed (saas.deadlines), and once a day per tenant removes what its retention periods say
-is due (saas.privacy.retention).
+close date has passed (saas.deadlines), once a day per tenant removes what its retention periods say
+is due (saas.privacy.retention), and after each half-year makes the benchmark's sector norms once (saas.benchmark).
 
 Why a thread and not RQ's scheduler or a cron job: it needs no extra process or service to deploy,
 it runs exactly as long as the worker (a killed worker takes its sweeper along, a restarted one
@@ -28,6 +28,7 @@ from flask import Flask
 from redis import Redis
 from rq import Worker
 
+from saas.benchmark.service import release_due as release_benchmarks
 from saas.deadlines import close_due
 from saas.exit.service import sweep as exit_sweep
 from saas.kernel.jobs import QUEUES, redis_connection, sweep
@@ -61,6 +62,7 @@ def sweep_once(app, *, lost_after: float = LOST_AFTER, pending_after: float = PE
         closed = close_due(app.extensions["koers.db"].Session, date.today())
         exit_sweep(app.extensions["koers.db"].Session, settings, date.today())  # contracts ended, old archives
         enforce_due(app.extensions["koers.db"].PlatformSession, date.today())  # each tenant once a day (saas.privacy)
+        release_benchmarks(app.extensions["koers.db"].Session, date.today())  # sector norms, once per half-year
     if report or mails or closed:
         log.info("sweeper: %d job(s) enqueued, %d lost job(s) to run again, %d lost job(s) failed, "
                  "%d pending mail(s) re-sent; past their close date, %d wave(s), %d pulse check(s), "

@@ -19,13 +19,15 @@ KINDS = {
     "expectations": _l("Expectation rounds"), "workshop": _l("Workshop evaluations"),
     "report": _l("Reports released and exported"), "billing": _l("Billing"), "signin": _l("Sign-ins"),
     "platform": _l("Platform administration"), "audit": _l("Audit trail: exported, sign-in records removed"),
-    "access_log": _l("Report access log exported"), "worklog": _l("Work logs exported"),
+    "access_log": _l("Report access log exported"), "benchmark": _l("Benchmark across tenants"), "worklog": _l("Work logs exported"),
     "retention": _l("Retention: what the daily job removed"), "person": _l("Personal data downloaded or erased"),
 }
 ANONYMITY_KINDS = {
     "settings.k": _l("Minimum group size (k)"), "settings.country": _l("Country"),
     "settings.consent_required": _l("Works council consent required"), "consent.recorded": _l("Consent recorded"),
     "report.released": _l("Report released"), "report.exported": _l("Report exported"),
+    "settings.benchmark": _l("Taking part in the benchmark"),
+    "benchmark.contributed": _l("Released figures contributed to a sector norm"),
 }
 RESULTS = {audit.OK: _l("done"), audit.REFUSED: _l("refused"), audit.FAILED: _l("failed")}
 OBJECTS = {

@@ -92,9 +92,10 @@ SYSTEM = Actor("system")
 _process: ContextVar[tuple[Actor, str] | None] = ContextVar("koers_audit_process", default=None)
 
 # The kinds of entry that concern anonymity, which the works council reads too: the minimum group size,
-# the country and the consent requirement, consents recorded, reports released and exported.
+# the country and the consent requirement, consents recorded, reports released and exported, taking part in the
+# benchmark across tenants and each contribution of released figures to a sector norm.
 ANONYMITY_ACTIONS = ("settings.k", "settings.country", "settings.consent_required", "consent.recorded",
-                     "report.released", "report.exported")
+                     "report.released", "report.exported", "settings.benchmark", "benchmark.contributed")
 
 
 @contextmanager

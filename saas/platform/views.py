@@ -1,4 +1,4 @@
-"""The platform admin's job pages: failed jobs across tenants, and retrying one.
+"""The platform admin's pages: failed jobs across tenants and retrying one; the benchmark's norms (counts only).
 
 The blueprint answers 404 to anyone who is not a platform admin (before any view runs), so the
 pages do not exist for tenants' users. Its views work across tenants, explicitly (`cross_tenant`), in a
@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from saas.benchmark import service as benchmark
 from saas.kernel.db import platform_blueprint, session
 from tenants.models import Tenant
 from tenants.scoping import cross_tenant
@@ -65,3 +66,12 @@ def retry_job(job_id: str):
         db.commit()
     flash(_("The job runs again; it leaves this list."), "success")
     return redirect(url_for("platform.failed_jobs"))
+
+
+@bp.route("/benchmarks")
+def benchmarks():
+    """Every sector norm made (saas.benchmark): counts only, never a tenant or a figure."""
+    db = session()
+    made = benchmark.platform_list(db)
+    return render_template("platform/benchmarks.html", made=made, sectors=benchmark.SECTORS,
+                           measures={norm.id: benchmark.published_measures(norm) for norm in made})

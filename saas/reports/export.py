@@ -356,6 +356,20 @@ def _csv_rows(view: ReportView, report: dict):
                        "note": f"{LEVEL}: {number(low, '0.00')}–{number(high, '0.00')}; "
                                f"p = {pvalue(pair[f'p_aitchison_{phase}'])}"}
     yield from _theme_rows(view, report.get("themes") or {})
+    yield from _benchmark_rows(report.get("benchmark"))
+
+
+def _benchmark_rows(shown: dict | None):
+    """The sector norm beside the organisation's own figure (saas.benchmark): the norm's mean as the value, its
+    spread and how many organisations in the note; the group names the sector and period, never an organisation."""
+    for row in (shown or {}).get("rows", ()):
+        yield {"group": f"{shown['sector']} {shown['period']}", "measure": f"norm_{row['measure']}",
+               "value": row["mean"], "answers": row["n"],
+               "note": _("sector norm of %(n)d organisations; standard deviation %(sd)s", n=shown["contributors"],
+                         sd=number(row["sd"], PATTERNS.get(row["decimals"], "0.0")))}
+
+
+PATTERNS = {1: "0.0", 2: "0.00", 3: "0.000"}
 
 
 def _theme_rows(view: ReportView, themes: dict):

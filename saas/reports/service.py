@@ -17,6 +17,7 @@ from sqlalchemy.orm import lazyload
 
 from saas.anonymity import access, policy, releases
 from saas.anonymity.audit import FEWER_THAN_K
+from saas.benchmark import service as benchmark
 from saas.comparison import progress as merger_progress
 from saas.comparison.models import Comparison
 from saas.kernel import audit
@@ -162,6 +163,9 @@ def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:
     # merger progress up to this wave (saas.comparison.progress, from stored comparisons): the whole organisation only
     report["merger_progress"] = merger_progress.progress(db, tenant, wave) if focus_org is None and focus_team is None \
         else None
+    # the sector norm beside the whole organisation's figures (saas.benchmark): a norm it contributed to only
+    report["benchmark"] = benchmark.for_report(db, release, report["focus"]) if focus_org is None \
+        and focus_team is None else None
     return report
 
 
