@@ -1,6 +1,7 @@
 """The demo: every demo account has something real to see (issue 4, point 9)."""
 import pytest
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from sqlalchemy import func, select
 
 from saas.demo import DEMO_PASSWORD, TEAMS, seed
@@ -91,6 +92,9 @@ def test_the_demo_shows_merger_progress_with_a_projection_themes_and_an_open_fol
         pairs = {(p["a"], p["b"]): p for p in db.scalar(select(Comparison).where(Comparison.wave_id == midway.id))
                  .result["pairs"]}
         themes = db.scalar(select(AnswerThemes).where(AnswerThemes.wave_id == midway.id)).result["questions"][0]
+        from saas.anonymity import releases
+
+        whole = releases.group(db, releases.latest_release(db, "wave", midway.id), None, None).figures
     # the demo member is invited to the open follow-up and has not answered it yet
     assert "Vragenlijst invullen" in signed_in(app, "member@demo.example.org", DEMO_PASSWORD).text("/t/regio-noord/survey/mine")  # in Dutch
 
@@ -98,17 +102,35 @@ def test_the_demo_shows_merger_progress_with_a_projection_themes_and_an_open_fol
     # released figures of the whole organisation and the legacy organisations, and no team
     consultant = signed_in(app, "consultant@demo.example.org", DEMO_PASSWORD)
     pack = f"/t/regio-noord/reports/waves/{midway.id}/board-pack.pdf"
+    with make.session() as db:  # the consultancy's house style: its logo on the cover
+        import io
+
+        from PIL import Image
+
+        from billing.models import BillingAccount
+
+        logo = io.BytesIO()
+        Image.new("RGB", (40, 20), "#0b5a7a").save(logo, "PNG")
+        account = db.scalar(select(BillingAccount).where(BillingAccount.name == "Smit Cultuuradvies"))
+        account.brand_logo, account.brand_logo_type = logo.getvalue(), "image/png"
     assert pack in consultant.text("/t/regio-noord/")
     assert pack in consultant.text(f"/t/regio-noord/comparisons/waves/{midway.id}")
-    for language, decimal in (("nl", ","), ("en", ".")):
+    for language in ("nl", "en"):
         consultant.submit("/language", {"language": language, "next": "/t/regio-noord/"}, page="/account")
         response = consultant.get(pack)
         assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
         text = _pdf_text(response.data)
+        assert _pdf_images(response.data) == 1  # the logo
         assert ("Voortgang van de fusie" if language == "nl" else "Merger progress") in text
-        for (a, b), pair in pairs.items():
-            assert f"{a}–{b} {pair['distance_now']:.1f}".replace(".", decimal) in text
-            assert f"{pair['aitchison_now']:.2f}".replace(".", decimal) in text
+        for (a, b), pair in pairs.items():  # as printed: rounded half to even, the language's decimal sign
+            assert f"{a}–{b} {format_decimal(pair['distance_now'], '0.0', locale=language)}" in text
+            assert format_decimal(pair["aitchison_now"], "0.00", locale=language) in text
+        from saas.surveys.instruments import TYPE_NAMES, TYPES
+
+        for t in TYPES:  # the whole organisation's profile now and preferred, as released
+            now, preferred = (format_decimal(whole["culture"][phase][t], "0.0", locale=language)
+                              for phase in ("now", "preferred"))
+            assert f"{TYPE_NAMES[t].get(language)} {now} {preferred}" in text
         for theme in themes["themes"]:
             assert f"{', '.join(theme['words'])} {theme['count']}" in text and theme["examples"][0] in text
         assert not any(name in text for _i, name in TEAMS), "no team in a board pack"
@@ -119,6 +141,17 @@ def test_the_demo_shows_merger_progress_with_a_projection_themes_and_an_open_fol
     assert exported.count({"format": "pdf", "of": "board_pack"}) == 2
     council = signed_in(app, "works-council@demo.example.org", DEMO_PASSWORD)
     assert council.get(pack).status_code == 403  # the works council reads the culture report instead
+
+
+def _pdf_images(data: bytes) -> int:
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(data)
+        file.flush()
+        listing = subprocess.run(["pdfimages", "-list", file.name], capture_output=True, check=True, text=True).stdout
+    return len(listing.splitlines()) - 2  # below a header of two lines
 
 
 def _pdf_text(data: bytes) -> str:
