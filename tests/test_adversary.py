@@ -395,13 +395,13 @@ def _read_board_pack(attackers: Attackers, world_state, wave_id: int, is_open: b
     """The board pack (issue 21): the consultant's PDF, which shows exactly the released figures of the whole
     organisation and of the legacy organisations and nothing hidden: no team, no organisation no release showed.
     An open wave has none; the works council reads the culture report instead."""
+    if not (is_open or just_released):  # read once, when released (a PDF takes a moment to make)
+        return
     url = attackers.url(f"/reports/waves/{wave_id}/board-pack.pdf")
     assert attackers.clients["works_council"].get(url).status_code == 403, where
     response = attackers.clients["consultant"].get(url)
     if is_open:
         assert response.status_code == 404, where
-        return
-    if not just_released:
         return
     assert response.status_code == 200, where
     text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=response.data, capture_output=True,
