@@ -1,6 +1,7 @@
 """Demo data for `make run`: the tenant regio-noord with one account per role."""
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 
 from flask import current_app
@@ -53,8 +54,8 @@ def seed(*, only_if_empty: bool = True, db=None, today: date | None = None) -> l
     """Create the demo tenant; returns the accounts made, or [] when the database was not empty.
 
     Every date of the demo is counted from `today` (the day it is made: `make run`, `koers demo`), so
-    its story holds on any day: a baseline closed and released weeks ago, a midway wave open for three
-    more weeks, pulse checks and a 360 round closed, actions and the knowledge day ahead."""
+    its story holds on any day: a measurement before the merger, a baseline and a midway wave closed,
+    released and compared, a short follow-up open for three more weeks, pulse checks and a 360 round closed, actions and the knowledge day ahead."""
     db = db or request_session()
     today = today or date.today()
     if only_if_empty and db.scalar(select(func.count()).select_from(User)):
@@ -131,7 +132,8 @@ def _seed_programme(db, memberships: dict, orgs: list, today: date) -> None:
     deadlines = phase_dates(today)
     prog = programme.create_programme(
         db, name="Samen Koers", goal="Eén sociale dienst met één cultuur, gebouwd door de mensen zelf.",
-        starts_on=deadlines["recruitment"][0], ends_on=deadlines["decisions"][1] + timedelta(weeks=16))
+        # the programme began with the measurement before the merger (CLOSED_WAVES), before recruiting its teams
+        starts_on=min(deadlines["recruitment"][0], today + timedelta(days=CLOSED_WAVES[0][2])), ends_on=deadlines["decisions"][1] + timedelta(weeks=16))
     for phase, (start, end) in deadlines.items():
         row = prog.phase_row(phase)
         row.starts_on, row.ends_on = start, end
@@ -244,58 +246,209 @@ def _pitch_text(key: str, team: str, theme: str) -> str:
     return texts[key]
 
 
-# The whole organisation has about 300 staff; the demo accounts are a few of them. The baseline's
-# answers stand for everyone who took part (imported, as a consultancy would bring them).
+# The whole organisation has about 300 staff; the demo accounts are a few of them. The answers of the
+# closed waves stand for everyone who took part (imported, as a consultancy would bring them).
 BASELINE_ANSWERS = {"AAL": 64, "BEE": 52, "CUR": 41}
-MIDWAY_ANSWERED = 24  # demo staff who already answered the open midway wave
+MIDWAY_ANSWERED = 24  # demo staff who already answered the open follow-up wave
+# The closed waves of the series, in days from the day the demo is made: (name, series label, opens, closes,
+# answers per municipality, how far the municipalities have come towards the shared culture (0–1; synth.py),
+# own questions, their open answers). The legacy organisations move towards each other from wave to wave;
+# with three closed waves merger progress can fit a line and project when it crosses the threshold.
+CLOSED_WAVES = [
+    ("Voormeting cultuur", "Voormeting", -330, -312, {"AAL": 61, "BEE": 49, "CUR": 43}, 0.0, (), ()),
+    ("Nulmeting cultuur", "baseline", -190, -172, BASELINE_ANSWERS, 0.2, ("baseline",), ("baseline",)),
+    ("Tussenmeting cultuur", "midway", -62, -44, {"AAL": 58, "BEE": 50, "CUR": 44}, 0.45, ("notice", "midway"),
+     ("midway",)),
+]
+NOTICE_QUESTION = {"kind": "likert", "nl": "Ik merk in mijn werk al iets van de nieuwe organisatie.",
+                   "en": "I already notice something of the new organisation in my work."}
+# Open answers of the demo's closed waves: what staff of three merging social services write when asked
+# (baseline: what must go well; midway: what to tell the programme's leaders). Written per topic with
+# shared words, so that the themes (saas.opentext) find the topics; each answer is one person's.
+BASELINE_QUESTION = {"kind": "open", "nl": "Wat moet volgens jou goed geregeld zijn om van de fusie een succes te maken?",
+                     "en": "What must be well arranged, in your view, to make the merger a success?"}
+BASELINE_TEXTS = [
+    # where I will work and what my job becomes
+    "Duidelijkheid over mijn functie en mijn standplaats, zo snel mogelijk.",
+    "Ik wil weten op welke locatie ik straks werk en hoeveel reistijd dat kost.",
+    "Zekerheid over de functie: blijft mijn werk bestaan na de fusie?",
+    "Onzekerheid over de nieuwe functie maakt mensen onrustig.",
+    "Welke standplaats krijg ik? Reistijd naar Curwolde is voor mij echt een probleem.",
+    "Duidelijkheid over functie, standplaats en reistijd voordat de teams worden samengevoegd.",
+    "Een eerlijke plaatsingsprocedure met duidelijkheid over de nieuwe functie.",
+    "Mensen willen weten waar ze aan toe zijn: welke functie, welke locatie.",
+    "De onzekerheid over plaatsing en standplaats duurt te lang.",
+    "Dat niemand er in functie op achteruitgaat en de reistijd redelijk blijft.",
+    "Snel duidelijkheid over de functie en de locatie waar je terechtkomt.",
+    "Zorg dat de plaatsing in de nieuwe functie zorgvuldig gaat, met aandacht voor reistijd.",
+    # hear it from management first, clearly and on time
+    "Eerlijke communicatie van het MT, ook als er nog niets besloten is.",
+    "Dat we besluiten horen van onze eigen leidinggevende: goede communicatie, niet uit de krant.",
+    "Goede communicatie over de fusie, op tijd en in gewone taal.",
+    "Communicatie vanuit het MT: vertel wat er speelt, ook als het antwoord nog niet klaar is.",
+    "Meer communicatie over de besluiten van het MT en waarom ze genomen worden.",
+    "Dat de communicatie over de fusie niet alleen via de nieuwsbrief gaat.",
+    "Open communicatie over wat er besloten wordt, en wanneer.",
+    "Ik hoor besluiten nu vaak via via; betere communicatie van het MT graag.",
+    "Het MT moet vaker langskomen: communicatie is meer dan een mail.",
+    "Duidelijke communicatie over de planning van de fusie en de besluiten die nog komen.",
+    "Heldere communicatie van het MT: wat is al besloten, wat nog niet?",
+    "Minder geruchten, meer communicatie van het MT over de besluiten.",
+    # one way of working with the colleagues of the other municipalities
+    "Eén werkwijze voor de bijstandsaanvraag, samen met de collega's van de andere gemeenten.",
+    "Kennismaken met de collega's uit Beekhoven en Curwolde voordat we samen moeten werken.",
+    "De werkwijze van elke gemeente verschilt; kies samen de beste werkwijze.",
+    "Leer elkaars werkwijze kennen: collega's uit Aaldersum doen het heel anders.",
+    "Tijd om collega's van de andere gemeenten te leren kennen en hun werkwijze te zien.",
+    "Samen met collega's één werkwijze afspreken in plaats van de werkwijze van de grootste gemeente.",
+    "Dat de werkwijze van Curwolde niet zomaar verdwijnt; er zitten goede dingen in.",
+    "Meelopen bij collega's in Beekhoven om hun werkwijze te leren kennen.",
+    "Eén gezamenlijke werkwijze, met ruimte voor wat goed werkt bij de collega's van elke gemeente.",
+    "Respect voor elkaars werkwijze en tijd om collega's te leren kennen.",
+    "Een kennismakingsdag met de collega's van de andere gemeenten en hun werkwijze.",
+    "Gemengde teams met collega's van de drie gemeenten, zodat we van elkaars werkwijze leren.",
+    # the computer systems and the files
+    "Eén systeem voor de dossiers, nu werken we met drie verschillende systemen.",
+    "Dat de ICT op orde is: inloggen op de systemen van de andere gemeenten lukt niet.",
+    "De dossiers van klanten moeten in één systeem komen, anders zoeken we ons suf.",
+    "Zorg dat de systemen werken op de dag van de fusie.",
+    "Drie systemen en papieren dossiers: dat moet eerst geregeld zijn.",
+    "Toegang tot de dossiers van de andere gemeenten, in één systeem.",
+    "Goede ICT: één systeem en een werkplek die het doet.",
+    "De overgang naar één systeem voor de dossiers goed voorbereiden, met scholing.",
+    "Systemen die op elkaar aansluiten, zodat een dossier niet drie keer wordt ingevoerd.",
+    "Dat de dossiers veilig overgaan naar het nieuwe systeem.",
+    "Scholing in het nieuwe systeem voordat de oude systemen en dossiers verdwijnen.",
+    "Een helpdesk voor de systemen in de eerste weken, anders raken dossiers zoek.",
+    "Please make sure the IT systems work on the first day.",
+    "Clear information from management about where we will work.",
+]
+MIDWAY_QUESTION = {"kind": "open", "nl": "Wat zou jij de programmaleiding willen meegeven?",
+                   "en": "What would you like to tell the programme's leaders?"}
+MIDWAY_TEXTS = [
+    # the workload
+    "De werkdruk is hoog: achterstanden bij de aanvragen lopen op.",
+    "Let op de werkdruk; naast het gewone werk komt er veel fusiewerk bij.",
+    "Werkdruk en achterstanden: we hebben te weinig tijd voor klanten.",
+    "De achterstanden bij de bijstandsaanvragen moeten eerst weg, de werkdruk is te hoog.",
+    "Er is te weinig tijd voor klanten door alle werkdruk van de veranderingen.",
+    "Werkdruk! Collega's vallen uit en de achterstanden groeien.",
+    "Geef teams tijd: de werkdruk naast de projecten is niet vol te houden.",
+    "Minder vergaderen over de fusie, meer tijd voor klanten, de werkdruk is hoog.",
+    "Achterstanden wegwerken voordat er nieuwe projecten bij komen, de werkdruk is te groot.",
+    "Zie de werkdruk in de teams onder ogen en zorg voor extra handen.",
+    "De werkdruk zit vooral in de dubbele administratie en de achterstanden.",
+    "Houd rekening met de werkdruk bij het plannen van de kennisdag en de teams.",
+    # working together with the other municipalities' colleagues: growing
+    "De samenwerking met collega's uit Beekhoven gaat steeds beter, ga zo door.",
+    "In de gemengde teams leren we veel van de collega's van andere gemeenten.",
+    "Samenwerking tussen de gemeenten groeit: we bellen elkaar nu gewoon.",
+    "Mooi dat we in teams samenwerken met collega's uit alle drie de gemeenten.",
+    "De samenwerking is beter dan ik had verwacht, de collega's zijn heel open.",
+    "Meer van dit soort samenwerking: de teams met collega's van drie gemeenten werken.",
+    "Ik merk dat de samenwerking met Curwolde groeit; we helpen elkaar met lastige aanvragen.",
+    "Collega's van andere gemeenten zijn nu echt collega's geworden, de samenwerking is goed.",
+    "Investeer in samenwerking: gezamenlijke teams en elkaar opzoeken.",
+    "Door de samenwerking in de teams kennen we elkaars werk beter.",
+    "Samenwerking tussen collega's van de gemeenten loopt, houd de gemengde teams.",
+    "De samenwerking op de werkvloer gaat sneller dan het beleid.",
+    # the one digital file
+    "Het nieuwe systeem voor het digitale dossier werkt nog niet goed.",
+    "Met het digitale dossier gaat veel tijd verloren door storingen in het systeem.",
+    "Zorg voor scholing in het nieuwe systeem, niet iedereen kan het dossier vinden.",
+    "Eén digitaal dossier is een goede stap, maar het systeem is traag.",
+    "Het systeem valt vaak uit; dan kunnen we het dossier van de klant niet inzien.",
+    "Het digitale dossier scheelt zoeken, als het systeem het doet.",
+    "Los eerst de problemen met het systeem en het dossier op.",
+    "De overgang naar het digitale dossier kost meer tijd dan gepland; het systeem moet beter.",
+    "Het nieuwe systeem is lastig: meer uitleg over het digitale dossier graag.",
+    "Digitaal dossier en systeem: goede start, maar nog veel fouten.",
+    "Het systeem en het dossier zijn nog niet goed gekoppeld met de oude gegevens.",
+    # being heard
+    "Luister naar de medewerkers: we willen meedenken over de plannen.",
+    "Betrek ons bij de besluiten; we worden te weinig gehoord.",
+    "Ik voel me gehoord sinds de regiobijeenkomsten, ga zo door met meedenken.",
+    "Laat medewerkers meedenken voordat de plannen vastliggen.",
+    "Gehoord worden is belangrijk: vraag ons wat we vinden van de plannen.",
+    "Meer ruimte om mee te denken over de plannen van de programmaleiding.",
+    "Vraag medewerkers eerst, dan voelen we ons gehoord bij de besluiten.",
+    "Medewerkers willen meedenken; gebruik onze ideeën in de plannen.",
+    "We denken graag mee, maar dan moeten we ook gehoord worden bij de besluiten.",
+    "Neem de ideeën uit de teams serieus, dan voelen medewerkers zich gehoord.",
+    "Laat zien wat er met ons meedenken in de plannen gebeurt.",
+    "Betrek de werkvloer bij de plannen; wij weten wat klanten nodig hebben.",
+    "Keep listening to the staff, the regional sessions helped.",
+    "Thanks for the mixed teams, they work.",
+]
+OPEN_TEXTS = {"baseline": BASELINE_TEXTS, "midway": MIDWAY_TEXTS}
+
+
+def _questions(keys) -> list[dict]:
+    return [{"baseline": BASELINE_QUESTION, "midway": MIDWAY_QUESTION, "notice": NOTICE_QUESTION}[key] for key in keys]
+
+
+def _own_answers(wave, texts: list[str], total: int, seed: int) -> list[dict]:
+    """Per answer (in fill_wave's order) its answers to the wave's own questions: a score of 1 to 5 to each
+    scale question, and the open answers spread evenly over the respondents (one each, no attribute)."""
+    rng = random.Random(seed)
+    scales = [q["key"] for q in wave.questions if q["kind"] == "likert"]
+    [open_key] = [q["key"] for q in wave.questions if q["kind"] == "open"] or [None]
+    given = [{key: rng.choice((2, 3, 3, 4, 4, 5)) for key in scales} for _ in range(total)]
+    for number, text in enumerate(texts):
+        given[number * total // len(texts)][open_key] = text
+    return given
 
 
 def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list, today: date) -> None:
-    """A closed baseline with answers from all three municipalities, and an open midway wave that
-    the demo member has not answered yet (they start it from "Your surveys")."""
+    """Three closed waves (a pre-merger measurement, the baseline and the midway wave), each with answers
+    from all three municipalities, released and compared by the job's own code, the last two with open
+    answers; and an open short follow-up that the demo member has not answered yet (they start it from
+    "Your surveys")."""
     tenant = db.get(Tenant, prog.tenant_id)
     by_code = {org.code: org.id for org in orgs}
-    baseline = surveys.create_wave(
-        db, name="Nulmeting cultuur", series_label="baseline", programme_id=prog.id,
-        opens_on=today - timedelta(days=83), closes_on=today - timedelta(days=65), groupings=("legacy_org", "tenure"))
     council = memberships["works-council@demo.example.org"]  # the works council records its own consent
-    surveys.record_consent(
-        db, baseline, by=council, decided_on=baseline.opens_on - timedelta(weeks=1),
-        decision="De ondernemingsraad stemt in met de nulmeting onder alle medewerkers (WOR art. 27 lid 1 sub k).",
-        conditions="Resultaten alleen voor groepen van minstens vijf deelnemers; geen uitsplitsing naar functie.")
-    surveys.open_wave(db, tenant, baseline)
-    fill_wave(db, baseline, {by_code[code]: n for code, n in BASELINE_ANSWERS.items()}, seed=2026,
-              progress=0.0, day=baseline.closes_on)
-    surveys.close_wave(db, baseline, today=baseline.closes_on)
-    release_wave(db, tenant, baseline, today=baseline.closes_on)  # released by the job right after the close
-    release_and_compare(db, tenant, baseline)  # the comparison a closed wave gets from its job, computed here
+    for number, (name, label, opens, closes, sizes, progress, asked, texts) in enumerate(CLOSED_WAVES):
+        wave = surveys.create_wave(
+            db, name=name, series_label=label, programme_id=prog.id, opens_on=today + timedelta(days=opens),
+            closes_on=today + timedelta(days=closes), groupings=("legacy_org", "tenure") if number < 2
+            else ("legacy_org", "team"), questions=_questions(asked))
+        surveys.record_consent(
+            db, wave, by=council, decided_on=wave.opens_on - timedelta(weeks=1),
+            decision=f"De ondernemingsraad stemt in met de {name.split()[0].lower()} onder alle medewerkers "
+                     "(WOR art. 27 lid 1 sub k).",
+            conditions="Resultaten alleen voor groepen van minstens vijf deelnemers; geen uitsplitsing naar functie; "
+                       "open antwoorden alleen voor groepen van minstens tien deelnemers.")
+        surveys.open_wave(db, tenant, wave)
+        total = sum(sizes.values())
+        own = _own_answers(wave, [text for key in texts for text in OPEN_TEXTS[key]], total, 2026 + number) \
+            if wave.questions else None
+        fill_wave(db, wave, {by_code[code]: n for code, n in sizes.items()}, seed=2026 + number,
+                  progress=progress, day=wave.closes_on, questions=own)
+        surveys.close_wave(db, wave, today=wave.closes_on)
+        release_wave(db, tenant, wave, today=wave.closes_on)  # released by the job right after the close
+        release_and_compare(db, tenant, wave)  # the release, themes and comparison of the job, computed here
 
-    midway = surveys.create_wave(
-        db, name="Tussenmeting cultuur", series_label="midway", programme_id=prog.id,
+    follow_up = surveys.create_wave(
+        db, name="Vervolgpeiling cultuur", series_label="Vervolgpeiling", programme_id=prog.id,
         # Open for at least three more weeks from the day the demo is made: a wave past its close
         # date takes no answers (and the worker closes it), and the demo member must be able to answer.
-        opens_on=today - timedelta(days=20), closes_on=today + timedelta(weeks=3),
-        groupings=("legacy_org", "team"),
-        questions=[{"kind": "likert", "nl": "Ik merk in mijn werk al iets van de nieuwe organisatie.",
-                    "en": "I already notice something of the new organisation in my work."},
-                   {"kind": "open", "nl": "Wat zou jij de programmaleiding willen meegeven?",
-                    "en": "What would you like to tell the programme's leaders?"}])
+        opens_on=today - timedelta(days=10), closes_on=today + timedelta(weeks=3),
+        groupings=("legacy_org", "team"), questions=_questions(("notice", "midway")))
     surveys.record_consent(
-        db, midway, by=council, decided_on=midway.opens_on - timedelta(weeks=1),
-        decision="De ondernemingsraad stemt in met de tussenmeting, onder dezelfde voorwaarden als de nulmeting.",
+        db, follow_up, by=council, decided_on=follow_up.opens_on - timedelta(weeks=1),
+        decision="De ondernemingsraad stemt in met de vervolgpeiling, onder dezelfde voorwaarden als de tussenmeting.",
         conditions="Open antwoorden alleen voor groepen van minstens tien deelnemers.")
-    surveys.open_wave(db, tenant, midway)
+    surveys.open_wave(db, tenant, follow_up)
     everyone = [m for m in list(memberships.values()) + staff if "consultant" not in m.roles]
-    surveys.invite(db, midway, everyone)  # the demo shows no mails: members start from "Your surveys"
+    surveys.invite(db, follow_up, everyone)  # the demo shows no mails: members start from "Your surveys"
     answered = staff[:MIDWAY_ANSWERED]
     for invitation in db.scalars(select(SurveyInvitation).where(
-            SurveyInvitation.wave_id == midway.id, SurveyInvitation.membership_id.in_([m.id for m in answered]))):
+            SurveyInvitation.wave_id == follow_up.id, SurveyInvitation.membership_id.in_([m.id for m in answered]))):
         invitation.answered = True
     sizes: dict[int, int] = {}
     for member in answered:
         sizes[member.legacy_org_id] = sizes.get(member.legacy_org_id, 0) + 1
-    fill_wave(db, midway, sizes, seed=2027, progress=0.4, day=midway.opens_on + timedelta(days=2))
-
+    fill_wave(db, follow_up, sizes, seed=2030, progress=0.5, day=follow_up.opens_on + timedelta(days=2))
 
 
 def _seed_leadership(db, prog, memberships: dict, staff: list, today: date) -> None:

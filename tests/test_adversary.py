@@ -26,19 +26,21 @@ import csv
 import io
 import itertools
 import re
+import subprocess
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from math import gcd, lcm
 
 import pytest
+from babel.numbers import format_decimal
 from hypothesis import HealthCheck, Phase, example, given, settings, strategies as st
 from sqlalchemy import select
 
 from saas.programme.models import Programme, Team, Theme
 from saas.surveys import codes as answer_codes
 from saas.surveys import service as surveys
-from saas.surveys.instruments import CONTRACT_ITEMS, DIMENSIONS, TYPES
+from saas.surveys.instruments import CONTRACT_ITEMS, DIMENSIONS, TYPE_NAMES, TYPES
 from saas.surveys.models import TENURE_BANDS, Response, Wave
 from tests.helpers import works_council
 from tenants.models import Membership, Tenant
@@ -353,7 +355,8 @@ def read_everything(attackers: Attackers, world_state, readings: Readings, *, mo
     released earlier: the works council every filter as JSON again (`again`; else a few), the others
     the whole wave, the comparison as the admin. An open wave: every role the whole wave in every
     format, and the works council a filter per organisation and team: nothing may show any figure.
-    The consultant reads no report; the works council no comparison."""
+    The consultant reads no culture report (only the board pack of whole and legacy-organisation figures);
+    the works council no comparison."""
     for wave_id in world_state.waves:
         is_open = wave_id not in world_state.closed
         everything = [(o, t) for o in [None, *world_state.org_codes] for t in [None, *world_state.team_ids]]
@@ -384,6 +387,51 @@ def read_everything(attackers: Attackers, world_state, readings: Readings, *, mo
             _read_comparison(attackers, role, wave_id, is_open, readings, (moment, role, wave_id))
         assert attackers.clients["works_council"].get(attackers.url(f"/comparisons/waves/{wave_id}")).status_code \
             in (403, 404)
+        _read_board_pack(attackers, world_state, wave_id, is_open, wave_id in released, readings, (moment, wave_id))
+
+
+def _read_board_pack(attackers: Attackers, world_state, wave_id: int, is_open: bool, just_released: bool,
+                     readings: Readings, where):
+    """The board pack (issue 21): the consultant's PDF, which shows exactly the released figures of the whole
+    organisation and of the legacy organisations and nothing hidden: no team, no organisation no release showed.
+    An open wave has none; the works council reads the culture report instead."""
+    if not (is_open or just_released):  # read once, when released (a PDF takes a moment to make)
+        return
+    url = attackers.url(f"/reports/waves/{wave_id}/board-pack.pdf")
+    assert attackers.clients["works_council"].get(url).status_code == 403, where
+    response = attackers.clients["consultant"].get(url)
+    if is_open:
+        assert response.status_code == 404, where
+        return
+    assert response.status_code == 200, where
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=response.data, capture_output=True,
+                                   check=True).stdout.decode().split())
+    whole = readings.groups.get((wave_id, None, None))  # as the report's JSON showed it to the report readers
+    if whole is None:  # the release shows no figure of the whole wave: neither does the pack
+        assert not re.search(r"Answers \d", text), where
+    else:
+        assert f"Answers {whole['n']} " in text, where
+    culture = whole["culture"] if whole is not None else None
+    if culture and not culture.get("hidden"):
+        for t in TYPES:
+            name = TYPE_NAMES[t].get("en")
+            assert f"{name} {_one(culture['now'][t])} {_one(culture['preferred'][t])}" in text, where
+    pairs = attackers.report("admin", wave_id).get_json()["comparisons"]["pairs"]
+    assert {(p["a"], p["b"]) for p in pairs} == readings.pairs[wave_id], where
+    for pair in pairs:
+        if pair["distance_now"] is not None:
+            assert f"{pair['a']}–{pair['b']} {_one(pair['distance_now'])} " in text, where
+    ever_shown = {org for (_w, org, team) in readings.groups if org is not None and team is None}
+    for code in world_state.org_codes:
+        if code not in ever_shown:
+            assert not re.search(rf"\b{code}\b", text), ("a hidden organisation in the board pack", code, where)
+    for number in range(len(world_state.team_ids)):
+        assert f"Team {number}" not in text, ("a team in the board pack", number, where)
+
+
+def _one(value: float) -> str:
+    """A figure as the English PDF prints it: one decimal, rounded half to even from its shortest text."""
+    return format_decimal(value, "0.0", locale="en")
 
 
 def _page_and_csv(attackers, role, wave_id, org, team, report, is_open, where):

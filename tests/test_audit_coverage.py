@@ -392,7 +392,7 @@ NO_DATA = {"twofactor.qr": "the QR code of one's own two-factor key, shown once 
 DOWNLOADS = {"reports.wave_csv", "reports.wave_xlsx", "reports.wave_json", "reports.chart_svg", "reports.chart_png",
              "reports.download", "comparison.chart_svg", "comparison.chart_png", "reports.access_log_csv",
              "reports.access_log_xlsx", "audit.export", "worklog.export_csv", "worklog.export_xlsx",
-             "worklog.export_pdf", "privacy_account.download"}
+             "worklog.export_pdf", "privacy_account.download", "reports.board_pack"}
 
 
 def test_every_download_writes_an_audit_entry(app, make):

@@ -1,6 +1,7 @@
 """The demo: every demo account has something real to see (issue 4, point 9)."""
 import pytest
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from sqlalchemy import func, select
 
 from saas.demo import DEMO_PASSWORD, TEAMS, seed
@@ -55,22 +56,110 @@ def test_every_demo_account_has_something_to_see(app, make, demo):
     assert "Mo El Amrani" in signed_in(app, "admin@demo.example.org", DEMO_PASSWORD).text("/t/regio-noord/admin/members")
 
 
-def test_the_demo_has_a_closed_baseline_with_a_comparison_and_an_open_midway_wave(app, make, demo):
+def test_the_demo_shows_merger_progress_with_a_projection_themes_and_an_open_follow_up(app, make, demo):
+    """Three closed waves (a measurement before the merger, the baseline, the midway wave), each released and
+    compared by the job's code, with the municipalities moving towards each other; the baseline and midway
+    waves carry open answers that come out as themes; merger progress projects with an interval; a short
+    follow-up is open for the demo member (issue 21, "the demo shows all of it")."""
+    from saas.comparison import progress
     from saas.comparison.models import Comparison
+    from saas.opentext.models import AnswerThemes
     from saas.surveys.models import Response, Wave
 
     with make.session(demo["tenant"].id) as db:
-        baseline, midway = db.scalars(select(Wave).order_by(Wave.id)).all()
-        assert (baseline.status, baseline.series_label, midway.status, midway.series_label) == (
-            "closed", "baseline", "open", "midway")
-        per_org = dict(db.execute(select(Response.legacy_org_id, func.count()).where(Response.wave_id == baseline.id)
-                                  .group_by(Response.legacy_org_id)).all())
-        assert len(per_org) == 3 and min(per_org.values()) >= 5  # all three municipalities, each shown
-        result = db.scalar(select(Comparison).where(Comparison.wave_id == baseline.id)).result
-    assert {org["code"] for org in result["orgs"] if not org["suppressed"]} == {"AAL", "BEE", "CUR"}
-    assert len(result["pairs"]) == 3
-    # the demo member is invited to the midway wave and has not answered it yet
+        before, baseline, midway, follow_up = db.scalars(select(Wave).order_by(Wave.id)).all()
+        assert [w.status for w in (before, baseline, midway, follow_up)] == ["closed", "closed", "closed", "open"]
+        assert (baseline.series_label, midway.series_label) == ("baseline", "midway")
+        distances = []
+        for wave in (before, baseline, midway):
+            per_org = dict(db.execute(select(Response.legacy_org_id, func.count()).where(Response.wave_id == wave.id)
+                                      .group_by(Response.legacy_org_id)).all())
+            assert len(per_org) == 3 and min(per_org.values()) >= 5  # all three municipalities, each shown
+            result = db.scalar(select(Comparison).where(Comparison.wave_id == wave.id)).result
+            assert {org["code"] for org in result["orgs"] if not org["suppressed"]} == {"AAL", "BEE", "CUR"}
+            distances.append({(p["a"], p["b"]): p["distance_now"] for p in result["pairs"]})
+        assert all(earlier[pair] > later[pair] for earlier, later in zip(distances, distances[1:]) for pair in earlier)
+        for wave in (baseline, midway):  # the open answers of both waves, as themes of at least 10 answers
+            [question] = db.scalar(select(AnswerThemes).where(AnswerThemes.wave_id == wave.id)).result["questions"]
+            assert question["hidden"] is None and len(question["themes"]) >= 3, question
+            assert all(theme["count"] >= 10 for theme in question["themes"])
+        with app.test_request_context():
+            figures = progress.progress(db, demo["tenant"], midway)
+        assert [w["included"] for w in figures["waves"]] == [True, True, True]
+        states = [entry["projection"]["state"] for entry in figures["to_preferred"] + figures["pairs"]]
+        assert "projected" in states and set(states) <= {"projected", "reached"}
+        assert all(all(entry["projection"]["ci"]) for entry in figures["to_preferred"] + figures["pairs"]
+                   if entry["projection"]["state"] == "projected")
+        pairs = {(p["a"], p["b"]): p for p in db.scalar(select(Comparison).where(Comparison.wave_id == midway.id))
+                 .result["pairs"]}
+        themes = db.scalar(select(AnswerThemes).where(AnswerThemes.wave_id == midway.id)).result["questions"][0]
+        from saas.anonymity import releases
+
+        whole = releases.group(db, releases.latest_release(db, "wave", midway.id), None, None).figures
+    # the demo member is invited to the open follow-up and has not answered it yet
     assert "Vragenlijst invullen" in signed_in(app, "member@demo.example.org", DEMO_PASSWORD).text("/t/regio-noord/survey/mine")  # in Dutch
+
+    # the consultant's board pack of the midway wave (issue 21): from the home, in Dutch and English, with the
+    # released figures of the whole organisation and the legacy organisations, and no team
+    consultant = signed_in(app, "consultant@demo.example.org", DEMO_PASSWORD)
+    pack = f"/t/regio-noord/reports/waves/{midway.id}/board-pack.pdf"
+    with make.session() as db:  # the consultancy's house style: its logo on the cover
+        import io
+
+        from PIL import Image
+
+        from billing.models import BillingAccount
+
+        logo = io.BytesIO()
+        Image.new("RGB", (40, 20), "#0b5a7a").save(logo, "PNG")
+        account = db.scalar(select(BillingAccount).where(BillingAccount.name == "Smit Cultuuradvies"))
+        account.brand_logo, account.brand_logo_type = logo.getvalue(), "image/png"
+    assert pack in consultant.text("/t/regio-noord/")
+    assert pack in consultant.text(f"/t/regio-noord/comparisons/waves/{midway.id}")
+    for language in ("nl", "en"):
+        consultant.submit("/language", {"language": language, "next": "/t/regio-noord/"}, page="/account")
+        response = consultant.get(pack)
+        assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
+        text = _pdf_text(response.data)
+        assert _pdf_images(response.data) == 1  # the logo
+        assert ("Voortgang van de fusie" if language == "nl" else "Merger progress") in text
+        for (a, b), pair in pairs.items():  # as printed: rounded half to even, the language's decimal sign
+            assert f"{a}–{b} {format_decimal(pair['distance_now'], '0.0', locale=language)}" in text
+            assert format_decimal(pair["aitchison_now"], "0.00", locale=language) in text
+        from saas.surveys.instruments import TYPE_NAMES, TYPES
+
+        for t in TYPES:  # the whole organisation's profile now and preferred, as released
+            now, preferred = (format_decimal(whole["culture"][phase][t], "0.0", locale=language)
+                              for phase in ("now", "preferred"))
+            assert f"{TYPE_NAMES[t].get(language)} {now} {preferred}" in text
+        for theme in themes["themes"]:
+            assert f"{', '.join(theme['words'])} {theme['count']}" in text and theme["examples"][0] in text
+        assert not any(name in text for _i, name in TEAMS), "no team in a board pack"
+    with make.session(demo["tenant"].id) as db:
+        from saas.kernel.audit import AuditEntry
+
+        exported = [e.detail for e in db.scalars(select(AuditEntry).where(AuditEntry.action == "report.exported"))]
+    assert exported.count({"format": "pdf", "of": "board_pack"}) == 2
+    council = signed_in(app, "works-council@demo.example.org", DEMO_PASSWORD)
+    assert council.get(pack).status_code == 403  # the works council reads the culture report instead
+
+
+def _pdf_images(data: bytes) -> int:
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(data)
+        file.flush()
+        listing = subprocess.run(["pdfimages", "-list", file.name], capture_output=True, check=True, text=True).stdout
+    return len(listing.splitlines()) - 2  # below a header of two lines
+
+
+def _pdf_text(data: bytes) -> str:
+    import subprocess
+
+    text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    return " ".join(text.split())
 
 
 def _the_demo_shows_the_sector_norm_to_regio_noord_and_its_consultancy_and_no_peer(app, make, demo):
@@ -150,17 +239,19 @@ def test_the_demo_made_a_year_from_now_has_coherent_dates_and_the_same_story(app
         assert programme.starts_on <= spans[0][0] and spans[-1][1] <= programme.ends_on
         assert programme.phase == "pitching" and phases["pitching"].starts_on <= today <= phases["pitching"].ends_on
 
-        baseline, midway = db.scalars(select(Wave).order_by(Wave.id)).all()
-        assert (baseline.status, midway.status) == ("closed", "open")
-        assert baseline.opens_on < baseline.closes_on < midway.opens_on <= today < midway.closes_on
-        assert midway.closes_on - today >= timedelta(weeks=3)  # the demo member can still answer
-        for wave in (baseline, midway):
+        waves = db.scalars(select(Wave).order_by(Wave.id)).all()
+        *closed, follow_up = waves
+        assert [w.status for w in waves] == ["closed", "closed", "closed", "open"]
+        assert all(w.opens_on < w.closes_on < later.opens_on for w, later in zip(waves, waves[1:]))
+        assert follow_up.opens_on <= today < follow_up.closes_on
+        assert follow_up.closes_on - today >= timedelta(weeks=3)  # the demo member can still answer
+        for wave in waves:
             consent = db.scalar(select(WorksCouncilConsent).where(WorksCouncilConsent.wave_id == wave.id))
             assert consent.decided_on < wave.opens_on
-            assert phases["recruitment"].starts_on <= wave.opens_on
-        [release] = db.scalars(select(Release).where(Release.collection == "wave")).all()
-        assert release.collection_id == baseline.id and release.final
-        assert baseline.closes_on <= release.released_on <= today
+            assert programme.starts_on <= wave.opens_on  # the programme began with the first measurement
+        released = {r.collection_id: r for r in db.scalars(select(Release).where(Release.collection == "wave"))}
+        assert set(released) == {w.id for w in closed} and all(r.final for r in released.values())
+        assert all(w.closes_on <= released[w.id].released_on <= today for w in closed)
 
         rounds = db.scalars(select(PulseRound).order_by(PulseRound.id)).all()
         assert [r.status for r in rounds] == ["closed", "closed"]

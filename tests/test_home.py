@@ -76,7 +76,7 @@ def test_a_member_sees_what_to_answer_their_team_and_pitch_their_themes_and_work
                              report_ids=[], closes_on=today + timedelta(days=14), today=today, send_mail=False)
     page = _home(app, "member", "en")
     todo = _section(page, "home-todo")
-    assert "Tussenmeting cultuur (survey) closes" in todo
+    assert "Vervolgpeiling cultuur (survey) closes" in todo
     assert "Pulse december (pulse check) closes" in todo
     assert "360 feedback about Mark Jansen closes" in todo
     mine = _section(page, "home-mine")
@@ -104,7 +104,7 @@ def test_management_sees_pitches_to_score_collections_with_participation_and_the
     board = _section(page, "home-programme")
     assert "Samen Koers: phase Pitching, deadline" in board
     assert "Pitches waiting for your score Eén proces: ons voorstel" in board
-    assert f"Tussenmeting cultuur (survey): {invited} invited, {answered} answered" in board
+    assert f"Vervolgpeiling cultuur (survey): {invited} invited, {answered} answered" in board
     assert f'datetime="{closes_on.isoformat()}"' in page or "closes" in board
     # whole-wave figures only: no participation per legacy organisation on the home
     assert "Gemeente Aaldersum" not in board
@@ -126,7 +126,7 @@ def test_the_works_council_sees_what_is_new_since_its_last_visit_and_the_rest_on
     assert "New since your last visit Your last visit:" in council
     assert "Nulmeting cultuur (released" in council and "Eindmeting cultuur (survey waiting for your consent)" \
         in council
-    assert "Tussenmeting cultuur" not in council, "open: nothing released"
+    assert "Vervolgpeiling cultuur" not in council, "open: nothing released"
     assert f"All culture reports ({len(released)} released)" in council
     assert "1 survey or pulse check waits for your consent" in council
     # the same visit (a reload, coming back in the same session) still marks the same things new
@@ -152,6 +152,7 @@ def test_an_admin_and_a_consultant_see_the_setup_checklist_and_what_needs_attent
     consultant = _home(app, "consultant", "en")
     assert "home-setup" in consultant and "home-programme" in consultant
     assert "Pitches waiting for your score" not in consultant, "a consultant does not score pitches"
+    assert "Board pack of Tussenmeting cultuur (PDF)" in _section(consultant, "home-programme")  # the latest closed wave
     # the steps whose pages are the admin's are no links for a consultant
     assert 'href="/t/regio-noord/admin/legacy-orgs"' not in consultant
 

@@ -116,6 +116,8 @@ ACCESS = {
     "reports.file": {"works_council", "admin", "management"},
     "reports.download": {"works_council", "admin", "management"},
     "reports.access_log": {"works_council", "admin"},
+    # the board pack: whole and legacy-organisation figures only, which the comparison readers see already
+    "reports.board_pack": {"admin", "management", "consultant"},
     "audit.trail": {"works_council", "admin"},  # the audit trail (issue 19): the works council sees anonymity's part
     "audit.export": {"works_council", "admin"},
     # the cross-culture comparison: admins, management and consultants
@@ -280,6 +282,7 @@ OWN_ROW |= {"tenant.house_style_logo"}
 # (tests/test_chart_downloads.py downloads them from a closed wave)
 OWN_ROW |= {"comparison.chart_svg", "comparison.chart_png", "reports.chart_svg", "reports.chart_png"}
 OWN_ROW |= {"comparison.progress_chart_svg", "comparison.progress_chart_png"}
+OWN_ROW |= {"reports.board_pack"}  # likewise a board pack: a closed wave with its comparison (tests/test_demo.py)
 # an exit archive is only for whoever asked for it: another admin does not find it
 OWN_ROW |= {"exit.status", "exit.download"}
 OWN_ROW |= {"leadership.feedback_round", "leadership.close_feedback", "leadership.add_raters",

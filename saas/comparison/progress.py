@@ -27,13 +27,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import numpy as np
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from saas.anonymity import releases
+from saas.comparison import charts
+from saas.comparison.bands import LEVEL
 from saas.comparison.models import Comparison
 from saas.kernel import audit
 from saas.kernel.errors import DomainError
+from saas.kernel.formatting import points as _points
+from saas.surveys.forms import series_text
 from saas.surveys.models import Wave
 
 MIN_WAVES = 3
@@ -238,3 +243,49 @@ def _on(first: date | None, day: float | None) -> str | None:
     if first is None or day is None:
         return None
     return (first + timedelta(days=int(round(day)))).isoformat()
+
+
+# ---- the chart (the progress page, its downloads, the board pack) ----------------------------------
+
+def layout(figures: dict) -> dict:
+    """The chart of the progress page (and of the board pack), from the figures (nothing else):
+    {"chart": the SVG or None, "included": the waves counted}."""
+    waves = [w for w in figures["waves"] if w["included"]]
+    if not waves:
+        return {"chart": None, "included": waves}
+    first = date.fromisoformat(waves[0]["date"])
+
+    def days(iso):
+        return (date.fromisoformat(iso) - first).days
+
+    latest = days(waves[-1]["date"])
+    end = latest
+    series = []
+    for entry in figures["to_preferred"]:
+        shown = [(days(w["date"]), p["distance"], *p["ci"]) for w, p in zip(waves, entry["points"]) if p]
+        proj, projection, interval = entry["projection"], None, None
+        if proj["state"] == "projected" and proj["crossing"]:
+            crossing = days(proj["crossing"])
+            if crossing > shown[-1][0]:
+                projection = (shown[-1][0], proj["intercept"] + proj["slope_per_year"] / 365.25 * shown[-1][0],
+                              crossing)
+                end = max(end, crossing)
+        if proj["ci"] and proj["ci"][0]:
+            low = days(proj["ci"][0])
+            high = days(proj["ci"][1]) if proj["ci"][1] else None
+            interval = (max(low, 0), high)
+            end = max(end, high if high is not None else low)
+        series.append((entry["code"], shown, projection, interval))
+    end = min(end, latest + 10 * 365) or 365  # the axis stops ten years after the latest wave
+    chart = charts.progress_chart(
+        "merger-progress", _("Distance of each legacy organisation to the preferred culture"),
+        _("One line per legacy organisation: the distance in points (0 to 100) between its culture now and the "
+          "culture the whole organisation prefers, at each wave's date, with its %(level)s interval as a vertical "
+          "line. The dashed horizontal line is the threshold; a dotted line continues the fitted trend to it, "
+          "and a bar on the threshold spans the interval of that date (an arrow: no upper end).", level=LEVEL),
+        [(days(w["date"]), series_text(w["label"]) or w["name"]) for w in waves], float(end), series,
+        float(figures["threshold"]), _("threshold %(points)s", points=_points(figures["threshold"])), _points,
+        _("distance (points)"),
+        [((date(year, 1, 1) - first).days, str(year)) for year in range(first.year + 1, first.year + 2 + int(end) // 365)
+         if 0 < (date(year, 1, 1) - first).days <= end]) if series else None
+    return {"chart": chart, "included": waves}

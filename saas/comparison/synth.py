@@ -155,7 +155,7 @@ def synthesise(db, *, respondents: int, legacy_orgs: int, waves: int = 1, seed: 
 
 
 def fill_wave(db, wave, sizes: dict[int | None, int], *, seed: int = 0, progress: float = 0.0,
-              day: date | None = None) -> int:
+              day: date | None = None, questions: list[dict] | None = None) -> int:
     """Add synthetic answers to an existing wave (`db` scoped to its tenant); returns how many.
 
     `sizes`: legacy organisation id (None: people without one) → number of answers. The i-th
@@ -163,7 +163,8 @@ def fill_wave(db, wave, sizes: dict[int | None, int], *, seed: int = 0, progress
     `progress` (0–1) of the way to the shared target. Stored like every response: random ids, random
     order, only the day (`day`, default the wave's closing day or today). The answers go straight
     into the responses, past the mixing pool: this is for demos (saas/demo.py) and tests, not for
-    real answers.
+    real answers. `questions`: the answers to the wave's own questions ({key: answer}), one dict per
+    answer in the order of `sizes` (an empty dict: none); answers past the list's end have none.
     """
     rng = np.random.default_rng(seed)
     day = day or wave.closes_on or date.today()
@@ -171,6 +172,10 @@ def fill_wave(db, wave, sizes: dict[int | None, int], *, seed: int = 0, progress
     records = [(secrets.token_hex(16), tenant_id, wave.id, org_id, day, answers)
                for position, (org_id, count) in enumerate(sizes.items())
                for answers in _answers(rng, _archetype(position), progress, count, list(wave.value_keys))]
+    for number, given in enumerate((questions or [])[:len(records)]):
+        if given:  # one more key in the answers' JSON text: {"values": …, "questions": {…}}
+            *head, answers = records[number]
+            records[number] = (*head, answers[:-1] + ', "questions": ' + json.dumps(given) + "}")
     _shuffle(records)
     _insert(db, records)
     return len(records)

@@ -5,8 +5,6 @@ already obeys the k rule; the page only lays it out.
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, g, jsonify, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -260,7 +258,7 @@ def progress_page(wave_id: int):
     db = session()
     wave = wave_or_404(wave_id)
     figures = progress.progress(db, g.tenant, wave)
-    laid_out = _progress_layout(figures)
+    laid_out = progress.layout(figures)
     access.log(db, current_user, "comparison", wave_id=wave.id, details={"of": "progress"})
     page = render_template("comparison/progress.html", wave=wave, figures=figures,
                            form=ThresholdForm(formdata=None, threshold=figures["threshold"]),
@@ -319,7 +317,7 @@ def progress_threshold(wave_id: int):
 def _progress_chart(wave_id: int, chart: str, kind: str):
     db = session()
     wave = wave_or_404(wave_id)
-    drawn = _progress_layout(progress.progress(db, g.tenant, wave))["chart"]
+    drawn = progress.layout(progress.progress(db, g.tenant, wave))["chart"]
     return _chart_file(db, wave, {} if drawn is None else {"merger-progress": drawn}, chart, kind)
 
 
@@ -346,46 +344,3 @@ def progress_rows(figures: dict) -> tuple[list[str], list[list]]:
         rows.append(["change", mover["code"], "", f"{mover['from_wave']}–{mover['to_wave']}", "", mover["change"],
                      mover["ci"][0], mover["ci"][1], "", "", "", "", ""])
     return header, rows
-
-
-def _progress_layout(figures: dict) -> dict:
-    """The chart and the words of the page, from the figures (nothing else)."""
-    waves = [w for w in figures["waves"] if w["included"]]
-    if not waves:
-        return {"chart": None, "included": waves}
-    first = date.fromisoformat(waves[0]["date"])
-
-    def days(iso):
-        return (date.fromisoformat(iso) - first).days
-
-    latest = days(waves[-1]["date"])
-    end = latest
-    series = []
-    for entry in figures["to_preferred"]:
-        shown = [(days(w["date"]), p["distance"], *p["ci"]) for w, p in zip(waves, entry["points"]) if p]
-        proj, projection, interval = entry["projection"], None, None
-        if proj["state"] == "projected" and proj["crossing"]:
-            crossing = days(proj["crossing"])
-            if crossing > shown[-1][0]:
-                projection = (shown[-1][0], proj["intercept"] + proj["slope_per_year"] / 365.25 * shown[-1][0],
-                              crossing)
-                end = max(end, crossing)
-        if proj["ci"] and proj["ci"][0]:
-            low = days(proj["ci"][0])
-            high = days(proj["ci"][1]) if proj["ci"][1] else None
-            interval = (max(low, 0), high)
-            end = max(end, high if high is not None else low)
-        series.append((entry["code"], shown, projection, interval))
-    end = min(end, latest + 10 * 365) or 365  # the axis stops ten years after the latest wave
-    chart = charts.progress_chart(
-        "merger-progress", _("Distance of each legacy organisation to the preferred culture"),
-        _("One line per legacy organisation: the distance in points (0 to 100) between its culture now and the "
-          "culture the whole organisation prefers, at each wave's date, with its %(level)s interval as a vertical "
-          "line. The dashed horizontal line is the threshold; a dotted line continues the fitted trend to it, "
-          "and a bar on the threshold spans the interval of that date (an arrow: no upper end).", level=LEVEL),
-        [(days(w["date"]), series_text(w["label"]) or w["name"]) for w in waves], float(end), series,
-        float(figures["threshold"]), _("threshold %(points)s", points=_points(figures["threshold"])), _points,
-        _("distance (points)"),
-        [((date(year, 1, 1) - first).days, str(year)) for year in range(first.year + 1, first.year + 2 + int(end) // 365)
-         if 0 < (date(year, 1, 1) - first).days <= end]) if series else None
-    return {"chart": chart, "included": waves}

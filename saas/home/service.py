@@ -23,6 +23,7 @@ from saas.pitches import service as pitches
 from saas.pitches.models import Pitch
 from saas.programme import service as programme_service
 from saas.programme.models import CLOSED, Programme, Sponsor, Supporter, Team, TeamMember, Theme
+from saas.reports import boardpack
 from saas.reports.service import readable_waves
 from saas.strategy.models import KnowledgeDay, Signup, Workshop
 from saas.surveys import invitations
@@ -154,7 +155,7 @@ def pitches_to_score(db, membership: Membership) -> list[tuple[Pitch, Team]]:
 
 def management(db, membership: Membership, today: date) -> dict:
     return {"programme": programme_status(db, today), "to_score": pitches_to_score(db, membership),
-            "collections": collections(db)}
+            "collections": collections(db), "board_pack": boardpack.latest_wave(db)}
 
 
 # ---- the works council ---------------------------------------------------------------------

@@ -112,12 +112,13 @@ def _xlsx_value(value):
     return value if _is_number(value) else str(value)
 
 
-def pdf(html: str, stylesheet: str) -> bytes:
+def pdf(html: str, stylesheet: str, *, images: bool = False) -> bytes:
     """A PDF of our own HTML and CSS (WeasyPrint). It never fetches a URL or a file: whatever a
-    user's text links to stays out."""
+    user's text links to stays out. `images`: data: URLs are read (an image the caller embedded, such as
+    a logo it checked on upload; a user's text is escaped, so it cannot add one), still nothing else."""
     # A documented lazy import: WeasyPrint takes a moment to load, and only PDF exports need it.
     from weasyprint import CSS, HTML
     from weasyprint.urls import URLFetcher
 
-    fetcher = URLFetcher(allowed_protocols=())
+    fetcher = URLFetcher(allowed_protocols=("data",) if images else ())
     return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[CSS(string=stylesheet, url_fetcher=fetcher)])

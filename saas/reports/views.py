@@ -5,6 +5,8 @@ and each view or download is written to the access log in the same transaction.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -23,7 +25,7 @@ from saas.kernel.jobs import enqueue_after_commit
 from saas.kernel.views import ButtonForm, press
 from saas.leadership.models import FeedbackRound, Promise, PulseRound
 from saas.programme.models import Programme
-from saas.reports import export, service
+from saas.reports import boardpack, export, service
 from saas.reports.forms import AccessLogForm
 from saas.reports.models import ReportFile
 from saas.surveys.loaders import wave_or_404
@@ -34,6 +36,9 @@ from tenants.models import Role
 bp = tenant_blueprint("reports", __name__, "/reports")
 READERS = (Role.WORKS_COUNCIL, Role.ADMIN, Role.MANAGEMENT)
 LOG_READERS = (Role.WORKS_COUNCIL, Role.ADMIN)
+# the board pack holds only the whole organisation's and legacy organisations' figures, which the comparison
+# pages show these readers already (saas.reports.boardpack); the culture report stays the works council's
+BOARD_PACK_READERS = (Role.ADMIN, Role.MANAGEMENT, Role.CONSULTANT)
 PDF_JOB = "saas.reports.jobs.render_report_pdf"
 
 
@@ -149,6 +154,21 @@ def request_pdf(wave_id: int):
     return press("pdf", work, then=url_for("reports.wave", wave_id=wave.id), follow=True)
 
 
+@bp.route("/waves/<int:wave_id>/board-pack.pdf")
+@requires(*BOARD_PACK_READERS)
+def board_pack(wave_id: int):
+    """The board pack of a closed wave, in the reader's language (a few A4 pages: made while one waits)."""
+    db = session()
+    wave = _wave(wave_id)
+    pack = boardpack.build(db, g.tenant, wave)
+    if pack is None:
+        abort(404)
+    body = boardpack.render(db, g.tenant, wave, pack, date.today())
+    boardpack.log(db, current_user, wave)
+    db.commit()
+    return attachment(body, "application/pdf", boardpack.filename(wave, str(get_locale() or "en")[:2]))
+
+
 @bp.route("/files/<int:file_id>")
 @requires(*READERS)
 def file(file_id: int):
@@ -229,7 +249,7 @@ KINDS = {"page": _l("page"), "json": "JSON", "csv": "CSV", "xlsx": "XLSX", "pdf"
          "pulse": _l("pulse-check results"), "comparison": _l("culture comparison"),
          "chart": _l("chart image"), "consistency": _l("consistency check"), "evidence": _l("evidence page"),
          "feedback": _l("360-degree feedback report"), "workshop": _l("workshop evaluation"),
-         "expectations": _l("expectations board"),
+         "expectations": _l("expectations board"), "board_pack": _l("board pack (PDF)"),
          "setting": _l("setting changed"), "consent": _l("consent recorded")}
 SETTINGS = {"min_group_size": _l("Minimum group size (k)"), "country": _l("Country"),
             "consent_required": _l("Works council consent required")}

@@ -1,4 +1,4 @@
-"""The demo's open midway wave, answered in a real Chromium by demo accounts: the member in Dutch (the
+"""The demo's open follow-up wave, answered in a real Chromium by demo accounts: the member in Dutch (the
 tenant's language), the sponsor in English after switching with the header's switch. They start from
 "Your surveys" (no mail link needed), and afterwards the page thanks them. axe-core checks every page."""
 from __future__ import annotations
@@ -23,8 +23,8 @@ def demo(app, database, make):
     with make.session() as db:
         tenant = db.scalar(select(Tenant).where(Tenant.slug == "regio-noord"))
     with make.session(tenant.id) as db:
-        midway = db.scalar(select(Wave).where(Wave.status == "open"))
-        return {"tenant_id": tenant.id, "wave_id": midway.id, "wave_name": midway.name}
+        follow_up = db.scalar(select(Wave).where(Wave.status == "open"))
+        return {"tenant_id": tenant.id, "wave_id": follow_up.id, "wave_name": follow_up.name}
 
 
 @pytest.mark.parametrize("email,language", [("member@demo.example.org", "nl"), ("sponsor@demo.example.org", "en")])

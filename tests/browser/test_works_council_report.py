@@ -21,7 +21,7 @@ def demo(app, database, make):
     with make.session() as db:
         tenant = db.scalar(select(Tenant).where(Tenant.slug == "regio-noord"))
     with make.session(tenant.id) as db:
-        baseline = db.scalar(select(Wave).where(Wave.status == "closed"))
+        baseline = db.scalar(select(Wave).where(Wave.status == "closed", Wave.series_label == "baseline"))
         return {"tenant_id": tenant.id, "wave_name": baseline.name}
 
 
