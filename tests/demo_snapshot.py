@@ -6,9 +6,12 @@ holds a row, in PostgreSQL's binary COPY format into memory, and every sequence'
 restores that copy into the emptied database: COPY ... FROM STDIN as the server's superuser with
 `session_replication_role = replica` (as tests/conftest.py `_empty` deletes): no trigger fires, so the
 append-only trails take their rows back and no foreign key is checked half-way; the superuser is not bound by
-row-level security. The test then starts from the rows the seed wrote, byte for byte: the same ids, the same
-dates and times. Sequences are set to at least the seed's values: they only grow in a test process, so no id
-the demo holds is handed out again, as after a fresh seed.
+row-level security. The test then starts from the rows the seed wrote, value for value: the same ids and the
+same dates (counted from today); only the order of rows on disk may differ, as it does after any seed (it
+depends on the free space earlier tests left in a table's pages), and no query relies on it. Moments the seed stamped with the clock (created_at, a trial's end) are the
+first seed's, minutes before the test, as they would be seconds before it after a fresh seed. Sequences are set
+to at least the seed's values: they only grow in a test process, so no id the demo holds is handed out again,
+as after a fresh seed.
 
 Nothing here names a table: whatever the seed writes is copied, however saas/demo.py changes. What a copy of
 the tables would not hold is checked, not assumed; a seed that leaves anything of it is seeded anew each time
@@ -17,13 +20,15 @@ the tables would not hold is checked, not assumed; a seed that leaves anything o
   logos and documents are stored in the database);
 - Redis: the tests' app has none (jobs run in-process at the commit and leave rows only); an app with a Redis
   URL is seeded anew;
-- tables the clean-up between tests does not empty (any table outside the models: `_empty` empties those).
+- the tables the clean-up between tests leaves alone (outside the models: the scope key in koers_private)
+  must be as the seed found them.
 A copy is kept for one day, one UTC day and one app configuration: a test process that crosses midnight or a
 test with its own settings seeds anew. `seed(today=...)` for another day is for tests that call `seed` itself.
 On SQLite (the smoke subset, which has no demo test) every call seeds.
 """
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import dataclass, field
 from datetime import date
@@ -73,7 +78,7 @@ class DemoSnapshots:
         if self.snapshot is not None and self.snapshot.key == key:
             self._restore(self.snapshot)
             self.restores += 1
-            return self.snapshot.accounts
+            return copy.deepcopy(self.snapshot.accounts)
         if key in self.refused:
             return self._fresh(app, database)
         settings = app.config["KOERS"]
@@ -94,7 +99,7 @@ class DemoSnapshots:
             warnings.warn(f"the demo is seeded anew for each test: {'; '.join(reasons)} (tests/demo_snapshot.py)",
                           stacklevel=2)
             return accounts
-        self.snapshot = self._take(key, accounts, self._filled(self._emptied_tables()))
+        self.snapshot = self._take(key, copy.deepcopy(accounts), self._filled(self._emptied_tables()))
         return accounts
 
     def _fresh(self, app, database):
@@ -129,13 +134,14 @@ class DemoSnapshots:
         return self._copy_out([t for t in self._tables() if t not in emptied])
 
     def _copy_out(self, tables) -> dict[tuple[str, str], bytes]:
+        """The tables' rows in COPY's binary form, all as of one moment (the session's worker may be at work)."""
         copied = {}
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
             with conn.connection.driver_connection.cursor() as cursor:
                 for schema, name in tables:
                     with cursor.copy(sql.SQL("COPY {} TO STDOUT (FORMAT binary)").format(
-                            sql.Identifier(schema, name))) as copy:
-                        copied[(schema, name)] = b"".join(bytes(block) for block in copy)
+                            sql.Identifier(schema, name))) as out:
+                        copied[(schema, name)] = b"".join(bytes(block) for block in out)
             conn.rollback()
         return copied
 
@@ -151,8 +157,8 @@ class DemoSnapshots:
             with conn.connection.driver_connection.cursor() as cursor:
                 for (schema, name), data in snapshot.tables.items():
                     with cursor.copy(sql.SQL("COPY {} FROM STDIN (FORMAT binary)").format(
-                            sql.Identifier(schema, name))) as copy:
-                        copy.write(data)
+                            sql.Identifier(schema, name))) as into:
+                        into.write(data)
             if snapshot.sequences:
                 # never back: ids handed out after the seed (by other tests) stay unused, as after a fresh seed
                 conn.execute(text(
