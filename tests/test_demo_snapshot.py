@@ -1,9 +1,10 @@
 """The demo the tests start from is seeded once per test process and restored from a copy after that
-(tests/demo_snapshot.py): a test that restores it must find exactly the rows the seed wrote."""
+(tests/snapshots.py): a test that restores it must find exactly the rows the seed wrote."""
 from psycopg import sql
 from sqlalchemy import text
 
 from tests.conftest import _empty
+from tests.snapshots import DEMO
 
 
 def _rows(engine, tables) -> dict[tuple[str, str], list[str]]:
@@ -18,24 +19,24 @@ def _rows(engine, tables) -> dict[tuple[str, str], list[str]]:
     return rows
 
 
-def test_the_restored_demo_holds_the_seeded_rows_and_hands_out_no_id_again(seed_demo, demo_snapshots, cleanup_engine,
-                                                                           make):
+def test_the_restored_demo_holds_the_seeded_rows_and_hands_out_no_id_again(seed_demo, snapshots, cleanup_engine, make):
     seed_demo()  # seeded (the first demo test of this process) or restored
-    tables = demo_snapshots._emptied_tables()
+    tables = snapshots._emptied_tables()
     seeded = _rows(cleanup_engine, tables)
     assert sum(map(len, seeded.values())) > 1000, "the demo wrote next to nothing"
     _empty(cleanup_engine)  # as before the next test
-    restores = demo_snapshots.restores
+    restores = snapshots.restores
     seed_demo()
-    assert demo_snapshots.restores == restores + 1, "the second demo was seeded again, not restored"
+    assert snapshots.restores == restores + 1, "the second demo was seeded again, not restored"
     restored = _rows(cleanup_engine, tables)
     assert [t for t in tables if seeded[t] != restored[t]] == []
 
     with cleanup_engine.connect() as conn:  # the next id of every table lies past every id the demo holds
-        behind = [(name, value) for name, value in demo_snapshots.snapshot.sequences.items()
+        behind = [(name, value) for name, value in snapshots.snapshots[DEMO].sequences.items()
                   if conn.execute(text("SELECT last_value FROM pg_sequences WHERE format('%I.%I', schemaname, "
                                        "sequencename) = :n"), {"n": name}).scalar() < value]
     assert behind == []
     user = make.user("after-the-demo@example.org")  # a new row takes the next id, clear of the demo's
     with cleanup_engine.connect() as conn:
-        assert user.id > conn.execute(text("SELECT max(id) FROM users WHERE email <> 'after-the-demo@example.org'")).scalar()
+        demo_ids = conn.execute(text("SELECT max(id) FROM users WHERE email <> 'after-the-demo@example.org'")).scalar()
+    assert user.id > demo_ids
