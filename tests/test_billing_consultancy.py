@@ -337,11 +337,10 @@ def test_a_consultancy_that_is_read_only_adds_and_restores_no_clients_but_archiv
         assert (state.state, state.writable) == (entitlements.TRIAL_ENDED, False)
 
 
-def test_the_demo_consultant_sees_regio_noord_on_her_dashboard(app, database):
-    from saas.demo import DEMO_PASSWORD, seed
+def test_the_demo_consultant_sees_regio_noord_on_her_dashboard(app, seed_demo):
+    from saas.demo import DEMO_PASSWORD
 
-    with app.app_context(), database.Session() as db:
-        seed(only_if_empty=False, db=db)
+    seed_demo()
     carla = app.test_client()
     carla.login("consultant@demo.example.org", DEMO_PASSWORD)
     page = carla.text("/billing/consultancy")

@@ -28,10 +28,15 @@ TYPES = ["clan", "adhocracy", "market", "hierarchy"]
 # ---- a tenant with three waves of synthetic answers and a small fourth legacy organisation ------
 
 @pytest.fixture
-def series(app, make):
+def series(make, built_once):
     """Three waves (baseline, midway, end) of 120 answers from AAL, BEE and CUR; in the last one,
     three answers (fewer than k = 5) from a fourth organisation, DRO, and five from people without a
-    legacy organisation (so that subtracting the shown organisations from the total isolates 8)."""
+    legacy organisation (so that subtracting the shown organisations from the total isolates 8).
+    Built once per test process and restored for each test (tests/snapshots.py)."""
+    return built_once(lambda: _series(make))
+
+
+def _series(make):
     tenant = make.tenant("noord", legacy_orgs=("AAL", "BEE", "CUR", "DRO"))
     for email, role in (("mia@noord.example", "management"), ("cas@noord.example", "consultant"),
                         ("wim@noord.example", "works_council"), ("sam@noord.example", "sponsor"),

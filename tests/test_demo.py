@@ -11,9 +11,8 @@ from tests.helpers import signed_in
 
 
 @pytest.fixture
-def demo(app, database, make):
-    with app.app_context(), database.Session() as db:
-        seed(only_if_empty=False, db=db)
+def demo(seed_demo, make):
+    seed_demo()
     with make.session() as db:
         from tenants.models import Tenant
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from saas.anonymity.models import Release
 from saas.auth.models import User
-from saas.demo import DEMO_PASSWORD, seed
+from saas.demo import DEMO_PASSWORD
 from saas.leadership import feedback, pulses
 from saas.leadership.models import Promise
 from saas.programme.models import Programme
@@ -25,9 +25,8 @@ HOME = "/t/regio-noord/"
 
 
 @pytest.fixture
-def demo(app, database, make):
-    with app.app_context(), database.Session() as db:
-        seed(only_if_empty=False, db=db)
+def demo(seed_demo, make):
+    seed_demo()
     with make.session() as db:
         from tenants.models import Tenant
 

@@ -401,14 +401,13 @@ def _row(page: str, label: str) -> str:
 
 # ---- the demo ----------------------------------------------------------------------------------
 
-def test_the_demo_has_five_promises_two_pulse_checks_and_a_360_report_for_its_manager(app, database, make):
-    from saas.demo import DEMO_PASSWORD, seed
+def test_the_demo_has_five_promises_two_pulse_checks_and_a_360_report_for_its_manager(app, make, seed_demo):
+    from saas.demo import DEMO_PASSWORD
     from saas.leadership.models import FeedbackRound
     from saas.programme.models import Programme
     from tenants.models import Tenant
 
-    with app.app_context(), database.Session() as db:
-        seed(only_if_empty=False, db=db)
+    seed_demo()
     with make.session() as db:
         tenant_id = db.scalar(select(Tenant.id).where(Tenant.slug == "regio-noord"))
     with make.session(tenant_id) as db:

@@ -30,7 +30,12 @@ ATTACKER = "ors@rood.example"
 
 
 @pytest.fixture
-def tempting(app, make):
+def tempting(make, built_once):
+    """Built once per test process and restored for each test (tests/snapshots.py)."""
+    return built_once(lambda: _tempting(make))
+
+
+def _tempting(make):
     tenant = make.tenant("rood", legacy_orgs=("AAL", "BEE", "CUR", "EEM"))
     make.member(tenant, ATTACKER, roles=["works_council", "management"])
     make.member(tenant, "lid@rood.example", roles=["member"])

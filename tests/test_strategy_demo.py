@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from saas.demo import DEMO_PASSWORD, seed
+from saas.demo import DEMO_PASSWORD
 from saas.programme.models import Theme
 from saas.strategy.models import ExpectationRound, KnowledgeDay, Pillar, PlanAction, Signup, Workshop
 from tenants.models import Tenant
@@ -16,9 +16,8 @@ from tests.helpers import signed_in
 
 
 @pytest.fixture
-def demo(app, database, make):
-    with app.app_context(), database.Session() as db:
-        seed(only_if_empty=False, db=db)
+def demo(seed_demo, make):
+    seed_demo()
     with make.session() as db:
         return db.scalar(select(Tenant.id).where(Tenant.slug == "regio-noord"))
 

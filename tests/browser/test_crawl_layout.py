@@ -25,7 +25,6 @@ import time
 
 import pytest
 
-from saas.demo import seed
 from tests.browser.crawl import Crawl
 
 pytestmark = pytest.mark.browser
@@ -34,9 +33,8 @@ ACCOUNTS = ["admin", "management", "sponsor", "member", "works-council", "consul
 
 
 @pytest.fixture
-def demo(app, database):
-    with app.app_context(), database.Session() as db:
-        seed(only_if_empty=False, db=db)
+def demo(seed_demo):
+    seed_demo()
 
 
 @pytest.mark.parametrize("account", ACCOUNTS)

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from saas.demo import DEMO_PASSWORD, seed
+from saas.demo import DEMO_PASSWORD
 from saas.surveys.instruments import CONTRACT_ITEMS, DIMENSIONS, LIKERT_LABELS, TYPES, culture_key
 from saas.surveys.models import PooledAnswer, Response, Wave
 from tenants.models import Tenant
@@ -17,9 +17,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def demo(app, database, make):
-    with app.app_context(), database.Session() as db:
-        seed(only_if_empty=False, db=db)
+def demo(seed_demo, make):
+    seed_demo()
     with make.session() as db:
         tenant = db.scalar(select(Tenant).where(Tenant.slug == "regio-noord"))
     with make.session(tenant.id) as db:

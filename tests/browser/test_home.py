@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from saas.demo import DEMO_PASSWORD, seed
+from saas.demo import DEMO_PASSWORD
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -19,9 +19,8 @@ ACCOUNTS = [("admin", "home-setup"), ("management", "home-programme"), ("sponsor
 
 
 @pytest.fixture
-def demo(app, database):
-    with app.app_context(), database.Session() as db:
-        seed(only_if_empty=False, db=db)
+def demo(seed_demo):
+    seed_demo()
 
 
 @pytest.mark.parametrize("account,section", ACCOUNTS)

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from saas.demo import DEMO_PASSWORD, seed
+from saas.demo import DEMO_PASSWORD
 from saas.strategy.models import Signup, Workshop
 from tenants.models import Membership, Tenant
 from tests.browser.words import Words
@@ -19,9 +19,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def demo(app, database, make):
-    with app.app_context(), database.Session() as db:
-        seed(only_if_empty=False, db=db)
+def demo(seed_demo, make):
+    seed_demo()
     with make.session() as db:
         return db.scalar(select(Tenant.id).where(Tenant.slug == "regio-noord"))
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from saas.auth.models import User
-from saas.demo import DEMO_SLUG, seed
+from saas.demo import DEMO_SLUG
 from saas.programme.models import Team, Theme
 from saas.surveys import importer
 from saas.surveys.answering import engine
@@ -20,9 +20,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def demo(app, database):
-    with app.app_context(), database.Session() as db:
-        seed(only_if_empty=False, db=db)
+def demo(seed_demo):
+    seed_demo()
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])

@@ -100,16 +100,15 @@ def test_a_staff_member_answers_a_pulse_check_and_a_manager_sees_the_results(new
     expect(table.get_by_role("row", name=re.compile("explain every decision"))).to_contain_text("2.0")
 
 
-def test_the_managers_leadership_pages_in_the_demo_are_accessible(app, database, make, new_page):
+def test_the_managers_leadership_pages_in_the_demo_are_accessible(make, new_page, seed_demo):
     """The demo manager's round trip through promises, their 360 report, the consistency check and the
     evidence of a promise, and a rater's answer page: axe-core checks each page."""
     from sqlalchemy import select
 
-    from saas.demo import DEMO_PASSWORD, seed
+    from saas.demo import DEMO_PASSWORD
     from saas.leadership.models import FeedbackRound, Promise
 
-    with app.app_context(), database.Session() as db:
-        seed(only_if_empty=False, db=db)
+    seed_demo()
     with make.session() as db:
         from tenants.models import Tenant
 
