@@ -170,7 +170,8 @@ def fill_wave(db, wave, sizes: dict[int | None, int], *, seed: int = 0, progress
     tenant_id = current_tenant_id(db)
     records = [(secrets.token_hex(16), tenant_id, wave.id, org_id, day, answers)
                for position, (org_id, count) in enumerate(sizes.items())
-               for answers in _answers(rng, _archetype(position), progress, count, list(wave.value_keys))]
+               for answers in _answers(rng, _archetype(position), progress, count, list(wave.value_keys),
+                                       enps=wave.asks_enps)]
     _shuffle(records)
     _insert(db, records)
     return len(records)
@@ -183,7 +184,8 @@ def add_answers(db, wave, legacy_org_id: int | None, count: int, *, archetype: i
     rng = np.random.default_rng(seed)
     day = wave.closes_on or date.today()
     _insert(db, [(secrets.token_hex(16), current_tenant_id(db), wave.id, legacy_org_id, day, answers)
-                 for answers in _answers(rng, _archetype(archetype), progress, count, list(wave.value_keys))])
+                 for answers in _answers(rng, _archetype(archetype), progress, count, list(wave.value_keys),
+                                         enps=wave.asks_enps)])
 
 
 _COLUMNS = ("id", "tenant_id", "wave_id", "legacy_org_id", "submitted_on", "answers")  # as in the records
@@ -232,8 +234,10 @@ def _archetype(position: int) -> Archetype:
                      a.values[:5] + b.values[:5], (a.breach + b.breach) / 2)
 
 
-def _answers(rng, archetype: Archetype, progress: float, size: int, value_keys: list[str]) -> list[str]:
-    """`size` answers of one legacy organisation in one wave, each as JSON text."""
+def _answers(rng, archetype: Archetype, progress: float, size: int, value_keys: list[str],
+             enps: bool = False) -> list[str]:
+    """`size` answers of one legacy organisation in one wave, each as JSON text; with `enps`, the eNPS
+    answer too (`_enps`: higher where the organisation kept its promises and one's own values are seen)."""
     if size == 0:
         return []
     now_profile = (1 - progress) * np.array(archetype.now) + progress * TARGET
@@ -257,6 +261,9 @@ def _answers(rng, archetype: Archetype, progress: float, size: int, value_keys: 
     contract_rows = contract.tolist()
     answers = [_ANSWERS_TEMPLATE % (*picks, *culture, *promises)
                for *picks, culture, promises in zip(*lists, rows, contract_rows)]
+    if enps:  # drawn after everything else: a wave without it gets the very same answers as before
+        scores = _enps(rng, contract, lists[0], lists[2]).tolist()
+        answers = [answer[:-1] + ', "enps": %d}' % score for answer, score in zip(answers, scores)]
     _check(answers[0], value_keys)
     return answers
 
@@ -269,6 +276,8 @@ def _check(answer: str, value_keys: list[str]) -> None:
     instruments.validate_value_picks(given["values"], set(value_keys))
     instruments.validate_culture(given["culture"])
     instruments.validate_contract(given["contract"])
+    if "enps" in given:
+        instruments.validate_enps(given["enps"])
 
 
 def _points(rng, profile, size: int) -> np.ndarray:
@@ -298,6 +307,17 @@ def _picks(rng, weights, size: int, quoted: list[str]) -> list[str]:
     top = np.argpartition(-scores, MAX_PICKS - 1, axis=1)[:, :MAX_PICKS]
     top = np.take_along_axis(top, np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1), axis=1)
     return ["[" + ", ".join([quoted[i] for i in row[:count]]) + "]" for row, count in zip(top.tolist(), counts)]
+
+
+def _enps(rng, contract: np.ndarray, personal: list[str], current: list[str]) -> np.ndarray:
+    """eNPS answers 0–10: around 8, 1.8 lower per point of broken promises (the respondent's contract index),
+    0.4 higher per own value also seen in the organisation today, with noise (sd 1.7)."""
+    promised = np.array([item.group == "promised" for item in CONTRACT_ITEMS])
+    delivered = np.array([item.group == "delivered" for item in CONTRACT_ITEMS])
+    index = contract[:, delivered].mean(axis=1) - contract[:, promised].mean(axis=1)
+    aligned = np.array([len(set(json.loads(a)) & set(json.loads(b))) for a, b in zip(personal, current)])
+    raw = 8 + 1.8 * index + 0.4 * (aligned - 1) + rng.normal(0, 1.7, size=len(index))
+    return np.clip(np.rint(raw), instruments.ENPS_MIN, instruments.ENPS_MAX).astype(np.int64)
 
 
 def _contract(rng, breach: float, size: int) -> np.ndarray:
