@@ -271,7 +271,7 @@ def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list, today: dat
         # Open for at least three more weeks from the day the demo is made: a wave past its close
         # date takes no answers (and the worker closes it), and the demo member must be able to answer.
         opens_on=today - timedelta(days=20), closes_on=today + timedelta(weeks=3),
-        groupings=("legacy_org", "team"),
+        groupings=("legacy_org", "team"), asks_enps=True,  # its generated eNPS follows the contract index (synth)
         questions=[{"kind": "likert", "nl": "Ik merk in mijn werk al iets van de nieuwe organisatie.",
                     "en": "I already notice something of the new organisation in my work."},
                    {"kind": "open", "nl": "Wat zou jij de programmaleiding willen meegeven?",

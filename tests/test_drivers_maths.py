@@ -142,3 +142,26 @@ def test_the_minimum_number_of_respondents_is_max_of_k_ten_per_predictor_and_30(
     assert not rule.drivers_shown(1000, 0, 5)  # nothing to weigh
     assert rule.indicator_usable(5, 10, 5) and not rule.indicator_usable(4, 100, 5) \
         and not rule.indicator_usable(96, 100, 5)
+
+
+def test_the_normal_limit_of_the_resampled_sums_gives_the_intervals_of_resampling_itself():
+    """Above drivers.EXACT_MAX respondents the bootstrap draws each stratum's sums from their normal limit:
+    on 2,500 generated answers (two strata) its intervals match those of resampling the answers."""
+    rng = np.random.default_rng(6)
+    n = 2500
+    common = rng.normal(size=n)
+    X = np.column_stack([np.clip(np.rint(3 + common + rng.normal(size=n)), 1, 5), (rng.random(n) < 0.3),
+                         (common + rng.normal(size=n) > 0.5)]).astype(float)
+    y = 0.4 * X[:, 0] + 0.5 * X[:, 1] + rng.normal(size=n)
+    Z, strata = np.column_stack([X, y]), (rng.random(n) < 0.4).astype(int)
+
+    def intervals(exact_max):
+        boots = drivers.bootstrap_moments(Z, strata, exact_max=exact_max)
+        D = drivers.correlations(np.full(drivers.DRAWS, n), sum(b[0] for b in boots.values()),
+                                 sum(b[1] for b in boots.values()))
+        weights, _r2 = drivers.relative_weights(D[:, :3, :3], D[:, :3, 3])
+        return np.percentile(weights, drivers.LEVEL, axis=0)
+
+    exact, limit = intervals(10 ** 9), intervals(0)
+    width = exact[1] - exact[0]
+    assert (np.abs(limit - exact) <= 0.15 * width + 1e-4).all(), (exact, limit)

@@ -40,6 +40,8 @@ from tenants.models import LegacyOrganisation, Membership, Role, Tenant
 from tenants.scoping import current_tenant_id, set_scope
 
 CHUNK = 5000
+DRIVER_QUESTIONS = ({"key": "q1", "kind": "likert", "nl": "Ik voel me gehoord.", "en": "I feel heard."},
+                    {"key": "q2", "kind": "likert", "nl": "Ik weet waar we heen gaan.", "en": "I know where we are going."})
 TARGET = np.array([35.0, 25.0, 15.0, 25.0])  # the culture everybody grows towards (clan, adhocracy, market, hierarchy)
 CONVERGENCE = 0.75  # share of the way to TARGET an organisation has come by the last wave
 CONCENTRATION = 24.0  # how closely respondents follow their organisation (Dirichlet concentration per dimension)
@@ -113,8 +115,9 @@ def ensure_tenant(db, slug: str, admin_email: str | None = None):
 
 
 def synthesise(db, *, respondents: int, legacy_orgs: int, waves: int = 1, seed: int = 0,
-               first_day: date | None = None) -> list[int]:
+               first_day: date | None = None, drivers: bool = False) -> list[int]:
     """Add a programme with `waves` closed waves of `respondents` answers each; returns the wave ids.
+    With `drivers`, each wave also asks the eNPS question and two own scale questions (DRIVER_QUESTIONS).
 
     `db` must be scoped to the tenant. Legacy organisations with the codes AAL, BEE, … are created
     where missing. All in the caller's transaction; the caller commits.
@@ -140,13 +143,14 @@ def synthesise(db, *, respondents: int, legacy_orgs: int, waves: int = 1, seed: 
         wave = Wave(name=f"Synthetic wave {number + 1} of {waves}", programme_id=programme.id, series_label=label,
                     status="closed", opens_on=opens, closes_on=closes, instruments=["values", "culture", "contract"],
                     groupings=["legacy_org"], audience_legacy_org_ids=[], audience_team_ids=[],
-                    value_keys=value_keys, questions=[])
+                    value_keys=value_keys, questions=list(DRIVER_QUESTIONS) if drivers else [], asks_enps=drivers)
         db.add(wave)
         db.flush()
         progress = CONVERGENCE * (number / (waves - 1) if waves > 1 else 0.0)
         records = []
         for position, (org_id, size) in enumerate(zip(org_ids, sizes)):
-            for answers in _answers(rng, _archetype(position), progress, size, value_keys):
+            for answers in _answers(rng, _archetype(position), progress, size, value_keys, enps=drivers,
+                                    scales=_scale_keys(wave)):
                 records.append((secrets.token_hex(16), tenant_id, wave.id, org_id, closes, answers))
         _shuffle(records)  # as the importer does: the insertion order says nothing
         _insert(db, records)
@@ -163,7 +167,7 @@ def fill_wave(db, wave, sizes: dict[int | None, int], *, seed: int = 0, progress
     `progress` (0–1) of the way to the shared target. Stored like every response: random ids, random
     order, only the day (`day`, default the wave's closing day or today). The answers go straight
     into the responses, past the mixing pool: this is for demos (saas/demo.py) and tests, not for
-    real answers.
+    real answers. A wave that asks eNPS or own scale questions gets answers to them too (`_answers`).
     """
     rng = np.random.default_rng(seed)
     day = day or wave.closes_on or date.today()
@@ -171,7 +175,7 @@ def fill_wave(db, wave, sizes: dict[int | None, int], *, seed: int = 0, progress
     records = [(secrets.token_hex(16), tenant_id, wave.id, org_id, day, answers)
                for position, (org_id, count) in enumerate(sizes.items())
                for answers in _answers(rng, _archetype(position), progress, count, list(wave.value_keys),
-                                       enps=wave.asks_enps)]
+                                       enps=wave.asks_enps, scales=_scale_keys(wave))]
     _shuffle(records)
     _insert(db, records)
     return len(records)
@@ -235,9 +239,10 @@ def _archetype(position: int) -> Archetype:
 
 
 def _answers(rng, archetype: Archetype, progress: float, size: int, value_keys: list[str],
-             enps: bool = False) -> list[str]:
+             enps: bool = False, scales: list[str] = ()) -> list[str]:
     """`size` answers of one legacy organisation in one wave, each as JSON text; with `enps`, the eNPS
-    answer too (`_enps`: higher where the organisation kept its promises and one's own values are seen)."""
+    answer too (`_enps`: higher where the organisation kept its promises and one's own values are seen); with
+    `scales` (keys of the wave's own scale questions), answers 1–5 to them that lean on the same (`_scales`)."""
     if size == 0:
         return []
     now_profile = (1 - progress) * np.array(archetype.now) + progress * TARGET
@@ -264,6 +269,10 @@ def _answers(rng, archetype: Archetype, progress: float, size: int, value_keys: 
     if enps:  # drawn after everything else: a wave without it gets the very same answers as before
         scores = _enps(rng, contract, lists[0], lists[2]).tolist()
         answers = [answer[:-1] + ', "enps": %d}' % score for answer, score in zip(answers, scores)]
+    if scales:
+        given = _scales(rng, contract, len(scales)).tolist()
+        answers = [answer[:-1] + ', "questions": {' + ", ".join(f'"{key}": {value}' for key, value in zip(scales, row))
+                   + "}}" for answer, row in zip(answers, given)]
     _check(answers[0], value_keys)
     return answers
 
@@ -318,6 +327,21 @@ def _enps(rng, contract: np.ndarray, personal: list[str], current: list[str]) ->
     aligned = np.array([len(set(json.loads(a)) & set(json.loads(b))) for a, b in zip(personal, current)])
     raw = 8 + 1.8 * index + 0.4 * (aligned - 1) + rng.normal(0, 1.7, size=len(index))
     return np.clip(np.rint(raw), instruments.ENPS_MIN, instruments.ENPS_MAX).astype(np.int64)
+
+
+def _scale_keys(wave) -> list[str]:
+    return [q["key"] for q in wave.questions or () if q["kind"] == "likert"]
+
+
+def _scales(rng, contract: np.ndarray, count: int) -> np.ndarray:
+    """Answers 1–5 to `count` own scale questions: around 3.6, 0.6 lower per point of broken promises, the
+    first question leaning on that most (each next one half as much), with noise (sd 0.9)."""
+    promised = np.array([item.group == "promised" for item in CONTRACT_ITEMS])
+    delivered = np.array([item.group == "delivered" for item in CONTRACT_ITEMS])
+    index = contract[:, delivered].mean(axis=1) - contract[:, promised].mean(axis=1)
+    lean = 0.6 * 0.5 ** np.arange(count)
+    raw = 3.6 + index[:, None] * lean[None, :] + rng.normal(0, 0.9, size=(len(index), count))
+    return np.clip(np.rint(raw), 1, 5).astype(np.int64)
 
 
 def _contract(rng, breach: float, size: int) -> np.ndarray:
