@@ -412,8 +412,8 @@ def worker(burst, with_scheduler, sweep_every, lost_after):
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Same seed, same answers.")
 @click.option("--admin", "admin_email", default=None,
               help="An existing account to make admin of the tenant (to look at the pages).")
-@click.option("--drivers", is_flag=True, help="The waves also ask the eNPS question and two own scale questions, "
-                                              "so their releases have drivers (bench/comparisons.py).")
+@click.option("--drivers", is_flag=True, help="The waves also ask the eNPS question, so their releases have eNPS "
+                                              "and its drivers (bench/comparisons.py).")
 @even_if_read_only_option
 @with_appcontext
 def synth(slug, respondents, legacy_orgs, waves, seed, admin_email, drivers, even_if_read_only):

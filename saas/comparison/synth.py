@@ -40,8 +40,6 @@ from tenants.models import LegacyOrganisation, Membership, Role, Tenant
 from tenants.scoping import current_tenant_id, set_scope
 
 CHUNK = 5000
-DRIVER_QUESTIONS = ({"key": "q1", "kind": "likert", "nl": "Ik voel me gehoord.", "en": "I feel heard."},
-                    {"key": "q2", "kind": "likert", "nl": "Ik weet waar we heen gaan.", "en": "I know where we are going."})
 TARGET = np.array([35.0, 25.0, 15.0, 25.0])  # the culture everybody grows towards (clan, adhocracy, market, hierarchy)
 CONVERGENCE = 0.75  # share of the way to TARGET an organisation has come by the last wave
 CONCENTRATION = 24.0  # how closely respondents follow their organisation (Dirichlet concentration per dimension)
@@ -117,7 +115,8 @@ def ensure_tenant(db, slug: str, admin_email: str | None = None):
 def synthesise(db, *, respondents: int, legacy_orgs: int, waves: int = 1, seed: int = 0,
                first_day: date | None = None, drivers: bool = False) -> list[int]:
     """Add a programme with `waves` closed waves of `respondents` answers each; returns the wave ids.
-    With `drivers`, each wave also asks the eNPS question and two own scale questions (DRIVER_QUESTIONS).
+    With `drivers`, each wave also asks the eNPS question (its release then has eNPS and drivers: the values as
+    predictors of the contract index and the eNPS).
 
     `db` must be scoped to the tenant. Legacy organisations with the codes AAL, BEE, … are created
     where missing. All in the caller's transaction; the caller commits.
@@ -143,14 +142,13 @@ def synthesise(db, *, respondents: int, legacy_orgs: int, waves: int = 1, seed: 
         wave = Wave(name=f"Synthetic wave {number + 1} of {waves}", programme_id=programme.id, series_label=label,
                     status="closed", opens_on=opens, closes_on=closes, instruments=["values", "culture", "contract"],
                     groupings=["legacy_org"], audience_legacy_org_ids=[], audience_team_ids=[],
-                    value_keys=value_keys, questions=list(DRIVER_QUESTIONS) if drivers else [], asks_enps=drivers)
+                    value_keys=value_keys, questions=[], asks_enps=drivers)
         db.add(wave)
         db.flush()
         progress = CONVERGENCE * (number / (waves - 1) if waves > 1 else 0.0)
         records = []
         for position, (org_id, size) in enumerate(zip(org_ids, sizes)):
-            for answers in _answers(rng, _archetype(position), progress, size, value_keys, enps=drivers,
-                                    scales=_scale_keys(wave)):
+            for answers in _answers(rng, _archetype(position), progress, size, value_keys, enps=drivers):
                 records.append((secrets.token_hex(16), tenant_id, wave.id, org_id, closes, answers))
         _shuffle(records)  # as the importer does: the insertion order says nothing
         _insert(db, records)

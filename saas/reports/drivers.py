@@ -70,8 +70,12 @@ def enps(answers, org: int | None = None, team: int | None = None, draws: int = 
 
 def relative_weights(R, r) -> tuple[np.ndarray, np.ndarray]:
     """Johnson's relative weights from correlations: R (…, p, p) among the predictors, r (…, p) with the
-    outcome (stacks of them work too). Returns (ε (…, p), R² (…))."""
+    outcome (stacks of them work too). Returns (ε (…, p), R² (…)). With r (…, p, m), m outcomes at once (one
+    eigen-decomposition): ε (…, p, m), R² (…, m)."""
     R, r = np.asarray(R, dtype=float), np.asarray(r, dtype=float)
+    single = r.ndim == R.ndim - 1
+    if single:
+        r = r[..., None]
     delta, V = np.linalg.eigh(R)
     delta = np.clip(delta, 0.0, None)
     root = np.sqrt(delta)
@@ -79,9 +83,10 @@ def relative_weights(R, r) -> tuple[np.ndarray, np.ndarray]:
     inverse_root = np.where(root > _TOLERANCE * np.maximum(root.max(axis=-1, keepdims=True), 1.0),
                             1.0 / np.where(root > 0, root, 1.0), 0.0)
     inverse = (V * inverse_root[..., None, :]) @ np.swapaxes(V, -1, -2)
-    beta = (inverse @ r[..., None])[..., 0]
-    epsilon = (Lambda ** 2) @ (beta[..., None] ** 2)
-    return epsilon[..., 0], (beta ** 2).sum(axis=-1)
+    beta = inverse @ r  # (…, p, m)
+    epsilon = (Lambda ** 2) @ (beta ** 2)
+    r2 = (beta ** 2).sum(axis=-2)
+    return (epsilon[..., 0], r2[..., 0]) if single else (epsilon, r2)
 
 
 def correlations(n, s1, s2) -> np.ndarray:
@@ -216,12 +221,14 @@ def release_drivers(data, k: int, questions: list[str], outcomes: list[str], gro
         s2 = sum(boots[label][1] for label in labels)
         D = correlations(np.full(draws, n_draw), s1, s2)
         cols = np.array(used[g])
+        ys = p + np.arange(len(outcomes))
+        every, every_r2 = relative_weights(C[np.ix_(cols, cols)], C[np.ix_(cols, ys)])  # all outcomes at once
+        all_drawn, all_drawn_r2 = relative_weights(D[:, cols[:, None], cols[None, :]], D[:, cols[:, None], ys[None, :]])
         for j, item in enumerate(entry["outcomes"]):
             if item["hidden"]:
                 continue
             column = p + j
-            epsilon, r2 = relative_weights(C[np.ix_(cols, cols)], C[cols, column])
-            drawn, drawn_r2 = relative_weights(D[:, cols[:, None], cols[None, :]], D[:, cols, column])
+            epsilon, r2, drawn, drawn_r2 = every[:, j], every_r2[j], all_drawn[:, :, j], all_drawn_r2[:, j]
             shares = 100 * drawn / np.where(drawn_r2 > 0, drawn_r2, 1.0)[:, None]
             low, high = np.percentile(drawn, LEVEL, axis=0)
             share_low, share_high = np.percentile(shares, LEVEL, axis=0)

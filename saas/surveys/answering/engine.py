@@ -13,7 +13,7 @@ submitting (`unfinished`). Its shape::
     {"step": "culture-now",                 # where the respondent was, to return there
      "passed": ["welcome", "about", ...],   # steps left with "Next" and no problems
      "answers": {"values": {"personal": [keys]}, "culture": {"d1_clan_now": 40 | None | "4o"},
-                 "contract": {"promised_voice": 4}, "questions": {"q1": 3, "q2": "text"}},
+                 "contract": {"promised_voice": 4}, "enps": 7, "questions": {"q1": 3, "q2": "text"}},
      "attributes": {"legacy_org_id": 12 | "none", "team_id": ..., "tenure_band": "lt_2" | "none"}}
 """
 from __future__ import annotations
