@@ -165,3 +165,24 @@ def test_the_normal_limit_of_the_resampled_sums_gives_the_intervals_of_resamplin
     exact, limit = intervals(10 ** 9), intervals(0)
     width = exact[1] - exact[0]
     assert (np.abs(limit - exact) <= 0.15 * width + 1e-4).all(), (exact, limit)
+
+
+def test_a_wave_without_the_values_weighs_its_own_questions_and_a_small_group_gets_only_its_reason():
+    """A wave that did not ask the values has answers without them: its own questions are still weighed (the
+    values were first required of every respondent, which left none). A group under the minimum says why."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(8)
+    n = 60
+    q1 = rng.integers(1, 6, n).astype(float)
+    data = SimpleNamespace(n=n, verified=np.ones(n, bool), contract=q1 / 2 + rng.normal(size=n),
+                           enps=np.full(n, np.nan), has={"values": np.zeros(n, bool)}, likert={"q1": q1},
+                           org=np.array([1] * 35 + [2] * 25), value_keys=["trust"],
+                           picks={"personal": np.zeros((n, 1), bool), "org_current": np.zeros((n, 1), bool)})
+    out = drivers.release_drivers(data, 5, ["q1"], ["contract"], {None: {"contract": None}, 1: {"contract": None},
+                                                                  2: {"contract": None}})
+    [whole] = out[None]["outcomes"]
+    assert whole["n"] == 60 and [w["key"] for w in whole["weights"]] == ["q1"]
+    assert whole["weights"][0]["weight"] == pytest.approx(np.corrcoef(q1, data.contract)[0, 1] ** 2, abs=1e-4)
+    assert out[1]["outcomes"][0]["n"] == 35
+    assert out[2] == {"outcomes": [{"outcome": "contract", "hidden": rule.TOO_FEW_FOR_DRIVERS}]}

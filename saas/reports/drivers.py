@@ -166,7 +166,7 @@ def predictors_of(data, cases: np.ndarray, questions: list[str], k: int) -> list
     the organisation today among the whole wave's `cases` (ties by key), of those that may enter there
     (saas.anonymity.drivers.indicator_usable). Each group uses the values that may enter in it."""
     found = [{"kind": "question", "key": key, "column": data.likert[key]} for key in questions]
-    if "values" not in data.has or not data.value_keys:
+    if not _asks_values(data):
         return found
     aligned = data.picks["personal"] & data.picks["org_current"]  # (n, V)
     counts = aligned[cases].sum(axis=0)
@@ -190,7 +190,7 @@ def release_drivers(data, k: int, questions: list[str], outcomes: list[str], gro
     base = data.verified.copy() if data.verified is not None else np.ones(data.n, dtype=bool)
     for outcome in outcomes:
         base &= ~np.isnan(outcome_columns[outcome])
-    if "values" in data.has:
+    if _asks_values(data):
         base &= data.has["values"]
     for key in questions:
         base &= ~np.isnan(data.likert[key])
@@ -245,3 +245,8 @@ def release_drivers(data, k: int, questions: list[str], outcomes: list[str], gro
             item.update(n=len(rows), predictors=len(cols), r2=round(float(r2), 3),
                         r2_interval=[round(float(r2_low), 3), round(float(r2_high), 3)], weights=weights)
     return out
+
+
+def _asks_values(data) -> bool:
+    """Whether the wave asked the values (then every answer has them): a wave without them has no value predictors."""
+    return "values" in data.has and bool(data.has["values"].any()) and bool(data.value_keys)
