@@ -3,12 +3,16 @@
 One run:
 1. a throwaway PostgreSQL (as in the tests: the app connects as a role that RLS binds), migrated —
    or the database of DATABASE_URL when it is set (migrated with MIGRATION_DATABASE_URL if given);
-2. `koers synth` fills one wave with the answers (a tenant of its own, `bench-<random>`);
+2. `koers synth --drivers` fills one wave with the answers (a tenant of its own, `bench-<random>`); the wave
+   also asks the eNPS question, so its release computes the eNPS of every group and the drivers (relative
+   weights of the values for the contract index and the eNPS, 1,000 bootstrap draws) of the whole wave and
+   each legacy organisation (issue 21 point 4; `--no-drivers`: no eNPS, drivers of the contract index only);
 3. in a fresh process, so that its peak memory is the comparison's own, side by side:
    (a) merely loading those answers from the database: every response's legacy organisation and
        answers, parsed, streamed in batches, one process (`service.load_answers`);
-   (b) the whole comparison with 1,000 bootstrap resamples and 1,000 permutations, from the database
-       to the stored result, committed (`service.compare_wave`, as the job runs it).
+   (b) the release (with eNPS and drivers), the themes and the whole comparison with 1,000 bootstrap
+       resamples and 1,000 permutations, from the database to the stored result, committed
+       (`release_and_compare`, as the job runs it).
 
 It prints both times, the ratio b/a and the peak memory (maximum resident set size of the measuring
 process, and of the helper processes that read part of the answers in parallel), with the targets:
@@ -43,6 +47,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--respondents", type=int, default=100_000)
     parser.add_argument("--legacy-orgs", type=int, default=10)
+    parser.add_argument("--drivers", action=argparse.BooleanOptionalAction, default=True,
+                        help="the wave asks eNPS (default), so the release has its figures and drivers")
     parser.add_argument("--measure", nargs=3, metavar=("URL", "SLUG", "WAVE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -68,7 +74,8 @@ def main() -> None:
         koers = str(Path(sys.executable).with_name("koers"))
         started = time.perf_counter()
         out = subprocess.run([koers, "synth", "--tenant", slug, "--respondents", str(args.respondents),
-                              "--legacy-orgs", str(args.legacy_orgs), "--seed", "1"],
+                              "--legacy-orgs", str(args.legacy_orgs), "--seed", "1",
+                              *(["--drivers"] if args.drivers else [])],
                              env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
         wave_id = out.split()[-1]
         print(f"filled           {args.respondents} answers over {args.legacy_orgs} legacy organisations in "
@@ -97,7 +104,10 @@ def _measure(url: str, slug: str, wave_id: str) -> None:
 
     import saas.models  # noqa: F401  (every model, for the mappers)
     import tenants.scoping  # noqa: F401  (the tenant scope of every session)
+    from saas.anonymity import releases
     from saas.comparison import service
+    from saas.reports import figures as fig
+    from saas.reports import release
     from saas.surveys import answers as extract
     from saas.kernel.config import Settings
     from saas.kernel.db import Database
@@ -130,14 +140,43 @@ def _measure(url: str, slug: str, wave_id: str) -> None:
     compare_seconds = time.perf_counter() - started
     result = outcome.comparison.result
     db.close()
-    database.dispose()
+
+    db, tenant, wave = scoped()  # (c): what eNPS and drivers add to the release, on the same answers
+    data = release.load(db, wave)
+    k = releases.latest_release(db, "wave", wave.id).k
+    audits = release.audits_of(data, wave, k)
+    started = time.perf_counter()
+    release.release_drivers(data, audits, wave, k)
+    for org in [None, *sorted(audits[None].orgs)]:
+        if "enps" in audits:
+            fig.enps(data, fig.mask_of(data, org), org)
+    drivers_seconds = time.perf_counter() - started
+    db.close()
     print(json.dumps({
-        "answers": loaded, "load": load_seconds, "compare": compare_seconds,
+        "answers": loaded, "load": load_seconds, "compare": compare_seconds, "drivers_seconds": drivers_seconds,
         "peak_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "peak_helpers": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
         "orgs": sum(not org["suppressed"] for org in result["orgs"]), "pairs": len(result["pairs"]),
+        "drivers": _drivers_shown(scoped),
         "cores": os.cpu_count(),
     }))
+    database.dispose()
+
+
+def _drivers_shown(scoped) -> str:
+    """What the release holds of eNPS and drivers: groups with an eNPS, and groups × outcomes with weights."""
+    from saas.anonymity import releases
+
+    db, _tenant, wave = scoped()
+    release = releases.latest_release(db, "wave", wave.id)
+    groups = releases.groups(db, release)
+    with_enps = sum(1 for g in groups if "enps" in g.figures and not g.figures["enps"].get("hidden"))
+    weighed = [item for g in groups for item in (g.figures.get("drivers") or {}).get("outcomes", ())
+               if not item.get("hidden")]
+    predictors = max((item["predictors"] for item in weighed), default=0)
+    db.close()
+    return (f"eNPS in {with_enps} groups; drivers for {len(weighed)} group-outcomes "
+            f"(up to {predictors} predictors, 1,000 draws)")
 
 
 def _report(f: dict) -> None:
@@ -145,8 +184,10 @@ def _report(f: dict) -> None:
     peak = f["peak_self"] + f["peak_helpers"]
     print(f"(a) load         {f['load']:6.2f} s   {f['answers']} answers read and parsed, one process")
     print(f"(b) comparison   {f['compare']:6.2f} s   database to stored result: {f['orgs']} legacy organisations, "
-          f"{f['pairs']} pairs, 1,000 resamples and 1,000 permutations   (target <= 10 s)  "
+          f"{f['pairs']} pairs, 1,000 resamples and 1,000 permutations; {f['drivers']}   (target <= 10 s)  "
           f"{'ok' if f['compare'] <= 10 else 'MISSED'}")
+    print(f"(c) of (b)       {f['drivers_seconds']:6.2f} s   eNPS and drivers alone (the release's part for them, same "
+          f"answers): {100 * f['drivers_seconds'] / f['compare']:.0f} % of (b)")
     print(f"ratio b/a        {ratio:6.2f}     (target <= 3)  {'ok' if ratio <= 3 else 'MISSED'}")
     print(f"peak memory      {peak / 2**20:6.0f} MiB (measuring process {f['peak_self'] / 2**20:.0f} MiB + largest "
           f"helper {f['peak_helpers'] / 2**20:.0f} MiB; target <= 1024 MiB)  {'ok' if peak <= GIB else 'MISSED'}")

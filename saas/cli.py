@@ -438,9 +438,11 @@ def worker(burst, with_scheduler, sweep_every, lost_after):
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Same seed, same answers.")
 @click.option("--admin", "admin_email", default=None,
               help="An existing account to make admin of the tenant (to look at the pages).")
+@click.option("--drivers", is_flag=True, help="The waves also ask the eNPS question, so their releases have eNPS "
+                                              "and its drivers (bench/comparisons.py).")
 @even_if_read_only_option
 @with_appcontext
-def synth(slug, respondents, legacy_orgs, waves, seed, admin_email, even_if_read_only):
+def synth(slug, respondents, legacy_orgs, waves, seed, admin_email, drivers, even_if_read_only):
     from billing.readonly import read_only_reason
     from saas.comparison import synth as synthetic
     from saas.kernel.db import session
@@ -453,7 +455,8 @@ def synth(slug, respondents, legacy_orgs, waves, seed, admin_email, even_if_read
         if reason is not None:
             raise DomainError(f"tenant {slug!r} is read-only, nothing changed: {reason} "
                               "(a platform operator may add --even-if-read-only)")
-        wave_ids = synthetic.synthesise(db, respondents=respondents, legacy_orgs=legacy_orgs, waves=waves, seed=seed)
+        wave_ids = synthetic.synthesise(db, respondents=respondents, legacy_orgs=legacy_orgs, waves=waves, seed=seed,
+                                        drivers=drivers)
     except (DomainError, LookupError) as error:
         db.rollback()
         raise click.ClickException(str(getattr(error, "message", error)))

@@ -1,7 +1,6 @@
 """Demo data for `make run`: the tenant regio-noord with one account per role."""
 from __future__ import annotations
 
-import random
 from datetime import date, timedelta
 
 from flask import current_app
@@ -387,13 +386,11 @@ def _questions(keys) -> list[dict]:
     return [{"baseline": BASELINE_QUESTION, "midway": MIDWAY_QUESTION, "notice": NOTICE_QUESTION}[key] for key in keys]
 
 
-def _own_answers(wave, texts: list[str], total: int, seed: int) -> list[dict]:
-    """Per answer (in fill_wave's order) its answers to the wave's own questions: a score of 1 to 5 to each
-    scale question, and the open answers spread evenly over the respondents (one each, no attribute)."""
-    rng = random.Random(seed)
-    scales = [q["key"] for q in wave.questions if q["kind"] == "likert"]
+def _own_answers(wave, texts: list[str], total: int) -> list[dict]:
+    """Per answer (in fill_wave's order) its open answers, spread evenly over the respondents (one each, no
+    attribute); fill_wave answers the scale questions itself, leaning on the contract index (synth._scales)."""
     [open_key] = [q["key"] for q in wave.questions if q["kind"] == "open"] or [None]
-    given = [{key: rng.choice((2, 3, 3, 4, 4, 5)) for key in scales} for _ in range(total)]
+    given: list[dict] = [{} for _ in range(total)]
     for number, text in enumerate(texts):
         given[number * total // len(texts)][open_key] = text
     return given
@@ -411,7 +408,8 @@ def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list, today: dat
         wave = surveys.create_wave(
             db, name=name, series_label=label, programme_id=prog.id, opens_on=today + timedelta(days=opens),
             closes_on=today + timedelta(days=closes), groupings=("legacy_org", "tenure") if number < 2
-            else ("legacy_org", "team"), questions=_questions(asked))
+            else ("legacy_org", "team"), questions=_questions(asked),
+            asks_enps=label == "midway")  # its generated eNPS follows the contract index (synth): drivers show
         surveys.record_consent(
             db, wave, by=council, decided_on=wave.opens_on - timedelta(weeks=1),
             decision=f"De ondernemingsraad stemt in met de {name.split()[0].lower()} onder alle medewerkers "
@@ -420,7 +418,7 @@ def _seed_waves(db, prog, memberships: dict, staff: list, orgs: list, today: dat
                        "open antwoorden alleen voor groepen van minstens tien deelnemers.")
         surveys.open_wave(db, tenant, wave)
         total = sum(sizes.values())
-        own = _own_answers(wave, [text for key in texts for text in OPEN_TEXTS[key]], total, 2026 + number) \
+        own = _own_answers(wave, [text for key in texts for text in OPEN_TEXTS[key]], total) \
             if wave.questions else None
         fill_wave(db, wave, {by_code[code]: n for code, n in sizes.items()}, seed=2026 + number,
                   progress=progress, day=wave.closes_on, questions=own)

@@ -113,8 +113,10 @@ def ensure_tenant(db, slug: str, admin_email: str | None = None):
 
 
 def synthesise(db, *, respondents: int, legacy_orgs: int, waves: int = 1, seed: int = 0,
-               first_day: date | None = None) -> list[int]:
+               first_day: date | None = None, drivers: bool = False) -> list[int]:
     """Add a programme with `waves` closed waves of `respondents` answers each; returns the wave ids.
+    With `drivers`, each wave also asks the eNPS question (its release then has eNPS and drivers: the values as
+    predictors of the contract index and the eNPS).
 
     `db` must be scoped to the tenant. Legacy organisations with the codes AAL, BEE, … are created
     where missing. All in the caller's transaction; the caller commits.
@@ -140,13 +142,13 @@ def synthesise(db, *, respondents: int, legacy_orgs: int, waves: int = 1, seed: 
         wave = Wave(name=f"Synthetic wave {number + 1} of {waves}", programme_id=programme.id, series_label=label,
                     status="closed", opens_on=opens, closes_on=closes, instruments=["values", "culture", "contract"],
                     groupings=["legacy_org"], audience_legacy_org_ids=[], audience_team_ids=[],
-                    value_keys=value_keys, questions=[])
+                    value_keys=value_keys, questions=[], asks_enps=drivers)
         db.add(wave)
         db.flush()
         progress = CONVERGENCE * (number / (waves - 1) if waves > 1 else 0.0)
         records = []
         for position, (org_id, size) in enumerate(zip(org_ids, sizes)):
-            for answers in _answers(rng, _archetype(position), progress, size, value_keys):
+            for answers in _answers(rng, _archetype(position), progress, size, value_keys, enps=drivers):
                 records.append((secrets.token_hex(16), tenant_id, wave.id, org_id, closes, answers))
         _shuffle(records)  # as the importer does: the insertion order says nothing
         _insert(db, records)
@@ -163,19 +165,24 @@ def fill_wave(db, wave, sizes: dict[int | None, int], *, seed: int = 0, progress
     `progress` (0–1) of the way to the shared target. Stored like every response: random ids, random
     order, only the day (`day`, default the wave's closing day or today). The answers go straight
     into the responses, past the mixing pool: this is for demos (saas/demo.py) and tests, not for
-    real answers. `questions`: the answers to the wave's own questions ({key: answer}), one dict per
-    answer in the order of `sizes` (an empty dict: none); answers past the list's end have none.
+    real answers. A wave that asks eNPS or own scale questions gets answers to them too (`_answers`).
+    `questions`: more answers to the wave's own questions ({key: answer}, e.g. open answers), one dict per
+    answer in the order of `sizes` (an empty dict: none), laid over the generated ones; answers past the
+    list's end have none.
     """
     rng = np.random.default_rng(seed)
     day = day or wave.closes_on or date.today()
     tenant_id = current_tenant_id(db)
     records = [(secrets.token_hex(16), tenant_id, wave.id, org_id, day, answers)
                for position, (org_id, count) in enumerate(sizes.items())
-               for answers in _answers(rng, _archetype(position), progress, count, list(wave.value_keys))]
+               for answers in _answers(rng, _archetype(position), progress, count, list(wave.value_keys),
+                                       enps=wave.asks_enps, scales=_scale_keys(wave))]
     for number, given in enumerate((questions or [])[:len(records)]):
-        if given:  # one more key in the answers' JSON text: {"values": …, "questions": {…}}
+        if given:
             *head, answers = records[number]
-            records[number] = (*head, answers[:-1] + ', "questions": ' + json.dumps(given) + "}")
+            parsed = json.loads(answers)
+            parsed["questions"] = {**parsed.get("questions", {}), **given}
+            records[number] = (*head, json.dumps(parsed))
     _shuffle(records)
     _insert(db, records)
     return len(records)
@@ -188,7 +195,8 @@ def add_answers(db, wave, legacy_org_id: int | None, count: int, *, archetype: i
     rng = np.random.default_rng(seed)
     day = wave.closes_on or date.today()
     _insert(db, [(secrets.token_hex(16), current_tenant_id(db), wave.id, legacy_org_id, day, answers)
-                 for answers in _answers(rng, _archetype(archetype), progress, count, list(wave.value_keys))])
+                 for answers in _answers(rng, _archetype(archetype), progress, count, list(wave.value_keys),
+                                         enps=wave.asks_enps)])
 
 
 _COLUMNS = ("id", "tenant_id", "wave_id", "legacy_org_id", "submitted_on", "answers")  # as in the records
@@ -237,8 +245,11 @@ def _archetype(position: int) -> Archetype:
                      a.values[:5] + b.values[:5], (a.breach + b.breach) / 2)
 
 
-def _answers(rng, archetype: Archetype, progress: float, size: int, value_keys: list[str]) -> list[str]:
-    """`size` answers of one legacy organisation in one wave, each as JSON text."""
+def _answers(rng, archetype: Archetype, progress: float, size: int, value_keys: list[str],
+             enps: bool = False, scales: list[str] = ()) -> list[str]:
+    """`size` answers of one legacy organisation in one wave, each as JSON text; with `enps`, the eNPS
+    answer too (`_enps`: higher where the organisation kept its promises and one's own values are seen); with
+    `scales` (keys of the wave's own scale questions), answers 1–5 to them that lean on the same (`_scales`)."""
     if size == 0:
         return []
     now_profile = (1 - progress) * np.array(archetype.now) + progress * TARGET
@@ -262,6 +273,13 @@ def _answers(rng, archetype: Archetype, progress: float, size: int, value_keys: 
     contract_rows = contract.tolist()
     answers = [_ANSWERS_TEMPLATE % (*picks, *culture, *promises)
                for *picks, culture, promises in zip(*lists, rows, contract_rows)]
+    if enps:  # drawn after everything else: a wave without it gets the very same answers as before
+        scores = _enps(rng, contract, lists[0], lists[2]).tolist()
+        answers = [answer[:-1] + ', "enps": %d}' % score for answer, score in zip(answers, scores)]
+    if scales:
+        given = _scales(rng, contract, len(scales)).tolist()
+        answers = [answer[:-1] + ', "questions": {' + ", ".join(f'"{key}": {value}' for key, value in zip(scales, row))
+                   + "}}" for answer, row in zip(answers, given)]
     _check(answers[0], value_keys)
     return answers
 
@@ -274,6 +292,8 @@ def _check(answer: str, value_keys: list[str]) -> None:
     instruments.validate_value_picks(given["values"], set(value_keys))
     instruments.validate_culture(given["culture"])
     instruments.validate_contract(given["contract"])
+    if "enps" in given:
+        instruments.validate_enps(given["enps"])
 
 
 def _points(rng, profile, size: int) -> np.ndarray:
@@ -303,6 +323,32 @@ def _picks(rng, weights, size: int, quoted: list[str]) -> list[str]:
     top = np.argpartition(-scores, MAX_PICKS - 1, axis=1)[:, :MAX_PICKS]
     top = np.take_along_axis(top, np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1), axis=1)
     return ["[" + ", ".join([quoted[i] for i in row[:count]]) + "]" for row, count in zip(top.tolist(), counts)]
+
+
+def _enps(rng, contract: np.ndarray, personal: list[str], current: list[str]) -> np.ndarray:
+    """eNPS answers 0–10: around 8, 1.8 lower per point of broken promises (the respondent's contract index),
+    0.4 higher per own value also seen in the organisation today, with noise (sd 1.7)."""
+    promised = np.array([item.group == "promised" for item in CONTRACT_ITEMS])
+    delivered = np.array([item.group == "delivered" for item in CONTRACT_ITEMS])
+    index = contract[:, delivered].mean(axis=1) - contract[:, promised].mean(axis=1)
+    aligned = np.array([len(set(json.loads(a)) & set(json.loads(b))) for a, b in zip(personal, current)])
+    raw = 8 + 1.8 * index + 0.4 * (aligned - 1) + rng.normal(0, 1.7, size=len(index))
+    return np.clip(np.rint(raw), instruments.ENPS_MIN, instruments.ENPS_MAX).astype(np.int64)
+
+
+def _scale_keys(wave) -> list[str]:
+    return [q["key"] for q in wave.questions or () if q["kind"] == "likert"]
+
+
+def _scales(rng, contract: np.ndarray, count: int) -> np.ndarray:
+    """Answers 1–5 to `count` own scale questions: around 3.6, 0.6 lower per point of broken promises, the
+    first question leaning on that most (each next one half as much), with noise (sd 0.9)."""
+    promised = np.array([item.group == "promised" for item in CONTRACT_ITEMS])
+    delivered = np.array([item.group == "delivered" for item in CONTRACT_ITEMS])
+    index = contract[:, delivered].mean(axis=1) - contract[:, promised].mean(axis=1)
+    lean = 0.6 * 0.5 ** np.arange(count)
+    raw = 3.6 + index[:, None] * lean[None, :] + rng.normal(0, 0.9, size=(len(index), count))
+    return np.clip(np.rint(raw), 1, 5).astype(np.int64)
 
 
 def _contract(rng, breach: float, size: int) -> np.ndarray:

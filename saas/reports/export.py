@@ -13,6 +13,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from saas.anonymity.audit import COMPLEMENTARY, FEWER_THAN_K
+from saas.anonymity.drivers import TOO_FEW_FOR_DRIVERS
 from saas.comparison import charts
 from saas.comparison.bands import ENTROPY_BANDS, LEVEL, band
 from saas.kernel.files import pdf, table_csv, table_xlsx
@@ -71,6 +72,9 @@ class ReportView:
             return _("This wave did not ask for teams.")
         if reason == "not_yet":
             return _("This group did not exist yet when this wave's figures were released.")
+        if reason == TOO_FEW_FOR_DRIVERS:
+            return _("Too few answers to weigh what goes with the outcome without it saying something about "
+                     "individual people: not shown.")
         if reason == FEWER_THAN_K or reason:
             return _("Fewer than %(k)d answers", k=k)
         return ""
@@ -99,6 +103,56 @@ class ReportView:
         text = question.get("text") or {}
         return text.get(self.lang) or text.get("en") or text.get("nl") or question["key"]
 
+    # -- eNPS and drivers (saas.reports.drivers) ----------------------------------------------------
+    def outcome_label(self, outcome: str) -> str:
+        return {"contract": _("Psychological-contract index"), "enps": _("eNPS")}[outcome]
+
+    def predictor_label(self, weight: dict) -> str:
+        if weight["kind"] == "question":
+            return _("Question: %(text)s", text=self.question_text(weight))
+        return _("Value: %(value)s (own value, also seen in the organisation today)", value=self.value_label(weight["key"]))
+
+    def drivers_pack(self) -> dict:
+        """eNPS and drivers of the groups this report lays out (the focus, then the breakdown), as a plain dict with
+        every name resolved, for templates/reports/_drivers_section.html (the page, the PDF, a board pack):
+        {"asks_enps", "has_drivers", "groups": [{"label", "hidden", "enps", "outcomes": [{"outcome", "label",
+        "hidden", "n", "r2", "r2_interval", "rows": [{"label", "kind", "direction", "weight", "interval", "share",
+        "share_interval"}]}]}]}. A hidden group, eNPS or outcome has its reason in words and no number."""
+        report = self.report
+        out = {"asks_enps": False, "has_drivers": False, "groups": []}
+        if not report.get("figures_ready"):
+            return out
+        for figures in [report["focus"], *report.get("breakdown", [])]:
+            group = {"label": self.group_label(figures["group"]), "hidden": None, "enps": None, "outcomes": []}
+            if figures.get("hidden"):
+                group["hidden"] = self.hidden_text(figures["hidden"])
+                out["groups"].append(group)
+                continue
+            enps = figures.get("enps")
+            if enps is not None:
+                out["asks_enps"] = True
+                group["enps"] = {"hidden": self.hidden_text(enps["hidden"])} if enps.get("hidden") else \
+                    {"hidden": None, **{key: enps[key] for key in ("n", "score", "interval", "promoters", "passives",
+                                                                 "detractors")}}
+            for item in (figures.get("drivers") or {}).get("outcomes", []):
+                out["has_drivers"] = True
+                if item.get("hidden"):
+                    group["outcomes"].append({"outcome": item["outcome"], "label": self.outcome_label(item["outcome"]),
+                                              "hidden": self.hidden_text(item["hidden"])})
+                    continue
+                group["outcomes"].append({
+                    "outcome": item["outcome"], "label": self.outcome_label(item["outcome"]), "hidden": None,
+                    "n": item["n"], "r2": item["r2"], "r2_interval": item["r2_interval"],
+                    "rows": [{"label": self.predictor_label(w), "kind": w["kind"], "direction": w.get("direction", 0),
+                              "weight": w["weight"],
+                              "interval": w["interval"], "share": w["share"], "share_interval": w["share_interval"]}
+                             for w in item["weights"]]})
+            if group["enps"] is not None or group["outcomes"]:
+                out["groups"].append(group)
+        if not out["asks_enps"] and not out["has_drivers"]:
+            out["groups"] = []
+        return out
+
     # -- the heat map (saas.reports.heatmap) -----------------------------------------------------
     def heat_columns(self) -> list[dict]:
         """The heat map's measures with their column headings: {"measure", "label"}."""
@@ -119,6 +173,8 @@ class ReportView:
                     label = _("Matching values: today and wanted")
                 elif key == "contract":
                     label = _("Contract index")
+                elif key == "enps":
+                    label = _("eNPS")
                 else:
                     asked += 1
                     label = _("Question %(number)d", number=asked)
@@ -209,7 +265,7 @@ class ReportView:
     def heat_kind_label(self, kind: str) -> str:
         return {"points": _("Culture profile (points)"), "entropy": _("Entropy (percentage points)"),
                 "matches": _("Matching values"), "contract": _("Contract index"),
-                "scale": _("Own questions (1 to 5)")}[kind]
+                "scale": _("Own questions (1 to 5)"), "enps": _("eNPS (−100 to 100)")}[kind]
 
     # -- charts -------------------------------------------------------------------------------
     def chart_key(self, figures: dict) -> str:
@@ -341,6 +397,7 @@ def _csv_rows(view: ReportView, report: dict):
     for figures in [report["focus"], *report["breakdown"]]:
         yield from _figure_rows(view, figures)
     yield from _heat_rows(view, report["heatmap"])
+    yield from _driver_rows(view)
     for pair in report["comparisons"]["pairs"]:
         for phase in ("now", "preferred"):
             if pair[f"distance_{phase}"] is not None:
@@ -388,6 +445,44 @@ def _theme_rows(view: ReportView, themes: dict):
         if question.get("other") is not None:
             yield {**base, "measure": "theme_other", "value": question["other"], "answers": question["answers"],
                    "note": _("Other")}
+
+
+def _driver_rows(view: ReportView):
+    """eNPS per group ("enps": the score, its interval and shares in the note) and drivers per group and outcome
+    ("drivers_r2", then "driver" per predictor, ranked: the weight, its share of R² and intervals in the note); a
+    hidden one is a row that says why, with no number."""
+    pack = view.drivers_pack()
+    for group in pack["groups"]:
+        base = {"group": group["label"]}
+        if group["hidden"]:
+            continue  # the group's own row says so already (_figure_rows)
+        enps = group["enps"]
+        if enps is not None:
+            if enps["hidden"]:
+                yield {**base, "measure": "enps", "note": enps["hidden"]}
+            else:
+                yield {**base, "measure": "enps", "value": enps["score"], "answers": enps["n"],
+                       "note": _("%(level)s: %(low)s to %(high)s; promoters %(p)s%%, passives %(m)s%%, detractors %(d)s%%",
+                                 level=LEVEL, low=number(enps["interval"][0], "0"), high=number(enps["interval"][1], "0"),
+                                 p=number(enps["promoters"], "0.0"), m=number(enps["passives"], "0.0"),
+                                 d=number(enps["detractors"], "0.0"))}
+        for outcome in group["outcomes"]:
+            item = outcome["label"]
+            if outcome["hidden"]:
+                yield {**base, "measure": "drivers", "item": item, "note": outcome["hidden"]}
+                continue
+            yield {**base, "measure": "drivers_r2", "item": item, "value": outcome["r2"], "answers": outcome["n"],
+                   "note": f"{LEVEL}: {number(outcome['r2_interval'][0], '0.000')}–{number(outcome['r2_interval'][1], '0.000')}"}
+            for row in outcome["rows"]:
+                yield {**base, "measure": "driver", "item": f"{item}: {row['label']}", "value": row["weight"],
+                       "answers": outcome["n"],
+                       "note": _("%(direction)s; %(share)s%% of R²; %(level)s: %(low)s to %(high)s "
+                                 "(%(share_low)s%% to %(share_high)s%%)",
+                                 direction=_("goes with a higher score") if row["direction"] > 0
+                                 else _("goes with a lower score") if row["direction"] < 0 else "–", share=number(row["share"], "0.0"), level=LEVEL,
+                                 low=number(row["interval"][0], "0.0000"), high=number(row["interval"][1], "0.0000"),
+                                 share_low=number(row["share_interval"][0], "0.0"),
+                                 share_high=number(row["share_interval"][1], "0.0"))}
 
 
 def _heat_rows(view: ReportView, heat: dict):

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from saas.comparison import maths
+from saas.reports import drivers
 from saas.surveys.answers import VALUE_LISTS
 from saas.surveys.instruments import DIMENSIONS, TYPES
 
-MEASURES = ("culture", "values", "contract")
+MEASURES = ("culture", "values", "contract", "enps")
 TOP = 10
 CHANGE_WISH = 10  # points between now and preferred that customarily signal a wish to change
 
@@ -29,6 +30,7 @@ class WaveData:
     culture_now: np.ndarray  # (n, 4) points per type summed over the dimensions
     culture_preferred: np.ndarray
     contract: np.ndarray  # (n,) index, NaN when not answered
+    enps: np.ndarray  # (n,) the eNPS answer 0-10, NaN when not answered (or not asked)
     value_keys: list
     limiting: np.ndarray  # (V,) bool
     picks: dict  # list name -> (n, V) bool
@@ -69,8 +71,8 @@ def build(part: dict, team_of: dict, question_answers: dict, wave, limiting: set
     return WaveData(
         n=n, org=part["org_ids"], team=np.array([team_of.get(i) or -1 for i in ids], dtype=np.int64),
         has={"culture": ~np.isnan(now).any(axis=1) & ~np.isnan(preferred).any(axis=1) if n else np.zeros(0, bool),
-             "values": part["answered"], "contract": ~np.isnan(contract)},
-        culture_now=now, culture_preferred=preferred, contract=contract, value_keys=keys,
+             "values": part["answered"], "contract": ~np.isnan(contract), "enps": ~np.isnan(part["enps"])},
+        culture_now=now, culture_preferred=preferred, contract=contract, enps=part["enps"], value_keys=keys,
         limiting=np.array([key in limiting for key in keys], dtype=bool), picks=picks,
         questions=list(wave.questions or ()), likert=likert, open_answers=open_answers, verified=verified,
         verified_texts=verified_texts)
@@ -134,6 +136,11 @@ def values(data: WaveData, mask: np.ndarray) -> dict:
 def contract(data: WaveData, mask: np.ndarray) -> dict:
     chosen = mask & data.has["contract"]
     return {"n": int(chosen.sum()), "index": round(float(data.contract[chosen].mean()), 2)}
+
+
+def enps(data: WaveData, mask: np.ndarray, org: int | None = None, team: int | None = None) -> dict:
+    """The group's eNPS with its bootstrap interval (saas.reports.drivers.enps, the definition)."""
+    return drivers.enps(data.enps[mask & data.has["enps"]], org, team)
 
 
 def likert(data: WaveData, mask: np.ndarray, key: str) -> dict:

@@ -22,9 +22,10 @@ from saas.surveys.instruments import TYPES
 #   matches:  values in both top-10 lists (value alignment), 0 to 10
 #   contract: psychological-contract index, −4 to +4
 #   scale:    the wave's own scale questions, averages from 1 to 5
+#   enps:     the eNPS, −100 to 100, whole numbers (a group of 20 moves 5 points per person who changes side)
 STEPS = {"points": (2, 5, 10), "entropy": (2, 5, 10), "matches": (1, 2, 3), "contract": (0.25, 0.5, 1),
-         "scale": (0.1, 0.25, 0.5)}
-PLACES = {"points": 1, "entropy": 1, "matches": 0, "contract": 2, "scale": 2}
+         "scale": (0.1, 0.25, 0.5), "enps": (5, 10, 20)}
+PLACES = {"points": 1, "entropy": 1, "matches": 0, "contract": 2, "scale": 2, "enps": 0}
 # Figures are compared exactly, as whole numbers of the measure's last decimal (a released figure has no
 # more decimals than its kind: points 0.1, contract 0.01, entropy 0.001 of 1 = 0.1 percentage point).
 _SCALE = {kind: 10 ** places for kind, places in PLACES.items()}
@@ -44,6 +45,8 @@ def measures_of(reference: dict) -> list[dict]:
                 {"key": "alignment.current_desired", "kind": "matches", "part": "values"}]
     if "contract" in reference:
         out.append({"key": "contract", "kind": "contract", "part": "contract"})
+    if "enps" in reference:
+        out.append({"key": "enps", "kind": "enps", "part": "enps"})
     for question in reference.get("questions") or ():
         out.append({"key": f"question.{question['key']}", "kind": "scale", "part": "questions",
                     "question": question["key"], "text": question.get("text") or {}})
@@ -70,6 +73,8 @@ def _value(part: dict, measure: dict) -> int | None:
         raw = len(part["alignment"][key.split(".")[1]])
     elif key == "contract":
         raw = part["index"]
+    elif key == "enps":
+        raw = part["score"]
     else:
         raw = part["mean"]
     return None if raw is None else round(raw * _SCALE[kind])

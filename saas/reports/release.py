@@ -20,6 +20,7 @@ from saas.comparison.service import compare_wave
 from saas.kernel.errors import DomainError
 from saas.opentext.service import find_themes
 from saas.programme.models import Team
+from saas.reports import drivers
 from saas.reports import figures as fig
 from saas.surveys import answers as survey_answers
 from saas.surveys.catalogue import limiting_keys
@@ -78,8 +79,12 @@ def release_wave(db, tenant, wave: Wave, *, today: date | None = None, interim: 
     if overall.overall:
         shown = [(None, None)] + [(o, None) for o in sorted(overall.orgs)] + [(None, t) for t in sorted(overall.teams)] \
             + sorted(overall.cells)
+        found = release_drivers(data, audits, wave, k)
         for org, team in shown:
-            releases.add_group(db, release, org, team, group_figures(data, audits, wave, org, team))
+            figures = group_figures(data, audits, wave, org, team)
+            if team is None and org in found:
+                figures["drivers"] = found[org]
+            releases.add_group(db, release, org, team, figures)
     db.flush()
     return release
 
@@ -102,7 +107,7 @@ def audits_of(data: fig.WaveData, wave: Wave, k: int) -> dict:
     """The audit per measure: None for the answers as a whole (and their counts), then each
     instrument of the wave, then each of its own scale questions."""
     cells = "team" in wave.groupings and "legacy_org" in wave.groupings
-    measures = [None, *[m for m in fig.MEASURES if m in wave.instruments],
+    measures = [None, *[m for m in fig.MEASURES if m in wave.instruments or (m == "enps" and wave.asks_enps)],
                 *[q["key"] for q in wave.questions or () if q["kind"] == "likert"]]
     return {measure: audit(fig.atoms(data, measure), k, cells=cells) for measure in measures}
 
@@ -115,7 +120,12 @@ def group_figures(data, audits, wave, org: int | None, team: int | None) -> dict
         if measure not in audits:
             continue
         reason = _reason(audits[measure], org, team)
-        out[measure] = {"hidden": reason} if reason else getattr(fig, measure)(data, mask)
+        if reason:
+            out[measure] = {"hidden": reason}
+        elif measure == "enps":  # its interval's draws are seeded per group
+            out[measure] = fig.enps(data, mask, org, team)
+        else:
+            out[measure] = getattr(fig, measure)(data, mask)
     out["questions"] = []
     for question in wave.questions or ():
         if question["kind"] != "likert" or question["key"] not in audits:
@@ -125,6 +135,27 @@ def group_figures(data, audits, wave, org: int | None, team: int | None) -> dict
         item.update({"hidden": reason} if reason else fig.likert(data, mask, question["key"]))
         out["questions"].append(item)
     return out
+
+
+def release_drivers(data, audits, wave, k: int) -> dict:
+    """The drivers of the whole wave and of each legacy organisation the release shows (saas.reports.drivers):
+    for the contract index and the eNPS where the whole wave shows them, with the own scale questions the whole
+    wave shows and the values as predictors. {None or organisation id: {"outcomes": [...]}}."""
+    overall = audits[None]
+    if not overall.overall:
+        return {}
+    outcomes = [m for m in ("contract", "enps") if m in audits and audits[m].overall]
+    questions = [q["key"] for q in wave.questions or () if q["kind"] == "likert" and q["key"] in audits
+                 and audits[q["key"]].overall]
+    groups = {g: {m: _reason(audits[m], g, None) for m in outcomes} for g in [None, *sorted(overall.orgs)]}
+    found = drivers.release_drivers(data, k, questions, outcomes, groups)
+    texts = {q["key"]: _question_text(q) for q in wave.questions or ()}
+    for entry in found.values():
+        for item in entry["outcomes"]:
+            for weight in item.get("weights", ()):
+                if weight["kind"] == "question":
+                    weight["text"] = texts.get(weight["key"], {})
+    return found
 
 
 def _reason(shown: Shown, org: int | None, team: int | None) -> str | None:

@@ -62,6 +62,7 @@ class Columns:
         self.index = {key: i for i, key in enumerate(value_keys)}
         self.ids, self.org_ids, self.answered = [], [], []
         self.culture, self.delivered, self.promised = array("d"), array("d"), array("d")
+        self.enps = array("d")  # the eNPS answer (0-10), NaN where the wave does not ask it
         self.picked = {name: [] for name in VALUE_LISTS}
         self.lengths = {name: [] for name in VALUE_LISTS}
 
@@ -78,6 +79,8 @@ class Columns:
             items = answers.get("contract")
             self.delivered.extend(_DELIVERED(items) if items else _NO_CONTRACT)
             self.promised.extend(_PROMISED(items) if items else _NO_CONTRACT)
+            recommend = answers.get("enps")
+            self.enps.append(math.nan if recommend is None else recommend)
             values = answers.get("values")
             self.answered.append(values is not None)
             for name in VALUE_LISTS:
@@ -95,6 +98,7 @@ class Columns:
             "culture": np.frombuffer(self.culture, dtype=np.float64).reshape(n, len(_NO_CULTURE)).copy(),
             "delivered": np.frombuffer(self.delivered, dtype=np.float64).reshape(n, len(_NO_CONTRACT)).copy(),
             "promised": np.frombuffer(self.promised, dtype=np.float64).reshape(n, len(_NO_CONTRACT)).copy(),
+            "enps": np.frombuffer(self.enps, dtype=np.float64).copy(),
         }
         for name in VALUE_LISTS:
             keys = self.picked[name]
@@ -236,7 +240,7 @@ def _merge(parts: list[dict]) -> dict:
 def _ordered(part: dict) -> dict:
     """Respondents in order of response id; the value picks follow their respondents."""
     order = np.argsort(part["ids"], kind="stable")
-    out = {key: part[key][order] for key in ("ids", "org_ids", "answered", "culture", "delivered", "promised")}
+    out = {key: part[key][order] for key in ("ids", "org_ids", "answered", "culture", "delivered", "promised", "enps")}
     n = len(order)
     for name in VALUE_LISTS:
         lengths, cols = part[f"{name}_lengths"], part[f"{name}_cols"]

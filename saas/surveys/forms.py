@@ -111,6 +111,11 @@ class WaveForm(FlaskForm):
         _l("What the survey asks"), choices=list(INSTRUMENT_LABELS.items()), validate_choice=True,
         invalid_choice_message=_l("Choose from the listed parts."),
         validators=[_at_least_one(_l("Choose at least one part of the survey."))])
+    asks_enps = BooleanField(
+        _l("Also ask the eNPS question"),
+        description=_l("“How likely is it that you would recommend the organisation as an employer to a friend or "
+                       "acquaintance?”, from 0 to 10. The report then shows the eNPS: the share of people who "
+                       "answer 9 or 10 minus the share who answer 0 to 6."))
     groupings = MultiCheckboxField(
         _l("Which grouping questions respondents answer"), choices=list(GROUPING_LABELS.items()),
         validate_choice=True, invalid_choice_message=_l("Choose from the listed groupings."),
@@ -160,6 +165,7 @@ class WaveForm(FlaskForm):
         return {
             "name": self.name.data, "programme_id": self.programme_id.data, "series_label": series or "",
             "instruments": [i for i in INSTRUMENTS if i in self.instruments.data],
+            "asks_enps": bool(self.asks_enps.data),
             "groupings": [g for g in GROUPINGS if g in (self.groupings.data or [])],
             "opens_on": self.opens_on.data, "closes_on": self.closes_on.data,
             "checkpoints": [self.checkpoint.data] if self.checkpoint.data else [],
@@ -177,6 +183,7 @@ class WaveForm(FlaskForm):
             "series_label": wave.series_label if known else OTHER_SERIES,
             "series_other": "" if known else wave.series_label,
             "instruments": list(wave.instruments), "groupings": list(wave.groupings),
+            "asks_enps": bool(wave.asks_enps),
             "opens_on": wave.opens_on, "closes_on": wave.closes_on,
             "checkpoint": date.fromisoformat(wave.checkpoints[0]) if wave.checkpoints else None,
             "audience_legacy_org_ids": list(wave.audience_legacy_org_ids or []),

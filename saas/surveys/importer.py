@@ -2,7 +2,8 @@
 
 One row per respondent. Columns: `legacy_org` (the legacy organisation's code, required), `team`
 (optional team name), `personal_values`, `team_values`, `current_values`, `desired_values` (value
-keys separated by `;`, at most 10 each) and the 48 culture cells `d{1..6}_{type}_{now|preferred}`.
+keys separated by `;`, at most 10 each) and the 48 culture cells `d{1..6}_{type}_{now|preferred}`; optionally
+`enps` (the eNPS question, a whole number from 0 to 10, or empty; only for a wave that asks it).
 
 Two steps, both in plain Python because a file may hold 100,000 rows:
 `read_rows` checks the file's shape and numbers; `import_responses` checks the rows against the
@@ -48,7 +49,7 @@ CULTURE_GROUPS = tuple(  # (dimension, phase, its four columns in type order)
 )
 CULTURE_COLUMNS = tuple(column for _n, _p, columns in CULTURE_GROUPS for column in columns)
 REQUIRED_COLUMNS = ("legacy_org", *VALUE_COLUMNS, *CULTURE_COLUMNS)
-COLUMNS = ("legacy_org", "team", *VALUE_COLUMNS, *CULTURE_COLUMNS)
+COLUMNS = ("legacy_org", "team", *VALUE_COLUMNS, *CULTURE_COLUMNS, "enps")
 
 _shuffle = random.SystemRandom().shuffle
 _INTEGER = re.compile(r"^[+-]?\d+$")  # what int() takes, without its spaces and underscores
@@ -102,7 +103,7 @@ def read_rows(file) -> list[dict]:
     errors.raise_any()
 
     position = {name: i for i, name in enumerate(header)}
-    legacy_at, team_at = position["legacy_org"], position.get("team")
+    legacy_at, team_at, enps_at = position["legacy_org"], position.get("team"), position.get("enps")
     value_at = [(column, list_name, position[column]) for column, list_name in VALUE_COLUMNS.items()]
     groups = [(number, phase, [(column, position[column]) for column in columns])
               for number, phase, columns in CULTURE_GROUPS]
@@ -139,7 +140,15 @@ def read_rows(file) -> list[dict]:
             for wrong in instruments.check_culture_group(number, phase, given):
                 errors.add(line, wrong.cell or cells[-1][0], wrong.message)
             culture.update({column: points for column, points in given.items() if isinstance(points, int)})
-        rows.append({"line": line, "legacy_org": legacy_org,
+        enps = None
+        if enps_at is not None and fields[enps_at].strip():
+            raw = fields[enps_at].strip()
+            enps = int(raw) if _INTEGER.match(raw) else raw
+            try:
+                instruments.validate_enps(enps)
+            except instruments.InstrumentError:
+                errors.add(line, "enps", _("give a whole number from 0 to 10, or leave it empty"))
+        rows.append({"line": line, "legacy_org": legacy_org, "enps": enps,
                      "team": fields[team_at].strip() if team_at is not None else "",
                      "values": values, "culture": culture})
     errors.raise_any()
@@ -190,9 +199,13 @@ def import_responses(db, wave: Wave, rows: list[dict], *, today: date | None = N
                 wrong = instruments.check_pick(list_name, key, allowed)
                 if wrong:
                     errors.add(line, column, wrong.message)
+        answers = {"values": row["values"], "culture": row["culture"]}
+        if row.get("enps") is not None:
+            if not wave.asks_enps:
+                errors.add(line, "enps", _("this wave does not ask the eNPS question; leave the column empty"))
+            answers["enps"] = row["enps"]
         records.append({"tenant_id": tenant_id, "wave_id": wave.id, "legacy_org_id": org_id, "team_id": team_id,
-                        "tenure_band": None, "submitted_on": today,
-                        "answers": {"values": row["values"], "culture": row["culture"]}})
+                        "tenure_band": None, "submitted_on": today, "answers": answers})
     errors.raise_any()
 
     _shuffle(records)  # the file's order says nothing in the database

@@ -613,3 +613,33 @@ def contract_index(answers: dict[str, int]) -> float:
     delivered = sum(cells[f"delivered_{t}"] for t in topics) / len(topics)
     promised = sum(cells[f"promised_{t}"] for t in topics) / len(topics)
     return delivered - promised
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. eNPS: the employee Net Promoter Score question (issue 21 point 4), asked where a wave turns it on
+# ---------------------------------------------------------------------------------------------
+
+ENPS_MIN, ENPS_MAX = 0, 10
+ENPS_POINTS = tuple(range(ENPS_MIN, ENPS_MAX + 1))
+# The standard wording, with the organisation's name in it ({organisation}).
+ENPS_QUESTION = Text(
+    "Hoe waarschijnlijk is het dat je {organisation} als werkgever zou aanbevelen bij een vriend of kennis?",
+    "How likely is it that you would recommend {organisation} as an employer to a friend or acquaintance?")
+ENPS_ENDS = MappingProxyType({ENPS_MIN: Text("Zeer onwaarschijnlijk", "Not at all likely"),
+                              ENPS_MAX: Text("Zeer waarschijnlijk", "Extremely likely")})
+
+
+def enps_question(organisation: str, lang: str) -> str:
+    return ENPS_QUESTION.get(lang).format(organisation=organisation)
+
+
+def validate_enps(value) -> int:
+    """An eNPS answer: a whole number from 0 to 10. Raises `InstrumentError` with part ``"enps"``."""
+    if value is None:
+        raise InstrumentError("enps", "the eNPS question is not answered", "missing")
+    if not _is_int(value):
+        raise InstrumentError("enps", f"the eNPS answer must be a whole number, got {value!r}", "not_integer")
+    if not ENPS_MIN <= value <= ENPS_MAX:
+        raise InstrumentError("enps", f"the eNPS answer must be between {ENPS_MIN} and {ENPS_MAX}, got {value}",
+                              "out_of_range")
+    return value

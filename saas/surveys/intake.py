@@ -59,6 +59,7 @@ class WaveDefinition:
     questions: tuple[dict, ...]
     closes_on: date | None  # the last day answers are taken
     k: int  # frozen at the launch (saas.anonymity.policy)
+    asks_enps: bool = False  # the eNPS question (0-10)
 
 
 def submit_by_token(db, tenant, token: str, answers: dict, attributes: dict, today: date) -> None:
@@ -115,7 +116,7 @@ def definition(db, tenant_id: int, wave_id: int) -> WaveDefinition:
     found = WaveDefinition(id=wave.id, tenant_id=wave.tenant_id, instruments=tuple(wave.instruments or ()),
                            groupings=tuple(wave.groupings or ()), value_keys=tuple(wave.value_keys or ()),
                            questions=tuple(wave.questions or ()), closes_on=wave.closes_on,
-                           k=policy.frozen_k(wave, tenant=None))
+                           k=policy.frozen_k(wave, tenant=None), asks_enps=bool(wave.asks_enps))
     if wave.status != "draft" and wave.tenant_id == tenant_id:
         with _definitions_lock:
             if len(_definitions) >= _DEFINITIONS_MAX:

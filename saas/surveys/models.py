@@ -14,7 +14,7 @@ from sqlalchemy import (
     JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKeyConstraint, Integer, LargeBinary, String, Text,
     UniqueConstraint,
 )
-from sqlalchemy import true
+from sqlalchemy import false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.kernel.db import Base, utcnow
@@ -43,6 +43,8 @@ class Wave(TenantOwned, Base):
     value_keys: Mapped[list[str]] = mapped_column(JSON)  # the catalogue as it was when the wave was made
     # Custom questions of this wave: [{"key": "q1", "kind": "likert" | "open", "nl": …, "en": …}]
     questions: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    # Whether the wave asks the eNPS question (issue 21 point 4; saas.surveys.instruments.ENPS_MIN…ENPS_MAX)
+    asks_enps: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Hash of the optional open link (for tenants that do not send personal invitations); None: off
     open_link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # k, frozen at the launch (saas.anonymity.policy.launch_k): every release of the wave uses it

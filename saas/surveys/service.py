@@ -68,7 +68,7 @@ def min_group_size(db, tenant, wave: Wave) -> int:
 def create_wave(db, *, name: str, value_keys: list[str] | None = None, instruments=INSTRUMENTS, groupings=("legacy_org",),
                 programme_id: int | None = None, series_label: str = "", opens_on: date | None = None,
                 closes_on: date | None = None, audience_legacy_org_ids=(), audience_team_ids=(),
-                questions=(), checkpoints=()) -> Wave:
+                questions=(), checkpoints=(), asks_enps: bool = False) -> Wave:
     if not name.strip():
         raise DomainError(_l("Please enter a name."), field="name")
     unknown = set(instruments) - set(INSTRUMENTS) or set(groupings) - set(GROUPINGS)
@@ -82,7 +82,7 @@ def create_wave(db, *, name: str, value_keys: list[str] | None = None, instrumen
                 closes_on=closes_on, instruments=list(instruments), groupings=list(groupings),
                 audience_legacy_org_ids=list(audience_legacy_org_ids), audience_team_ids=list(audience_team_ids),
                 questions=check_questions(questions), value_keys=list(value_keys),
-                checkpoints=check_checkpoints(checkpoints, closes_on))
+                checkpoints=check_checkpoints(checkpoints, closes_on), asks_enps=bool(asks_enps))
     db.add(wave)
     db.flush()
     return wave
@@ -95,7 +95,8 @@ class WaveLocked(DomainError):
 
 def update_wave(db, wave: Wave, *, name: str, instruments, groupings, programme_id: int | None = None,
                 series_label: str = "", opens_on: date | None = None, closes_on: date | None = None,
-                audience_legacy_org_ids=(), audience_team_ids=(), questions=(), checkpoints=()) -> None:
+                audience_legacy_org_ids=(), audience_team_ids=(), questions=(), checkpoints=(),
+                asks_enps: bool = False) -> None:
     """Change a wave in preparation (the admin's edit page). The catalogue keys it copied stay as they were."""
     if wave.status != "draft":
         raise WaveLocked()
@@ -110,6 +111,7 @@ def update_wave(db, wave: Wave, *, name: str, instruments, groupings, programme_
     wave.name, wave.programme_id, wave.series_label = name.strip(), programme_id, series_label
     wave.opens_on, wave.closes_on = opens_on, closes_on
     wave.instruments, wave.groupings = list(instruments), list(groupings)
+    wave.asks_enps = bool(asks_enps)
     wave.audience_legacy_org_ids, wave.audience_team_ids = list(audience_legacy_org_ids), list(audience_team_ids)
     db.flush()
 
@@ -261,7 +263,8 @@ def save_draft(invitation: SurveyInvitation, answers: dict) -> None:
 
 def clean_answers(wave: Wave, answers: dict) -> dict:
     """Check the answers to the wave's instruments (saas.surveys.instruments); anything else is refused."""
-    unknown = set(answers) - set(wave.instruments) - ({"questions"} if wave.questions else set())
+    unknown = set(answers) - set(wave.instruments) - ({"questions"} if wave.questions else set()) \
+        - ({"enps"} if wave.asks_enps else set())
     if unknown:
         raise DomainError(_l("These answers do not belong to this survey."))
     try:
@@ -272,6 +275,8 @@ def clean_answers(wave: Wave, answers: dict) -> dict:
             clean["culture"] = instruments.validate_culture(answers.get("culture") or {})
         if "contract" in wave.instruments:
             clean["contract"] = instruments.validate_contract(answers.get("contract") or {})
+        if wave.asks_enps:  # required, like a scale question: 0 to 10
+            clean["enps"] = instruments.validate_enps(answers.get("enps"))
     except instruments.InstrumentError as error:
         raise InvalidAnswer(error.part, error.code)
     if wave.questions:

@@ -13,7 +13,7 @@ submitting (`unfinished`). Its shape::
     {"step": "culture-now",                 # where the respondent was, to return there
      "passed": ["welcome", "about", ...],   # steps left with "Next" and no problems
      "answers": {"values": {"personal": [keys]}, "culture": {"d1_clan_now": 40 | None | "4o"},
-                 "contract": {"promised_voice": 4}, "questions": {"q1": 3, "q2": "text"}},
+                 "contract": {"promised_voice": 4}, "enps": 7, "questions": {"q1": 3, "q2": "text"}},
      "attributes": {"legacy_org_id": 12 | "none", "team_id": ..., "tenure_band": "lt_2" | "none"}}
 """
 from __future__ import annotations
@@ -32,6 +32,8 @@ from saas.surveys.instruments import (
     CONTRACT_GROUPS,
     CONTRACT_ITEMS,
     DIMENSIONS,
+    ENPS_MAX,
+    ENPS_MIN,
     LIKERT_MAX,
     LIKERT_MIN,
     MAX_PICKS,
@@ -116,6 +118,8 @@ def steps(wave) -> list[Step]:
         found += [Step(f"culture-{phase}", "culture", phase) for phase in PHASES]
     if "contract" in wave.instruments:
         found.append(Step("contract", "contract"))
+    if getattr(wave, "asks_enps", False):
+        found.append(Step("recommend", "enps"))
     if wave.questions:
         found.append(Step("questions", "questions"))
     found.append(REVIEW)
@@ -131,6 +135,7 @@ def step_title(step: Step, lang: str):
         "about": _l("About you"),
         "culture": _l("The culture today") if step.part == "now" else _l("The culture you want"),
         "contract": _l("Promises and commitments"),
+        "enps": _l("Recommending the organisation"),
         "questions": _l("A few more questions"),
         "review": _l("Check and send"),
     }[step.kind]
@@ -237,6 +242,12 @@ def take(wave, step: Step, form, draft: dict, options: AboutOptions | None = Non
         chosen = answers.setdefault("contract", {})
         for item in CONTRACT_ITEMS:
             _take_likert(chosen, item.key, form.get(item.key))
+    elif step.kind == "enps":
+        value = _as_int(str(form.get("enps") or "").strip())
+        if _enps(value):
+            answers["enps"] = value
+        else:
+            answers.pop("enps", None)
     elif step.kind == "questions":
         given = answers.setdefault("questions", {})
         for question in wave.questions:
@@ -291,6 +302,10 @@ def problems(wave, step: Step, draft: dict, lang: str, options: AboutOptions | N
             if not _likert(chosen.get(item.key)):
                 found.append(Problem(item.key, _l("Choose an answer for this statement."), f"{item.key}-1",
                                      _l("Not answered yet: “%(statement)s”", statement=item.label(lang))))
+    elif step.kind == "enps":
+        if not _enps(answers.get("enps")):
+            found.append(Problem("enps", _l("Choose a number from 0 to 10."), "enps-0",
+                                 _l("Not answered yet: how likely you would recommend the organisation as an employer")))
     elif step.kind == "questions":
         given = answers.get("questions") or {}
         for question in wave.questions:
@@ -337,6 +352,8 @@ def submission(wave, draft: dict) -> tuple[dict, dict]:
         answers["culture"] = {key: (0 if cells.get(key) is None else cells[key]) for key in instruments.CULTURE_KEYS}
     if "contract" in wave.instruments:
         answers["contract"] = {k: v for k, v in (given.get("contract") or {}).items() if _likert(v)}
+    if getattr(wave, "asks_enps", False):
+        answers["enps"] = given.get("enps") if _enps(given.get("enps")) else None
     if wave.questions:
         answers["questions"] = {k: (v.strip() if isinstance(v, str) else v)
                                 for k, v in (given.get("questions") or {}).items()}
@@ -431,7 +448,7 @@ def parse_json_submission(body) -> tuple[dict, dict]:
 # (20 s a dimension): 300 s; the culture wanted, the same statements known: 210 s. Contract: 12 statements
 # (~150 words) and a choice each: 125 s. An own question: 10 s (a scale) or 60 s (written). Check and send: 30 s.
 STEP_SECONDS = {"welcome": 45, "about": 10, "values": 50, "first_values": 90, "culture": 300,
-                "culture_again": 210, "contract": 125, "likert": 10, "open": 60, "review": 30}
+                "culture_again": 210, "contract": 125, "enps": 10, "likert": 10, "open": 60, "review": 30}
 
 
 def step_seconds(wave, step: Step) -> int:
@@ -493,6 +510,10 @@ def _take_likert(target: dict, key: str, raw) -> None:
 
 def _likert(value) -> bool:
     return _whole(value) and LIKERT_MIN <= value <= LIKERT_MAX
+
+
+def _enps(value) -> bool:
+    return _whole(value) and ENPS_MIN <= value <= ENPS_MAX
 
 
 def _whole(value) -> bool:

@@ -37,7 +37,8 @@ from saas.surveys.answering import engine as answering
 from saas.surveys.catalogue import values_for_wave
 from saas.surveys.loaders import wave_or_404
 from saas.surveys.instruments import (
-    CONTRACT_GROUP_TITLES, DIMENSIONS, LIKERT_LABELS, MAX_PICKS, POINTS_PER_DIMENSION, TYPES, VALUE_LIST_PROMPTS,
+    CONTRACT_GROUP_TITLES, DIMENSIONS, ENPS_ENDS, ENPS_POINTS, LIKERT_LABELS, MAX_PICKS, POINTS_PER_DIMENSION, TYPES,
+    VALUE_LIST_PROMPTS, enps_question,
 )
 from saas.surveys.models import Wave, WorksCouncilConsent
 from tenants.guards import public_in_tenant, requires, tenant_blueprint
@@ -487,6 +488,8 @@ def _render_step(r: _Respondent, step, draft: dict, problems: list, lang: str, o
         context.update(values=sorted(values_for_wave(session(), wave), key=lambda v: v.label(lang).casefold()),
                        prompt=VALUE_LIST_PROMPTS[step.part].get(lang),
                        chosen=(draft["answers"].get("values") or {}).get(step.part) or [])
+    if step.kind in ("enps", "review") and wave.asks_enps:
+        context.update(enps_question=enps_question(g.tenant.name, lang), enps_points=ENPS_POINTS, enps_ends=ENPS_ENDS)
     if step.kind == "review":
         context.update(order=order, waiting={s.key for s, _found in answering.unfinished(wave, draft, lang, options)},
                        value_labels={v.key: v.label(lang) for v in values_for_wave(session(), wave)},
