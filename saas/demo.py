@@ -605,7 +605,7 @@ BENCHMARK_SECTOR = "municipal_social_services"
 def _seed_benchmark_peers(db, today: date) -> None:
     demo_tenant = db.get(Tenant, current_tenant_id(db))
     benchmark.set_sector(db, demo_tenant, BENCHMARK_SECTOR)
-    closed_on = today - timedelta(days=65)  # the baseline's close (_seed_waves)
+    closed_on = _baseline_closes(today)
     for slug, name, answers, archetype in PEERS:
         peer = Tenant(name=name, slug=slug, country="NL", language="nl", consent_required=False)
         db.add(peer)
@@ -621,12 +621,18 @@ def _seed_benchmark_peers(db, today: date) -> None:
     set_scope(db, tenant_id=demo_tenant.id)
 
 
+def _baseline_closes(today: date) -> date:
+    """The day the demo's baseline closed (CLOSED_WAVES), the day the peers' waves closed too."""
+    [closes] = [days for _, label, _, days, *_ in CLOSED_WAVES if label == "baseline"]
+    return today + timedelta(days=closes)
+
+
 def _release_benchmark(today: date) -> None:
     """The norm of the baseline's half-year, made by the real code on the platform role, before the half-year
     has ended (the sweeper makes it once after; it finds this one and leaves it)."""
     database = current_app.extensions["koers.db"]
     with database.PlatformSession() as db:
-        benchmark.release_period(db, benchmark.period_of(today - timedelta(days=65)), today=today,
+        benchmark.release_period(db, benchmark.period_of(_baseline_closes(today)), today=today,
                                  sectors=[BENCHMARK_SECTOR], before_end=True)
         db.commit()
 
