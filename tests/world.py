@@ -566,7 +566,7 @@ def figure_citation(app, make, tenant, admin, objects):
         figure = figures.parse("contract@all")
         reading = figures.read(db, wave, figure)
         citation = FigureCitation(plan_id=objects["action_plan_id"], wave_id=wave.id, figure=figure.key,
-                                  release_number=reading.release, group_name="Everyone who answered",
+                                  release_number=reading.release, group_name="",
                                   value=reading.value, n=reading.n)
         db.add(citation)
         db.flush()

@@ -136,25 +136,22 @@ def read(db, wave: Wave, figure: Figure) -> Reading:
 
 
 def group_name(db, figure: Figure) -> str:
-    """The group or pair as it is called now, in the reader's language (kept with a citation as it was)."""
+    """The group or pair as it is called now, in no language (kept with a citation as it was): "Name (CODE)",
+    "A – B" for a pair, "Team · Name (CODE)" for a cell; "" for everyone who answered (pages say so in the
+    reader's words)."""
     orgs = {o.id: o for o in db.scalars(select(LegacyOrganisation).where(
         LegacyOrganisation.id.in_([i for i in (figure.org, figure.other) if i is not None])))}
 
     def org(org_id):
         found = orgs.get(org_id)
-        return f"{found.name} ({found.code})" if found else _("legacy organisation %(id)d", id=org_id)
+        return f"{found.name} ({found.code})" if found else f"#{org_id}"
 
     if figure.other is not None:
-        return _("%(a)s and %(b)s", a=org(figure.org), b=org(figure.other))
+        return f"{org(figure.org)} – {org(figure.other)}"
     team = None
     if figure.team is not None:
-        row = db.scalar(select(Team.name).where(Team.id == figure.team))
-        team = row or _("team %(id)d", id=figure.team)
-    if figure.org is not None and team is not None:
-        return _("%(team)s in %(org)s", team=team, org=org(figure.org))
-    if figure.org is not None:
-        return org(figure.org)
-    return team or _("Everyone who answered")
+        team = db.scalar(select(Team.name).where(Team.id == figure.team)) or f"#{figure.team}"
+    return " · ".join(name for name in (team, org(figure.org) if figure.org is not None else None) if name)
 
 
 def measure_label(figure: Figure, question: dict | None = None, lang: str = "en") -> str:

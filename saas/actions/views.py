@@ -97,7 +97,7 @@ def remove(figure_citation_id: int):
                            title=_("Stop citing this figure?"),
                            consequence=_("“%(figure)s, %(group)s” is no longer listed with the plan or promise, "
                                          "nor on later reports. The plan or promise itself stays.",
-                                         figure=label, group=citation.group_name),
+                                         figure=label, group=citation.group_name or _("Everyone who answered")),
                            button=_("Stop citing it"), done=_("The figure is no longer cited."), then=back)
 
 

@@ -98,7 +98,8 @@ class ReportView:
 
     def cited_label(self, item: dict) -> str:
         """A figure an earlier wave's plan or promise cited (saas.actions): its measure and group."""
-        return f"{actions_figures.measure_label(actions_figures.parse(item['figure']), None, self.lang)}, {item['group']}"
+        figure = actions_figures.parse(item["figure"])
+        return f"{actions_figures.measure_label(figure, None, self.lang)}, {item['group'] or _('Everyone who answered')}"
 
     def question_text(self, question: dict) -> str:
         text = question.get("text") or {}
