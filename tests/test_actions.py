@@ -104,7 +104,7 @@ def test_a_plan_started_from_oost_s_contract_index_shows_whether_it_moved_in_the
         assert (citation.figure, citation.value, citation.wave_id) == (key, then, world.baseline)
         assert db.scalar(select(AuditEntry.action).where(AuditEntry.object_type == "action_plans",
                                                          AuditEntry.object_id == str(plan.id))) \
-            == "action_plan.created_from_figure"
+            == "figure.plan_started"
     page = _text(boss.get(f"/t/acts/strategy/plans/{plan.id}").get_data(as_text=True))
     assert "Contract index · Gemeente Oost (acts) (OOST)" in page
     assert "No later wave has closed yet" in page  # the midway wave is still open: nothing live

@@ -91,7 +91,7 @@ def start_plan(db, wave: Wave, key: str, membership, *, year: int, unit_kind: st
     plan = plans.save_plan(db, programme, None, year=year, unit_kind=unit_kind, unit_name=unit_name,
                            coordinator_id=coordinator_id)
     _cite(db, wave, figure, reading, membership, plan=plan)
-    audit.record(db, "action_plan.created_from_figure", obj=plan, detail={"wave": wave.id, "figure": figure.key})
+    audit.record(db, "figure.plan_started", obj=plan, detail={"wave": wave.id, "figure": figure.key})
     return plan
 
 
@@ -101,7 +101,7 @@ def start_promise(db, wave: Wave, key: str, membership, text: str) -> Promise:
     figure, reading = released_figure(db, wave, key)
     promise = promises.add_promise(db, programme, membership, text)
     _cite(db, wave, figure, reading, membership, promise=promise)
-    audit.record(db, "promise.created_from_figure", obj=promise, detail={"wave": wave.id, "figure": figure.key})
+    audit.record(db, "figure.promise_started", obj=promise, detail={"wave": wave.id, "figure": figure.key})
     return promise
 
 
@@ -158,8 +158,8 @@ def verdict(then: float, ci_then: list | None, reading: figures.Reading, kind: s
     change = round(reading.value - then, figures.PLACES[kind])
     if ci_then and reading.ci:
         moved = reading.ci[0] > ci_then[1] or reading.ci[1] < ci_then[0]
-    else:
-        moved = abs(change) >= NOISE[kind] - 1e-9
+    else:  # (a comparison's figure always carries its interval: no threshold of its own)
+        moved = kind in NOISE and abs(change) >= NOISE[kind] - 1e-9
     return change, ("up" if change > 0 else "down") if moved else "within_noise"
 
 
