@@ -14,6 +14,7 @@ from sqlalchemy import select
 from saas.actions import figures, service
 from saas.actions.models import FigureCitation
 from saas.anonymity import releases
+from saas.anonymity.models import ReportAccess
 from saas.comparison import service as comparison, synth
 from saas.kernel.audit import AuditEntry
 from saas.programme.models import Programme
@@ -102,6 +103,10 @@ def test_a_plan_started_from_oost_s_contract_index_shows_whether_it_moved_in_the
         plan = db.scalar(select(ActionPlan).where(ActionPlan.unit_name == "Oost"))
         [citation] = db.scalars(select(FigureCitation).where(FigureCitation.plan_id == plan.id)).all()
         assert (citation.figure, citation.value, citation.wave_id) == (key, then, world.baseline)
+        # the figure's page is a reading of the release, in the access log like the report's page
+        assert db.scalar(select(ReportAccess.filters).where(ReportAccess.wave_id == world.baseline,
+                                                            ReportAccess.kind == "page")
+                         .order_by(ReportAccess.id.desc()).limit(1))["figure"] == key
         assert db.scalar(select(AuditEntry.action).where(AuditEntry.object_type == "action_plans",
                                                          AuditEntry.object_id == str(plan.id))) \
             == "figure.plan_started"

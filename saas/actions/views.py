@@ -8,10 +8,12 @@ from datetime import date
 from flask import abort, g, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from saas.actions import figures, service
 from saas.actions.forms import CiteForm, PlanFromFigureForm, PromiseFromFigureForm
+from saas.anonymity import access
 from saas.kernel.db import session
 from saas.kernel.errors import DomainError
 from saas.kernel.views import press_confirmed, submit
@@ -31,7 +33,13 @@ MAKERS = tuple(dict.fromkeys(service.PLAN_MAKERS + service.PROMISE_MAKERS))
 @requires(*MAKERS)
 def act(wave_id: int):
     wave = _wave(wave_id)
-    return _page(wave, request.args.get("figure"), request.args)
+    page = _page(wave, request.args.get("figure"), request.args)
+    # the page shows released figures of the wave: a reading, in the access log like the report's own page
+    access.log(session(), current_user, "page", wave_id=wave.id,
+               details={"legacy_org": request.args.get("legacy_org"), "team": request.args.get("team"),
+                        "figure": request.args.get("figure")})
+    session().commit()
+    return page
 
 
 @bp.route("/waves/<int:wave_id>/plans", methods=["POST"])
