@@ -256,6 +256,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)
     from saas.surveys.answering.kiosk import bp as kiosk_bp  # kiosk mode (issue 20, point 3)
     app.register_blueprint(kiosk_bp)
+    from saas.actions.views import bp as actions_bp, cited_figures, may_act_on_figures  # issue 21 point 6
+
+    app.register_blueprint(actions_bp)
+    # the plan's and the promise's pages (features below saas.actions) show the figures they cite; the
+    # report, comparison and merger-progress pages offer "Act on this" to those who may
+    app.jinja_env.globals.update(cited_figures=cited_figures, may_act_on_figures=may_act_on_figures)
 
 
 def _configure_logging(settings: Settings) -> None:

@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from billing.models import CONSULTANCY, OWNER, BillingAccount, BillingAccountMember, TenantBilling
+from saas.actions import service as actions
 from saas.administration import service
 from saas.auth import service as accounts
 from saas.auth.models import User
@@ -14,16 +15,18 @@ from saas.benchmark import service as benchmark
 from saas.comparison.synth import fill_wave
 from saas.kernel.db import session as request_session, utcnow
 from saas.leadership import demo
+from saas.leadership.models import Promise
 from saas.pitches import review
 from saas.pitches import service as pitches
 from saas.pitches.models import SECTIONS
 from saas.programme import service as programme
 from saas.reports.release import release_and_compare, release_wave
 from saas.strategy import expectations, knowledge_day, pillars, plans
+from saas.strategy.models import ActionPlan
 from saas.surveys import service as surveys
-from saas.surveys.models import SurveyInvitation
+from saas.surveys.models import SurveyInvitation, Wave
 from saas.worklog import service as worklog
-from tenants.models import MembershipRole, Role, Tenant
+from tenants.models import LegacyOrganisation, MembershipRole, Role, Tenant
 from tenants.scoping import current_tenant_id, set_scope
 
 DEMO_PASSWORD = "koers-demo"
@@ -161,6 +164,7 @@ def _seed_programme(db, memberships: dict, orgs: list, today: date) -> None:
     _seed_waves(db, prog, memberships, staff, orgs, today)
     _seed_strategy(db, prog, memberships, staff, today)
     _seed_leadership(db, prog, memberships, staff, today)
+    _seed_citations(db, prog, memberships)
     _seed_billing(db, memberships)
 
 
@@ -576,6 +580,21 @@ def _seed_strategy(db, prog, memberships: dict, staff: list, today: date) -> Non
                                 ("Feedback geven en ontvangen", 0, 10), ("Ondernemend werken", 10, 4)):
         for person in people[first:first + count]:
             knowledge_day.sign_up(db, workshops[title], person)
+
+
+def _seed_citations(db, prog, memberships: dict) -> None:
+    """From result to action (issue 21 point 6): the plan "Werk en Inkomen" cites Aaldersum's contract index in the
+    baseline, the first promise the distance between Aaldersum and Beekhoven. Only baseline figures are cited, so
+    this holds whether the midway wave is open (the pages say no later wave has closed) or closed (they show
+    whether the figures moved)."""
+    baseline = db.scalar(select(Wave).where(Wave.programme_id == prog.id, Wave.series_label == "baseline"))
+    org = {o.code: o.id for o in db.scalars(select(LegacyOrganisation))}
+    manager = memberships["management@demo.example.org"]
+    plan = db.scalar(select(ActionPlan).where(ActionPlan.programme_id == prog.id,
+                                              ActionPlan.unit_name == "Werk en Inkomen"))
+    promise = db.scalar(select(Promise).where(Promise.programme_id == prog.id).order_by(Promise.id).limit(1))
+    actions.cite(db, baseline, f"contract@org:{org['AAL']}", manager, plan=plan)
+    actions.cite(db, baseline, f"distance@pair:{org['AAL']}.{org['BEE']}", manager, promise=promise)
 
 
 def _seed_billing(db, memberships: dict) -> None:

@@ -5,6 +5,7 @@ from saas.auth.models import User  # noqa: F401
 from saas.benchmark.models import BenchmarkContribution, BenchmarkParticipation, BenchmarkRelease  # noqa: F401
 from saas.auth.security_keys import SecurityKey  # noqa: F401
 from saas.auth.twofactor import RecoveryCode, TwoFactor  # noqa: F401
+from saas.actions.models import FigureCitation  # noqa: F401
 from saas.comparison.models import Comparison  # noqa: F401
 from saas.opentext.models import AnswerThemes  # noqa: F401
 from saas.kernel.audit import AuditEntry, PlatformAuditEntry  # noqa: F401

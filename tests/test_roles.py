@@ -252,6 +252,12 @@ ACCESS = {
     "leadership.rate_evidence": {"management", "consultant"},
     "leadership.remove_evidence": {"management", "consultant"},
     "leadership.download_evidence": {"management", "consultant"},
+    # from result to action (issue 21 point 6): who makes plans (admins, management) and promises (management)
+    "actions.act": {"admin", "management"},
+    "actions.start_plan": {"admin", "management"},
+    "actions.start_promise": {"management"},
+    "actions.cite": {"admin", "management"},
+    "actions.remove": {"admin", "management"},
 }
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from saas.demo import DEMO_PASSWORD
 from saas.programme.models import Theme
-from saas.strategy.models import ExpectationRound, KnowledgeDay, Pillar, PlanAction, Signup, Workshop
+from saas.strategy.models import ActionPlan, ExpectationRound, KnowledgeDay, Pillar, PlanAction, Signup, Workshop
 from tenants.models import Tenant
 from tests.browser.words import Words
 from tests.helpers import signed_in
@@ -51,3 +51,12 @@ def test_the_demo_programme_rests_on_three_pillars_with_expectations_plans_and_a
     annual = signed_in(app, "management@demo.example.org", DEMO_PASSWORD).text(
         f"/t/regio-noord/strategy/programmes/{day.programme_id}/annual-plan")
     assert "Regio Noord" in annual and "Werk en Inkomen" in annual
+    # from result to action (issue 21 point 6): the plan "Werk en Inkomen" and the first promise cite baseline
+    # figures, with their value as released (the midway wave, open or closed, does the rest)
+    with make.session(demo) as db:
+        plan_id = db.scalar(select(ActionPlan.id).where(ActionPlan.unit_name == "Werk en Inkomen"))
+    manager = signed_in(app, "management@demo.example.org", DEMO_PASSWORD)
+    page = manager.text(f"/t/regio-noord/strategy/plans/{plan_id}")
+    assert dutch("Figures it cites") in page and f"{dutch('Contract index')} · Gemeente Aaldersum (AAL)" in page
+    promises = manager.text(f"/t/regio-noord/leadership/programmes/{day.programme_id}/promises")
+    assert "Gemeente Aaldersum (AAL) – Gemeente Beekhoven (BEE)" in promises and "Nulmeting cultuur" in promises

@@ -559,3 +559,24 @@ def benchmark_participation(app, make, tenant, admin, objects):
                             page=f"/t/{tenant.slug}/benchmark/")
     assert response.status_code == 302
     return {}
+
+
+@builder
+def figure_citation(app, make, tenant, admin, objects):
+    """The action plan cites a figure of the closed synthetic wave (saas.actions): stored as the service stores
+    it, with the value read from the wave's release (that wave belongs to no programme, so the page's own
+    "start a plan" refuses it: it is made here directly)."""
+    from saas.actions import figures
+    from saas.actions.models import FigureCitation
+    from saas.surveys.models import Wave
+
+    with make.session(tenant.id) as db:
+        wave = db.scalar(select(Wave).where(Wave.name == f"Synthetic wave ({tenant.slug})"))
+        figure = figures.parse("contract@all")
+        reading = figures.read(db, wave, figure)
+        citation = FigureCitation(plan_id=objects["action_plan_id"], wave_id=wave.id, figure=figure.key,
+                                  release_number=reading.release, group_name="",
+                                  value=reading.value, n=reading.n)
+        db.add(citation)
+        db.flush()
+        return {"figure_citation_id": citation.id}

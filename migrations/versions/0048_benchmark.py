@@ -1,7 +1,7 @@
 """The benchmark across tenants: participation, frozen sector norms, contributions (issue 21 point 7)
 
 Revision ID: 0048
-Revises: 0045
+Revises: 0047
 Create Date: 2026-12-07 06:00:00
 
 - `benchmark_participation` (tenant-owned): a tenant takes part with its sector.
@@ -16,7 +16,7 @@ from tenants import rls
 TENANT_OWNED = ['benchmark_participation', 'benchmark_contributions']
 
 revision = '0048'
-down_revision = '0045'
+down_revision = '0047'
 branch_labels = None
 depends_on = None
 

@@ -21,6 +21,7 @@ KINDS = {
     "platform": _l("Platform administration"), "audit": _l("Audit trail: exported, sign-in records removed"),
     "access_log": _l("Report access log exported"), "benchmark": _l("Benchmark across tenants"), "worklog": _l("Work logs exported"),
     "retention": _l("Retention: what the daily job removed"), "person": _l("Personal data downloaded or erased"),
+    "figure": _l("Figures cited by action plans and promises"),
 }
 ANONYMITY_KINDS = {
     "settings.k": _l("Minimum group size (k)"), "settings.country": _l("Country"),
@@ -38,6 +39,8 @@ OBJECTS = {
     "oidc_connections": _l("single sign-on"), "scim_tokens": _l("SCIM token"), "scim_group_mappings": _l("SCIM group"),
     "billing_accounts": _l("billing account"), "job_runs": _l("background job"), "teams": _l("team"),
     "audit_trail": _l("audit trail"),
+    "action_plans": _l("action plan"), "leadership_promises": _l("leadership promise"),
+    "figure_citations": _l("cited figure"),
 }
 
 

@@ -12,6 +12,7 @@ from flask import render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from saas.actions import figures as actions_figures
 from saas.anonymity.audit import COMPLEMENTARY, FEWER_THAN_K
 from saas.anonymity.drivers import TOO_FEW_FOR_DRIVERS
 from saas.comparison import charts
@@ -98,6 +99,11 @@ class ReportView:
 
     def limiting(self, key: str) -> bool:
         return key in self.values and self.values[key].limiting
+
+    def cited_label(self, item: dict) -> str:
+        """A figure an earlier wave's plan or promise cited (saas.actions): its measure and group."""
+        figure = actions_figures.parse(item["figure"])
+        return f"{actions_figures.measure_label(figure, None, self.lang)}, {item['group'] or _('Everyone who answered')}"
 
     def question_text(self, question: dict) -> str:
         text = question.get("text") or {}

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from saas.anonymity import access, policy, releases
+from saas.actions.service import cited_in_earlier_waves
 from saas.anonymity.audit import FEWER_THAN_K
 from saas.benchmark import service as benchmark
 from saas.comparison import progress as merger_progress
@@ -166,6 +167,9 @@ def wave_report(db, tenant, wave: Wave, filters: Filters = Filters()) -> dict:
     # the sector norm beside the whole organisation's figures (saas.benchmark): a norm it contributed to only
     report["benchmark"] = benchmark.for_report(db, release, report["focus"]) if focus_org is None \
         and focus_team is None else None
+    # plans and promises that cited a figure of this report's groups in an earlier wave (saas.actions), each
+    # with its value then and now, both as released: the whole organisation's report only, like the themes
+    report["cited"] = cited_in_earlier_waves(db, wave) if focus_org is None and focus_team is None else []
     return report
 
 
