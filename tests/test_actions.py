@@ -257,3 +257,7 @@ def test_the_verdict_reads_intervals_and_otherwise_the_report_s_smallest_step():
     assert service.verdict(0.4, None, reading(missing="not_compared"), "contract") == (None, "not_measured")
     # the smallest step is the heat map's first one, for every kind a report figure has
     assert service.NOISE == {kind: steps[0] for kind, steps in heatmap.STEPS.items()}
+    # eNPS is cited like the other report figures, read with the interval it is released with
+    enps = figures.parse("enps@all")
+    assert enps.kind == "enps" and figures._value({"score": 12, "interval": [3, 20], "n": 40}, enps) == 12
+    assert service.verdict(12, [3, 20], reading(value=30, ci=[22, 38]), "enps") == (18, "up")

@@ -134,6 +134,11 @@ def test_the_demo_shows_merger_progress_with_a_projection_themes_and_an_open_fol
         for theme in themes["themes"]:
             assert f"{', '.join(theme['words'])} {theme['count']}" in text and theme["examples"][0] in text
         assert not any(name in text for _i, name in TEAMS), "no team in a board pack"
+        # the midway wave asked eNPS: its released score for the whole organisation, and the drivers' section
+        assert f"eNPS: {format_decimal(whole['enps']['score'], '0', locale=language)} (interval" in text
+        assert ("(drivers)" if language == "en" else "(drijfveren)") in text
+        # the sector norm the tenant's report shows (Regio Noord contributed its baseline)
+        assert ("Your organisation and the sector norm" if language == "en" else "Uw organisatie en de sectornorm") in text
     with make.session(demo["tenant"].id) as db:
         from saas.kernel.audit import AuditEntry
 

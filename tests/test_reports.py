@@ -27,7 +27,7 @@ MANAGER = "mia@ors.example"
 TOP_LEVEL_KEYS = ["wave", "k", "free_text_k", "filters", "filter_options", "consent", "participation", "figures_ready",
                   "release",
                   "focus", "breakdown", "heatmap", "comparisons", "trend", "free_text", "themes", "merger_progress",
-                  "cited"]
+                  "cited", "benchmark"]
 
 
 @pytest.fixture

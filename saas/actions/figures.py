@@ -36,9 +36,9 @@ from tenants.models import LegacyOrganisation
 ALL = "all"  # the release's pattern of all answers
 MEASURES = ({f"culture_{phase}.{t}": "points" for phase in ("now", "preferred") for t in TYPES}
             | {"entropy": "entropy", "alignment.personal_current": "matches",
-               "alignment.current_desired": "matches", "contract": "contract"})
+               "alignment.current_desired": "matches", "contract": "contract", "enps": "enps"})
 COMPARED = {"distance": "points", "aitchison": "log_ratio", "to_preferred": "points"}
-PLACES = {"points": 1, "entropy": 1, "matches": 0, "contract": 2, "scale": 2, "log_ratio": 2}
+PLACES = {"points": 1, "entropy": 1, "matches": 0, "contract": 2, "scale": 2, "log_ratio": 2, "enps": 0}
 _GROUP = re.compile(r"^(all|org:(\d{1,10})|team:(\d{1,10})|cell:(\d{1,10})\.(\d{1,10}))$")
 _PAIR = re.compile(r"^pair:(\d{1,10})\.(\d{1,10})$")
 _ORG = re.compile(r"^org:(\d{1,10})$")
@@ -131,7 +131,8 @@ def read(db, wave: Wave, figure: Figure) -> Reading:
     if part.get("hidden"):
         return Reading(hidden=part["hidden"], release=release.number, question=question)
     value = _value(part, figure)
-    return Reading(value=value, n=part.get("n"), release=release.number, question=question,
+    ci = part.get("interval") if figure.kind == "enps" else None  # the one report figure released with an interval
+    return Reading(value=value, n=part.get("n"), release=release.number, question=question, ci=ci,
                    missing="no_votes" if value is None else None)
 
 
@@ -163,7 +164,7 @@ def measure_label(figure: Figure, question: dict | None = None, lang: str = "en"
         return _("%(type)s preferred", type=TYPE_NAMES[measure.split(".")[1]].get(lang))
     words = {"entropy": _("Entropy"), "alignment.personal_current": _("Matching values: own and today"),
              "alignment.current_desired": _("Matching values: today and wanted"), "contract": _("Contract index"),
-             "distance": _("Distance between the culture profiles now (points)"),
+             "enps": _("eNPS"), "distance": _("Distance between the culture profiles now (points)"),
              "aitchison": _("Aitchison distance between the culture profiles now"),
              "to_preferred": _("Distance to the merged organisation's preferred culture (points)")}
     if measure in words:
@@ -219,7 +220,7 @@ def _part(figures: dict, figure: Figure) -> dict | None:
         key = figure.measure.split(".", 1)[1]
         return next((q for q in figures.get("questions") or () if q.get("key") == key), None)
     section = "culture" if figure.kind == "points" else "values" if figure.kind in ("entropy", "matches") \
-        else "contract"
+        else figure.kind  # contract, enps
     return figures.get(section)
 
 
@@ -235,6 +236,8 @@ def _value(part: dict, figure: Figure) -> float | None:
         return len(part["alignment"][measure.split(".")[1]])
     if measure == "contract":
         return part.get("index")
+    if measure == "enps":
+        return part.get("score")
     return part.get("mean")
 
 

@@ -34,7 +34,7 @@ PLAN_MAKERS = (Role.ADMIN, Role.MANAGEMENT)  # saas.strategy.pillars.EDITORS
 PROMISE_MAKERS = (Role.MANAGEMENT,)  # saas.leadership.blueprint.MANAGEMENT
 # The smallest change the report itself marks for a figure released without an interval: the heat map's
 # first step per kind (saas.reports.heatmap.STEPS; tests/test_actions.py holds the two together).
-NOISE = {"points": 2, "entropy": 2, "matches": 1, "contract": 0.25, "scale": 0.1}
+NOISE = {"points": 2, "entropy": 2, "matches": 1, "contract": 0.25, "scale": 0.1, "enps": 5}
 
 
 class NotCitable(DomainError):

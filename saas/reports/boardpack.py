@@ -4,22 +4,21 @@ consultant (README "The board pack").
 It holds only whole-organisation and legacy-organisation figures, the ones the comparison pages already show
 those readers: merger progress with its projection, the differences between the legacy organisations (points
 and Aitchison, with intervals and a plain reading), the whole organisation's culture profile now and preferred,
-and the themes of the open answers (counts and a few answers, as released). No team, no cell, no heat map row
+the themes of the open answers (counts and a few answers, as released), eNPS and its drivers (whole and legacy
+organisations, as the release stores them) and the organisation against its sector norm. No team, no cell, no heat map row
 below a legacy organisation. Everything comes from the wave's stored final release, its stored comparison and
 its stored themes (saas.reports.service.wave_report without filters), so the pack never shows more than the
 culture report's JSON does; it is laid out with the culture report's PDF tooling (saas.kernel.files.pdf and
 templates/reports/report_pdf.css) in the reader's language, with the tenant's (or its consultancy's) logo.
 
-More sections: LATER_SECTIONS lists (template partial, function giving a plain dict or None); the template
-includes each partial with its dict as `section` where the pack says "later sections" (drivers and eNPS,
-the benchmark against the sector norm: templates/reports/_drivers_section.html, _benchmark_section.html).
+eNPS, drivers and the sector norm are laid out by the culture report's own partials
+(templates/reports/_drivers_section.html, _benchmark_section.html), fed by the same plain dicts.
 """
 from __future__ import annotations
 
 import base64
 import re
 from datetime import date
-from typing import Callable
 
 from flask import render_template
 from sqlalchemy import select
@@ -35,10 +34,6 @@ from saas.reports.export import ReportView
 from saas.surveys.models import Wave
 
 SIGNIFICANT = 0.05  # below this p-value a difference is read as unlikely to be chance (as the comparison page says)
-# The integrator's place for more sections: (template partial, builder(db, tenant, wave) -> plain dict or None).
-# A builder returning None leaves its section out. Each partial sees its dict as `section` and the pack's
-# ReportView as `view`.
-LATER_SECTIONS: list[tuple[str, Callable]] = []
 
 
 def build(db, tenant, wave: Wave) -> dict | None:
@@ -50,11 +45,7 @@ def build(db, tenant, wave: Wave) -> dict | None:
     if not report["figures_ready"] or not report["release"]["final"] or not report["comparisons"]["computed"]:
         return None
     whole = report["focus"]
-    later = []
-    for template, builder in LATER_SECTIONS:
-        data = builder(db, tenant, wave)
-        if data is not None:
-            later.append({"template": template, "data": data})
+    drivers = ReportView(db, report).drivers_pack()  # the unfiltered report's groups: whole and legacy organisations
     return {
         "wave": report["wave"], "k": report["k"], "free_text_k": report["free_text_k"], "release": report["release"],
         "participation": report["participation"]["total"],
@@ -67,7 +58,8 @@ def build(db, tenant, wave: Wave) -> dict | None:
         # for ReportView (names, labels): the report's own keys, with nothing below a legacy organisation
         "filters": {"legacy_org": None, "team": None},
         "filter_options": {"legacy_orgs": report["filter_options"]["legacy_orgs"], "teams": []},
-        "later_sections": later,
+        "drivers": drivers if drivers["asks_enps"] or drivers["has_drivers"] else None,
+        "benchmark": report["benchmark"],
     }
 
 
