@@ -46,6 +46,7 @@ def build(db, tenant, wave: Wave) -> dict | None:
         return None
     whole = report["focus"]
     drivers = ReportView(db, report).drivers_pack()  # the unfiltered report's groups: whole and legacy organisations
+    drivers["groups"] = [group for group in drivers["groups"] if not group["hidden"]]  # the pack names no hidden group
     return {
         "wave": report["wave"], "k": report["k"], "free_text_k": report["free_text_k"], "release": report["release"],
         "participation": report["participation"]["total"],
