@@ -132,6 +132,16 @@ def test_a_plan_started_from_oost_s_contract_index_shows_whether_it_moved_in_the
     # a member reads the plan, not the numbers (those are for the culture report's readers)
     member = _text(signed_in(app, MEMBER).get(f"/t/acts/strategy/plans/{plan.id}").get_data(as_text=True))
     assert "Contract index" in member and f"{now:.2f}" not in member and f"{then:.2f}" not in member
+    # erasing the person who cited it keeps the citation (its figure and values are no one's), not the link
+    from saas.auth.models import User
+    from saas.privacy import people
+
+    with make.session(world.tenant.id) as db:
+        removed = people.erase(db, db.get(Tenant, world.tenant.id), db.scalar(select(User).where(User.email == BOSS)))
+        db.commit()
+    assert removed["citations"] == 1
+    with make.session(world.tenant.id) as db:
+        assert db.scalar(select(FigureCitation.cited_by_id).where(FigureCitation.plan_id == plan.id)) is None
 
 
 def test_a_hidden_figure_or_an_unknown_key_cannot_be_cited_and_says_why(app, make, world):

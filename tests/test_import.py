@@ -16,7 +16,7 @@ CULTURE = ",".join("40,30,20,10" if i % 2 == 0 else "25,25,25,25" for i in range
 
 def line(org="AAL", team="", personal="trust;openness", team_values="cooperation", current="bureaucracy",
          desired="trust;innovation", culture=CULTURE, **cells):
-    fields = [org, team, personal, team_values, current, desired, *culture.split(",")]
+    fields = [org, team, personal, team_values, current, desired, *culture.split(","), ""]  # enps: not asked
     for column, value in cells.items():
         fields[COLUMNS.index(column)] = str(value)
     return ",".join(fields)
@@ -112,7 +112,7 @@ def _fails(stack, make, setup, path):
     ([line(d4_clan_now="12.5")], "line 2, column d4_clan_now: '12.5' is not a whole number"),
     ([line(d5_adhocracy_now="")], "line 2, column d5_adhocracy_now: empty"),
     ([line(d1_clan_now=-10, d1_adhocracy_now=80)], "line 2, column d1_clan_now: -10 is negative"),
-    ([line() + ",extra"], "line 2: has 55 fields, the header has 54"),
+    ([line() + ",extra"], "line 2: has 56 fields, the header has 55"),
 ])
 def test_each_error_names_line_and_column_and_nothing_is_imported(stack, make, setup, tmp_path, rows, message):
     out = _fails(stack, make, setup, write(tmp_path, *rows))

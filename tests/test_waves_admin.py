@@ -583,7 +583,7 @@ def test_catalogue_changes_reach_new_waves_only(app, make, world):
 
 def _csv_line(org="AAL", team="", **cells):
     values = {"legacy_org": org, "team": team, "personal_values": "trust;openness", "team_values": "cooperation",
-              "current_values": "bureaucracy", "desired_values": "trust;innovation"}
+              "current_values": "bureaucracy", "desired_values": "trust;innovation", "enps": ""}
     for d in range(1, 7):
         for phase in ("now", "preferred"):
             for t, points in zip(("clan", "adhocracy", "market", "hierarchy"), (40, 30, 20, 10)):

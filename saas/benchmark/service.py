@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, text
@@ -41,6 +41,7 @@ SECTORS = {
     "education": _l("Education"),
     "other_public": _l("Other public body"),
 }
+GRACE_DAYS = 31  # the sweeper waits this long after a period's end: the last waves' final releases are in
 _LOCK = 8160  # pg_advisory_xact_lock key: one benchmark release at a time (two sweepers)
 # The roles that read a tenant's released figures (reports, comparison, the benchmark page): a person holding one
 # in several contributors knows their figures, as a consultancy knows its clients'.
@@ -182,13 +183,19 @@ def release_period(db, period: Period, *, today: date, sectors=None, before_end:
         for sector in sectors or SECTORS:
             existing = db.scalar(select(BenchmarkRelease).where(BenchmarkRelease.sector == sector,
                                                                BenchmarkRelease.period == period.key))
-            made.append(existing or _release_sector(db, sector, period, today))
+            norm = existing or _release_sector(db, sector, period, today)
+            if norm is not None:
+                made.append(norm)
     return made
 
 
-def _release_sector(db, sector: str, period: Period, today: date) -> BenchmarkRelease:
+def _release_sector(db, sector: str, period: Period, today: date) -> BenchmarkRelease | None:
+    """The sector's norm of the period, stored; None when no tenant taking part closed a wave in it: nothing
+    to freeze (no tenant's figures), so a later run may still make it once someone has."""
     tenants = list(db.scalars(select(BenchmarkParticipation.tenant_id).where(BenchmarkParticipation.sector == sector)))
     chosen = _last_final_releases(db, tenants, period)  # {tenant_id: Release}
+    if not chosen:
+        return None
     wholes = dict(db.execute(select(ReleaseGroup.release_id, ReleaseGroup.figures).where(
         ReleaseGroup.release_id.in_([r.id for r in chosen.values()] or [0]),
         ReleaseGroup.org_id.is_(None), ReleaseGroup.team_id.is_(None))).all())
@@ -263,8 +270,9 @@ def _known_by_consultancies(db, tenant_ids) -> list[set]:
 
 
 def release_due(Session, today: date) -> int:
-    """The sweeper's part: the norms of the last period that has ended, once. Returns how many were made."""
-    period = period_of(today).previous()
+    """The sweeper's part: the norms of the last period that ended at least GRACE_DAYS ago, once (a wave
+    that closed on the period's last days has its final release by then). Returns how many were made."""
+    period = period_of(today - timedelta(days=GRACE_DAYS)).previous()
     with Session.platform() as db, cross_tenant(db):
         if db.scalar(select(func.count()).select_from(BenchmarkRelease)
                      .where(BenchmarkRelease.period == period.key)) >= len(SECTORS):

@@ -23,6 +23,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, inspect, or_, select, update
 
+from saas.actions.models import FigureCitation
 from saas.auth.models import User
 from saas.auth.twofactor import RecoveryCode, TwoFactor
 from saas.kernel import audit
@@ -208,6 +209,10 @@ def erase(db, tenant: Tenant, user: User, *, actor: audit.Actor | None = None, o
         .execution_options(synchronize_session=False)).rowcount
         for model, by_id, by_name in ((WorksCouncilConsent, "recorded_by_id", "recorded_by_name"),
                                       (PulseRound, "consent_by_id", "consent_by_name")))
+    # who cited a figure in a plan or promise: the citation stays (its figure and values are no one's), the link goes
+    counts["citations"] = db.execute(
+        update(FigureCitation).where(FigureCitation.cited_by_id.in_(membership_ids)).values(cited_by_id=None)
+        .execution_options(synchronize_session=False)).rowcount if membership_ids else 0
     counts["mentions"] = _scrub_mentions(db, (name, email), FORMER_MEMBER.get(tenant.language, FORMER_MEMBER["en"]))
     counts["mails"] = _delete_mails(db, tenant, (name, email))
     counts["account"] = _erase_account_if_alone(db, user)
