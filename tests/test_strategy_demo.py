@@ -58,5 +58,9 @@ def test_the_demo_programme_rests_on_three_pillars_with_expectations_plans_and_a
     manager = signed_in(app, "management@demo.example.org", DEMO_PASSWORD)
     page = manager.text(f"/t/regio-noord/strategy/plans/{plan_id}")
     assert dutch("Figures it cites") in page and f"{dutch('Contract index')} · Gemeente Aaldersum (AAL)" in page
+    # the midway wave closed after the baseline: the plan's page reads the same figure there, with a verdict
+    verdicts = [dutch(v) for v in ("Moved up, beyond the noise", "Moved down, beyond the noise",
+                                   "Within the noise: no clear change")]
+    assert "Tussenmeting cultuur" in page and any(verdict in page for verdict in verdicts)
     promises = manager.text(f"/t/regio-noord/leadership/programmes/{day.programme_id}/promises")
     assert "Gemeente Aaldersum (AAL) – Gemeente Beekhoven (BEE)" in promises and "Nulmeting cultuur" in promises
